@@ -1,0 +1,84 @@
+// swift-tools-version: 6.0
+//
+// Celesta: deploy spiking neural networks to Xylo neuromorphic chips and FPGAs.
+//
+// Layers (see README.md, "Architecture"):
+//   CelestaCore  - the pure Swift engine (no C types in its public API)
+//   CelestaHDK   - the dev-kit driver (transport protocol, libusb transport, virtual kit)
+//   CLibUSB, CHDF5 - system-library targets for the C libraries we link
+//   CelestaABI   - C declarations of the ABI's structs and handle types (imported by the shim)
+//   Celesta      - the C ABI shim, the only place with exported C functions -> libcelesta.so
+//   celesta-cli  - the `celesta` command
+import PackageDescription
+
+/// Links the Swift runtime (and FoundationEssentials with the archives it needs, which
+/// swift-argument-parser and our JSON code use) statically into a product, so that consumers
+/// of libcelesta.so and of the `celesta` command need no Swift toolchain. Given as linker flags
+/// on the products rather than `--static-swift-stdlib`, so that one `swift build --build-tests`
+/// builds the products and the (dynamically linked) XCTest bundle together.
+let staticSwiftRuntime = [
+    "-static-stdlib",
+    "-Xlinker", "--start-group",
+    "-lFoundationEssentials", "-l_FoundationCollections", "-l_FoundationCShims", "-lswiftSynchronization",
+    "-Xlinker", "--end-group",
+]
+
+let package = Package(
+    name: "Celesta",
+    products: [
+        // The shared library (and the CLI) link the Swift runtime statically through their own
+        // linker flags, so one `swift build --build-tests` builds them and the tests together.
+        // The shared library: `make lib` copies it to build/lib/libcelesta.so.MAJOR.MINOR.PATCH;
+        // its soname and exported-symbol list are set below.
+        .library(name: "celesta", type: .dynamic, targets: ["Celesta"]),
+        .executable(name: "celesta-cli", targets: ["celesta-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibUSB",
+            pkgConfig: "libusb-1.0",
+            providers: [.apt(["libusb-1.0-0-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        .target(
+            name: "CelestaCore",
+            dependencies: ["CHDF5"]
+        ),
+        .target(
+            name: "CelestaHDK",
+            dependencies: ["CelestaCore", "CLibUSB"]
+        ),
+        .target(name: "CelestaABI"),
+        .target(
+            name: "Celesta",
+            dependencies: ["CelestaCore", "CelestaHDK", "CelestaABI"],
+            exclude: ["exports.map"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "-soname", "-Xlinker", "libcelesta.so.0",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/Celesta/exports.map",
+                    "-Xlinker", "--no-export-dynamic",
+                ] + staticSwiftRuntime),
+            ]
+        ),
+        .executableTarget(
+            name: "celesta-cli",
+            dependencies: [
+                "CelestaCore", "CelestaHDK",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: [.unsafeFlags(staticSwiftRuntime)]
+        ),
+        .testTarget(
+            name: "CelestaCoreTests",
+            dependencies: ["CelestaCore", "CelestaHDK"]
+        ),
+    ]
+)

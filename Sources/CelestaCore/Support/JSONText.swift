@@ -1,0 +1,56 @@
+/// Minimal JSON text writing for front ends that need ordered keys (the CLI's `--json`).
+public enum JSONText {
+    /// `text` as a JSON string literal, with the escapes RFC 8259 requires.
+    public static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// An object with the keys in the given order; values must already be JSON text.
+    public static func object(_ pairs: [(String, String)], indent: String = "") -> String {
+        if pairs.isEmpty { return "{}" }
+        let inner = indent + "  "
+        let body = pairs.map { "\(inner)\(quote($0.0)): \($0.1)" }.joined(separator: ",\n")
+        return "{\n\(body)\n\(indent)}"
+    }
+
+    /// An array of values that are already JSON text.
+    public static func array(_ items: [String], indent: String = "") -> String {
+        if items.isEmpty { return "[]" }
+        let inner = indent + "  "
+        return "[\n" + items.map { inner + $0 }.joined(separator: ",\n") + "\n\(indent)]"
+    }
+}
+
+extension ChipFieldValue {
+    /// The value as JSON text.
+    public var json: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .text(let s): return JSONText.quote(s)
+        case .list(let items): return "[" + items.map(JSONText.quote).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// The value as table text.
+    public var text: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .text(let s): return s
+        case .list(let items): return items.joined(separator: ",")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+"""Build the celesta extension against include/celesta.h and bundle libcelesta.so.0.
+
+The version is read from Sources/CelestaCore/Version.swift, the single source of the
+version number. See README.md for the environment variables.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SONAME = "libcelesta.so.0"
+
+
+def read_version():
+    text = (ROOT / "Sources" / "CelestaCore" / "Version.swift").read_text()
+    parts = [re.search(rf"static let {k} = (\d+)", text).group(1) for k in ("major", "minor", "patch")]
+    return ".".join(parts)
+
+
+def library_dir():
+    env = os.environ.get("CELESTA_LIB_DIR")
+    if env:
+        lib = Path(env)
+    else:
+        lib = ROOT / "build" / "lib"
+        if not (lib / SONAME).exists():
+            print("celesta: building libcelesta with `make lib`", file=sys.stderr)
+            subprocess.run(["make", "-C", str(ROOT), "lib"], check=True)
+    if not (lib / SONAME).exists():
+        sys.exit(f"celesta: {lib / SONAME} not found (set CELESTA_LIB_DIR or run `make lib`)")
+    return lib
+
+
+class BuildWithLibrary(build_ext):
+    """Links the extension to libcelesta.so.0 and copies the library next to it."""
+
+    def build_extensions(self):
+        lib = library_dir()
+        include = Path(os.environ.get("CELESTA_INCLUDE_DIR", ROOT / "include"))
+        with tempfile.TemporaryDirectory() as link_dir:
+            # A private link folder so that -lcelesta resolves to exactly this library.
+            os.symlink((lib / SONAME).resolve(), Path(link_dir) / "libcelesta.so")
+            for ext in self.extensions:
+                ext.include_dirs.append(str(include))
+                ext.library_dirs.append(link_dir)
+                ext.libraries.append("celesta")
+                ext.extra_link_args += ["-Wl,-rpath,$ORIGIN"]
+            super().build_extensions()
+        target = Path(self.build_lib) / "celesta" / SONAME
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile((lib / SONAME).resolve(), target)
+        os.chmod(target, 0o755)
+        if self.inplace:
+            shutil.copyfile(target, HERE / "src" / "celesta" / SONAME)
+
+
+setup(
+    version=read_version(),
+    package_dir={"": "src"},
+    packages=["celesta"],
+    ext_modules=[
+        Extension(
+            "celesta._celesta",
+            sources=["src/celesta/_celesta.c"],
+            define_macros=[("Py_LIMITED_API", "0x03090000")],
+            py_limited_api=True,
+            extra_compile_args=["-std=c99", "-Wall", "-Wextra", "-Werror"],
+        )
+    ],
+    cmdclass={"build_ext": BuildWithLibrary},
+    options={"bdist_wheel": {"py_limited_api": "cp39"}},
+    zip_safe=False,
+)

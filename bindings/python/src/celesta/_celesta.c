@@ -1,0 +1,180 @@
+/*
+ * _celesta: the CPython extension over the Celesta C ABI (include/celesta.h).
+ *
+ * Built against the limited API (abi3, Python >= 3.9). It only converts: every rule lives in
+ * the library. Failed calls raise the celesta.CelestaError subclass of their status code,
+ * built by celesta._errors.error_from_status(code, message).
+ */
+#define PY_SSIZE_T_CLEAN
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x03090000
+#endif
+#include <Python.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "celesta.h"
+
+/* Raises the Python exception for a failed call's status and this thread's message. */
+static PyObject *raise_status(int status) {
+    PyObject *errors = PyImport_ImportModule("celesta._errors");
+    if (errors == NULL) return NULL;
+    PyObject *exc = PyObject_CallMethod(errors, "error_from_status", "is", status, celesta_last_error());
+    Py_DECREF(errors);
+    if (exc == NULL) return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+/* Sets dict[key] = value and drops the reference to value; returns -1 on failure. */
+static int put(PyObject *dict, const char *key, PyObject *value) {
+    if (value == NULL) return -1;
+    int rc = PyDict_SetItemString(dict, key, value);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *chip_dict(const celesta_chip_info_t *c) {
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    if (put(d, "id", PyUnicode_FromString(c->id)) < 0 ||
+        put(d, "name", PyUnicode_FromString(c->name)) < 0 ||
+        put(d, "aliases", PyUnicode_FromString(c->aliases)) < 0 ||
+#define INT_FIELD(f) put(d, #f, PyLong_FromLong((long)c->f)) < 0 ||
+        INT_FIELD(core_version)
+        INT_FIELD(max_inputs)
+        INT_FIELD(max_hidden_neurons)
+        INT_FIELD(max_output_neurons)
+        INT_FIELD(recommended_max_output_neurons)
+        INT_FIELD(max_input_expansion_neurons)
+        INT_FIELD(max_output_expansion_neurons)
+        INT_FIELD(synapses_per_hidden_neuron)
+        INT_FIELD(synapses_per_output_neuron)
+        INT_FIELD(max_recurrent_fanout_entries)
+        INT_FIELD(max_alias_targets)
+        INT_FIELD(weight_bits)
+        INT_FIELD(state_bits)
+        INT_FIELD(threshold_bits)
+        INT_FIELD(bias_bits)
+        INT_FIELD(dash_min)
+        INT_FIELD(dash_max)
+        INT_FIELD(weight_shift_max)
+        INT_FIELD(max_input_events_per_step)
+        INT_FIELD(max_hidden_spikes_per_step)
+        INT_FIELD(max_output_spikes_per_step)
+#undef INT_FIELD
+        0) {
+        Py_DECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+static PyObject *py_version(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    int major = 0, minor = 0, patch = 0;
+    int status = celesta_version(&major, &minor, &patch);
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(iii)", major, minor, patch);
+}
+
+static PyObject *py_version_string(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyUnicode_FromString(celesta_version_string());
+}
+
+static PyObject *py_status_name(PyObject *self, PyObject *args) {
+    (void)self;
+    int status;
+    if (!PyArg_ParseTuple(args, "i", &status)) return NULL;
+    return PyUnicode_FromString(celesta_status_name(status));
+}
+
+static PyObject *py_build_info(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    size_t needed = 0;
+    int status = celesta_build_info(NULL, 0, &needed);
+    if (status != CELESTA_OK) return raise_status(status);
+    char *buffer = malloc(needed);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = celesta_build_info(buffer, needed, &needed);
+    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
+static PyObject *py_chip_count(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyLong_FromSize_t(celesta_chip_count());
+}
+
+static PyObject *py_chip_info(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_ssize_t index;
+    if (!PyArg_ParseTuple(args, "n", &index)) return NULL;
+    if (index < 0) {
+        PyErr_Format(PyExc_IndexError, "chip index %zd is negative", index);
+        return NULL;
+    }
+    celesta_chip_info_t info;
+    int status = celesta_chip_info((size_t)index, &info);
+    if (status != CELESTA_OK) return raise_status(status);
+    return chip_dict(&info);
+}
+
+static PyObject *py_chip_find(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
+    celesta_chip_info_t info;
+    int status = celesta_chip_find(name, &info);
+    if (status != CELESTA_OK) return raise_status(status);
+    return chip_dict(&info);
+}
+
+static PyObject *py_status_codes(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    /* Every code the library names, probing a range wider than the enum. */
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (int code = 0; code >= -255; --code) {
+        const char *name = celesta_status_name(code);
+        if (strcmp(name, "CELESTA_UNKNOWN_STATUS") == 0) continue;
+        if (put(d, name, PyLong_FromLong(code)) < 0) {
+            Py_DECREF(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static PyMethodDef methods[] = {
+    {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
+    {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
+    {"status_name", py_status_name, METH_VARARGS, "C name of a status code."},
+    {"status_codes", py_status_codes, METH_NOARGS, "Dict of every status name to its code."},
+    {"build_info", py_build_info, METH_NOARGS, "One-line description of the library build."},
+    {"chip_count", py_chip_count, METH_NOARGS, "Number of chips in the table."},
+    {"chip_info", py_chip_info, METH_VARARGS, "Chip record by index, as a dict."},
+    {"chip_find", py_chip_find, METH_VARARGS, "Chip record by id, name or alias, as a dict."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_celesta", "Low-level bindings to libcelesta (use the celesta package).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__celesta(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddIntConstant(m, "HEADER_VERSION_MAJOR", CELESTA_VERSION_MAJOR) < 0 ||
+        PyModule_AddIntConstant(m, "HEADER_VERSION_MINOR", CELESTA_VERSION_MINOR) < 0 ||
+        PyModule_AddIntConstant(m, "HEADER_VERSION_PATCH", CELESTA_VERSION_PATCH) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

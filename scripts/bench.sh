@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: benchmarks of the built library. Figures are printed, never asserted.
+# Later features add their benchmarks (simulator throughput against the reference tools) here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "== C ABI call overhead =="
+cc -std=c99 -O2 -I include Tests/bench/call_overhead.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/bench"
+"$tmp/bench"
+echo "== Python call overhead =="
+.venv/bin/python - <<'PY'
+import timeit
+import celesta
+from celesta import _celesta
+n = 200000
+for label, stmt in [("_celesta.chip_info(1)", lambda: _celesta.chip_info(1)),
+                    ("celesta.chip('xa3')", lambda: celesta.chip("xa3"))]:
+    t = min(timeit.repeat(stmt, number=n, repeat=3)) / n
+    print(f"py  {label:<22} {t * 1e9:8.1f} ns/call")
+PY

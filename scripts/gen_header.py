@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Generate include/celesta.h from the Swift sources of the C ABI shim.
+
+The header is never edited by hand. Its parts come from:
+  * Sources/CelestaCore/Version.swift            -> CELESTA_VERSION_* macros
+  * Sources/CelestaCore/Support/CelestaError.swift -> the celesta_status enum (StatusCode)
+  * Sources/CelestaABI/include/celesta_abi.h     -> structs and handle types (ABI-TYPES block)
+  * Sources/Celesta/*.swift                      -> one prototype per @_cdecl function, with
+                                                    its /// doc comment
+
+Usage:
+  gen_header.py            write include/celesta.h (atomically)
+  gen_header.py --check    exit 1 and show a diff when include/celesta.h is stale
+"""
+import difflib
+import os
+import re
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "include", "celesta.h")
+
+# Swift parameter/return types -> C types. Pointers are handled recursively below.
+SCALARS = {
+    "Int32": "int",
+    "UInt32": "uint32_t",
+    "Int64": "int64_t",
+    "UInt64": "uint64_t",
+    "Int16": "int16_t",
+    "UInt16": "uint16_t",
+    "Int8": "int8_t",
+    "UInt8": "uint8_t",
+    "CChar": "char",
+    "UInt": "size_t",
+    "Int": "ptrdiff_t",
+    "Double": "double",
+    "Float": "float",
+    "Void": "void",
+    "UnsafeMutableRawPointer": "void *",
+    "UnsafeRawPointer": "const void *",
+}
+
+
+class GenError(Exception):
+    pass
+
+
+def read(rel):
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def c_type(swift):
+    """Map one Swift type spelling to its C spelling."""
+    t = swift.strip()
+    if t.endswith("?"):
+        t = t[:-1].strip()
+    if t in SCALARS:
+        return SCALARS[t]
+    m = re.fullmatch(r"Unsafe(Mutable)?Pointer<(.+)>", t)
+    if m:
+        inner = c_type(m.group(2))
+        const = "" if m.group(1) else "const "
+        if inner.endswith("*"):
+            return f"{inner}{'' if m.group(1) else ' const'}*"
+        return f"{const}{inner} *"
+    if re.fullmatch(r"celesta_[a-z0-9_]+_t", t):
+        return t
+    raise GenError(f"no C spelling for Swift type '{swift}'")
+
+
+def split_params(text):
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur)
+    return [p.strip() for p in parts]
+
+
+def doc_block(lines, indent=""):
+    """Turn /// lines (already stripped of ///) into a /** */ block."""
+    if not lines:
+        return ""
+    if len(lines) == 1 and len(indent) + len(lines[0]) < 90:
+        return f"{indent}/** {lines[0]} */\n"
+    body = "\n".join(f"{indent} *{(' ' + l) if l else ''}" for l in lines)
+    return f"{indent}/**\n{body}\n{indent} */\n"
+
+
+def preceding_doc(lines, index):
+    """The /// comment lines directly above lines[index]."""
+    doc = []
+    i = index - 1
+    while i >= 0 and lines[i].strip().startswith("///"):
+        doc.insert(0, lines[i].strip()[3:].removeprefix(" ").rstrip())
+        i -= 1
+    return doc
+
+
+def version():
+    src = read("Sources/CelestaCore/Version.swift")
+    parts = {}
+    for key in ("major", "minor", "patch"):
+        m = re.search(rf"static let {key} = (\d+)", src)
+        if not m:
+            raise GenError(f"Version.swift: no '{key}' constant")
+        parts[key] = int(m.group(1))
+    return parts
+
+
+def status_codes():
+    src = read("Sources/CelestaCore/Support/CelestaError.swift")
+    lines = src.splitlines()
+    out = []
+    inside = False
+    for i, line in enumerate(lines):
+        if re.match(r"\s*public enum StatusCode\b", line):
+            inside = True
+            continue
+        if inside and re.match(r"^}", line):
+            break
+        m = re.match(r"\s*case (\w+) = (-?\d+)\s*$", line) if inside else None
+        if m:
+            name, value = m.group(1), int(m.group(2))
+            cname = "CELESTA_OK" if name == "ok" else "CELESTA_ERR_" + re.sub(
+                r"([A-Z])", r"_\1", name).upper()
+            out.append((cname, value, preceding_doc(lines, i)))
+    if not out:
+        raise GenError("CelestaError.swift: no StatusCode cases found")
+    return out
+
+
+def abi_types():
+    src = read("Sources/CelestaABI/include/celesta_abi.h")
+    m = re.search(r"/\* ABI-TYPES:BEGIN \*/\n(.*?)/\* ABI-TYPES:END \*/", src, re.S)
+    if not m:
+        raise GenError("celesta_abi.h: no ABI-TYPES block")
+    return m.group(1).rstrip() + "\n"
+
+
+def functions():
+    """(section title, [(doc, prototype)]) per shim source file, in file-name order."""
+    shim = os.path.join(ROOT, "Sources", "Celesta")
+    sections = []
+    for fname in sorted(os.listdir(shim)):
+        if not fname.endswith(".swift"):
+            continue
+        lines = read(f"Sources/Celesta/{fname}").splitlines()
+        title = ""
+        if lines and lines[0].startswith("// "):
+            title = lines[0][3:].strip()
+        protos = []
+        for i, line in enumerate(lines):
+            m = re.match(r'\s*@_cdecl\("([a-z0-9_]+)"\)', line)
+            if not m:
+                continue
+            cname = m.group(1)
+            if not cname.startswith("celesta_"):
+                raise GenError(f"{fname}: exported name '{cname}' lacks the celesta_ prefix")
+            doc = preceding_doc(lines, i)
+            if not doc:
+                raise GenError(f"{fname}: {cname} has no /// doc comment")
+            sig = ""
+            j = i + 1
+            while "{" not in lines[j]:
+                sig += " " + lines[j].strip()
+                j += 1
+            sig += " " + lines[j].split("{")[0].strip()
+            fm = re.match(r"\s*public func (\w+)\s*\((.*)\)\s*(?:->\s*(.+?))?\s*$", sig)
+            if not fm:
+                raise GenError(f"{fname}: cannot parse the signature of {cname}: {sig.strip()}")
+            params = []
+            for p in split_params(fm.group(2)):
+                pm = re.match(r"(\w+)\s+(\w+)\s*:\s*(.+)$", p) or re.match(r"()(\w+)\s*:\s*(.+)$", p)
+                if not pm:
+                    raise GenError(f"{fname}: cannot parse parameter '{p}' of {cname}")
+                ctype = c_type(pm.group(3))
+                sep = "" if ctype.endswith("*") else " "
+                params.append(f"{ctype}{sep}{pm.group(2)}")
+            ret = c_type(fm.group(3)) if fm.group(3) else "void"
+            sep = "" if ret.endswith("*") else " "
+            protos.append((doc, f"CELESTA_API {ret}{sep}{cname}({', '.join(params) or 'void'});"))
+        if protos:
+            sections.append((title or fname, protos))
+    return sections
+
+
+def generate():
+    v = version()
+    codes = status_codes()
+    out = []
+    w = out.append
+    w("/*\n")
+    w(" * celesta.h: the C ABI of Celesta, the spiking-neural-network deployment engine.\n")
+    w(" *\n")
+    w(" * GENERATED by scripts/gen_header.py (`make header`) from the Swift shim; do not edit.\n")
+    w(" *\n")
+    w(" * Conventions, for every function below:\n")
+    w(" *  - Fallible calls return an int status: CELESTA_OK (0) or a negative celesta_status\n")
+    w(" *    code. celesta_status_name() names a code; celesta_last_error() gives the message of\n")
+    w(" *    the calling thread's most recent failure, naming the offending argument and value.\n")
+    w(" *  - Inputs are borrowed for the duration of the call only.\n")
+    w(" *  - Outputs go into caller buffers (with a size query) or into library-owned objects\n")
+    w(" *    that have their own free function; a failed call leaves its outputs untouched.\n")
+    w(" *  - Handles are opaque; each celesta_x_create() has a NULL-safe celesta_x_free().\n")
+    w(" *  - No call traps or aborts on bad input: it returns a status instead.\n")
+    w(" */\n")
+    w("#ifndef CELESTA_H\n#define CELESTA_H\n\n")
+    w("#include <stddef.h>\n#include <stdint.h>\n\n")
+    w("/** Version of the header; celesta_version() returns the library's at run time. */\n")
+    w(f"#define CELESTA_VERSION_MAJOR {v['major']}\n")
+    w(f"#define CELESTA_VERSION_MINOR {v['minor']}\n")
+    w(f"#define CELESTA_VERSION_PATCH {v['patch']}\n")
+    w(f"#define CELESTA_VERSION_STRING \"{v['major']}.{v['minor']}.{v['patch']}\"\n\n")
+    w("/** Visibility of the functions below (the library exports only celesta_* symbols). */\n")
+    w("#ifndef CELESTA_API\n")
+    w("#  if defined(__GNUC__)\n#    define CELESTA_API __attribute__((visibility(\"default\")))\n")
+    w("#  else\n#    define CELESTA_API\n#  endif\n#endif\n\n")
+    w("#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
+    w(doc_block(["Status codes returned by every fallible call. The values are fixed: new codes",
+                 "are only ever appended."]))
+    w("typedef enum celesta_status {\n")
+    for cname, value, doc in codes:
+        w(doc_block(doc, "    "))
+        w(f"    {cname} = {value},\n")
+    w("} celesta_status;\n\n")
+    w(abi_types())
+    for title, protos in functions():
+        w(f"\n/* ---- {title} ---- */\n\n")
+        for doc, proto in protos:
+            w(doc_block(doc))
+            w(proto + "\n\n")
+    w("#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* CELESTA_H */\n")
+    return "".join(out)
+
+
+def main():
+    try:
+        text = generate()
+    except GenError as e:
+        print(f"gen_header: {e}", file=sys.stderr)
+        return 2
+    if "--check" in sys.argv[1:]:
+        try:
+            with open(OUT, encoding="utf-8") as f:
+                current = f.read()
+        except FileNotFoundError:
+            current = ""
+        if current != text:
+            sys.stdout.writelines(difflib.unified_diff(
+                current.splitlines(True), text.splitlines(True),
+                "include/celesta.h (committed)", "include/celesta.h (generated)"))
+            print("gen_header: include/celesta.h is stale: run `make header`", file=sys.stderr)
+            return 1
+        print("gen_header: include/celesta.h is up to date")
+        return 0
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(OUT), prefix=".celesta.h.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, OUT)
+    print(f"gen_header: wrote {os.path.relpath(OUT, ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

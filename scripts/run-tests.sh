@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Every test suite of `make test`, run against the build staged by `make lib cli`:
+#   Swift (XCTest), the C harness, ABI checks, install + pkg-config/CMake consumers, Python.
+# Each suite runs even when an earlier one failed; the script fails if any suite failed or
+# ran no test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+lib=$root/build/lib
+failures=()
+section() { printf '\n==== %s ====\n' "$1"; }
+record() {  # record NAME STATUS
+  if [ "$2" -ne 0 ]; then failures+=("$1"); fi
+}
+
+section "Swift tests"
+log=$(mktemp)
+swift test -c release --skip-build --disable-swift-testing 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+# A suite that executed nothing is a failure too.
+if ! grep -qE "Executed [1-9][0-9]* tests?" "$log"; then
+  echo "run-tests: the Swift suite ran no test"; status=1
+fi
+rm -f "$log"
+record "swift" "$status"
+
+section "C harness (Tests/c/test_abi.c)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_abi.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -pthread -o "$tmp/test_abi"; then
+  "$tmp/test_abi"
+  record "c-harness" $?
+else
+  record "c-harness (compile)" 1
+fi
+
+section "ABI checks"
+scripts/check-abi.sh "$lib/libcelesta.so.0" include
+record "abi" $?
+
+section "Install tree and consumers"
+scripts/test-install.sh
+record "install" $?
+
+section "Python"
+if make -s python-install; then
+  .venv/bin/python -m pytest -q bindings/python/tests Tests/cli Tests/readme
+  record "python" $?
+else
+  record "python (build)" 1
+fi
+
+echo
+if ((${#failures[@]})); then
+  echo "run-tests: FAILED suites: ${failures[*]}"
+  exit 1
+fi
+echo "run-tests: all suites passed"
