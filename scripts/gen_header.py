@@ -9,9 +9,12 @@ The header is never edited by hand. Its parts come from:
                                                     its /// doc comment
 
 Usage:
-  gen_header.py            write include/celesta.h (atomically)
-  gen_header.py --check    exit 1 and show a diff when include/celesta.h is stale
+  gen_header.py [--root DIR] [--output FILE]           write the header (atomically)
+  gen_header.py [--root DIR] [--output FILE] --check   exit 1 with a diff when it is stale
+--root defaults to the repository, --output to ROOT/include/celesta.h. Exit 2: the sources
+cannot be turned into a header (the message says where).
 """
+import argparse
 import difflib
 import os
 import re
@@ -19,7 +22,6 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "include", "celesta.h")
 
 # Swift parameter/return types -> C types. Pointers are handled recursively below.
 SCALARS = {
@@ -245,12 +247,20 @@ def generate():
 
 
 def main():
+    global ROOT
+    parser = argparse.ArgumentParser(description="Generate include/celesta.h from the Swift shim.")
+    parser.add_argument("--root", default=ROOT, help="repository root holding Sources/")
+    parser.add_argument("--output", help="header path (default: ROOT/include/celesta.h)")
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 when stale")
+    args = parser.parse_args()
+    ROOT = os.path.abspath(args.root)
+    OUT = os.path.abspath(args.output or os.path.join(ROOT, "include", "celesta.h"))
     try:
         text = generate()
-    except GenError as e:
+    except (GenError, OSError) as e:
         print(f"gen_header: {e}", file=sys.stderr)
         return 2
-    if "--check" in sys.argv[1:]:
+    if args.check:
         try:
             with open(OUT, encoding="utf-8") as f:
                 current = f.read()
@@ -260,9 +270,9 @@ def main():
             sys.stdout.writelines(difflib.unified_diff(
                 current.splitlines(True), text.splitlines(True),
                 "include/celesta.h (committed)", "include/celesta.h (generated)"))
-            print("gen_header: include/celesta.h is stale: run `make header`", file=sys.stderr)
+            print(f"gen_header: {OUT} is stale: run `make header`", file=sys.stderr)
             return 1
-        print("gen_header: include/celesta.h is up to date")
+        print(f"gen_header: {OUT} is up to date")
         return 0
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(OUT), prefix=".celesta.h.")
@@ -270,7 +280,7 @@ def main():
         f.write(text)
     os.chmod(tmp, 0o644)
     os.replace(tmp, OUT)
-    print(f"gen_header: wrote {os.path.relpath(OUT, ROOT)}")
+    print(f"gen_header: wrote {OUT}")
     return 0
 
 

@@ -45,7 +45,7 @@ record "install" $?
 
 section "Python"
 if make -s python-install; then
-  .venv/bin/python -m pytest -q bindings/python/tests Tests/cli Tests/readme
+  .venv/bin/python -m pytest -q bindings/python/tests Tests/cli Tests/readme Tests/scripts
   record "python" $?
 else
   record "python (build)" 1

@@ -66,6 +66,7 @@ setup(
     version=read_version(),
     package_dir={"": "src"},
     packages=["celesta"],
+    exclude_package_data={"celesta": ["*.c"]},
     ext_modules=[
         Extension(
             "celesta._celesta",
