@@ -140,6 +140,111 @@ typedef struct celesta_chip_info {
     int32_t max_output_spikes_per_step;
 } celesta_chip_info_t;
 
+/**
+ * A Xylo SNN-core configuration (integer weights, dashes, thresholds, ...), created by
+ * celesta_config_create() or celesta_config_load() and released by celesta_config_free().
+ *
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; a config
+ * may be read (saved, validated, used to create simulators) from several threads at once.
+ */
+typedef struct celesta_config celesta_config_t;
+
+/**
+ * A bit-exact simulator of one configuration, created by celesta_sim_create() and released by
+ * celesta_sim_free(). It keeps its state between celesta_sim_evolve() calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
+ * per thread; handles are independent of each other and of the config they came from.
+ */
+typedef struct celesta_sim celesta_sim_t;
+
+/**
+ * The arrays of a configuration, for celesta_config_create(). Every array is row-major int32,
+ * borrowed for the duration of the call only, with its length in values; shapes:
+ * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
+ * weights_out [n_oen][n_out] (row r is hidden neuron n_hidden - n_oen + r), hidden vectors
+ * [n_hidden], output vectors [n_out], aliases [n_hidden] (target id or -1 for none).
+ * bias, bias_out, dash_syn_2 and aliases may be NULL (absent, zeros, none).
+ */
+typedef struct celesta_config_desc {
+    /** Chip id or alias, e.g. "syns61201" or "xa3". */
+    const char *chip;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
+    int32_t n_syn;
+    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
+    int32_t n_ien;
+    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
+    int32_t n_oen;
+    const int32_t *weights_in;
+    size_t weights_in_len;
+    const int32_t *weights_rec;
+    size_t weights_rec_len;
+    const int32_t *weights_out;
+    size_t weights_out_len;
+    const int32_t *dash_mem;
+    size_t dash_mem_len;
+    const int32_t *dash_syn;
+    size_t dash_syn_len;
+    const int32_t *dash_syn_2;
+    size_t dash_syn_2_len;
+    const int32_t *threshold;
+    size_t threshold_len;
+    const int32_t *bias;
+    size_t bias_len;
+    const int32_t *dash_mem_out;
+    size_t dash_mem_out_len;
+    const int32_t *dash_syn_out;
+    size_t dash_syn_out_len;
+    const int32_t *threshold_out;
+    size_t threshold_out_len;
+    const int32_t *bias_out;
+    size_t bias_out_len;
+    int32_t weight_shift_in;
+    int32_t weight_shift_rec;
+    int32_t weight_shift_out;
+    const int32_t *aliases;
+    size_t aliases_len;
+    /** Time step in seconds (> 0); it does not change the integer simulation. */
+    double dt;
+    /** Bias-enable bit: 1 on, 0 off, -1 on iff any bias or bias_out value is non-zero. */
+    int32_t bias_enabled;
+} celesta_config_desc_t;
+
+/** Dimensions of a configuration or simulator, filled by celesta_config_dims(). */
+typedef struct celesta_config_dims {
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    int32_t n_syn;
+    int32_t n_ien;
+    int32_t n_oen;
+} celesta_config_dims_t;
+
+/**
+ * Optional recording buffers for celesta_sim_evolve(): caller-owned int32 arrays, each
+ * row-major [steps][n] with its length in values (checked); any pointer may be NULL to skip
+ * that record. hibernation is [steps] (the v2 core's flag; zeros on the v1 core).
+ */
+typedef struct celesta_sim_record {
+    int32_t *vmem;
+    size_t vmem_len;
+    int32_t *isyn;
+    size_t isyn_len;
+    int32_t *isyn2;
+    size_t isyn2_len;
+    int32_t *spikes;
+    size_t spikes_len;
+    int32_t *vmem_out;
+    size_t vmem_out_len;
+    int32_t *isyn_out;
+    size_t isyn_out_len;
+    int32_t *hibernation;
+    size_t hibernation_len;
+} celesta_sim_record_t;
+
 /* ---- Exported C functions: the chip table. ---- */
 
 /**
@@ -179,6 +284,73 @@ CELESTA_API int celesta_chip_find(const char *name, celesta_chip_info_t *out);
  * Thread safety: any thread.
  */
 CELESTA_API int celesta_chip_ids(char *buffer, size_t capacity, size_t *needed);
+
+
+/* ---- Exported C functions: Xylo configurations (create, load, save, JSON, validate, free). ---- */
+
+/**
+ * Creates a configuration from the arrays in `*desc` (copied; nothing is kept). The shapes
+ * are checked (CELESTA_ERR_SHAPE_MISMATCH naming the field) and the values must fit the
+ * simulator's integer fields (CELESTA_ERR_OUT_OF_RANGE naming the field, index and value);
+ * the chip's own limits are checked by celesta_config_validate().
+ *
+ * On success `*out` receives a new handle to release with celesta_config_free(); on error
+ * `*out` is left untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_create(celesta_config_t **out, const celesta_config_desc_t *desc);
+
+/** Releases a configuration. NULL is ignored. Simulators created from it stay valid. */
+CELESTA_API void celesta_config_free(celesta_config_t *config);
+
+/**
+ * Fills `*out` with the dimensions of `config`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_dims(const celesta_config_t *config, celesta_config_dims_t *out);
+
+/**
+ * Checks `config` against every limit of its chip (sizes, bit widths and ranges of weights,
+ * thresholds, biases, dashes and weight shifts, aliases, recurrent fan-out). Returns
+ * CELESTA_OK when it is valid, otherwise CELESTA_ERR_INVALID_CONFIG with a message that lists
+ * each broken rule with its field, index and value (also in celesta_last_error()).
+ *
+ * The message ("" when valid) is written to `buffer` following the size-query convention of
+ * celesta_chip_ids() (`buffer` may be NULL with `capacity` 0). Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_validate(const celesta_config_t *config, char *buffer, size_t capacity, size_t *needed);
+
+/**
+ * Writes `config` as JSON to the file `path`, atomically (a temporary file renamed over the
+ * target): a failed call leaves any existing file as it was.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO (the message names the path and reason).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_save(const celesta_config_t *config, const char *path);
+
+/**
+ * Reads a configuration JSON file written by celesta_config_save() (or a Xylo reference
+ * vector's "config" object with a "chip" key). `*out` receives a new handle on success.
+ *
+ * Errors: CELESTA_ERR_IO, CELESTA_ERR_PARSE (naming the key), CELESTA_ERR_NOT_FOUND (unknown
+ * chip), CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE. Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_load(const char *path, celesta_config_t **out);
+
+/**
+ * Parses a configuration from `len` bytes of JSON text at `json` (same format as the files of
+ * celesta_config_save()). `*out` receives a new handle on success.
+ *
+ * Errors: as celesta_config_load() without CELESTA_ERR_IO. Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_from_json(const char *json, size_t len, celesta_config_t **out);
+
+/**
+ * Writes `config` as JSON text (with its NUL) into `buffer`, following the size-query
+ * convention of celesta_chip_ids(). Thread safety: any thread.
+ */
+CELESTA_API int celesta_config_to_json(const celesta_config_t *config, char *buffer, size_t capacity, size_t *needed);
 
 
 /* ---- Exported C functions: version, status names, last error, build information. ---- */
@@ -228,6 +400,42 @@ CELESTA_API const char *celesta_last_error(void);
  * Thread safety: any thread.
  */
 CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed);
+
+
+/* ---- Exported C functions: the bit-exact Xylo simulator. ---- */
+
+/**
+ * Creates a simulator with zero state for `config` on its chip. The simulator does not keep
+ * a reference to the handle: `config` may be freed afterwards.
+ *
+ * On success `*out` receives a handle to release with celesta_sim_free(); on error it is left
+ * untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_sim_create(celesta_sim_t **out, const celesta_config_t *config);
+
+/** Releases a simulator. NULL is ignored. */
+CELESTA_API void celesta_sim_free(celesta_sim_t *sim);
+
+/**
+ * Zeroes every state of the simulator, as when it was created.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_sim_reset(celesta_sim_t *sim);
+
+/**
+ * Runs `steps` time steps. `input` holds `steps * n_in` event counts (row-major
+ * [steps][n_in], each 0..255; counts above 15 are clipped by the core). `spikes_out`
+ * receives `steps * n_out` output spikes (0/1); its length `spikes_out_len` must be at least
+ * that. `record` may be NULL; otherwise each non-NULL buffer in it receives that state.
+ * State carries over to the next call.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
+ * CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
+ * CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer). On error no output buffer is written and
+ * the state is unchanged. Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_sim_evolve(celesta_sim_t *sim, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record);
 
 #ifdef __cplusplus
 } /* extern "C" */

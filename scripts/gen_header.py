@@ -69,6 +69,11 @@ def c_type(swift):
         return f"{const}{inner} *"
     if re.fullmatch(r"celesta_[a-z0-9_]+_t", t):
         return t
+    # Handles: Swift sees pointers to incomplete C structs as OpaquePointer, so the shim
+    # spells them with typealiases: celesta_x_ref -> celesta_x_t *, celesta_x_cref -> const.
+    m = re.fullmatch(r"celesta_([a-z0-9_]+?)_(c?)ref", t)
+    if m:
+        return f"{'const ' if m.group(2) else ''}celesta_{m.group(1)}_t *"
     raise GenError(f"no C spelling for Swift type '{swift}'")
 
 

@@ -35,6 +35,22 @@ else
   record "c-harness (compile)" 1
 fi
 
+section "C harness: Xylo configuration and simulator (Tests/c/test_xylo.c)"
+cases=()
+for name in a2_edge_sat_negative a3_edge_alias_residual a2_random_medium_dense a3_edge_ien_oen a3_edge_bias v1_random_medium_sparse v1_edge_second_synapse; do
+  [ -f "Tests/Fixtures/xylo/$name.json" ] || continue
+  .venv/bin/python scripts/extract_case.py "Tests/Fixtures/xylo/$name.json" "$tmp/cases/$name" && cases+=("$tmp/cases/$name")
+done
+if [ "${#cases[@]}" -lt 5 ]; then
+  echo "run-tests: too few reference cases for the C harness"; record "c-xylo (cases)" 1
+elif cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_xylo.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_xylo"; then
+  "$tmp/test_xylo" "$tmp" "${cases[@]}"
+  record "c-xylo" $?
+else
+  record "c-xylo (compile)" 1
+fi
+
 section "ABI checks"
 scripts/check-abi.sh "$lib/libcelesta.so.0" include
 record "abi" $?

@@ -71,6 +71,111 @@ typedef struct celesta_chip_info {
     /** Spikes an output neuron can emit per time step. */
     int32_t max_output_spikes_per_step;
 } celesta_chip_info_t;
+
+/**
+ * A Xylo SNN-core configuration (integer weights, dashes, thresholds, ...), created by
+ * celesta_config_create() or celesta_config_load() and released by celesta_config_free().
+ *
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; a config
+ * may be read (saved, validated, used to create simulators) from several threads at once.
+ */
+typedef struct celesta_config celesta_config_t;
+
+/**
+ * A bit-exact simulator of one configuration, created by celesta_sim_create() and released by
+ * celesta_sim_free(). It keeps its state between celesta_sim_evolve() calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
+ * per thread; handles are independent of each other and of the config they came from.
+ */
+typedef struct celesta_sim celesta_sim_t;
+
+/**
+ * The arrays of a configuration, for celesta_config_create(). Every array is row-major int32,
+ * borrowed for the duration of the call only, with its length in values; shapes:
+ * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
+ * weights_out [n_oen][n_out] (row r is hidden neuron n_hidden - n_oen + r), hidden vectors
+ * [n_hidden], output vectors [n_out], aliases [n_hidden] (target id or -1 for none).
+ * bias, bias_out, dash_syn_2 and aliases may be NULL (absent, zeros, none).
+ */
+typedef struct celesta_config_desc {
+    /** Chip id or alias, e.g. "syns61201" or "xa3". */
+    const char *chip;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
+    int32_t n_syn;
+    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
+    int32_t n_ien;
+    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
+    int32_t n_oen;
+    const int32_t *weights_in;
+    size_t weights_in_len;
+    const int32_t *weights_rec;
+    size_t weights_rec_len;
+    const int32_t *weights_out;
+    size_t weights_out_len;
+    const int32_t *dash_mem;
+    size_t dash_mem_len;
+    const int32_t *dash_syn;
+    size_t dash_syn_len;
+    const int32_t *dash_syn_2;
+    size_t dash_syn_2_len;
+    const int32_t *threshold;
+    size_t threshold_len;
+    const int32_t *bias;
+    size_t bias_len;
+    const int32_t *dash_mem_out;
+    size_t dash_mem_out_len;
+    const int32_t *dash_syn_out;
+    size_t dash_syn_out_len;
+    const int32_t *threshold_out;
+    size_t threshold_out_len;
+    const int32_t *bias_out;
+    size_t bias_out_len;
+    int32_t weight_shift_in;
+    int32_t weight_shift_rec;
+    int32_t weight_shift_out;
+    const int32_t *aliases;
+    size_t aliases_len;
+    /** Time step in seconds (> 0); it does not change the integer simulation. */
+    double dt;
+    /** Bias-enable bit: 1 on, 0 off, -1 on iff any bias or bias_out value is non-zero. */
+    int32_t bias_enabled;
+} celesta_config_desc_t;
+
+/** Dimensions of a configuration or simulator, filled by celesta_config_dims(). */
+typedef struct celesta_config_dims {
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    int32_t n_syn;
+    int32_t n_ien;
+    int32_t n_oen;
+} celesta_config_dims_t;
+
+/**
+ * Optional recording buffers for celesta_sim_evolve(): caller-owned int32 arrays, each
+ * row-major [steps][n] with its length in values (checked); any pointer may be NULL to skip
+ * that record. hibernation is [steps] (the v2 core's flag; zeros on the v1 core).
+ */
+typedef struct celesta_sim_record {
+    int32_t *vmem;
+    size_t vmem_len;
+    int32_t *isyn;
+    size_t isyn_len;
+    int32_t *isyn2;
+    size_t isyn2_len;
+    int32_t *spikes;
+    size_t spikes_len;
+    int32_t *vmem_out;
+    size_t vmem_out_len;
+    int32_t *isyn_out;
+    size_t isyn_out_len;
+    int32_t *hibernation;
+    size_t hibernation_len;
+} celesta_sim_record_t;
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

@@ -1,0 +1,65 @@
+// Handle plumbing: opaque C handles are retained Swift objects.
+
+import CelestaCore
+
+/// `celesta_config_t *` as the shim spells it (see scripts/gen_header.py).
+public typealias celesta_config_ref = OpaquePointer
+/// `const celesta_config_t *`.
+public typealias celesta_config_cref = OpaquePointer
+/// `celesta_sim_t *`.
+public typealias celesta_sim_ref = OpaquePointer
+
+/// The object behind a `celesta_config_t *`.
+final class ConfigBox {
+    let config: XyloConfig
+    let chip: ChipSpec
+    init(_ config: XyloConfig, _ chip: ChipSpec) {
+        self.config = config
+        self.chip = chip
+    }
+}
+
+/// The object behind a `celesta_sim_t *`.
+final class SimBox {
+    let sim: XyloSimulator
+    init(_ sim: XyloSimulator) { self.sim = sim }
+}
+
+/// Retains `object` and returns it as an opaque handle.
+func makeHandle<T: AnyObject>(_ object: T) -> OpaquePointer {
+    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+
+/// The object behind a handle (not consumed), or `nullPointer` naming the argument.
+func object<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type, _ name: String) throws -> T {
+    guard let handle else { throw CelestaError(.nullPointer, "argument '\(name)' is NULL") }
+    return Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+}
+
+/// Releases a handle made by `makeHandle`; NULL is ignored.
+func releaseHandle<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type) {
+    guard let handle else { return }
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).release()
+}
+
+/// Copies a borrowed C array into a Swift array, rejecting NULL with a non-zero length.
+/// (C `size_t` lengths arrive as `UInt` arguments or as `Int` struct fields.)
+func borrowedInts<N: BinaryInteger>(_ pointer: UnsafePointer<Int32>?, _ count: N, _ name: String) throws -> [Int]? {
+    guard let pointer else {
+        if count == 0 { return nil }
+        throw CelestaError(.nullPointer, "field '\(name)' is NULL but its length is \(count)")
+    }
+    guard count >= 0, count <= N(clamping: Int32.max) else {
+        throw CelestaError(.outOfRange, "the length of '\(name)' is \(UInt(truncatingIfNeeded: count)), too large")
+    }
+    return UnsafeBufferPointer(start: pointer, count: Int(count)).map { Int($0) }
+}
+
+/// Checks a caller output buffer's length.
+func checkOutput<N: BinaryInteger>(_ pointer: UnsafeMutablePointer<Int32>?, _ count: N, needed: Int, _ name: String) throws {
+    guard pointer != nil else { return }
+    // A size_t read as a negative Int is a huge length: large enough.
+    guard count < 0 || count >= N(needed) else {
+        throw CelestaError(.bufferTooSmall, "argument '\(name)' holds \(count) values but \(needed) are needed")
+    }
+}

@@ -1,0 +1,89 @@
+// Exported C functions: the bit-exact Xylo simulator.
+
+import CelestaABI
+import CelestaCore
+
+/// Creates a simulator with zero state for `config` on its chip. The simulator does not keep
+/// a reference to the handle: `config` may be freed afterwards.
+///
+/// On success `*out` receives a handle to release with celesta_sim_free(); on error it is left
+/// untouched. Thread safety: any thread.
+@_cdecl("celesta_sim_create")
+public func celesta_sim_create(_ out: UnsafeMutablePointer<celesta_sim_ref?>?, _ config: celesta_config_cref?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let box = try object(config, ConfigBox.self, "config")
+        out.pointee = makeHandle(SimBox(try XyloSimulator(config: box.config, chip: box.chip)))
+    }
+}
+
+/// Releases a simulator. NULL is ignored.
+@_cdecl("celesta_sim_free")
+public func celesta_sim_free(_ sim: celesta_sim_ref?) {
+    releaseHandle(sim, SimBox.self)
+}
+
+/// Zeroes every state of the simulator, as when it was created.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
+@_cdecl("celesta_sim_reset")
+public func celesta_sim_reset(_ sim: celesta_sim_ref?) -> Int32 {
+    guarded { try object(sim, SimBox.self, "sim").sim.reset() }
+}
+
+/// Runs `steps` time steps. `input` holds `steps * n_in` event counts (row-major
+/// [steps][n_in], each 0..255; counts above 15 are clipped by the core). `spikes_out`
+/// receives `steps * n_out` output spikes (0/1); its length `spikes_out_len` must be at least
+/// that. `record` may be NULL; otherwise each non-NULL buffer in it receives that state.
+/// State carries over to the next call.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
+/// CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
+/// CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer). On error no output buffer is written and
+/// the state is unchanged. Thread safety: not with other calls on the same handle.
+@_cdecl("celesta_sim_evolve")
+public func celesta_sim_evolve(
+    _ sim: celesta_sim_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
+    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_len: UInt,
+    _ record: UnsafePointer<celesta_sim_record_t>?
+) -> Int32 {
+    guarded {
+        let s = try object(sim, SimBox.self, "sim").sim
+        guard steps <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument 'steps' is \(steps), too large") }
+        let t = Int(steps)
+        let nH = s.config.nHidden, nOut = s.config.nOut
+        let inputs = try borrowedInts(input, input_len, "input") ?? []
+        let out = try required(spikes_out, "spikes_out")
+        try checkOutput(out, spikes_out_len, needed: t * nOut, "spikes_out")
+        let r = record?.pointee
+        if let r {
+            try checkOutput(r.vmem, r.vmem_len, needed: t * nH, "record->vmem")
+            try checkOutput(r.isyn, r.isyn_len, needed: t * nH, "record->isyn")
+            try checkOutput(r.isyn2, r.isyn2_len, needed: t * nH, "record->isyn2")
+            try checkOutput(r.spikes, r.spikes_len, needed: t * nH, "record->spikes")
+            try checkOutput(r.vmem_out, r.vmem_out_len, needed: t * nOut, "record->vmem_out")
+            try checkOutput(r.isyn_out, r.isyn_out_len, needed: t * nOut, "record->isyn_out")
+            try checkOutput(r.hibernation, r.hibernation_len, needed: t, "record->hibernation")
+        }
+        let wantsRecord = r.map { [$0.vmem, $0.isyn, $0.isyn2, $0.spikes, $0.vmem_out, $0.isyn_out].contains { $0 != nil } } ?? false
+        let result = try s.evolve(input: inputs, steps: t, record: wantsRecord)
+        func copy(_ values: [Int32], to dst: UnsafeMutablePointer<Int32>?) {
+            guard let dst else { return }
+            values.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { dst.update(from: base, count: values.count) }
+            }
+        }
+        copy(result.spikesOut, to: out)
+        if let r {
+            copy(result.vmem, to: r.vmem)
+            copy(result.isyn, to: r.isyn)
+            copy(result.isyn2, to: r.isyn2)
+            copy(result.spikes, to: r.spikes)
+            copy(result.vmemOut, to: r.vmem_out)
+            copy(result.isynOut, to: r.isyn_out)
+            if let h = r.hibernation {
+                if result.hibernation.isEmpty { h.update(repeating: 0, count: t) } else { copy(result.hibernation, to: h) }
+            }
+        }
+    }
+}

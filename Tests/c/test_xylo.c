@@ -1,0 +1,246 @@
+/*
+ * test_xylo.c: the Xylo configuration and simulator through the C ABI.
+ * Usage: test_xylo CASE_DIR... (folders made by scripts/extract_case.py), then error paths.
+ * Closes with "N passed, N failed".
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <celesta.h>
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond, ...)                                           \
+    do {                                                           \
+        if (cond) {                                                \
+            ++passed;                                              \
+        } else {                                                   \
+            ++failed;                                              \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+            printf(__VA_ARGS__);                                   \
+            printf("\n");                                          \
+        }                                                          \
+    } while (0)
+
+/* Reads "rows cols" then rows*cols ints; returns a malloc'd array or NULL if absent. */
+static int32_t *read_matrix(const char *dir, const char *name, size_t *rows, size_t *cols) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.txt", dir, name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return NULL;
+    if (fscanf(f, "%zu %zu", rows, cols) != 2) {
+        fclose(f);
+        return NULL;
+    }
+    size_t n = *rows * *cols;
+    int32_t *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; v != NULL && i < n; ++i)
+        if (fscanf(f, "%d", &v[i]) != 1) v[i] = -999999;
+    fclose(f);
+    return v;
+}
+
+static int contains(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }
+
+static int equal(const int32_t *a, const int32_t *b, size_t n, size_t *at) {
+    for (size_t i = 0; i < n; ++i)
+        if (a[i] != b[i]) {
+            *at = i;
+            return 0;
+        }
+    return 1;
+}
+
+static void run_case(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    celesta_config_t *config = NULL;
+    int status = celesta_config_load(path, &config);
+    CHECK(status == CELESTA_OK, "%s: load: %s", dir, celesta_last_error());
+    if (status != CELESTA_OK) return;
+    celesta_config_dims_t dims;
+    CHECK(celesta_config_dims(config, &dims) == CELESTA_OK, "dims");
+    celesta_sim_t *sim = NULL;
+    CHECK(celesta_sim_create(&sim, config) == CELESTA_OK, "%s: sim: %s", dir, celesta_last_error());
+    celesta_config_free(config); /* the simulator does not need the config handle */
+
+    size_t steps, n_in;
+    int32_t *input = read_matrix(dir, "input", &steps, &n_in);
+    CHECK(input != NULL && (int)n_in == dims.n_in, "%s: input", dir);
+    size_t nh = (size_t)dims.n_hidden, no = (size_t)dims.n_out;
+    int32_t *out = calloc(steps * no + 1, sizeof *out);
+    celesta_sim_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    int32_t *bufs[7];
+    size_t widths[7] = {nh, nh, nh, nh, no, no, 1};
+    const char *names[7] = {"Vmem", "Isyn", "Isyn2", "Spikes", "Vmem_out", "Isyn_out", "hibernation"};
+    for (int i = 0; i < 7; ++i) bufs[i] = calloc(steps * widths[i] + 1, sizeof(int32_t));
+    rec.vmem = bufs[0]; rec.vmem_len = steps * nh;
+    rec.isyn = bufs[1]; rec.isyn_len = steps * nh;
+    rec.isyn2 = bufs[2]; rec.isyn2_len = steps * nh;
+    rec.spikes = bufs[3]; rec.spikes_len = steps * nh;
+    rec.vmem_out = bufs[4]; rec.vmem_out_len = steps * no;
+    rec.isyn_out = bufs[5]; rec.isyn_out_len = steps * no;
+    rec.hibernation = bufs[6]; rec.hibernation_len = steps;
+    status = celesta_sim_evolve(sim, input, steps * n_in, steps, out, steps * no, &rec);
+    CHECK(status == CELESTA_OK, "%s: evolve: %s", dir, celesta_last_error());
+    size_t r, c, at = 0;
+    int32_t *want = read_matrix(dir, "spikes_out", &r, &c);
+    CHECK(want != NULL && equal(want, out, steps * no, &at), "%s: spikes_out differ at %zu", dir, at);
+    free(want);
+    for (int i = 0; i < 7; ++i) {
+        want = read_matrix(dir, names[i], &r, &c);
+        if (want == NULL) continue; /* v1 has no hibernation record */
+        CHECK(equal(want, bufs[i], steps * widths[i], &at), "%s: %s differ at %zu", dir, names[i], at);
+        free(want);
+    }
+    /* State persists; reset returns to the start: a second run equals the first. */
+    int32_t *again = calloc(steps * no + 1, sizeof *again);
+    CHECK(celesta_sim_reset(sim) == CELESTA_OK, "reset");
+    CHECK(celesta_sim_evolve(sim, input, steps * n_in, steps, again, steps * no, NULL) == CELESTA_OK, "evolve 2");
+    CHECK(memcmp(again, out, steps * no * sizeof *out) == 0, "%s: run after reset differs", dir);
+    free(again);
+    for (int i = 0; i < 7; ++i) free(bufs[i]);
+    free(out);
+    free(input);
+    celesta_sim_free(sim);
+}
+
+/* A tiny valid Xylo Audio 2 configuration: 1 input, 2 hidden, 1 output. */
+static celesta_config_desc_t tiny(int32_t *w_in, int32_t *w_rec, int32_t *w_out, int32_t *dash, int32_t *thr,
+                                  int32_t *dash_o, int32_t *thr_o) {
+    celesta_config_desc_t d;
+    memset(&d, 0, sizeof d);
+    d.chip = "xa2";
+    d.n_in = 1; d.n_hidden = 2; d.n_out = 1; d.n_syn = 1; d.n_ien = 2; d.n_oen = 2;
+    d.weights_in = w_in; d.weights_in_len = 2;
+    d.weights_rec = w_rec; d.weights_rec_len = 4;
+    d.weights_out = w_out; d.weights_out_len = 2;
+    d.dash_mem = dash; d.dash_mem_len = 2;
+    d.dash_syn = dash; d.dash_syn_len = 2;
+    d.threshold = thr; d.threshold_len = 2;
+    d.dash_mem_out = dash_o; d.dash_mem_out_len = 1;
+    d.dash_syn_out = dash_o; d.dash_syn_out_len = 1;
+    d.threshold_out = thr_o; d.threshold_out_len = 1;
+    d.dt = 1e-3;
+    d.bias_enabled = -1;
+    return d;
+}
+
+static void test_errors(const char *tmpdir) {
+    int32_t w_in[2] = {100, 50}, w_rec[4] = {0, 20, 0, 0}, w_out[2] = {60, 60};
+    int32_t dash[2] = {2, 2}, thr[2] = {100, 100}, dash_o[1] = {2}, thr_o[1] = {50};
+    celesta_config_desc_t d = tiny(w_in, w_rec, w_out, dash, thr, dash_o, thr_o);
+    celesta_config_t *cfg = NULL;
+    CHECK(celesta_config_create(&cfg, &d) == CELESTA_OK, "create: %s", celesta_last_error());
+    char msg[512];
+    size_t needed = 0;
+    CHECK(celesta_config_validate(cfg, msg, sizeof msg, &needed) == CELESTA_OK && msg[0] == 0, "valid: %s", msg);
+
+    celesta_config_t *untouched = (celesta_config_t *)0x1;
+    CHECK(celesta_config_create(NULL, &d) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    CHECK(celesta_config_create(&untouched, NULL) == CELESTA_ERR_NULL_POINTER && untouched == (celesta_config_t *)0x1,
+          "NULL desc leaves *out");
+    celesta_config_desc_t bad = d;
+    bad.weights_in_len = 3;
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
+    CHECK(contains(celesta_last_error(), "'weights_in' has 3 values"), "%s", celesta_last_error());
+    bad = d;
+    bad.chip = "xa9";
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_NOT_FOUND, "chip");
+    bad = d;
+    bad.weights_rec = NULL;
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_NULL_POINTER, "NULL array");
+    CHECK(contains(celesta_last_error(), "weights_rec"), "%s", celesta_last_error());
+    int32_t big[2] = {100, 300};
+    bad = d;
+    bad.weights_in = big;
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_OUT_OF_RANGE, "weight outside int8");
+    CHECK(contains(celesta_last_error(), "'weights_in[0][1][0]' is 300"), "%s", celesta_last_error());
+    bad = d;
+    bad.n_syn = 3;
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_OUT_OF_RANGE, "n_syn");
+    bad = d;
+    bad.dt = 0.0;
+    CHECK(celesta_config_create(&untouched, &bad) == CELESTA_ERR_OUT_OF_RANGE, "dt");
+    CHECK(untouched == (celesta_config_t *)0x1, "failed creates left *out untouched");
+
+    /* Validation against the chip: a dash of 16 is simulatable but not on Xylo. */
+    int32_t dash16[2] = {2, 16};
+    bad = d;
+    bad.dash_mem = dash16;
+    celesta_config_t *invalid = NULL;
+    CHECK(celesta_config_create(&invalid, &bad) == CELESTA_OK, "simulatable");
+    CHECK(celesta_config_validate(invalid, NULL, 0, &needed) == CELESTA_ERR_INVALID_CONFIG, "invalid");
+    CHECK(contains(celesta_last_error(), "'dash_mem[1]' is 16"), "%s", celesta_last_error());
+    char small[4] = "xyz";
+    CHECK(celesta_config_validate(invalid, small, sizeof small, &needed) == CELESTA_ERR_BUFFER_TOO_SMALL, "small");
+    CHECK(strcmp(small, "xyz") == 0, "small buffer untouched");
+    celesta_config_free(invalid);
+
+    /* Save and load round trip; failed save leaves nothing; bad files are errors. */
+    char path[4096], json[8192];
+    snprintf(path, sizeof path, "%s/tiny.json", tmpdir);
+    CHECK(celesta_config_save(cfg, path) == CELESTA_OK, "save: %s", celesta_last_error());
+    celesta_config_t *back = NULL;
+    CHECK(celesta_config_load(path, &back) == CELESTA_OK, "load");
+    char json2[8192];
+    CHECK(celesta_config_to_json(cfg, json, sizeof json, NULL) == CELESTA_OK, "json");
+    CHECK(celesta_config_to_json(back, json2, sizeof json2, NULL) == CELESTA_OK && strcmp(json, json2) == 0,
+          "round trip");
+    celesta_config_t *from_text = NULL;
+    CHECK(celesta_config_from_json(json, strlen(json), &from_text) == CELESTA_OK, "from json");
+    celesta_config_free(from_text);
+    celesta_config_free(back);
+    CHECK(celesta_config_save(cfg, "/nonexistent-dir/x.json") == CELESTA_ERR_IO, "save to missing dir");
+    CHECK(contains(celesta_last_error(), "/nonexistent-dir/x.json"), "%s", celesta_last_error());
+    CHECK(celesta_config_load("/nonexistent-file.json", &untouched) == CELESTA_ERR_IO, "missing file");
+    CHECK(celesta_config_from_json("{\"weights_in\": 3}", 17, &untouched) == CELESTA_ERR_PARSE, "malformed");
+    CHECK(celesta_config_from_json("{{{", 3, &untouched) == CELESTA_ERR_PARSE, "not json");
+    CHECK(celesta_config_load(NULL, &untouched) == CELESTA_ERR_NULL_POINTER, "NULL path");
+
+    /* Simulator errors. */
+    celesta_sim_t *sim = NULL;
+    CHECK(celesta_sim_create(&sim, NULL) == CELESTA_ERR_NULL_POINTER, "NULL config");
+    CHECK(celesta_sim_create(&sim, cfg) == CELESTA_OK, "sim");
+    int32_t input[4] = {3, 0, 20, 1}, out[4] = {7, 7, 7, 7};
+    CHECK(celesta_sim_evolve(sim, input, 4, 4, out, 4, NULL) == CELESTA_OK, "evolve");
+    int32_t saved[4];
+    memcpy(saved, out, sizeof out);
+    int32_t bad_input[4] = {3, -1, 0, 0};
+    CHECK(celesta_sim_evolve(sim, bad_input, 4, 4, out, 4, NULL) == CELESTA_ERR_OUT_OF_RANGE, "negative count");
+    CHECK(contains(celesta_last_error(), "'input[1][0]' is -1"), "%s", celesta_last_error());
+    bad_input[1] = 256;
+    CHECK(celesta_sim_evolve(sim, bad_input, 4, 4, out, 4, NULL) == CELESTA_ERR_OUT_OF_RANGE, "count 256");
+    CHECK(celesta_sim_evolve(sim, input, 3, 4, out, 4, NULL) == CELESTA_ERR_SHAPE_MISMATCH, "input length");
+    CHECK(celesta_sim_evolve(sim, input, 4, 4, out, 3, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL, "out length");
+    CHECK(celesta_sim_evolve(sim, input, 4, 4, NULL, 4, NULL) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    CHECK(celesta_sim_evolve(NULL, input, 4, 4, out, 4, NULL) == CELESTA_ERR_NULL_POINTER, "NULL sim");
+    celesta_sim_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    int32_t vm[7];
+    rec.vmem = vm;
+    rec.vmem_len = 7;
+    CHECK(celesta_sim_evolve(sim, input, 4, 4, out, 4, &rec) == CELESTA_ERR_BUFFER_TOO_SMALL, "record length");
+    CHECK(contains(celesta_last_error(), "record->vmem"), "%s", celesta_last_error());
+    CHECK(memcmp(saved, out, sizeof out) == 0, "failed evolves left the output untouched");
+    CHECK(celesta_sim_reset(NULL) == CELESTA_ERR_NULL_POINTER, "reset NULL");
+    CHECK(celesta_sim_evolve(sim, NULL, 0, 0, out, 0, NULL) == CELESTA_OK, "zero steps");
+    celesta_sim_free(sim);
+    celesta_sim_free(NULL);
+    celesta_config_free(cfg);
+    celesta_config_free(NULL);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_xylo TMPDIR CASE_DIR...\n");
+        return 2;
+    }
+    for (int i = 2; i < argc; ++i) run_case(argv[i]);
+    test_errors(argv[1]);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
