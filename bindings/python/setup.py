@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
@@ -65,7 +65,7 @@ class BuildWithLibrary(build_ext):
 setup(
     version=read_version(),
     package_dir={"": "src"},
-    packages=["celesta"],
+    packages=find_packages(where="src"),
     exclude_package_data={"celesta": ["*.c"]},
     ext_modules=[
         Extension(

@@ -12,7 +12,7 @@ Errors are raised as subclasses of :class:`celesta.CelestaError`.
 
 from __future__ import annotations
 
-from . import _celesta
+from . import _celesta, devices
 from ._errors import *  # noqa: F401,F403  (the CelestaError hierarchy)
 from ._errors import CelestaError, ERRORS_BY_STATUS
 

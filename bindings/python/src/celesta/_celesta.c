@@ -150,6 +150,215 @@ static PyObject *py_status_codes(PyObject *self, PyObject *unused) {
     return d;
 }
 
+
+/* ---- Xylo configurations and simulators ---------------------------------------------- */
+
+static void config_capsule_free(PyObject *cap) {
+    celesta_config_free((celesta_config_t *)PyCapsule_GetPointer(cap, "celesta_config_t"));
+}
+
+static void sim_capsule_free(PyObject *cap) {
+    celesta_sim_free((celesta_sim_t *)PyCapsule_GetPointer(cap, "celesta_sim_t"));
+}
+
+static celesta_config_t *config_of(PyObject *cap) {
+    return (celesta_config_t *)PyCapsule_GetPointer(cap, "celesta_config_t");
+}
+
+static celesta_sim_t *sim_of(PyObject *cap) {
+    return (celesta_sim_t *)PyCapsule_GetPointer(cap, "celesta_sim_t");
+}
+
+static PyObject *wrap_config(celesta_config_t *config) {
+    PyObject *cap = PyCapsule_New(config, "celesta_config_t", config_capsule_free);
+    if (cap == NULL) celesta_config_free(config);
+    return cap;
+}
+
+/* Reads arrays[name] = (address, length) of an int32 buffer the caller keeps alive, or None. */
+static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, size_t *len) {
+    *ptr = NULL;
+    *len = 0;
+    PyObject *item = PyDict_GetItemString(arrays, name); /* borrowed */
+    if (item == NULL || item == Py_None) return 0;
+    unsigned long long address;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(item, "Kn", &address, &count)) return -1;
+    if (count < 0) {
+        PyErr_Format(PyExc_ValueError, "array '%s' has a negative length", name);
+        return -1;
+    }
+    *ptr = (const int32_t *)(uintptr_t)address;
+    *len = (size_t)count;
+    return 0;
+}
+
+static PyObject *py_config_create(PyObject *self, PyObject *args) {
+    (void)self;
+    celesta_config_desc_t d;
+    memset(&d, 0, sizeof d);
+    PyObject *arrays;
+    if (!PyArg_ParseTuple(args, "s(iiiiii)O!(iii)di", &d.chip, &d.n_in, &d.n_hidden, &d.n_out, &d.n_syn, &d.n_ien,
+                          &d.n_oen, &PyDict_Type, &arrays, &d.weight_shift_in, &d.weight_shift_rec,
+                          &d.weight_shift_out, &d.dt, &d.bias_enabled))
+        return NULL;
+    if (array_arg(arrays, "weights_in", &d.weights_in, &d.weights_in_len) < 0 ||
+        array_arg(arrays, "weights_rec", &d.weights_rec, &d.weights_rec_len) < 0 ||
+        array_arg(arrays, "weights_out", &d.weights_out, &d.weights_out_len) < 0 ||
+        array_arg(arrays, "dash_mem", &d.dash_mem, &d.dash_mem_len) < 0 ||
+        array_arg(arrays, "dash_syn", &d.dash_syn, &d.dash_syn_len) < 0 ||
+        array_arg(arrays, "dash_syn_2", &d.dash_syn_2, &d.dash_syn_2_len) < 0 ||
+        array_arg(arrays, "threshold", &d.threshold, &d.threshold_len) < 0 ||
+        array_arg(arrays, "bias", &d.bias, &d.bias_len) < 0 ||
+        array_arg(arrays, "dash_mem_out", &d.dash_mem_out, &d.dash_mem_out_len) < 0 ||
+        array_arg(arrays, "dash_syn_out", &d.dash_syn_out, &d.dash_syn_out_len) < 0 ||
+        array_arg(arrays, "threshold_out", &d.threshold_out, &d.threshold_out_len) < 0 ||
+        array_arg(arrays, "bias_out", &d.bias_out, &d.bias_out_len) < 0 ||
+        array_arg(arrays, "aliases", &d.aliases, &d.aliases_len) < 0)
+        return NULL;
+    celesta_config_t *config = NULL;
+    int status = celesta_config_create(&config, &d);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_config(config);
+}
+
+static PyObject *py_config_validate(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
+    size_t needed = 0;
+    int status = celesta_config_validate(config_of(cap), NULL, 0, &needed);
+    if (status != CELESTA_OK && status != CELESTA_ERR_INVALID_CONFIG) return raise_status(status);
+    char *buffer = malloc(needed);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = celesta_config_validate(config_of(cap), buffer, needed, NULL);
+    PyObject *result = (status == CELESTA_OK || status == CELESTA_ERR_INVALID_CONFIG)
+                           ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
+static PyObject *py_config_to_json(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
+    size_t needed = 0;
+    int status = celesta_config_to_json(config_of(cap), NULL, 0, &needed);
+    if (status != CELESTA_OK) return raise_status(status);
+    char *buffer = malloc(needed);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = celesta_config_to_json(config_of(cap), buffer, needed, NULL);
+    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
+static PyObject *py_config_from_json(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
+    celesta_config_t *config = NULL;
+    int status = celesta_config_from_json(text, (size_t)len, &config);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_config(config);
+}
+
+static PyObject *py_config_save(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "Os", &cap, &path) || config_of(cap) == NULL) return NULL;
+    int status = celesta_config_save(config_of(cap), path);
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_config_load(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    celesta_config_t *config = NULL;
+    int status = celesta_config_load(path, &config);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_config(config);
+}
+
+static PyObject *py_config_dims(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
+    celesta_config_dims_t d;
+    int status = celesta_config_dims(config_of(cap), &d);
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(iiiiii)", d.n_in, d.n_hidden, d.n_out, d.n_syn, d.n_ien, d.n_oen);
+}
+
+static PyObject *py_sim_create(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
+    celesta_sim_t *sim = NULL;
+    int status = celesta_sim_create(&sim, config_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    PyObject *result = PyCapsule_New(sim, "celesta_sim_t", sim_capsule_free);
+    if (result == NULL) celesta_sim_free(sim);
+    return result;
+}
+
+static PyObject *py_sim_reset(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || sim_of(cap) == NULL) return NULL;
+    int status = celesta_sim_reset(sim_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* sim_evolve(sim, (in_addr, in_len), steps, (out_addr, out_len), records or None): records is
+ * a dict of name -> (address, length) of int32 buffers the caller keeps alive. The GIL is
+ * released while the simulator runs. */
+static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *records;
+    unsigned long long in_addr, out_addr;
+    Py_ssize_t in_len, out_len, steps;
+    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)O", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records))
+        return NULL;
+    celesta_sim_t *sim = sim_of(cap);
+    if (sim == NULL) return NULL;
+    if (in_len < 0 || out_len < 0 || steps < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    celesta_sim_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    celesta_sim_record_t *recp = NULL;
+    if (records != Py_None) {
+        if (!PyDict_Check(records)) {
+            PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
+            return NULL;
+        }
+        const int32_t *p;
+        size_t n;
+#define REC(field, key)                                              \
+        if (array_arg(records, key, &p, &n) < 0) return NULL;        \
+        rec.field = (int32_t *)(uintptr_t)p;                         \
+        rec.field##_len = n;
+        REC(vmem, "Vmem") REC(isyn, "Isyn") REC(isyn2, "Isyn2") REC(spikes, "Spikes")
+        REC(vmem_out, "Vmem_out") REC(isyn_out, "Isyn_out") REC(hibernation, "hibernation")
+#undef REC
+        recp = &rec;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_sim_evolve(sim, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
+                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
     {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
@@ -159,6 +368,16 @@ static PyMethodDef methods[] = {
     {"chip_count", py_chip_count, METH_NOARGS, "Number of chips in the table."},
     {"chip_info", py_chip_info, METH_VARARGS, "Chip record by index, as a dict."},
     {"chip_find", py_chip_find, METH_VARARGS, "Chip record by id, name or alias, as a dict."},
+    {"config_create", py_config_create, METH_VARARGS, "Create a configuration handle from int32 buffers."},
+    {"config_validate", py_config_validate, METH_VARARGS, "Validation message of a configuration ('' if valid)."},
+    {"config_to_json", py_config_to_json, METH_VARARGS, "Configuration as JSON text."},
+    {"config_from_json", py_config_from_json, METH_VARARGS, "Configuration handle from JSON text."},
+    {"config_save", py_config_save, METH_VARARGS, "Save a configuration to a JSON file (atomically)."},
+    {"config_load", py_config_load, METH_VARARGS, "Load a configuration JSON file."},
+    {"config_dims", py_config_dims, METH_VARARGS, "(n_in, n_hidden, n_out, n_syn, n_ien, n_oen)."},
+    {"sim_create", py_sim_create, METH_VARARGS, "Simulator handle for a configuration."},
+    {"sim_reset", py_sim_reset, METH_VARARGS, "Zero the simulator state."},
+    {"sim_evolve", py_sim_evolve, METH_VARARGS, "Run the simulator on int32 buffers."},
     {NULL, NULL, 0, NULL},
 };
 

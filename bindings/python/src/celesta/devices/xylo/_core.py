@@ -1,0 +1,231 @@
+"""Chip-independent parts of the Xylo devices API: configurations and the simulator.
+
+Every chip module binds these to its chip id; no code is copied per chip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ... import _celesta
+from ..._buffers import address, int32_buffer
+from ..._errors import CelestaError
+
+_HIDDEN = ("dash_mem", "dash_syn", "dash_syn_2", "threshold", "bias")
+_OUTPUT = ("dash_mem_out", "dash_syn_out", "threshold_out", "bias_out")
+RECORD_KEYS = ("Vmem", "Isyn", "Isyn2", "Spikes", "Vmem_out", "Isyn_out")
+
+
+class XyloConfiguration:
+    """A Xylo SNN-core configuration held by the Celesta library.
+
+    Build one with the chip module's ``config_from_specification(**spec)``, or load one with
+    ``XyloConfiguration.load(path)``. ``to_dict()`` gives its arrays (the keys of Rockpool's
+    specification), ``save(path)`` writes it as JSON (atomically).
+    """
+
+    def __init__(self, handle):
+        self._handle = handle
+        dims = _celesta.config_dims(handle)
+        self.n_in, self.n_hidden, self.n_out, self.n_syn, self.n_ien, self.n_oen = dims
+
+    @classmethod
+    def load(cls, path) -> "XyloConfiguration":
+        """Read a configuration JSON file written by ``save``."""
+        return cls(_celesta.config_load(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "XyloConfiguration":
+        return cls(_celesta.config_from_json(text))
+
+    def to_json(self) -> str:
+        return _celesta.config_to_json(self._handle)
+
+    def save(self, path) -> None:
+        """Write the configuration to ``path`` as JSON, atomically."""
+        _celesta.config_save(self._handle, os.fspath(path))
+
+    def to_dict(self) -> dict:
+        """The arrays as numpy int arrays, with Rockpool's specification keys."""
+        raw = json.loads(self.to_json())
+        out = {}
+        for key, value in raw.items():
+            if key == "aliases":
+                out[key] = [list(a) for a in value]
+            elif isinstance(value, list):
+                out[key] = np.asarray(value, dtype=np.int64)
+            else:
+                out[key] = value
+        return out
+
+    @property
+    def chip(self) -> str:
+        return json.loads(self.to_json())["chip"]
+
+    def validate(self) -> str:
+        """'' when the configuration fits every limit of its chip, else what is broken."""
+        return _celesta.config_validate(self._handle)
+
+    def __eq__(self, other):
+        return isinstance(other, XyloConfiguration) and self.to_json() == other.to_json()
+
+    def __repr__(self):
+        return (f"XyloConfiguration(chip={self.chip!r}, n_in={self.n_in}, n_hidden={self.n_hidden}, "
+                f"n_out={self.n_out}, n_syn={self.n_syn})")
+
+
+def _vector(spec, key, n, default):
+    value = spec.get(key)
+    if value is None:
+        return None if default is None else np.full(n, default, dtype=np.int32)
+    return int32_buffer(np.asarray(value).reshape(-1), key)
+
+
+def build_config(chip: str, spec: dict) -> XyloConfiguration:
+    """A configuration from a quantized specification (Rockpool's keys). Raises on bad shapes
+    or values that do not fit the simulator's fields."""
+    unknown = set(spec) - {"weights_in", "weights_rec", "weights_out", *_HIDDEN, *_OUTPUT, "aliases", "dt",
+                           "weight_shift_in", "weight_shift_rec", "weight_shift_out", "mapped_graph"}
+    if unknown:
+        raise TypeError(f"unexpected specification keys: {sorted(unknown)}")
+    if spec.get("weights_in") is None or spec.get("weights_out") is None:
+        raise TypeError("config_from_specification needs at least weights_in and weights_out")
+    w_in = np.asarray(spec["weights_in"])
+    w_out = np.asarray(spec["weights_out"])
+    if w_in.ndim == 2:
+        w_in = w_in[:, :, None]
+    if w_in.ndim != 3 or w_out.ndim != 2:
+        raise ValueError(f"weights_in must be 2-D or 3-D and weights_out 2-D, got {w_in.ndim}-D and {w_out.ndim}-D")
+    n_in, n_ien, n_syn = w_in.shape
+    n_oen, n_out = w_out.shape
+    w_rec = spec.get("weights_rec")
+    if w_rec is not None:
+        w_rec = np.asarray(w_rec)
+        if w_rec.ndim == 2:
+            w_rec = w_rec[:, :, None]
+        if w_rec.ndim != 3:
+            raise ValueError(f"weights_rec must be 2-D or 3-D, got {w_rec.ndim}-D")
+        n_hidden = w_rec.shape[0]
+        if w_rec.shape[2] != n_syn:
+            raise ValueError(f"weights_rec has {w_rec.shape[2]} synapses but weights_in has {n_syn}")
+    else:
+        n_hidden = len(np.asarray(spec["dash_mem"]).reshape(-1)) if spec.get("dash_mem") is not None else max(n_ien, n_oen)
+        w_rec = np.zeros((n_hidden, n_hidden, n_syn), dtype=np.int32)
+    arrays = {"weights_in": int32_buffer(w_in, "weights_in"), "weights_rec": int32_buffer(w_rec, "weights_rec"),
+              "weights_out": int32_buffer(w_out, "weights_out")}
+    for key, default in (("dash_mem", 1), ("dash_syn", 1), ("dash_syn_2", 1), ("threshold", 0), ("bias", None)):
+        arrays[key] = _vector(spec, key, n_hidden, default)
+    for key, default in (("dash_mem_out", 1), ("dash_syn_out", 1), ("threshold_out", 0), ("bias_out", None)):
+        arrays[key] = _vector(spec, key, n_out, default)
+    aliases = spec.get("aliases")
+    if aliases is not None:
+        if len(aliases) != n_hidden:
+            raise ValueError(f"aliases has {len(aliases)} entries but there are {n_hidden} hidden neurons")
+        flat = []
+        for i, a in enumerate(aliases):
+            a = list(a) if a is not None and not np.isscalar(a) else ([] if a is None else [a])
+            if len(a) > 1:
+                raise ValueError(f"aliases[{i}] has {len(a)} targets; Xylo holds one per neuron")
+            flat.append(int(a[0]) if a else -1)
+        arrays["aliases"] = np.asarray(flat, dtype=np.int32)
+    bias_given = arrays["bias"] is not None or arrays["bias_out"] is not None
+    any_bias = bool((arrays["bias"] is not None and np.any(arrays["bias"])) or
+                    (arrays["bias_out"] is not None and np.any(arrays["bias_out"])))
+    handle = _celesta.config_create(
+        chip, (n_in, n_hidden, n_out, n_syn, n_ien, n_oen),
+        {k: (address(v) if v is not None else None) for k, v in arrays.items()},
+        tuple(int(spec.get(k, 0) or 0) for k in ("weight_shift_in", "weight_shift_rec", "weight_shift_out")),
+        float(spec.get("dt", 1e-3) or 1e-3), 1 if any_bias else (0 if bias_given else -1))
+    return XyloConfiguration(handle)
+
+
+def config_from_specification(chip: str, **spec):
+    """Rockpool's ``config_from_specification``: ``(config, is_valid, message)``.
+
+    Unlike Rockpool, values are never wrapped into range: a weight of 200 makes the
+    configuration invalid (``config`` is then None and ``message`` names the field, index and
+    value) instead of silently becoming -56.
+    """
+    try:
+        config = build_config(chip, spec)
+    except (CelestaError, ValueError) as err:
+        return None, False, str(err)
+    message = config.validate()
+    return config, message == "", message
+
+
+class XyloSimBase:
+    """The bit-exact Xylo simulator (Rockpool's ``XyloSim``), bound to a chip by its module.
+
+    ``sim(input, record=False)`` or ``sim.evolve(...)`` -> ``(output, state, record)``:
+    ``input`` is ``[T, n_in]`` (or ``[B, T, n_in]``) integer event counts 0..255, ``output``
+    ``[T, n_out]`` (``[B, T, n_out]``) spikes, ``record`` the states ``Vmem``, ``Isyn``,
+    ``Isyn2``, ``Spikes`` ``[T, n_hidden]`` and ``Vmem_out``, ``Isyn_out`` ``[T, n_out]`` when
+    ``record=True``. State persists between calls until ``reset_state()``; each element of a
+    batch starts from the current state and the batch leaves the state unchanged.
+    """
+
+    chip = None  # set by each chip module
+
+    def __init__(self, config: XyloConfiguration, dt: float = 1e-3):
+        if not isinstance(config, XyloConfiguration):
+            raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
+        if config.chip != self.chip:
+            raise CelestaError(f"config is for chip {config.chip!r}, this simulator is {self.chip!r}",
+                               status=-2, status_name="CELESTA_ERR_INVALID_ARGUMENT")
+        self.config = config
+        self.dt = dt
+        self.size_in, self.size_out = config.n_in, config.n_out
+        self.shape = (config.n_in, config.n_hidden, config.n_out)
+        self._sim = _celesta.sim_create(config._handle)
+
+    @classmethod
+    def from_config(cls, config: XyloConfiguration, dt: float = 1e-3, **kwargs):
+        return cls(config, dt=dt)
+
+    @classmethod
+    def from_specification(cls, dt: float = 1e-3, **spec):
+        return cls(build_config(cls.chip, dict(spec, dt=dt)), dt=dt)
+
+    def reset_state(self):
+        _celesta.sim_reset(self._sim)
+        return self
+
+    def _run(self, sim, raster: np.ndarray, record: bool):
+        steps = raster.shape[0]
+        out = np.zeros((steps, self.config.n_out), dtype=np.int32)
+        records = None
+        if record:
+            records = {k: np.zeros((steps, self.config.n_hidden if not k.endswith("_out") else self.config.n_out),
+                                   dtype=np.int32) for k in RECORD_KEYS}
+        _celesta.sim_evolve(sim, address(raster), steps, address(out),
+                            None if records is None else {k: address(v) for k, v in records.items()})
+        return out, records or {}
+
+    def evolve(self, input, record: bool = False, **kwargs):
+        x = np.asarray(input)
+        if x.ndim not in (2, 3):
+            raise ValueError(f"input must be [T, n_in] or [B, T, n_in], got shape {x.shape}")
+        if x.shape[-1] != self.config.n_in:
+            raise ValueError(f"input has {x.shape[-1]} channels but the network has {self.config.n_in}")
+        if x.size and (x.min() < 0 or x.max() > 255):
+            raise ValueError("input event counts must be in 0..255")
+        if x.ndim == 2:
+            out, rec = self._run(self._sim, int32_buffer(x, "input"), record)
+            return out, {}, rec
+        outs, recs = [], []
+        for b in range(x.shape[0]):
+            worker = _celesta.sim_create(self.config._handle)
+            o, r = self._run(worker, int32_buffer(x[b], "input"), record)
+            outs.append(o)
+            recs.append(r)
+        rec = {k: np.stack([r[k] for r in recs]) for k in RECORD_KEYS} if record else {}
+        return np.stack(outs), {}, rec
+
+    __call__ = evolve
+
+    def __repr__(self):
+        return f"XyloSim({self.chip}) with shape {self.shape}"
