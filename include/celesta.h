@@ -413,6 +413,15 @@ CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed
  */
 CELESTA_API int celesta_sim_create(celesta_sim_t **out, const celesta_config_t *config);
 
+/**
+ * Creates an independent simulator over the same network, starting from the current state of
+ * `sim` (for running trials or batch elements in parallel, one copy per thread).
+ *
+ * On success `*out` receives a handle to release with celesta_sim_free(). Thread safety: not
+ * with other calls on `sim`; the copy is independent of it.
+ */
+CELESTA_API int celesta_sim_copy(celesta_sim_t **out, celesta_sim_t *sim);
+
 /** Releases a simulator. NULL is ignored. */
 CELESTA_API void celesta_sim_free(celesta_sim_t *sim);
 

@@ -19,3 +19,9 @@ for label, stmt in [("_celesta.chip_info(1)", lambda: _celesta.chip_info(1)),
     t = min(timeit.repeat(stmt, number=n, repeat=3)) / n
     print(f"py  {label:<22} {t * 1e9:8.1f} ns/call")
 PY
+echo "== Xylo simulator =="
+if ! .venv/bin/python -c "import xylosim" 2>/dev/null; then
+  echo "installing the reference simulator xylosim 0.1.3 into .venv (built from source)"
+  .venv/bin/python -m pip install -q --disable-pip-version-check xylosim==0.1.3 || echo "xylosim could not be installed: ratios will be n/a"
+fi
+.venv/bin/python scripts/bench_xylo.py

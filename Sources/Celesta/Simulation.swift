@@ -17,6 +17,20 @@ public func celesta_sim_create(_ out: UnsafeMutablePointer<celesta_sim_ref?>?, _
     }
 }
 
+/// Creates an independent simulator over the same network, starting from the current state of
+/// `sim` (for running trials or batch elements in parallel, one copy per thread).
+///
+/// On success `*out` receives a handle to release with celesta_sim_free(). Thread safety: not
+/// with other calls on `sim`; the copy is independent of it.
+@_cdecl("celesta_sim_copy")
+public func celesta_sim_copy(_ out: UnsafeMutablePointer<celesta_sim_ref?>?, _ sim: celesta_sim_ref?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let s = try object(sim, SimBox.self, "sim").sim
+        out.pointee = makeHandle(SimBox(s.copy()))
+    }
+}
+
 /// Releases a simulator. NULL is ignored.
 @_cdecl("celesta_sim_free")
 public func celesta_sim_free(_ sim: celesta_sim_ref?) {

@@ -227,6 +227,16 @@ static void test_errors(const char *tmpdir) {
     CHECK(contains(celesta_last_error(), "record->vmem"), "%s", celesta_last_error());
     CHECK(memcmp(saved, out, sizeof out) == 0, "failed evolves left the output untouched");
     CHECK(celesta_sim_reset(NULL) == CELESTA_ERR_NULL_POINTER, "reset NULL");
+    /* A copy continues from the same state, independently. */
+    celesta_sim_t *copy = NULL;
+    CHECK(celesta_sim_copy(&copy, sim) == CELESTA_OK, "copy");
+    int32_t a[4], b[4];
+    CHECK(celesta_sim_evolve(sim, input, 4, 4, a, 4, NULL) == CELESTA_OK, "evolve original");
+    CHECK(celesta_sim_evolve(copy, input, 4, 4, b, 4, NULL) == CELESTA_OK, "evolve copy");
+    CHECK(memcmp(a, b, sizeof a) == 0, "copy equals original");
+    celesta_sim_free(copy);
+    CHECK(celesta_sim_copy(&copy, NULL) == CELESTA_ERR_NULL_POINTER, "copy NULL");
+    CHECK(celesta_sim_copy(NULL, sim) == CELESTA_ERR_NULL_POINTER, "copy NULL out");
     CHECK(celesta_sim_evolve(sim, NULL, 0, 0, out, 0, NULL) == CELESTA_OK, "zero steps");
     celesta_sim_free(sim);
     celesta_sim_free(NULL);

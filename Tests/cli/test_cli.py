@@ -51,3 +51,70 @@ def test_usage_error():
     r = run("chips", "--no-such-flag")
     assert r.returncode == 64
     assert "--no-such-flag" in r.stderr
+
+
+# ---- celesta xylo ----------------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+
+FIXTURES = ROOT / "Tests" / "Fixtures" / "xylo"
+
+
+def case_files(tmp_path, name):
+    doc = json.loads((FIXTURES / f"{name}.json").read_text())
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(dict(doc["config"], chip=doc["chip"])))
+    npy = tmp_path / "input.npy"
+    np.save(npy, np.asarray(doc["input"], dtype=np.int64))
+    js = tmp_path / "input.json"
+    js.write_text(json.dumps(doc["input"]))
+    return doc, config, npy, js
+
+
+def test_xylo_sim_npy_json_and_output(tmp_path):
+    doc, config, npy, js = case_files(tmp_path, "a3_edge_alias_residual")
+    out = tmp_path / "out.npy"
+    r = run("xylo", "sim", "--config", str(config), "--input", str(npy), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(np.load(out), np.asarray(doc["expected"]["spikes_out"]))
+    assert "output spikes per neuron:" in r.stdout
+    r = run("xylo", "sim", "--config", str(config), "--input", str(js), "--json", "--record")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    for key in ["spikes_out", "Vmem", "Isyn", "Isyn2", "Spikes", "Vmem_out", "Isyn_out"]:
+        assert got[key] == doc["expected"][key], key
+
+
+def test_xylo_validate(tmp_path):
+    doc, config, _, _ = case_files(tmp_path, "a2_random_small")
+    r = run("xylo", "validate", str(config))
+    assert r.returncode == 0 and "valid for Xylo Audio 2" in r.stdout
+    bad = dict(json.loads(config.read_text()))
+    bad["dash_mem"] = [16] + bad["dash_mem"][1:]
+    config.write_text(json.dumps(bad))
+    r = run("xylo", "validate", str(config), "--json")
+    assert r.returncode == 9, "CELESTA_ERR_INVALID_CONFIG"
+    assert json.loads(r.stdout)["valid"] is False
+    assert "'dash_mem[0]' is 16" in r.stderr
+
+
+def test_xylo_sim_errors(tmp_path):
+    doc, config, npy, _ = case_files(tmp_path, "a2_random_small")
+    wrong = tmp_path / "wrong.npy"
+    np.save(wrong, np.zeros((5, 3), dtype=np.int32))
+    r = run("xylo", "sim", "--config", str(config), "--input", str(wrong))
+    assert r.returncode == 6 and "CELESTA_ERR_SHAPE_MISMATCH" in r.stderr
+    neg = tmp_path / "neg.npy"
+    np.save(neg, np.full((5, 4), -1, dtype=np.int32))
+    r = run("xylo", "sim", "--config", str(config), "--input", str(neg))
+    assert r.returncode == 5 and "'input[0][0]' is -1" in r.stderr
+    r = run("xylo", "sim", "--config", str(tmp_path / "none.json"), "--input", str(npy))
+    assert r.returncode == 10 and "none.json" in r.stderr
+    garbage = tmp_path / "garbage.npy"
+    garbage.write_bytes(b"not numpy")
+    r = run("xylo", "sim", "--config", str(config), "--input", str(garbage))
+    assert r.returncode == 11 and "bad magic" in r.stderr
+    out = tmp_path / "keep.npy"
+    out.write_bytes(b"precious")
+    r = run("xylo", "sim", "--config", str(config), "--input", str(wrong), "--output", str(out))
+    assert r.returncode != 0 and out.read_bytes() == b"precious", "a failed run leaves its output untouched"

@@ -42,18 +42,27 @@ final class SynapseTable: @unchecked Sendable {
     /// Number of synapses.
     var count: Int { Int(start[start.count - 1]) }
 
-    /// Adds `n` times each synapse of `source` to `syn`, saturating to int16. Repeated additions
-    /// of one weight are monotone, so one clamp of `n * w` equals `n` saturating additions.
-    /// Returns whether the source has any synapse.
-    @inline(__always)
-    func deliver(source s: Int, count n: Int32, into syn: UnsafeMutablePointer<Int32>) -> Bool {
-        let a = Int(start[s]), b = Int(start[s + 1])
-        if a == b { return false }
-        let tp = target.baseAddress!, wp = weight.baseAddress!
-        for k in a..<b {
-            let j = Int(tp[k])
-            syn[j] = HardwareArithmetic.saturate16(syn[j] + n * wp[k])
+    /// Raw pointers for the simulation loop (no reference counting there, so threads running
+    /// copies of one network do not contend on the table objects).
+    var view: View { View(start: start.baseAddress!, target: target.baseAddress!, weight: weight.baseAddress!) }
+
+    struct View {
+        let start: UnsafeMutablePointer<Int32>
+        let target: UnsafeMutablePointer<Int32>
+        let weight: UnsafeMutablePointer<Int32>
+
+        /// Adds `n` times each synapse of `source` to `syn`, saturating to int16. Repeated
+        /// additions of one weight are monotone, so one clamp of `n * w` equals `n` saturating
+        /// additions. Returns whether the source has any synapse.
+        @inline(__always)
+        func deliver(source s: Int, count n: Int32, into syn: UnsafeMutablePointer<Int32>) -> Bool {
+            let a = Int(start[s]), b = Int(start[s + 1])
+            if a == b { return false }
+            for k in a..<b {
+                let j = Int(target[k])
+                syn[j] = HardwareArithmetic.saturate16(syn[j] + n * weight[k])
+            }
+            return true
         }
-        return true
     }
 }

@@ -131,6 +131,7 @@ public final class XyloSimulator: @unchecked Sendable {
             let syn = synB.baseAddress!
             let vmem = vmemB.baseAddress!
             let outSyn = syn + 2 * nH
+            let inputs = net.inputSynapses.view, recurrent = net.recurrentSynapses.view, outputs = net.outputSynapses.view
             for t in t0..<t1 {
                 var delivered = false
                 // 1. Input delivery.
@@ -138,14 +139,14 @@ public final class XyloSimulator: @unchecked Sendable {
                 for c in 0..<nIn {
                     let n = input[row + c]
                     if n == 0 { continue }
-                    if net.inputSynapses.deliver(source: c, count: Int32(min(n, inCap)), into: syn) { delivered = true }
+                    if inputs.deliver(source: c, count: Int32(min(n, inCap)), into: syn) { delivered = true }
                 }
                 // 2. Recurrent and 3. output delivery of the previous step's counts.
                 for i in 0..<nH {
                     let n = spk[i]
                     if n == 0 { continue }
-                    if net.recurrentSynapses.deliver(source: i, count: n, into: syn) { delivered = true }
-                    if net.outputSynapses.deliver(source: i, count: n, into: syn) { delivered = true }
+                    if recurrent.deliver(source: i, count: n, into: syn) { delivered = true }
+                    if outputs.deliver(source: i, count: n, into: syn) { delivered = true }
                 }
                 // 4. Buffers cleared.
                 for i in 0..<nH { spk[i] = 0 }

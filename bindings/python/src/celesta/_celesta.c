@@ -306,6 +306,18 @@ static PyObject *py_sim_create(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_sim_copy(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || sim_of(cap) == NULL) return NULL;
+    celesta_sim_t *copy = NULL;
+    int status = celesta_sim_copy(&copy, sim_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    PyObject *result = PyCapsule_New(copy, "celesta_sim_t", sim_capsule_free);
+    if (result == NULL) celesta_sim_free(copy);
+    return result;
+}
+
 static PyObject *py_sim_reset(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
@@ -376,6 +388,7 @@ static PyMethodDef methods[] = {
     {"config_load", py_config_load, METH_VARARGS, "Load a configuration JSON file."},
     {"config_dims", py_config_dims, METH_VARARGS, "(n_in, n_hidden, n_out, n_syn, n_ien, n_oen)."},
     {"sim_create", py_sim_create, METH_VARARGS, "Simulator handle for a configuration."},
+    {"sim_copy", py_sim_copy, METH_VARARGS, "Independent simulator with a copy of the state."},
     {"sim_reset", py_sim_reset, METH_VARARGS, "Zero the simulator state."},
     {"sim_evolve", py_sim_evolve, METH_VARARGS, "Run the simulator on int32 buffers."},
     {NULL, NULL, 0, NULL},

@@ -205,6 +205,9 @@ class XyloSimBase:
                             None if records is None else {k: address(v) for k, v in records.items()})
         return out, records or {}
 
+    def _sim_copy(self):
+        return _celesta.sim_copy(self._sim)
+
     def evolve(self, input, record: bool = False, **kwargs):
         x = np.asarray(input)
         if x.ndim not in (2, 3):
@@ -216,12 +219,22 @@ class XyloSimBase:
         if x.ndim == 2:
             out, rec = self._run(self._sim, int32_buffer(x, "input"), record)
             return out, {}, rec
-        outs, recs = [], []
-        for b in range(x.shape[0]):
-            worker = _celesta.sim_create(self.config._handle)
-            o, r = self._run(worker, int32_buffer(x[b], "input"), record)
-            outs.append(o)
-            recs.append(r)
+        # Batch elements run on all cores: the extension releases the GIL while simulating.
+        # (A new simulator per element starts from zero state: copy the current state first.)
+        rasters = [int32_buffer(x[b], "input") for b in range(x.shape[0])]
+
+        def one(raster):
+            return self._run(self._sim_copy(), raster, record)
+
+        workers = min(len(rasters), os.cpu_count() or 1)
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(workers) as pool:
+                results = list(pool.map(one, rasters))
+        else:
+            results = [one(r) for r in rasters]
+        outs = [o for o, _ in results]
+        recs = [r for _, r in results]
         rec = {k: np.stack([r[k] for r in recs]) for k in RECORD_KEYS} if record else {}
         return np.stack(outs), {}, rec
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Simulator benchmark of `make bench`: Celesta's XyloSim against the reference simulator.
+
+Networks (fixed seeds, the same inputs for both): 2-4-2, 16-63-8, 16-1000-8 with dense
+recurrent weights, 16-1000-8 with recurrent fan-out 32. Prints time steps per second,
+delivered synaptic events per second, ns per delivered event, the batch speed-up on all
+cores, the Python overhead per call, and the ratio against the reference: Rockpool's XyloSim
+where it imports, otherwise xylosim 0.1.3 directly (installed into the venv by `make bench`).
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from celesta.devices.xylo import xa2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def network(n_in, n_hidden, n_out, seed, density=None, fanout=None):
+    rng = np.random.default_rng(seed)
+    w_in = rng.integers(-60, 61, size=(n_in, n_hidden, 1))
+    if fanout is not None:
+        w_rec = np.zeros((n_hidden, n_hidden, 1), dtype=np.int64)
+        for i in range(n_hidden):
+            targets = rng.choice(n_hidden, size=fanout, replace=False)
+            w_rec[i, targets, 0] = rng.integers(-40, 41, size=fanout)
+    else:
+        w_rec = rng.integers(-12, 13, size=(n_hidden, n_hidden, 1))
+        if density is not None:
+            w_rec *= rng.random((n_hidden, n_hidden, 1)) < density
+    w_out = rng.integers(-60, 61, size=(n_hidden, n_out))
+    return dict(
+        weights_in=w_in, weights_rec=w_rec, weights_out=w_out,
+        dash_mem=np.full(n_hidden, 4), dash_syn=np.full(n_hidden, 3), dash_syn_2=np.full(n_hidden, 3),
+        threshold=np.full(n_hidden, 60 * int(np.sqrt(n_hidden)) + 200), dash_mem_out=np.full(n_out, 4), dash_syn_out=np.full(n_out, 3),
+        threshold_out=np.full(n_out, 300), aliases=[[] for _ in range(n_hidden)],
+    )
+
+
+NETWORKS = [
+    ("2-4-2", network(2, 4, 2, 11), 20000),
+    ("16-63-8", network(16, 63, 8, 12), 5000),
+    ("16-1000-8 dense", network(16, 1000, 8, 13), 300),
+    ("16-1000-8 fan-out 32", network(16, 1000, 8, 14, fanout=32), 2000),
+]
+
+
+def raster(steps, n_in, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.random((steps, n_in)) < 0.1).astype(np.int32) * rng.integers(1, 4, size=(steps, n_in)).astype(np.int32)
+
+
+def delivered_events(spec, x, record):
+    """Synaptic additions the core performs: input events x fan-out + hidden spikes x fan-out."""
+    fan_in = (np.asarray(spec["weights_in"]) != 0).sum(axis=(1, 2))
+    fan_rec = (np.asarray(spec["weights_rec"]) != 0).sum(axis=(1, 2)) + (np.asarray(spec["weights_out"]) != 0).sum(axis=1)
+    events = (np.minimum(x, 15) * fan_in).sum()
+    events += (record["Spikes"] * fan_rec).sum()
+    return int(events)
+
+
+def best_time(fn, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def reference_factory():
+    """A function spec -> evolve(x) for the reference simulator, and its name, or (None, why)."""
+    try:
+        from rockpool.devices.xylo.syns61201 import XyloSim as RockpoolSim  # noqa: F401
+        def make(spec):
+            sim = RockpoolSim.from_specification(**spec)
+            return lambda x: sim(x, record=False)
+        return make, "rockpool XyloSim"
+    except Exception:
+        pass
+    try:
+        from xylo_reference import make_xylosim  # scripts/xylo_reference.py
+        return make_xylosim, "xylosim 0.1.3"
+    except Exception as err:  # noqa: BLE001
+        return None, f"reference simulator unavailable ({type(err).__name__}: {err})"
+
+
+def main():
+    make_ref, ref_name = reference_factory()
+    print(f"reference: {ref_name}")
+    print(f"{'network':<22}{'spk/step':>9}{'steps/s':>12}{'events/s':>14}{'ns/event':>10}{'ref steps/s':>13}{'ratio':>9}")
+    for name, spec, steps in NETWORKS:
+        x = raster(steps, spec["weights_in"].shape[0], 7)
+        sim = xa2.XyloSim.from_specification(**spec)
+        _, _, rec = sim(x, record=True)
+        events = delivered_events(spec, x, rec)
+        sim.reset_state()
+        t = best_time(lambda: (sim.reset_state(), sim(x)))
+        rate = steps / t
+        ref_rate = None
+        if make_ref is not None:
+            ref = make_ref(spec)
+            ref_steps = min(steps, 300)
+            t_ref = best_time(lambda: ref(x[:ref_steps]), repeat=1)
+            ref_rate = ref_steps / t_ref
+        ratio = f"{rate / ref_rate:8.1f}x" if ref_rate else "      n/a"
+        ref_text = f"{ref_rate:13.0f}" if ref_rate else f"{'n/a':>13}"
+        spikes = rec["Spikes"].sum() / steps
+        print(f"{name:<22}{spikes:9.1f}{rate:12.0f}{events / t:14.3e}{t / max(events, 1) * 1e9:10.2f}{ref_text}{ratio}")
+
+    # Batches on all cores, and the per-call overhead of the Python layer.
+    name, spec, steps = NETWORKS[3]
+    x = raster(steps, 16, 8)
+    batch = np.stack([x] * (os.cpu_count() or 1) * 2)
+    sim = xa2.XyloSim.from_specification(**spec)
+    t_single = best_time(lambda: [sim(b) for b in batch], repeat=1)
+    t_batch = best_time(lambda: sim(batch), repeat=1)
+    print(f"batch of {len(batch)} on {name}: {t_single / t_batch:.2f}x the sequential rate ({os.cpu_count()} cores)")
+    small = xa2.XyloSim.from_specification(**NETWORKS[0][1])
+    one = raster(1, 2, 9)
+    n = 20000
+    t0 = time.perf_counter()
+    for _ in range(n):
+        small(one)
+    print(f"python overhead per evolve call (1 step, 2-4-2): {(time.perf_counter() - t0) / n * 1e6:.2f} us")
+
+
+if __name__ == "__main__":
+    main()
