@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The demo of `make demo`: the chip table from the CLI, the C example and Python.
+# The demo of `make demo`: the chip table from the CLI, the C example and Python, then the
+# Xylo pipeline on the bundled default network (examples/networks, made by
+# scripts/make_demo_network.py): map for Xylo Audio 2 and 3, quantize both ways, validate,
+# simulate on the bundled input and print hardware use, spikes per layer and the class per window.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -25,3 +28,15 @@ for c in celesta.chips():
           f" outputs={c['max_output_neurons']:<3} synapses/neuron={c['synapses_per_hidden_neuron']}"
           f" weight={c['weight_bits']}b state={c['state_bits']}b dash={c['dash_min']}..{c['dash_max']}")
 PY
+
+echo
+echo "== Xylo pipeline on the bundled keyword-spotting network (celesta xylo pipeline) =="
+echo "input: examples/networks/kws_default_input.npy, 8 windows of 50 steps, window w carries keyword w"
+for chip in xa2 xa3; do
+  for method in global channel; do
+    echo
+    echo "-- $chip, $method quantization --"
+    build/bin/celesta xylo pipeline examples/networks/kws_default.json --chip "$chip" --method "$method" \
+      --input examples/networks/kws_default_input.npy --window 50
+  done
+done

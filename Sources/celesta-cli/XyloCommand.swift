@@ -11,7 +11,7 @@ struct XyloCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xylo",
         abstract: "Validate and simulate Xylo configurations.",
-        subcommands: [XyloValidateCommand.self, XyloSimCommand.self]
+        subcommands: [XyloMapCommand.self, XyloQuantizeCommand.self, XyloValidateCommand.self, XyloSimCommand.self, XyloPipelineCommand.self]
     )
 }
 
@@ -83,7 +83,7 @@ struct XyloSimCommand: ParsableCommand {
 
     func run() throws {
         let (cfg, chip) = try loadConfig(config)
-        let raster = try readRaster(input)
+        let raster = try Self.readRaster(input)
         guard raster.shape.count == 2, raster.shape[1] == cfg.nIn else {
             throw CelestaError(.shapeMismatch, "input '\(input)' has shape \(raster.shape) but the network needs [T, \(cfg.nIn)]")
         }
@@ -127,7 +127,7 @@ struct XyloSimCommand: ParsableCommand {
         print("steps with output spikes: \(active.isEmpty ? "none" : shown + (active.count > 20 ? " ... (\(active.count))" : ""))")
     }
 
-    private func readRaster(_ path: String) throws -> NPY.IntArray {
+    static func readRaster(_ path: String) throws -> NPY.IntArray {
         if path.hasSuffix(".npy") { return try NPY.readInts(path) }
         let data = try AtomicFile.read(path)
         let rows: [[Int]]

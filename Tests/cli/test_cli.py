@@ -118,3 +118,54 @@ def test_xylo_sim_errors(tmp_path):
     out.write_bytes(b"precious")
     r = run("xylo", "sim", "--config", str(config), "--input", str(wrong), "--output", str(out))
     assert r.returncode != 0 and out.read_bytes() == b"precious", "a failed run leaves its output untouched"
+
+
+NETWORK = ROOT / "examples" / "networks" / "kws_default.json"
+DEMO_INPUT = ROOT / "examples" / "networks" / "kws_default_input.npy"
+
+
+def test_xylo_map_quantize_sim_chain(tmp_path):
+    spec = tmp_path / "spec.json"
+    r = run("xylo", "map", str(NETWORK), "--chip", "xa3", "--output", str(spec))
+    assert r.returncode == 0, r.stderr
+    assert "64/992 hidden" in r.stdout and "4_LIF: 8 neurons at hardware ids 992...999" in r.stdout
+    s = json.loads(spec.read_text())
+    assert s["chip"] == "syns65302" and np.asarray(s["weights_in"]).shape == (16, 32, 1)
+    config = tmp_path / "config.json"
+    r = run("xylo", "quantize", str(spec), "--method", "channel", "--output", str(config))
+    assert r.returncode == 0, r.stderr
+    assert run("xylo", "validate", str(config)).returncode == 0
+    out = tmp_path / "out.npy"
+    r = run("xylo", "sim", "--config", str(config), "--input", str(DEMO_INPUT), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    spikes = np.load(out)
+    classes = [int(np.argmax(spikes[w * 50:(w + 1) * 50].sum(axis=0))) for w in range(8)]
+    assert classes == list(range(8)), "the demo network recognises the keyword of each window"
+
+
+def test_xylo_pipeline_demo_network():
+    for chip in ["xa2", "xa3"]:
+        for method in ["global", "channel"]:
+            r = run("xylo", "pipeline", str(NETWORK), "--chip", chip, "--method", method, "--input", str(DEMO_INPUT))
+            assert r.returncode == 0, r.stderr
+            assert "output class per 50-step window: 0 1 2 3 4 5 6 7" in r.stdout
+
+
+def test_xylo_map_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"layers": [{"type": "Linear", "n_in": 2, "n_out": 3, "weight": [[0.1] * 3] * 2},
+                                          {"type": "LIF", "n_in": 3, "n_out": 3, "tau_mem": [0.02] * 3,
+                                           "tau_syn": [0.02] * 3, "threshold": [1] * 3, "dt": 0.001}]}))
+    r = run("xylo", "map", str(bad), "--chip", "xa2")
+    assert r.returncode != 0 and "two" in r.stderr.lower()
+    bad.write_text('{"layers": [{"type": "Conv", "n_in": 1}]}')
+    r = run("xylo", "map", str(bad), "--chip", "xa2")
+    assert r.returncode == 11 and "'layers[0].type' is 'Conv'" in r.stderr
+    r = run("xylo", "map", str(NETWORK), "--chip", "xa9")
+    assert r.returncode == 3
+    r = run("xylo", "pipeline", str(NETWORK), "--chip", "xa2", "--input", str(DEMO_INPUT), "--window", "0")
+    assert r.returncode == 5
+    spec = tmp_path / "spec.json"
+    spec.write_text("{}")
+    r = run("xylo", "quantize", str(spec))
+    assert r.returncode == 11 and "lacks" in r.stderr
