@@ -10,23 +10,8 @@
 
 #include <celesta.h>
 
-static int passed = 0, failed = 0;
+#include "check.h"
 
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (cond) {                                                   \
-            ++passed;                                                 \
-        } else {                                                      \
-            ++failed;                                                 \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);    \
-            printf(__VA_ARGS__);                                      \
-            printf("\n");                                             \
-        }                                                             \
-    } while (0)
-
-static int contains(const char *haystack, const char *needle) {
-    return haystack != NULL && strstr(haystack, needle) != NULL;
-}
 
 static void test_version(void) {
     int major = -1, minor = -1, patch = -1;

@@ -10,19 +10,7 @@
 
 #include <celesta.h>
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond, ...)                                           \
-    do {                                                           \
-        if (cond) {                                                \
-            ++passed;                                              \
-        } else {                                                   \
-            ++failed;                                              \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            printf(__VA_ARGS__);                                   \
-            printf("\n");                                          \
-        }                                                          \
-    } while (0)
+#include "check.h"
 
 /* Reads "rows cols" then rows*cols ints; returns a malloc'd array or NULL if absent. */
 static int32_t *read_matrix(const char *dir, const char *name, size_t *rows, size_t *cols) {
@@ -41,8 +29,6 @@ static int32_t *read_matrix(const char *dir, const char *name, size_t *rows, siz
     fclose(f);
     return v;
 }
-
-static int contains(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }
 
 static int equal(const int32_t *a, const int32_t *b, size_t n, size_t *at) {
     for (size_t i = 0; i < n; ++i)
