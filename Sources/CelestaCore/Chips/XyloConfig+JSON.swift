@@ -90,11 +90,28 @@ extension XyloConfig: Codable {
 
     /// The configuration as JSON text (keys sorted, so equal configurations give equal text).
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        do { return try encoder.encode(self) } catch {
-            throw CelestaError(.internalError, "cannot encode the configuration: \(error)")
+        var w = JSONWriter()
+        w.field("chip") { $0.string(chipID) }
+        for (key, value) in [("n_in", nIn), ("n_hidden", nHidden), ("n_out", nOut), ("n_syn", nSyn), ("n_ien", nIEN),
+                             ("n_oen", nOEN), ("oen_offset", oenOffset), ("weight_shift_in", weightShiftIn),
+                             ("weight_shift_rec", weightShiftRec), ("weight_shift_out", weightShiftOut)] {
+            w.field(key) { $0.int(value) }
         }
+        w.field("has_bias") { $0.bool(biasEnabled) }
+        w.field("weights_in") { $0.ints(weightsIn, shape: [nIn, nIEN, nSyn]) }
+        w.field("weights_rec") { $0.ints(weightsRec, shape: [nHidden, nHidden, nSyn]) }
+        w.field("weights_out") { $0.ints(weightsOut, shape: [nOEN, nOut]) }
+        for (key, value) in [("dash_mem", dashMem), ("dash_syn", dashSyn), ("dash_syn_2", dashSyn2),
+                             ("threshold", threshold), ("dash_mem_out", dashMemOut), ("dash_syn_out", dashSynOut),
+                             ("threshold_out", thresholdOut)] {
+            w.field(key) { $0.ints(value, shape: [value.count]) }
+        }
+        for (key, value) in [("bias", bias), ("bias_out", biasOut)] {
+            w.field(key) { w in if let value { w.ints(value, shape: [value.count]) } else { w.null() } }
+        }
+        w.field("aliases") { $0.intLists(aliases) }
+        w.field("dt") { $0.double(dt) }
+        return w.objectData()
     }
 
     /// Parses a configuration from JSON; errors name the key that is missing or malformed.

@@ -20,10 +20,7 @@ public enum NetworkJSON {
 
     /// Parses network JSON into a module.
     public static func parse(_ data: Data, name: String = "network") throws -> Module {
-        let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw CelestaError(.parse, "'\(name)' is not valid JSON")
-        }
+        let value = try JSONParser.parse([UInt8](data), name: name)
         let layers: [JSONValue]
         if case .array(let list) = value {
             layers = list
@@ -83,9 +80,10 @@ enum JSONValue: Decodable, Equatable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
+        // Numbers first: they are nearly every value, and a failed attempt costs a thrown error.
         if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }

@@ -5,35 +5,28 @@ import FoundationEssentials
 /// and `celesta xylo quantize`.
 extension XyloSpecification {
     public func jsonData() throws -> Data {
-        func rows(_ v: [Double], _ width: Int) -> [[Double]] {
-            width == 0 ? [] : stride(from: 0, to: v.count, by: width).map { Array(v[$0..<($0 + width)]) }
+        var w = JSONWriter()
+        w.field("chip") { $0.string(chipID) }
+        for (key, value) in [("n_in", nIn), ("n_hidden", nHidden), ("n_out", nOut), ("n_syn", nSyn), ("n_ien", nIEN),
+                             ("n_oen", nOEN), ("weight_shift_in", weightShiftIn), ("weight_shift_rec", weightShiftRec),
+                             ("weight_shift_out", weightShiftOut)] {
+            w.field(key) { $0.int(value) }
         }
-        func cube(_ v: [Double], _ d2: Int, _ d3: Int) -> [[[Double]]] {
-            rows(v, d2 * d3).map { rows($0, d3) }
-        }
-        var object: [String: AnyEncodable] = [
-            "chip": .init(chipID), "n_in": .init(nIn), "n_hidden": .init(nHidden), "n_out": .init(nOut),
-            "n_syn": .init(nSyn), "n_ien": .init(nIEN), "n_oen": .init(nOEN),
-            "weights_in": .init(cube(weightsIn, nIEN, nSyn)), "weights_rec": .init(cube(weightsRec, nHidden, nSyn)),
-            "weights_out": .init(rows(weightsOut, nOut)),
-            "weight_shift_in": .init(weightShiftIn), "weight_shift_rec": .init(weightShiftRec),
-            "weight_shift_out": .init(weightShiftOut), "aliases": .init(aliases), "dt": .init(dt),
-        ]
+        w.field("weights_in") { $0.doubles(weightsIn, shape: [nIn, nIEN, nSyn]) }
+        w.field("weights_rec") { $0.doubles(weightsRec, shape: [nHidden, nHidden, nSyn]) }
+        w.field("weights_out") { $0.doubles(weightsOut, shape: [nOEN, nOut]) }
         for (key, value) in [("dash_mem", dashMem), ("dash_syn", dashSyn), ("dash_syn_2", dashSyn2),
                              ("threshold", threshold), ("bias", bias), ("dash_mem_out", dashMemOut),
                              ("dash_syn_out", dashSynOut), ("threshold_out", thresholdOut), ("bias_out", biasOut)] {
-            object[key] = .init(value)
+            w.field(key) { $0.doubles(value, shape: [value.count]) }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(object)
+        w.field("aliases") { $0.intLists(aliases) }
+        w.field("dt") { $0.double(dt) }
+        return w.objectData()
     }
 
     public static func fromJSON(_ data: Data, name: String = "specification") throws -> XyloSpecification {
-        let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw CelestaError(.parse, "'\(name)' is not valid JSON")
-        }
+        let value = try JSONParser.parse([UInt8](data), name: name)
         guard case .object(let o) = value else { throw CelestaError(.parse, "'\(name)' is not a JSON object") }
         func nums(_ key: String) throws -> [Double] {
             guard let v = o[key] else { throw CelestaError(.parse, "'\(name)' lacks '\(key)'") }
@@ -66,9 +59,3 @@ extension XyloSpecification {
     }
 }
 
-/// A type-erased encodable value (for the mixed-type JSON objects above).
-struct AnyEncodable: Encodable {
-    let encodeValue: (Encoder) throws -> Void
-    init<T: Encodable>(_ value: T) { encodeValue = { try value.encode(to: $0) } }
-    func encode(to encoder: Encoder) throws { try encodeValue(encoder) }
-}
