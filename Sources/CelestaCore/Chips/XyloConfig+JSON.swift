@@ -2,8 +2,9 @@ import FoundationEssentials
 
 /// JSON form of a configuration: the keys and nested shapes of the Xylo reference vectors'
 /// `config` objects (`n_in`, `weights_in` as `[n_in][n_ien][n_syn]`, `bias: null`, ...), plus
-/// `chip`. A file written by `save` loads back equal.
-extension XyloConfig: Codable {
+/// `chip`. A file written by `save` loads back equal. (Writing goes through `JSONWriter`, which
+/// is fast on large arrays; reading through `Decodable`.)
+extension XyloConfig: Decodable {
     enum Keys: String, CodingKey {
         case chip, n_in, n_hidden, n_out, n_syn, n_ien, n_oen, oen_offset, has_bias
         case weights_in, weights_rec, weights_out, dash_mem, dash_syn, dash_syn_2, threshold, bias
@@ -56,36 +57,6 @@ extension XyloConfig: Codable {
             aliases: try c.decodeIfPresent([[Int]].self, forKey: .aliases),
             dt: try c.decodeIfPresent(Double.self, forKey: .dt) ?? 1e-3,
             biasEnabled: try c.decodeIfPresent(Bool.self, forKey: .has_bias))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(chipID, forKey: .chip)
-        try c.encode(nIn, forKey: .n_in)
-        try c.encode(nHidden, forKey: .n_hidden)
-        try c.encode(nOut, forKey: .n_out)
-        try c.encode(nSyn, forKey: .n_syn)
-        try c.encode(nIEN, forKey: .n_ien)
-        try c.encode(nOEN, forKey: .n_oen)
-        try c.encode(oenOffset, forKey: .oen_offset)
-        try c.encode(biasEnabled, forKey: .has_bias)
-        try c.encode((0..<nIn).map { i in (0..<nIEN).map { j in (0..<nSyn).map { weightIn(i, j, $0) } } }, forKey: .weights_in)
-        try c.encode((0..<nHidden).map { i in (0..<nHidden).map { j in (0..<nSyn).map { weightRec(i, j, $0) } } }, forKey: .weights_rec)
-        try c.encode((0..<nOEN).map { r in (0..<nOut).map { weightOut(r, $0) } }, forKey: .weights_out)
-        try c.encode(dashMem, forKey: .dash_mem)
-        try c.encode(dashSyn, forKey: .dash_syn)
-        try c.encode(dashSyn2, forKey: .dash_syn_2)
-        try c.encode(threshold, forKey: .threshold)
-        try c.encode(bias, forKey: .bias)
-        try c.encode(dashMemOut, forKey: .dash_mem_out)
-        try c.encode(dashSynOut, forKey: .dash_syn_out)
-        try c.encode(thresholdOut, forKey: .threshold_out)
-        try c.encode(biasOut, forKey: .bias_out)
-        try c.encode(weightShiftIn, forKey: .weight_shift_in)
-        try c.encode(weightShiftRec, forKey: .weight_shift_rec)
-        try c.encode(weightShiftOut, forKey: .weight_shift_out)
-        try c.encode(aliases, forKey: .aliases)
-        try c.encode(dt, forKey: .dt)
     }
 
     /// The configuration as JSON text (keys sorted, so equal configurations give equal text).
