@@ -245,6 +245,37 @@ typedef struct celesta_sim_record {
     size_t hibernation_len;
 } celesta_sim_record_t;
 
+/**
+ * A float network (Linear, LIF and Residual layers applied in sequence, lowered to a graph),
+ * created by celesta_network_from_json() or celesta_network_load() and released by
+ * celesta_network_free().
+ *
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; it may be
+ * mapped from several threads at once.
+ */
+typedef struct celesta_network celesta_network_t;
+
+/**
+ * A real-valued Xylo hardware specification (Rockpool's mapper output with float dtypes),
+ * created by celesta_xylo_map() or celesta_spec_from_json() and released by
+ * celesta_spec_free(). It also holds the mapper's design-rule warnings.
+ *
+ * Ownership: owned by the caller until freed; configurations quantized from it are
+ * independent of it. Thread safety: immutable once created; it may be read and quantized from
+ * several threads at once.
+ */
+typedef struct celesta_spec celesta_spec_t;
+
+/** The quantizers of celesta_spec_quantize() and celesta_spec_quantize_json(). */
+typedef enum celesta_quantize_method {
+    /** Rockpool's global_quantize(): one scale for the hidden and one for the output layer. */
+    CELESTA_QUANTIZE_GLOBAL = 0,
+    /** global_quantize(fuzzy_scaling=True): scales from |mean| + 2 std of the non-zero weights. */
+    CELESTA_QUANTIZE_GLOBAL_FUZZY = 1,
+    /** Rockpool's channel_quantize(): one scale per target neuron. */
+    CELESTA_QUANTIZE_CHANNEL = 2
+} celesta_quantize_method;
+
 /* ---- Exported C functions: the chip table. ---- */
 
 /**
@@ -400,6 +431,137 @@ CELESTA_API const char *celesta_last_error(void);
  * Thread safety: any thread.
  */
 CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed);
+
+
+/* ---- Exported C functions: network graphs, the Xylo mapper and the quantizers. ---- */
+
+/**
+ * Parses a float network from `len` bytes of JSON text at `json`: `{"layers": [...]}` (or a
+ * bare list of layers) of `{"type": "Linear", "n_in", "n_out", "weight" [n_in][n_out]}`,
+ * `{"type": "LIF", "n_in", "n_out", "tau_mem" [n_out], "tau_syn" [n_in], "threshold",
+ * "bias", "dt", "has_rec", "w_rec" [n_out][n_in]}` and `{"type": "Residual", "layers": [...]}`,
+ * applied in sequence. A LIF with `n_in == 2 * n_out` has two synapses per neuron.
+ *
+ * On success `*out` receives a new handle to release with celesta_network_free(); on error
+ * it is left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the key),
+ * CELESTA_ERR_SHAPE_MISMATCH and CELESTA_ERR_OUT_OF_RANGE (naming the layer and field),
+ * CELESTA_ERR_INVALID_ARGUMENT (an empty layer list). Thread safety: any thread.
+ */
+CELESTA_API int celesta_network_from_json(const char *json, size_t len, celesta_network_t **out);
+
+/**
+ * Reads a float network JSON file (the format of celesta_network_from_json()).
+ *
+ * On success `*out` receives a new handle to release with celesta_network_free(); on error
+ * it is left untouched. Errors: as celesta_network_from_json(), plus CELESTA_ERR_IO (naming
+ * the path). Thread safety: any thread.
+ */
+CELESTA_API int celesta_network_load(const char *path, celesta_network_t **out);
+
+/** Releases a network. NULL is ignored. Specifications mapped from it stay valid. */
+CELESTA_API void celesta_network_free(celesta_network_t *net);
+
+/**
+ * Maps `net` onto the Xylo chip `chip` (id, name or alias) with the chip's full neuron
+ * budget: Rockpool's `mapper(graph, weight_dtype='float', ...)`. The result is a real-valued
+ * specification (dashes are unrounded log2(tau / dt)); its design-rule warnings are read with
+ * celesta_spec_warnings(). `rockpool_compatible` non-zero reproduces Rockpool's Xylo Audio 3
+ * two-synapse dash bug (see XyloMapper); 0 maps two-synapse dashes correctly.
+ *
+ * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown chip),
+ * CELESTA_ERR_UNSUPPORTED or CELESTA_ERR_INVALID_ARGUMENT (a broken design rule; the message
+ * names the rule, node and value), CELESTA_ERR_OUT_OF_RANGE (e.g. a time constant <= dt),
+ * CELESTA_ERR_LIMIT_EXCEEDED (too many neurons). Thread safety: any thread; `net` may be
+ * mapped from several threads at once.
+ */
+CELESTA_API int celesta_xylo_map(const celesta_network_t *net, const char *chip, int rockpool_compatible, celesta_spec_t **out);
+
+/**
+ * celesta_xylo_map() with neuron budgets: `max_hidden_neurons` and `max_output_neurons` (the
+ * mapper's arguments of the same names) must lie in 1..the chip's limit; 0 means the chip's
+ * limit. A value outside gives CELESTA_ERR_OUT_OF_RANGE naming the argument.
+ *
+ * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * left untouched. Errors: as celesta_xylo_map(). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_map_limits(const celesta_network_t *net, const char *chip, int max_hidden_neurons, int max_output_neurons, int rockpool_compatible, celesta_spec_t **out);
+
+/** Releases a specification. NULL is ignored. Configurations quantized from it stay valid. */
+CELESTA_API void celesta_spec_free(celesta_spec_t *spec);
+
+/**
+ * Writes `spec` as JSON text (with its NUL) into `buffer`: Rockpool's keys (`weights_in` as
+ * [n_in][n_ien][n_syn], `weights_rec` [n_hidden][n_hidden][n_syn], `weights_out`
+ * [n_oen][n_out], `dash_*`, `threshold*`, `bias*`, `weight_shift_*`, `aliases`, `dt`) plus
+ * `chip` and the dimensions `n_in`, `n_hidden`, `n_out`, `n_syn`, `n_ien`, `n_oen`. Numbers
+ * are written so that they read back to the same doubles.
+ *
+ * Size query as celesta_chip_ids(): `*needed` receives the size including the NUL; a buffer
+ * that is too small is left untouched (CELESTA_ERR_BUFFER_TOO_SMALL). Thread safety: any
+ * thread.
+ */
+CELESTA_API int celesta_spec_to_json(const celesta_spec_t *spec, char *buffer, size_t capacity, size_t *needed);
+
+/**
+ * Parses a real-valued specification from `len` bytes of JSON text at `json` (the format of
+ * celesta_spec_to_json(); `chip`, `n_hidden`, `n_syn`, `weight_shift_*`, `aliases` and `dt`
+ * may be absent; a specification without `chip` can be quantized to JSON but not to a
+ * configuration). It has no warnings.
+ *
+ * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the key),
+ * CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE (naming the field and index).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_spec_from_json(const char *json, size_t len, celesta_spec_t **out);
+
+/**
+ * Writes the mapper's design-rule warnings of `spec`, one per line (newline-separated, no
+ * trailing newline; "" when there are none), into `buffer`, following the size-query
+ * convention of celesta_chip_ids(). Thread safety: any thread.
+ */
+CELESTA_API int celesta_spec_warnings(const celesta_spec_t *spec, char *buffer, size_t capacity, size_t *needed);
+
+/**
+ * Writes to `*ndim` the number of dimensions Rockpool's mapper gives `weights_in` and
+ * `weights_rec` for this specification: 2 on Xylo Audio 2 and Xylo v1 when every hidden
+ * neuron uses one synapse (the arrays are then [n_in][n_ien] and [n_hidden][n_hidden]), else
+ * 3. Only the presentation differs: celesta_spec_to_json() always writes three dimensions. A
+ * specification read by celesta_spec_from_json() reports 3.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (`*ndim` untouched). Thread safety: any thread.
+ */
+CELESTA_API int celesta_spec_weights_ndim(const celesta_spec_t *spec, int *ndim);
+
+/**
+ * Quantizes `spec` with Rockpool's quantizers (`method`: CELESTA_QUANTIZE_GLOBAL (0),
+ * CELESTA_QUANTIZE_GLOBAL_FUZZY (1, global with fuzzy scaling) or CELESTA_QUANTIZE_CHANNEL
+ * (2)), with `weight_bits` and `threshold_bits` (each 2..32; Rockpool's defaults are 8 and
+ * 16), and builds the simulated configuration for the chip named by the specification.
+ *
+ * On success `*out` receives a new configuration handle to release with
+ * celesta_config_free(); on error it is left untouched. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT (unknown method; fuzzy scaling without non-zero weights),
+ * CELESTA_ERR_NOT_FOUND (the specification names no known chip), CELESTA_ERR_OUT_OF_RANGE
+ * (bit widths, or quantized values that do not fit the simulator's fields, e.g. fuzzy-scaled
+ * weights outside int8, naming the field, index and value). Thread safety: any thread.
+ */
+CELESTA_API int celesta_spec_quantize(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, celesta_config_t **out);
+
+/**
+ * Quantizes `spec` as celesta_spec_quantize() does and writes the integer arrays as JSON
+ * text (with its NUL) into `buffer`: what Rockpool's quantizer returns, with the keys
+ * `weights_in` [n_in][n_ien][n_syn], `weights_rec` [n_hidden][n_hidden][n_syn],
+ * `weights_out` [n_oen][n_out], `threshold`, `threshold_out`, `dash_mem`, `dash_mem_out`,
+ * `dash_syn`, `dash_syn_2`, `dash_syn_out`, `bias`, `bias_out`. Values are not clipped and
+ * need not fit the chip (they fit in 64 bits).
+ *
+ * Size query as celesta_chip_ids(): `*needed` receives the size including the NUL; a buffer
+ * that is too small is left untouched (CELESTA_ERR_BUFFER_TOO_SMALL). Errors: as
+ * celesta_spec_quantize() except the chip and simulator checks. Thread safety: any thread.
+ */
+CELESTA_API int celesta_spec_quantize_json(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, char *buffer, size_t capacity, size_t *needed);
 
 
 /* ---- Exported C functions: the bit-exact Xylo simulator. ---- */

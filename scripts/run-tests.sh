@@ -51,6 +51,15 @@ else
   record "c-xylo (compile)" 1
 fi
 
+section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then
+  "$tmp/test_pipeline"
+  record "c-pipeline" $?
+else
+  record "c-pipeline (compile)" 1
+fi
+
 section "ABI checks"
 scripts/check-abi.sh "$lib/libcelesta.so.0" include
 record "abi" $?

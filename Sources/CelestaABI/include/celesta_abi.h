@@ -176,6 +176,37 @@ typedef struct celesta_sim_record {
     int32_t *hibernation;
     size_t hibernation_len;
 } celesta_sim_record_t;
+
+/**
+ * A float network (Linear, LIF and Residual layers applied in sequence, lowered to a graph),
+ * created by celesta_network_from_json() or celesta_network_load() and released by
+ * celesta_network_free().
+ *
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; it may be
+ * mapped from several threads at once.
+ */
+typedef struct celesta_network celesta_network_t;
+
+/**
+ * A real-valued Xylo hardware specification (Rockpool's mapper output with float dtypes),
+ * created by celesta_xylo_map() or celesta_spec_from_json() and released by
+ * celesta_spec_free(). It also holds the mapper's design-rule warnings.
+ *
+ * Ownership: owned by the caller until freed; configurations quantized from it are
+ * independent of it. Thread safety: immutable once created; it may be read and quantized from
+ * several threads at once.
+ */
+typedef struct celesta_spec celesta_spec_t;
+
+/** The quantizers of celesta_spec_quantize() and celesta_spec_quantize_json(). */
+typedef enum celesta_quantize_method {
+    /** Rockpool's global_quantize(): one scale for the hidden and one for the output layer. */
+    CELESTA_QUANTIZE_GLOBAL = 0,
+    /** global_quantize(fuzzy_scaling=True): scales from |mean| + 2 std of the non-zero weights. */
+    CELESTA_QUANTIZE_GLOBAL_FUZZY = 1,
+    /** Rockpool's channel_quantize(): one scale per target neuron. */
+    CELESTA_QUANTIZE_CHANNEL = 2
+} celesta_quantize_method;
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

@@ -12,7 +12,7 @@ Errors are raised as subclasses of :class:`celesta.CelestaError`.
 
 from __future__ import annotations
 
-from . import _celesta, devices
+from . import _celesta, devices, nn, transform
 from ._errors import *  # noqa: F401,F403  (the CelestaError hierarchy)
 from ._errors import CelestaError, ERRORS_BY_STATUS
 
@@ -58,5 +58,5 @@ def chip(name: str) -> dict:
     return _chip(_celesta.chip_find(name))
 
 
-__all__ = ["__version__", "version_info", "build_info", "status_name", "chips", "chip",
+__all__ = ["nn", "transform", "devices", "__version__", "version_info", "build_info", "status_name", "chips", "chip",
            "CelestaError", "ERRORS_BY_STATUS"] + [cls.__name__ for cls in ERRORS_BY_STATUS.values()]

@@ -371,6 +371,160 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ---- Networks, the Xylo mapper and the quantizers ------------------------------------ */
+
+static void network_capsule_free(PyObject *cap) {
+    celesta_network_free((celesta_network_t *)PyCapsule_GetPointer(cap, "celesta_network_t"));
+}
+
+static void spec_capsule_free(PyObject *cap) {
+    celesta_spec_free((celesta_spec_t *)PyCapsule_GetPointer(cap, "celesta_spec_t"));
+}
+
+static celesta_network_t *network_of(PyObject *cap) {
+    return (celesta_network_t *)PyCapsule_GetPointer(cap, "celesta_network_t");
+}
+
+static celesta_spec_t *spec_of(PyObject *cap) {
+    return (celesta_spec_t *)PyCapsule_GetPointer(cap, "celesta_spec_t");
+}
+
+static PyObject *wrap_network(celesta_network_t *net) {
+    PyObject *cap = PyCapsule_New(net, "celesta_network_t", network_capsule_free);
+    if (cap == NULL) celesta_network_free(net);
+    return cap;
+}
+
+static PyObject *wrap_spec(celesta_spec_t *spec) {
+    PyObject *cap = PyCapsule_New(spec, "celesta_spec_t", spec_capsule_free);
+    if (cap == NULL) celesta_spec_free(spec);
+    return cap;
+}
+
+static PyObject *py_network_from_json(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
+    celesta_network_t *net = NULL;
+    int status = celesta_network_from_json(text, (size_t)len, &net);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_network(net);
+}
+
+static PyObject *py_network_load(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
+    celesta_network_t *net = NULL;
+    int status = celesta_network_load(path, &net);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_network(net);
+}
+
+/* xylo_map(network, chip, max_hidden (0 = chip limit), max_output (0 = chip limit), rockpool_compatible) */
+static PyObject *py_xylo_map(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    const char *chip;
+    int max_hidden, max_output, compatible;
+    if (!PyArg_ParseTuple(args, "Osiip", &cap, &chip, &max_hidden, &max_output, &compatible)) return NULL;
+    celesta_network_t *net = network_of(cap);
+    if (net == NULL) return NULL;
+    celesta_spec_t *spec = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_xylo_map_limits(net, chip, max_hidden, max_output, compatible, &spec);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_spec(spec);
+}
+
+static PyObject *py_spec_from_json(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *text;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
+    celesta_spec_t *spec = NULL;
+    int status = celesta_spec_from_json(text, (size_t)len, &spec);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_spec(spec);
+}
+
+/* Calls a size-query text function twice and returns the text as str. */
+typedef int (*spec_text_fn)(const celesta_spec_t *, char *, size_t, size_t *);
+
+static PyObject *spec_text(PyObject *args, spec_text_fn fn) {
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    if (spec == NULL) return NULL;
+    size_t needed = 0;
+    int status = fn(spec, NULL, 0, &needed);
+    if (status != CELESTA_OK) return raise_status(status);
+    char *buffer = malloc(needed);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = fn(spec, buffer, needed, NULL);
+    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
+static PyObject *py_spec_to_json(PyObject *self, PyObject *args) {
+    (void)self;
+    return spec_text(args, celesta_spec_to_json);
+}
+
+static PyObject *py_spec_warnings(PyObject *self, PyObject *args) {
+    (void)self;
+    return spec_text(args, celesta_spec_warnings);
+}
+
+static PyObject *py_spec_weights_ndim(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    if (spec == NULL) return NULL;
+    int ndim = 0;
+    int status = celesta_spec_weights_ndim(spec, &ndim);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromLong(ndim);
+}
+
+/* spec_quantize(spec, method, weight_bits, threshold_bits) -> configuration capsule */
+static PyObject *py_spec_quantize(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    int method, weight_bits, threshold_bits;
+    if (!PyArg_ParseTuple(args, "Oiii", &cap, &method, &weight_bits, &threshold_bits)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    if (spec == NULL) return NULL;
+    celesta_config_t *config = NULL;
+    int status = celesta_spec_quantize(spec, method, weight_bits, threshold_bits, &config);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_config(config);
+}
+
+/* spec_quantize_json(spec, method, weight_bits, threshold_bits) -> JSON text of the arrays */
+static PyObject *py_spec_quantize_json(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    int method, weight_bits, threshold_bits;
+    if (!PyArg_ParseTuple(args, "Oiii", &cap, &method, &weight_bits, &threshold_bits)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    if (spec == NULL) return NULL;
+    size_t needed = 0;
+    int status = celesta_spec_quantize_json(spec, method, weight_bits, threshold_bits, NULL, 0, &needed);
+    if (status != CELESTA_OK) return raise_status(status);
+    char *buffer = malloc(needed);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = celesta_spec_quantize_json(spec, method, weight_bits, threshold_bits, buffer, needed, NULL);
+    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
     {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
@@ -391,6 +545,15 @@ static PyMethodDef methods[] = {
     {"sim_copy", py_sim_copy, METH_VARARGS, "Independent simulator with a copy of the state."},
     {"sim_reset", py_sim_reset, METH_VARARGS, "Zero the simulator state."},
     {"sim_evolve", py_sim_evolve, METH_VARARGS, "Run the simulator on int32 buffers."},
+    {"network_from_json", py_network_from_json, METH_VARARGS, "Network handle from float-network JSON text."},
+    {"network_load", py_network_load, METH_VARARGS, "Network handle from a float-network JSON file."},
+    {"xylo_map", py_xylo_map, METH_VARARGS, "Map a network onto a Xylo chip: a specification handle."},
+    {"spec_from_json", py_spec_from_json, METH_VARARGS, "Specification handle from JSON text."},
+    {"spec_to_json", py_spec_to_json, METH_VARARGS, "Specification as JSON text."},
+    {"spec_warnings", py_spec_warnings, METH_VARARGS, "The mapper's warnings, newline-separated."},
+    {"spec_weights_ndim", py_spec_weights_ndim, METH_VARARGS, "2 or 3: the ndim of Rockpool's weights_in/weights_rec."},
+    {"spec_quantize", py_spec_quantize, METH_VARARGS, "Quantize a specification into a configuration handle."},
+    {"spec_quantize_json", py_spec_quantize_json, METH_VARARGS, "Quantized integer arrays as JSON text."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -242,3 +242,110 @@ class XyloSimBase:
 
     def __repr__(self):
         return f"XyloSim({self.chip}) with shape {self.shape}"
+
+
+# ---- The mapper ------------------------------------------------------------------------
+
+class DRCWarning(UserWarning):
+    """A design-rule warning of the Xylo mapper (Rockpool's ``DRCWarning``)."""
+
+
+_WEIGHT_KEYS = ("weights_in", "weights_rec", "weights_out")
+_THRESHOLD_KEYS = ("threshold", "threshold_out", "bias", "bias_out")
+_DASH_KEYS = ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out")
+
+
+def _graph_handle(graph):
+    from ...nn import NetworkGraph, Module
+
+    if isinstance(graph, Module):
+        graph = graph.as_graph()
+    if not isinstance(graph, NetworkGraph):
+        raise TypeError(f"graph must be a celesta.nn NetworkGraph (module.as_graph()), not {type(graph).__name__}")
+    return graph
+
+
+def _limit(value, name: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"'{name}' must be an int or None, not {type(value).__name__}")
+    if value < 1 or value > 2**31 - 1:
+        from ..._errors import OutOfRangeError
+        raise OutOfRangeError(f"argument '{name}' is {int(value)}; it must be at least 1 and at most the chip's limit")
+    return int(value)
+
+
+def spec_from_handle(handle, two_dimensional: bool = False) -> dict:
+    """The specification behind a library handle as Rockpool's dict of float arrays."""
+    raw = json.loads(_celesta.spec_to_json(handle))
+    n_in, n_hidden, n_out, n_syn = raw["n_in"], raw["n_hidden"], raw["n_out"], raw["n_syn"]
+    n_ien, n_oen = raw["n_ien"], raw["n_oen"]
+    spec = {
+        "weights_in": np.asarray(raw["weights_in"], dtype=np.float64).reshape(n_in, n_ien, n_syn),
+        "weights_out": np.asarray(raw["weights_out"], dtype=np.float64).reshape(n_oen, n_out),
+        "weights_rec": np.asarray(raw["weights_rec"], dtype=np.float64).reshape(n_hidden, n_hidden, n_syn),
+    }
+    if two_dimensional:
+        spec["weights_in"] = spec["weights_in"][:, :, 0].copy()
+        spec["weights_rec"] = spec["weights_rec"][:, :, 0].copy()
+    for key in ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out",
+                "threshold", "threshold_out", "bias", "bias_out"):
+        spec[key] = np.asarray(raw[key], dtype=np.float64).reshape(-1)
+    for key in ("weight_shift_in", "weight_shift_rec", "weight_shift_out"):
+        spec[key] = int(raw[key])
+    spec["aliases"] = [list(a) for a in raw["aliases"]]
+    spec["dt"] = float(raw["dt"])
+    return spec
+
+
+def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash_dtype="float",
+           max_hidden_neurons=None, max_output_neurons=None, rockpool_compatible: bool = False) -> dict:
+    """Rockpool's Xylo ``mapper(graph, ...)``: maps a ``celesta.nn`` graph onto the chip.
+
+    Returns Rockpool's specification dict: ``weights_in``, ``weights_out``, ``weights_rec``
+    (2-D ``weights_in``/``weights_rec`` on Xylo Audio 2 and Xylo v1 when every neuron has one
+    synapse, else 3-D ``[.., .., n_syn]``), ``dash_mem``, ``dash_mem_out``, ``dash_syn``, ``dash_syn_2``,
+    ``dash_syn_out``, ``threshold``, ``threshold_out``, ``bias``, ``bias_out``
+    (numpy arrays, float64 unless a ``*_dtype`` is given: ``weight_dtype`` for the weights,
+    ``threshold_dtype`` for thresholds and biases, ``dash_dtype`` for dashes, applied with
+    ``astype``), ``weight_shift_*``, ``aliases`` (list of lists), ``dt`` and ``mapped_graph``
+    (the graph given). Design-rule warnings are issued as :class:`DRCWarning`.
+
+    ``max_hidden_neurons`` / ``max_output_neurons`` (None: the chip's limit) must lie in
+    1..the chip's limit. ``rockpool_compatible=True`` reproduces Rockpool's Xylo Audio 3
+    two-synapse dash bug. Mapping errors raise the ``celesta.CelestaError`` subclass of their
+    status, with a message naming the rule, node and value.
+    """
+    import warnings
+
+    g = _graph_handle(graph)
+    handle = _celesta.xylo_map(g._handle, chip, _limit(max_hidden_neurons, "max_hidden_neurons"),
+                               _limit(max_output_neurons, "max_output_neurons"), bool(rockpool_compatible))
+    spec = spec_from_handle(handle, two_dimensional=_celesta.spec_weights_ndim(handle) == 2)
+    for keys, dtype in ((_WEIGHT_KEYS, weight_dtype), (_THRESHOLD_KEYS, threshold_dtype), (_DASH_KEYS, dash_dtype)):
+        if dtype not in ("float", float, np.float64):
+            for key in keys:
+                spec[key] = spec[key].astype(dtype)
+    text = _celesta.spec_warnings(handle)
+    for message in filter(None, text.split("\n")):
+        warnings.warn(message, DRCWarning, stacklevel=2)
+    spec["mapped_graph"] = graph
+    return spec
+
+
+def bind_chip(namespace: dict, chip: str) -> None:
+    """Fills a chip module (``syns61201`` etc.) with the chip-bound API: ``CHIP``,
+    ``config_from_specification``, ``mapper``, ``DRCWarning`` and a ``XyloSim`` class.
+    Every chip shares this code; a chip module is only its id."""
+    from functools import partial
+
+    bound_config = partial(config_from_specification, chip)
+    bound_config.__doc__ = config_from_specification.__doc__
+    bound_mapper = partial(mapper, chip)
+    bound_mapper.__doc__ = mapper.__doc__
+    sim = type("XyloSim", (XyloSimBase,), {"chip": chip, "__doc__": XyloSimBase.__doc__,
+                                            "__module__": namespace["__name__"]})
+    namespace.update(CHIP=chip, config_from_specification=bound_config, mapper=bound_mapper,
+                     DRCWarning=DRCWarning, XyloSim=sim,
+                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim"])

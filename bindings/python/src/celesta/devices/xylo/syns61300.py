@@ -1,18 +1,5 @@
-"""Xylo v1 (`syns61300`), with Rockpool's names: ``config_from_specification``, ``XyloSim``."""
+"""the Xylo v1 SNN core (`syns61300`), with Rockpool's names: ``mapper``, ``config_from_specification``, ``XyloSim``."""
 
-from functools import partial as _partial
+from ._core import bind_chip
 
-from . import _core
-
-CHIP = "syns61300"
-
-config_from_specification = _partial(_core.config_from_specification, CHIP)
-config_from_specification.__doc__ = _core.config_from_specification.__doc__
-
-
-class XyloSim(_core.XyloSimBase):
-    __doc__ = _core.XyloSimBase.__doc__
-    chip = CHIP
-
-
-__all__ = ["CHIP", "config_from_specification", "XyloSim"]
+bind_chip(globals(), "syns61300")

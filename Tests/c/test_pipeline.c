@@ -1,0 +1,258 @@
+/*
+ * test_pipeline.c: network -> Xylo mapper -> quantizers -> simulator through the C ABI, and
+ * every error path of those calls. Closes with "N passed, N failed".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <celesta.h>
+
+#include "check.h"
+
+/* Linear(2->3) -> LIF(3) -> Linear(3->2) -> LIF(2). The one large input weight makes fuzzy
+ * scaling (|mean| + 2 std of the non-zero weights) give a weight of 138, outside int8. */
+static const char *NETWORK =
+    "{\"layers\": ["
+    "{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 3, \"weight\": [[1.0, 0.1, 0.1], [0.1, 0.1, 0.1]]},"
+    "{\"type\": \"LIF\", \"n_in\": 3, \"n_out\": 3, \"tau_mem\": [0.02, 0.02, 0.02], \"tau_syn\": [0.01, 0.01, 0.01],"
+    " \"threshold\": [0.5, 0.5, 0.5], \"bias\": [0, 0, 0], \"dt\": 0.001},"
+    "{\"type\": \"Linear\", \"n_in\": 3, \"n_out\": 2, \"weight\": [[0.5, -0.5], [0.3, 0.2], [0.1, 0.4]]},"
+    "{\"type\": \"LIF\", \"n_in\": 2, \"n_out\": 2, \"tau_mem\": [0.02, 0.02], \"tau_syn\": [0.01, 0.01],"
+    " \"threshold\": [0.5, 0.5], \"dt\": 0.001}"
+    "]}";
+
+/* A sentinel handle value: a failed call must leave *out as it was. */
+#define SENTINEL ((void *)&passed)
+
+/* Returns a malloc'd text from a size-query spec call, or NULL. */
+static char *spec_text(int (*fn)(const celesta_spec_t *, char *, size_t, size_t *), const celesta_spec_t *spec) {
+    size_t needed = 0;
+    if (fn(spec, NULL, 0, &needed) != CELESTA_OK || needed == 0) return NULL;
+    char *text = malloc(needed);
+    if (text != NULL && fn(spec, text, needed, NULL) != CELESTA_OK) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static char *quantized_json(const celesta_spec_t *spec, int method) {
+    size_t needed = 0;
+    if (celesta_spec_quantize_json(spec, method, 8, 16, NULL, 0, &needed) != CELESTA_OK) return NULL;
+    char *text = malloc(needed);
+    if (text != NULL && celesta_spec_quantize_json(spec, method, 8, 16, text, needed, NULL) != CELESTA_OK) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static void test_pipeline(void) {
+    celesta_network_t *net = NULL;
+    int status = celesta_network_from_json(NETWORK, strlen(NETWORK), &net);
+    CHECK(status == CELESTA_OK && net != NULL, "network_from_json: %s", celesta_last_error());
+    if (net == NULL) return;
+
+    celesta_spec_t *spec = NULL;
+    status = celesta_xylo_map(net, "xa2", 0, &spec);
+    CHECK(status == CELESTA_OK && spec != NULL, "xylo_map: %s", celesta_last_error());
+    celesta_network_free(net); /* the specification does not need the network */
+    if (spec == NULL) return;
+
+    char *json = spec_text(celesta_spec_to_json, spec);
+    CHECK(json != NULL && contains(json, "\"chip\":\"syns61201\"") && contains(json, "\"n_hidden\":3"),
+          "spec_to_json: %s", json ? json : "(null)");
+    char *warnings = spec_text(celesta_spec_warnings, spec);
+    CHECK(warnings != NULL && warnings[0] == '\0', "no warnings: '%s'", warnings ? warnings : "(null)");
+    free(warnings);
+
+    int ndim = 0;
+    CHECK(celesta_spec_weights_ndim(spec, &ndim) == CELESTA_OK && ndim == 2, "ndim %d", ndim);
+    ndim = 99;
+    CHECK(celesta_spec_weights_ndim(NULL, &ndim) == CELESTA_ERR_NULL_POINTER && ndim == 99, "ndim NULL spec");
+    CHECK(celesta_spec_weights_ndim(spec, NULL) == CELESTA_ERR_NULL_POINTER, "ndim NULL out");
+
+    /* JSON round trip. */
+    if (json != NULL) {
+        celesta_spec_t *copy = NULL;
+        CHECK(celesta_spec_from_json(json, strlen(json), &copy) == CELESTA_OK, "spec_from_json: %s", celesta_last_error());
+        char *again = copy ? spec_text(celesta_spec_to_json, copy) : NULL;
+        CHECK(again != NULL && strcmp(again, json) == 0, "round trip");
+        free(again);
+        celesta_spec_free(copy);
+    }
+
+    /* Quantize three ways: arrays as JSON; global and channel load into the simulator. */
+    for (int method = CELESTA_QUANTIZE_GLOBAL; method <= CELESTA_QUANTIZE_CHANNEL; ++method) {
+        char *q = quantized_json(spec, method);
+        CHECK(q != NULL && contains(q, "\"weights_in\":[[[") && contains(q, "\"bias_out\""), "quantize_json %d", method);
+        if (method == CELESTA_QUANTIZE_GLOBAL) CHECK(contains(q, "[[[127],[13],[13]]"), "global weights_in: %s", q);
+        if (method == CELESTA_QUANTIZE_GLOBAL_FUZZY) CHECK(contains(q, "138"), "fuzzy weight beyond int8: %s", q);
+        free(q);
+    }
+    celesta_config_t *config = NULL;
+    status = celesta_spec_quantize(spec, CELESTA_QUANTIZE_GLOBAL, 8, 16, &config);
+    CHECK(status == CELESTA_OK && config != NULL, "quantize: %s", celesta_last_error());
+    if (config != NULL) {
+        celesta_config_dims_t dims;
+        CHECK(celesta_config_dims(config, &dims) == CELESTA_OK && dims.n_in == 2 && dims.n_hidden == 3 && dims.n_out == 2,
+              "dims");
+        CHECK(celesta_config_validate(config, NULL, 0, NULL) == CELESTA_OK, "valid: %s", celesta_last_error());
+        celesta_sim_t *sim = NULL;
+        CHECK(celesta_sim_create(&sim, config) == CELESTA_OK, "sim_create: %s", celesta_last_error());
+        enum { T = 20 };
+        int32_t input[T * 2], spikes[T * 2];
+        for (int i = 0; i < T * 2; ++i) input[i] = (i % 2 == 0) ? 4 : 0;
+        status = celesta_sim_evolve(sim, input, T * 2, T, spikes, T * 2, NULL);
+        CHECK(status == CELESTA_OK, "evolve: %s", celesta_last_error());
+        int total = 0, binary = 1;
+        for (int i = 0; i < T * 2; ++i) {
+            total += spikes[i];
+            if (spikes[i] != 0 && spikes[i] != 1) binary = 0;
+        }
+        CHECK(binary && total > 0, "output spikes: %d (binary %d)", total, binary);
+        celesta_sim_free(sim);
+        celesta_config_free(config);
+    }
+    config = NULL;
+    CHECK(celesta_spec_quantize(spec, CELESTA_QUANTIZE_CHANNEL, 8, 16, &config) == CELESTA_OK, "channel: %s",
+          celesta_last_error());
+    celesta_config_free(config);
+
+    /* Fuzzy scaling gives 138: a status naming the field, *out untouched. */
+    config = SENTINEL;
+    status = celesta_spec_quantize(spec, CELESTA_QUANTIZE_GLOBAL_FUZZY, 8, 16, &config);
+    CHECK(status == CELESTA_ERR_OUT_OF_RANGE && config == SENTINEL, "fuzzy: %s (%s)", celesta_status_name(status),
+          celesta_last_error());
+    CHECK(contains(celesta_last_error(), "weights_in"), "fuzzy message: %s", celesta_last_error());
+
+    /* Bad quantizer arguments. */
+    config = SENTINEL;
+    status = celesta_spec_quantize(spec, 7, 8, 16, &config);
+    CHECK(status == CELESTA_ERR_INVALID_ARGUMENT && config == SENTINEL && contains(celesta_last_error(), "'method' is 7"),
+          "method: %s", celesta_last_error());
+    status = celesta_spec_quantize(spec, CELESTA_QUANTIZE_GLOBAL, 1, 16, &config);
+    CHECK(status == CELESTA_ERR_OUT_OF_RANGE && contains(celesta_last_error(), "weight_bits"), "bits: %s",
+          celesta_last_error());
+    status = celesta_spec_quantize(spec, CELESTA_QUANTIZE_CHANNEL, 8, 33, &config);
+    CHECK(status == CELESTA_ERR_OUT_OF_RANGE && contains(celesta_last_error(), "threshold_bits"), "bits: %s",
+          celesta_last_error());
+    CHECK(celesta_spec_quantize(NULL, 0, 8, 16, &config) == CELESTA_ERR_NULL_POINTER && config == SENTINEL, "NULL spec");
+    CHECK(celesta_spec_quantize(spec, 0, 8, 16, NULL) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "'out'"), "NULL out: %s", celesta_last_error());
+    size_t needed = 0;
+    CHECK(celesta_spec_quantize_json(spec, -1, 8, 16, NULL, 0, &needed) == CELESTA_ERR_INVALID_ARGUMENT, "json method");
+    CHECK(celesta_spec_quantize_json(NULL, 0, 8, 16, NULL, 0, &needed) == CELESTA_ERR_NULL_POINTER, "json NULL spec");
+
+    /* Too-small buffers are left untouched; NULL buffer with a capacity is an error. */
+    needed = 0;
+    CHECK(celesta_spec_to_json(spec, NULL, 0, &needed) == CELESTA_OK && needed > 1, "size query");
+    char small[16];
+    memset(small, 'X', sizeof small);
+    status = celesta_spec_to_json(spec, small, sizeof small, &needed);
+    int untouched = 1;
+    for (size_t i = 0; i < sizeof small; ++i)
+        if (small[i] != 'X') untouched = 0;
+    CHECK(status == CELESTA_ERR_BUFFER_TOO_SMALL && untouched, "too small: %s", celesta_status_name(status));
+    CHECK(contains(celesta_last_error(), "'buffer'"), "message: %s", celesta_last_error());
+    memset(small, 'X', sizeof small);
+    status = celesta_spec_quantize_json(spec, 0, 8, 16, small, sizeof small, NULL);
+    untouched = 1;
+    for (size_t i = 0; i < sizeof small; ++i)
+        if (small[i] != 'X') untouched = 0;
+    CHECK(status == CELESTA_ERR_BUFFER_TOO_SMALL && untouched, "quantize_json too small");
+    CHECK(celesta_spec_to_json(spec, NULL, 10, NULL) == CELESTA_ERR_NULL_POINTER, "NULL buffer, capacity 10");
+    CHECK(celesta_spec_warnings(NULL, NULL, 0, &needed) == CELESTA_ERR_NULL_POINTER, "warnings NULL");
+    CHECK(celesta_spec_to_json(NULL, NULL, 0, &needed) == CELESTA_ERR_NULL_POINTER, "to_json NULL");
+
+    /* A specification without a chip quantizes to JSON but not to a configuration. */
+    if (json != NULL) {
+        char *nochip = malloc(strlen(json) + 1);
+        if (nochip != NULL) memcpy(nochip, json, strlen(json) + 1);
+        char *at = nochip ? strstr(nochip, "\"chip\":\"syns61201\"") : NULL;
+        if (at != NULL) memcpy(at, "\"chip\":\"xxxxxxxxx\"", strlen("\"chip\":\"xxxxxxxxx\""));
+        celesta_spec_t *other = NULL;
+        CHECK(at != NULL && celesta_spec_from_json(nochip, strlen(nochip), &other) == CELESTA_OK, "spec, odd chip");
+        config = SENTINEL;
+        status = celesta_spec_quantize(other, 0, 8, 16, &config);
+        CHECK(status == CELESTA_ERR_NOT_FOUND && config == SENTINEL && contains(celesta_last_error(), "xxxxxxxxx"),
+              "unknown chip in spec: %s", celesta_last_error());
+        char *q = other ? quantized_json(other, 0) : NULL;
+        CHECK(q != NULL, "quantize_json without a chip");
+        free(q);
+        celesta_spec_free(other);
+        free(nochip);
+    }
+    free(json);
+    celesta_spec_free(spec);
+}
+
+static void test_network_errors(void) {
+    celesta_network_t *net = SENTINEL;
+    CHECK(celesta_network_from_json(NULL, 3, &net) == CELESTA_ERR_NULL_POINTER && net == SENTINEL &&
+              contains(celesta_last_error(), "'json'"), "NULL json: %s", celesta_last_error());
+    CHECK(celesta_network_from_json(NETWORK, strlen(NETWORK), NULL) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    const char *bad = "{\"layers\": [";
+    CHECK(celesta_network_from_json(bad, strlen(bad), &net) == CELESTA_ERR_PARSE && net == SENTINEL, "bad JSON");
+    const char *conv = "{\"layers\": [{\"type\": \"Conv\"}]}";
+    CHECK(celesta_network_from_json(conv, strlen(conv), &net) == CELESTA_ERR_PARSE &&
+              contains(celesta_last_error(), "Conv"), "unknown layer: %s", celesta_last_error());
+    const char *shape = "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [1, 2, 3]}]}";
+    CHECK(celesta_network_from_json(shape, strlen(shape), &net) == CELESTA_ERR_SHAPE_MISMATCH && net == SENTINEL,
+          "weight shape: %s", celesta_last_error());
+    const char *empty = "{\"layers\": []}";
+    CHECK(celesta_network_from_json(empty, strlen(empty), &net) != CELESTA_OK && net == SENTINEL, "no layers");
+    /* Only len bytes are read: a truncated length is a parse error, not an overread. */
+    CHECK(celesta_network_from_json(NETWORK, 10, &net) == CELESTA_ERR_PARSE, "truncated");
+    CHECK(celesta_network_load("/nonexistent/net.json", &net) == CELESTA_ERR_IO && net == SENTINEL &&
+              contains(celesta_last_error(), "/nonexistent/net.json"), "load: %s", celesta_last_error());
+    CHECK(celesta_network_load(NULL, &net) == CELESTA_ERR_NULL_POINTER, "load NULL path");
+    celesta_network_free(NULL);
+    celesta_spec_free(NULL);
+
+    celesta_network_t *good = NULL;
+    CHECK(celesta_network_from_json(NETWORK, strlen(NETWORK), &good) == CELESTA_OK, "network");
+    celesta_spec_t *spec = SENTINEL;
+    CHECK(celesta_xylo_map(NULL, "xa2", 0, &spec) == CELESTA_ERR_NULL_POINTER && spec == SENTINEL &&
+              contains(celesta_last_error(), "'net'"), "map NULL net");
+    CHECK(celesta_xylo_map(good, NULL, 0, &spec) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "'chip'"), "map NULL chip");
+    CHECK(celesta_xylo_map(good, "xa2", 0, NULL) == CELESTA_ERR_NULL_POINTER, "map NULL out");
+    CHECK(celesta_xylo_map(good, "xa9", 0, &spec) == CELESTA_ERR_NOT_FOUND && spec == SENTINEL &&
+              contains(celesta_last_error(), "xa9"), "unknown chip: %s", celesta_last_error());
+    CHECK(celesta_xylo_map_limits(good, "xa3", 2, 0, 0, &spec) == CELESTA_ERR_LIMIT_EXCEEDED && spec == SENTINEL,
+          "too few hidden neurons: %s", celesta_last_error());
+    CHECK(celesta_xylo_map_limits(good, "xa3", -1, 0, 0, &spec) == CELESTA_ERR_OUT_OF_RANGE &&
+              contains(celesta_last_error(), "max_hidden_neurons"), "limit -1: %s", celesta_last_error());
+    CHECK(celesta_xylo_map_limits(good, "xa3", 0, 5000, 0, &spec) == CELESTA_ERR_OUT_OF_RANGE &&
+              contains(celesta_last_error(), "max_output_neurons"), "limit 5000: %s", celesta_last_error());
+    celesta_spec_t *ok = NULL;
+    CHECK(celesta_xylo_map_limits(good, "syns61300", 3, 2, 1, &ok) == CELESTA_OK, "exact limits: %s",
+          celesta_last_error());
+    celesta_spec_free(ok);
+    celesta_network_free(good);
+
+    /* A design rule: a single neuron layer. */
+    const char *one = "[{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [[1, 0], [0, 1]]},"
+                      " {\"type\": \"LIF\", \"n_in\": 2, \"n_out\": 2, \"tau_mem\": [0.02, 0.02], \"tau_syn\": [0.02, 0.02],"
+                      " \"threshold\": [1, 1], \"dt\": 0.001}]";
+    CHECK(celesta_network_from_json(one, strlen(one), &good) == CELESTA_OK, "one layer: %s", celesta_last_error());
+    int status = celesta_xylo_map(good, "xa2", 0, &spec);
+    CHECK(status != CELESTA_OK && spec == SENTINEL && contains(celesta_last_error(), "at_least_two_neuron_layers_needed"),
+          "design rule: %s", celesta_last_error());
+    celesta_network_free(good);
+
+    CHECK(celesta_spec_from_json(NULL, 0, &spec) == CELESTA_ERR_NULL_POINTER, "spec NULL json");
+    CHECK(celesta_spec_from_json("{}", 2, NULL) == CELESTA_ERR_NULL_POINTER, "spec NULL out");
+    CHECK(celesta_spec_from_json("{", 1, &spec) == CELESTA_ERR_PARSE && spec == SENTINEL, "spec bad JSON");
+    CHECK(celesta_spec_from_json("{}", 2, &spec) == CELESTA_ERR_PARSE && spec == SENTINEL &&
+              contains(celesta_last_error(), "dash_mem"), "spec missing key: %s", celesta_last_error());
+}
+
+int main(void) {
+    test_pipeline();
+    test_network_errors();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
