@@ -60,7 +60,9 @@ final class SynapseTable: @unchecked Sendable {
             if a == b { return false }
             for k in a..<b {
                 let j = Int(target[k])
-                syn[j] = HardwareArithmetic.saturate16(syn[j] + n * weight[k])
+                // |syn| <= 2^15 and |n * w| <= 31 * 2^15: the sum cannot leave Int32, so the
+                // unchecked operators are exact (and let the loop run without overflow branches).
+                syn[j] = HardwareArithmetic.saturate16(syn[j] &+ n &* weight[k])
             }
             return true
         }

@@ -155,8 +155,8 @@ public final class XyloSimulator: @unchecked Sendable {
                 for i in 0..<nH {
                     let d1 = HardwareArithmetic.decay(syn[i], dashSyn[i])
                     let d2 = HardwareArithmetic.decay(syn[nH + i], dashSyn2[i])
-                    syn[i] -= d1
-                    syn[nH + i] -= d2
+                    syn[i] &-= d1
+                    syn[nH + i] &-= d2
                     if d1 | d2 != 0 { active = true }
                     let v = Self.membrane(
                         vmem[i], syn[i], syn[nH + i], dashMem[i], bias[i], isV2: isV2, biasOn: biasOn, active: &active)
@@ -171,7 +171,7 @@ public final class XyloSimulator: @unchecked Sendable {
                 for k in 0..<nOut {
                     let n = nH + k
                     let d1 = HardwareArithmetic.decay(outSyn[k], dashSyn[n])
-                    outSyn[k] -= d1
+                    outSyn[k] &-= d1
                     if d1 != 0 { active = true }
                     let v = Self.membrane(vmem[n], outSyn[k], 0, dashMem[n], bias[n], isV2: isV2, biasOn: biasOn, active: &active)
                     var count: Int32 = 0
@@ -211,13 +211,14 @@ public final class XyloSimulator: @unchecked Sendable {
         if isV2 {
             // The negated decay is formed in 16 bits: -(-32768) wraps to -32768 (dash 0 quirk).
             let negDecay = HardwareArithmetic.wrap16(0 &- HardwareArithmetic.decay(v, dash))
-            var inc = HardwareArithmetic.saturate16(negDecay + s1 + s2)
-            if biasOn { inc = HardwareArithmetic.saturate16(inc + bias) }
+            // Every operand is a 16-bit value, so these Int32 sums are exact without checks.
+            var inc = HardwareArithmetic.saturate16(negDecay &+ s1 &+ s2)
+            if biasOn { inc = HardwareArithmetic.saturate16(inc &+ bias) }
             if inc != 0 { active = true }
-            return HardwareArithmetic.saturate16(v + inc)
+            return HardwareArithmetic.saturate16(v &+ inc)
         }
-        let decayed = v - HardwareArithmetic.decay(v, dash)
-        return HardwareArithmetic.saturate16(decayed + s1 + s2)
+        let decayed = v &- HardwareArithmetic.decay(v, dash)
+        return HardwareArithmetic.saturate16(decayed &+ s1 &+ s2)
     }
 
     /// Fires by subtraction: adds spikes to `count` while `v >= threshold` and `count < cap`.
@@ -225,9 +226,9 @@ public final class XyloSimulator: @unchecked Sendable {
     private static func fire(_ v: Int32, _ thr: Int32, _ count: inout Int32, _ cap: Int32) -> Int32 {
         guard v >= thr, count < cap else { return v }
         if thr > 0 {
-            let n = min(cap - count, (v - thr) / thr + 1)
-            count += n
-            return v - n * thr
+            let n = min(cap - count, (v &- thr) / thr &+ 1)
+            count &+= n
+            return v &- n &* thr
         }
         // thr <= 0: v stays >= thr after each subtraction, so the cap is reached; v moves by
         // -thr per spike and is kept in 16 bits (negative thresholds are outside the reference).
