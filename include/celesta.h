@@ -384,6 +384,71 @@ CELESTA_API int celesta_config_from_json(const char *json, size_t len, celesta_c
 CELESTA_API int celesta_config_to_json(const celesta_config_t *config, char *buffer, size_t capacity, size_t *needed);
 
 
+/* ---- Exported C functions: building a network graph node by node. ---- */
+
+/**
+ * Creates an empty network graph, to be filled with celesta_network_add_input(),
+ * celesta_network_add_linear(), celesta_network_add_lif(), celesta_network_add_output(),
+ * celesta_network_connect() and celesta_network_alias(), then mapped with celesta_xylo_map().
+ *
+ * Ownership: `*out` receives a handle to release with celesta_network_free(). Thread safety:
+ * build a graph from one thread; once built it may be mapped from several threads.
+ */
+CELESTA_API int celesta_network_create(celesta_network_t **out);
+
+/**
+ * Adds a network input of `size` channels; `*node_id` receives its id.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (size), CELESTA_ERR_INVALID_ARGUMENT
+ * (a name already used). Thread safety: not with other calls on the same graph.
+ */
+CELESTA_API int celesta_network_add_input(celesta_network_t *net, const char *name, int size, int *node_id);
+
+/**
+ * Adds a network output of `size` channels; `*node_id` receives its id.
+ *
+ * Errors: as celesta_network_add_input().
+ */
+CELESTA_API int celesta_network_add_output(celesta_network_t *net, const char *name, int size, int *node_id);
+
+/**
+ * Adds a weight block without bias: `weight` holds `n_in * n_out` values, row-major
+ * [n_in][n_out] (copied). `*node_id` receives its id.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (length), CELESTA_ERR_OUT_OF_RANGE
+ * (a non-finite weight, naming the index). Thread safety: not with other calls on the graph.
+ */
+CELESTA_API int celesta_network_add_linear(celesta_network_t *net, const char *name, const double *weight, size_t weight_len, int n_in, int n_out, int *node_id);
+
+/**
+ * Adds a population of `n_out` LIF neurons with `n_in` inputs (`n_in == 2 * n_out`: two
+ * synapses per neuron, inputs interleaved). Arrays (copied): `tau_mem`, `threshold`, `bias`
+ * [n_out] (seconds; bias may be NULL for zeros), `tau_syn` [n_in], `w_rec` [n_out][n_in] or
+ * NULL for no recurrence; `dt` in seconds, or 0 to take the network's common dt.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field),
+ * CELESTA_ERR_OUT_OF_RANGE (a non-finite value or a time constant <= 0). Thread safety: not
+ * with other calls on the same graph.
+ */
+CELESTA_API int celesta_network_add_lif(celesta_network_t *net, const char *name, int n_in, int n_out, const double *tau_mem, size_t tau_mem_len, const double *tau_syn, size_t tau_syn_len, const double *threshold, size_t threshold_len, const double *bias, size_t bias_len, const double *w_rec, size_t w_rec_len, double dt, int *node_id);
+
+/**
+ * Connects the outputs of node `source` to the inputs of node `target` (sizes must agree).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (a node id), CELESTA_ERR_SHAPE_MISMATCH
+ * or CELESTA_ERR_INVALID_ARGUMENT (as the graph rejects the edge; the message says why).
+ */
+CELESTA_API int celesta_network_connect(celesta_network_t *net, int source, int target);
+
+/**
+ * Adds a residual (alias) edge: the spikes of population `source` are added to those of
+ * population `target`, neuron by neuron (Rockpool's Residual; Xylo's alias connections).
+ *
+ * Errors: as celesta_network_connect().
+ */
+CELESTA_API int celesta_network_alias(celesta_network_t *net, int source, int target);
+
+
 /* ---- Exported C functions: version, status names, last error, build information. ---- */
 
 /**

@@ -13,13 +13,15 @@ public typealias celesta_spec_ref = OpaquePointer
 /// `const celesta_spec_t *`.
 public typealias celesta_spec_cref = OpaquePointer
 
-/// The object behind a `celesta_network_t *`: the module and its lowered graph.
+/// The object behind a `celesta_network_t *`: a graph, read from JSON or built node by node
+/// with the celesta_network_add_* calls (GraphBuilder.swift).
 final class NetworkBox {
-    let module: Module
-    let graph: NetworkGraph
+    var graph: NetworkGraph
     init(_ module: Module) throws {
-        self.module = module
         self.graph = try module.asGraph()
+    }
+    init(graph: NetworkGraph) {
+        self.graph = graph
     }
 }
 

@@ -250,9 +250,67 @@ static void test_network_errors(void) {
               contains(celesta_last_error(), "dash_mem"), "spec missing key: %s", celesta_last_error());
 }
 
+/* The NETWORK above built node by node must map to the same specification. */
+static void test_graph_builder(void) {
+    celesta_network_t *net = NULL;
+    CHECK(celesta_network_create(&net) == CELESTA_OK, "create");
+    const double w1[6] = {1.0, 0.1, 0.1, 0.1, 0.1, 0.1}, w2[6] = {0.5, -0.5, 0.3, 0.2, 0.1, 0.4};
+    const double tm3[3] = {0.02, 0.02, 0.02}, ts3[3] = {0.01, 0.01, 0.01}, th3[3] = {0.5, 0.5, 0.5};
+    const double tm2[2] = {0.02, 0.02}, ts2[2] = {0.01, 0.01}, th2[2] = {0.5, 0.5};
+    int32_t in = -1, l1 = -1, n1 = -1, l2 = -1, n2 = -1, out = -1;
+    CHECK(celesta_network_add_input(net, "input", 2, &in) == CELESTA_OK, "input: %s", celesta_last_error());
+    CHECK(celesta_network_add_linear(net, "0_Linear", w1, 6, 2, 3, &l1) == CELESTA_OK, "linear: %s", celesta_last_error());
+    CHECK(celesta_network_add_lif(net, "1_LIF", 3, 3, tm3, 3, ts3, 3, th3, 3, NULL, 0, NULL, 0, 0.001, &n1) == CELESTA_OK,
+          "lif: %s", celesta_last_error());
+    CHECK(celesta_network_add_linear(net, "2_Linear", w2, 6, 3, 2, &l2) == CELESTA_OK, "linear 2");
+    CHECK(celesta_network_add_lif(net, "3_LIF", 2, 2, tm2, 2, ts2, 2, th2, 2, NULL, 0, NULL, 0, 0.001, &n2) == CELESTA_OK,
+          "lif 2");
+    CHECK(celesta_network_add_output(net, "output", 2, &out) == CELESTA_OK, "output");
+    CHECK(celesta_network_connect(net, in, l1) == CELESTA_OK && celesta_network_connect(net, l1, n1) == CELESTA_OK &&
+              celesta_network_connect(net, n1, l2) == CELESTA_OK && celesta_network_connect(net, l2, n2) == CELESTA_OK &&
+              celesta_network_connect(net, n2, out) == CELESTA_OK,
+          "connect: %s", celesta_last_error());
+    celesta_spec_t *built = NULL, *parsed = NULL;
+    CHECK(celesta_xylo_map(net, "xa2", 0, &built) == CELESTA_OK, "map built: %s", celesta_last_error());
+    celesta_network_t *from_json = NULL;
+    CHECK(celesta_network_from_json(NETWORK, strlen(NETWORK), &from_json) == CELESTA_OK, "json");
+    CHECK(celesta_xylo_map(from_json, "xa2", 0, &parsed) == CELESTA_OK, "map parsed");
+    char *a = built ? spec_text(celesta_spec_to_json, built) : NULL;
+    char *b = parsed ? spec_text(celesta_spec_to_json, parsed) : NULL;
+    CHECK(a != NULL && b != NULL && strcmp(a, b) == 0, "built and parsed networks map equally");
+    free(a);
+    free(b);
+
+    /* Errors: bad ids, shapes, NULLs; the graph stays usable. */
+    int32_t id = 77;
+    CHECK(celesta_network_connect(net, in, 99) == CELESTA_ERR_NOT_FOUND, "unknown target");
+    CHECK(contains(celesta_last_error(), "'target' is 99"), "%s", celesta_last_error());
+    CHECK(celesta_network_connect(net, -1, l1) == CELESTA_ERR_NOT_FOUND, "negative source");
+    CHECK(celesta_network_add_linear(net, "bad", w1, 5, 2, 3, &id) == CELESTA_ERR_SHAPE_MISMATCH && id == 77,
+          "linear shape leaves *node_id: %s", celesta_last_error());
+    CHECK(celesta_network_add_linear(net, "bad", NULL, 6, 2, 3, &id) == CELESTA_ERR_NULL_POINTER, "NULL weight");
+    const double nan_w[6] = {1, 1, 1, 1, 1, 0.0 / 0.0};
+    CHECK(celesta_network_add_linear(net, "nan", nan_w, 6, 2, 3, &id) == CELESTA_ERR_OUT_OF_RANGE, "NaN weight");
+    CHECK(celesta_network_add_lif(net, "bad", 3, 3, NULL, 0, ts3, 3, th3, 3, NULL, 0, NULL, 0, 0.001, &id) ==
+              CELESTA_ERR_NULL_POINTER, "NULL tau_mem");
+    CHECK(celesta_network_add_lif(net, "bad", 3, 3, tm3, 2, ts3, 3, th3, 3, NULL, 0, NULL, 0, 0.001, &id) ==
+              CELESTA_ERR_SHAPE_MISMATCH, "tau_mem length: %s", celesta_last_error());
+    CHECK(celesta_network_add_lif(net, "bad", 3, 3, tm3, 3, ts3, 3, th3, 3, NULL, 0, NULL, 0, -1.0, &id) ==
+              CELESTA_ERR_OUT_OF_RANGE, "negative dt");
+    CHECK(celesta_network_add_input(net, NULL, 2, &id) == CELESTA_ERR_NULL_POINTER, "NULL name");
+    CHECK(celesta_network_add_input(NULL, "x", 2, &id) == CELESTA_ERR_NULL_POINTER, "NULL net");
+    CHECK(celesta_network_add_input(net, "x", 2, NULL) == CELESTA_ERR_NULL_POINTER, "NULL node_id");
+    CHECK(celesta_network_create(NULL) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    celesta_spec_free(built);
+    celesta_spec_free(parsed);
+    celesta_network_free(from_json);
+    celesta_network_free(net);
+}
+
 int main(void) {
     test_pipeline();
     test_network_errors();
+    test_graph_builder();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
