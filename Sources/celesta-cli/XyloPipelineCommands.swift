@@ -29,12 +29,26 @@ struct XyloMapCommand: ParsableCommand {
     var output: String?
     @Flag(help: "Reproduce Rockpool's mapper exactly, including its Xylo Audio 3 two-synapse dash bug.")
     var rockpoolCompatible = false
+    @Flag(help: "Print JSON: dimensions, hardware ids per module and warnings.")
+    var json = false
 
     func run() throws {
         let chipSpec = try ChipTable.chip(named: chip)
         let mapping = try XyloMapper.map(try NetworkJSON.load(network).asGraph(), chip: chipSpec, rockpoolCompatible: rockpoolCompatible)
         if let output { try AtomicFile.write(try mapping.spec.jsonData(), to: output) }
-        printUsage(mapping, chipSpec)
+        if json {
+            let s = mapping.spec
+            print(JSONText.object([
+                ("chip", JSONText.quote(chipSpec.id)), ("n_in", "\(s.nIn)"), ("n_hidden", "\(s.nHidden)"),
+                ("n_out", "\(s.nOut)"), ("n_syn", "\(s.nSyn)"), ("n_ien", "\(s.nIEN)"), ("n_oen", "\(s.nOEN)"),
+                ("hardware_ids", JSONText.object(mapping.hardwareIDs.map {
+                    ($0.module, "[" + $0.ids.map(String.init).joined(separator: ", ") + "]")
+                }, indent: "  ")),
+                ("warnings", JSONText.array(mapping.warnings.map(JSONText.quote), indent: "  ")),
+            ]))
+        } else {
+            printUsage(mapping, chipSpec)
+        }
     }
 }
 
@@ -60,6 +74,8 @@ struct XyloQuantizeCommand: ParsableCommand {
     var method: QuantizeMethod = .global
     @Option(help: "Write the configuration JSON here (atomically).")
     var output: String?
+    @Flag(help: "Print the configuration JSON on standard output.")
+    var json = false
 
     func run() throws {
         let s = try XyloSpecification.fromJSON(try AtomicFile.read(spec), name: spec)
@@ -70,7 +86,11 @@ struct XyloQuantizeCommand: ParsableCommand {
             throw CelestaError(.invalidConfig, "quantized configuration is invalid: " + issues.map(\.description).joined(separator: "; "))
         }
         if let output { try config.save(to: output) }
-        print("\(chip.name): quantized with \(method.rawValue); valid; \(config.recurrentFanoutEntries) recurrent fan-out entries")
+        if json {
+            print(String(decoding: try config.jsonData(), as: UTF8.self))
+        } else {
+            print("\(chip.name): quantized with \(method.rawValue); valid; \(config.recurrentFanoutEntries) recurrent fan-out entries")
+        }
     }
 }
 

@@ -169,3 +169,16 @@ def test_xylo_map_errors(tmp_path):
     spec.write_text("{}")
     r = run("xylo", "quantize", str(spec))
     assert r.returncode == 11 and "lacks" in r.stderr
+
+
+def test_xylo_map_and_quantize_json(tmp_path):
+    spec = tmp_path / "spec.json"
+    r = run("xylo", "map", str(NETWORK), "--chip", "xa2", "--json", "--output", str(spec))
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)
+    assert m["n_hidden"] == 64 and m["hardware_ids"]["4_LIF"] == list(range(1000, 1008)) and m["warnings"] == []
+    r = run("xylo", "quantize", str(spec), "--method", "global", "--json")
+    assert r.returncode == 0, r.stderr
+    c = json.loads(r.stdout)
+    assert c["chip"] == "syns61201" and np.asarray(c["weights_rec"]).shape == (64, 64, 1)
+    assert np.abs(np.asarray(c["weights_in"])).max() <= 127
