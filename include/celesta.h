@@ -629,6 +629,32 @@ CELESTA_API int celesta_spec_quantize(const celesta_spec_t *spec, int method, in
 CELESTA_API int celesta_spec_quantize_json(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, char *buffer, size_t capacity, size_t *needed);
 
 
+/* ---- Exported C functions: the Xylo clock-cycle model and the real-time clock estimate. ---- */
+
+/**
+ * Estimates the master-clock cycles the SNN core of `config`'s chip needs for one time step
+ * (Rockpool's `cycles_model`), given the probabilities in 0..1 that an input channel, a
+ * hidden neuron and an output neuron fire in a step (1, 1, 1 is the worst case).
+ * `*cycles` receives the cycles; `isyn2_ops` (may be NULL) receives Xylo Audio 2's additional
+ * synapse-2 operations that run in parallel (0 on Xylo Audio 3).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a probability outside 0..1,
+ * naming it), CELESTA_ERR_UNSUPPORTED (Xylo v1 has no published cycle model). On error the
+ * outputs are untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_cycles(const celesta_config_t *config, double input_sp, double hidden_sp, double output_sp, double *cycles, double *isyn2_ops);
+
+/**
+ * The master-clock frequency in Hz that runs `config` in real time with time step `dt`
+ * seconds, assuming every input, hidden and output neuron fires every step, plus `margin`
+ * (Rockpool's `est_clock_freq`; its default margin is 0.2).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (dt <= 0 or margin < 0),
+ * CELESTA_ERR_UNSUPPORTED (Xylo v1). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_clock_frequency(const celesta_config_t *config, double dt, double margin, double *hz);
+
+
 /* ---- Exported C functions: the bit-exact Xylo simulator. ---- */
 
 /**

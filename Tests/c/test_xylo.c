@@ -187,6 +187,27 @@ static void test_errors(const char *tmpdir) {
     CHECK(celesta_config_from_json("{{{", 3, &untouched) == CELESTA_ERR_PARSE, "not json");
     CHECK(celesta_config_load(NULL, &untouched) == CELESTA_ERR_NULL_POINTER, "NULL path");
 
+    /* Cycle model and clock estimate: the clock is cycles(1,1,1) * (1 + margin) / dt. */
+    double cycles = -1, isyn2 = -1, hz = -1;
+    CHECK(celesta_xylo_cycles(cfg, 1, 1, 1, &cycles, &isyn2) == CELESTA_OK && cycles > 0 && isyn2 >= 0, "cycles");
+    CHECK(celesta_xylo_clock_frequency(cfg, 1e-3, 0.2, &hz) == CELESTA_OK && hz > 0, "clock");
+    CHECK(hz > cycles * 1.2 / 1e-3 * (1 - 1e-12) && hz < cycles * 1.2 / 1e-3 * (1 + 1e-12), "clock %g vs cycles %g", hz, cycles);
+    CHECK(celesta_xylo_cycles(cfg, 0.1, 0.2, 0.05, &cycles, NULL) == CELESTA_OK, "isyn2 may be NULL");
+    double keep = 123;
+    CHECK(celesta_xylo_cycles(cfg, 1.5, 1, 1, &keep, NULL) == CELESTA_ERR_OUT_OF_RANGE && keep == 123, "probability 1.5");
+    CHECK(contains(celesta_last_error(), "1.5"), "%s", celesta_last_error());
+    CHECK(celesta_xylo_cycles(NULL, 1, 1, 1, &keep, NULL) == CELESTA_ERR_NULL_POINTER, "NULL config");
+    CHECK(celesta_xylo_cycles(cfg, 1, 1, 1, NULL, NULL) == CELESTA_ERR_NULL_POINTER, "NULL cycles");
+    CHECK(celesta_xylo_clock_frequency(cfg, 0, 0.2, &keep) == CELESTA_ERR_OUT_OF_RANGE, "dt 0");
+    CHECK(celesta_xylo_clock_frequency(cfg, 1e-3, -0.1, &keep) == CELESTA_ERR_OUT_OF_RANGE, "negative margin");
+    CHECK(celesta_xylo_clock_frequency(cfg, 1e-3, 0.2, NULL) == CELESTA_ERR_NULL_POINTER, "NULL hz");
+    celesta_config_desc_t v1 = d;
+    v1.chip = "xylo_v1";
+    celesta_config_t *v1cfg = NULL;
+    CHECK(celesta_config_create(&v1cfg, &v1) == CELESTA_OK, "v1 config");
+    CHECK(celesta_xylo_cycles(v1cfg, 1, 1, 1, &keep, NULL) == CELESTA_ERR_UNSUPPORTED, "v1 has no cycle model");
+    celesta_config_free(v1cfg);
+
     /* Simulator errors. */
     celesta_sim_t *sim = NULL;
     CHECK(celesta_sim_create(&sim, NULL) == CELESTA_ERR_NULL_POINTER, "NULL config");

@@ -525,6 +525,26 @@ static PyObject *py_spec_quantize_json(PyObject *self, PyObject *args) {
     return result;
 }
 
+static PyObject *py_xylo_cycles(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double p_in, p_hid, p_out, cycles = 0, isyn2 = 0;
+    if (!PyArg_ParseTuple(args, "Oddd", &cap, &p_in, &p_hid, &p_out) || config_of(cap) == NULL) return NULL;
+    int status = celesta_xylo_cycles(config_of(cap), p_in, p_hid, p_out, &cycles, &isyn2);
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(dd)", cycles, isyn2);
+}
+
+static PyObject *py_xylo_clock_frequency(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double dt, margin, hz = 0;
+    if (!PyArg_ParseTuple(args, "Odd", &cap, &dt, &margin) || config_of(cap) == NULL) return NULL;
+    int status = celesta_xylo_clock_frequency(config_of(cap), dt, margin, &hz);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyFloat_FromDouble(hz);
+}
+
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
     {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
@@ -554,6 +574,8 @@ static PyMethodDef methods[] = {
     {"spec_weights_ndim", py_spec_weights_ndim, METH_VARARGS, "2 or 3: the ndim of Rockpool's weights_in/weights_rec."},
     {"spec_quantize", py_spec_quantize, METH_VARARGS, "Quantize a specification into a configuration handle."},
     {"spec_quantize_json", py_spec_quantize_json, METH_VARARGS, "Quantized integer arrays as JSON text."},
+    {"xylo_cycles", py_xylo_cycles, METH_VARARGS, "(cycles, isyn2_ops) per time step."},
+    {"xylo_clock_frequency", py_xylo_clock_frequency, METH_VARARGS, "Real-time clock estimate in Hz."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -334,6 +334,38 @@ def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash
     return spec
 
 
+def _rate(value, name):
+    """A firing probability, or the fraction of non-zero entries of a raster (Rockpool's rule)."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.size == 0:
+        return 0.0
+    return float(np.count_nonzero(arr)) / arr.size
+
+
+def cycles_model(chip: str, config: XyloConfiguration, input_sp=1.0, hidden_sp=1.0, output_sp=1.0):
+    """Rockpool's ``cycles_model``: master-clock cycles per time step for ``config``.
+
+    ``*_sp`` are firing probabilities in 0..1 or rasters (the fraction of non-zero entries is
+    used). Returns ``(cycles, isyn2_ops)`` on Xylo Audio 2 and ``cycles`` on Xylo Audio 3, as
+    Rockpool does.
+    """
+    if not isinstance(config, XyloConfiguration):
+        raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
+    cycles, isyn2 = _celesta.xylo_cycles(config._handle, _rate(input_sp, "input_sp"),
+                                         _rate(hidden_sp, "hidden_sp"), _rate(output_sp, "output_sp"))
+    return (cycles, isyn2) if chip == "syns61201" else cycles
+
+
+def est_clock_freq(chip: str, config: XyloConfiguration, dt: float, margin: float = 0.2) -> float:
+    """Rockpool's ``est_clock_freq``: the master clock (Hz) that runs ``config`` in real time at
+    time step ``dt`` with every neuron firing every step, plus ``margin``."""
+    if not isinstance(config, XyloConfiguration):
+        raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
+    return _celesta.xylo_clock_frequency(config._handle, float(dt), float(margin))
+
+
 def bind_chip(namespace: dict, chip: str) -> None:
     """Fills a chip module (``syns61201`` etc.) with the chip-bound API: ``CHIP``,
     ``config_from_specification``, ``mapper``, ``DRCWarning`` and a ``XyloSim`` class.
@@ -346,6 +378,10 @@ def bind_chip(namespace: dict, chip: str) -> None:
     bound_mapper.__doc__ = mapper.__doc__
     sim = type("XyloSim", (XyloSimBase,), {"chip": chip, "__doc__": XyloSimBase.__doc__,
                                             "__module__": namespace["__name__"]})
+    bound = {name: partial(fn, chip) for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq))}
+    for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq)):
+        bound[name].__doc__ = fn.__doc__
     namespace.update(CHIP=chip, config_from_specification=bound_config, mapper=bound_mapper,
-                     DRCWarning=DRCWarning, XyloSim=sim,
-                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim"])
+                     DRCWarning=DRCWarning, XyloSim=sim, **bound,
+                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim",
+                              "cycles_model", "est_clock_freq"])
