@@ -126,6 +126,11 @@ struct XyloPipelineCommand: ParsableCommand {
             + config.weightsOut.filter { $0 != 0 }.count
         print("  quantized (\(method.rawValue)) and valid: \(synapses) non-zero synapses, \(config.recurrentFanoutEntries)/\(chipSpec.maxRecurrentFanoutEntries.map(String.init) ?? "n/a") fan-out entries")
         if let output { try config.save(to: output) }
+        if chipSpec.core == .v2 {
+            let hz = try XyloCycles.clockFrequency(config, chip: chipSpec, dt: config.dt)
+            let worst = try XyloCycles.cycles(config, chip: chipSpec).cycles
+            print("  cycle model: \(Int(worst)) cycles per step worst case; real time at dt = \(config.dt * 1000) ms needs a clock of at least \(String(Int((hz / 1e3).rounded()))) kHz (20 % margin)")
+        }
         let raster = try XyloSimCommand.readRaster(input)
         guard raster.shape.count == 2, raster.shape[1] == config.nIn else {
             throw CelestaError(.shapeMismatch, "input '\(input)' has shape \(raster.shape) but the network needs [T, \(config.nIn)]")

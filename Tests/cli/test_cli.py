@@ -149,6 +149,7 @@ def test_xylo_pipeline_demo_network():
             r = run("xylo", "pipeline", str(NETWORK), "--chip", chip, "--method", method, "--input", str(DEMO_INPUT))
             assert r.returncode == 0, r.stderr
             assert "output class per 50-step window: 0 1 2 3 4 5 6 7" in r.stdout
+            assert "cycles per step worst case" in r.stdout and "kHz (20 % margin)" in r.stdout
 
 
 def test_xylo_map_errors(tmp_path):
