@@ -1,0 +1,250 @@
+/// The Xylo Audio 3 (`syns65302`) digital audio front end, bit-exact and integer-only.
+///
+/// Chain (audio rate `fs = 50 MHz / 1024 = 48828.125 Hz`, SNN step `50 / fs = 1.024 ms`):
+/// 1. audio source: external audio quantized to 14 bits (`quantize14`) or the on-chip PDM
+///    decimation filter fed by a microphone bitstream (`pdmDecimate`);
+/// 2. `filterbank`: one two-pole band-pass filter per channel;
+/// 3. `spikes`: one divisive-normalisation spike generator per channel;
+/// 4. `raster`: spike counts per SNN time step.
+///
+/// Offline, the filterbank and the spike generator follow Rockpool's simulation convention by
+/// default: each processes `reverse(x) ++ x` and keeps the second half, so that the start-up
+/// transient is replaced by the response to the mirrored signal. `XyloAudio3FrontEndStream`
+/// starts from zero state instead (like the chip), which equals the offline functions with
+/// `timeReversedPrefix: false`.
+public enum XyloAudio3FrontEnd {
+    /// Audio sampling rate of the front end in Hz (`50 MHz / 1024`).
+    public static let audioSampleRate = 48_828.125
+    /// Number of bits of an audio sample.
+    public static let audioBits = 14
+
+    /// All stages of one offline run.
+    public struct Output: Equatable, Sendable {
+        /// Filterbank output, `[N][C]`.
+        public let filterbank: [[Int]]
+        /// Spikes (0/1), `[N][C]`.
+        public let spikes: [[Int]]
+        /// Spike counts per SNN step, `[ceil(N / factor)][C]`.
+        public let raster: [[Int]]
+    }
+
+    // MARK: - Audio sources
+
+    /// Quantizes real-valued external audio to 14 bits: `x = trunc(x_float * 2^13)`
+    /// (truncation toward zero, no scaling, no clipping).
+    ///
+    /// Throws `CelestaError(.outOfRange)` naming the first sample that is not finite or whose
+    /// quantized magnitude reaches `2^13` (the filters require `|x| < 2^13`).
+    public static func quantize14(_ signal: [Double]) throws -> [Int] {
+        let scale = Double(xyloAudio3SampleLimit)
+        var out = [Int]()
+        out.reserveCapacity(signal.count)
+        for (index, value) in signal.enumerated() {
+            let scaled = (value * scale).rounded(.towardZero)
+            guard scaled.isFinite, scaled > -scale, scaled < scale else {
+                throw CelestaError(.outOfRange,
+                                   "audio sample \(index) = \(value) does not fit 14 bits (|x * 2^13| must stay below 2^13)")
+            }
+            out.append(Int(scaled))
+        }
+        return out
+    }
+
+    /// Largest accepted magnitude of a PDM decimation-filter tap.
+    public static let maxPDMTapMagnitude = 1 << 24
+
+    /// The on-chip PDM decimation filter: the bitstream of the microphone (`+1`/`-1`, 32 bits
+    /// per audio sample) becomes `b` in `{0, 1}`, the integer FIR `taps` is evaluated once
+    /// every `decimationFactor` bits,
+    /// `y[m] = sum_j taps[j] * b[decimationFactor*m - j]` (`b = 0` outside the stream) for
+    /// `m = 0 ..< ceil(N / decimationFactor) + ceil(taps.count / decimationFactor)`, and the
+    /// audio is `(2*y[m] - sum(taps)) >> outputShift` (arithmetic shift; on the chip
+    /// `outputShift = num_bits_output_pre_Q - 14 = 7`).
+    ///
+    /// Throws `CelestaError(.invalidArgument)` for a bit other than `+/-1`, empty or too large
+    /// taps, a non-positive decimation factor or a shift outside `0...62`.
+    public static func pdmDecimate(
+        bits: [Int], taps: [Int], decimationFactor: Int = 32, outputShift: Int
+    ) throws -> [Int] {
+        guard !taps.isEmpty else {
+            throw CelestaError(.invalidArgument, "the PDM decimation filter needs at least one tap")
+        }
+        guard decimationFactor > 0 else {
+            throw CelestaError(.invalidArgument,
+                               "PDM decimation factor \(decimationFactor) must be positive")
+        }
+        guard (0...62).contains(outputShift) else {
+            throw CelestaError(.invalidArgument, "PDM output shift \(outputShift) outside 0...62")
+        }
+        var tapSum = 0
+        for (j, tap) in taps.enumerated() {
+            guard tap >= -maxPDMTapMagnitude, tap <= maxPDMTapMagnitude else {
+                throw CelestaError(.invalidArgument,
+                                   "PDM tap \(j) = \(tap) exceeds magnitude \(maxPDMTapMagnitude)")
+            }
+            tapSum += tap
+        }
+        var binary = [Int]()
+        binary.reserveCapacity(bits.count)
+        for (index, bit) in bits.enumerated() {
+            switch bit {
+            case 1: binary.append(1)
+            case -1: binary.append(0)
+            default:
+                throw CelestaError(.invalidArgument, "PDM bit \(index) = \(bit) is not +1 or -1")
+            }
+        }
+        let n = binary.count
+        let outputs = (n + decimationFactor - 1) / decimationFactor
+            + (taps.count + decimationFactor - 1) / decimationFactor
+        var audio = [Int]()
+        audio.reserveCapacity(outputs)
+        for m in 0..<outputs {
+            let position = decimationFactor * m
+            // j must satisfy 0 <= j < taps.count and 0 <= position - j < n.
+            let lower = max(0, position - (n - 1))
+            let upper = min(taps.count - 1, position)
+            var y = 0
+            if lower <= upper {
+                for j in lower...upper {
+                    y += taps[j] * binary[position - j]
+                }
+            }
+            audio.append((2 * y - tapSum) >> outputShift)
+        }
+        return audio
+    }
+
+    // MARK: - Filterbank
+
+    /// Runs the band-pass filterbank on 14-bit audio and returns `[N][C]` (one row per sample,
+    /// one column per filter of `parameters`). Per filter, with zero initial state:
+    /// ```
+    /// w[n] = latch                      // recursive output of the previous sample
+    /// v    = ((s << B_wf) + ((-a2*v[n-2] - a1*v[n-1]) >> B_af)) >> B_b
+    /// latch = v
+    /// out[n] = w[n] - w[n-2]            // w[-1] = w[-2] = 0; scale_out is not applied
+    /// ```
+    /// With `timeReversedPrefix` (Rockpool's offline convention, the default) the filters run
+    /// on `reverse(audio) ++ audio` and only the second half is returned.
+    ///
+    /// Throws `CelestaError(.outOfRange)` naming the first sample with `|x| >= 2^13`.
+    public static func filterbank(
+        _ audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
+    ) throws -> [[Int]] {
+        for (index, sample) in audio.enumerated() {
+            try XyloAudio3FilterbankState.check(sample, index: index)
+        }
+        var state = XyloAudio3FilterbankState(filters: parameters.filters)
+        var scratch = [Int]()
+        scratch.reserveCapacity(parameters.channelCount)
+        if timeReversedPrefix {
+            for sample in audio.reversed() {
+                scratch.removeAll(keepingCapacity: true)
+                state.step(sample, into: &scratch)
+            }
+        }
+        var out = [[Int]]()
+        out.reserveCapacity(audio.count)
+        for sample in audio {
+            var row = [Int]()
+            row.reserveCapacity(parameters.channelCount)
+            state.step(sample, into: &row)
+            out.append(row)
+        }
+        return out
+    }
+
+    // MARK: - Spike generator
+
+    /// Runs the divisive-normalisation spike generators on filterbank output `[N][C]` and
+    /// returns spikes `[N][C]` (0 or 1: at most one spike per channel per sample). Per
+    /// channel, with `r = |filter output|` and zero initial state:
+    /// ```
+    /// low  = high >> B_lp                        // high of the previous sample
+    /// high = high - (high >> B_lp) + r
+    /// thr  = max(low, EPS); thr = (thr << K1) - (thr << K2)
+    /// thr  = max of thr over channels            // if joint normalisation
+    /// thr  = enabled ? thr : fixed_threshold
+    /// acc += r; if acc >= thr { spike; acc -= thr }
+    /// ```
+    /// With `timeReversedPrefix` (the default) the generators run on
+    /// `reverse(filterbank) ++ filterbank` and only the second half is returned.
+    ///
+    /// Throws `CelestaError(.shapeMismatch)` if a row does not have one value per channel.
+    public static func spikes(
+        _ filterbank: [[Int]], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
+    ) throws -> [[Int]] {
+        for (index, row) in filterbank.enumerated() where row.count != parameters.channelCount {
+            throw CelestaError(.shapeMismatch,
+                               "filterbank row \(index) has \(row.count) channels, expected \(parameters.channelCount)")
+        }
+        var state = XyloAudio3SpikeGeneratorState(parameters: parameters)
+        var scratch = [Int]()
+        scratch.reserveCapacity(parameters.channelCount)
+        if timeReversedPrefix {
+            for row in filterbank.reversed() {
+                scratch.removeAll(keepingCapacity: true)
+                state.step(row[...], into: &scratch)
+            }
+        }
+        var out = [[Int]]()
+        out.reserveCapacity(filterbank.count)
+        for row in filterbank {
+            var spikes = [Int]()
+            spikes.reserveCapacity(parameters.channelCount)
+            state.step(row[...], into: &spikes)
+            out.append(spikes)
+        }
+        return out
+    }
+
+    // MARK: - Raster
+
+    /// Sums spikes `[N][C]` over consecutive blocks of `downSamplingFactor` samples (the last,
+    /// partial block is kept) and clips each count to `0...maxSpikes`; row `t` is the SNN input
+    /// of step `t`, so the result has `ceil(N / downSamplingFactor)` rows.
+    ///
+    /// Throws `CelestaError(.invalidArgument)` for a non-positive factor or a negative cap and
+    /// `CelestaError(.shapeMismatch)` if the rows differ in length.
+    public static func raster(
+        _ spikes: [[Int]], downSamplingFactor: Int = 50, maxSpikes: Int = 15
+    ) throws -> [[Int]] {
+        guard downSamplingFactor > 0 else {
+            throw CelestaError(.invalidArgument,
+                               "raster down-sampling factor \(downSamplingFactor) must be positive")
+        }
+        guard maxSpikes >= 0 else {
+            throw CelestaError(.invalidArgument, "raster spike cap \(maxSpikes) must not be negative")
+        }
+        guard let channels = spikes.first?.count else { return [] }
+        for (index, row) in spikes.enumerated() where row.count != channels {
+            throw CelestaError(.shapeMismatch,
+                               "spike row \(index) has \(row.count) channels, expected \(channels)")
+        }
+        var state = XyloAudio3RasterState(
+            channelCount: channels, downSamplingFactor: downSamplingFactor, maxSpikes: maxSpikes)
+        var out = [[Int]]()
+        out.reserveCapacity((spikes.count + downSamplingFactor - 1) / downSamplingFactor)
+        for row in spikes {
+            if let finished = state.add(row[...]) { out.append(finished) }
+        }
+        if let partial = state.flush() { out.append(partial) }
+        return out
+    }
+
+    // MARK: - Whole chain
+
+    /// Runs filterbank, spike generator and raster on 14-bit audio (from `quantize14` or
+    /// `pdmDecimate`), with the raster settings of `parameters`.
+    public static func process(
+        audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
+    ) throws -> Output {
+        let bank = try filterbank(audio, parameters: parameters, timeReversedPrefix: timeReversedPrefix)
+        let spikeRows = try spikes(bank, parameters: parameters, timeReversedPrefix: timeReversedPrefix)
+        let rows = try raster(spikeRows,
+                              downSamplingFactor: parameters.rasterDownSamplingFactor,
+                              maxSpikes: parameters.rasterMaxSpikes)
+        return Output(filterbank: bank, spikes: spikeRows, raster: rows)
+    }
+}
