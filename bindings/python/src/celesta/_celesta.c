@@ -153,27 +153,26 @@ static PyObject *py_status_codes(PyObject *self, PyObject *unused) {
 
 /* ---- Xylo configurations and simulators ---------------------------------------------- */
 
-static void config_capsule_free(PyObject *cap) {
-    celesta_config_free((celesta_config_t *)PyCapsule_GetPointer(cap, "celesta_config_t"));
-}
+/* Capsule plumbing for the handle type celesta_T_t: T_capsule_free (the capsule destructor,
+ * calling celesta_T_free), T_of (the handle in a capsule, NULL with TypeError otherwise) and
+ * wrap_T (a new capsule owning the handle; the handle is freed if the capsule cannot be made). */
+#define CAPSULE_TYPE(T)                                                                       \
+    static void T##_capsule_free(PyObject *cap) {                                             \
+        celesta_##T##_free((celesta_##T##_t *)PyCapsule_GetPointer(cap, "celesta_" #T "_t")); \
+    }                                                                                         \
+    static celesta_##T##_t *T##_of(PyObject *cap) {                                           \
+        return (celesta_##T##_t *)PyCapsule_GetPointer(cap, "celesta_" #T "_t");              \
+    }                                                                                         \
+    static PyObject *wrap_##T(celesta_##T##_t *handle) {                                      \
+        PyObject *cap = PyCapsule_New(handle, "celesta_" #T "_t", T##_capsule_free);          \
+        if (cap == NULL) celesta_##T##_free(handle);                                          \
+        return cap;                                                                           \
+    }
 
-static void sim_capsule_free(PyObject *cap) {
-    celesta_sim_free((celesta_sim_t *)PyCapsule_GetPointer(cap, "celesta_sim_t"));
-}
-
-static celesta_config_t *config_of(PyObject *cap) {
-    return (celesta_config_t *)PyCapsule_GetPointer(cap, "celesta_config_t");
-}
-
-static celesta_sim_t *sim_of(PyObject *cap) {
-    return (celesta_sim_t *)PyCapsule_GetPointer(cap, "celesta_sim_t");
-}
-
-static PyObject *wrap_config(celesta_config_t *config) {
-    PyObject *cap = PyCapsule_New(config, "celesta_config_t", config_capsule_free);
-    if (cap == NULL) celesta_config_free(config);
-    return cap;
-}
+CAPSULE_TYPE(config)
+CAPSULE_TYPE(sim)
+CAPSULE_TYPE(network)
+CAPSULE_TYPE(spec)
 
 /* Reads arrays[name] = (address, length) of an int32 buffer the caller keeps alive, or None. */
 static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, size_t *len) {
@@ -301,9 +300,7 @@ static PyObject *py_sim_create(PyObject *self, PyObject *args) {
     celesta_sim_t *sim = NULL;
     int status = celesta_sim_create(&sim, config_of(cap));
     if (status != CELESTA_OK) return raise_status(status);
-    PyObject *result = PyCapsule_New(sim, "celesta_sim_t", sim_capsule_free);
-    if (result == NULL) celesta_sim_free(sim);
-    return result;
+    return wrap_sim(sim);
 }
 
 static PyObject *py_sim_copy(PyObject *self, PyObject *args) {
@@ -313,9 +310,7 @@ static PyObject *py_sim_copy(PyObject *self, PyObject *args) {
     celesta_sim_t *copy = NULL;
     int status = celesta_sim_copy(&copy, sim_of(cap));
     if (status != CELESTA_OK) return raise_status(status);
-    PyObject *result = PyCapsule_New(copy, "celesta_sim_t", sim_capsule_free);
-    if (result == NULL) celesta_sim_free(copy);
-    return result;
+    return wrap_sim(copy);
 }
 
 static PyObject *py_sim_reset(PyObject *self, PyObject *args) {
@@ -372,34 +367,6 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
 }
 
 /* ---- Networks, the Xylo mapper and the quantizers ------------------------------------ */
-
-static void network_capsule_free(PyObject *cap) {
-    celesta_network_free((celesta_network_t *)PyCapsule_GetPointer(cap, "celesta_network_t"));
-}
-
-static void spec_capsule_free(PyObject *cap) {
-    celesta_spec_free((celesta_spec_t *)PyCapsule_GetPointer(cap, "celesta_spec_t"));
-}
-
-static celesta_network_t *network_of(PyObject *cap) {
-    return (celesta_network_t *)PyCapsule_GetPointer(cap, "celesta_network_t");
-}
-
-static celesta_spec_t *spec_of(PyObject *cap) {
-    return (celesta_spec_t *)PyCapsule_GetPointer(cap, "celesta_spec_t");
-}
-
-static PyObject *wrap_network(celesta_network_t *net) {
-    PyObject *cap = PyCapsule_New(net, "celesta_network_t", network_capsule_free);
-    if (cap == NULL) celesta_network_free(net);
-    return cap;
-}
-
-static PyObject *wrap_spec(celesta_spec_t *spec) {
-    PyObject *cap = PyCapsule_New(spec, "celesta_spec_t", spec_capsule_free);
-    if (cap == NULL) celesta_spec_free(spec);
-    return cap;
-}
 
 static PyObject *py_network_from_json(PyObject *self, PyObject *args) {
     (void)self;
