@@ -74,20 +74,9 @@ public enum NetworkJSON {
     }
 }
 
-/// A decoded JSON value (numbers through `JSONDecoder`, which rounds correctly).
-enum JSONValue: Decodable, Equatable {
+/// A JSON value as `JSONParser` reads it.
+enum JSONValue: Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        // Numbers first: they are nearly every value, and a failed attempt costs a thrown error.
-        if c.decodeNil() { self = .null }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
 
     /// Numbers of a scalar or (nested) list, row-major.
     func flatNumbers(_ path: String) throws -> [Double] {
