@@ -72,6 +72,12 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     /// Spikes an output neuron can emit in one step.
     public let maxOutputSpikesPerStep: Int
 
+    // MARK: Dev kit
+
+    /// Where a configuration lives in the chip's registers and memory (`XyloImage`); nil for a
+    /// chip whose register and memory map is not published.
+    public let imageLayout: XyloImageLayout?
+
     /// Whether the core adds a per-neuron bias.
     public var hasBias: Bool { biasBits != nil }
     /// The accepted dash values.

@@ -57,7 +57,8 @@ extension XyloConfig {
             if entries > maxFanout {
                 issues.append(ConfigIssue(
                     field: "weights_rec", index: [], value: "\(entries) non-zero fan-out entries",
-                    rule: "\(chip.name) holds at most \(maxFanout)"))
+                    rule: "\(chip.name) holds at most \(maxFanout)"
+                        + (chip.imageLayout?.bank(.fanoutTarget).map { " (its fan-out RAM \($0.name))" } ?? "")))
             }
         }
         return issues
