@@ -13,9 +13,16 @@ enum ReferenceCases {
             .sorted()
     }
 
+    /// Parsed fixtures, kept for the whole test run: the large vectors take seconds to parse
+    /// and several test classes read them. (XCTest runs the tests one at a time.)
+    nonisolated(unsafe) private static var parsed: [String: [String: Any]] = [:]
+
     static func json(_ name: String) throws -> [String: Any] {
+        if let doc = parsed[name] { return doc }
         let data = try Data(contentsOf: folder.appendingPathComponent(name + ".json"))
-        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let doc = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        parsed[name] = doc
+        return doc
     }
 
     /// A reference `config` object as a configuration for `chip`.

@@ -21,7 +21,8 @@ public struct XyloSimulationResult: Sendable, Equatable {
     /// The v2 core's hibernation flag per step (empty for the v1 core).
     public var hibernation: [Int32] = []
 
-    init(steps: Int, nHidden: Int, nOut: Int, record: Bool, hibernation: Bool) {
+    /// A result of `steps` zero rows; `record` allocates every state, `hibernation` the flag.
+    public init(steps: Int, nHidden: Int, nOut: Int, record: Bool, hibernation: Bool) {
         self.steps = steps
         self.nHidden = nHidden
         self.nOut = nOut

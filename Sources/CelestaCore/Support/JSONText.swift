@@ -19,6 +19,12 @@ public enum JSONText {
         return out + "\""
     }
 
+    /// A number as JSON text: the shortest text that reads back to `value`; `null` when it is
+    /// not finite (JSON has no infinities or NaN).
+    public static func number(_ value: Double) -> String {
+        value.isFinite ? "\(value)" : "null"
+    }
+
     /// An object with the keys in the given order; values must already be JSON text.
     public static func object(_ pairs: [(String, String)], indent: String = "") -> String {
         if pairs.isEmpty { return "{}" }

@@ -1,0 +1,116 @@
+import CelestaCore
+
+/// Payload encodings of the wire format's larger answers (see `HDKWire`).
+enum HDKWireMessages {
+    static func encode(_ block: HDKReadoutBlock, into w: inout ByteWriter) {
+        let r = block.result
+        w.u64(UInt64(bitPattern: Int64(block.firstTimestep)))
+        w.count(r.steps)
+        w.count(r.nHidden)
+        w.count(r.nOut)
+        w.u8((r.recorded ? 1 : 0) | (r.hibernation.isEmpty ? 0 : 2))
+        ints(block.inputRaster, &w)
+        for array in [r.spikesOut] + (r.recorded ? [r.vmem, r.isyn, r.isyn2, r.spikes, r.vmemOut, r.isynOut] : []) + [r.hibernation] {
+            ints(array, &w)
+        }
+        w.count(block.overruns.count)
+        for t in block.overruns { w.u64(UInt64(bitPattern: Int64(t))) }
+    }
+
+    static func decodeReadouts(_ r: inout ByteReader) throws -> HDKReadoutBlock {
+        let first = Int(Int64(bitPattern: try r.u64()))
+        let steps = Int(try r.u32()), nH = Int(try r.u32()), nOut = Int(try r.u32())
+        let flags = try r.u8()
+        let recorded = flags & 1 != 0
+        let raster = try ints(&r)
+        var result = XyloSimulationResult(steps: 0, nHidden: nH, nOut: nOut, record: false, hibernation: false)
+        func take(_ width: Int, _ name: String) throws -> [Int32] {
+            let values = try ints(&r)
+            guard values.count == steps * width else {
+                throw CelestaError(.parse, "readout '\(name)' has \(values.count) values; \(steps) steps x \(width) need \(steps * width)")
+            }
+            return values
+        }
+        let spikesOut = try take(nOut, "spikes_out")
+        result = XyloSimulationResult(steps: steps, nHidden: nH, nOut: nOut, record: recorded, hibernation: false)
+        result.spikesOut = spikesOut
+        if recorded {
+            result.vmem = try take(nH, "Vmem")
+            result.isyn = try take(nH, "Isyn")
+            result.isyn2 = try take(nH, "Isyn2")
+            result.spikes = try take(nH, "Spikes")
+            result.vmemOut = try take(nOut, "Vmem_out")
+            result.isynOut = try take(nOut, "Isyn_out")
+        }
+        let hib = try ints(&r)
+        if flags & 2 != 0 {
+            guard hib.count == steps else { throw CelestaError(.parse, "readout hibernation has \(hib.count) values for \(steps) steps") }
+            result.hibernation = hib
+        }
+        let n = try r.count(elementSize: 8)
+        var overruns: [Int] = []
+        overruns.reserveCapacity(n)
+        for _ in 0..<n { overruns.append(Int(Int64(bitPattern: try r.u64()))) }
+        return HDKReadoutBlock(firstTimestep: first, result: result, inputRaster: raster, overruns: overruns)
+    }
+
+    static func encode(_ samples: [HDKPowerSample], rails: Int, into w: inout ByteWriter) {
+        w.count(samples.count)
+        w.count(rails)
+        for s in samples {
+            w.f64(s.time)
+            for k in 0..<rails { w.f64(k < s.watts.count ? s.watts[k] : 0) }
+        }
+    }
+
+    static func decodePower(_ r: inout ByteReader) throws -> [HDKPowerSample] {
+        let n = Int(try r.u32())
+        let rails = Int(try r.u32())
+        guard rails <= 64, n.multipliedReportingOverflow(by: 8 * (rails + 1)).partialValue <= r.remaining else {
+            throw CelestaError(.parse, "power answer of \(n) samples x \(rails) rails exceeds the message")
+        }
+        var samples: [HDKPowerSample] = []
+        for _ in 0..<n {
+            let t = try r.f64()
+            var watts: [Double] = []
+            for _ in 0..<rails { watts.append(try r.f64()) }
+            samples.append(HDKPowerSample(time: t, watts: watts))
+        }
+        return samples
+    }
+
+    static func ints(_ values: [Int32], _ w: inout ByteWriter) {
+        w.count(values.count)
+        w.bytes.reserveCapacity(w.bytes.count + 4 * values.count)
+        for v in values { w.i32(v) }
+    }
+
+    static func ints(_ r: inout ByteReader) throws -> [Int32] {
+        let n = try r.count(elementSize: 4)
+        var values = [Int32]()
+        values.reserveCapacity(n)
+        for _ in 0..<n { values.append(try r.i32()) }
+        return values
+    }
+
+    static func strings(_ values: [String], _ w: inout ByteWriter) {
+        w.count(values.count)
+        for s in values {
+            let utf8 = Array(s.utf8)
+            w.count(utf8.count)
+            w.bytes.append(contentsOf: utf8)
+        }
+    }
+
+    static func strings(_ r: inout ByteReader) throws -> [String] {
+        let n = try r.count(elementSize: 4)
+        var out: [String] = []
+        for _ in 0..<n {
+            let len = try r.count(elementSize: 1)
+            var bytes: [UInt8] = []
+            for _ in 0..<len { bytes.append(try r.u8()) }
+            out.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return out
+    }
+}
