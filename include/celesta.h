@@ -275,6 +275,39 @@ typedef enum celesta_quantize_method {
     /** Rockpool's channel_quantize(): one scale per target neuron. */
     CELESTA_QUANTIZE_CHANNEL = 2
 } celesta_quantize_method;
+/* ---- Dev kits (HDK) ---- */
+
+/**
+ * A dev kit as celesta_hdk_list() and celesta_hdk_get_info() describe it.
+ *
+ * Ownership: a plain value owned by the caller; the strings are copied into it.
+ * Thread safety: a plain value; fill and read it from any thread.
+ */
+typedef struct celesta_hdk_info {
+    /** 0: a board on USB; 1: the virtual dev kit. */
+    int32_t kind;
+    /** Firmware (or model) version the kit reports; 0.0 for a USB kit not yet opened. */
+    int32_t version_major;
+    int32_t version_minor;
+    /** Number of power-monitor rails (0 for a USB kit not yet opened). */
+    int32_t power_rails;
+    /** Canonical chip id, e.g. "syns65302" (NUL-terminated). */
+    char chip_id[16];
+    /** Readable name, e.g. "Xylo Audio 3 virtual dev kit #0" (NUL-terminated, truncated to fit). */
+    char name[96];
+    /** Where it is: "usb:BUS:ADDRESS" or "virtual:N"; pass "virtual:<chip>" or this to celesta_hdk_open(). */
+    char location[48];
+} celesta_hdk_info_t;
+
+/**
+ * An open dev kit (a board over USB or a virtual kit) with its driver, created by
+ * celesta_hdk_open() and released by celesta_hdk_free().
+ *
+ * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
+ * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
+ * serialised by the caller); different handles are independent.
+ */
+typedef struct celesta_hdk celesta_hdk_t;
 
 /* ---- Exported C functions: the chip table. ---- */
 
@@ -447,6 +480,109 @@ CELESTA_API int celesta_network_connect(celesta_network_t *net, int source, int 
  * Errors: as celesta_network_connect().
  */
 CELESTA_API int celesta_network_alias(celesta_network_t *net, int source, int target);
+
+
+/* ---- Exported C functions: dev kits (discovery, the driver, clock and power). ---- */
+
+/**
+ * Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
+ * plus CELESTA_HDK_USB_IDS, "VID:PID=CHIP,..."), then one virtual kit per chip named in
+ * `virtual_chips` (comma-separated chip names, e.g. "xa3,xa2"; NULL for none) and in
+ * CELESTA_VIRTUAL_HDKS. With `out` NULL (and `out_len` 0) only `*count` is set; otherwise up
+ * to `out_len` entries are written and `*count` receives the number of kits.
+ *
+ * Never fails for lack of USB: without a bus or permission the physical list is empty.
+ * Errors: CELESTA_ERR_NULL_POINTER (count; out NULL with out_len > 0), CELESTA_ERR_NOT_FOUND
+ * or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or has no kit), CELESTA_ERR_PARSE
+ * (a malformed CELESTA_HDK_USB_IDS), CELESTA_ERR_BUFFER_TOO_SMALL (`*count` still says how
+ * many). Thread safety: any thread.
+ */
+CELESTA_API int celesta_hdk_list(const char *virtual_chips, celesta_hdk_info_t *out, size_t out_len, size_t *count);
+
+/**
+ * Opens a dev kit. `location` is "virtual:<chip>" (a new virtual kit of that chip, e.g.
+ * "virtual:xa3"), a USB location from celesta_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
+ * for the first board on USB. `timeout_ms` bounds every call on the kit (0: 5000 ms).
+ *
+ * On success `*out` receives a handle to release with celesta_hdk_free(); on error it is left
+ * untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (no such kit, naming the
+ * location), CELESTA_ERR_UNSUPPORTED (a chip without a dev kit), CELESTA_ERR_DEVICE (the board
+ * cannot be opened, is gone or answers wrongly), CELESTA_ERR_TIMEOUT, CELESTA_ERR_OUT_OF_RANGE
+ * (timeout). Thread safety: any thread.
+ */
+CELESTA_API int celesta_hdk_open(celesta_hdk_t **out, const char *location, size_t timeout_ms);
+
+/** Closes the kit and releases the handle. NULL is ignored. */
+CELESTA_API void celesta_hdk_free(celesta_hdk_t *hdk);
+
+/**
+ * Fills `*out` with what the open kit is (version and rails as the kit reported them).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_get_info(celesta_hdk_t *hdk, celesta_hdk_info_t *out);
+
+/**
+ * Copies the name of power rail `index` (0 .. power_rails-1, e.g. "io", "analog",
+ * "digital") into `buffer` (`capacity` bytes, NUL-terminated); `*needed` (may be NULL)
+ * receives the size needed. With `buffer` NULL and `capacity` 0 only `*needed` is set.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (index),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_power_rail(celesta_hdk_t *hdk, size_t index, char *buffer, size_t capacity, size_t *needed);
+
+/**
+ * Resets the chip and writes `config` into its registers and memory (the kit then runs the
+ * network decoded from that memory); `dt` is the time step in seconds, written as the
+ * time-step wrap at the current clock.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (a configuration of another
+ * chip), CELESTA_ERR_INVALID_CONFIG, CELESTA_ERR_LIMIT_EXCEEDED (more recurrent synapses than
+ * the fan-out memory holds), CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_DEVICE,
+ * CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_apply(celesta_hdk_t *hdk, const celesta_config_t *config, double dt);
+
+/**
+ * Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
+ * (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
+ * the power monitor samples the run (read them with celesta_hdk_power_samples()).
+ *
+ * Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
+ * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT. On error no output buffer is written.
+ * Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_evolve(celesta_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record, int record_power);
+
+/**
+ * The power samples of the last celesta_hdk_evolve() run with `record_power` (a model on
+ * the virtual kit: see XyloPowerModel in the docs). `times` receives each sample's time in
+ * seconds of kit time and `watts` the mean power per rail, `[count][power_rails]` row-major.
+ * With both buffers NULL (and lengths 0) only `*count` is set.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
+ * Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_power_samples(celesta_hdk_t *hdk, double *times, size_t times_len, double *watts, size_t watts_len, size_t *count);
+
+/**
+ * Sets the kit's core clock to `megahertz`; `*actual_mhz` (may be NULL) receives the clock
+ * the kit runs (an Xylo Audio 2 board divides 100 MHz: 12 MHz gives 12.5).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (not finite, outside 1..200 MHz),
+ * CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_set_clock(celesta_hdk_t *hdk, double megahertz, double *actual_mhz);
+
+/**
+ * The lowest core clock in Hz that runs the applied configuration in real time at its dt,
+ * with `margin` (0.2 = 20 %, Rockpool's est_clock_freq) into `*hertz`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
+ * CELESTA_ERR_OUT_OF_RANGE (margin). Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double *hertz);
 
 
 /* ---- Exported C functions: version, status names, last error, build information. ---- */

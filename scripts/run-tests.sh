@@ -51,6 +51,15 @@ else
   record "c-xylo (compile)" 1
 fi
 
+section "C harness: dev kits (Tests/c/test_hdk.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hdk.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -o "$tmp/test_hdk"; then
+  "$tmp/test_hdk" "${cases[@]}"
+  record "c-hdk" $?
+else
+  record "c-hdk (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

@@ -68,36 +68,53 @@ public func celesta_sim_evolve(
         let nH = s.config.nHidden, nOut = s.config.nOut
         let inputs = try borrowedInts(input, input_len, "input") ?? []
         let out = try required(spikes_out, "spikes_out")
-        try checkOutput(out, spikes_out_len, needed: t * nOut, "spikes_out")
-        let r = record?.pointee
-        if let r {
-            try checkOutput(r.vmem, r.vmem_len, needed: t * nH, "record->vmem")
-            try checkOutput(r.isyn, r.isyn_len, needed: t * nH, "record->isyn")
-            try checkOutput(r.isyn2, r.isyn2_len, needed: t * nH, "record->isyn2")
-            try checkOutput(r.spikes, r.spikes_len, needed: t * nH, "record->spikes")
-            try checkOutput(r.vmem_out, r.vmem_out_len, needed: t * nOut, "record->vmem_out")
-            try checkOutput(r.isyn_out, r.isyn_out_len, needed: t * nOut, "record->isyn_out")
-            try checkOutput(r.hibernation, r.hibernation_len, needed: t, "record->hibernation")
-        }
-        let wantsRecord = r.map { [$0.vmem, $0.isyn, $0.isyn2, $0.spikes, $0.vmem_out, $0.isyn_out].contains { $0 != nil } } ?? false
-        let result = try s.evolve(input: inputs, steps: t, record: wantsRecord)
-        func copy(_ values: [Int32], to dst: UnsafeMutablePointer<Int32>?) {
-            guard let dst else { return }
-            values.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress { dst.update(from: base, count: values.count) }
-            }
-        }
-        copy(result.spikesOut, to: out)
-        if let r {
-            copy(result.vmem, to: r.vmem)
-            copy(result.isyn, to: r.isyn)
-            copy(result.isyn2, to: r.isyn2)
-            copy(result.spikes, to: r.spikes)
-            copy(result.vmemOut, to: r.vmem_out)
-            copy(result.isynOut, to: r.isyn_out)
-            if let h = r.hibernation {
-                if result.hibernation.isEmpty { h.update(repeating: 0, count: t) } else { copy(result.hibernation, to: h) }
-            }
+        try checkRecordBuffers(record, steps: t, nHidden: nH, nOut: nOut, spikesOut: out, spikesOutLen: spikes_out_len)
+        let result = try s.evolve(input: inputs, steps: t, record: wantsStates(record))
+        writeResult(result, spikesOut: out, record: record)
+    }
+}
+
+/// Checks `spikes_out` and every non-NULL buffer of `record` against the sizes of a run.
+func checkRecordBuffers(
+    _ record: UnsafePointer<celesta_sim_record_t>?, steps t: Int, nHidden nH: Int, nOut: Int,
+    spikesOut: UnsafeMutablePointer<Int32>, spikesOutLen: UInt
+) throws {
+    try checkOutput(spikesOut, spikesOutLen, needed: t * nOut, "spikes_out")
+    guard let r = record?.pointee else { return }
+    try checkOutput(r.vmem, r.vmem_len, needed: t * nH, "record->vmem")
+    try checkOutput(r.isyn, r.isyn_len, needed: t * nH, "record->isyn")
+    try checkOutput(r.isyn2, r.isyn2_len, needed: t * nH, "record->isyn2")
+    try checkOutput(r.spikes, r.spikes_len, needed: t * nH, "record->spikes")
+    try checkOutput(r.vmem_out, r.vmem_out_len, needed: t * nOut, "record->vmem_out")
+    try checkOutput(r.isyn_out, r.isyn_out_len, needed: t * nOut, "record->isyn_out")
+    try checkOutput(r.hibernation, r.hibernation_len, needed: t, "record->hibernation")
+}
+
+/// Copies a run's output spikes and, into each non-NULL buffer of `record`, its states.
+func writeResult(_ result: XyloSimulationResult, spikesOut: UnsafeMutablePointer<Int32>, record: UnsafePointer<celesta_sim_record_t>?) {
+    func copy(_ values: [Int32], to dst: UnsafeMutablePointer<Int32>?) {
+        guard let dst else { return }
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { dst.update(from: base, count: values.count) }
         }
     }
+    copy(result.spikesOut, to: spikesOut)
+    guard let r = record?.pointee else { return }
+    if result.recorded {
+        copy(result.vmem, to: r.vmem)
+        copy(result.isyn, to: r.isyn)
+        copy(result.isyn2, to: r.isyn2)
+        copy(result.spikes, to: r.spikes)
+        copy(result.vmemOut, to: r.vmem_out)
+        copy(result.isynOut, to: r.isyn_out)
+    }
+    if let h = r.hibernation {
+        if result.hibernation.isEmpty { h.update(repeating: 0, count: result.steps) } else { copy(result.hibernation, to: h) }
+    }
+}
+
+/// Whether `record` asks for any state (a record with only `hibernation` does not).
+func wantsStates(_ record: UnsafePointer<celesta_sim_record_t>?) -> Bool {
+    guard let r = record?.pointee else { return false }
+    return [r.vmem, r.isyn, r.isyn2, r.spikes, r.vmem_out, r.isyn_out].contains { $0 != nil }
 }

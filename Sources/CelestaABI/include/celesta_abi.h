@@ -207,6 +207,40 @@ typedef enum celesta_quantize_method {
     /** Rockpool's channel_quantize(): one scale per target neuron. */
     CELESTA_QUANTIZE_CHANNEL = 2
 } celesta_quantize_method;
+/* ---- Dev kits (HDK) ---- */
+
+/**
+ * A dev kit as celesta_hdk_list() and celesta_hdk_get_info() describe it.
+ *
+ * Ownership: a plain value owned by the caller; the strings are copied into it.
+ * Thread safety: a plain value; fill and read it from any thread.
+ */
+typedef struct celesta_hdk_info {
+    /** 0: a board on USB; 1: the virtual dev kit. */
+    int32_t kind;
+    /** Firmware (or model) version the kit reports; 0.0 for a USB kit not yet opened. */
+    int32_t version_major;
+    int32_t version_minor;
+    /** Number of power-monitor rails (0 for a USB kit not yet opened). */
+    int32_t power_rails;
+    /** Canonical chip id, e.g. "syns65302" (NUL-terminated). */
+    char chip_id[16];
+    /** Readable name, e.g. "Xylo Audio 3 virtual dev kit #0" (NUL-terminated, truncated to fit). */
+    char name[96];
+    /** Where it is: "usb:BUS:ADDRESS" or "virtual:N"; pass "virtual:<chip>" or this to celesta_hdk_open(). */
+    char location[48];
+} celesta_hdk_info_t;
+
+/**
+ * An open dev kit (a board over USB or a virtual kit) with its driver, created by
+ * celesta_hdk_open() and released by celesta_hdk_free().
+ *
+ * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
+ * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
+ * serialised by the caller); different handles are independent.
+ */
+typedef struct celesta_hdk celesta_hdk_t;
+
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

@@ -1,0 +1,263 @@
+// Exported C functions: dev kits (discovery, the driver, clock and power).
+
+import CelestaABI
+import CelestaCore
+import CelestaHDK
+
+/// `celesta_hdk_t *`.
+public typealias celesta_hdk_ref = OpaquePointer
+
+/// The object behind a `celesta_hdk_t *`: the driver and the power samples of its last run.
+final class HDKBox {
+    let hdk: XyloHDK
+    var power: [HDKPowerSample] = []
+    init(_ hdk: XyloHDK) { self.hdk = hdk }
+}
+
+/// Copies `text` into a fixed C char array, truncating at a UTF-8 boundary, NUL-terminated.
+private func setFixed<T>(_ field: inout T, _ text: String) {
+    withUnsafeMutableBytes(of: &field) { raw in
+        let capacity = raw.count - 1
+        var bytes = Array(text.utf8.prefix(capacity))
+        while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }  // drop a cut sequence's tail
+        if let last = bytes.last, last >= 0xC0 { bytes.removeLast() }
+        for (i, b) in bytes.enumerated() { raw[i] = b }
+        for i in bytes.count..<raw.count { raw[i] = 0 }
+    }
+}
+
+private func info(_ device: HDKDeviceInfo, rails: Int) -> celesta_hdk_info_t {
+    var out = celesta_hdk_info_t()
+    out.kind = device.kind == .usb ? 0 : 1
+    out.version_major = Int32(clamping: device.version.major)
+    out.version_minor = Int32(clamping: device.version.minor)
+    out.power_rails = Int32(clamping: rails)
+    setFixed(&out.chip_id, device.chipID)
+    setFixed(&out.name, device.name)
+    setFixed(&out.location, device.location)
+    return out
+}
+
+/// The chip names of a comma-separated list (NULL or empty: none).
+private func chipList(_ text: UnsafePointer<CChar>?) -> [String] {
+    guard let text else { return [] }
+    return String(cString: text).split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+}
+
+/// Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
+/// plus CELESTA_HDK_USB_IDS, "VID:PID=CHIP,..."), then one virtual kit per chip named in
+/// `virtual_chips` (comma-separated chip names, e.g. "xa3,xa2"; NULL for none) and in
+/// CELESTA_VIRTUAL_HDKS. With `out` NULL (and `out_len` 0) only `*count` is set; otherwise up
+/// to `out_len` entries are written and `*count` receives the number of kits.
+///
+/// Never fails for lack of USB: without a bus or permission the physical list is empty.
+/// Errors: CELESTA_ERR_NULL_POINTER (count; out NULL with out_len > 0), CELESTA_ERR_NOT_FOUND
+/// or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or has no kit), CELESTA_ERR_PARSE
+/// (a malformed CELESTA_HDK_USB_IDS), CELESTA_ERR_BUFFER_TOO_SMALL (`*count` still says how
+/// many). Thread safety: any thread.
+@_cdecl("celesta_hdk_list")
+public func celesta_hdk_list(
+    _ virtual_chips: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<celesta_hdk_info_t>?, _ out_len: UInt,
+    _ count: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let count = try required(count, "count")
+        let found = try HDKDiscovery().find(virtual: chipList(virtual_chips))
+        count.pointee = UInt(found.count)
+        guard let out else {
+            if out_len == 0 { return }
+            throw CelestaError(.nullPointer, "argument 'out' is NULL but out_len is \(out_len)")
+        }
+        guard out_len >= UInt(found.count) else {
+            throw CelestaError(.bufferTooSmall, "argument 'out' holds \(out_len) entries but \(found.count) kits were found")
+        }
+        for (i, opener) in found.enumerated() {
+            let rails = opener.info.kind == .virtual
+                ? ((try? XyloPowerModel.model(for: ChipTable.chip(named: opener.info.chipID)).rails.count) ?? 0) : 0
+            out[i] = info(opener.info, rails: rails)
+        }
+    }
+}
+
+/// Opens a dev kit. `location` is "virtual:<chip>" (a new virtual kit of that chip, e.g.
+/// "virtual:xa3"), a USB location from celesta_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
+/// for the first board on USB. `timeout_ms` bounds every call on the kit (0: 5000 ms).
+///
+/// On success `*out` receives a handle to release with celesta_hdk_free(); on error it is left
+/// untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (no such kit, naming the
+/// location), CELESTA_ERR_UNSUPPORTED (a chip without a dev kit), CELESTA_ERR_DEVICE (the board
+/// cannot be opened, is gone or answers wrongly), CELESTA_ERR_TIMEOUT, CELESTA_ERR_OUT_OF_RANGE
+/// (timeout). Thread safety: any thread.
+@_cdecl("celesta_hdk_open")
+public func celesta_hdk_open(
+    _ out: UnsafeMutablePointer<celesta_hdk_ref?>?, _ location: UnsafePointer<CChar>?, _ timeout_ms: UInt
+) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let where_ = location.map { String(cString: $0) } ?? ""
+        guard timeout_ms <= 3_600_000 else {
+            throw CelestaError(.outOfRange, "argument 'timeout_ms' is \(timeout_ms); at most 3600000 (one hour)")
+        }
+        let timeout: Duration = .milliseconds(timeout_ms == 0 ? 5000 : Int(timeout_ms))
+        let transport: HDKTransport
+        if where_.hasPrefix("virtual:") {
+            let kit = try VirtualDevKit(chip: String(where_.dropFirst("virtual:".count)))
+            kit.timeout = timeout
+            transport = kit
+        } else {
+            let discovery = try HDKDiscovery()
+            let physical = discovery.physical()
+            guard let match = physical.first(where: { where_.isEmpty || $0.info.location == where_ }) else {
+                throw CelestaError(.notFound, where_.isEmpty
+                    ? "no dev kit on USB (\(physical.count) found); use \"virtual:<chip>\" for a virtual kit"
+                    : "no dev kit at '\(where_)'; locations are \"virtual:<chip>\" or \"usb:BUS:ADDRESS\" from celesta_hdk_list()")
+            }
+            transport = try discovery.open(.usb(match.info, match.descriptor), timeout: timeout)
+        }
+        out.pointee = makeHandle(HDKBox(try XyloHDK(transport: transport)))
+    }
+}
+
+/// Closes the kit and releases the handle. NULL is ignored.
+@_cdecl("celesta_hdk_free")
+public func celesta_hdk_free(_ hdk: celesta_hdk_ref?) {
+    if let hdk, let box = try? object(hdk, HDKBox.self, "hdk") { box.hdk.transport.close() }
+    releaseHandle(hdk, HDKBox.self)
+}
+
+/// Fills `*out` with what the open kit is (version and rails as the kit reported them).
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: as the handle.
+@_cdecl("celesta_hdk_get_info")
+public func celesta_hdk_get_info(_ hdk: celesta_hdk_ref?, _ out: UnsafeMutablePointer<celesta_hdk_info_t>?) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let out = try required(out, "out")
+        out.pointee = info(box.hdk.device, rails: box.hdk.transport.powerRails.count)
+    }
+}
+
+/// Copies the name of power rail `index` (0 .. power_rails-1, e.g. "io", "analog",
+/// "digital") into `buffer` (`capacity` bytes, NUL-terminated); `*needed` (may be NULL)
+/// receives the size needed. With `buffer` NULL and `capacity` 0 only `*needed` is set.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (index),
+/// CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
+@_cdecl("celesta_hdk_power_rail")
+public func celesta_hdk_power_rail(
+    _ hdk: celesta_hdk_ref?, _ index: UInt, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt,
+    _ needed: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let rails = try object(hdk, HDKBox.self, "hdk").hdk.transport.powerRails
+        guard index < UInt(rails.count) else {
+            throw CelestaError(.outOfRange, "argument 'index' is \(index); the kit has \(rails.count) rails (0..\(rails.count - 1))")
+        }
+        try copyOut(rails[Int(index)], to: buffer, capacity: capacity, needed: needed, field: "buffer")
+    }
+}
+
+/// Resets the chip and writes `config` into its registers and memory (the kit then runs the
+/// network decoded from that memory); `dt` is the time step in seconds, written as the
+/// time-step wrap at the current clock.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (a configuration of another
+/// chip), CELESTA_ERR_INVALID_CONFIG, CELESTA_ERR_LIMIT_EXCEEDED (more recurrent synapses than
+/// the fan-out memory holds), CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_DEVICE,
+/// CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+@_cdecl("celesta_hdk_apply")
+public func celesta_hdk_apply(_ hdk: celesta_hdk_ref?, _ config: celesta_config_cref?, _ dt: Double) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let c = try object(config, ConfigBox.self, "config")
+        try box.hdk.apply(c.config, dt: dt)
+    }
+}
+
+/// Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
+/// (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
+/// the power monitor samples the run (read them with celesta_hdk_power_samples()).
+///
+/// Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
+/// CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT. On error no output buffer is written.
+/// Thread safety: as the handle.
+@_cdecl("celesta_hdk_evolve")
+public func celesta_hdk_evolve(
+    _ hdk: celesta_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
+    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_len: UInt,
+    _ record: UnsafePointer<celesta_sim_record_t>?, _ record_power: Int32
+) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        guard let config = box.hdk.config else {
+            throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_hdk_apply() first")
+        }
+        guard steps <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument 'steps' is \(steps), too large") }
+        let t = Int(steps)
+        let inputs = try borrowedInts(input, input_len, "input") ?? []
+        let out = try required(spikes_out, "spikes_out")
+        try checkRecordBuffers(record, steps: t, nHidden: config.nHidden, nOut: config.nOut, spikesOut: out, spikesOutLen: spikes_out_len)
+        let run = try box.hdk.evolve(input: inputs, steps: t, record: wantsStates(record), recordPower: record_power != 0)
+        box.power = run.power
+        writeResult(run.result, spikesOut: out, record: record)
+    }
+}
+
+/// The power samples of the last celesta_hdk_evolve() run with `record_power` (a model on
+/// the virtual kit: see XyloPowerModel in the docs). `times` receives each sample's time in
+/// seconds of kit time and `watts` the mean power per rail, `[count][power_rails]` row-major.
+/// With both buffers NULL (and lengths 0) only `*count` is set.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
+/// Thread safety: as the handle.
+@_cdecl("celesta_hdk_power_samples")
+public func celesta_hdk_power_samples(
+    _ hdk: celesta_hdk_ref?, _ times: UnsafeMutablePointer<Double>?, _ times_len: UInt,
+    _ watts: UnsafeMutablePointer<Double>?, _ watts_len: UInt, _ count: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let count = try required(count, "count")
+        let rails = box.hdk.transport.powerRails.count
+        let n = box.power.count
+        count.pointee = UInt(n)
+        if times == nil, watts == nil, times_len == 0, watts_len == 0 { return }
+        let t = try required(times, "times"), w = try required(watts, "watts")
+        guard times_len >= UInt(n) else { throw CelestaError(.bufferTooSmall, "argument 'times' holds \(times_len) values but \(n) are needed") }
+        guard watts_len >= UInt(n * rails) else {
+            throw CelestaError(.bufferTooSmall, "argument 'watts' holds \(watts_len) values but \(n) samples x \(rails) rails = \(n * rails) are needed")
+        }
+        for (i, s) in box.power.enumerated() {
+            t[i] = s.time
+            for r in 0..<rails { w[i * rails + r] = r < s.watts.count ? s.watts[r] : 0 }
+        }
+    }
+}
+
+/// Sets the kit's core clock to `megahertz`; `*actual_mhz` (may be NULL) receives the clock
+/// the kit runs (an Xylo Audio 2 board divides 100 MHz: 12 MHz gives 12.5).
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (not finite, outside 1..200 MHz),
+/// CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+@_cdecl("celesta_hdk_set_clock")
+public func celesta_hdk_set_clock(_ hdk: celesta_hdk_ref?, _ megahertz: Double, _ actual_mhz: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let actual = try box.hdk.setClock(megahertz: megahertz)
+        actual_mhz?.pointee = actual
+    }
+}
+
+/// The lowest core clock in Hz that runs the applied configuration in real time at its dt,
+/// with `margin` (0.2 = 20 %, Rockpool's est_clock_freq) into `*hertz`.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
+/// CELESTA_ERR_OUT_OF_RANGE (margin). Thread safety: as the handle.
+@_cdecl("celesta_hdk_min_clock")
+public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ hertz: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let out = try required(hertz, "hertz")
+        out.pointee = try box.hdk.minimumClock(margin: margin)
+    }
+}

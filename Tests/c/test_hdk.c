@@ -1,0 +1,185 @@
+/*
+ * test_hdk.c: dev kits through the C ABI: every given reference case on a virtual kit equals
+ * the simulator, then discovery, clock, power and the error paths.
+ * Usage: test_hdk CASE_DIR... (folders made by scripts/extract_case.py). Closes with
+ * "N passed, N failed".
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <celesta.h>
+
+#include "cases.h"
+#include "check.h"
+
+/* The virtual-kit location for a case folder named a2_* / a3_* / v1_*. */
+static const char *kit_for(const char *dir) {
+    const char *base = strrchr(dir, '/');
+    base = base ? base + 1 : dir;
+    if (strncmp(base, "a2_", 3) == 0) return "virtual:xa2";
+    if (strncmp(base, "a3_", 3) == 0) return "virtual:xa3";
+    return "virtual:xylo_v1";
+}
+
+static void run_case(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    celesta_config_t *config = NULL;
+    CHECK(celesta_config_load(path, &config) == CELESTA_OK, "%s: load: %s", dir, celesta_last_error());
+    if (config == NULL) return;
+    celesta_hdk_t *hdk = NULL;
+    int status = celesta_hdk_open(&hdk, kit_for(dir), 0);
+    if (strcmp(kit_for(dir), "virtual:xylo_v1") == 0) {
+        CHECK(status == CELESTA_ERR_UNSUPPORTED && hdk == NULL, "%s: v1 has no kit: %d", dir, status);
+        CHECK(contains(celesta_last_error(), "syns61300"), "%s", celesta_last_error());
+        celesta_config_free(config);
+        return;
+    }
+    CHECK(status == CELESTA_OK, "%s: open: %s", dir, celesta_last_error());
+    CHECK(celesta_hdk_apply(hdk, config, 1e-3) == CELESTA_OK, "%s: apply: %s", dir, celesta_last_error());
+    celesta_config_dims_t dims;
+    celesta_config_dims(config, &dims);
+    celesta_sim_t *sim = NULL;
+    celesta_sim_create(&sim, config);
+    size_t steps, n_in;
+    int32_t *input = read_matrix(dir, "input", &steps, &n_in);
+    size_t nh = (size_t)dims.n_hidden, no = (size_t)dims.n_out;
+    int32_t *bufs[2][7];
+    int32_t *outs[2];
+    celesta_sim_record_t rec[2];
+    size_t widths[7] = {nh, nh, nh, nh, no, no, 1};
+    for (int k = 0; k < 2; ++k) {
+        outs[k] = calloc(steps * no + 1, sizeof(int32_t));
+        for (int i = 0; i < 7; ++i) bufs[k][i] = calloc(steps * widths[i] + 1, sizeof(int32_t));
+        memset(&rec[k], 0, sizeof rec[k]);
+        rec[k].vmem = bufs[k][0]; rec[k].vmem_len = steps * nh;
+        rec[k].isyn = bufs[k][1]; rec[k].isyn_len = steps * nh;
+        rec[k].isyn2 = bufs[k][2]; rec[k].isyn2_len = steps * nh;
+        rec[k].spikes = bufs[k][3]; rec[k].spikes_len = steps * nh;
+        rec[k].vmem_out = bufs[k][4]; rec[k].vmem_out_len = steps * no;
+        rec[k].isyn_out = bufs[k][5]; rec[k].isyn_out_len = steps * no;
+        rec[k].hibernation = bufs[k][6]; rec[k].hibernation_len = steps;
+    }
+    CHECK(celesta_sim_evolve(sim, input, steps * n_in, steps, outs[0], steps * no, &rec[0]) == CELESTA_OK, "sim");
+    status = celesta_hdk_evolve(hdk, input, steps * n_in, steps, outs[1], steps * no, &rec[1], 0);
+    CHECK(status == CELESTA_OK, "%s: hdk evolve: %s", dir, celesta_last_error());
+    size_t at = 0;
+    CHECK(equal(outs[0], outs[1], steps * no, &at), "%s: spikes_out differ at %zu", dir, at);
+    for (int i = 0; i < 7; ++i) CHECK(equal(bufs[0][i], bufs[1][i], steps * widths[i], &at), "%s: record %d differs at %zu", dir, i, at);
+    size_t r, c;
+    int32_t *want = read_matrix(dir, "spikes_out", &r, &c);
+    CHECK(want != NULL && equal(want, outs[1], steps * no, &at), "%s: kit differs from the reference at %zu", dir, at);
+    free(want);
+    for (int k = 0; k < 2; ++k) {
+        free(outs[k]);
+        for (int i = 0; i < 7; ++i) free(bufs[k][i]);
+    }
+    free(input);
+    celesta_sim_free(sim);
+    celesta_hdk_free(hdk);
+    celesta_config_free(config);
+}
+
+/* The tiny configuration of cases.h for `chip`. */
+static celesta_config_t *tiny_for(const char *chip) {
+    static int32_t w_in[2] = {100, 50}, w_rec[4] = {0, 20, 0, 0}, w_out[2] = {60, 60};
+    static int32_t dash[2] = {2, 2}, thr[2] = {100, 100}, dash_o[1] = {2}, thr_o[1] = {50};
+    celesta_config_desc_t d = tiny(w_in, w_rec, w_out, dash, thr, dash_o, thr_o);
+    d.chip = chip;
+    celesta_config_t *cfg = NULL;
+    CHECK(celesta_config_create(&cfg, &d) == CELESTA_OK, "create: %s", celesta_last_error());
+    return cfg;
+}
+
+static void test_discovery(void) {
+    size_t physical = 99, count = 0;
+    CHECK(celesta_hdk_list(NULL, NULL, 0, &physical) == CELESTA_OK, "list: %s", celesta_last_error());
+    CHECK(celesta_hdk_list("xa3, xa2", NULL, 0, &count) == CELESTA_OK && count == physical + 2, "count %zu", count);
+    celesta_hdk_info_t infos[8];
+    CHECK(celesta_hdk_list("xa3,xa2", infos, 8, &count) == CELESTA_OK, "list: %s", celesta_last_error());
+    if (count == physical + 2) {
+        CHECK(infos[physical].kind == 1 && strcmp(infos[physical].chip_id, "syns65302") == 0, "%s", infos[physical].chip_id);
+        CHECK(strcmp(infos[physical + 1].location, "virtual:1") == 0, "%s", infos[physical + 1].location);
+        CHECK(infos[physical].power_rails == 3 && infos[physical + 1].power_rails == 4, "rails");
+        CHECK(contains(infos[physical].name, "Xylo Audio 3 virtual dev kit"), "%s", infos[physical].name);
+    }
+    CHECK(celesta_hdk_list("xa3", infos, physical, &count) == CELESTA_ERR_BUFFER_TOO_SMALL && count == physical + 1, "small");
+    CHECK(celesta_hdk_list("nope", NULL, 0, &count) == CELESTA_ERR_NOT_FOUND, "unknown chip");
+    CHECK(contains(celesta_last_error(), "chip 'nope' is unknown"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_list("xylo_v1", NULL, 0, &count) == CELESTA_ERR_UNSUPPORTED, "v1");
+    CHECK(celesta_hdk_list(NULL, NULL, 0, NULL) == CELESTA_ERR_NULL_POINTER, "NULL count");
+    CHECK(celesta_hdk_list(NULL, NULL, 3, &count) == CELESTA_ERR_NULL_POINTER, "NULL out with length");
+
+    celesta_hdk_t *hdk = (celesta_hdk_t *)0x1;
+    CHECK(celesta_hdk_open(NULL, "virtual:xa3", 0) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    CHECK(celesta_hdk_open(&hdk, "usb:99:99", 0) == CELESTA_ERR_NOT_FOUND && hdk == (celesta_hdk_t *)0x1, "usb");
+    CHECK(contains(celesta_last_error(), "no dev kit at 'usb:99:99'"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_open(&hdk, "virtual:zz", 0) == CELESTA_ERR_NOT_FOUND, "virtual unknown");
+    CHECK(celesta_hdk_open(&hdk, "virtual:xa3", 4000000) == CELESTA_ERR_OUT_OF_RANGE, "timeout");
+    celesta_hdk_free(NULL);
+}
+
+static void test_kit(void) {
+    celesta_hdk_t *hdk = NULL;
+    CHECK(celesta_hdk_open(&hdk, "virtual:xa2", 1000) == CELESTA_OK, "open: %s", celesta_last_error());
+    celesta_hdk_info_t info;
+    CHECK(celesta_hdk_get_info(hdk, &info) == CELESTA_OK && info.kind == 1 && info.power_rails == 4, "info");
+    CHECK(strcmp(info.chip_id, "syns61201") == 0 && info.version_major == 1, "%s", info.chip_id);
+    char name[32];
+    size_t needed = 0;
+    CHECK(celesta_hdk_power_rail(hdk, 3, name, sizeof name, &needed) == CELESTA_OK && strcmp(name, "snn_core") == 0, "%s", name);
+    CHECK(celesta_hdk_power_rail(hdk, 4, name, sizeof name, &needed) == CELESTA_ERR_OUT_OF_RANGE, "rail index");
+    CHECK(celesta_hdk_power_rail(hdk, 3, name, 3, &needed) == CELESTA_ERR_BUFFER_TOO_SMALL && needed == 9, "rail size");
+
+    int32_t input[1000], out[1000];
+    for (int t = 0; t < 1000; ++t) input[t] = (t % 7) == 0 ? 3 : 0;
+    CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 1000, NULL, 0) == CELESTA_ERR_INVALID_STATE, "before apply");
+    CHECK(contains(celesta_last_error(), "celesta_hdk_apply"), "%s", celesta_last_error());
+    double hz = 0;
+    CHECK(celesta_hdk_min_clock(hdk, 0.2, &hz) == CELESTA_ERR_INVALID_STATE, "min clock before apply");
+
+    celesta_config_t *a3 = tiny_for("xa3"), *a2 = tiny_for("xa2");
+    CHECK(celesta_hdk_apply(hdk, a3, 1e-3) == CELESTA_ERR_INVALID_ARGUMENT, "other chip");
+    CHECK(contains(celesta_last_error(), "carries syns61201"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_apply(hdk, a2, 0) == CELESTA_ERR_OUT_OF_RANGE, "dt 0");
+    CHECK(celesta_hdk_apply(hdk, a2, 1e-3) == CELESTA_OK, "apply: %s", celesta_last_error());
+    CHECK(celesta_hdk_evolve(hdk, input, 999, 1000, out, 1000, NULL, 0) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
+    CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 999, NULL, 0) == CELESTA_ERR_BUFFER_TOO_SMALL, "small out");
+    CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 1000, NULL, 1) == CELESTA_OK, "evolve: %s", celesta_last_error());
+    int spikes = 0;
+    for (int t = 0; t < 1000; ++t) spikes += out[t];
+    CHECK(spikes > 0, "the tiny network spikes");
+
+    /* 1000 steps of 1 ms at the A2 monitor's 5 Hz: 5 samples of 4 rails. */
+    size_t count = 0;
+    CHECK(celesta_hdk_power_samples(hdk, NULL, 0, NULL, 0, &count) == CELESTA_OK && count == 5, "count %zu", count);
+    double times[5], watts[20];
+    CHECK(celesta_hdk_power_samples(hdk, times, 5, watts, 19, &count) == CELESTA_ERR_BUFFER_TOO_SMALL, "small watts");
+    CHECK(contains(celesta_last_error(), "'watts'"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_power_samples(hdk, times, 5, watts, 20, &count) == CELESTA_OK, "power: %s", celesta_last_error());
+    CHECK(fabs(times[4] - 1.0) < 1e-9, "last sample at 1 s: %g", times[4]);
+    for (int i = 0; i < 20; ++i) CHECK(watts[i] > 0 && watts[i] < 1e-2, "watts[%d] = %g", i, watts[i]);
+
+    double actual = 0;
+    CHECK(celesta_hdk_set_clock(hdk, 12, &actual) == CELESTA_OK && actual == 12.5, "A2 clock %g", actual);
+    CHECK(celesta_hdk_set_clock(hdk, NAN, &actual) == CELESTA_ERR_OUT_OF_RANGE, "NaN clock");
+    CHECK(celesta_hdk_set_clock(hdk, 500, NULL) == CELESTA_ERR_OUT_OF_RANGE, "500 MHz");
+    CHECK(celesta_hdk_min_clock(hdk, 0.2, &hz) == CELESTA_OK && hz > 0, "min clock %g", hz);
+    CHECK(celesta_hdk_min_clock(hdk, -1, &hz) == CELESTA_ERR_OUT_OF_RANGE, "margin");
+    CHECK(celesta_hdk_min_clock(hdk, 0.2, NULL) == CELESTA_ERR_NULL_POINTER, "NULL hertz");
+    CHECK(celesta_hdk_apply(NULL, a2, 1e-3) == CELESTA_ERR_NULL_POINTER, "NULL hdk");
+    celesta_config_free(a3);
+    celesta_config_free(a2);
+    celesta_hdk_free(hdk);
+}
+
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; ++i) run_case(argv[i]);
+    test_discovery();
+    test_kit();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
