@@ -322,6 +322,29 @@ static PyObject *py_sim_reset(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Fills *rec from records, a dict of name -> (address, length) of int32 buffers the caller keeps
+ * alive, and points *recp at it; with records None *recp is NULL. -1 with an exception set. */
+static int record_args(PyObject *records, celesta_sim_record_t *rec, celesta_sim_record_t **recp) {
+    memset(rec, 0, sizeof *rec);
+    *recp = NULL;
+    if (records == Py_None) return 0;
+    if (!PyDict_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
+        return -1;
+    }
+    const int32_t *p;
+    size_t n;
+#define REC(field, key)                                              \
+    if (array_arg(records, key, &p, &n) < 0) return -1;              \
+    rec->field = (int32_t *)(uintptr_t)p;                            \
+    rec->field##_len = n;
+    REC(vmem, "Vmem") REC(isyn, "Isyn") REC(isyn2, "Isyn2") REC(spikes, "Spikes")
+    REC(vmem_out, "Vmem_out") REC(isyn_out, "Isyn_out") REC(hibernation, "hibernation")
+#undef REC
+    *recp = rec;
+    return 0;
+}
+
 /* sim_evolve(sim, (in_addr, in_len), steps, (out_addr, out_len), records or None): records is
  * a dict of name -> (address, length) of int32 buffers the caller keeps alive. The GIL is
  * released while the simulator runs. */
@@ -339,24 +362,8 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
         return NULL;
     }
     celesta_sim_record_t rec;
-    memset(&rec, 0, sizeof rec);
     celesta_sim_record_t *recp = NULL;
-    if (records != Py_None) {
-        if (!PyDict_Check(records)) {
-            PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
-            return NULL;
-        }
-        const int32_t *p;
-        size_t n;
-#define REC(field, key)                                              \
-        if (array_arg(records, key, &p, &n) < 0) return NULL;        \
-        rec.field = (int32_t *)(uintptr_t)p;                         \
-        rec.field##_len = n;
-        REC(vmem, "Vmem") REC(isyn, "Isyn") REC(isyn2, "Isyn2") REC(spikes, "Spikes")
-        REC(vmem_out, "Vmem_out") REC(isyn_out, "Isyn_out") REC(hibernation, "hibernation")
-#undef REC
-        recp = &rec;
-    }
+    if (record_args(records, &rec, &recp) < 0) return NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = celesta_sim_evolve(sim, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
@@ -512,6 +519,158 @@ static PyObject *py_xylo_clock_frequency(PyObject *self, PyObject *args) {
     return PyFloat_FromDouble(hz);
 }
 
+/* ---- Dev kits (HDK) ------------------------------------------------------------------- */
+
+CAPSULE_TYPE(hdk)
+
+static PyObject *hdk_info_dict(const celesta_hdk_info_t *i) {
+    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:(ii),s:i}", "kind", i->kind == 0 ? "usb" : "virtual", "chip", i->chip_id,
+                         "name", i->name, "location", i->location, "version", i->version_major, i->version_minor,
+                         "power_rails", i->power_rails);
+}
+
+/* hdk_list(virtual_chips or None) -> [info dict] */
+static PyObject *py_hdk_list(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *chips = NULL;
+    if (!PyArg_ParseTuple(args, "z", &chips)) return NULL;
+    size_t count = 0;
+    int status = celesta_hdk_list(chips, NULL, 0, &count);
+    if (status != CELESTA_OK) return raise_status(status);
+    celesta_hdk_info_t *infos = PyMem_Calloc(count ? count : 1, sizeof *infos);
+    if (infos == NULL) return PyErr_NoMemory();
+    status = celesta_hdk_list(chips, infos, count, &count);
+    if (status != CELESTA_OK) {
+        PyMem_Free(infos);
+        return raise_status(status);
+    }
+    PyObject *list = PyList_New(0);
+    for (size_t k = 0; list != NULL && k < count; k++) {
+        PyObject *d = hdk_info_dict(&infos[k]);
+        if (d == NULL || PyList_Append(list, d) < 0) Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    PyMem_Free(infos);
+    return list;
+}
+
+/* hdk_open(location or None, timeout_ms) -> capsule */
+static PyObject *py_hdk_open(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *location = NULL;
+    unsigned long long timeout_ms;
+    if (!PyArg_ParseTuple(args, "zK", &location, &timeout_ms)) return NULL;
+    celesta_hdk_t *hdk = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_hdk_open(&hdk, location, (size_t)timeout_ms);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_hdk(hdk);
+}
+
+/* hdk_info(hdk) -> info dict with "rails": [names] */
+static PyObject *py_hdk_info(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || hdk_of(cap) == NULL) return NULL;
+    celesta_hdk_info_t info;
+    int status = celesta_hdk_get_info(hdk_of(cap), &info);
+    if (status != CELESTA_OK) return raise_status(status);
+    PyObject *d = hdk_info_dict(&info);
+    PyObject *rails = PyList_New(0);
+    for (int32_t k = 0; d != NULL && rails != NULL && k < info.power_rails; k++) {
+        char name[64];
+        status = celesta_hdk_power_rail(hdk_of(cap), (size_t)k, name, sizeof name, NULL);
+        PyObject *s = status == CELESTA_OK ? PyUnicode_FromString(name) : raise_status(status);
+        if (s == NULL || PyList_Append(rails, s) < 0) Py_CLEAR(rails);
+        Py_XDECREF(s);
+    }
+    if (d == NULL || rails == NULL || put(d, "rails", rails) < 0) {
+        Py_XDECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *config;
+    double dt;
+    if (!PyArg_ParseTuple(args, "OOd", &cap, &config, &dt) || hdk_of(cap) == NULL || config_of(config) == NULL) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_hdk_apply(hdk_of(cap), config_of(config), dt);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* hdk_evolve(hdk, (in_addr, in_len), steps, (out_addr, out_len), records or None, record_power) */
+static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *records;
+    unsigned long long in_addr, out_addr;
+    Py_ssize_t in_len, out_len, steps;
+    int power;
+    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)Op", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records, &power))
+        return NULL;
+    celesta_hdk_t *hdk = hdk_of(cap);
+    if (hdk == NULL) return NULL;
+    if (in_len < 0 || out_len < 0 || steps < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    celesta_sim_record_t rec;
+    celesta_sim_record_t *recp = NULL;
+    if (record_args(records, &rec, &recp) < 0) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_hdk_evolve(hdk, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
+                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp, power);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* hdk_power(hdk, (t_addr, t_len) or None, (w_addr, w_len) or None) -> sample count */
+static PyObject *py_hdk_power(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    unsigned long long t_addr = 0, w_addr = 0;
+    Py_ssize_t t_len = 0, w_len = 0;
+    if (!PyArg_ParseTuple(args, "O|(Kn)(Kn)", &cap, &t_addr, &t_len, &w_addr, &w_len) || hdk_of(cap) == NULL) return NULL;
+    if (t_len < 0 || w_len < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    size_t count = 0;
+    int status = celesta_hdk_power_samples(hdk_of(cap), (double *)(uintptr_t)t_addr, (size_t)t_len,
+                                           (double *)(uintptr_t)w_addr, (size_t)w_len, &count);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromSize_t(count);
+}
+
+static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double mhz, actual = 0;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &mhz) || hdk_of(cap) == NULL) return NULL;
+    int status = celesta_hdk_set_clock(hdk_of(cap), mhz, &actual);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyFloat_FromDouble(actual);
+}
+
+static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double margin, hz = 0;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &margin) || hdk_of(cap) == NULL) return NULL;
+    int status = celesta_hdk_min_clock(hdk_of(cap), margin, &hz);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyFloat_FromDouble(hz);
+}
+
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
     {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
@@ -543,6 +702,14 @@ static PyMethodDef methods[] = {
     {"spec_quantize_json", py_spec_quantize_json, METH_VARARGS, "Quantized integer arrays as JSON text."},
     {"xylo_cycles", py_xylo_cycles, METH_VARARGS, "(cycles, isyn2_ops) per time step."},
     {"xylo_clock_frequency", py_xylo_clock_frequency, METH_VARARGS, "Real-time clock estimate in Hz."},
+    {"hdk_list", py_hdk_list, METH_VARARGS, "Dev kits on USB and the virtual kits asked for, as dicts."},
+    {"hdk_open", py_hdk_open, METH_VARARGS, "Open a dev kit: 'virtual:<chip>', 'usb:BUS:ADDR' or None."},
+    {"hdk_info", py_hdk_info, METH_VARARGS, "What an open kit is, with its power rails."},
+    {"hdk_apply", py_hdk_apply, METH_VARARGS, "Write a configuration into the kit."},
+    {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run int32 buffers on the kit in accelerated time."},
+    {"hdk_power", py_hdk_power, METH_VARARGS, "Power samples of the last run into float64 buffers; their count."},
+    {"hdk_set_clock", py_hdk_set_clock, METH_VARARGS, "Set the core clock (MHz); the clock the kit runs."},
+    {"hdk_min_clock", py_hdk_min_clock, METH_VARARGS, "Lowest real-time clock (Hz) of the applied configuration."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -381,7 +381,12 @@ def bind_chip(namespace: dict, chip: str) -> None:
     bound = {name: partial(fn, chip) for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq))}
     for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq)):
         bound[name].__doc__ = fn.__doc__
+    from . import _hdk
+
+    samna = type("XyloSamna", (_hdk.XyloSamnaBase,), {"chip": chip, "__doc__": _hdk.XyloSamnaBase.__doc__,
+                                                      "__module__": namespace["__name__"]})
     namespace.update(CHIP=chip, config_from_specification=bound_config, mapper=bound_mapper,
-                     DRCWarning=DRCWarning, XyloSim=sim, **bound,
-                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim",
-                              "cycles_model", "est_clock_freq"])
+                     DRCWarning=DRCWarning, XyloSim=sim, XyloSamna=samna,
+                     set_xylo_core_clock_freq=_hdk.set_xylo_core_clock_freq, **bound,
+                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim", "XyloSamna",
+                              "set_xylo_core_clock_freq", "cycles_model", "est_clock_freq"])
