@@ -349,6 +349,54 @@ typedef struct celesta_afe_record {
     int32_t *dn_spikes;
     size_t dn_spikes_len;
 } celesta_afe_record_t;
+/**
+ * Settings of the Xylo Audio 2 analog front-end model (celesta_afe2_create()), with the names
+ * of Rockpool's syns61201.AFESim. celesta_afe2_params_default() fills the defaults; fs has none
+ * and must be set. The model is floating point and not bit-exact (see celesta_afe2_process()).
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe2_params {
+    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
+    double fs;
+    /** Raster period in seconds, a whole number of samples. Default 0.01. */
+    double raster_period;
+    /** Largest count of a raster cell. Default 15. */
+    int32_t max_spike_per_raster_period;
+    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
+    int32_t add_noise;
+    int32_t add_offset;
+    int32_t add_mismatch;
+    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
+    uint64_t seed;
+    /** LNA gain in dB: 0, 6 or 12. Default 0. */
+    double lna_gain_db;
+    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
+    int32_t digital_counter;
+} celesta_afe2_params_t;
+
+/**
+ * A Xylo Audio 2 analog front-end model, created by celesta_afe2_create() and released by
+ * celesta_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
+ * integrate-and-fire membranes, which carry over between calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
+ * thread.
+ */
+typedef struct celesta_afe2 celesta_afe2_t;
+
+/**
+ * Optional stage buffers for celesta_afe2_process(), for N input samples: lna_out [N],
+ * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
+ */
+typedef struct celesta_afe2_record {
+    double *lna_out;
+    size_t lna_out_len;
+    double *bpf;
+    size_t bpf_len;
+    double *rect;
+    size_t rect_len;
+} celesta_afe2_record_t;
 
 /* ---- Exported C functions: the Xylo Audio 3 audio front end (offline and streaming). ---- */
 
@@ -438,6 +486,62 @@ CELESTA_API int celesta_afe_stream_push(celesta_afe_t *afe, const double *input,
  * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
  */
 CELESTA_API int celesta_afe_stream_reset(celesta_afe_t *afe);
+
+
+/* ---- Exported C functions: the Xylo Audio 2 analog front end (a floating-point model). ---- */
+
+/**
+ * Fills `*params` with the defaults: fs 0 (must be set), raster_period 0.01,
+ * max_spike_per_raster_period 15, add_noise / add_offset / add_mismatch 1, seed 0,
+ * lna_gain_db 0, digital_counter 4.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe2_params_default(celesta_afe2_params_t *params);
+
+/**
+ * Creates the model from `*params` (copied) and draws its mismatch. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT naming the field (fs below 101640 Hz,
+ * a raster period that is not a whole number of samples, a flag other than 0/1, ...).
+ *
+ * On success `*out` receives a handle to release with celesta_afe2_free(). Thread safety:
+ * any thread.
+ */
+CELESTA_API int celesta_afe2_create(celesta_afe2_t **out, const celesta_afe2_params_t *params);
+
+/** Releases the model. NULL is ignored. */
+CELESTA_API void celesta_afe2_free(celesta_afe2_t *afe2);
+
+/**
+ * Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
+ * passed spikes, [input_len][16] 0/1, to `spikes` (`spikes_len` at least input_len * 16).
+ * `record` may be NULL; otherwise each non-NULL buffer receives that stage. A MODEL: results
+ * follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. On error nothing is written and the membranes are unchanged.
+ * Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_afe2_process(celesta_afe2_t *afe2, const double *input, size_t input_len, int *spikes, size_t spikes_len, const celesta_afe2_record_t *record);
+
+/**
+ * Rasters `spikes` ([n][16] with `spikes_len` = n * 16, from celesta_afe2_process()) the way
+ * Rockpool's AFESim.raster does: cumulative sums at samples 0, P, 2P, ... (P = raster period in
+ * samples), differenced and clipped; row 0 holds sample 0 only and samples after the last
+ * multiple of P are dropped. `*rows` receives ceil(n / P); with `raster` NULL and
+ * `raster_len` 0 the call is a size query, otherwise `raster_len` must be at least rows * 16.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (spikes_len not a multiple
+ * of 16), CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe2_raster(celesta_afe2_t *afe2, const int *spikes, size_t spikes_len, int *raster, size_t raster_len, size_t *rows);
+
+/**
+ * Returns the membranes to zero (the mismatch and the generator state are kept).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_afe2_reset(celesta_afe2_t *afe2);
 
 
 /* ---- Exported C functions: the chip table. ---- */

@@ -271,6 +271,54 @@ static void test_errors(void) {
     celesta_afe_free(NULL);
 }
 
+/* The Xylo Audio 2 analog model: a float model, checked for shape, determinism and errors. */
+static void test_audio2_model(void) {
+    celesta_afe2_params_t p;
+    CHECK(celesta_afe2_params_default(&p) == CELESTA_OK && p.fs == 0 && p.raster_period == 0.01 &&
+              p.max_spike_per_raster_period == 15 && p.add_noise == 1 && p.digital_counter == 4, "afe2 defaults");
+    celesta_afe2_t *afe = NULL;
+    CHECK(celesta_afe2_create(&afe, &p) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "fs = 0.0"),
+          "fs unset: %s", celesta_last_error());
+    p.fs = 110000;
+    p.add_noise = 2;
+    CHECK(celesta_afe2_create(&afe, &p) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "'add_noise' is 2"),
+          "flag: %s", celesta_last_error());
+    p.add_noise = p.add_offset = p.add_mismatch = 0;
+    CHECK(celesta_afe2_create(&afe, &p) == CELESTA_OK, "afe2 create: %s", celesta_last_error());
+    enum { N = 11000 };
+    double *x = malloc(N * sizeof *x);
+    int32_t *spikes = calloc(N * 16, sizeof *spikes);
+    double *rect = calloc(N * 16, sizeof *rect);
+    for (int i = 0; i < N; ++i) x[i] = 0.1 * sin(2 * 3.14159265358979 * 1200.0 * i / 110000.0);
+    celesta_afe2_record_t rec = {NULL, 0, NULL, 0, rect, N * 16};
+    CHECK(celesta_afe2_process(afe, x, N, spikes, N * 16, &rec) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
+    size_t rows = 0;
+    CHECK(celesta_afe2_raster(afe, spikes, N * 16, NULL, 0, &rows) == CELESTA_OK && rows == 10, "rows %zu", rows);
+    int32_t raster[10 * 16];
+    CHECK(celesta_afe2_raster(afe, spikes, N * 16, raster, 10 * 16, &rows) == CELESTA_OK, "raster");
+    long tone = 0, low = 0;
+    for (size_t t = 0; t < rows; ++t) {
+        tone += raster[t * 16 + 8];
+        low += raster[t * 16 + 0];
+    }
+    CHECK(tone > 10 && tone > 5 * low && rect[100 * 16 + 8] >= 0, "the 1177 Hz channel fires: %ld vs %ld", tone, low);
+    CHECK(celesta_afe2_raster(afe, spikes, N * 16, raster, 10 * 16 - 1, &rows) == CELESTA_ERR_BUFFER_TOO_SMALL, "small raster");
+    CHECK(celesta_afe2_raster(afe, spikes, 17, NULL, 0, &rows) == CELESTA_ERR_SHAPE_MISMATCH, "ragged spikes");
+    CHECK(celesta_afe2_process(afe, x, N, spikes, N * 16 - 1, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL, "small spikes");
+    celesta_afe2_record_t small = {rect, 5, NULL, 0, NULL, 0};
+    CHECK(celesta_afe2_process(afe, x, N, spikes, N * 16, &small) == CELESTA_ERR_BUFFER_TOO_SMALL &&
+              contains(celesta_last_error(), "'record->lna_out'"), "%s", celesta_last_error());
+    x[9] = INFINITY;
+    CHECK(celesta_afe2_process(afe, x, N, spikes, N * 16, NULL) == CELESTA_ERR_OUT_OF_RANGE &&
+              contains(celesta_last_error(), "audio sample 9 = inf"), "%s", celesta_last_error());
+    CHECK(celesta_afe2_process(afe, NULL, 3, spikes, 48, NULL) == CELESTA_ERR_NULL_POINTER, "NULL input");
+    CHECK(celesta_afe2_reset(afe) == CELESTA_OK && celesta_afe2_reset(NULL) == CELESTA_ERR_NULL_POINTER, "reset");
+    CHECK(celesta_afe2_process(NULL, x, 1, spikes, 16, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
+    celesta_afe2_free(afe);
+    celesta_afe2_free(NULL);
+    free(x); free(spikes); free(rect);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: test_afe EXTERNAL_DIR PDM_DIR\n");
@@ -281,6 +329,7 @@ int main(int argc, char **argv) {
     run_case(argv[2], 1);
     test_settings();
     test_errors();
+    test_audio2_model();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

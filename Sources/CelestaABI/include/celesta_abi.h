@@ -281,6 +281,54 @@ typedef struct celesta_afe_record {
     int32_t *dn_spikes;
     size_t dn_spikes_len;
 } celesta_afe_record_t;
+/**
+ * Settings of the Xylo Audio 2 analog front-end model (celesta_afe2_create()), with the names
+ * of Rockpool's syns61201.AFESim. celesta_afe2_params_default() fills the defaults; fs has none
+ * and must be set. The model is floating point and not bit-exact (see celesta_afe2_process()).
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe2_params {
+    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
+    double fs;
+    /** Raster period in seconds, a whole number of samples. Default 0.01. */
+    double raster_period;
+    /** Largest count of a raster cell. Default 15. */
+    int32_t max_spike_per_raster_period;
+    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
+    int32_t add_noise;
+    int32_t add_offset;
+    int32_t add_mismatch;
+    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
+    uint64_t seed;
+    /** LNA gain in dB: 0, 6 or 12. Default 0. */
+    double lna_gain_db;
+    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
+    int32_t digital_counter;
+} celesta_afe2_params_t;
+
+/**
+ * A Xylo Audio 2 analog front-end model, created by celesta_afe2_create() and released by
+ * celesta_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
+ * integrate-and-fire membranes, which carry over between calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
+ * thread.
+ */
+typedef struct celesta_afe2 celesta_afe2_t;
+
+/**
+ * Optional stage buffers for celesta_afe2_process(), for N input samples: lna_out [N],
+ * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
+ */
+typedef struct celesta_afe2_record {
+    double *lna_out;
+    size_t lna_out_len;
+    double *bpf;
+    size_t bpf_len;
+    double *rect;
+    size_t rect_len;
+} celesta_afe2_record_t;
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

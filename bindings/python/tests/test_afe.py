@@ -178,3 +178,46 @@ def test_bad_inputs():
 def test_bad_parameters(kwargs, error, text):
     with pytest.raises(error, match=text):
         syns65302.AFESimExternal(**kwargs)
+
+
+# ---- Xylo Audio 2: the analog model -----------------------------------------------------
+
+from celesta.devices.xylo import syns61201  # noqa: E402
+
+
+def test_audio2_model_within_reference_tolerance():
+    with open(FIXTURES / "a2_afe_analog_ideal.json") as f:
+        doc = json.load(f)
+    p = doc["params"]
+    afe = syns61201.AFESim(fs=p["fs"], raster_period=p["raster_period_s"],
+                           max_spike_per_raster_period=p["max_spike_per_raster_period"],
+                           add_noise=False, add_offset=False, add_mismatch=False)
+    spikes, state, rec = afe(np.asarray(doc["signal"]), record=True)
+    assert spikes.shape == (len(doc["signal"]), 16) and state == {}
+    assert set(rec) == {"LNA_out", "BPF", "rect", "spks_out"} and rec["rect"].min() >= 0
+    raster = afe.raster(spikes)
+    expected = np.asarray(doc["stages"]["raster"])
+    assert raster.shape == expected.shape
+    got, want = raster.sum(axis=0), expected.sum(axis=0)
+    assert np.all(np.abs(got - want) <= np.maximum(2, 0.2 * want)), (got, want)
+
+
+def test_audio2_model_seeded_and_errors():
+    tone = 0.05 * np.sin(2 * np.pi * 500 * np.arange(11000) / 110000)
+    a = syns61201.AFESim(fs=110000, seed=3)(tone)[0]
+    b = syns61201.AFESim(fs=110000, seed=3)(tone)[0]
+    np.testing.assert_array_equal(a, b)
+    assert syns61201.AFESim(fs=110000).seed >= 0
+    with pytest.raises(celesta.InvalidArgumentError, match="fs = 16000"):
+        syns61201.AFESim(fs=16000)
+    with pytest.raises(celesta.InvalidArgumentError, match="raster_period"):
+        syns61201.AFESim(fs=110000, raster_period=1e-7)
+    with pytest.raises(ValueError, match="seed"):
+        syns61201.AFESim(fs=110000, seed=-1)
+    afe = syns61201.AFESim(fs=110000, add_noise=False)
+    with pytest.raises(celesta.OutOfRangeError, match="audio sample 1 = nan"):
+        afe(np.array([0.0, np.nan]))
+    with pytest.raises(ValueError, match="1-dim"):
+        afe(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match=r"\[T, 16\]"):
+        afe.raster(np.zeros((4, 3)))

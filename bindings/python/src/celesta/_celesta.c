@@ -513,7 +513,7 @@ static PyObject *py_xylo_clock_frequency(PyObject *self, PyObject *args) {
 }
 
 /* ---- AFE ---- */
-/* The Xylo Audio 3 front end (celesta_afe_*). Buffers are (address, length) tuples of arrays
+/* The Xylo Audio 3 front end (celesta_afe_*) and the Xylo Audio 2 model (celesta_afe2_*). Buffers are (address, length) tuples of arrays
  * the Python caller keeps alive; the GIL is released while the front end runs. Registered by
  * PyInit__celesta through afe_methods. */
 
@@ -682,6 +682,82 @@ static PyObject *py_afe_stream_reset(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* The Xylo Audio 2 analog model (celesta_afe2_*). */
+CAPSULE_TYPE(afe2)
+
+/* afe2_create(fs, raster_period, max_spikes, add_noise, add_offset, add_mismatch, seed, lna_gain_db, counter) */
+static PyObject *py_afe2_create(PyObject *self, PyObject *args) {
+    (void)self;
+    celesta_afe2_params_t p;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "ddiiiiKdi", &p.fs, &p.raster_period, &p.max_spike_per_raster_period, &p.add_noise,
+                          &p.add_offset, &p.add_mismatch, &seed, &p.lna_gain_db, &p.digital_counter))
+        return NULL;
+    p.seed = (uint64_t)seed;
+    celesta_afe2_t *afe = NULL;
+    int status = celesta_afe2_create(&afe, &p);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_afe2(afe);
+}
+
+/* afe2_process(afe2, (in_addr, n), (spikes_addr, len), records or None) with records a dict of
+ * LNA_out / BPF / rect -> (address, length) of float64 buffers */
+static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *input, *spikes, *records;
+    if (!PyArg_ParseTuple(args, "OOOO", &cap, &input, &spikes, &records)) return NULL;
+    celesta_afe2_t *afe = afe2_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out, *p;
+    size_t in_len, out_len;
+    celesta_afe2_record_t rec, *recp = NULL;
+    memset(&rec, 0, sizeof rec);
+    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(spikes, "spikes", &out, &out_len) < 0) return NULL;
+    if (records != Py_None) {
+        if (!PyDict_Check(records)) {
+            PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
+            return NULL;
+        }
+        if (afe_buffer(PyDict_GetItemString(records, "LNA_out"), "LNA_out", &p, &rec.lna_out_len) < 0) return NULL;
+        rec.lna_out = p;
+        if (afe_buffer(PyDict_GetItemString(records, "BPF"), "BPF", &p, &rec.bpf_len) < 0) return NULL;
+        rec.bpf = p;
+        if (afe_buffer(PyDict_GetItemString(records, "rect"), "rect", &p, &rec.rect_len) < 0) return NULL;
+        rec.rect = p;
+        recp = &rec;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_afe2_process(afe, in, in_len, out, out_len, recp);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* afe2_raster(afe2, (spikes_addr, len), (raster_addr, len) or None) -> rows */
+static PyObject *py_afe2_raster(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *spikes, *raster;
+    if (!PyArg_ParseTuple(args, "OOO", &cap, &spikes, &raster)) return NULL;
+    celesta_afe2_t *afe = afe2_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out;
+    size_t in_len, out_len, rows = 0;
+    if (afe_buffer(spikes, "spikes", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0) return NULL;
+    int status = celesta_afe2_raster(afe, in, in_len, out, out_len, &rows);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromSize_t(rows);
+}
+
+static PyObject *py_afe2_reset(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || afe2_of(cap) == NULL) return NULL;
+    int status = celesta_afe2_reset(afe2_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef afe_methods[] = {
     {"afe_params_default", py_afe_params_default, METH_NOARGS, "Rockpool's defaults of the Xylo Audio 3 front end."},
     {"afe_create", py_afe_create, METH_VARARGS, "Xylo Audio 3 front-end handle from its settings."},
@@ -690,6 +766,10 @@ static PyMethodDef afe_methods[] = {
     {"afe_process", py_afe_process, METH_VARARGS, "Offline run into caller buffers."},
     {"afe_stream_push", py_afe_stream_push, METH_VARARGS, "Feed the stream; returns the raster rows written."},
     {"afe_stream_reset", py_afe_stream_reset, METH_VARARGS, "Zero the stream state."},
+    {"afe2_create", py_afe2_create, METH_VARARGS, "Xylo Audio 2 analog front-end model handle."},
+    {"afe2_process", py_afe2_process, METH_VARARGS, "Run the Xylo Audio 2 model into caller buffers."},
+    {"afe2_raster", py_afe2_raster, METH_VARARGS, "Raster of the model's spikes (rows; None raster: size query)."},
+    {"afe2_reset", py_afe2_reset, METH_VARARGS, "Zero the model's membranes."},
     {NULL, NULL, 0, NULL},
 };
 /* ---- end of AFE ---- */

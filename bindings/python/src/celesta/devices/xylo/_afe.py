@@ -197,10 +197,89 @@ class AFESimPDM(AFESimBase):
     input_mode = 1
 
 
+class AFESim:
+    """A floating-point MODEL of the Xylo Audio 2 analog audio front end (Rockpool's
+    ``syns61201.AFESim``): microphone and LNA distortion, 16 Butterworth band-pass filters
+    (40 Hz ... 16.94 kHz, Q = 4), 20 Hz AC coupling, full-wave rectification, integrate-and-fire
+    spike encoders and a digital counter passing every 4th spike. Not bit-exact: with
+    ``add_noise``, ``add_offset`` and ``add_mismatch`` off it follows Rockpool's ideal chain
+    within the shared reference's tolerance; with them on, the non-idealities come from
+    Celesta's own seeded generator (Rockpool's statistics, not its numbers).
+
+    ``afe(signal, record=False)`` -> ``(spikes [T, 16], state, record)`` at the input rate
+    ``fs`` (at least 101640 Hz); ``afe.raster(spikes)`` sums them per ``raster_period`` as
+    Rockpool does. ``record`` holds ``LNA_out`` ``[T]``, ``BPF`` and ``rect`` ``[T, 16]`` and
+    ``spks_out``. The encoders' membranes carry over between calls until ``reset_state()``.
+    """
+
+    def __init__(self, fs, raster_period: float = 0.01, max_spike_per_raster_period: int = 15,
+                 add_noise: bool = True, add_offset: bool = True, add_mismatch: bool = True, seed=None,
+                 num_workers: int = 1, lna_gain_db: float = 0.0, digital_counter: int = 4):
+        if seed is None:
+            seed = int(np.random.default_rng().integers(2**63))
+        if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)) or not 0 <= seed < 2**64:
+            raise ValueError(f"'seed' must be an int in 0..2**64-1 or None, not {seed!r}")
+        for name, value in (("fs", fs), ("raster_period", raster_period), ("lna_gain_db", lna_gain_db)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"'{name}' must be a number, not {type(value).__name__}")
+        self._handle = _celesta.afe2_create(
+            float(fs), float(raster_period), _int(max_spike_per_raster_period, "max_spike_per_raster_period"),
+            int(bool(add_noise)), int(bool(add_offset)), int(bool(add_mismatch)), int(seed), float(lna_gain_db),
+            _int(digital_counter, "digital_counter"))
+        self.fs, self.raster_period = float(fs), float(raster_period)
+        self.max_spike_per_raster_period = int(max_spike_per_raster_period)
+        self.add_noise, self.add_offset, self.add_mismatch = bool(add_noise), bool(add_offset), bool(add_mismatch)
+        self.seed, self.num_workers = seed, num_workers
+        self.size_in, self.size_out, self.shape = 1, 16, (1, 16)
+
+    @property
+    def dt(self) -> float:
+        return 1 / self.fs
+
+    def evolve(self, input, record: bool = False, **kwargs):
+        x = np.asarray(input)
+        if x.ndim > 1:
+            raise ValueError("the input signal should be 1-dim.")
+        if x.dtype.kind not in "iuf":
+            raise TypeError(f"the input must be numeric, not {x.dtype}")
+        x = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+        spikes = np.zeros((x.size, 16), dtype=np.int32)
+        records = None
+        if record:
+            records = {"LNA_out": np.zeros(x.size), "BPF": np.zeros((x.size, 16)), "rect": np.zeros((x.size, 16))}
+        _celesta.afe2_process(self._handle, (x.ctypes.data, x.size), (spikes.ctypes.data, spikes.size),
+                              None if records is None else {k: (v.ctypes.data, v.size) for k, v in records.items()})
+        if records is not None:
+            records["spks_out"] = spikes
+        return spikes, {}, records or {}
+
+    __call__ = evolve
+
+    def raster(self, spikes) -> np.ndarray:
+        """Spike counts per ``raster_period`` (Rockpool's convention: cumulative sums at samples
+        0, P, 2P, ..., differenced and clipped)."""
+        s = np.ascontiguousarray(np.asarray(spikes), dtype=np.int32)
+        if s.ndim != 2 or s.shape[1] != 16:
+            raise ValueError(f"spikes must be [T, 16], got shape {s.shape}")
+        rows = _celesta.afe2_raster(self._handle, (s.ctypes.data, s.size), None)
+        out = np.zeros((rows, 16), dtype=np.int32)
+        _celesta.afe2_raster(self._handle, (s.ctypes.data, s.size), (out.ctypes.data, out.size))
+        return out
+
+    def reset_state(self):
+        _celesta.afe2_reset(self._handle)
+        return self
+
+    def __repr__(self):
+        return f"AFESim(fs={self.fs}, model of the Xylo Audio 2 analog front end)"
+
+
 def bind_afe(namespace: dict, chip: str) -> None:
     """Adds the front-end classes of ``chip`` to its module and to its ``__all__``."""
     if chip == "syns65302":
         classes = {"AFESimExternal": AFESimExternal, "AFESimPDM": AFESimPDM}
+    elif chip == "syns61201":
+        classes = {"AFESim": AFESim}
     else:
         return
     namespace.update(classes)
