@@ -128,11 +128,20 @@ public enum AudioResampling {
         let count = max(0, Int((duration / step).rounded(.up)))
         var out = [Double](repeating: 0, count: count)
         let last = signal.count - 1
+        // The arithmetic of numpy's interp over times j / sourceRate, so that the result
+        // equals Rockpool's to the last bit.
+        func time(_ j: Int) -> Double { Double(j) / sourceRate }
         for k in 0..<count {
-            let position = Double(k) * step * sourceRate
-            let i = min(Int(position), last)
-            let fraction = position - Double(i)
-            out[k] = i >= last ? signal[last] : signal[i] + (signal[i + 1] - signal[i]) * fraction
+            let t = Double(k) * step
+            var j = min(Int(t * sourceRate), last)
+            while j < last && time(j + 1) <= t { j += 1 }
+            while j > 0 && time(j) > t { j -= 1 }
+            if j >= last {
+                out[k] = signal[last]
+            } else {
+                let slope = (signal[j + 1] - signal[j]) / (time(j + 1) - time(j))
+                out[k] = slope * (t - time(j)) + signal[j]
+            }
         }
         return out
     }
