@@ -25,3 +25,5 @@ if ! .venv/bin/python -c "import xylosim" 2>/dev/null; then
   .venv/bin/python -m pip install -q --disable-pip-version-check xylosim==0.1.3 || echo "xylosim could not be installed: ratios will be n/a"
 fi
 .venv/bin/python scripts/bench_xylo.py
+echo "== Audio front end =="
+.venv/bin/python scripts/bench_afe.py
