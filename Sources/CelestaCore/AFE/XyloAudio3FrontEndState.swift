@@ -189,6 +189,16 @@ struct XyloAudio3SpikeGeneratorState {
                 }
                 // Integrate and fire: at most one spike per channel per sample.
                 let spikeRow = sink.spikes.map { $0 + n * c }
+                if fast && spikeRow == nil {
+                    // The common case without a spike record: one threshold, no stores but sums.
+                    let threshold = jointThreshold
+                    for k in 0..<c {
+                        let a = acc[k] &+ mag[k]
+                        let fire = a >= threshold
+                        acc[k] = fire ? a &- threshold : a
+                        sums[k] = sums[k] &+ (fire ? 1 : 0)
+                    }
+                } else {
                 for k in 0..<c {
                     let threshold = fast ? jointThreshold
                         : (enabled[k] ? (isJoint ? jointThreshold : thr[k]) : fixed[k])
@@ -198,6 +208,7 @@ struct XyloAudio3SpikeGeneratorState {
                     acc[k] = a
                     spikeRow?[k] = fire ? 1 : 0
                     sums[k] = sums[k] &+ (fire ? 1 : 0)
+                }
                 }
                 guard let raster = sink.raster else { continue }
                 filled += 1
