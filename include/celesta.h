@@ -309,6 +309,275 @@ typedef struct celesta_hdk_info {
  */
 typedef struct celesta_hdk celesta_hdk_t;
 
+/* ---- AFE ---- */
+
+/** Input of the Xylo Audio 3 front end (celesta_afe_params_t.input_mode). */
+typedef enum celesta_afe_input_mode {
+    /** Real-valued audio at 48828.125 Hz, quantized to 14 bits as trunc(x * 2^13), so
+     *  |x| < 1 (Rockpool's AFESimExternal). */
+    CELESTA_AFE_INPUT_EXTERNAL = 0,
+    /** A PDM microphone bitstream at 1.5625 MHz, each value +1 or -1, 32 per audio sample,
+     *  decimated by the chip's filter (Rockpool's AFESimPDM after its microphone model). */
+    CELESTA_AFE_INPUT_PDM = 1
+} celesta_afe_input_mode;
+
+/** Spike generation of the Xylo Audio 3 front end (celesta_afe_params_t.spike_gen_mode). */
+typedef enum celesta_afe_spike_gen_mode {
+    /** Adaptive thresholds by divisive normalisation ("divisive_norm"). */
+    CELESTA_AFE_DIVISIVE_NORM = 0,
+    /** Fixed per-channel thresholds fixed_threshold_vec ("threshold"). */
+    CELESTA_AFE_THRESHOLD = 1
+} celesta_afe_spike_gen_mode;
+
+/**
+ * Settings of a Xylo Audio 3 front end, with the names of Rockpool's AFESimExternal /
+ * AFESimPDM. celesta_afe_params_default() fills Rockpool's defaults; change fields, then call
+ * celesta_afe_create(). Per-channel arrays are indexed by output channel (the position in
+ * select_filters); entries past the channel count are ignored.
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe_params {
+    /** A celesta_afe_input_mode. Default CELESTA_AFE_INPUT_EXTERNAL. */
+    int32_t input_mode;
+    /** Filters used: the first n_select_filters entries of select_filters (each 0..15, no
+     *  repeats, in output-channel order); 0 selects all 16 in order (the default). */
+    int32_t n_select_filters;
+    int32_t select_filters[16];
+    /** A celesta_afe_spike_gen_mode. Default CELESTA_AFE_DIVISIVE_NORM. */
+    int32_t spike_gen_mode;
+    /** (b1, b2): thresholds scale by 2^b1 - 2^b2, each 0..31. Default (6, 0). */
+    int32_t dn_rate_scale_bitshift[2];
+    /** Power estimates average over 2^b samples, 0..31. Default 12. */
+    int32_t dn_low_pass_bitshift;
+    /** Lower bound of the normalising power per channel, 0..65535. Default 1. */
+    int64_t dn_EPS[16];
+    /** Thresholds of the "threshold" mode per channel, 0..2^32-1. Default 2^27. */
+    int64_t fixed_threshold_vec[16];
+    /** Audio samples per raster row (SNN time step), >= 1. Default 50 (1.024 ms). */
+    int32_t down_sampling_factor;
+} celesta_afe_params_t;
+
+/**
+ * A Xylo Audio 3 audio front end (filterbank, spike generators, raster), created by
+ * celesta_afe_create() and released by celesta_afe_free(). It holds the settings and the
+ * state of one stream (celesta_afe_stream_push()).
+ *
+ * Ownership: owned by the caller until freed. Thread safety: celesta_afe_process() and the
+ * size queries only read the settings and may run on several threads at once, also alongside
+ * stream calls; the celesta_afe_stream_* calls change the stream and must not overlap.
+ */
+typedef struct celesta_afe celesta_afe_t;
+
+/**
+ * Optional stage buffers for celesta_afe_process() and celesta_afe_stream_push(): caller-owned
+ * arrays with their length in values (checked); any pointer may be NULL to skip that stage.
+ * With S audio samples (see the size queries) and C channels: audio_14bit [S], filterbank
+ * [S][C] and dn_spikes [S][C] (0/1), row-major.
+ */
+typedef struct celesta_afe_record {
+    int32_t *audio_14bit;
+    size_t audio_14bit_len;
+    int64_t *filterbank;
+    size_t filterbank_len;
+    int32_t *dn_spikes;
+    size_t dn_spikes_len;
+} celesta_afe_record_t;
+/**
+ * Settings of the Xylo Audio 2 analog front-end model (celesta_afe2_create()), with the names
+ * of Rockpool's syns61201.AFESim. celesta_afe2_params_default() fills the defaults; fs has none
+ * and must be set. The model is floating point and not bit-exact (see celesta_afe2_process()).
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe2_params {
+    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
+    double fs;
+    /** Raster period in seconds, a whole number of samples. Default 0.01. */
+    double raster_period;
+    /** Largest count of a raster cell. Default 15. */
+    int32_t max_spike_per_raster_period;
+    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
+    int32_t add_noise;
+    int32_t add_offset;
+    int32_t add_mismatch;
+    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
+    uint64_t seed;
+    /** LNA gain in dB: 0, 6 or 12. Default 0. */
+    double lna_gain_db;
+    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
+    int32_t digital_counter;
+} celesta_afe2_params_t;
+
+/**
+ * A Xylo Audio 2 analog front-end model, created by celesta_afe2_create() and released by
+ * celesta_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
+ * integrate-and-fire membranes, which carry over between calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
+ * thread.
+ */
+typedef struct celesta_afe2 celesta_afe2_t;
+
+/**
+ * Optional stage buffers for celesta_afe2_process(), for N input samples: lna_out [N],
+ * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
+ */
+typedef struct celesta_afe2_record {
+    double *lna_out;
+    size_t lna_out_len;
+    double *bpf;
+    size_t bpf_len;
+    double *rect;
+    size_t rect_len;
+} celesta_afe2_record_t;
+
+/* ---- Exported C functions: the Xylo Audio 3 audio front end (offline and streaming). ---- */
+
+/**
+ * Fills `*params` with Rockpool's defaults: external input, all 16 filters, divisive
+ * normalisation with dn_rate_scale_bitshift (6, 0), dn_low_pass_bitshift 12, dn_EPS 1,
+ * fixed_threshold_vec 2^27 and down_sampling_factor 50.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_params_default(celesta_afe_params_t *params);
+
+/**
+ * Creates a front end from `*params` (copied). The settings are checked: an unknown mode, a
+ * filter index outside 0..15 or repeated, or a value outside its range fails with
+ * CELESTA_ERR_INVALID_ARGUMENT naming the field, index and value.
+ *
+ * On success `*out` receives a handle to release with celesta_afe_free(); on error it is left
+ * untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_create(celesta_afe_t **out, const celesta_afe_params_t *params);
+
+/** Releases a front end. NULL is ignored. */
+CELESTA_API void celesta_afe_free(celesta_afe_t *afe);
+
+/**
+ * Stores the number of output channels (selected filters) in `*channels`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_channels(const celesta_afe_t *afe, int *channels);
+
+/**
+ * Size query of celesta_afe_process() for `input_len` input values: `*samples` receives the
+ * audio samples entering the filterbank (external: input_len; PDM: ceil(input_len / 32) + 8)
+ * and `*steps` the raster rows, ceil(samples / down_sampling_factor). Either pointer may be
+ * NULL.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_output_size(const celesta_afe_t *afe, size_t input_len, size_t *samples, size_t *steps);
+
+/**
+ * Runs the front end offline on `input_len` values of `input` (external: audio with |x| < 1;
+ * PDM: +1/-1 bits) and writes the raster, [steps][C] spike counts (0..15), to `raster`, whose
+ * length `raster_len` must be at least steps * C (celesta_afe_output_size(); NULL only when
+ * steps is 0). With
+ * `time_reversed_prefix` non-zero the filterbank and the spike generators first run on the
+ * reversed input, as Rockpool does offline, so the result equals Rockpool's; with 0 they start
+ * from zero state like the chip. `record` may be NULL; otherwise each non-NULL buffer in it
+ * receives that stage. The stream state is not used or changed.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
+ * not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
+ * value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
+ * On error no buffer is written. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_process(const celesta_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix, int *raster, size_t raster_len, const celesta_afe_record_t *record);
+
+/**
+ * Size query of the next celesta_afe_stream_push() of `input_len` values with `flush`:
+ * `*samples` receives the audio samples it produces and `*steps` the raster rows it completes
+ * (they depend on what the stream holds). Either pointer may be NULL.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with stream calls on `afe`.
+ */
+CELESTA_API int celesta_afe_stream_size(const celesta_afe_t *afe, size_t input_len, int flush, size_t *samples, size_t *steps);
+
+/**
+ * Feeds the next `input_len` values to the stream, which keeps its state between calls and
+ * starts from zero state (no time-reversed prefix), like the chip after reset. The raster
+ * rows completed by this chunk go to `raster` ([rows][C], `raster_len` at least that, see
+ * celesta_afe_stream_size(); NULL when no row is completed) and their number to `*steps_out` (may be NULL). With `flush`
+ * non-zero the end of the stream is processed as well: the PDM filter's tail and the pending
+ * partial raster row; the state is kept. Pushing a signal in any chunks, the last one flushed,
+ * gives the same rows as celesta_afe_process() with time_reversed_prefix 0. `record` as in
+ * celesta_afe_process(), for this chunk's samples.
+ *
+ * Errors: as celesta_afe_process(), with stream-wide indices. On error nothing is written and
+ * the stream is unchanged. Thread safety: not with other stream calls on `afe`.
+ */
+CELESTA_API int celesta_afe_stream_push(celesta_afe_t *afe, const double *input, size_t input_len, int flush, int *raster, size_t raster_len, const celesta_afe_record_t *record, size_t *steps_out);
+
+/**
+ * Returns the stream to zero state (the settings are kept).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
+ */
+CELESTA_API int celesta_afe_stream_reset(celesta_afe_t *afe);
+
+
+/* ---- Exported C functions: the Xylo Audio 2 analog front end (a floating-point model). ---- */
+
+/**
+ * Fills `*params` with the defaults: fs 0 (must be set), raster_period 0.01,
+ * max_spike_per_raster_period 15, add_noise / add_offset / add_mismatch 1, seed 0,
+ * lna_gain_db 0, digital_counter 4.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe2_params_default(celesta_afe2_params_t *params);
+
+/**
+ * Creates the model from `*params` (copied) and draws its mismatch. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT naming the field (fs below 101640 Hz,
+ * a raster period that is not a whole number of samples, a flag other than 0/1, ...).
+ *
+ * On success `*out` receives a handle to release with celesta_afe2_free(). Thread safety:
+ * any thread.
+ */
+CELESTA_API int celesta_afe2_create(celesta_afe2_t **out, const celesta_afe2_params_t *params);
+
+/** Releases the model. NULL is ignored. */
+CELESTA_API void celesta_afe2_free(celesta_afe2_t *afe2);
+
+/**
+ * Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
+ * passed spikes, [input_len][16] 0/1, to `spikes` (`spikes_len` at least input_len * 16).
+ * `record` may be NULL; otherwise each non-NULL buffer receives that stage. A MODEL: results
+ * follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. On error nothing is written and the membranes are unchanged.
+ * Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_afe2_process(celesta_afe2_t *afe2, const double *input, size_t input_len, int *spikes, size_t spikes_len, const celesta_afe2_record_t *record);
+
+/**
+ * Rasters `spikes` ([n][16] with `spikes_len` = n * 16, from celesta_afe2_process()) the way
+ * Rockpool's AFESim.raster does: cumulative sums at samples 0, P, 2P, ... (P = raster period in
+ * samples), differenced and clipped; row 0 holds sample 0 only and samples after the last
+ * multiple of P are dropped. `*rows` receives ceil(n / P); with `raster` NULL and
+ * `raster_len` 0 the call is a size query, otherwise `raster_len` must be at least rows * 16.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (spikes_len not a multiple
+ * of 16), CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe2_raster(celesta_afe2_t *afe2, const int *spikes, size_t spikes_len, int *raster, size_t raster_len, size_t *rows);
+
+/**
+ * Returns the membranes to zero (the mismatch and the generator state are kept).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_afe2_reset(celesta_afe2_t *afe2);
+
+
 /* ---- Exported C functions: the chip table. ---- */
 
 /**

@@ -27,3 +27,5 @@ fi
 .venv/bin/python scripts/bench_xylo.py
 echo "== Virtual dev kit =="
 .venv/bin/python scripts/bench_hdk.py
+echo "== Audio front end =="
+.venv/bin/python scripts/bench_afe.py

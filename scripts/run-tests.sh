@@ -60,6 +60,17 @@ else
   record "c-hdk (compile)" 1
 fi
 
+section "C harness: Xylo Audio 3 audio front end (Tests/c/test_afe.c)"
+if python3 scripts/extract_afe_case.py Tests/Fixtures/xylo/a3_afe_external_dn.json "$tmp/afe/external" &&
+   python3 scripts/extract_afe_case.py Tests/Fixtures/xylo/a3_afe_pdm_dn.json "$tmp/afe/pdm" &&
+   cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_afe.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -o "$tmp/test_afe"; then
+  "$tmp/test_afe" "$tmp/afe/external" "$tmp/afe/pdm"
+  record "c-afe" $?
+else
+  record "c-afe (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

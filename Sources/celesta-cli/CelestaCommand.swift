@@ -17,7 +17,7 @@ struct CelestaCommand: ParsableCommand {
         commandName: "celesta",
         abstract: "Deploy spiking neural networks to Xylo neuromorphic chips and FPGAs.",
         version: BuildInfo.summary,
-        subcommands: [ChipsCommand.self, XyloCommand.self, HDKCommand.self]
+        subcommands: [ChipsCommand.self, XyloCommand.self, HDKCommand.self, AFECommand.self]
     )
 
     static func main() {

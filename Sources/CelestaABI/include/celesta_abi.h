@@ -241,6 +241,128 @@ typedef struct celesta_hdk_info {
  */
 typedef struct celesta_hdk celesta_hdk_t;
 
+/* ---- AFE ---- */
+
+/** Input of the Xylo Audio 3 front end (celesta_afe_params_t.input_mode). */
+typedef enum celesta_afe_input_mode {
+    /** Real-valued audio at 48828.125 Hz, quantized to 14 bits as trunc(x * 2^13), so
+     *  |x| < 1 (Rockpool's AFESimExternal). */
+    CELESTA_AFE_INPUT_EXTERNAL = 0,
+    /** A PDM microphone bitstream at 1.5625 MHz, each value +1 or -1, 32 per audio sample,
+     *  decimated by the chip's filter (Rockpool's AFESimPDM after its microphone model). */
+    CELESTA_AFE_INPUT_PDM = 1
+} celesta_afe_input_mode;
+
+/** Spike generation of the Xylo Audio 3 front end (celesta_afe_params_t.spike_gen_mode). */
+typedef enum celesta_afe_spike_gen_mode {
+    /** Adaptive thresholds by divisive normalisation ("divisive_norm"). */
+    CELESTA_AFE_DIVISIVE_NORM = 0,
+    /** Fixed per-channel thresholds fixed_threshold_vec ("threshold"). */
+    CELESTA_AFE_THRESHOLD = 1
+} celesta_afe_spike_gen_mode;
+
+/**
+ * Settings of a Xylo Audio 3 front end, with the names of Rockpool's AFESimExternal /
+ * AFESimPDM. celesta_afe_params_default() fills Rockpool's defaults; change fields, then call
+ * celesta_afe_create(). Per-channel arrays are indexed by output channel (the position in
+ * select_filters); entries past the channel count are ignored.
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe_params {
+    /** A celesta_afe_input_mode. Default CELESTA_AFE_INPUT_EXTERNAL. */
+    int32_t input_mode;
+    /** Filters used: the first n_select_filters entries of select_filters (each 0..15, no
+     *  repeats, in output-channel order); 0 selects all 16 in order (the default). */
+    int32_t n_select_filters;
+    int32_t select_filters[16];
+    /** A celesta_afe_spike_gen_mode. Default CELESTA_AFE_DIVISIVE_NORM. */
+    int32_t spike_gen_mode;
+    /** (b1, b2): thresholds scale by 2^b1 - 2^b2, each 0..31. Default (6, 0). */
+    int32_t dn_rate_scale_bitshift[2];
+    /** Power estimates average over 2^b samples, 0..31. Default 12. */
+    int32_t dn_low_pass_bitshift;
+    /** Lower bound of the normalising power per channel, 0..65535. Default 1. */
+    int64_t dn_EPS[16];
+    /** Thresholds of the "threshold" mode per channel, 0..2^32-1. Default 2^27. */
+    int64_t fixed_threshold_vec[16];
+    /** Audio samples per raster row (SNN time step), >= 1. Default 50 (1.024 ms). */
+    int32_t down_sampling_factor;
+} celesta_afe_params_t;
+
+/**
+ * A Xylo Audio 3 audio front end (filterbank, spike generators, raster), created by
+ * celesta_afe_create() and released by celesta_afe_free(). It holds the settings and the
+ * state of one stream (celesta_afe_stream_push()).
+ *
+ * Ownership: owned by the caller until freed. Thread safety: celesta_afe_process() and the
+ * size queries only read the settings and may run on several threads at once, also alongside
+ * stream calls; the celesta_afe_stream_* calls change the stream and must not overlap.
+ */
+typedef struct celesta_afe celesta_afe_t;
+
+/**
+ * Optional stage buffers for celesta_afe_process() and celesta_afe_stream_push(): caller-owned
+ * arrays with their length in values (checked); any pointer may be NULL to skip that stage.
+ * With S audio samples (see the size queries) and C channels: audio_14bit [S], filterbank
+ * [S][C] and dn_spikes [S][C] (0/1), row-major.
+ */
+typedef struct celesta_afe_record {
+    int32_t *audio_14bit;
+    size_t audio_14bit_len;
+    int64_t *filterbank;
+    size_t filterbank_len;
+    int32_t *dn_spikes;
+    size_t dn_spikes_len;
+} celesta_afe_record_t;
+/**
+ * Settings of the Xylo Audio 2 analog front-end model (celesta_afe2_create()), with the names
+ * of Rockpool's syns61201.AFESim. celesta_afe2_params_default() fills the defaults; fs has none
+ * and must be set. The model is floating point and not bit-exact (see celesta_afe2_process()).
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_afe2_params {
+    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
+    double fs;
+    /** Raster period in seconds, a whole number of samples. Default 0.01. */
+    double raster_period;
+    /** Largest count of a raster cell. Default 15. */
+    int32_t max_spike_per_raster_period;
+    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
+    int32_t add_noise;
+    int32_t add_offset;
+    int32_t add_mismatch;
+    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
+    uint64_t seed;
+    /** LNA gain in dB: 0, 6 or 12. Default 0. */
+    double lna_gain_db;
+    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
+    int32_t digital_counter;
+} celesta_afe2_params_t;
+
+/**
+ * A Xylo Audio 2 analog front-end model, created by celesta_afe2_create() and released by
+ * celesta_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
+ * integrate-and-fire membranes, which carry over between calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
+ * thread.
+ */
+typedef struct celesta_afe2 celesta_afe2_t;
+
+/**
+ * Optional stage buffers for celesta_afe2_process(), for N input samples: lna_out [N],
+ * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
+ */
+typedef struct celesta_afe2_record {
+    double *lna_out;
+    size_t lna_out_len;
+    double *bpf;
+    size_t bpf_len;
+    double *rect;
+    size_t rect_len;
+} celesta_afe2_record_t;
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

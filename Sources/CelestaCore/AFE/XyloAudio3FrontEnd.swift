@@ -33,19 +33,26 @@ public enum XyloAudio3FrontEnd {
     /// Quantizes real-valued external audio to 14 bits: `x = trunc(x_float * 2^13)`
     /// (truncation toward zero, no scaling, no clipping).
     ///
-    /// Throws `CelestaError(.outOfRange)` naming the first sample that is not finite or whose
-    /// quantized magnitude reaches `2^13` (the filters require `|x| < 2^13`).
-    public static func quantize14(_ signal: [Double]) throws -> [Int] {
+    /// Throws `CelestaError(.outOfRange)` naming the first sample (its index plus `offset`)
+    /// that is not finite or whose quantized magnitude reaches `2^13` (the filters require
+    /// `|x| < 2^13`).
+    public static func quantize14(_ signal: [Double], offset: Int = 0) throws -> [Int] {
         let scale = Double(xyloAudio3SampleLimit)
-        var out = [Int]()
-        out.reserveCapacity(signal.count)
-        for (index, value) in signal.enumerated() {
-            let scaled = (value * scale).rounded(.towardZero)
-            guard scaled.isFinite, scaled > -scale, scaled < scale else {
-                throw CelestaError(.outOfRange,
-                                   "audio sample \(index) = \(value) does not fit 14 bits (|x * 2^13| must stay below 2^13)")
+        var out = [Int](repeating: 0, count: signal.count)
+        var bad = -1
+        signal.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                for i in 0..<input.count {
+                    let scaled = (input[i] * scale).rounded(.towardZero)
+                    // NaN fails both comparisons.
+                    guard scaled > -scale, scaled < scale else { bad = i; return }
+                    output[i] = Int(scaled)
+                }
             }
-            out.append(Int(scaled))
+        }
+        if bad >= 0 {
+            throw CelestaError(.outOfRange,
+                               "audio sample \(offset + bad) = \(signal[bad]) does not fit 14 bits (|x * 2^13| must stay below 2^13)")
         }
         return out
     }
@@ -62,10 +69,22 @@ public enum XyloAudio3FrontEnd {
     /// `outputShift = num_bits_output_pre_Q - 14 = 7`).
     ///
     /// Throws `CelestaError(.invalidArgument)` for a bit other than `+/-1`, empty or too large
-    /// taps, a non-positive decimation factor or a shift outside `0...62`.
+    /// taps (each magnitude at most `maxPDMTapMagnitude`, their magnitudes summing below 2^31),
+    /// a non-positive decimation factor or a shift outside `0...62`.
     public static func pdmDecimate(
         bits: [Int], taps: [Int], decimationFactor: Int = 32, outputShift: Int
     ) throws -> [Int] {
+        var decimator = try pdmDecimator(taps: taps, decimationFactor: decimationFactor, outputShift: outputShift)
+        let binary = try pdmBits(bits.count) { Double(bits[$0]) }
+        var audio = [Int]()
+        audio.reserveCapacity(decimator.outputs(forBits: bits.count) + decimator.flushOutputs)
+        binary.withUnsafeBufferPointer { decimator.push($0, into: &audio) }
+        decimator.flush(into: &audio)
+        return audio
+    }
+
+    /// A validated streaming decimator (see `pdmDecimate` for the rules).
+    static func pdmDecimator(taps: [Int], decimationFactor: Int, outputShift: Int) throws -> XyloAudio3PDMDecimator {
         guard !taps.isEmpty else {
             throw CelestaError(.invalidArgument, "the PDM decimation filter needs at least one tap")
         }
@@ -76,46 +95,35 @@ public enum XyloAudio3FrontEnd {
         guard (0...62).contains(outputShift) else {
             throw CelestaError(.invalidArgument, "PDM output shift \(outputShift) outside 0...62")
         }
-        var tapSum = 0
+        var total = 0
         for (j, tap) in taps.enumerated() {
             guard tap >= -maxPDMTapMagnitude, tap <= maxPDMTapMagnitude else {
                 throw CelestaError(.invalidArgument,
                                    "PDM tap \(j) = \(tap) exceeds magnitude \(maxPDMTapMagnitude)")
             }
-            tapSum += tap
-        }
-        var binary = [Int]()
-        binary.reserveCapacity(bits.count)
-        for (index, bit) in bits.enumerated() {
-            switch bit {
-            case 1: binary.append(1)
-            case -1: binary.append(0)
-            default:
-                throw CelestaError(.invalidArgument, "PDM bit \(index) = \(bit) is not +1 or -1")
+            total += abs(tap)
+            guard total <= Int(Int32.max) else {
+                throw CelestaError(.invalidArgument,
+                                   "PDM taps 0...\(j) have magnitudes summing to \(total), above 2^31 - 1")
             }
         }
-        let n = binary.count
-        let outputs = (n + decimationFactor - 1) / decimationFactor
-            + (taps.count + decimationFactor - 1) / decimationFactor
-        var audio = [Int]()
-        audio.reserveCapacity(outputs)
-        for m in 0..<outputs {
-            let position = decimationFactor * m
-            // j must satisfy 0 <= j < taps.count and 0 <= position - j < n.
-            let lower = max(0, position - (n - 1))
-            let upper = min(taps.count - 1, position)
-            var y = 0
-            if lower <= upper {
-                for j in lower...upper {
-                    y += taps[j] * binary[position - j]
-                }
-            }
-            audio.append((2 * y - tapSum) >> outputShift)
-        }
-        return audio
+        return XyloAudio3PDMDecimator(taps: taps, decimationFactor: decimationFactor, outputShift: outputShift)
     }
 
-    // MARK: - Filterbank
+    /// Converts `count` microphone values (`value(i)`, each exactly +1 or -1) to bits 1/0.
+    /// Throws `CelestaError(.invalidArgument)` naming the first other value.
+    static func pdmBits(_ count: Int, offset: Int = 0, _ value: (Int) -> Double) throws -> [Int8] {
+        var binary = [Int8](repeating: 0, count: count)
+        for i in 0..<count {
+            let v = value(i)
+            if v == 1 { binary[i] = 1 } else if v != -1 {
+                throw CelestaError(.invalidArgument, "PDM bit \(offset + i) = \(v) is not +1 or -1")
+            }
+        }
+        return binary
+    }
+
+    // MARK: - Stages on rows
 
     /// Runs the band-pass filterbank on 14-bit audio and returns `[N][C]` (one row per sample,
     /// one column per filter of `parameters`). Per filter, with zero initial state:
@@ -132,30 +140,17 @@ public enum XyloAudio3FrontEnd {
     public static func filterbank(
         _ audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
     ) throws -> [[Int]] {
-        for (index, sample) in audio.enumerated() {
-            try XyloAudio3FilterbankState.check(sample, index: index)
-        }
+        try checkAudio(audio)
         var state = XyloAudio3FilterbankState(filters: parameters.filters)
-        var scratch = [Int]()
-        scratch.reserveCapacity(parameters.channelCount)
-        if timeReversedPrefix {
-            for sample in audio.reversed() {
-                scratch.removeAll(keepingCapacity: true)
-                state.step(sample, into: &scratch)
-            }
+        let c = parameters.channelCount
+        var flat = [Int](repeating: 0, count: audio.count * c)
+        audio.withUnsafeBufferPointer { input in
+            guard let base = input.baseAddress else { return }
+            if timeReversedPrefix { state.run(base, count: audio.count, reversed: true, into: nil) }
+            flat.withUnsafeMutableBufferPointer { state.run(base, count: audio.count, reversed: false, into: $0.baseAddress) }
         }
-        var out = [[Int]]()
-        out.reserveCapacity(audio.count)
-        for sample in audio {
-            var row = [Int]()
-            row.reserveCapacity(parameters.channelCount)
-            state.step(sample, into: &row)
-            out.append(row)
-        }
-        return out
+        return rows(flat, width: c)
     }
-
-    // MARK: - Spike generator
 
     /// Runs the divisive-normalisation spike generators on filterbank output `[N][C]` and
     /// returns spikes `[N][C]` (0 or 1: at most one spike per channel per sample). Per
@@ -180,26 +175,19 @@ public enum XyloAudio3FrontEnd {
                                "filterbank row \(index) has \(row.count) channels, expected \(parameters.channelCount)")
         }
         var state = XyloAudio3SpikeGeneratorState(parameters: parameters)
-        var scratch = [Int]()
-        scratch.reserveCapacity(parameters.channelCount)
-        if timeReversedPrefix {
-            for row in filterbank.reversed() {
-                scratch.removeAll(keepingCapacity: true)
-                state.step(row[...], into: &scratch)
+        let flat = filterbank.flatMap { $0 }
+        var spikes = [Int32](repeating: 0, count: flat.count)
+        flat.withUnsafeBufferPointer { input in
+            guard let base = input.baseAddress else { return }
+            var none = XyloAudio3SpikeGeneratorState.Sink()
+            if timeReversedPrefix { state.run(base, count: filterbank.count, reversed: true, sink: &none) }
+            spikes.withUnsafeMutableBufferPointer { out in
+                var sink = XyloAudio3SpikeGeneratorState.Sink(spikes: out.baseAddress)
+                state.run(base, count: filterbank.count, reversed: false, sink: &sink)
             }
         }
-        var out = [[Int]]()
-        out.reserveCapacity(filterbank.count)
-        for row in filterbank {
-            var spikes = [Int]()
-            spikes.reserveCapacity(parameters.channelCount)
-            state.step(row[...], into: &spikes)
-            out.append(spikes)
-        }
-        return out
+        return rows(spikes.map(Int.init), width: parameters.channelCount)
     }
-
-    // MARK: - Raster
 
     /// Sums spikes `[N][C]` over consecutive blocks of `downSamplingFactor` samples (the last,
     /// partial block is kept) and clips each count to `0...maxSpikes`; row `t` is the SNN input
@@ -222,14 +210,18 @@ public enum XyloAudio3FrontEnd {
             throw CelestaError(.shapeMismatch,
                                "spike row \(index) has \(row.count) channels, expected \(channels)")
         }
-        var state = XyloAudio3RasterState(
-            channelCount: channels, downSamplingFactor: downSamplingFactor, maxSpikes: maxSpikes)
         var out = [[Int]]()
         out.reserveCapacity((spikes.count + downSamplingFactor - 1) / downSamplingFactor)
-        for row in spikes {
-            if let finished = state.add(row[...]) { out.append(finished) }
+        var start = 0
+        while start < spikes.count {
+            let end = min(start + downSamplingFactor, spikes.count)
+            var sums = [Int](repeating: 0, count: channels)
+            for row in spikes[start..<end] {
+                for c in 0..<channels { sums[c] = sums[c] &+ row[c] }
+            }
+            out.append(sums.map { min(max($0, 0), maxSpikes) })
+            start = end
         }
-        if let partial = state.flush() { out.append(partial) }
         return out
     }
 
@@ -240,11 +232,23 @@ public enum XyloAudio3FrontEnd {
     public static func process(
         audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
     ) throws -> Output {
-        let bank = try filterbank(audio, parameters: parameters, timeReversedPrefix: timeReversedPrefix)
-        let spikeRows = try spikes(bank, parameters: parameters, timeReversedPrefix: timeReversedPrefix)
-        let rows = try raster(spikeRows,
-                              downSamplingFactor: parameters.rasterDownSamplingFactor,
-                              maxSpikes: parameters.rasterMaxSpikes)
-        return Output(filterbank: bank, spikes: spikeRows, raster: rows)
+        let run = try run(audio: audio, parameters: parameters, timeReversedPrefix: timeReversedPrefix, record: true)
+        let c = parameters.channelCount
+        return Output(filterbank: rows(run.filterbank ?? [], width: c),
+                      spikes: rows((run.spikes ?? []).map(Int.init), width: c),
+                      raster: rows(run.raster.map(Int.init), width: c))
+    }
+
+    /// Checks every sample against the 14-bit range of the filters.
+    static func checkAudio(_ audio: [Int]) throws {
+        for (index, sample) in audio.enumerated() {
+            try XyloAudio3FilterbankState.check(sample, index: index)
+        }
+    }
+
+    /// Splits a row-major flat array into rows of `width`.
+    static func rows<T>(_ flat: [T], width: Int) -> [[T]] {
+        guard width > 0 else { return [] }
+        return stride(from: 0, to: flat.count, by: width).map { Array(flat[$0..<min($0 + width, flat.count)]) }
     }
 }

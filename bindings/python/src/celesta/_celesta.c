@@ -601,6 +601,141 @@ static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = celesta_hdk_apply(hdk_of(cap), config_of(config), dt);
+
+/* ---- AFE ---- */
+/* The Xylo Audio 3 front end (celesta_afe_*) and the Xylo Audio 2 model (celesta_afe2_*). Buffers are (address, length) tuples of arrays
+ * the Python caller keeps alive; the GIL is released while the front end runs. Registered by
+ * PyInit__celesta through afe_methods. */
+
+CAPSULE_TYPE(afe)
+
+/* Reads an (address, length) tuple, or None (NULL, 0). */
+static int afe_buffer(PyObject *item, const char *name, void **ptr, size_t *len) {
+    *ptr = NULL;
+    *len = 0;
+    if (item == NULL || item == Py_None) return 0;
+    unsigned long long address;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(item, "Kn", &address, &count)) return -1;
+    if (count < 0) {
+        PyErr_Format(PyExc_ValueError, "buffer '%s' has a negative length", name);
+        return -1;
+    }
+    *ptr = (void *)(uintptr_t)address;
+    *len = (size_t)count;
+    return 0;
+}
+
+/* Fills a record from a dict of stage name -> (address, length), or returns NULL for None. */
+static int afe_record(PyObject *records, celesta_afe_record_t *rec, celesta_afe_record_t **recp) {
+    memset(rec, 0, sizeof *rec);
+    *recp = NULL;
+    if (records == Py_None) return 0;
+    if (!PyDict_Check(records)) {
+        PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
+        return -1;
+    }
+    void *p;
+    if (afe_buffer(PyDict_GetItemString(records, "audio_14bit"), "audio_14bit", &p, &rec->audio_14bit_len) < 0) return -1;
+    rec->audio_14bit = p;
+    if (afe_buffer(PyDict_GetItemString(records, "filterbank"), "filterbank", &p, &rec->filterbank_len) < 0) return -1;
+    rec->filterbank = p;
+    if (afe_buffer(PyDict_GetItemString(records, "dn_spikes"), "dn_spikes", &p, &rec->dn_spikes_len) < 0) return -1;
+    rec->dn_spikes = p;
+    *recp = rec;
+    return 0;
+}
+
+/* afe_params_default() -> (input_mode, select_filters[16], spike_gen_mode, b1, b2, low_pass,
+ * eps[16], fixed[16], down_sampling_factor) */
+static PyObject *py_afe_params_default(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    celesta_afe_params_t p;
+    int status = celesta_afe_params_default(&p);
+    if (status != CELESTA_OK) return raise_status(status);
+    PyObject *filters = PyTuple_New(16), *eps = PyTuple_New(16), *fixed = PyTuple_New(16);
+    if (filters == NULL || eps == NULL || fixed == NULL) {
+        Py_XDECREF(filters); Py_XDECREF(eps); Py_XDECREF(fixed);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < 16; ++i) {
+        PyTuple_SetItem(filters, i, PyLong_FromLong(p.select_filters[i]));
+        PyTuple_SetItem(eps, i, PyLong_FromLongLong(p.dn_EPS[i]));
+        PyTuple_SetItem(fixed, i, PyLong_FromLongLong(p.fixed_threshold_vec[i]));
+    }
+    return Py_BuildValue("(iNiiiiNNi)", p.input_mode, filters, p.spike_gen_mode, p.dn_rate_scale_bitshift[0],
+                         p.dn_rate_scale_bitshift[1], p.dn_low_pass_bitshift, eps, fixed, p.down_sampling_factor);
+}
+
+#define AFE_I16 "(iiiiiiiiiiiiiiii)"
+#define AFE_L16 "(LLLLLLLLLLLLLLLL)"
+
+/* afe_create(input_mode, n_select, select[16], spike_gen_mode, b1, b2, low_pass, eps[16], fixed[16], factor) */
+static PyObject *py_afe_create(PyObject *self, PyObject *args) {
+    (void)self;
+    celesta_afe_params_t p;
+    memset(&p, 0, sizeof p);
+    int32_t *f = p.select_filters;
+    long long *e = (long long *)p.dn_EPS, *t = (long long *)p.fixed_threshold_vec;
+    if (!PyArg_ParseTuple(args, "ii" AFE_I16 "iiii" AFE_L16 AFE_L16 "i", &p.input_mode, &p.n_select_filters,
+                          &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10], &f[11],
+                          &f[12], &f[13], &f[14], &f[15], &p.spike_gen_mode, &p.dn_rate_scale_bitshift[0],
+                          &p.dn_rate_scale_bitshift[1], &p.dn_low_pass_bitshift, &e[0], &e[1], &e[2], &e[3], &e[4],
+                          &e[5], &e[6], &e[7], &e[8], &e[9], &e[10], &e[11], &e[12], &e[13], &e[14], &e[15], &t[0],
+                          &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9], &t[10], &t[11], &t[12],
+                          &t[13], &t[14], &t[15], &p.down_sampling_factor))
+        return NULL;
+    celesta_afe_t *afe = NULL;
+    int status = celesta_afe_create(&afe, &p);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_afe(afe);
+}
+
+static PyObject *py_afe_channels(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
+    int channels = 0;
+    int status = celesta_afe_channels(afe_of(cap), &channels);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromLong(channels);
+}
+
+/* afe_size(afe, input_len, stream, flush) -> (samples, steps) */
+static PyObject *py_afe_size(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    Py_ssize_t n;
+    int stream, flush;
+    if (!PyArg_ParseTuple(args, "Onpp", &cap, &n, &stream, &flush) || afe_of(cap) == NULL) return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative input length");
+        return NULL;
+    }
+    size_t samples = 0, steps = 0;
+    int status = stream ? celesta_afe_stream_size(afe_of(cap), (size_t)n, flush, &samples, &steps)
+                        : celesta_afe_output_size(afe_of(cap), (size_t)n, &samples, &steps);
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(nn)", (Py_ssize_t)samples, (Py_ssize_t)steps);
+}
+
+/* afe_process(afe, (in_addr, in_len), prefix, (raster_addr, len), records or None) */
+static PyObject *py_afe_process(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *input, *raster, *records;
+    int prefix;
+    if (!PyArg_ParseTuple(args, "OOpOO", &cap, &input, &prefix, &raster, &records)) return NULL;
+    celesta_afe_t *afe = afe_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out;
+    size_t in_len, out_len;
+    celesta_afe_record_t rec, *recp;
+    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
+        afe_record(records, &rec, &recp) < 0)
+        return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_afe_process(afe, in, in_len, prefix, out, out_len, recp);
     Py_END_ALLOW_THREADS
     if (status != CELESTA_OK) return raise_status(status);
     Py_RETURN_NONE;
@@ -628,6 +763,85 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     status = celesta_hdk_evolve(hdk, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
                                 (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp, power);
+
+/* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None) -> rows */
+static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *input, *raster, *records;
+    int flush;
+    if (!PyArg_ParseTuple(args, "OOpOO", &cap, &input, &flush, &raster, &records)) return NULL;
+    celesta_afe_t *afe = afe_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out;
+    size_t in_len, out_len, rows = 0;
+    celesta_afe_record_t rec, *recp;
+    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
+        afe_record(records, &rec, &recp) < 0)
+        return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_afe_stream_push(afe, in, in_len, flush, out, out_len, recp, &rows);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromSize_t(rows);
+}
+
+static PyObject *py_afe_stream_reset(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
+    int status = celesta_afe_stream_reset(afe_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* The Xylo Audio 2 analog model (celesta_afe2_*). */
+CAPSULE_TYPE(afe2)
+
+/* afe2_create(fs, raster_period, max_spikes, add_noise, add_offset, add_mismatch, seed, lna_gain_db, counter) */
+static PyObject *py_afe2_create(PyObject *self, PyObject *args) {
+    (void)self;
+    celesta_afe2_params_t p;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "ddiiiiKdi", &p.fs, &p.raster_period, &p.max_spike_per_raster_period, &p.add_noise,
+                          &p.add_offset, &p.add_mismatch, &seed, &p.lna_gain_db, &p.digital_counter))
+        return NULL;
+    p.seed = (uint64_t)seed;
+    celesta_afe2_t *afe = NULL;
+    int status = celesta_afe2_create(&afe, &p);
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_afe2(afe);
+}
+
+/* afe2_process(afe2, (in_addr, n), (spikes_addr, len), records or None) with records a dict of
+ * LNA_out / BPF / rect -> (address, length) of float64 buffers */
+static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *input, *spikes, *records;
+    if (!PyArg_ParseTuple(args, "OOOO", &cap, &input, &spikes, &records)) return NULL;
+    celesta_afe2_t *afe = afe2_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out, *p;
+    size_t in_len, out_len;
+    celesta_afe2_record_t rec, *recp = NULL;
+    memset(&rec, 0, sizeof rec);
+    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(spikes, "spikes", &out, &out_len) < 0) return NULL;
+    if (records != Py_None) {
+        if (!PyDict_Check(records)) {
+            PyErr_SetString(PyExc_TypeError, "records must be a dict or None");
+            return NULL;
+        }
+        if (afe_buffer(PyDict_GetItemString(records, "LNA_out"), "LNA_out", &p, &rec.lna_out_len) < 0) return NULL;
+        rec.lna_out = p;
+        if (afe_buffer(PyDict_GetItemString(records, "BPF"), "BPF", &p, &rec.bpf_len) < 0) return NULL;
+        rec.bpf = p;
+        if (afe_buffer(PyDict_GetItemString(records, "rect"), "rect", &p, &rec.rect_len) < 0) return NULL;
+        rec.rect = p;
+        recp = &rec;
+    }
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_afe2_process(afe, in, in_len, out, out_len, recp);
     Py_END_ALLOW_THREADS
     if (status != CELESTA_OK) return raise_status(status);
     Py_RETURN_NONE;
@@ -670,6 +884,46 @@ static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
     if (status != CELESTA_OK) return raise_status(status);
     return PyFloat_FromDouble(hz);
 }
+
+/* afe2_raster(afe2, (spikes_addr, len), (raster_addr, len) or None) -> rows */
+static PyObject *py_afe2_raster(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *spikes, *raster;
+    if (!PyArg_ParseTuple(args, "OOO", &cap, &spikes, &raster)) return NULL;
+    celesta_afe2_t *afe = afe2_of(cap);
+    if (afe == NULL) return NULL;
+    void *in, *out;
+    size_t in_len, out_len, rows = 0;
+    if (afe_buffer(spikes, "spikes", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0) return NULL;
+    int status = celesta_afe2_raster(afe, in, in_len, out, out_len, &rows);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromSize_t(rows);
+}
+
+static PyObject *py_afe2_reset(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || afe2_of(cap) == NULL) return NULL;
+    int status = celesta_afe2_reset(afe2_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef afe_methods[] = {
+    {"afe_params_default", py_afe_params_default, METH_NOARGS, "Rockpool's defaults of the Xylo Audio 3 front end."},
+    {"afe_create", py_afe_create, METH_VARARGS, "Xylo Audio 3 front-end handle from its settings."},
+    {"afe_channels", py_afe_channels, METH_VARARGS, "Output channels of a front end."},
+    {"afe_size", py_afe_size, METH_VARARGS, "(samples, steps) of an offline run or the next stream push."},
+    {"afe_process", py_afe_process, METH_VARARGS, "Offline run into caller buffers."},
+    {"afe_stream_push", py_afe_stream_push, METH_VARARGS, "Feed the stream; returns the raster rows written."},
+    {"afe_stream_reset", py_afe_stream_reset, METH_VARARGS, "Zero the stream state."},
+    {"afe2_create", py_afe2_create, METH_VARARGS, "Xylo Audio 2 analog front-end model handle."},
+    {"afe2_process", py_afe2_process, METH_VARARGS, "Run the Xylo Audio 2 model into caller buffers."},
+    {"afe2_raster", py_afe2_raster, METH_VARARGS, "Raster of the model's spikes (rows; None raster: size query)."},
+    {"afe2_reset", py_afe2_reset, METH_VARARGS, "Zero the model's membranes."},
+    {NULL, NULL, 0, NULL},
+};
+/* ---- end of AFE ---- */
 
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
@@ -721,6 +975,10 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__celesta(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
+    if (PyModule_AddFunctions(m, afe_methods) < 0) { /* the AFE section's functions */
+        Py_DECREF(m);
+        return NULL;
+    }
     if (PyModule_AddIntConstant(m, "HEADER_VERSION_MAJOR", CELESTA_VERSION_MAJOR) < 0 ||
         PyModule_AddIntConstant(m, "HEADER_VERSION_MINOR", CELESTA_VERSION_MINOR) < 0 ||
         PyModule_AddIntConstant(m, "HEADER_VERSION_PATCH", CELESTA_VERSION_PATCH) < 0) {

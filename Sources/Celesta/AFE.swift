@@ -1,0 +1,265 @@
+// Exported C functions: the Xylo Audio 3 audio front end (offline and streaming).
+
+import CelestaABI
+import CelestaCore
+
+/// `celesta_afe_t *` as the shim spells it (see scripts/gen_header.py).
+public typealias celesta_afe_ref = OpaquePointer
+/// `const celesta_afe_t *`.
+public typealias celesta_afe_cref = OpaquePointer
+
+/// The values of a fixed-size C array field (imported by Swift as a tuple).
+private func fixedArray<Tuple, Element>(_ tuple: Tuple, _ type: Element.Type) -> [Element] {
+    withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Element.self)) }
+}
+
+/// Fills a fixed-size C array field with one value.
+private func fill<Tuple, Element>(_ tuple: inout Tuple, _ value: Element) {
+    withUnsafeMutableBytes(of: &tuple) { raw in
+        let buffer = raw.bindMemory(to: Element.self)
+        for i in buffer.indices { buffer[i] = value }
+    }
+}
+
+/// The engine settings described by a params struct.
+private func settings(_ p: celesta_afe_params_t) throws -> XyloAudio3FrontEndSettings {
+    let mode: XyloAudio3FrontEndSettings.InputMode
+    switch p.input_mode {
+    case 0: mode = .external
+    case 1: mode = .pdm
+    default:
+        throw CelestaError(.invalidArgument, "field 'input_mode' is \(p.input_mode); it must be 0 (external) or 1 (pdm)")
+    }
+    var s = XyloAudio3FrontEndSettings(inputMode: mode)
+    let filters = fixedArray(p.select_filters, Int32.self).map(Int.init)
+    guard p.n_select_filters >= 0, Int(p.n_select_filters) <= filters.count else {
+        throw CelestaError(.invalidArgument, "field 'n_select_filters' is \(p.n_select_filters); it must be 0...\(filters.count)")
+    }
+    if p.n_select_filters > 0 { s.selectFilters = Array(filters.prefix(Int(p.n_select_filters))) }
+    switch p.spike_gen_mode {
+    case 0: s.spikeGenerationMode = .divisiveNormalization
+    case 1: s.spikeGenerationMode = .threshold
+    default:
+        throw CelestaError(.invalidArgument,
+                           "field 'spike_gen_mode' is \(p.spike_gen_mode); it must be 0 (divisive_norm) or 1 (threshold)")
+    }
+    let shifts = fixedArray(p.dn_rate_scale_bitshift, Int32.self)
+    s.rateScaleBitshift1 = Int(shifts[0])
+    s.rateScaleBitshift2 = Int(shifts[1])
+    s.lowPassBitshift = Int(p.dn_low_pass_bitshift)
+    let channels = s.filterIndices.count
+    s.eps = fixedArray(p.dn_EPS, Int64.self).prefix(channels).map(Int.init)
+    s.fixedThreshold = fixedArray(p.fixed_threshold_vec, Int64.self).prefix(channels).map(Int.init)
+    s.downSamplingFactor = Int(p.down_sampling_factor)
+    return s
+}
+
+/// Copies the borrowed input values.
+private func inputValues(_ input: UnsafePointer<Double>?, _ count: UInt) throws -> [Double] {
+    guard let input else {
+        if count == 0 { return [] }
+        throw CelestaError(.nullPointer, "argument 'input' is NULL but input_len is \(count)")
+    }
+    guard count <= UInt(Int.max / 16) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(count), too large") }
+    return Array(UnsafeBufferPointer(start: input, count: Int(count)))
+}
+
+/// Checks the raster and record buffers for `samples` audio samples and `steps` rows (the
+/// raster may be NULL only when no row is produced).
+private func checkBuffers(
+    _ raster: UnsafeMutablePointer<Int32>?, _ rasterLen: UInt, _ record: celesta_afe_record_t?,
+    samples: Int, steps: Int, channels: Int
+) throws {
+    if steps > 0 { _ = try required(raster, "raster") }
+    try checkOutput(raster, rasterLen, needed: steps * channels, "raster")
+    guard let r = record else { return }
+    try checkOutput(r.audio_14bit, r.audio_14bit_len, needed: samples, "record->audio_14bit")
+    if r.filterbank != nil, r.filterbank_len < samples * channels {
+        throw CelestaError(.bufferTooSmall,
+                           "argument 'record->filterbank' holds \(r.filterbank_len) values but \(samples * channels) are needed")
+    }
+    try checkOutput(r.dn_spikes, r.dn_spikes_len, needed: samples * channels, "record->dn_spikes")
+}
+
+/// Writes the raster and the recorded stages of `out` into the caller's buffers.
+private func copyStages(_ out: XyloAudio3FrontEnd.FlatOutput, _ raster: UnsafeMutablePointer<Int32>?, _ record: celesta_afe_record_t?) {
+    if let raster { raster.update(from: out.raster, count: out.raster.count) }
+    guard let r = record else { return }
+    if let dst = r.audio_14bit, let audio = out.audio {
+        for (i, v) in audio.enumerated() { dst[i] = Int32(truncatingIfNeeded: v) }
+    }
+    if let dst = r.filterbank, let bank = out.filterbank {
+        for (i, v) in bank.enumerated() { dst[i] = Int64(v) }
+    }
+    if let dst = r.dn_spikes, let spikes = out.spikes { dst.update(from: spikes, count: spikes.count) }
+}
+
+private func wantsRecord(_ record: celesta_afe_record_t?) -> Bool {
+    guard let r = record else { return false }
+    return r.audio_14bit != nil || r.filterbank != nil || r.dn_spikes != nil
+}
+
+/// Fills `*params` with Rockpool's defaults: external input, all 16 filters, divisive
+/// normalisation with dn_rate_scale_bitshift (6, 0), dn_low_pass_bitshift 12, dn_EPS 1,
+/// fixed_threshold_vec 2^27 and down_sampling_factor 50.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+@_cdecl("celesta_afe_params_default")
+public func celesta_afe_params_default(_ params: UnsafeMutablePointer<celesta_afe_params_t>?) -> Int32 {
+    guarded {
+        let out = try required(params, "params")
+        let d = XyloAudio3FrontEndSettings()
+        var p = celesta_afe_params_t()
+        p.input_mode = Int32(CELESTA_AFE_INPUT_EXTERNAL.rawValue)
+        p.n_select_filters = 0
+        withUnsafeMutableBytes(of: &p.select_filters) { raw in
+            let filters = raw.bindMemory(to: Int32.self)
+            for k in filters.indices { filters[k] = Int32(k) }
+        }
+        p.spike_gen_mode = Int32(CELESTA_AFE_DIVISIVE_NORM.rawValue)
+        p.dn_rate_scale_bitshift = (Int32(d.rateScaleBitshift1), Int32(d.rateScaleBitshift2))
+        p.dn_low_pass_bitshift = Int32(d.lowPassBitshift)
+        fill(&p.dn_EPS, Int64(d.eps[0]))
+        fill(&p.fixed_threshold_vec, Int64(d.fixedThreshold[0]))
+        p.down_sampling_factor = Int32(d.downSamplingFactor)
+        out.pointee = p
+    }
+}
+
+/// Creates a front end from `*params` (copied). The settings are checked: an unknown mode, a
+/// filter index outside 0..15 or repeated, or a value outside its range fails with
+/// CELESTA_ERR_INVALID_ARGUMENT naming the field, index and value.
+///
+/// On success `*out` receives a handle to release with celesta_afe_free(); on error it is left
+/// untouched. Thread safety: any thread.
+@_cdecl("celesta_afe_create")
+public func celesta_afe_create(
+    _ out: UnsafeMutablePointer<celesta_afe_ref?>?, _ params: UnsafePointer<celesta_afe_params_t>?
+) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let p = try required(params, "params").pointee
+        out.pointee = makeHandle(try XyloAudio3FrontEndSimulator(settings: settings(p)))
+    }
+}
+
+/// Releases a front end. NULL is ignored.
+@_cdecl("celesta_afe_free")
+public func celesta_afe_free(_ afe: celesta_afe_ref?) {
+    releaseHandle(afe, XyloAudio3FrontEndSimulator.self)
+}
+
+/// Stores the number of output channels (selected filters) in `*channels`.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+@_cdecl("celesta_afe_channels")
+public func celesta_afe_channels(_ afe: celesta_afe_cref?, _ channels: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded {
+        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        try required(channels, "channels").pointee = Int32(sim.channelCount)
+    }
+}
+
+/// Size query of celesta_afe_process() for `input_len` input values: `*samples` receives the
+/// audio samples entering the filterbank (external: input_len; PDM: ceil(input_len / 32) + 8)
+/// and `*steps` the raster rows, ceil(samples / down_sampling_factor). Either pointer may be
+/// NULL.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: any thread.
+@_cdecl("celesta_afe_output_size")
+public func celesta_afe_output_size(
+    _ afe: celesta_afe_cref?, _ input_len: UInt, _ samples: UnsafeMutablePointer<UInt>?, _ steps: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        guard input_len <= UInt(Int.max / 2) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(input_len), too large") }
+        let size = sim.offlineSize(inputCount: Int(input_len))
+        samples?.pointee = UInt(size.samples)
+        steps?.pointee = UInt(size.steps)
+    }
+}
+
+/// Runs the front end offline on `input_len` values of `input` (external: audio with |x| < 1;
+/// PDM: +1/-1 bits) and writes the raster, [steps][C] spike counts (0..15), to `raster`, whose
+/// length `raster_len` must be at least steps * C (celesta_afe_output_size(); NULL only when
+/// steps is 0). With
+/// `time_reversed_prefix` non-zero the filterbank and the spike generators first run on the
+/// reversed input, as Rockpool does offline, so the result equals Rockpool's; with 0 they start
+/// from zero state like the chip. `record` may be NULL; otherwise each non-NULL buffer in it
+/// receives that stage. The stream state is not used or changed.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
+/// not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
+/// value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
+/// On error no buffer is written. Thread safety: any thread.
+@_cdecl("celesta_afe_process")
+public func celesta_afe_process(
+    _ afe: celesta_afe_cref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ time_reversed_prefix: Int32,
+    _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt, _ record: UnsafePointer<celesta_afe_record_t>?
+) -> Int32 {
+    guarded {
+        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let values = try inputValues(input, input_len)
+        let size = sim.offlineSize(inputCount: values.count)
+        let r = record?.pointee
+        try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
+        let out = try sim.offline(values, timeReversedPrefix: time_reversed_prefix != 0, record: wantsRecord(r))
+        copyStages(out, raster, r)
+    }
+}
+
+/// Size query of the next celesta_afe_stream_push() of `input_len` values with `flush`:
+/// `*samples` receives the audio samples it produces and `*steps` the raster rows it completes
+/// (they depend on what the stream holds). Either pointer may be NULL.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with stream calls on `afe`.
+@_cdecl("celesta_afe_stream_size")
+public func celesta_afe_stream_size(
+    _ afe: celesta_afe_cref?, _ input_len: UInt, _ flush: Int32,
+    _ samples: UnsafeMutablePointer<UInt>?, _ steps: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        guard input_len <= UInt(Int.max / 2) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(input_len), too large") }
+        let size = sim.streamSize(inputCount: Int(input_len), flush: flush != 0)
+        samples?.pointee = UInt(size.samples)
+        steps?.pointee = UInt(size.steps)
+    }
+}
+
+/// Feeds the next `input_len` values to the stream, which keeps its state between calls and
+/// starts from zero state (no time-reversed prefix), like the chip after reset. The raster
+/// rows completed by this chunk go to `raster` ([rows][C], `raster_len` at least that, see
+/// celesta_afe_stream_size(); NULL when no row is completed) and their number to `*steps_out` (may be NULL). With `flush`
+/// non-zero the end of the stream is processed as well: the PDM filter's tail and the pending
+/// partial raster row; the state is kept. Pushing a signal in any chunks, the last one flushed,
+/// gives the same rows as celesta_afe_process() with time_reversed_prefix 0. `record` as in
+/// celesta_afe_process(), for this chunk's samples.
+///
+/// Errors: as celesta_afe_process(), with stream-wide indices. On error nothing is written and
+/// the stream is unchanged. Thread safety: not with other stream calls on `afe`.
+@_cdecl("celesta_afe_stream_push")
+public func celesta_afe_stream_push(
+    _ afe: celesta_afe_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ flush: Int32,
+    _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt, _ record: UnsafePointer<celesta_afe_record_t>?,
+    _ steps_out: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let values = try inputValues(input, input_len)
+        let size = sim.streamSize(inputCount: values.count, flush: flush != 0)
+        let r = record?.pointee
+        try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
+        let out = try sim.push(values, flush: flush != 0, record: wantsRecord(r))
+        copyStages(out, raster, r)
+        steps_out?.pointee = UInt(out.steps)
+    }
+}
+
+/// Returns the stream to zero state (the settings are kept).
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
+@_cdecl("celesta_afe_stream_reset")
+public func celesta_afe_stream_reset(_ afe: celesta_afe_ref?) -> Int32 {
+    guarded { try object(afe, XyloAudio3FrontEndSimulator.self, "afe").resetStream() }
+}
