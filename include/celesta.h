@@ -853,6 +853,29 @@ CELESTA_API int celesta_hdk_set_clock(celesta_hdk_t *hdk, double megahertz, doub
  */
 CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double *hertz);
 
+/**
+ * Runs the kit free on its audio front end (Rockpool's XyloMonitor, or AFESamna with
+ * `network` 0): `audio` holds `audio_len` samples at 48828.125 Hz in [-1, 1) (quantized to 14
+ * bits as the chip's external input), fed through the front end set up like `afe` (an
+ * external-input front end; its stream state is not used or changed) into the network applied
+ * with celesta_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
+ * real-time clock check). Only Xylo Audio 3 kits take audio.
+ *
+ * `*steps` receives the number of completed time steps, audio_len / down_sampling_factor. With
+ * `raster` and `spikes_out` NULL (lengths 0) only `*steps` is set (the size query). Otherwise
+ * `raster` receives the front end's spikes `[steps][channels]` and, with `network` non-zero,
+ * `spikes_out` the output spikes `[steps][n_out]` (it may be NULL to skip them). `*overruns`
+ * (may be NULL) receives the number of steps that missed their deadline at the kit's clock.
+ * With `record_power` the power samples are kept for celesta_hdk_power_samples().
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
+ * end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
+ * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
+ * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as
+ * the handle; `afe` is only read.
+ */
+CELESTA_API int celesta_hdk_monitor(celesta_hdk_t *hdk, const celesta_afe_t *afe, const double *audio, size_t audio_len, int network, int record_power, int *raster, size_t raster_len, int *spikes_out, size_t spikes_out_len, size_t *steps, size_t *overruns);
+
 
 /* ---- Exported C functions: version, status names, last error, build information. ---- */
 

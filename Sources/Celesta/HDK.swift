@@ -261,3 +261,72 @@ public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ h
         out.pointee = try box.hdk.minimumClock(margin: margin)
     }
 }
+
+/// Runs the kit free on its audio front end (Rockpool's XyloMonitor, or AFESamna with
+/// `network` 0): `audio` holds `audio_len` samples at 48828.125 Hz in [-1, 1) (quantized to 14
+/// bits as the chip's external input), fed through the front end set up like `afe` (an
+/// external-input front end; its stream state is not used or changed) into the network applied
+/// with celesta_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
+/// real-time clock check). Only Xylo Audio 3 kits take audio.
+///
+/// `*steps` receives the number of completed time steps, audio_len / down_sampling_factor. With
+/// `raster` and `spikes_out` NULL (lengths 0) only `*steps` is set (the size query). Otherwise
+/// `raster` receives the front end's spikes `[steps][channels]` and, with `network` non-zero,
+/// `spikes_out` the output spikes `[steps][n_out]` (it may be NULL to skip them). `*overruns`
+/// (may be NULL) receives the number of steps that missed their deadline at the kit's clock.
+/// With `record_power` the power samples are kept for celesta_hdk_power_samples().
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
+/// end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
+/// applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
+/// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as
+/// the handle; `afe` is only read.
+@_cdecl("celesta_hdk_monitor")
+public func celesta_hdk_monitor(
+    _ hdk: celesta_hdk_ref?, _ afe: celesta_afe_cref?, _ audio: UnsafePointer<Double>?, _ audio_len: UInt,
+    _ network: Int32, _ record_power: Int32, _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt,
+    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_len: UInt,
+    _ steps: UnsafeMutablePointer<UInt>?, _ overruns: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guarded {
+        let box = try object(hdk, HDKBox.self, "hdk")
+        let frontEnd = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let stepsOut = try required(steps, "steps")
+        guard frontEnd.settings.inputMode == .external else {
+            throw CelestaError(.unsupported, "argument 'afe' takes PDM input; the kit's monitor takes external audio samples")
+        }
+        let factor = frontEnd.parameters.rasterDownSamplingFactor
+        let total = Int(audio_len) / factor
+        stepsOut.pointee = UInt(total)
+        if raster == nil, spikes_out == nil, raster_len == 0, spikes_out_len == 0 { return }
+        let channels = frontEnd.channelCount
+        let rasterOut = try required(raster, "raster")
+        guard raster_len >= UInt(total * channels) else {
+            throw CelestaError(.bufferTooSmall, "argument 'raster' holds \(raster_len) values but \(total) steps x \(channels) channels = \(total * channels) are needed")
+        }
+        if network != 0 {
+            guard let config = box.hdk.config else {
+                throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_hdk_apply() first")
+            }
+            if let spikes_out {
+                try checkOutput(spikes_out, spikes_out_len, needed: total * config.nOut, "spikes_out")
+            }
+        }
+        guard let audio else {
+            if audio_len == 0 { return }
+            throw CelestaError(.nullPointer, "argument 'audio' is NULL but audio_len is \(audio_len)")
+        }
+        let samples = try XyloAudio3FrontEnd.quantize14(Array(UnsafeBufferPointer(start: audio, count: Int(audio_len))))
+        let run = try box.hdk.monitor(
+            audio: samples, frontEnd: frontEnd.parameters, networkEnabled: network != 0, recordPower: record_power != 0)
+        box.power = run.power
+        guard run.result.steps == total, run.inputRaster.count == total * channels else {
+            throw CelestaError(.device, "\(box.hdk.device.name): the monitor returned \(run.result.steps) steps, expected \(total)")
+        }
+        run.inputRaster.withUnsafeBufferPointer { if let b = $0.baseAddress { rasterOut.update(from: b, count: $0.count) } }
+        if network != 0, let spikes_out {
+            run.result.spikesOut.withUnsafeBufferPointer { if let b = $0.baseAddress { spikes_out.update(from: b, count: $0.count) } }
+        }
+        overruns?.pointee = UInt(run.overruns.count)
+    }
+}

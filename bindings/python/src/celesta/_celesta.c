@@ -601,6 +601,76 @@ static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = celesta_hdk_apply(hdk_of(cap), config_of(config), dt);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* hdk_evolve(hdk, (in_addr, in_len), steps, (out_addr, out_len), records or None, record_power) */
+static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *records;
+    unsigned long long in_addr, out_addr;
+    Py_ssize_t in_len, out_len, steps;
+    int power;
+    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)Op", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records, &power))
+        return NULL;
+    celesta_hdk_t *hdk = hdk_of(cap);
+    if (hdk == NULL) return NULL;
+    if (in_len < 0 || out_len < 0 || steps < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    celesta_sim_record_t rec;
+    celesta_sim_record_t *recp = NULL;
+    if (record_args(records, &rec, &recp) < 0) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_hdk_evolve(hdk, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
+                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp, power);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* hdk_power(hdk, (t_addr, t_len) or None, (w_addr, w_len) or None) -> sample count */
+static PyObject *py_hdk_power(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    unsigned long long t_addr = 0, w_addr = 0;
+    Py_ssize_t t_len = 0, w_len = 0;
+    if (!PyArg_ParseTuple(args, "O|(Kn)(Kn)", &cap, &t_addr, &t_len, &w_addr, &w_len) || hdk_of(cap) == NULL) return NULL;
+    if (t_len < 0 || w_len < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    size_t count = 0;
+    int status = celesta_hdk_power_samples(hdk_of(cap), (double *)(uintptr_t)t_addr, (size_t)t_len,
+                                           (double *)(uintptr_t)w_addr, (size_t)w_len, &count);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyLong_FromSize_t(count);
+}
+
+static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double mhz, actual = 0;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &mhz) || hdk_of(cap) == NULL) return NULL;
+    int status = celesta_hdk_set_clock(hdk_of(cap), mhz, &actual);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyFloat_FromDouble(actual);
+}
+
+static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double margin, hz = 0;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &margin) || hdk_of(cap) == NULL) return NULL;
+    int status = celesta_hdk_min_clock(hdk_of(cap), margin, &hz);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyFloat_FromDouble(hz);
+}
+
 
 /* ---- AFE ---- */
 /* The Xylo Audio 3 front end (celesta_afe_*) and the Xylo Audio 2 model (celesta_afe2_*). Buffers are (address, length) tuples of arrays
@@ -741,29 +811,6 @@ static PyObject *py_afe_process(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* hdk_evolve(hdk, (in_addr, in_len), steps, (out_addr, out_len), records or None, record_power) */
-static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap, *records;
-    unsigned long long in_addr, out_addr;
-    Py_ssize_t in_len, out_len, steps;
-    int power;
-    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)Op", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records, &power))
-        return NULL;
-    celesta_hdk_t *hdk = hdk_of(cap);
-    if (hdk == NULL) return NULL;
-    if (in_len < 0 || out_len < 0 || steps < 0) {
-        PyErr_SetString(PyExc_ValueError, "negative length");
-        return NULL;
-    }
-    celesta_sim_record_t rec;
-    celesta_sim_record_t *recp = NULL;
-    if (record_args(records, &rec, &recp) < 0) return NULL;
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_evolve(hdk, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
-                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp, power);
-
 /* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None) -> rows */
 static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     (void)self;
@@ -845,44 +892,6 @@ static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     if (status != CELESTA_OK) return raise_status(status);
     Py_RETURN_NONE;
-}
-
-/* hdk_power(hdk, (t_addr, t_len) or None, (w_addr, w_len) or None) -> sample count */
-static PyObject *py_hdk_power(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    unsigned long long t_addr = 0, w_addr = 0;
-    Py_ssize_t t_len = 0, w_len = 0;
-    if (!PyArg_ParseTuple(args, "O|(Kn)(Kn)", &cap, &t_addr, &t_len, &w_addr, &w_len) || hdk_of(cap) == NULL) return NULL;
-    if (t_len < 0 || w_len < 0) {
-        PyErr_SetString(PyExc_ValueError, "negative length");
-        return NULL;
-    }
-    size_t count = 0;
-    int status = celesta_hdk_power_samples(hdk_of(cap), (double *)(uintptr_t)t_addr, (size_t)t_len,
-                                           (double *)(uintptr_t)w_addr, (size_t)w_len, &count);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromSize_t(count);
-}
-
-static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    double mhz, actual = 0;
-    if (!PyArg_ParseTuple(args, "Od", &cap, &mhz) || hdk_of(cap) == NULL) return NULL;
-    int status = celesta_hdk_set_clock(hdk_of(cap), mhz, &actual);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyFloat_FromDouble(actual);
-}
-
-static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    double margin, hz = 0;
-    if (!PyArg_ParseTuple(args, "Od", &cap, &margin) || hdk_of(cap) == NULL) return NULL;
-    int status = celesta_hdk_min_clock(hdk_of(cap), margin, &hz);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyFloat_FromDouble(hz);
 }
 
 /* afe2_raster(afe2, (spikes_addr, len), (raster_addr, len) or None) -> rows */
