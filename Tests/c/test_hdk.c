@@ -176,10 +176,82 @@ static void test_kit(void) {
     celesta_hdk_free(hdk);
 }
 
+/* The kit's audio path: celesta_hdk_monitor equals the front end's stream, then the simulator. */
+static void test_monitor(void) {
+    enum { N = 50 * 60 + 13 };
+    static double audio[N];
+    for (int i = 0; i < N; ++i) audio[i] = 0.3 * sin(i * 0.11) + 0.2 * sin(i * 0.53);
+    celesta_afe_params_t p;
+    CHECK(celesta_afe_params_default(&p) == CELESTA_OK, "params");
+    celesta_afe_t *afe = NULL;
+    CHECK(celesta_afe_create(&afe, &p) == CELESTA_OK, "afe: %s", celesta_last_error());
+    celesta_hdk_t *hdk = NULL;
+    CHECK(celesta_hdk_open(&hdk, "virtual:xa3", 0) == CELESTA_OK, "open: %s", celesta_last_error());
+    size_t steps = 0, overruns = 99;
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 0, 0, NULL, 0, NULL, 0, &steps, NULL) == CELESTA_OK && steps == 60,
+          "size query: %zu", steps);
+    static int32_t raster[60 * 16], out[60];
+    static int want_raster[61 * 16];
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 0, 0, raster, 60 * 16, NULL, 0, &steps, &overruns) == CELESTA_OK,
+          "front end alone: %s", celesta_last_error());
+    size_t rows = 0;
+    CHECK(celesta_afe_stream_push(afe, audio, N, 0, want_raster, 61 * 16, NULL, &rows) == CELESTA_OK && rows == 60,
+          "stream: %s (%zu rows)", celesta_last_error(), rows);
+    int same = 1;
+    for (int i = 0; i < 60 * 16; ++i) same &= raster[i] == want_raster[i];
+    CHECK(same && overruns == 0, "the kit's raster equals the stream's");
+
+    celesta_config_t *cfg = tiny_for("xa3");
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 1, 0, raster, 60 * 16, out, 60, &steps, NULL) == CELESTA_ERR_INVALID_STATE,
+          "network before apply");
+    CHECK(celesta_hdk_apply(hdk, cfg, 50 / 48828.125) == CELESTA_OK, "apply: %s", celesta_last_error());
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 1, 1, raster, 60 * 16, out, 60, &steps, &overruns) == CELESTA_OK,
+          "monitor: %s", celesta_last_error());
+    /* The same raster's first channel through the simulator. */
+    static int32_t column[60], expected[60];
+    for (int t = 0; t < 60; ++t) column[t] = raster[t * 16];
+    celesta_sim_t *sim = NULL;
+    celesta_sim_create(&sim, cfg);
+    CHECK(celesta_sim_evolve(sim, column, 60, 60, expected, 60, NULL) == CELESTA_OK, "sim");
+    CHECK(memcmp(out, expected, sizeof out) == 0, "monitor output equals the simulator's");
+    size_t count = 0;
+    CHECK(celesta_hdk_power_samples(hdk, NULL, 0, NULL, 0, &count) == CELESTA_OK && count == 6, "power samples %zu", count);
+
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 1, 0, raster, 60 * 16 - 1, out, 60, &steps, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL,
+          "small raster");
+    CHECK(contains(celesta_last_error(), "'raster'"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 1, 0, raster, 60 * 16, out, 59, &steps, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL,
+          "small spikes_out");
+    audio[77] = 1.5;
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 1, 0, raster, 60 * 16, out, 60, &steps, NULL) == CELESTA_ERR_OUT_OF_RANGE,
+          "sample out of range");
+    CHECK(contains(celesta_last_error(), "audio sample 77"), "%s", celesta_last_error());
+    CHECK(celesta_hdk_monitor(hdk, afe, NULL, N, 1, 0, raster, 60 * 16, out, 60, &steps, NULL) == CELESTA_ERR_NULL_POINTER,
+          "NULL audio");
+    CHECK(celesta_hdk_monitor(hdk, NULL, audio, N, 1, 0, NULL, 0, NULL, 0, &steps, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe");
+    p.input_mode = CELESTA_AFE_INPUT_PDM;
+    celesta_afe_t *pdm = NULL;
+    celesta_afe_create(&pdm, &p);
+    CHECK(celesta_hdk_monitor(hdk, pdm, audio, N, 0, 0, NULL, 0, NULL, 0, &steps, NULL) == CELESTA_ERR_UNSUPPORTED, "PDM afe");
+    audio[77] = 0;
+    celesta_hdk_t *a2 = NULL;
+    celesta_hdk_open(&a2, "virtual:xa2", 0);
+    CHECK(celesta_hdk_monitor(a2, afe, audio, 100, 0, 0, raster, 60 * 16, NULL, 0, &steps, NULL) == CELESTA_ERR_UNSUPPORTED,
+          "Xylo Audio 2 kits take no audio");
+    CHECK(contains(celesta_last_error(), "analog"), "%s", celesta_last_error());
+    celesta_hdk_free(a2);
+    celesta_afe_free(pdm);
+    celesta_sim_free(sim);
+    celesta_config_free(cfg);
+    celesta_afe_free(afe);
+    celesta_hdk_free(hdk);
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; ++i) run_case(argv[i]);
     test_discovery();
     test_kit();
+    test_monitor();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

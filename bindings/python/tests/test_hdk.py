@@ -103,3 +103,63 @@ def test_xylo_samna_errors():
     if big_config is not None:
         with pytest.raises(celesta.CelestaError, match="RFORAM"):
             xa2.XyloSamna(virtual_hdk("xa2"), big_config)
+
+
+def _tone(n, fs=48828.125):
+    t = np.arange(n) / fs
+    return 0.3 * np.sin(2 * np.pi * 900 * t) + 0.2 * np.sin(2 * np.pi * 4100 * t)
+
+
+def test_xylo_monitor_equals_front_end_then_simulator(tmp_path):
+    doc = load("a3_random_medium_dense")
+    config, _, _ = xa3.config_from_specification(**spec_of(doc["config"]))
+    audio = _tone(50 * 120 + 7)
+    mon = xa3.XyloMonitor(virtual_hdk("xa3"), config)
+    assert mon.dt == pytest.approx(50 / 48828.125)
+    out, _, rec = mon(audio, record_power=True)
+    raster = xa3.AFESimExternal(time_reversed_prefix=False)(audio)[0]
+    assert out.shape == (120, config.n_out) and raster.shape[0] == 121
+    assert np.array_equal(rec["afe_raster"], raster[:120])
+    expected = xa3.XyloSim(config)(raster[:120, :config.n_in])[0]
+    assert np.array_equal(out, expected)
+    assert rec["overruns"] == 0 and rec["digital_power"].shape[0] >= 12
+
+    # The same sound from a WAV file at 16 kHz is resampled as AFESimExternal does.
+    import wave
+    fs = 16000
+    pcm = (_tone(fs // 4, fs) * 32767).astype("<i2")
+    path = tmp_path / "tone.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(fs), w.writeframes(pcm.tobytes())
+    with pytest.warns(UserWarning, match="resampling"):
+        out_wav, _, rec_wav = xa3.XyloMonitor(virtual_hdk("xa3"), config)(str(path))
+    with pytest.warns(UserWarning, match="resampling"):
+        ref = xa3.AFESimExternal(time_reversed_prefix=False)((pcm / 32768.0, fs))[0]
+    assert np.array_equal(rec_wav["afe_raster"], ref[:len(rec_wav["afe_raster"])])
+
+
+def test_slow_clock_overruns_and_afe_samna():
+    doc = load("a3_random_medium_dense")
+    config, _, _ = xa3.config_from_specification(**spec_of(doc["config"]))
+    hdk = virtual_hdk("xa3")
+    set_xylo_core_clock_freq(hdk, 1)
+    assert xa3.XyloMonitor(hdk, config)(_tone(50 * 40))[2]["overruns"] > 0
+    afe = xa3.AFESamna(virtual_hdk("xa3"), select_filters=[0, 3, 5])
+    raster, _, rec = afe(_tone(50 * 30))
+    assert raster.shape == (30, 3)
+    assert np.array_equal(raster, xa3.AFESimExternal(select_filters=[0, 3, 5], time_reversed_prefix=False)(_tone(50 * 30))[0])
+
+
+def test_monitor_errors():
+    doc = load("a3_random_medium_dense")
+    config, _, _ = xa3.config_from_specification(**spec_of(doc["config"]))
+    assert not hasattr(xa2, "XyloMonitor"), "only Xylo Audio 3 kits have a digital front end"
+    with pytest.raises(celesta.InvalidArgumentError, match="carries syns61201"):
+        xa3.XyloMonitor(virtual_hdk("xa2"), config)
+    with pytest.raises(ValueError, match="raster period"):
+        xa3.XyloMonitor(virtual_hdk("xa3"), config, dt=1e-3)
+    with pytest.raises(ValueError, match="front end gives 2 channels"):
+        xa3.XyloMonitor(virtual_hdk("xa3"), config, select_filters=[1, 2])
+    mon = xa3.XyloMonitor(virtual_hdk("xa3"), config)
+    with pytest.raises(celesta.OutOfRangeError, match="14 bits"):
+        mon(np.full(100, 1.5))

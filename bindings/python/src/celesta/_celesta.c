@@ -934,6 +934,35 @@ static PyMethodDef afe_methods[] = {
 };
 /* ---- end of AFE ---- */
 
+/* hdk_monitor(hdk, afe, (audio_addr, len) float64, network, record_power, (raster_addr, len) or None,
+ * (spikes_addr, len) or None) -> (steps, overruns); with both buffers None only steps is computed.
+ * Sits after the AFE section, whose capsule it reads. */
+static PyObject *py_hdk_monitor(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *afe_cap, *raster_arg, *spikes_arg;
+    unsigned long long audio_addr, raster_addr = 0, spikes_addr = 0;
+    Py_ssize_t audio_len, raster_len = 0, spikes_len = 0;
+    int network, power;
+    if (!PyArg_ParseTuple(args, "OO(Kn)ppOO", &cap, &afe_cap, &audio_addr, &audio_len, &network, &power, &raster_arg,
+                          &spikes_arg) || hdk_of(cap) == NULL || afe_of(afe_cap) == NULL)
+        return NULL;
+    if (raster_arg != Py_None && !PyArg_ParseTuple(raster_arg, "Kn", &raster_addr, &raster_len)) return NULL;
+    if (spikes_arg != Py_None && !PyArg_ParseTuple(spikes_arg, "Kn", &spikes_addr, &spikes_len)) return NULL;
+    if (audio_len < 0 || raster_len < 0 || spikes_len < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
+    size_t steps = 0, overruns = 0;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_hdk_monitor(hdk_of(cap), afe_of(afe_cap), (const double *)(uintptr_t)audio_addr, (size_t)audio_len,
+                                 network, power, (int32_t *)(uintptr_t)raster_addr, (size_t)raster_len,
+                                 (int32_t *)(uintptr_t)spikes_addr, (size_t)spikes_len, &steps, &overruns);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(nn)", (Py_ssize_t)steps, (Py_ssize_t)overruns);
+}
+
 static PyMethodDef methods[] = {
     {"version", py_version, METH_NOARGS, "Runtime library version as (major, minor, patch)."},
     {"version_string", py_version_string, METH_NOARGS, "Runtime library version as 'MAJOR.MINOR.PATCH'."},
@@ -972,6 +1001,7 @@ static PyMethodDef methods[] = {
     {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run int32 buffers on the kit in accelerated time."},
     {"hdk_power", py_hdk_power, METH_VARARGS, "Power samples of the last run into float64 buffers; their count."},
     {"hdk_set_clock", py_hdk_set_clock, METH_VARARGS, "Set the core clock (MHz); the clock the kit runs."},
+    {"hdk_monitor", py_hdk_monitor, METH_VARARGS, "Run a kit free on its audio front end: (steps, overruns)."},
     {"hdk_min_clock", py_hdk_min_clock, METH_VARARGS, "Lowest real-time clock (Hz) of the applied configuration."},
     {NULL, NULL, 0, NULL},
 };

@@ -385,8 +385,12 @@ def bind_chip(namespace: dict, chip: str) -> None:
 
     samna = type("XyloSamna", (_hdk.XyloSamnaBase,), {"chip": chip, "__doc__": _hdk.XyloSamnaBase.__doc__,
                                                       "__module__": namespace["__name__"]})
+    extra = {}
+    if chip == "syns65302":  # the kit with a digital audio front end
+        for name, base in (("XyloMonitor", _hdk.XyloMonitorBase), ("AFESamna", _hdk.AFESamnaBase)):
+            extra[name] = type(name, (base,), {"chip": chip, "__doc__": base.__doc__, "__module__": namespace["__name__"]})
     namespace.update(CHIP=chip, config_from_specification=bound_config, mapper=bound_mapper,
-                     DRCWarning=DRCWarning, XyloSim=sim, XyloSamna=samna,
+                     DRCWarning=DRCWarning, XyloSim=sim, XyloSamna=samna, **extra,
                      set_xylo_core_clock_freq=_hdk.set_xylo_core_clock_freq, **bound,
                      __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim", "XyloSamna",
-                              "set_xylo_core_clock_freq", "cycles_model", "est_clock_freq"])
+                              "set_xylo_core_clock_freq", "cycles_model", "est_clock_freq", *extra])

@@ -4,6 +4,8 @@ the core clock and power recording. The same calls drive a board on USB and the 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ... import _celesta
@@ -144,3 +146,118 @@ class XyloSamnaBase:
 
     def __repr__(self):
         return f"XyloSamna({self.chip}) on {self.device.name}"
+
+
+def _read_wav(path) -> tuple:
+    """``(signal in [-1, 1), sampling rate)`` of a PCM WAV file (8, 16, 24 or 32-bit integer
+    samples); several channels are averaged."""
+    import wave
+
+    with wave.open(os.fspath(path), "rb") as w:
+        width, channels, fs, n = w.getsampwidth(), w.getnchannels(), w.getframerate(), w.getnframes()
+        raw = w.readframes(n)
+    if width == 1:
+        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float64) - 128) / 128
+    elif width in (2, 4):
+        x = np.frombuffer(raw, dtype=f"<i{width}").astype(np.float64) / 2.0 ** (8 * width - 1)
+    elif width == 3:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        x = np.where(v >= 1 << 23, v - (1 << 24), v).astype(np.float64) / 2.0 ** 23
+    else:
+        raise ValueError(f"{path}: {8 * width}-bit samples are not supported")
+    return x.reshape(-1, channels).mean(axis=1), float(fs)
+
+
+def _audio(input_data, afe) -> np.ndarray:
+    """Audio for the kit's microphone: a float signal at 48828.125 Hz, ``(signal, fs)`` or a WAV
+    path (both resampled as ``AFESimExternal`` does)."""
+    if isinstance(input_data, (str, os.PathLike)):
+        input_data = _read_wav(input_data)
+    return afe._input(input_data)
+
+
+class _AudioKit:
+    """What XyloMonitor and AFESamna share: a Xylo Audio 3 kit and its front end settings."""
+
+    chip = None
+
+    def _setup(self, device, afe_settings: dict):
+        from ._afe import AFESimExternal
+
+        _check_device(device)
+        if device.chip != self.chip:
+            raise InvalidArgumentError(f"device {device.name!r} carries {device.chip}; this module is {self.chip}")
+        self.device = device
+        self.afe = AFESimExternal(**afe_settings)
+
+    def _monitor(self, input_data, network: bool, n_out: int, record_power: bool):
+        audio = _audio(input_data, self.afe)
+        addr = (audio.ctypes.data, audio.size)
+        steps, _ = _celesta.hdk_monitor(self.device._handle, self.afe._handle, addr, network, False, None, None)
+        raster = np.zeros((steps, self.afe.size_out), dtype=np.int32)
+        out = np.zeros((steps, n_out), dtype=np.int32)
+        _, overruns = _celesta.hdk_monitor(self.device._handle, self.afe._handle, addr, network, record_power,
+                                           (raster.ctypes.data, raster.size), (out.ctypes.data, out.size) if network else None)
+        rec = {"afe_raster": raster, "overruns": overruns}
+        if record_power:
+            rec.update(power_record(self.device))
+        return out, rec
+
+
+class XyloMonitorBase(_AudioKit):
+    """Rockpool's ``XyloMonitor``: the network runs free on a Xylo Audio 3 kit with the audio
+    front end feeding it, in real time. ``evolve(input_data, record_power=False)`` ->
+    ``(output [T, n_out], state, record)``; on the virtual kit ``input_data`` is the
+    microphone's sound: a float signal at 48828.125 Hz, ``(signal, fs)`` or a WAV file path. The
+    record holds ``afe_raster`` (the front end's spikes fed to the core), ``overruns`` (steps
+    that missed their deadline at the kit's clock, see ``set_xylo_core_clock_freq``) and, with
+    ``record_power``, ``<rail>_power`` arrays. The time step is the front end's raster period
+    (``down_sampling_factor / 48828.125`` s); front-end settings are ``AFESimExternal``'s.
+    """
+
+    def __init__(self, device: XyloHDK, config: XyloConfiguration, dt: float | None = None,
+                 output_mode: str = "Spike", **afe_settings):
+        self._setup(device, afe_settings)
+        if not isinstance(config, XyloConfiguration):
+            raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
+        if output_mode != "Spike":
+            raise ValueError("XyloMonitor reads output events: output_mode must be 'Spike'")
+        if config.n_in > self.afe.size_out:
+            raise ValueError(f"the network has {config.n_in} inputs but the front end gives {self.afe.size_out} channels")
+        if dt is not None and abs(dt - self.afe.dt) > 1e-9:
+            raise ValueError(f"dt is the front end's raster period, {self.afe.dt} s; set down_sampling_factor instead")
+        self.config, self.dt = config, self.afe.dt
+        self.size_in, self.size_out = config.n_in, config.n_out
+        _celesta.hdk_apply(device._handle, config._handle, self.dt)
+
+    def evolve(self, input_data, record_power: bool = False, **kwargs):
+        out, rec = self._monitor(input_data, True, self.config.n_out, record_power)
+        return out, {}, rec
+
+    __call__ = evolve
+
+    def __repr__(self):
+        return f"XyloMonitor({self.chip}) on {self.device.name}"
+
+
+class AFESamnaBase(_AudioKit):
+    """Rockpool's ``AFESamna``: records the front end's spike raster on a Xylo Audio 3 kit, the
+    SNN core idle. ``evolve(input_data, record_power=False)`` -> ``(raster [T, C], state,
+    record)``; ``input_data`` as for ``XyloMonitor``. Front-end settings are
+    ``AFESimExternal``'s (``select_filters``, ``dn_*``, ``down_sampling_factor`` ...).
+    """
+
+    def __init__(self, device: XyloHDK, config=None, dt: float | None = None, **afe_settings):
+        self._setup(device, afe_settings)
+        self.dt = self.afe.dt
+        self.size_out = self.afe.size_out
+
+    def evolve(self, input_data, record_power: bool = False, **kwargs):
+        _, rec = self._monitor(input_data, False, 0, record_power)
+        return rec.pop("afe_raster"), {}, rec
+
+    __call__ = evolve
+
+    def __repr__(self):
+        return f"AFESamna({self.chip}) on {self.device.name}"
