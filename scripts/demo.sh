@@ -2,7 +2,9 @@
 # The demo of `make demo`: the chip table from the CLI, the C example and Python, then the
 # Xylo pipeline on the bundled default network (examples/networks, made by
 # scripts/make_demo_network.py): map for Xylo Audio 2 and 3, quantize both ways, validate,
-# simulate on the bundled input and print hardware use, spikes per layer and the class per window.
+# simulate on the bundled input and print hardware use, spikes per layer and the class per window;
+# then deploy to a virtual Xylo Audio 3 kit and run the bundled WAV through its front end and the
+# network (class per window, minimum clock, modelled power per rail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -40,3 +42,11 @@ for chip in xa2 xa3; do
       --input examples/networks/kws_default_input.npy --window 50
   done
 done
+
+echo
+echo "== Deploying to a virtual Xylo Audio 3 dev kit (celesta hdk monitor) =="
+echo "audio: examples/audio/kws_default.wav (scripts/make_demo_audio.py), 8 keywords of 150 ms, keyword w in window w"
+build/bin/celesta xylo map examples/networks/kws_default.json --chip xa3 --output "$tmp/kws_xa3_spec.json" >/dev/null
+build/bin/celesta xylo quantize "$tmp/kws_xa3_spec.json" --method channel --output "$tmp/kws_xa3.json" >/dev/null
+build/bin/celesta hdk list --virtual xa3
+build/bin/celesta hdk monitor --virtual xa3 --config "$tmp/kws_xa3.json" --audio examples/audio/kws_default.wav --window 146

@@ -13,7 +13,7 @@ struct HDKCommand: ParsableCommand {
             the chip's registers and memory with the bit-exact simulator behind them, and a \
             modelled (not measured) power per rail.
             """,
-        subcommands: [HDKListCommand.self, HDKRunCommand.self, HDKPowerCommand.self]
+        subcommands: [HDKListCommand.self, HDKRunCommand.self, HDKPowerCommand.self, HDKMonitorCommand.self]
     )
 }
 
@@ -196,5 +196,92 @@ struct HDKPowerCommand: ParsableCommand {
             print("  \(name)_power: \((mean[r] * 1e7).rounded() / 10) uW")
         }
         print("  total: \((mean.reduce(0, +) * 1e7).rounded() / 10) uW")
+    }
+}
+
+/// `celesta hdk monitor`: the network running free on a Xylo Audio 3 kit's audio front end.
+struct HDKMonitorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Apply a configuration to a Xylo Audio 3 kit and run a WAV file through its front end and the network in real time.",
+        discussion: """
+            On a virtual kit the WAV file is the microphone: resampled to 48828.125 Hz by linear \
+            interpolation, quantized to 14 bits, fed through the bit-exact front end (Rockpool's \
+            default settings, zero initial state) into the network, one time step per 50 \
+            samples (1.024 ms). Prints the output class per window (the output neuron with \
+            most spikes, '-' for none), the minimum real-time clock, the steps that missed \
+            their deadline at the kit's clock and the power per rail (modelled on a virtual kit).
+            """)
+
+    @OptionGroup var kit: KitOptions
+
+    @Option(help: "Configuration JSON file (Xylo Audio 3).")
+    var config: String
+
+    @Option(help: "Audio WAV file (PCM or float; several channels are averaged).")
+    var audio: String
+
+    @Option(help: "Time steps per classification window.")
+    var window = 100
+
+    @Option(help: "Core clock in MHz (the kit's default is 50).")
+    var clock: Double?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Never show the progress bar.")
+    var quiet = false
+
+    func run() throws {
+        guard window > 0 else { throw CelestaError(.outOfRange, "--window is \(window); it must be > 0") }
+        let (cfg, _) = try loadConfig(config)
+        let wav = try WAVFile.read(audio)
+        let rate = XyloAudio3FrontEnd.audioSampleRate
+        let samples = try XyloAudio3FrontEnd.quantize14(try AudioResampling.linear(try wav.mono(), from: wav.sampleRate, to: rate))
+        let frontEnd = try XyloAudio3FrontEndSettings().parameters()
+        let hdk = try kit.open()
+        if let clock { try hdk.setClock(megahertz: clock) }
+        let dt = Double(frontEnd.rasterDownSamplingFactor) / rate
+        try hdk.apply(cfg, dt: dt)
+        let bar = ProgressBar(total: samples.count, label: "monitoring on \(hdk.device.name)", enabled: !quiet && samples.count >= 200_000)
+        let run = try hdk.monitor(audio: samples, frontEnd: frontEnd, recordPower: true) { fed in
+            bar.update(fed)
+            return true
+        }
+        bar.finish()
+        let steps = run.result.steps, nOut = cfg.nOut
+        var classes: [String] = []
+        for start in stride(from: 0, to: steps, by: window) {
+            var counts = [Int](repeating: 0, count: nOut)
+            for t in start..<min(steps, start + window) {
+                for k in 0..<nOut where run.result.spikesOut[t * nOut + k] != 0 { counts[k] += 1 }
+            }
+            let best = counts.max() ?? 0
+            classes.append(best == 0 ? "-" : String(counts.firstIndex(of: best) ?? 0))
+        }
+        let needed = try hdk.minimumClock()
+        let clockHz = try hdk.transport.clock()
+        let rails = hdk.transport.powerRails
+        var mean = [Double](repeating: 0, count: rails.count)
+        for s in run.power { for r in 0..<min(rails.count, s.watts.count) { mean[r] += s.watts[r] / Double(run.power.count) } }
+        let label = hdk.device.kind == .virtual ? "modelled" : "measured"
+        if json {
+            print(JSONText.object([
+                ("device", JSONText.quote(hdk.device.name)), ("steps", "\(steps)"), ("dt", JSONText.number(dt)),
+                ("classes", "[" + classes.map(JSONText.quote).joined(separator: ",") + "]"),
+                ("clock_hz", JSONText.number(clockHz)), ("min_clock_hz", JSONText.number(needed)),
+                ("overruns", "\(run.overruns.count)"), ("power_kind", JSONText.quote(label)),
+                ("rails", "[" + rails.map(JSONText.quote).joined(separator: ",") + "]"),
+                ("mean_watts", "[" + mean.map(JSONText.number).joined(separator: ",") + "]"),
+            ]))
+            return
+        }
+        print("\(hdk.device.name): \(steps) steps of \((dt * 1e6).rounded() / 1000) ms from \(audio) (\(wav.sampleRate) Hz)")
+        print("  output class per \(window)-step window: " + classes.joined(separator: " "))
+        print("  clock \(clockHz / 1e6) MHz; real time needs >= \((needed / 1e3).rounded() / 1e3) MHz (20 % margin); "
+              + "\(run.overruns.count) steps missed their deadline")
+        print("  power per rail (\(label), mean of \(run.power.count) samples):"
+              + zip(rails, mean).map { " \($0.0) \(($0.1 * 1e7).rounded() / 10) uW" }.joined(separator: ","))
     }
 }

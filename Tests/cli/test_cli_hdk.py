@@ -61,3 +61,24 @@ def test_hdk_power_per_rail(tmp_path):
     assert all(0 < w < 1e-2 for w in got["mean_watts"])
     r = run("hdk", "power", "--virtual", "xa2", "--config", str(config), "--input", str(long))
     assert r.returncode == 0 and "snn_core_power:" in r.stdout and "(modelled)" in r.stdout
+
+
+def test_hdk_monitor_detects_the_demo_keywords(tmp_path):
+    from test_cli import ROOT
+    spec, config = tmp_path / "spec.json", tmp_path / "config.json"
+    assert run("xylo", "map", str(ROOT / "examples/networks/kws_default.json"), "--chip", "xa3", "--output", str(spec)).returncode == 0
+    assert run("xylo", "quantize", str(spec), "--method", "channel", "--output", str(config)).returncode == 0
+    wav = str(ROOT / "examples/audio/kws_default.wav")
+    r = run("hdk", "monitor", "--virtual", "xa3", "--config", str(config), "--audio", wav, "--window", "146", "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["classes"][:8] == [str(k) for k in range(8)]
+    assert got["overruns"] == 0 and 0 < got["min_clock_hz"] < got["clock_hz"]
+    assert got["rails"] == ["io", "analog", "digital"] and got["power_kind"] == "modelled"
+    # Below the minimum clock the kit reports missed deadlines.
+    r = run("hdk", "monitor", "--virtual", "xa3", "--clock", "2", "--config", str(config), "--audio", wav, "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["overruns"] > 0
+    r = run("hdk", "monitor", "--virtual", "xa2", "--config", str(config), "--audio", wav)
+    assert r.returncode == 2, "an xa3 configuration on an xa2 kit"
+    r = run("hdk", "monitor", "--virtual", "xa3", "--config", str(config), "--audio", str(tmp_path / "missing.wav"))
+    assert r.returncode == 10, r.stderr
