@@ -33,6 +33,8 @@ final class FakeUSBConnection: USBConnection {
     var failRead: USBFailure?
     /// Replace the next answer by these bytes.
     var corruptAnswer: [UInt8]?
+    /// Applied to every answer the server gives (to corrupt its payload).
+    var mutateAnswer: (([UInt8]) -> [UInt8])?
     /// Bytes per bulk read (to exercise reassembly).
     var chunk = 61
     private(set) var closed = false
@@ -45,6 +47,7 @@ final class FakeUSBConnection: USBConnection {
         if closed { throw .noDevice }
         if let failWrite { self.failWrite = nil; throw failWrite }
         answer = corruptAnswer ?? server.answer(data)
+        if let mutateAnswer { answer = mutateAnswer(answer) }
         corruptAnswer = nil
         return data.count
     }

@@ -107,6 +107,51 @@ final class HDKTests: XCTestCase {
         assertError(.invalidState, "closed") { _ = try transport.readRegister(0) }
     }
 
+    func testCorruptAnswersNeverTrap() throws {
+        let descriptor = USBDeviceDescriptor(vendorID: 0x337D, productID: 0x0C01, bus: 2, address: 2)
+        let bus = FakeUSBBackend(listed: [descriptor])
+        bus.boards[descriptor.location] = try VirtualDevKit(chip: "xa2")
+        let discovery = HDKDiscovery(backend: bus, table: .builtIn)
+        let hdk = try XyloHDK(transport: discovery.open(discovery.find()[0]))
+        let doc = try ReferenceCases.json("a2_random_small")
+        let config = try ReferenceCases.config(doc["config"]!, chip: "syns61201")
+        try hdk.apply(config, dt: 1e-3)
+        let connection = try XCTUnwrap(bus.lastConnection)
+        // A readout header claiming 2^32 - 1 steps of 2^32 - 1 outputs must not allocate them.
+        connection.mutateAnswer = { answer in
+            guard answer.count > 28 else { return answer }
+            var a = answer
+            for i in 16..<28 { a[i] = 0xFF }
+            return a
+        }
+        try hdk.transport.configure(source: .events, monitorState: true)
+        try hdk.transport.process(until: 5)
+        assertError(.device, "malformed answer") { _ = try hdk.transport.readReadouts() }
+        // Random damage to the payload of every kind of answer: an error or a value, never a trap.
+        var rng = SystemRandomNumberGenerator()
+        var failures = 0
+        for round in 0..<1500 {
+            connection.mutateAnswer = { answer in
+                var a = answer
+                guard a.count > 8 else { return a }
+                for _ in 0..<(1 + round % 4) { a[Int.random(in: 8..<a.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+                return a
+            }
+            do {
+                switch round % 5 {
+                case 0: _ = try hdk.transport.readReadouts()
+                case 1: _ = try hdk.transport.readMemory(0x100, count: 8)
+                case 2: _ = try hdk.transport.currentTimestep()
+                case 3: try hdk.transport.process(until: try hdk.transport.currentTimestep() + 3)
+                default: _ = try hdk.transport.readPower()
+                }
+            } catch is CelestaError {
+                failures += 1
+            }
+        }
+        XCTAssertGreaterThan(failures, 0)
+    }
+
     func testUSBTransportRejectsAKitReportingAnotherChip() throws {
         let descriptor = USBDeviceDescriptor(vendorID: 0x337D, productID: 0x0C01, bus: 1, address: 1)
         let bus = FakeUSBBackend(listed: [descriptor])
@@ -187,6 +232,7 @@ final class HDKTests: XCTestCase {
         assertError(.outOfRange, "before the current step") { try kit.sendInput([HDKInputEvent(timestep: 0, channel: 0, count: 1)]) }
         assertError(.outOfRange, "channel 99") { try kit.sendInput([HDKInputEvent(timestep: steps, channel: 99, count: 1)]) }
         assertError(.outOfRange, "before the current step") { try kit.process(until: 1) }
+        assertError(.outOfRange, "at most 1048576 per call") { try kit.process(until: steps + (1 << 20) + 1) }
         // Cancelling stops between blocks.
         let long = [Int](repeating: 0, count: 3 * XyloHDK.stepsPerBlock * config.nIn)
         var calls = 0

@@ -23,30 +23,33 @@ enum HDKWireMessages {
         let flags = try r.u8()
         let recorded = flags & 1 != 0
         let raster = try ints(&r)
-        var result = XyloSimulationResult(steps: 0, nHidden: nH, nOut: nOut, record: false, hibernation: false)
+        // Every array is read (bounded by the message) and its length checked before the
+        // result is built, so a corrupt header cannot make it allocate more than was sent.
         func take(_ width: Int, _ name: String) throws -> [Int32] {
             let values = try ints(&r)
-            guard values.count == steps * width else {
-                throw CelestaError(.parse, "readout '\(name)' has \(values.count) values; \(steps) steps x \(width) need \(steps * width)")
+            let (needed, overflow) = steps.multipliedReportingOverflow(by: width)
+            guard !overflow, values.count == needed else {
+                throw CelestaError(.parse, "readout '\(name)' has \(values.count) values; \(steps) steps x \(width) do not match")
             }
             return values
         }
         let spikesOut = try take(nOut, "spikes_out")
-        result = XyloSimulationResult(steps: steps, nHidden: nH, nOut: nOut, record: recorded, hibernation: false)
+        let states = recorded
+            ? [try take(nH, "Vmem"), try take(nH, "Isyn"), try take(nH, "Isyn2"), try take(nH, "Spikes"),
+               try take(nOut, "Vmem_out"), try take(nOut, "Isyn_out")]
+            : []
+        let hib = try ints(&r)
+        guard flags & 2 == 0 || hib.count == steps else {
+            throw CelestaError(.parse, "readout hibernation has \(hib.count) values for \(steps) steps")
+        }
+        // (The zero arrays the result starts with have the lengths just checked.)
+        var result = XyloSimulationResult(steps: steps, nHidden: nH, nOut: nOut, record: recorded, hibernation: false)
         result.spikesOut = spikesOut
         if recorded {
-            result.vmem = try take(nH, "Vmem")
-            result.isyn = try take(nH, "Isyn")
-            result.isyn2 = try take(nH, "Isyn2")
-            result.spikes = try take(nH, "Spikes")
-            result.vmemOut = try take(nOut, "Vmem_out")
-            result.isynOut = try take(nOut, "Isyn_out")
+            (result.vmem, result.isyn, result.isyn2, result.spikes) = (states[0], states[1], states[2], states[3])
+            (result.vmemOut, result.isynOut) = (states[4], states[5])
         }
-        let hib = try ints(&r)
-        if flags & 2 != 0 {
-            guard hib.count == steps else { throw CelestaError(.parse, "readout hibernation has \(hib.count) values for \(steps) steps") }
-            result.hibernation = hib
-        }
+        if flags & 2 != 0 { result.hibernation = hib }
         let n = try r.count(elementSize: 8)
         var overruns: [Int] = []
         overruns.reserveCapacity(n)

@@ -53,6 +53,9 @@ public final class VirtualDevKit: HDKTransport {
     private var pendingAudio = 0
     private var closed = false
 
+    /// Most time steps one `process(until:)` call may run (the driver sends blocks of 4096).
+    public static let maxStepsPerProcess = 1 << 20
+
     /// The default core clock of the kits (Hz).
     public static let defaultClock = 50e6
 
@@ -146,6 +149,10 @@ public final class VirtualDevKit: HDKTransport {
         }
         guard target >= timestep else {
             throw CelestaError.hdk(.outOfRange, device, .process, "target time step \(target) is before the current step \(timestep)")
+        }
+        guard target - timestep <= VirtualDevKit.maxStepsPerProcess else {
+            throw CelestaError.hdk(.outOfRange, device, .process,
+                                   "target time step \(target) is \(target - timestep) steps ahead; at most \(VirtualDevKit.maxStepsPerProcess) per call")
         }
         let sim = try currentNetwork(.process)
         let steps = target - timestep
