@@ -35,7 +35,8 @@ public final class VirtualDevKit: HDKTransport {
     private var source: HDKInputSource = .events
     private var monitorState = false
     private var timestep = 0
-    private var pending: [Int: [Int]] = [:]
+    /// Queued input events, in arrival order (most arrive for the next block, in step order).
+    private var pending: [HDKInputEvent] = []
     private var readouts: [HDKReadoutBlock] = []
     private var clockHertz: Double
     private let powerModel: XyloPowerModel
@@ -137,9 +138,7 @@ public final class VirtualDevKit: HDKTransport {
                 throw CelestaError.hdk(.outOfRange, device, .sendInput, "event \(k) has count \(e.count); counts are 0...255")
             }
         }
-        for e in events where e.count > 0 {
-            pending[e.timestep, default: [Int](repeating: 0, count: nIn)][e.channel] += e.count
-        }
+        for e in events where e.count > 0 { pending.append(e) }
     }
 
     public func process(until target: Int) throws {
@@ -159,10 +158,16 @@ public final class VirtualDevKit: HDKTransport {
         if steps == 0 { return }
         let nIn = sim.config.nIn
         var raster = [Int](repeating: 0, count: steps * nIn)
-        for t in timestep..<target {
-            guard let row = pending.removeValue(forKey: t) else { continue }
-            for c in 0..<nIn { raster[(t - timestep) * nIn + c] = min(255, row[c]) }
+        var later: [HDKInputEvent] = []
+        for e in pending {
+            if e.timestep >= target {
+                later.append(e)
+            } else if e.channel < nIn {  // channels the network does not use are ignored, as on the chip
+                let i = (e.timestep - timestep) * nIn + e.channel
+                raster[i] = min(255, raster[i] + e.count)
+            }
         }
+        pending = later
         try run(sim, raster: raster, steps: steps, inputRaster: [], realTime: false, operation: .process)
     }
 
