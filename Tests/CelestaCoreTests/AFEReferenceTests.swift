@@ -230,6 +230,43 @@ final class AFEReferenceTests: XCTestCase {
         XCTAssertEqual(try XyloAudio3FrontEnd.filterbank([], parameters: params), [])
     }
 
+    /// The filterbank (fast kernel for the chip's filters, in any selection and order, and the
+    /// generic loop for other filters) against the two-shift recursion written out per sample,
+    /// on full-scale audio that drives the low filters near their largest values.
+    func testFilterbankMatchesRecursionForAnySelection() throws {
+        let chip = XyloAudio3ChipTables.filters
+        let other = try XyloAudio3BandPassFilter(a1: -30000, a2: 15000, inputShift: 3, feedbackShift: 5, outputShift: 9)
+        let selections: [[XyloAudio3BandPassFilter]] = [
+            chip, [15, 3, 0, 12, 13].map { chip[$0] }, [chip[10], chip[11], other], [other],
+        ]
+        let n = 3000
+        let audio = (0..<n).map { i -> Int in
+            let tone = 8191 * sin(2 * Double.pi * 40 * Double(i) / 48_828.125)
+            return max(-8191, min(8191, Int(tone.rounded()) + (i % 7 == 0 ? 500 : 0)))
+        }
+        for filters in selections {
+            let c = filters.count
+            let params = try XyloAudio3FrontEndParameters(
+                filters: filters, enableChannel: Array(repeating: true, count: c),
+                spikeRateScaleShift1: Array(repeating: 6, count: c), spikeRateScaleShift2: Array(repeating: 0, count: c),
+                lowPassShift: Array(repeating: 12, count: c), eps: Array(repeating: 1, count: c),
+                fixedThreshold: Array(repeating: 0, count: c))
+            for prefix in [false, true] {
+                var expected = Array(repeating: [Int](repeating: 0, count: c), count: n)
+                for (k, f) in filters.enumerated() {
+                    var v1 = 0, v2 = 0, v3 = 0
+                    for (i, s) in ((prefix ? audio.reversed() : []) + audio).enumerated() {
+                        if i >= (prefix ? n : 0) { expected[i - (prefix ? n : 0)][k] = v1 - v3 }
+                        let feedback = (-f.a2 * v2 - f.a1 * v1) >> f.feedbackShift
+                        (v3, v2, v1) = (v2, v1, ((s << f.inputShift) + feedback) >> f.outputShift)
+                    }
+                }
+                let got = try XyloAudio3FrontEnd.filterbank(audio, parameters: params, timeReversedPrefix: prefix)
+                XCTAssertEqual(got, expected, "\(c) channels, prefix \(prefix)")
+            }
+        }
+    }
+
     func testDisabledChannelUsesFixedThreshold() throws {
         // Threshold 0: every sample spikes (at most once).
         let zero = try Self.smallParameters(channels: 2, enabled: false, fixedThreshold: 0)

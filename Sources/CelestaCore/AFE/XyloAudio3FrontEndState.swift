@@ -16,9 +16,19 @@ struct XyloAudio3FilterbankState {
     let channels: Int
     private let a1: [Int], a2: [Int], inputShift: [Int], feedbackShift: [Int], outputShift: [Int]
     private var v1: [Int], v2: [Int], v3: [Int]
+    /// The state of the fast kernel when every filter is the chip's (`XyloAudio3FilterKernel`);
+    /// empty otherwise (the generic loop then keeps its state in `v1`, `v2`, `v3`).
+    private var lanes: [XyloAudio3FilterLane]
+    /// Total shift `B_af + B_b` per channel for the fast kernel.
+    private let totalShift: [Int]
 
     init(filters: [XyloAudio3BandPassFilter]) {
         channels = filters.count
+        let fast = XyloAudio3FilterKernel.applies(to: filters)
+        lanes = fast ? filters.map {
+            XyloAudio3FilterLane(v1: 0, v2: 0, v3: 0, a1: $0.a1, a2: $0.a2, lift: $0.inputShift + $0.feedbackShift)
+        } : []
+        totalShift = fast ? filters.map { $0.feedbackShift + $0.outputShift } : []
         a1 = filters.map(\.a1)
         a2 = filters.map(\.a2)
         inputShift = filters.map(\.inputShift)
@@ -42,6 +52,16 @@ struct XyloAudio3FilterbankState {
     mutating func run(_ input: UnsafePointer<Int>, count: Int, reversed: Bool,
                       into output: UnsafeMutablePointer<Int>?) {
         let c = channels
+        if !lanes.isEmpty {
+            lanes.withUnsafeMutableBufferPointer { lanes in
+                totalShift.withUnsafeBufferPointer { shifts in
+                    guard let lanes = lanes.baseAddress, let shifts = shifts.baseAddress, count > 0 else { return }
+                    XyloAudio3FilterKernel.run(lanes, shifts: shifts, c: c, input + (reversed ? count - 1 : 0),
+                                               step: reversed ? -1 : 1, count: count, out: output)
+                }
+            }
+            return
+        }
         a1.withUnsafeBufferPointer { a1 in
         a2.withUnsafeBufferPointer { a2 in
         inputShift.withUnsafeBufferPointer { bwf in
