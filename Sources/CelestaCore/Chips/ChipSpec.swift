@@ -78,6 +78,14 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     /// chip whose register and memory map is not published.
     public let imageLayout: XyloImageLayout?
 
+    // MARK: Cost models
+
+    /// Rockpool's clock-cycle model of the chip (`XyloCycles`); nil where none is published.
+    public let cycleModel: XyloCycleModel?
+    /// The dev kit's per-rail power model (`XyloPowerModel`, a model, not a measurement); nil
+    /// for a chip without a dev kit.
+    public let powerModel: XyloPowerModel?
+
     /// Whether the core adds a per-neuron bias.
     public var hasBias: Bool { biasBits != nil }
     /// The accepted dash values.

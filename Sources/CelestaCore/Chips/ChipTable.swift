@@ -18,7 +18,8 @@ public enum ChipTable {
         dashBits: 4,
         weightShiftBits: 3,  // IWBS/RWBS/OWBS are 3-bit CTRL1 fields
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
-        imageLayout: .xyloAudio2
+        imageLayout: .xyloAudio2,
+        cycleModel: .xyloAudio2, powerModel: .xyloAudio2
     )
 
     /// Xylo Audio 3.
@@ -40,7 +41,8 @@ public enum ChipTable {
         // Xylo Audio 2 width (3 bits, 0..7), which fits between the start bits.
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
-        imageLayout: .xyloAudio3
+        imageLayout: .xyloAudio3,
+        cycleModel: .xyloAudio3, powerModel: .xyloAudio3
     )
 
     /// The Xylo v1 SNN core.
@@ -58,7 +60,8 @@ public enum ChipTable {
         dashBits: 4,
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
-        imageLayout: nil  // no register or memory map is published for v1
+        imageLayout: nil,  // no register or memory map is published for v1
+        cycleModel: nil, powerModel: nil  // no cycle model is published; no dev kit
     )
 
     /// Every supported chip, in a fixed order (the index used by `celesta_chip_info`).

@@ -72,9 +72,9 @@ public struct XyloActivity: Sendable, Equatable {
 /// magnitude (static draw, clock tree, energy per synaptic event, per neuron update, per input
 /// event, per audio sample), chosen so that a keyword-spotting network lands in the hundreds
 /// of microwatts as SynSense publishes. They are not calibrated against a board.
-public struct XyloPowerModel: Sendable, Equatable {
+public struct XyloPowerModel: Sendable, Hashable, Codable {
     /// One supply rail.
-    public struct Rail: Sendable, Equatable {
+    public struct Rail: Sendable, Hashable, Codable {
         public let name: String
         /// Draw with no activity and the clock stopped (W).
         public let staticWatts: Double
@@ -112,33 +112,36 @@ public struct XyloPowerModel: Sendable, Equatable {
         }
     }
 
-    /// The model of `chip`; throws `.unsupported` for a chip without a dev kit model.
+    /// The model of `chip` (its record's `powerModel`); throws `.unsupported` for a chip
+    /// without a dev kit.
     public static func model(for chip: ChipSpec) throws -> XyloPowerModel {
-        guard let model = models.first(where: { $0.chipID == chip.id }) else {
+        guard let model = chip.powerModel else {
             throw CelestaError(.unsupported, "no power model for chip '\(chip.id)' (\(chip.name)): there is no dev kit for it")
         }
         return model
     }
 
-    /// The per-chip records (the data of the model; see the type's note).
-    public static let models: [XyloPowerModel] = [
-        XyloPowerModel(chipID: "syns61201", rails: [
-            Rail(name: "io", staticWatts: 120e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
-                 joulesPerNeuronUpdate: 0, joulesPerInputEvent: 40e-12, joulesPerAudioSample: 0),
-            Rail(name: "afe_core", staticWatts: 230e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
-                 joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0),
-            Rail(name: "afe_ldo", staticWatts: 25e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
-                 joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0),
-            Rail(name: "snn_core", staticWatts: 30e-6, wattsPerMegahertz: 8e-6, joulesPerSynapticEvent: 6e-12,
-                 joulesPerNeuronUpdate: 12e-12, joulesPerInputEvent: 2e-12, joulesPerAudioSample: 0),
-        ], defaultSampleRate: 5),
-        XyloPowerModel(chipID: "syns65302", rails: [
-            Rail(name: "io", staticWatts: 90e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
-                 joulesPerNeuronUpdate: 0, joulesPerInputEvent: 30e-12, joulesPerAudioSample: 0),
-            Rail(name: "analog", staticWatts: 60e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
-                 joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0.2e-9),
-            Rail(name: "digital", staticWatts: 35e-6, wattsPerMegahertz: 6e-6, joulesPerSynapticEvent: 4e-12,
-                 joulesPerNeuronUpdate: 8e-12, joulesPerInputEvent: 1.5e-12, joulesPerAudioSample: 1.2e-9),
-        ], defaultSampleRate: 100),
-    ]
+    // The data of the model per chip (see the type's note), referenced by `ChipTable`.
+
+    /// Xylo Audio 2 dev kit.
+    public static let xyloAudio2 = XyloPowerModel(chipID: "syns61201", rails: [
+        Rail(name: "io", staticWatts: 120e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
+             joulesPerNeuronUpdate: 0, joulesPerInputEvent: 40e-12, joulesPerAudioSample: 0),
+        Rail(name: "afe_core", staticWatts: 230e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
+             joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0),
+        Rail(name: "afe_ldo", staticWatts: 25e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
+             joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0),
+        Rail(name: "snn_core", staticWatts: 30e-6, wattsPerMegahertz: 8e-6, joulesPerSynapticEvent: 6e-12,
+             joulesPerNeuronUpdate: 12e-12, joulesPerInputEvent: 2e-12, joulesPerAudioSample: 0),
+    ], defaultSampleRate: 5)
+
+    /// Xylo Audio 3 dev kit.
+    public static let xyloAudio3 = XyloPowerModel(chipID: "syns65302", rails: [
+        Rail(name: "io", staticWatts: 90e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
+             joulesPerNeuronUpdate: 0, joulesPerInputEvent: 30e-12, joulesPerAudioSample: 0),
+        Rail(name: "analog", staticWatts: 60e-6, wattsPerMegahertz: 0, joulesPerSynapticEvent: 0,
+             joulesPerNeuronUpdate: 0, joulesPerInputEvent: 0, joulesPerAudioSample: 0.2e-9),
+        Rail(name: "digital", staticWatts: 35e-6, wattsPerMegahertz: 6e-6, joulesPerSynapticEvent: 4e-12,
+             joulesPerNeuronUpdate: 8e-12, joulesPerInputEvent: 1.5e-12, joulesPerAudioSample: 1.2e-9),
+    ], defaultSampleRate: 100)
 }
