@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks of the built library. Figures are printed, never asserted.
-# Later features add their benchmarks (simulator throughput against the reference tools) here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -25,3 +24,7 @@ if ! .venv/bin/python -c "import xylosim" 2>/dev/null; then
   .venv/bin/python -m pip install -q --disable-pip-version-check xylosim==0.1.3 || echo "xylosim could not be installed: ratios will be n/a"
 fi
 .venv/bin/python scripts/bench_xylo.py
+echo "== Xylo mapper + quantizer =="
+cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/mapper"
+"$tmp/mapper"
+.venv/bin/python scripts/bench_mapper.py

@@ -111,6 +111,24 @@ final class CompiledNetwork: @unchecked Sendable {
     }
 }
 
+/// The sizes, options and fan-out views of a `CompiledNetwork` as plain values, for the
+/// simulation loop (reading them needs no reference counting on the shared network object,
+/// which threads simulating copies of one network would otherwise contend on).
+struct NetworkFacts {
+    let nIn, nHidden, nOut, hiddenBlocks, outputBlocks: Int
+    let hasAliases, isV2, biasOn, usesSecondSynapse: Bool
+    let inputSynapses, hiddenSynapses: SynapseTable.View
+}
+
+extension CompiledNetwork {
+    var facts: NetworkFacts {
+        NetworkFacts(
+            nIn: nIn, nHidden: nHidden, nOut: nOut, hiddenBlocks: hiddenBlocks, outputBlocks: outputBlocks,
+            hasAliases: hasAliases, isV2: isV2, biasOn: biasOn, usesSecondSynapse: usesSecondSynapse,
+            inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view)
+    }
+}
+
 /// The parameter blocks stored for each block of eight neurons, in this order.
 enum NeuronParameter: Int, CaseIterable {
     case synMultiplier, synPass, syn2Multiplier, syn2Pass, memMultiplier, memPass, threshold, bias

@@ -99,11 +99,6 @@ final class LaneBuffer: @unchecked Sendable {
         base.initialize(repeating: 0, count: lanes)
     }
 
-    convenience init(copying other: LaneBuffer) {
-        self.init(blocks: other.lanes / 8)
-        base.update(from: other.base, count: lanes)
-    }
-
     deinit { base.deallocate() }
 
     func zero() { base.update(repeating: 0, count: lanes) }

@@ -12,6 +12,10 @@ final class SimulatorState {
     /// Ids of the hidden neurons with a non-zero count, `spikingCount` of them.
     let spiking: UnsafeMutablePointer<Int32>
     var spikingCount = 0
+    /// Scratch of one step (not state): the fire mask of each hidden block and the ids of the
+    /// blocks with a lane at threshold.
+    let fireMasks: LaneBuffer
+    let flagged: UnsafeMutablePointer<Int32>
     /// Whether the previous step was idle (the hibernation flag lags by one step with bias).
     var previousIdle: Bool?
 
@@ -22,20 +26,25 @@ final class SimulatorState {
         spikes = LaneBuffer(blocks: net.hiddenBlocks)
         spiking = .allocate(capacity: max(net.nHidden, 1))
         spiking.initialize(repeating: 0, count: max(net.nHidden, 1))
+        fireMasks = LaneBuffer(blocks: net.hiddenBlocks)
+        flagged = .allocate(capacity: max(net.hiddenBlocks, 1))
+        flagged.initialize(repeating: 0, count: max(net.hiddenBlocks, 1))
     }
 
-    init(copying other: SimulatorState, capacity: Int) {
-        syn = LaneBuffer(copying: other.syn)
-        vmemHidden = LaneBuffer(copying: other.vmemHidden)
-        vmemOut = LaneBuffer(copying: other.vmemOut)
-        spikes = LaneBuffer(copying: other.spikes)
-        spiking = .allocate(capacity: max(capacity, 1))
-        spiking.initialize(from: other.spiking, count: max(capacity, 1))
+    convenience init(copying other: SimulatorState, network net: CompiledNetwork) {
+        self.init(net)
+        for (to, from) in [(syn, other.syn), (vmemHidden, other.vmemHidden), (vmemOut, other.vmemOut), (spikes, other.spikes)] {
+            to.base.update(from: from.base, count: to.lanes)
+        }
+        spiking.update(from: other.spiking, count: other.spikingCount)
         spikingCount = other.spikingCount
         previousIdle = other.previousIdle
     }
 
-    deinit { spiking.deallocate() }
+    deinit {
+        spiking.deallocate()
+        flagged.deallocate()
+    }
 
     func reset() {
         for buffer in [syn, vmemHidden, vmemOut, spikes] { buffer.zero() }

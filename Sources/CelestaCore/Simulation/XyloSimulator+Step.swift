@@ -11,7 +11,7 @@
 extension XyloSimulator {
     /// Loop constants of one `run` call.
     struct StepContext {
-        let net: CompiledNetwork
+        let net: NetworkFacts
         let hiddenCap: Int32, outputCap: Int32, inputCap: Int
         let syn: UnsafeMutablePointer<Int16>
         let vmem: UnsafeMutablePointer<Int16>
@@ -21,27 +21,42 @@ extension XyloSimulator {
         let hiddenParameters: UnsafeMutablePointer<Int16>
         let outputParameters: UnsafeMutablePointer<Int16>
         let alias: UnsafeBufferPointer<Int32>
+        /// Scratch of the hidden integration pass: fire mask per block, flagged block ids.
+        let fireMasks: UnsafeMutablePointer<Int16>
+        let flagged: UnsafeMutablePointer<Int32>
+    }
+
+    /// What one step hands to the next besides the state buffers.
+    struct StepCarry {
+        var spikingCount: Int
+        var previousIdle: Bool?
     }
 
     func run(_ input: UnsafeBufferPointer<Int>, from t0: Int, to t1: Int, into result: inout XyloSimulationResult) {
         let net = self.net, state = self.state
         net.aliasTarget.withUnsafeBufferPointer { alias in
             let ctx = StepContext(
-                net: net, hiddenCap: Int32(net.chip.maxHiddenSpikesPerStep), outputCap: Int32(net.chip.maxOutputSpikesPerStep),
+                net: net.facts, hiddenCap: Int32(net.chip.maxHiddenSpikesPerStep), outputCap: Int32(net.chip.maxOutputSpikesPerStep),
                 inputCap: net.chip.maxInputEventsPerStep, syn: state.syn.base, vmem: state.vmemHidden.base,
                 vmemOut: state.vmemOut.base, spikes: state.spikes.base, spiking: state.spiking,
-                hiddenParameters: net.hiddenParameters.base, outputParameters: net.outputParameters.base, alias: alias)
-            for t in t0..<t1 { step(t, input, ctx, &result) }
+                hiddenParameters: net.hiddenParameters.base, outputParameters: net.outputParameters.base, alias: alias,
+                fireMasks: state.fireMasks.base, flagged: state.flagged)
+            var carry = StepCarry(spikingCount: state.spikingCount, previousIdle: state.previousIdle)
+            for t in t0..<t1 { step(t, input, ctx, &carry, &result) }
+            state.spikingCount = carry.spikingCount
+            state.previousIdle = carry.previousIdle
         }
     }
 
     @inline(__always)
-    private func step(_ t: Int, _ input: UnsafeBufferPointer<Int>, _ ctx: StepContext, _ result: inout XyloSimulationResult) {
-        let net = ctx.net, state = self.state
+    private func step(
+        _ t: Int, _ input: UnsafeBufferPointer<Int>, _ ctx: StepContext, _ carry: inout StepCarry, _ result: inout XyloSimulationResult
+    ) {
+        let net = ctx.net
         let nIn = net.nIn, syn = ctx.syn, spk = ctx.spikes
         var delivered = false
         // 1. Input delivery.
-        let inputs = net.inputSynapses.view, hidden = net.hiddenSynapses.view
+        let inputs = net.inputSynapses, hidden = net.hiddenSynapses
         let row = t &* nIn
         for c in 0..<nIn {
             let n = input[row &+ c]
@@ -50,49 +65,89 @@ extension XyloSimulator {
         }
         // 2. Recurrent and 3. output delivery of the previous step's counts, sources in
         // increasing id; 4. buffers cleared.
-        let spikingCount = state.spikingCount
+        let spikingCount = carry.spikingCount
         for k in 0..<spikingCount {
             let i = Int(ctx.spiking[k])
             if hidden.deliver(source: i, count: Int32(spk[i]), into: syn) { delivered = true }
         }
         for k in 0..<spikingCount { spk[Int(ctx.spiking[k])] = 0 }
-        state.spikingCount = 0
-        // 5. Hidden and 6. output neurons.
+        var listed = 0
+        // 5. Hidden neurons: all blocks integrate first (alias copies change counts only, so
+        // integration does not depend on them), then the flagged blocks fire in increasing id.
         var changes = Lanes.zero
+        let flaggedCount = integrateHidden(ctx, &changes)
         var unsorted = false
-        let everyLane = Lanes(repeating: -1)
-        for b in 0..<net.hiddenBlocks {
-            let fires = updateBlock(b, ctx, hidden: true, &changes)
-            if net.hasAliases {
-                // Alias copies may sit in any lane and arrive from lower lanes of this block.
-                if !LaneMath.isZero(fires) || !LaneMath.isZero(spk.block(b)) { fireHidden(block: b, lanes: everyLane, ctx, &unsorted) }
-            } else if !LaneMath.isZero(fires) {
-                fireHidden(block: b, lanes: fires, ctx, &unsorted)
+        if net.hasAliases {
+            // Alias copies may sit in any lane and arrive from lower lanes of the same block.
+            let everyLane = Lanes(repeating: -1)
+            for b in 0..<net.hiddenBlocks where !LaneMath.isZero(ctx.fireMasks.block(b)) || !LaneMath.isZero(spk.block(b)) {
+                fireHidden(block: b, lanes: everyLane, ctx, &listed, &unsorted)
+            }
+            if unsorted {
+                var list = UnsafeMutableBufferPointer(start: ctx.spiking, count: listed)
+                list.sort()
+            }
+        } else {
+            for k in 0..<flaggedCount {
+                let b = Int(ctx.flagged[k])
+                fireHidden(block: b, lanes: ctx.fireMasks.block(b), ctx, &listed, &unsorted)
             }
         }
-        if unsorted {
-            var listed = UnsafeMutableBufferPointer(start: ctx.spiking, count: state.spikingCount)
-            listed.sort()
-        }
+        carry.spikingCount = listed
+        // 6. Output neurons.
         let outRow = t &* net.nOut
         for b in 0..<net.outputBlocks {
-            let fires = updateBlock(b, ctx, hidden: false, &changes)
+            let fires = updateBlock(b, ctx, hidden: false, v2: net.isV2, bias: net.biasOn, secondSynapse: false, &changes)
             if !LaneMath.isZero(fires) { fireOutputs(block: b, lanes: fires, ctx, row: outRow, &result) }
         }
         if net.isV2 {
             let idle = !delivered && LaneMath.isZero(changes)
-            let flag = net.biasOn ? (!delivered && (state.previousIdle ?? false)) : idle
+            let flag = net.biasOn ? (!delivered && (carry.previousIdle ?? false)) : idle
             result.hibernation[t] = flag ? 1 : 0
-            state.previousIdle = idle
+            carry.previousIdle = idle
         }
         if result.recorded { record(t, ctx, &result) }
+    }
+
+    /// Integrates every hidden block, storing each block's fire mask in `fireMasks` and
+    /// listing the blocks with a lane at threshold in `flagged`; returns how many. The core's
+    /// options are passed as literals so that each combination gets its own loop.
+    @inline(never)  // its own function: the loops keep their registers
+    private func integrateHidden(_ ctx: StepContext, _ changes: inout Lanes) -> Int {
+        let net = ctx.net
+        switch (net.isV2, net.biasOn, net.usesSecondSynapse) {
+        case (true, true, true): return integrateHidden(ctx, v2: true, bias: true, secondSynapse: true, &changes)
+        case (true, true, false): return integrateHidden(ctx, v2: true, bias: true, secondSynapse: false, &changes)
+        case (true, false, true): return integrateHidden(ctx, v2: true, bias: false, secondSynapse: true, &changes)
+        case (true, false, false): return integrateHidden(ctx, v2: true, bias: false, secondSynapse: false, &changes)
+        case (false, _, true): return integrateHidden(ctx, v2: false, bias: false, secondSynapse: true, &changes)
+        case (false, _, false): return integrateHidden(ctx, v2: false, bias: false, secondSynapse: false, &changes)
+        }
+    }
+
+    @inline(__always)
+    private func integrateHidden(_ ctx: StepContext, v2: Bool, bias: Bool, secondSynapse: Bool, _ changes: inout Lanes) -> Int {
+        var flaggedCount = 0
+        var changed = changes
+        for b in 0..<ctx.net.hiddenBlocks {
+            let fires = updateBlock(b, ctx, hidden: true, v2: v2, bias: bias, secondSynapse: secondSynapse, &changed)
+            ctx.fireMasks.setBlock(b, fires)
+            if !LaneMath.isZero(fires) {
+                ctx.flagged[flaggedCount] = Int32(b)
+                flaggedCount &+= 1
+            }
+        }
+        changes = changed
+        return flaggedCount
     }
 
     /// Decays the synapses and integrates the membranes of one block of hidden (or output)
     /// neurons; ORs every synaptic decrement and membrane increment into `changes` (the v2
     /// hibernation model). Returns the mask of the lanes that reached their threshold.
     @inline(__always)
-    private func updateBlock(_ b: Int, _ ctx: StepContext, hidden: Bool, _ changes: inout Lanes) -> Lanes {
+    private func updateBlock(
+        _ b: Int, _ ctx: StepContext, hidden: Bool, v2: Bool, bias: Bool, secondSynapse: Bool, _ changes: inout Lanes
+    ) -> Lanes {
         let net = ctx.net
         let p = (hidden ? ctx.hiddenParameters : ctx.outputParameters) + 64 &* b
         func parameter(_ k: NeuronParameter) -> Lanes { p.block(k.rawValue) }
@@ -109,9 +164,9 @@ extension XyloSimulator {
         // The v2 core adds `-d(Vmem)` formed in 16 bits (-(-32768) wraps to -32768: the dash 0
         // quirk) to the synapses, saturates, adds the bias, saturates, then adds to Vmem; the
         // v1 core saturates `Vmem - d(Vmem)` plus the synapses once.
-        let base = net.isV2 ? Lanes.zero &- dv : v &- dv
+        let base = v2 ? Lanes.zero &- dv : v &- dv
         var sum: Lanes
-        if hidden && net.usesSecondSynapse {
+        if hidden && secondSynapse {
             let syn2 = ctx.syn + hLanes
             let s2 = syn2.block(b)
             let d2 = LaneMath.decay(s2, multiplier(.syn2Multiplier), parameter(.syn2Pass))
@@ -123,8 +178,8 @@ extension XyloSimulator {
             sum = LaneMath.addSaturating(base, i1)
         }
         let updated: Lanes
-        if net.isV2 {
-            if net.biasOn { sum = LaneMath.addSaturating(sum, parameter(.bias)) }
+        if v2 {
+            if bias { sum = LaneMath.addSaturating(sum, parameter(.bias)) }
             changes |= d1 | sum
             updated = LaneMath.addSaturating(v, sum)
         } else {
@@ -138,8 +193,8 @@ extension XyloSimulator {
     /// the alias copies in their buffers, forwards each count to its alias target and lists the
     /// neurons that now hold a count. A copy to a lower id lands after that neuron was listed in
     /// order, so the list is marked `unsorted`.
-    private func fireHidden(block b: Int, lanes: Lanes, _ ctx: StepContext, _ unsorted: inout Bool) {
-        let state = self.state, spk = ctx.spikes, cap = ctx.hiddenCap, nH = ctx.net.nHidden
+    private func fireHidden(block b: Int, lanes: Lanes, _ ctx: StepContext, _ listed: inout Int, _ unsorted: inout Bool) {
+        let spk = ctx.spikes, cap = ctx.hiddenCap, nH = ctx.net.nHidden
         let thresholds = ctx.hiddenParameters + 64 &* b + 8 &* NeuronParameter.threshold.rawValue
         LaneMath.forEachLane(in: lanes) { lane in
             let i = 8 &* b &+ lane
@@ -150,16 +205,16 @@ extension XyloSimulator {
             ctx.vmem[i] = Int16(truncatingIfNeeded: Self.fire(v, threshold, &count, cap))
             spk[i] = Int16(truncatingIfNeeded: count)
             guard count > 0 else { return }
-            ctx.spiking[state.spikingCount] = Int32(i)
-            state.spikingCount &+= 1
+            ctx.spiking[listed] = Int32(i)
+            listed &+= 1
             let a = Int(ctx.alias[i])
             guard a >= 0 else { return }
             let before = Int32(spk[a])
             spk[a] = Int16(truncatingIfNeeded: min(cap, before &+ count))
             // A higher target lists itself when its lane fires; a lower one is listed now.
             if a < i && before == 0 {
-                ctx.spiking[state.spikingCount] = Int32(a)
-                state.spikingCount &+= 1
+                ctx.spiking[listed] = Int32(a)
+                listed &+= 1
                 unsorted = true
             }
         }

@@ -45,7 +45,7 @@ public final class XyloSimulator: @unchecked Sendable {
 
     /// A new simulator over the same network, starting from this one's current state.
     public func copy() -> XyloSimulator {
-        XyloSimulator(network: net, state: SimulatorState(copying: state, capacity: net.nHidden))
+        XyloSimulator(network: net, state: SimulatorState(copying: state, network: net))
     }
 
     /// Zeroes every state, as in a freshly built simulator.
