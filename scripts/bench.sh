@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks of the built library. Figures are printed, never asserted.
-# Later features add their benchmarks (simulator throughput against the reference tools) here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -29,3 +28,7 @@ echo "== Virtual dev kit =="
 .venv/bin/python scripts/bench_hdk.py
 echo "== Audio front end =="
 .venv/bin/python scripts/bench_afe.py
+echo "== Xylo mapper + quantizer =="
+cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/mapper"
+"$tmp/mapper"
+.venv/bin/python scripts/bench_mapper.py

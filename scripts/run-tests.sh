@@ -80,6 +80,15 @@ else
   record "c-pipeline (compile)" 1
 fi
 
+section "C harness: specifications as binary arrays (Tests/c/test_spec_arrays.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_spec_arrays.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_spec_arrays"; then
+  "$tmp/test_spec_arrays"
+  record "c-spec-arrays" $?
+else
+  record "c-spec-arrays (compile)" 1
+fi
+
 section "ABI checks"
 scripts/check-abi.sh "$lib/libcelesta.so.0" include
 record "abi" $?

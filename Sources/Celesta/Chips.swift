@@ -16,6 +16,11 @@ private nonisolated(unsafe) let chipCStrings: [ChipCStrings] = ChipTable.all.map
         aliases: permanentCString($0.aliases.joined(separator: ",")))
 }
 
+/// The table's C string of the chip id `id` (static storage), or nil for an unknown id.
+func chipIDCString(_ id: String) -> UnsafePointer<CChar>? {
+    ChipTable.all.firstIndex { $0.id == id }.map { chipCStrings[$0].id }
+}
+
 /// Fills `out` with the record of chip number `index` of the table.
 private func fill(_ out: UnsafeMutablePointer<celesta_chip_info_t>, index: Int) {
     let chip = ChipTable.all[index]

@@ -46,7 +46,7 @@ private func borrowedData(_ json: UnsafePointer<CChar>?, _ len: UInt, _ name: St
 }
 
 /// Runs the quantizer numbered `method` (0 global, 1 global with fuzzy scaling, 2 channel).
-private func quantize(_ spec: XyloSpecification, _ method: Int32, _ weightBits: Int32, _ thresholdBits: Int32) throws
+func quantize(_ spec: XyloSpecification, _ method: Int32, _ weightBits: Int32, _ thresholdBits: Int32) throws
     -> QuantizedSpecification
 {
     switch method {

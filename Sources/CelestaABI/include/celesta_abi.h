@@ -363,6 +363,81 @@ typedef struct celesta_afe2_record {
     double *rect;
     size_t rect_len;
 } celesta_afe2_record_t;
+
+/**
+ * The dimensions and scalars of a specification: filled by celesta_spec_dims(), given to
+ * celesta_spec_create(). The array lengths follow from them (see celesta_spec_arrays_t).
+ */
+typedef struct celesta_spec_dims {
+    /**
+     * Chip id. Filled: static storage owned by the library (never freed), or NULL when the
+     * specification names no known chip. Given: an id or alias, or NULL / "" for none (such a
+     * specification can be quantized with celesta_spec_quantize_read() but not into a
+     * configuration).
+     */
+    const char *chip;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
+    int32_t n_syn;
+    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
+    int32_t n_ien;
+    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
+    int32_t n_oen;
+    int32_t weight_shift_in;
+    int32_t weight_shift_rec;
+    int32_t weight_shift_out;
+    /**
+     * 2 or 3: the ndim of Rockpool's weights_in / weights_rec for this specification (as
+     * celesta_spec_weights_ndim()); the arrays themselves are always [..][..][n_syn]. Given: 2
+     * or 3 (anything else is read as 3).
+     */
+    int32_t weights_ndim;
+    /** Time step in seconds (> 0). */
+    double dt;
+} celesta_spec_dims_t;
+
+/**
+ * Caller-owned row-major double arrays of a specification, each with its length in values:
+ * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
+ * weights_out [n_oen][n_out], hidden vectors [n_hidden], output vectors [n_out], and
+ * aliases [n_hidden] as int32 (the alias target of each hidden neuron, or -1 for none).
+ *
+ * For celesta_spec_read() and celesta_spec_quantize_read() every non-NULL array is filled (its
+ * length must be at least the needed one: the dimensions are the size query); NULL arrays are
+ * skipped. For celesta_spec_create() the arrays are read only, during the call: the three
+ * weight arrays are required, the others may be NULL (zeros; no aliases), and every given
+ * length must equal the needed one.
+ */
+typedef struct celesta_spec_arrays {
+    double *weights_in;
+    size_t weights_in_len;
+    double *weights_rec;
+    size_t weights_rec_len;
+    double *weights_out;
+    size_t weights_out_len;
+    double *dash_mem;
+    size_t dash_mem_len;
+    double *dash_syn;
+    size_t dash_syn_len;
+    double *dash_syn_2;
+    size_t dash_syn_2_len;
+    double *threshold;
+    size_t threshold_len;
+    double *bias;
+    size_t bias_len;
+    double *dash_mem_out;
+    size_t dash_mem_out_len;
+    double *dash_syn_out;
+    size_t dash_syn_out_len;
+    double *threshold_out;
+    size_t threshold_out_len;
+    double *bias_out;
+    size_t bias_out_len;
+    int32_t *aliases;
+    size_t aliases_len;
+} celesta_spec_arrays_t;
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

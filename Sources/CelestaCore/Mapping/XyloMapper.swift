@@ -188,13 +188,6 @@ public enum XyloMapper {
         var weightsRec = [Double](repeating: 0, count: nHidden * nHidden * nSyn)
         var weightsOut = [Double](repeating: 0, count: nOEN * nOut)
 
-        /// The hidden id and synapse of input column `c` of `block`.
-        func target(_ block: GraphNode, column c: Int) -> (id: Int, syn: Int)? {
-            let k = max(block.nIn / max(block.nOut, 1), 1)
-            guard let ids = hw[block.id], c / k < ids.count else { return nil }
-            return (ids[c / k], c % k)
-        }
-
         for weights in graph.nodes where weights.kind.isWeights {
             let matrix: LinearWeights
             switch weights.kind {
@@ -209,15 +202,14 @@ public enum XyloMapper {
                             throw CelestaError(
                                 .unsupported, "input weights '\(weights.name)' must feed hidden neurons, not '\(sink.name)'")
                         }
-                        for i in 0..<matrix.nIn {
-                            for c in 0..<matrix.nOut {
-                                guard let t = target(sink, column: c), t.id < nIEN else {
-                                    throw CelestaError(
-                                        .internalError, "input weights '\(weights.name)' target a neuron outside the input expansion neurons")
-                                }
-                                weightsIn[((offset + i) * nIEN + t.id) * nSyn + t.syn] += matrix.value(i, c)
-                            }
+                        let columns = ColumnTargets(sink, hw, columns: matrix.nOut, nSyn: nSyn)
+                        guard columns.ids.allSatisfy({ $0 >= 0 && $0 < nIEN }) else {
+                            throw CelestaError(
+                                .internalError, "input weights '\(weights.name)' target a neuron outside the input expansion neurons")
                         }
+                        try columns.accumulate(
+                            matrix.weight, rows: (0..<matrix.nIn).map { offset + $0 }, stride: nIEN * nSyn, into: &weightsIn,
+                            name: weights.name)
                     } else if let sourceIDs = hw[source.id], !outputSet.contains(source.id) {
                         if outputSet.contains(sink.id) {
                             guard let outIDs = hw[sink.id] else { continue }
@@ -232,12 +224,9 @@ public enum XyloMapper {
                                 }
                             }
                         } else {
-                            for i in 0..<matrix.nIn {
-                                for c in 0..<matrix.nOut {
-                                    guard let t = target(sink, column: c) else { continue }
-                                    weightsRec[(sourceIDs[i] * nHidden + t.id) * nSyn + t.syn] += matrix.value(i, c)
-                                }
-                            }
+                            try ColumnTargets(sink, hw, columns: matrix.nOut, nSyn: nSyn).accumulate(
+                                matrix.weight, rows: Array(sourceIDs.prefix(matrix.nIn)), stride: nHidden * nSyn,
+                                into: &weightsRec, name: weights.name)
                         }
                     } else {
                         throw CelestaError(
@@ -249,12 +238,8 @@ public enum XyloMapper {
         // Recurrent weights inside the LIF blocks.
         for block in hiddenBlocks {
             guard case .lif(let lif) = block.kind, let wRec = lif.wRec, let ids = hw[block.id] else { continue }
-            for i in 0..<lif.nOut {
-                for c in 0..<lif.nIn {
-                    guard let t = target(block, column: c) else { continue }
-                    weightsRec[(ids[i] * nHidden + t.id) * nSyn + t.syn] += wRec[i * lif.nIn + c]
-                }
-            }
+            try ColumnTargets(block, hw, columns: lif.nIn, nSyn: nSyn).accumulate(
+                wRec, rows: Array(ids.prefix(lif.nOut)), stride: nHidden * nSyn, into: &weightsRec, name: block.name)
         }
 
         // --- Neuron parameters
@@ -369,5 +354,43 @@ public enum XyloMapper {
     private static func weightSinks(ofSourcesIn sources: [GraphNode], graph: NetworkGraph) -> [GraphNode] {
         sources.flatMap { graph.sinks(of: $0.id) }.filter(\.kind.isWeights)
             .flatMap { graph.sinks(of: $0.id) }.filter(\.kind.isNeurons)
+    }
+}
+
+/// Where the input columns of a neuron block land: column `c` is synapse `c % k` of hidden
+/// neuron `ids[c / k]` (`k` synapses per neuron), at `id * nSyn + syn` within a row of a
+/// weight matrix; -1 where the block has no such neuron. Built once per block, so that adding
+/// a weight matrix costs no lookup or division per weight.
+private struct ColumnTargets {
+    let ids: [Int]
+    let offsets: [Int]
+
+    init(_ block: GraphNode, _ hw: [NodeID: [Int]], columns: Int, nSyn: Int) {
+        let neurons = hw[block.id] ?? []
+        let k = max(block.nIn / max(block.nOut, 1), 1)
+        let targets = (0..<columns).map { c in c / k < neurons.count ? neurons[c / k] : -1 }
+        ids = targets
+        offsets = (0..<columns).map { c in targets[c] < 0 ? -1 : targets[c] * nSyn + c % k }
+    }
+
+    /// Adds the row-major `[rows.count][columns]` `weights` into `matrix`, weight row `r` into
+    /// matrix row `rows[r]` (rows `stride` wide).
+    func accumulate(_ weights: [Double], rows: [Int], stride: Int, into matrix: inout [Double], name: String) throws {
+        let columns = offsets.count
+        guard weights.count >= rows.count * columns,
+              rows.allSatisfy({ $0 >= 0 && ($0 + 1) * stride <= matrix.count }),
+              offsets.allSatisfy({ $0 < stride }) else {
+            throw CelestaError(.internalError, "the weights of '\(name)' do not fit the mapped matrix")
+        }
+        weights.withUnsafeBufferPointer { w in
+            offsets.withUnsafeBufferPointer { o in
+                matrix.withUnsafeMutableBufferPointer { m in
+                    for (r, row) in rows.enumerated() {
+                        let base = row * stride, from = r * columns
+                        for c in 0..<columns where o[c] >= 0 { m[base + o[c]] += w[from + c] }
+                    }
+                }
+            }
+        }
     }
 }

@@ -89,7 +89,7 @@ public struct XyloSpecification: Sendable, Equatable {
             guard values.count == count else {
                 throw CelestaError(.shapeMismatch, "'\(name)' has \(values.count) values but needs \(count)")
             }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            if !Self.allFinite(values), let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw CelestaError(.outOfRange, "'\(name)[\(bad)]' is \(values[bad]); values must be finite")
             }
         }
@@ -97,5 +97,15 @@ public struct XyloSpecification: Sendable, Equatable {
             throw CelestaError(.shapeMismatch, "'aliases' has \(aliases.count) entries but needs \(nHidden)")
         }
         guard dt.isFinite, dt > 0 else { throw CelestaError(.outOfRange, "'dt' is \(dt); it must be finite and > 0") }
+    }
+
+    /// Whether every value is finite: `0 * x` is 0 for finite `x` and NaN for infinities and
+    /// NaN, so one branch-free sum answers it (the index is searched only on failure).
+    static func allFinite(_ values: [Double]) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            var probe = 0.0
+            for x in v { probe += 0 * x }
+            return probe == 0
+        }
     }
 }

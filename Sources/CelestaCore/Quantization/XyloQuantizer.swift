@@ -217,30 +217,72 @@ public enum XyloQuantizer {
         let nIn = spec.nIn, nH = spec.nHidden, nS = spec.nSyn, nIEN = spec.nIEN
         let nOEN = spec.nOEN, nOut = spec.nOut
 
-        var wIn = [Double](repeating: 0, count: spec.weightsIn.count)
-        var wRec = [Double](repeating: 0, count: spec.weightsRec.count)
+        // Per target neuron j (a column of weights_in and weights_rec): the largest |weight|,
+        // then the factor its weights end up scaled by (`maxW / max`, replaced by
+        // `maxTh / threshold` when the scaled threshold overflows). Both passes run over the
+        // matrices row by row; every value gets exactly the product Rockpool computes.
+        var columnMax = [Double](repeating: 0, count: nH)
+        for c in 0..<nIn {
+            for j in 0..<nIEN {
+                for t in 0..<nS { columnMax[j] = max(columnMax[j], abs(spec.weightsIn[(c * nIEN + j) * nS + t])) }
+            }
+        }
+        // weights_rec row by row; `laneMax[e]` is the largest |weight| at flat position `e`
+        // (neuron e / nS, synapse e % nS) of a row.
+        let rowLength = nH * nS
+        var laneMax = [Double](repeating: 0, count: rowLength)
+        spec.weightsRec.withUnsafeBufferPointer { w in
+            laneMax.withUnsafeMutableBufferPointer { m in
+                for i in 0..<nH {
+                    let row = i * rowLength
+                    for e in 0..<rowLength {
+                        let a = abs(w[row + e])  // finite (checked): a plain compare
+                        m[e] = a > m[e] ? a : m[e]
+                    }
+                }
+            }
+        }
+        for e in 0..<rowLength { columnMax[e / nS] = max(columnMax[e / nS], laneMax[e]) }
+        var factor = [Double](repeating: 0, count: nH)
         var thr = [Double](repeating: 0, count: nH)
         var bias = spec.bias
         for j in 0..<nH {
-            let inputIndices: [Int] = j < nIEN
-                ? (0..<nIn).flatMap { c in (0..<nS).map { s in (c * nIEN + j) * nS + s } } : []
-            let recIndices = (0..<nH).flatMap { i in (0..<nS).map { s in (i * nH + j) * nS + s } }
-            var m = 0.0
-            for idx in inputIndices { m = max(m, abs(spec.weightsIn[idx])) }
-            for idx in recIndices { m = max(m, abs(spec.weightsRec[idx])) }
+            let m = columnMax[j]
             guard m != 0 else {
+                // No weight: the weights stay 0 and the threshold is only rounded.
                 thr[j] = spec.threshold[j].rounded(.toNearestOrEven)
                 continue
             }
             let s = maxW / m
-            func applyScale(_ factor: Double) {
-                for idx in inputIndices { wIn[idx] = (spec.weightsIn[idx] * factor).rounded(.toNearestOrEven) }
-                for idx in recIndices { wRec[idx] = (spec.weightsRec[idx] * factor).rounded(.toNearestOrEven) }
-                thr[j] = (spec.threshold[j] * factor).rounded(.toNearestOrEven)
-            }
-            applyScale(s)
+            factor[j] = s
+            thr[j] = (spec.threshold[j] * s).rounded(.toNearestOrEven)
             if nS == 2 { bias[j] = (spec.bias[j] * s).rounded(.toNearestOrEven) }
-            if abs(thr[j]) > maxTh { applyScale(maxTh / spec.threshold[j]) }
+            if abs(thr[j]) > maxTh {
+                factor[j] = maxTh / spec.threshold[j]
+                thr[j] = (spec.threshold[j] * factor[j]).rounded(.toNearestOrEven)
+            }
+        }
+        var wIn = [Double](repeating: 0, count: spec.weightsIn.count)
+        var wRec = [Double](repeating: 0, count: spec.weightsRec.count)
+        for c in 0..<nIn {
+            for j in 0..<nIEN where columnMax[j] != 0 {
+                for t in 0..<nS {
+                    let idx = (c * nIEN + j) * nS + t
+                    wIn[idx] = (spec.weightsIn[idx] * factor[j]).rounded(.toNearestOrEven)
+                }
+            }
+        }
+        // A column without weights has factor 0: its weights stay 0.
+        let laneFactor = (0..<rowLength).map { factor[$0 / nS] }
+        spec.weightsRec.withUnsafeBufferPointer { w in
+            wRec.withUnsafeMutableBufferPointer { out in
+                laneFactor.withUnsafeBufferPointer { f in
+                    for i in 0..<nH {
+                        let row = i * rowLength
+                        for e in 0..<rowLength { out[row + e] = roundedHalfEven(w[row + e] * f[e]) }
+                    }
+                }
+            }
         }
 
         var wOut = [Double](repeating: 0, count: spec.weightsOut.count)
@@ -309,17 +351,33 @@ public enum XyloQuantizer {
         return out
     }
 
-    /// Converts checked, already-rounded doubles to `Int` (never traps).
+    /// `x.rounded(.toNearestOrEven)` up to the sign of a zero result, without a library call:
+    /// below 2^52 in magnitude, adding and removing 2^52 rounds to an integer in the default
+    /// (nearest, ties to even) mode; from 2^52 on every double is an integer. NaN stays NaN.
+    @inline(__always)
+    static func roundedHalfEven(_ x: Double) -> Double {
+        let twoTo52 = 4_503_599_627_370_496.0
+        let big = Double(bitPattern: twoTo52.bitPattern | (x.bitPattern & (1 << 63)))  // ±2^52, the sign of x
+        let r = (x + big) - big
+        return abs(x) < twoTo52 ? r : x
+    }
+
+    /// Rounds (ties to even) and converts to `Int`, throwing `outOfRange` (naming the field,
+    /// index and value) for a value that does not fit in 64 bits; never traps.
     static func ints(_ field: String, _ values: [Double], _ method: String) throws -> [Int] {
-        var out = [Int]()
-        out.reserveCapacity(values.count)
-        for (i, v) in values.enumerated() {
-            guard let n = Int(exactly: try rounded(field, i, v, method)) else {
-                throw CelestaError(.internalError, "'\(field)[\(i)]' is \(v) and has no exact integer value after rounding")
+        try values.withUnsafeBufferPointer { v in
+            try [Int](unsafeUninitializedCapacity: v.count) { out, initialized in
+                for i in 0..<v.count {
+                    let r = roundedHalfEven(v[i])
+                    // NaN fails both comparisons.
+                    guard r >= -intLimit, r < intLimit else {
+                        throw CelestaError(.outOfRange, "'\(field)[\(i)]' is \(v[i]) in \(method) quantization; rounded, it does not fit in a 64-bit integer")
+                    }
+                    out[i] = Int(r)
+                }
+                initialized = v.count
             }
-            out.append(n)
         }
-        return out
     }
 
     static func assemble(

@@ -1,25 +1,36 @@
-/// A configuration compiled for simulation: synapse tables and per-neuron parameters as
-/// 32-bit integers. Immutable and shared by every simulator (and batch worker) built from it.
+/// A configuration compiled for simulation: fan-out tables and per-neuron parameters laid out
+/// in `Lanes` blocks. Immutable and shared by every simulator (and batch worker) built from it.
+///
+/// Neurons are padded to whole blocks of eight. A padding lane has zero weights, zero
+/// parameters and threshold 32767, so its states stay 0 and it never fires.
 final class CompiledNetwork: @unchecked Sendable {
     let chip: ChipSpec
     let config: XyloConfig
     let nIn: Int
     let nHidden: Int
     let nOut: Int
+    /// Blocks of hidden and output neurons.
+    let hiddenBlocks: Int
+    let outputBlocks: Int
+    /// The synaptic-state lanes: hidden Isyn at 0, hidden Isyn2 at `hiddenBlocks * 8`, output
+    /// Isyn at `2 * hiddenBlocks * 8`.
+    var stateLanes: Int { 8 * (2 * hiddenBlocks + outputBlocks) }
     let inputSynapses: SynapseTable
-    let recurrentSynapses: SynapseTable
-    let outputSynapses: SynapseTable
-    /// Per-neuron parameters: hidden `0..<nHidden`, then outputs.
-    let dashMem: [Int32]
-    let dashSyn: [Int32]
-    /// Hidden only.
-    let dashSyn2: [Int32]
-    let threshold: [Int32]
-    let bias: [Int32]
+    /// Recurrent and output synapses of each hidden source together: they land on disjoint
+    /// lanes, so delivering both per source equals all recurrent deliveries then all output ones.
+    let hiddenSynapses: SynapseTable
+    /// Per block, `NeuronParameter.allCases.count` parameter blocks (hidden, then outputs).
+    let hiddenParameters: LaneBuffer
+    let outputParameters: LaneBuffer
     let biasOn: Bool
     /// Alias target per hidden neuron, -1 for none.
     let aliasTarget: [Int32]
+    let hasAliases: Bool
+    /// Whether any synapse drives a hidden Isyn2: without one, Isyn2 stays 0 and its decay and
+    /// sum are skipped.
+    let usesSecondSynapse: Bool
     let isV2: Bool
+    let synapseCount: Int
 
     init(config c: XyloConfig, chip: ChipSpec) throws {
         try c.checkShapes()
@@ -30,38 +41,95 @@ final class CompiledNetwork: @unchecked Sendable {
         nHidden = c.nHidden
         nOut = c.nOut
         let nH = c.nHidden
-        inputSynapses = SynapseTable(sources: c.nIn) { ch, add in
+        hiddenBlocks = (nH + 7) / 8
+        outputBlocks = (c.nOut + 7) / 8
+        let hLanes = 8 * hiddenBlocks
+        let syn2 = hLanes, out = 2 * hLanes
+        let regions = [0..<nH, syn2..<(syn2 + nH), out..<(out + c.nOut)]
+        inputSynapses = SynapseTable(sources: c.nIn, regions: regions) { ch, add in
             for s in 0..<c.nSyn {
                 for j in 0..<c.nIEN {
-                    add(s * nH + j, HardwareArithmetic.shiftedWeight(c.weightIn(ch, j, s), c.weightShiftIn))
+                    add(s * syn2 + j, Self.weight(c.weightIn(ch, j, s), c.weightShiftIn))
                 }
             }
         }
-        recurrentSynapses = SynapseTable(sources: nH) { i, add in
+        hiddenSynapses = SynapseTable(sources: nH, regions: regions) { i, add in
             for s in 0..<c.nSyn {
                 for j in 0..<nH {
-                    add(s * nH + j, HardwareArithmetic.shiftedWeight(c.weightRec(i, j, s), c.weightShiftRec))
+                    add(s * syn2 + j, Self.weight(c.weightRec(i, j, s), c.weightShiftRec))
                 }
             }
-        }
-        outputSynapses = SynapseTable(sources: nH) { i, add in
             let r = i - c.oenOffset
             guard r >= 0 else { return }
             for k in 0..<c.nOut {
-                add(2 * nH + k, HardwareArithmetic.shiftedWeight(c.weightOut(r, k), c.weightShiftOut))
+                add(out + k, Self.weight(c.weightOut(r, k), c.weightShiftOut))
             }
         }
-        func i32(_ a: [Int]) -> [Int32] { a.map { Int32(truncatingIfNeeded: $0) } }
-        dashMem = i32(c.dashMem + c.dashMemOut)
-        dashSyn = i32(c.dashSyn + c.dashSynOut)
-        dashSyn2 = i32(c.dashSyn2)
-        threshold = i32(c.threshold + c.thresholdOut)
+        synapseCount = inputSynapses.count + hiddenSynapses.count
+        usesSecondSynapse = c.nSyn > 1 && (
+            (0..<c.nIn).contains { ch in (0..<c.nIEN).contains { c.weightIn(ch, $0, 1) != 0 } }
+                || (0..<nH).contains { i in (0..<nH).contains { c.weightRec(i, $0, 1) != 0 } })
         isV2 = chip.core == .v2
         biasOn = isV2 && c.biasEnabled
-        bias = i32((c.bias ?? Array(repeating: 0, count: nH)) + (c.biasOut ?? Array(repeating: 0, count: c.nOut)))
+        let bias = c.bias ?? Array(repeating: 0, count: nH)
+        hiddenParameters = Self.parameters(
+            blocks: hiddenBlocks, dashSyn: c.dashSyn, dashSyn2: c.dashSyn2, dashMem: c.dashMem, threshold: c.threshold, bias: bias)
+        outputParameters = Self.parameters(
+            blocks: outputBlocks, dashSyn: c.dashSynOut, dashSyn2: Array(repeating: 0, count: c.nOut), dashMem: c.dashMemOut,
+            threshold: c.thresholdOut, bias: c.biasOut ?? Array(repeating: 0, count: c.nOut))
         aliasTarget = c.aliases.map { Int32($0.first ?? -1) }
+        hasAliases = aliasTarget.contains { $0 >= 0 }
     }
 
-    /// Synaptic events delivered per step if every source fired once: a measure for benchmarks.
-    var synapseCount: Int { inputSynapses.count + recurrentSynapses.count + outputSynapses.count }
+    private static func weight(_ w: Int, _ shift: Int) -> Int16 {
+        Int16(truncatingIfNeeded: HardwareArithmetic.shiftedWeight(w, shift))
+    }
+
+    /// Interleaves the parameters of each block of eight neurons (see `NeuronParameter`).
+    private static func parameters(
+        blocks: Int, dashSyn: [Int], dashSyn2: [Int], dashMem: [Int], threshold: [Int], bias: [Int]
+    ) -> LaneBuffer {
+        let buffer = LaneBuffer(blocks: blocks * NeuronParameter.allCases.count)
+        func set(_ p: NeuronParameter, _ i: Int, _ value: Int16) {
+            buffer.base[(i / 8 * NeuronParameter.allCases.count + p.rawValue) * 8 + i % 8] = value
+        }
+        for i in 0..<(8 * blocks) {
+            guard i < threshold.count else {
+                set(.threshold, i, .max)
+                continue
+            }
+            for (dash, m, pass) in [(dashSyn[i], NeuronParameter.synMultiplier, NeuronParameter.synPass),
+                                    (dashSyn2[i], .syn2Multiplier, .syn2Pass), (dashMem[i], .memMultiplier, .memPass)] {
+                let lanes = LaneMath.shiftLanes(dash: dash)
+                set(m, i, Int16(bitPattern: lanes.multiplier))
+                set(pass, i, lanes.passMask)
+            }
+            set(.threshold, i, Int16(truncatingIfNeeded: threshold[i]))
+            set(.bias, i, Int16(truncatingIfNeeded: bias[i]))
+        }
+        return buffer
+    }
+}
+
+/// The sizes, options and fan-out views of a `CompiledNetwork` as plain values, for the
+/// simulation loop (reading them needs no reference counting on the shared network object,
+/// which threads simulating copies of one network would otherwise contend on).
+struct NetworkFacts {
+    let nIn, nHidden, nOut, hiddenBlocks, outputBlocks: Int
+    let hasAliases, isV2, biasOn, usesSecondSynapse: Bool
+    let inputSynapses, hiddenSynapses: SynapseTable.View
+}
+
+extension CompiledNetwork {
+    var facts: NetworkFacts {
+        NetworkFacts(
+            nIn: nIn, nHidden: nHidden, nOut: nOut, hiddenBlocks: hiddenBlocks, outputBlocks: outputBlocks,
+            hasAliases: hasAliases, isV2: isV2, biasOn: biasOn, usesSecondSynapse: usesSecondSynapse,
+            inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view)
+    }
+}
+
+/// The parameter blocks stored for each block of eight neurons, in this order.
+enum NeuronParameter: Int, CaseIterable {
+    case synMultiplier, synPass, syn2Multiplier, syn2Pass, memMultiplier, memPass, threshold, bias
 }

@@ -20,14 +20,7 @@
 /// calls until `reset()`.
 public final class XyloSimulator: @unchecked Sendable {
     let net: CompiledNetwork
-    /// Synaptic states: hidden Isyn `0..<nH`, hidden Isyn2 `nH..<2nH`, output Isyn after.
-    private var syn: [Int32]
-    /// Membranes: hidden, then outputs.
-    private var vmem: [Int32]
-    /// Hidden spike counts of the last step (delivered in the next one).
-    private var spikes: [Int32]
-    /// Whether the previous step was idle (the hibernation flag lags by one step with bias).
-    private var previousIdle: Bool?
+    let state: SimulatorState
 
     /// The chip whose core is simulated.
     public var chip: ChipSpec { net.chip }
@@ -45,30 +38,19 @@ public final class XyloSimulator: @unchecked Sendable {
         self.init(network: try CompiledNetwork(config: config, chip: chip))
     }
 
-    init(network: CompiledNetwork) {
+    init(network: CompiledNetwork, state: SimulatorState? = nil) {
         net = network
-        syn = Array(repeating: 0, count: 2 * network.nHidden + network.nOut)
-        vmem = Array(repeating: 0, count: network.nHidden + network.nOut)
-        spikes = Array(repeating: 0, count: network.nHidden)
-        previousIdle = nil
+        self.state = state ?? SimulatorState(network)
     }
 
     /// A new simulator over the same network, starting from this one's current state.
     public func copy() -> XyloSimulator {
-        let other = XyloSimulator(network: net)
-        other.syn = syn
-        other.vmem = vmem
-        other.spikes = spikes
-        other.previousIdle = previousIdle
-        return other
+        XyloSimulator(network: net, state: SimulatorState(copying: state, network: net))
     }
 
     /// Zeroes every state, as in a freshly built simulator.
     public func reset() {
-        for i in syn.indices { syn[i] = 0 }
-        for i in vmem.indices { vmem[i] = 0 }
-        for i in spikes.indices { spikes[i] = 0 }
-        previousIdle = nil
+        state.reset()
     }
 
     /// Runs `steps` time steps on `input` (`[steps][nIn]` event counts in 0...255, row-major)
@@ -108,132 +90,5 @@ public final class XyloSimulator: @unchecked Sendable {
                 .outOfRange,
                 "'input[\(bad / max(nIn, 1))][\(bad % max(nIn, 1))]' is \(input[bad]); event counts must be in 0...255")
         }
-    }
-
-    private func run(_ input: UnsafeBufferPointer<Int>, from t0: Int, to t1: Int, into result: inout XyloSimulationResult) {
-        let net = self.net
-        let nH = net.nHidden, nOut = net.nOut, nIn = net.nIn
-        let cap = Int32(net.chip.maxHiddenSpikesPerStep)
-        let outCap = Int32(net.chip.maxOutputSpikesPerStep)
-        let inCap = net.chip.maxInputEventsPerStep
-        let isV2 = net.isV2, biasOn = net.biasOn
-        var previousIdle = self.previousIdle
-        let record = result.recorded
-        syn.withUnsafeMutableBufferPointer { synB in
-        vmem.withUnsafeMutableBufferPointer { vmemB in
-        spikes.withUnsafeMutableBufferPointer { spk in
-        net.dashMem.withUnsafeBufferPointer { dashMem in
-        net.dashSyn.withUnsafeBufferPointer { dashSyn in
-        net.dashSyn2.withUnsafeBufferPointer { dashSyn2 in
-        net.threshold.withUnsafeBufferPointer { threshold in
-        net.bias.withUnsafeBufferPointer { bias in
-        net.aliasTarget.withUnsafeBufferPointer { alias in
-            let syn = synB.baseAddress!
-            let vmem = vmemB.baseAddress!
-            let outSyn = syn + 2 * nH
-            let inputs = net.inputSynapses.view, recurrent = net.recurrentSynapses.view, outputs = net.outputSynapses.view
-            for t in t0..<t1 {
-                var delivered = false
-                // 1. Input delivery.
-                let row = t * nIn
-                for c in 0..<nIn {
-                    let n = input[row + c]
-                    if n == 0 { continue }
-                    if inputs.deliver(source: c, count: Int32(min(n, inCap)), into: syn) { delivered = true }
-                }
-                // 2. Recurrent and 3. output delivery of the previous step's counts.
-                for i in 0..<nH {
-                    let n = spk[i]
-                    if n == 0 { continue }
-                    if recurrent.deliver(source: i, count: n, into: syn) { delivered = true }
-                    if outputs.deliver(source: i, count: n, into: syn) { delivered = true }
-                }
-                // 4. Buffers cleared.
-                for i in 0..<nH { spk[i] = 0 }
-                var active = delivered
-                // 5. Hidden neurons, in increasing id.
-                for i in 0..<nH {
-                    let d1 = HardwareArithmetic.decay(syn[i], dashSyn[i])
-                    let d2 = HardwareArithmetic.decay(syn[nH + i], dashSyn2[i])
-                    syn[i] &-= d1
-                    syn[nH + i] &-= d2
-                    if d1 | d2 != 0 { active = true }
-                    let v = Self.membrane(
-                        vmem[i], syn[i], syn[nH + i], dashMem[i], bias[i], isV2: isV2, biasOn: biasOn, active: &active)
-                    var count = spk[i]  // alias copies from lower ids
-                    vmem[i] = Self.fire(v, threshold[i], &count, cap)
-                    spk[i] = count
-                    let a = Int(alias[i])
-                    if a >= 0 && count > 0 { spk[a] = min(cap, spk[a] + count) }
-                }
-                // 6. Output neurons.
-                let outRow = t * nOut
-                for k in 0..<nOut {
-                    let n = nH + k
-                    let d1 = HardwareArithmetic.decay(outSyn[k], dashSyn[n])
-                    outSyn[k] &-= d1
-                    if d1 != 0 { active = true }
-                    let v = Self.membrane(vmem[n], outSyn[k], 0, dashMem[n], bias[n], isV2: isV2, biasOn: biasOn, active: &active)
-                    var count: Int32 = 0
-                    vmem[n] = Self.fire(v, threshold[n], &count, outCap)
-                    result.spikesOut[outRow + k] = count
-                }
-                if isV2 {
-                    let idle = !active
-                    let flag = biasOn ? (!delivered && (previousIdle ?? false)) : idle
-                    result.hibernation[t] = flag ? 1 : 0
-                    previousIdle = idle
-                }
-                if record {
-                    let hRow = t * nH
-                    for i in 0..<nH {
-                        result.vmem[hRow + i] = vmem[i]
-                        result.isyn[hRow + i] = syn[i]
-                        result.isyn2[hRow + i] = syn[nH + i]
-                        result.spikes[hRow + i] = spk[i]
-                    }
-                    for k in 0..<nOut {
-                        result.vmemOut[outRow + k] = vmem[nH + k]
-                        result.isynOut[outRow + k] = outSyn[k]
-                    }
-                }
-            }
-        }}}}}}}}}
-        self.previousIdle = previousIdle
-    }
-
-    /// The membrane update of the core; returns the new membrane potential.
-    @inline(__always)
-    private static func membrane(
-        _ v: Int32, _ s1: Int32, _ s2: Int32, _ dash: Int32, _ bias: Int32,
-        isV2: Bool, biasOn: Bool, active: inout Bool
-    ) -> Int32 {
-        if isV2 {
-            // The negated decay is formed in 16 bits: -(-32768) wraps to -32768 (dash 0 quirk).
-            let negDecay = HardwareArithmetic.wrap16(0 &- HardwareArithmetic.decay(v, dash))
-            // Every operand is a 16-bit value, so these Int32 sums are exact without checks.
-            var inc = HardwareArithmetic.saturate16(negDecay &+ s1 &+ s2)
-            if biasOn { inc = HardwareArithmetic.saturate16(inc &+ bias) }
-            if inc != 0 { active = true }
-            return HardwareArithmetic.saturate16(v &+ inc)
-        }
-        let decayed = v &- HardwareArithmetic.decay(v, dash)
-        return HardwareArithmetic.saturate16(decayed &+ s1 &+ s2)
-    }
-
-    /// Fires by subtraction: adds spikes to `count` while `v >= threshold` and `count < cap`.
-    @inline(__always)
-    private static func fire(_ v: Int32, _ thr: Int32, _ count: inout Int32, _ cap: Int32) -> Int32 {
-        guard v >= thr, count < cap else { return v }
-        if thr > 0 {
-            let n = min(cap - count, (v &- thr) / thr &+ 1)
-            count &+= n
-            return v &- n &* thr
-        }
-        // thr <= 0: v stays >= thr after each subtraction, so the cap is reached; v moves by
-        // -thr per spike and is kept in 16 bits (negative thresholds are outside the reference).
-        let n = cap - count
-        count = cap
-        return HardwareArithmetic.wrap16(v &- n &* thr)
     }
 }

@@ -34,5 +34,5 @@ def int32_buffer(values, name: str) -> np.ndarray:
 
 
 def address(arr: np.ndarray) -> tuple:
-    """``(address, length)`` of a contiguous int32 array, for the extension."""
+    """``(address, length in values)`` of a C-contiguous array, for the extension."""
     return (arr.ctypes.data, arr.size)

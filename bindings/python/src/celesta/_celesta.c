@@ -174,8 +174,8 @@ CAPSULE_TYPE(sim)
 CAPSULE_TYPE(network)
 CAPSULE_TYPE(spec)
 
-/* Reads arrays[name] = (address, length) of an int32 buffer the caller keeps alive, or None. */
-static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, size_t *len) {
+/* Reads arrays[name] = (address, length) of a buffer the caller keeps alive, or None. */
+static int buffer_arg(PyObject *arrays, const char *name, void **ptr, size_t *len) {
     *ptr = NULL;
     *len = 0;
     PyObject *item = PyDict_GetItemString(arrays, name); /* borrowed */
@@ -187,9 +187,17 @@ static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, si
         PyErr_Format(PyExc_ValueError, "array '%s' has a negative length", name);
         return -1;
     }
-    *ptr = (const int32_t *)(uintptr_t)address;
+    *ptr = (void *)(uintptr_t)address;
     *len = (size_t)count;
     return 0;
+}
+
+/* The same for an int32 buffer that the library only reads. */
+static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, size_t *len) {
+    void *p;
+    int status = buffer_arg(arrays, name, &p, len);
+    *ptr = (const int32_t *)p;
+    return status;
 }
 
 static PyObject *py_config_create(PyObject *self, PyObject *args) {
@@ -464,6 +472,108 @@ static PyObject *py_spec_weights_ndim(PyObject *self, PyObject *args) {
     int status = celesta_spec_weights_ndim(spec, &ndim);
     if (status != CELESTA_OK) return raise_status(status);
     return PyLong_FromLong(ndim);
+}
+
+/* The same for a float64 buffer. */
+static int double_arg(PyObject *arrays, const char *name, double **ptr, size_t *len) {
+    void *p;
+    int status = buffer_arg(arrays, name, &p, len);
+    *ptr = (double *)p;
+    return status;
+}
+
+/* Fills a celesta_spec_arrays_t from a dict of (address, length): float64 buffers, int32 aliases. */
+static int spec_arrays_arg(PyObject *arrays, celesta_spec_arrays_t *a) {
+    memset(a, 0, sizeof *a);
+    void *aliases = NULL;
+    int failed =
+        double_arg(arrays, "weights_in", &a->weights_in, &a->weights_in_len) < 0 ||
+        double_arg(arrays, "weights_rec", &a->weights_rec, &a->weights_rec_len) < 0 ||
+        double_arg(arrays, "weights_out", &a->weights_out, &a->weights_out_len) < 0 ||
+        double_arg(arrays, "dash_mem", &a->dash_mem, &a->dash_mem_len) < 0 ||
+        double_arg(arrays, "dash_syn", &a->dash_syn, &a->dash_syn_len) < 0 ||
+        double_arg(arrays, "dash_syn_2", &a->dash_syn_2, &a->dash_syn_2_len) < 0 ||
+        double_arg(arrays, "threshold", &a->threshold, &a->threshold_len) < 0 ||
+        double_arg(arrays, "bias", &a->bias, &a->bias_len) < 0 ||
+        double_arg(arrays, "dash_mem_out", &a->dash_mem_out, &a->dash_mem_out_len) < 0 ||
+        double_arg(arrays, "dash_syn_out", &a->dash_syn_out, &a->dash_syn_out_len) < 0 ||
+        double_arg(arrays, "threshold_out", &a->threshold_out, &a->threshold_out_len) < 0 ||
+        double_arg(arrays, "bias_out", &a->bias_out, &a->bias_out_len) < 0 ||
+        buffer_arg(arrays, "aliases", &aliases, &a->aliases_len) < 0;
+    a->aliases = (int32_t *)aliases;
+    return failed ? -1 : 0;
+}
+
+/* spec_dims(spec) -> (chip or None, n_in, n_hidden, n_out, n_syn, n_ien, n_oen,
+ *                     weight_shift_in, weight_shift_rec, weight_shift_out, weights_ndim, dt) */
+static PyObject *py_spec_dims(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    if (spec == NULL) return NULL;
+    celesta_spec_dims_t d;
+    int status = celesta_spec_dims(spec, &d);
+    if (status != CELESTA_OK) return raise_status(status);
+    return Py_BuildValue("(ziiiiiiiiiid)", d.chip, d.n_in, d.n_hidden, d.n_out, d.n_syn, d.n_ien, d.n_oen,
+                         d.weight_shift_in, d.weight_shift_rec, d.weight_shift_out, d.weights_ndim, d.dt);
+}
+
+/* spec_read(spec, arrays): fills the buffers of the dict {key: (address, length)}. */
+static PyObject *py_spec_read(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *arrays;
+    if (!PyArg_ParseTuple(args, "OO!", &cap, &PyDict_Type, &arrays)) return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    celesta_spec_arrays_t a;
+    if (spec == NULL || spec_arrays_arg(arrays, &a) < 0) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_spec_read(spec, &a);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* spec_create((chip or None, n_in, n_hidden, n_out, n_syn, n_ien, n_oen, shift_in, shift_rec,
+ *              shift_out, weights_ndim, dt), arrays) -> specification capsule */
+static PyObject *py_spec_create(PyObject *self, PyObject *args) {
+    (void)self;
+    celesta_spec_dims_t d;
+    memset(&d, 0, sizeof d);
+    PyObject *arrays;
+    if (!PyArg_ParseTuple(args, "(ziiiiiiiiiid)O!", &d.chip, &d.n_in, &d.n_hidden, &d.n_out, &d.n_syn, &d.n_ien,
+                          &d.n_oen, &d.weight_shift_in, &d.weight_shift_rec, &d.weight_shift_out, &d.weights_ndim,
+                          &d.dt, &PyDict_Type, &arrays))
+        return NULL;
+    celesta_spec_arrays_t a;
+    if (spec_arrays_arg(arrays, &a) < 0) return NULL;
+    celesta_spec_t *spec = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_spec_create(&spec, &d, &a);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    return wrap_spec(spec);
+}
+
+/* spec_quantize_read(spec, method, weight_bits, threshold_bits, arrays): quantized values into
+ * the float64 buffers of the dict. */
+static PyObject *py_spec_quantize_read(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap, *arrays;
+    int method, weight_bits, threshold_bits;
+    if (!PyArg_ParseTuple(args, "OiiiO!", &cap, &method, &weight_bits, &threshold_bits, &PyDict_Type, &arrays))
+        return NULL;
+    celesta_spec_t *spec = spec_of(cap);
+    celesta_spec_arrays_t a;
+    if (spec == NULL || spec_arrays_arg(arrays, &a) < 0) return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_spec_quantize_read(spec, method, weight_bits, threshold_bits, &a);
+    Py_END_ALLOW_THREADS
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
 }
 
 /* spec_quantize(spec, method, weight_bits, threshold_bits) -> configuration capsule */
@@ -990,6 +1100,10 @@ static PyMethodDef methods[] = {
     {"spec_to_json", py_spec_to_json, METH_VARARGS, "Specification as JSON text."},
     {"spec_warnings", py_spec_warnings, METH_VARARGS, "The mapper's warnings, newline-separated."},
     {"spec_weights_ndim", py_spec_weights_ndim, METH_VARARGS, "2 or 3: the ndim of Rockpool's weights_in/weights_rec."},
+    {"spec_dims", py_spec_dims, METH_VARARGS, "Dimensions and scalars of a specification handle."},
+    {"spec_read", py_spec_read, METH_VARARGS, "Copy a specification's arrays into float64 buffers."},
+    {"spec_create", py_spec_create, METH_VARARGS, "Specification handle from dimensions and float64 buffers."},
+    {"spec_quantize_read", py_spec_quantize_read, METH_VARARGS, "Quantize into float64 buffers."},
     {"spec_quantize", py_spec_quantize, METH_VARARGS, "Quantize a specification into a configuration handle."},
     {"spec_quantize_json", py_spec_quantize_json, METH_VARARGS, "Quantized integer arrays as JSON text."},
     {"xylo_cycles", py_xylo_cycles, METH_VARARGS, "(cycles, isyn2_ops) per time step."},

@@ -15,11 +15,9 @@ never modified. Bad values raise the ``celesta.CelestaError`` subclass naming th
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
-from .. import _celesta
+from .. import _spec_arrays
 
 __all__ = ["global_quantize", "channel_quantize"]
 
@@ -39,7 +37,9 @@ def _float_array(value, name: str) -> np.ndarray:
     return arr
 
 
-def _spec_json(weights_in, weights_out, weights_rec, vectors: dict, dt, shifts: dict) -> str:
+def _spec_handle(weights_in, weights_out, weights_rec, vectors: dict, dt, shifts: dict):
+    """A specification handle from the float arrays (passed to the library as binary arrays)
+    and its dimensions."""
     w_in = _float_array(weights_in, "weights_in")
     w_out = _float_array(weights_out, "weights_out")
     if w_in.ndim == 2:
@@ -62,19 +62,16 @@ def _spec_json(weights_in, weights_out, weights_rec, vectors: dict, dt, shifts: 
         given = [np.size(vectors[k]) for k in _HIDDEN if vectors.get(k) is not None]
         n_hidden = given[0] if given else max(n_ien, n_oen)
         w_rec = np.zeros((n_hidden, n_hidden, n_syn))
-    doc = {"chip": "", "n_in": n_in, "n_hidden": n_hidden, "n_out": n_out, "n_syn": n_syn,
-           "n_ien": n_ien, "n_oen": n_oen, "weights_in": w_in.reshape(-1).tolist(),
-           "weights_rec": w_rec.reshape(-1).tolist(), "weights_out": w_out.reshape(-1).tolist()}
-    for keys, n in ((_HIDDEN, n_hidden), (_OUTPUT, n_out)):
+    arrays = {"weights_in": w_in, "weights_rec": w_rec, "weights_out": w_out}
+    for keys in (_HIDDEN, _OUTPUT):
         for key in keys:
             value = vectors.get(key)
-            doc[key] = [0.0] * n if value is None else _float_array(value, key).reshape(-1).tolist()
-    for key, value in shifts.items():
-        if value is not None:
-            doc[key] = int(value)
-    if dt is not None:
-        doc["dt"] = float(dt)
-    return json.dumps(doc, allow_nan=False)
+            arrays[key] = None if value is None else _float_array(value, key).reshape(-1)
+    arrays = {k: (None if v is None else np.ascontiguousarray(v)) for k, v in arrays.items()}
+    shift = [0 if shifts.get(k) is None else int(shifts[k]) for k in ("weight_shift_in", "weight_shift_rec", "weight_shift_out")]
+    dims = _spec_arrays.Dims((None, n_in, n_hidden, n_out, n_syn, n_ien, n_oen, *shift, 3,
+                              1e-3 if dt is None else float(dt)))
+    return _spec_arrays.create(dims, arrays), dims
 
 
 def _quantize(method: int, weights_in, weights_out, weights_rec, vectors, bits_per_weight, bits_per_threshold,
@@ -88,24 +85,8 @@ def _quantize(method: int, weights_in, weights_out, weights_rec, vectors, bits_p
     if weights_in is None or weights_out is None:
         raise TypeError("the quantizers need at least 'weights_in' and 'weights_out'")
     shifts = {k: kwargs.get(k) for k in ("weight_shift_in", "weight_shift_rec", "weight_shift_out")}
-    text = _spec_json(weights_in, weights_out, weights_rec, vectors, kwargs.get("dt"), shifts)
-    handle = _celesta.spec_from_json(text)
-    raw = json.loads(_celesta.spec_quantize_json(handle, method, int(bits_per_weight), int(bits_per_threshold)))
-    result = {key: np.asarray(value, dtype=np.int64).reshape(-1) for key, value in raw.items()
-              if not key.startswith("weights")}
-    result.update(_shaped(raw))
-    return result
-
-
-def _shaped(raw: dict) -> dict:
-    """The 3-D weights keep their shape even when a dimension is 0."""
-    out = {}
-    for key in ("weights_in", "weights_rec"):
-        arr = np.asarray(raw[key], dtype=np.int64)
-        out[key] = arr if arr.ndim == 3 else arr.reshape(arr.shape + (0,) * (3 - arr.ndim))
-    arr = np.asarray(raw["weights_out"], dtype=np.int64)
-    out["weights_out"] = arr if arr.ndim == 2 else arr.reshape(arr.shape + (0,) * (2 - arr.ndim))
-    return out
+    handle, dims = _spec_handle(weights_in, weights_out, weights_rec, vectors, kwargs.get("dt"), shifts)
+    return _spec_arrays.quantize(handle, dims, method, int(bits_per_weight), int(bits_per_threshold))
 
 
 def global_quantize(weights_in, weights_out, weights_rec=None, dash_mem=None, dash_mem_out=None, dash_syn=None,

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ... import _celesta
+from ... import _celesta, _spec_arrays
 from ..._buffers import address, int32_buffer
 from ..._errors import CelestaError
 
@@ -277,25 +277,16 @@ def _limit(value, name: str) -> int:
 
 
 def spec_from_handle(handle, two_dimensional: bool = False) -> dict:
-    """The specification behind a library handle as Rockpool's dict of float arrays."""
-    raw = json.loads(_celesta.spec_to_json(handle))
-    n_in, n_hidden, n_out, n_syn = raw["n_in"], raw["n_hidden"], raw["n_out"], raw["n_syn"]
-    n_ien, n_oen = raw["n_ien"], raw["n_oen"]
-    spec = {
-        "weights_in": np.asarray(raw["weights_in"], dtype=np.float64).reshape(n_in, n_ien, n_syn),
-        "weights_out": np.asarray(raw["weights_out"], dtype=np.float64).reshape(n_oen, n_out),
-        "weights_rec": np.asarray(raw["weights_rec"], dtype=np.float64).reshape(n_hidden, n_hidden, n_syn),
-    }
+    """The specification behind a library handle as Rockpool's dict of float arrays (copied
+    from the library as binary arrays)."""
+    dims, spec = _spec_arrays.read(handle)
     if two_dimensional:
         spec["weights_in"] = spec["weights_in"][:, :, 0].copy()
         spec["weights_rec"] = spec["weights_rec"][:, :, 0].copy()
-    for key in ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out",
-                "threshold", "threshold_out", "bias", "bias_out"):
-        spec[key] = np.asarray(raw[key], dtype=np.float64).reshape(-1)
-    for key in ("weight_shift_in", "weight_shift_rec", "weight_shift_out"):
-        spec[key] = int(raw[key])
-    spec["aliases"] = [list(a) for a in raw["aliases"]]
-    spec["dt"] = float(raw["dt"])
+    for key, value in zip(("weight_shift_in", "weight_shift_rec", "weight_shift_out"), dims[7:10]):
+        spec[key] = int(value)
+    spec["aliases"] = [[int(t)] if t >= 0 else [] for t in spec["aliases"]]
+    spec["dt"] = float(dims[11])
     return spec
 
 
@@ -322,7 +313,7 @@ def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash
     g = _graph_handle(graph)
     handle = _celesta.xylo_map(g._handle, chip, _limit(max_hidden_neurons, "max_hidden_neurons"),
                                _limit(max_output_neurons, "max_output_neurons"), bool(rockpool_compatible))
-    spec = spec_from_handle(handle, two_dimensional=_celesta.spec_weights_ndim(handle) == 2)
+    spec = spec_from_handle(handle, two_dimensional=_celesta.spec_dims(handle)[10] == 2)
     for keys, dtype in ((_WEIGHT_KEYS, weight_dtype), (_THRESHOLD_KEYS, threshold_dtype), (_DASH_KEYS, dash_dtype)):
         if dtype not in ("float", float, np.float64):
             for key in keys:
