@@ -340,7 +340,7 @@ public final class VirtualDevKit: HDKTransport {
             pendingAudio = 0
             accumulatePower(activity, rate: powerRate)
         }
-        var block = HDKReadoutBlock(firstTimestep: timestep, result: monitorState ? result : result.outputOnly,
+        var block = HDKReadoutBlock(firstTimestep: timestep, result: monitorState || !result.recorded ? result : result.outputOnly,
                                     inputRaster: inputRaster, overruns: overruns)
         if !monitorState { block.result.hibernation = result.hibernation }
         readouts.append(block)
