@@ -72,6 +72,11 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     /// Spikes an output neuron can emit in one step.
     public let maxOutputSpikesPerStep: Int
 
+    // MARK: Cost model
+
+    /// The chip's variant of Rockpool's clock-cycle model; nil where none is published.
+    public let cycleModel: XyloCycleModel?
+
     /// Whether the core adds a per-neuron bias.
     public var hasBias: Bool { biasBits != nil }
     /// The accepted dash values.

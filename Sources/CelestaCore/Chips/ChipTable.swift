@@ -17,7 +17,8 @@ public enum ChipTable {
         biasBits: 16,  // as xylosim stores it; hardware-bound configs should stay within int8
         dashBits: 4,
         weightShiftBits: 3,  // IWBS/RWBS/OWBS are 3-bit CTRL1 fields
-        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1
+        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        cycleModel: .xyloAudio2
     )
 
     /// Xylo Audio 3.
@@ -38,7 +39,8 @@ public enum ChipTable {
         // The ctrl1 shift fields start at bits 4, 8 and 12; the facts give no width. We take the
         // Xylo Audio 2 width (3 bits, 0..7), which fits between the start bits.
         weightShiftBits: 3,
-        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1
+        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        cycleModel: .xyloAudio3
     )
 
     /// The Xylo v1 SNN core.
@@ -55,7 +57,8 @@ public enum ChipTable {
         biasBits: nil,  // the v1 core has no bias
         dashBits: 4,
         weightShiftBits: 3,
-        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1
+        maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        cycleModel: nil  // no cycle model is published for the v1 core
     )
 
     /// Every supported chip, in a fixed order (the index used by `celesta_chip_info`).

@@ -37,14 +37,13 @@ public struct XyloCycleEstimate: Sendable, Equatable {
 /// The per-chip choices of the cycle model: the only places where Rockpool's Xylo Audio 2 and
 /// Xylo Audio 3 models differ.
 ///
-/// This is data about a chip and belongs in its `ChipSpec` record; until it moves there it is
-/// kept here, keyed by the chip id (both chips carry the same `XyloCore.v2`, so the core alone
-/// cannot tell them apart). A chip without an entry (the Xylo v1 core, for which no cycle
-/// model is published) is `unsupported`.
-public struct XyloCycleModel: Sendable, Equatable {
+/// Each chip record carries its own (`ChipSpec.cycleModel`; both audio chips have the same
+/// `XyloCore.v2`, so the core alone cannot tell them apart). A chip without one (the Xylo v1
+/// core, for which no cycle model is published) is `unsupported`.
+public struct XyloCycleModel: Sendable, Hashable, Codable {
     /// How `N_ien` (hidden neurons that receive input weights) and `N_oen` (hidden neurons
     /// that send output weights) are counted.
-    public enum ExpansionCount: Sendable, Equatable {
+    public enum ExpansionCount: Sendable, Hashable, Codable {
         /// `N_ien = N_oen = N_h` (Xylo Audio 2).
         case allHidden
         /// `N_ien` = input-weight columns (synapse 0) with any non-zero weight, `N_oen` =
@@ -53,7 +52,7 @@ public struct XyloCycleModel: Sendable, Equatable {
     }
 
     /// How alias targets are read from a neuron's alias field.
-    public enum AliasCount: Sendable, Equatable {
+    public enum AliasCount: Sendable, Hashable, Codable {
         /// The field holds at most one target: a neuron is a source when the field is set,
         /// and its one target is counted once (Xylo Audio 2's `alias_target` is one id).
         case single
@@ -81,19 +80,14 @@ public struct XyloCycleModel: Sendable, Equatable {
     public static let xyloAudio3 = XyloCycleModel(
         expansionCount: .nonZeroWeights, aliasCount: .list, reportsIsyn2Operations: false)
 
-    /// The cycle model of each chip id that has one.
-    public static let byChipID: [String: XyloCycleModel] = [
-        "syns61201": xyloAudio2,
-        "syns65302": xyloAudio3,
-    ]
-
-    /// The cycle model of `chip`; `unsupported` when none is published for it.
+    /// The cycle model of `chip` (its record's); `unsupported` when none is published for it.
     public static func model(for chip: ChipSpec) throws -> XyloCycleModel {
-        if let model = byChipID[chip.id] { return model }
+        if let model = chip.cycleModel { return model }
+        let modelled = ChipTable.all.filter { $0.cycleModel != nil }.map(\.id)
         throw CelestaError(
             .unsupported,
             "no clock-cycle model is published for \(chip.name) (\(chip.id)); "
-                + "cycle models exist for \(byChipID.keys.sorted().joined(separator: ", "))")
+                + "cycle models exist for \(modelled.joined(separator: ", "))")
     }
 }
 
