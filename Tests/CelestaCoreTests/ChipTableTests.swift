@@ -88,6 +88,17 @@ final class ChipTableTests: XCTestCase {
         XCTAssertFalse(ChipTable.xyloV1.hasBias)
     }
 
+    /// The two v2 chips differ in their cycle model, which their records carry; v1 has none.
+    func testCycleModelsAreRecordData() throws {
+        XCTAssertEqual(ChipTable.xyloAudio2.cycleModel, .xyloAudio2)
+        XCTAssertEqual(ChipTable.xyloAudio3.cycleModel, .xyloAudio3)
+        XCTAssertNotEqual(XyloCycleModel.xyloAudio2, XyloCycleModel.xyloAudio3)
+        XCTAssertNil(ChipTable.xyloV1.cycleModel)
+        for chip in ChipTable.all where chip.cycleModel != nil {
+            XCTAssertEqual(try XyloCycleModel.model(for: chip), chip.cycleModel)
+        }
+    }
+
     func testDerivedRanges() {
         let chip = ChipTable.xyloAudio2
         XCTAssertEqual(chip.weightRange, -128...127)
