@@ -107,7 +107,7 @@ def main():
         if make_ref is not None:
             ref = make_ref(spec)
             ref_steps = min(steps, 300)
-            t_ref = best_time(lambda: ref(x[:ref_steps]), repeat=1)
+            t_ref = best_time(lambda: ref(x[:ref_steps]), repeat=3)
             ref_rate = ref_steps / t_ref
         ratio = f"{rate / ref_rate:8.1f}x" if ref_rate else "      n/a"
         ref_text = f"{ref_rate:13.0f}" if ref_rate else f"{'n/a':>13}"

@@ -4,7 +4,8 @@ import XCTest
 /// The lane-parallel simulator against `ScalarXyloReference` on seeded random networks built to
 /// hit what the shared vectors hit only in places: saturation in delivery and integration
 /// (large shifted weights, many events), multi-spike counts up to the cap, dashes 0...20, zero
-/// thresholds, bias, aliases to higher and lower ids and chains, two synapses, expansion
+/// thresholds, bias, aliases to higher and lower ids and chains, two synapses, shared and
+/// per-neuron dashes, expansion
 /// neurons, dense and sparse fan-out, both cores, several `evolve` calls, `reset` and `copy`.
 final class SimulatorDifferentialTests: XCTestCase {
     /// SplitMix64: a small deterministic generator, so that every run tests the same networks.
@@ -29,7 +30,13 @@ final class SimulatorDifferentialTests: XCTestCase {
         let nIEN = audio3 ? g.int(1...nH) : nH, nOEN = audio3 ? g.int(1...nH) : nH
         let density = [0.05, 0.3, 1.0][g.int(0...2)]
         func weights(_ n: Int) -> [Int] { (0..<n).map { _ in g.chance(density) ? g.int(-128...127) : 0 } }
-        func dashes(_ n: Int) -> [Int] { (0..<n).map { _ in g.chance(0.1) ? [0, 15, 16, 20][g.int(0...3)] : g.int(1...8) } }
+        // A third of the networks share one dash per kind (the simulator's one-shift path).
+        let shared = g.chance(0.33)
+        func dash() -> Int { g.chance(0.1) ? [0, 15, 16, 20][g.int(0...3)] : g.int(1...8) }
+        func dashes(_ n: Int) -> [Int] {
+            if shared { return Array(repeating: dash(), count: n) }
+            return (0..<n).map { _ in dash() }
+        }
         func thresholds(_ n: Int) -> [Int] { (0..<n).map { _ in g.chance(0.05) ? 0 : g.int(1...[50, 2000, 32767][g.int(0...2)]) } }
         let hasBias = chip.core == .v2 && g.chance(0.5)
         var aliases = [[Int]](repeating: [], count: nH)

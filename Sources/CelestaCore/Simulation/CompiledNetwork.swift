@@ -31,6 +31,9 @@ final class CompiledNetwork: @unchecked Sendable {
     let usesSecondSynapse: Bool
     let isV2: Bool
     let synapseCount: Int
+    /// The dashes (clamped to 15, as `LaneMath.shiftLanes` does) when every hidden neuron has
+    /// the same ones: the integration then shifts all lanes by one count.
+    let uniformDashes: (syn: Int, syn2: Int, mem: Int)?
 
     init(config c: XyloConfig, chip: ChipSpec) throws {
         try c.checkShapes()
@@ -77,6 +80,15 @@ final class CompiledNetwork: @unchecked Sendable {
         outputParameters = Self.parameters(
             blocks: outputBlocks, dashSyn: c.dashSynOut, dashSyn2: Array(repeating: 0, count: c.nOut), dashMem: c.dashMemOut,
             threshold: c.thresholdOut, bias: c.biasOut ?? Array(repeating: 0, count: c.nOut))
+        func uniform(_ dashes: [Int]) -> Int? {
+            let clamped = Set(dashes.map { min(max($0, 0), 15) })
+            return clamped.count == 1 ? clamped.first : nil
+        }
+        if let syn = uniform(c.dashSyn), let syn2 = uniform(c.dashSyn2), let mem = uniform(c.dashMem) {
+            uniformDashes = (syn, syn2, mem)
+        } else {
+            uniformDashes = nil
+        }
         aliasTarget = c.aliases.map { Int32($0.first ?? -1) }
         hasAliases = aliasTarget.contains { $0 >= 0 }
     }
@@ -117,6 +129,7 @@ final class CompiledNetwork: @unchecked Sendable {
 struct NetworkFacts {
     let nIn, nHidden, nOut, hiddenBlocks, outputBlocks: Int
     let hasAliases, isV2, biasOn, usesSecondSynapse: Bool
+    let uniformDashes: (syn: Int, syn2: Int, mem: Int)?
     let inputSynapses, hiddenSynapses: SynapseTable.View
 }
 
@@ -125,7 +138,7 @@ extension CompiledNetwork {
         NetworkFacts(
             nIn: nIn, nHidden: nHidden, nOut: nOut, hiddenBlocks: hiddenBlocks, outputBlocks: outputBlocks,
             hasAliases: hasAliases, isV2: isV2, biasOn: biasOn, usesSecondSynapse: usesSecondSynapse,
-            inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view)
+            uniformDashes: uniformDashes, inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view)
     }
 }
 

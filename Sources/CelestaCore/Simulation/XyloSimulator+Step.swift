@@ -97,7 +97,7 @@ extension XyloSimulator {
         // 6. Output neurons.
         let outRow = t &* net.nOut
         for b in 0..<net.outputBlocks {
-            let fires = updateBlock(b, ctx, hidden: false, v2: net.isV2, bias: net.biasOn, secondSynapse: false, &changes)
+            let fires = updateBlock(b, ctx, PerLaneDecay(), hidden: false, v2: net.isV2, bias: net.biasOn, secondSynapse: false, &changes)
             if !LaneMath.isZero(fires) { fireOutputs(block: b, lanes: fires, ctx, row: outRow, &result) }
         }
         if net.isV2 {
@@ -114,23 +114,33 @@ extension XyloSimulator {
     /// options are passed as literals so that each combination gets its own loop.
     @inline(never)  // its own function: the loops keep their registers
     private func integrateHidden(_ ctx: StepContext, _ changes: inout Lanes) -> Int {
+        if let dashes = ctx.net.uniformDashes {
+            return integrateHidden(ctx, UniformDecay(dashes), &changes)
+        }
+        return integrateHidden(ctx, PerLaneDecay(), &changes)
+    }
+
+    @inline(__always)
+    private func integrateHidden<D: LaneDecay>(_ ctx: StepContext, _ decay: D, _ changes: inout Lanes) -> Int {
         let net = ctx.net
         switch (net.isV2, net.biasOn, net.usesSecondSynapse) {
-        case (true, true, true): return integrateHidden(ctx, v2: true, bias: true, secondSynapse: true, &changes)
-        case (true, true, false): return integrateHidden(ctx, v2: true, bias: true, secondSynapse: false, &changes)
-        case (true, false, true): return integrateHidden(ctx, v2: true, bias: false, secondSynapse: true, &changes)
-        case (true, false, false): return integrateHidden(ctx, v2: true, bias: false, secondSynapse: false, &changes)
-        case (false, _, true): return integrateHidden(ctx, v2: false, bias: false, secondSynapse: true, &changes)
-        case (false, _, false): return integrateHidden(ctx, v2: false, bias: false, secondSynapse: false, &changes)
+        case (true, true, true): return integrateHidden(ctx, decay, v2: true, bias: true, secondSynapse: true, &changes)
+        case (true, true, false): return integrateHidden(ctx, decay, v2: true, bias: true, secondSynapse: false, &changes)
+        case (true, false, true): return integrateHidden(ctx, decay, v2: true, bias: false, secondSynapse: true, &changes)
+        case (true, false, false): return integrateHidden(ctx, decay, v2: true, bias: false, secondSynapse: false, &changes)
+        case (false, _, true): return integrateHidden(ctx, decay, v2: false, bias: false, secondSynapse: true, &changes)
+        case (false, _, false): return integrateHidden(ctx, decay, v2: false, bias: false, secondSynapse: false, &changes)
         }
     }
 
     @inline(__always)
-    private func integrateHidden(_ ctx: StepContext, v2: Bool, bias: Bool, secondSynapse: Bool, _ changes: inout Lanes) -> Int {
+    private func integrateHidden<D: LaneDecay>(
+        _ ctx: StepContext, _ decay: D, v2: Bool, bias: Bool, secondSynapse: Bool, _ changes: inout Lanes
+    ) -> Int {
         var flaggedCount = 0
         var changed = changes
         for b in 0..<ctx.net.hiddenBlocks {
-            let fires = updateBlock(b, ctx, hidden: true, v2: v2, bias: bias, secondSynapse: secondSynapse, &changed)
+            let fires = updateBlock(b, ctx, decay, hidden: true, v2: v2, bias: bias, secondSynapse: secondSynapse, &changed)
             ctx.fireMasks.setBlock(b, fires)
             if !LaneMath.isZero(fires) {
                 ctx.flagged[flaggedCount] = Int32(b)
@@ -145,22 +155,22 @@ extension XyloSimulator {
     /// neurons; ORs every synaptic decrement and membrane increment into `changes` (the v2
     /// hibernation model). Returns the mask of the lanes that reached their threshold.
     @inline(__always)
-    private func updateBlock(
-        _ b: Int, _ ctx: StepContext, hidden: Bool, v2: Bool, bias: Bool, secondSynapse: Bool, _ changes: inout Lanes
+    private func updateBlock<D: LaneDecay>(
+        _ b: Int, _ ctx: StepContext, _ decay: D, hidden: Bool, v2: Bool, bias: Bool, secondSynapse: Bool,
+        _ changes: inout Lanes
     ) -> Lanes {
         let net = ctx.net
         let p = (hidden ? ctx.hiddenParameters : ctx.outputParameters) + 64 &* b
         func parameter(_ k: NeuronParameter) -> Lanes { p.block(k.rawValue) }
-        func multiplier(_ k: NeuronParameter) -> SIMD8<UInt16> { SIMD8<UInt16>(truncatingIfNeeded: p.block(k.rawValue)) }
         let hLanes = 8 &* net.hiddenBlocks
         let syn1 = ctx.syn + (hidden ? 0 : 2 &* hLanes)
         let vmem = hidden ? ctx.vmem : ctx.vmemOut
         let s1 = syn1.block(b)
-        let d1 = LaneMath.decay(s1, multiplier(.synMultiplier), parameter(.synPass))
+        let d1 = decay.decay(s1, .syn, p)
         let i1 = s1 &- d1
         syn1.setBlock(b, i1)
         let v = vmem.block(b)
-        let dv = LaneMath.decay(v, multiplier(.memMultiplier), parameter(.memPass))
+        let dv = decay.decay(v, .mem, p)
         // The v2 core adds `-d(Vmem)` formed in 16 bits (-(-32768) wraps to -32768: the dash 0
         // quirk) to the synapses, saturates, adds the bias, saturates, then adds to Vmem; the
         // v1 core saturates `Vmem - d(Vmem)` plus the synapses once.
@@ -169,7 +179,7 @@ extension XyloSimulator {
         if hidden && secondSynapse {
             let syn2 = ctx.syn + hLanes
             let s2 = syn2.block(b)
-            let d2 = LaneMath.decay(s2, multiplier(.syn2Multiplier), parameter(.syn2Pass))
+            let d2 = decay.decay(s2, .syn2, p)
             let i2 = s2 &- d2
             syn2.setBlock(b, i2)
             changes |= d2
