@@ -295,7 +295,7 @@ typedef struct celesta_hdk_info {
     char chip_id[16];
     /** Readable name, e.g. "Xylo Audio 3 virtual dev kit #0" (NUL-terminated, truncated to fit). */
     char name[96];
-    /** Where it is: "usb:BUS:ADDRESS" or "virtual:N"; pass "virtual:<chip>" or this to celesta_hdk_open(). */
+    /** Where it is: "usb:BUS:ADDRESS" (pass it to celesta_hdk_open()) or "virtual:N" (open a virtual kit as "virtual:" + chip_id). */
     char location[48];
 } celesta_hdk_info_t;
 
