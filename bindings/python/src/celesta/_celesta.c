@@ -356,28 +356,48 @@ static int record_args(PyObject *records, celesta_sim_record_t *rec, celesta_sim
 /* sim_evolve(sim, (in_addr, in_len), steps, (out_addr, out_len), records or None): records is
  * a dict of name -> (address, length) of int32 buffers the caller keeps alive. The GIL is
  * released while the simulator runs. */
+/* sim_evolve(sim, (input address, length), steps, out, records): `out` is (address, length)
+ * of a caller buffer (returns None), or a length: the spikes then go into a new bytearray of
+ * that many int32 values, which is returned (no numpy allocation or address lookup needed). */
 static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *records;
-    unsigned long long in_addr, out_addr;
-    Py_ssize_t in_len, out_len, steps;
-    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)O", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records))
-        return NULL;
+    PyObject *cap, *records, *out_arg, *result = NULL;
+    unsigned long long in_addr, out_addr = 0;
+    Py_ssize_t in_len, out_len = 0, steps;
+    if (!PyArg_ParseTuple(args, "O(Kn)nOO", &cap, &in_addr, &in_len, &steps, &out_arg, &records)) return NULL;
     celesta_sim_t *sim = sim_of(cap);
     if (sim == NULL) return NULL;
-    if (in_len < 0 || out_len < 0 || steps < 0) {
+    if (PyLong_Check(out_arg)) {
+        out_len = PyLong_AsSsize_t(out_arg);
+        if (out_len == -1 && PyErr_Occurred()) return NULL;
+    } else if (!PyArg_ParseTuple(out_arg, "Kn", &out_addr, &out_len)) {
+        return NULL;
+    }
+    if (in_len < 0 || out_len < 0 || steps < 0 || out_len > PY_SSIZE_T_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
+    if (PyLong_Check(out_arg)) {
+        result = PyByteArray_FromStringAndSize(NULL, out_len * 4);
+        if (result == NULL) return NULL;
+        out_addr = (unsigned long long)(uintptr_t)PyByteArray_AsString(result);
+    }
     celesta_sim_record_t rec;
     celesta_sim_record_t *recp = NULL;
-    if (record_args(records, &rec, &recp) < 0) return NULL;
+    if (record_args(records, &rec, &recp) < 0) {
+        Py_XDECREF(result);
+        return NULL;
+    }
     int status;
     Py_BEGIN_ALLOW_THREADS
     status = celesta_sim_evolve(sim, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
                                 (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
+    if (status != CELESTA_OK) {
+        Py_XDECREF(result);
+        return raise_status(status);
+    }
+    if (result != NULL) return result;
     Py_RETURN_NONE;
 }
 

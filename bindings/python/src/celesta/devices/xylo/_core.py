@@ -195,15 +195,15 @@ class XyloSimBase:
         return self
 
     def _run(self, sim, raster: np.ndarray, record: bool):
-        steps = raster.shape[0]
-        out = np.zeros((steps, self.config.n_out), dtype=np.int32)
+        steps, n_out = raster.shape[0], self.config.n_out
         records = None
         if record:
-            records = {k: np.zeros((steps, self.config.n_hidden if not k.endswith("_out") else self.config.n_out),
+            records = {k: np.zeros((steps, self.config.n_hidden if not k.endswith("_out") else n_out),
                                    dtype=np.int32) for k in RECORD_KEYS}
-        _celesta.sim_evolve(sim, address(raster), steps, address(out),
-                            None if records is None else {k: address(v) for k, v in records.items()})
-        return out, records or {}
+        # The extension returns the output spikes in a new bytearray, viewed here without a copy.
+        spikes = _celesta.sim_evolve(sim, address(raster), steps, steps * n_out,
+                                     None if records is None else {k: address(v) for k, v in records.items()})
+        return np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out), records or {}
 
     def _sim_copy(self):
         return _celesta.sim_copy(self._sim)
@@ -214,8 +214,8 @@ class XyloSimBase:
             raise ValueError(f"input must be [T, n_in] or [B, T, n_in], got shape {x.shape}")
         if x.shape[-1] != self.config.n_in:
             raise ValueError(f"input has {x.shape[-1]} channels but the network has {self.config.n_in}")
-        if x.size and (x.min() < 0 or x.max() > 255):
-            raise ValueError("input event counts must be in 0..255")
+        # Counts outside 0..255 are refused by the library (OutOfRangeError, a ValueError naming
+        # the step and channel), before any state changes.
         if x.ndim == 2:
             out, rec = self._run(self._sim, int32_buffer(x, "input"), record)
             return out, {}, rec
