@@ -68,8 +68,7 @@ public final class VirtualDevKit: HDKTransport {
         image = try XyloImage(chipID: chip.id)
         powerModel = try XyloPowerModel.model(for: chip)
         clockHertz = VirtualDevKit.defaultClock
-        device = HDKDeviceInfo(kind: .virtual, chipID: chip.id, name: "\(chip.name) virtual dev kit #\(index)",
-                               location: "virtual:\(index)", version: HDKVersion(major: 1, minor: 1))
+        device = HDKTransportOpener.virtual(chip.id, index).info
     }
 
     // MARK: Registers and memory
