@@ -138,6 +138,27 @@ def test_bad_inputs():
         xa2.XyloSim(config)  # mismatched chip
 
 
+def test_input_buffers_reach_the_library_without_copies_and_are_checked():
+    """The extension reads a numpy int32 raster through its buffer (or (address, length));
+    any other layout or element type is refused, never reinterpreted."""
+    from celesta import _celesta
+    sim = xa2.XyloSim.from_specification(**spec_of(load("a2_random_small")["config"]))
+    x = np.ascontiguousarray(np.asarray(load("a2_random_small")["input"])[:20], dtype=np.int32)
+    expected, _, _ = sim(x)
+    n_out = expected.shape[1]
+    for form in (x, (x.ctypes.data, x.size)):
+        sim.reset_state()
+        out = _celesta.sim_evolve(sim._sim, form, 20, 20 * n_out, None)
+        assert np.array_equal(np.frombuffer(out, dtype=np.int32).reshape(20, n_out), expected)
+    for bad in (x.astype(np.int64), x.astype(np.float32), x.astype(np.uint32), x.astype(">i4"), np.asfortranarray(np.tile(x, (1, 2)))[:, ::2]):
+        with pytest.raises((TypeError, BufferError, ValueError)):
+            _celesta.sim_evolve(sim._sim, bad, 20, 20 * n_out, None)
+    with pytest.raises(TypeError):
+        _celesta.sim_evolve(sim._sim, "not a buffer", 20, 20 * n_out, None)
+    with pytest.raises(ValueError):
+        _celesta.sim_evolve(sim._sim, (x.ctypes.data, -1), 20, 20 * n_out, None)
+
+
 def test_bad_specifications():
     spec = spec_of(load("a2_random_small")["config"])
     bad = dict(spec, dash_mem=[1, 2, 3])

@@ -1,12 +1,12 @@
 /*
  * _celesta: the CPython extension over the Celesta C ABI (include/celesta.h).
  *
- * Built against the limited API (abi3, Python >= 3.9). It only converts: every rule lives in
+ * Built against the limited API (abi3: Python >= 3.9, or >= 3.11 when built by 3.11+). It only converts: every rule lives in
  * the library. Failed calls raise the celesta.CelestaError subclass of their status code,
  * built by celesta._errors.error_from_status(code, message).
  */
 #define PY_SSIZE_T_CLEAN
-#ifndef Py_LIMITED_API
+#ifndef Py_LIMITED_API /* setup.py sets it: 3.11's when built by Python >= 3.11, else 3.9's */
 #define Py_LIMITED_API 0x03090000
 #endif
 #include <Python.h>
@@ -353,18 +353,84 @@ static int record_args(PyObject *records, celesta_sim_record_t *rec, celesta_sim
     return 0;
 }
 
-/* sim_evolve(sim, (in_addr, in_len), steps, (out_addr, out_len), records or None): records is
- * a dict of name -> (address, length) of int32 buffers the caller keeps alive. The GIL is
- * released while the simulator runs. */
-/* sim_evolve(sim, (input address, length), steps, out, records): `out` is (address, length)
- * of a caller buffer (returns None), or a length: the spikes then go into a new bytearray of
- * that many int32 values, which is returned (no numpy allocation or address lookup needed). */
+/* An int32 input the library only reads during one call: either (address, length) of a buffer
+ * the caller keeps alive, or an object exporting a C-contiguous buffer of 4-byte integers (a
+ * numpy int32 array). Built for Python >= 3.11 the extension reads such an object's buffer
+ * directly (PyObject_GetBuffer joined the limited API in 3.11), saving numpy's `.ctypes`
+ * lookup, about 1.5 us per call; built for 3.9/3.10 it asks numpy for `.ctypes.data` and
+ * `.size`. Release with input_release() once the call is done. */
+typedef struct {
+    const int32_t *ptr;
+    Py_ssize_t len;
+#if Py_LIMITED_API + 0 >= 0x030B0000
+    Py_buffer view;
+    int has_view;
+#endif
+} int32_input;
+
+static int input_arg(PyObject *obj, int32_input *in) {
+    memset(in, 0, sizeof *in);
+    if (PyTuple_Check(obj)) {
+        unsigned long long addr;
+        if (!PyArg_ParseTuple(obj, "Kn", &addr, &in->len)) return -1;
+        in->ptr = (const int32_t *)(uintptr_t)addr;
+        return 0;
+    }
+#if Py_LIMITED_API + 0 >= 0x030B0000
+    if (PyObject_GetBuffer(obj, &in->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    in->has_view = 1;
+    const char *f = in->view.format;
+    /* Native int32: "i", "@i", "=i", or "<i" on a little-endian machine. */
+    int little = 1;
+    int native = f != NULL && ((f[0] == 'i' && f[1] == 0) ||
+                               ((f[0] == '@' || f[0] == '=' || (f[0] == '<' && *(char *)&little)) &&
+                                f[1] == 'i' && f[2] == 0));
+    if (in->view.itemsize != 4 || !native) {
+        PyErr_SetString(PyExc_TypeError, "input must be a C-contiguous int32 array");
+        PyBuffer_Release(&in->view);
+        in->has_view = 0;
+        return -1;
+    }
+    in->ptr = (const int32_t *)in->view.buf;
+    in->len = in->view.len / 4;
+    return 0;
+#else
+    PyObject *ct = PyObject_GetAttrString(obj, "ctypes");
+    PyObject *data = ct == NULL ? NULL : PyObject_GetAttrString(ct, "data");
+    PyObject *size = data == NULL ? NULL : PyObject_GetAttrString(obj, "size");
+    Py_XDECREF(ct);
+    if (size == NULL) {
+        Py_XDECREF(data);
+        return -1;
+    }
+    in->ptr = (const int32_t *)PyLong_AsVoidPtr(data);
+    in->len = PyLong_AsSsize_t(size);
+    Py_DECREF(data);
+    Py_DECREF(size);
+    return PyErr_Occurred() ? -1 : 0;
+#endif
+}
+
+static void input_release(int32_input *in) {
+#if Py_LIMITED_API + 0 >= 0x030B0000
+    if (in->has_view) PyBuffer_Release(&in->view);
+    in->has_view = 0;
+#else
+    (void)in;
+#endif
+}
+
+/* sim_evolve(sim, input, steps, out, records): `input` as input_arg() reads it; `out` is
+ * (address, length) of a caller buffer (returns None), or a length: the spikes then go into a
+ * new bytearray of that many int32 values, which is returned (no numpy allocation or address
+ * lookup needed); `records` None or a dict of name -> (address, length) of int32 buffers the
+ * caller keeps alive. The GIL is released while the simulator runs. */
 static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *records, *out_arg, *result = NULL;
-    unsigned long long in_addr, out_addr = 0;
-    Py_ssize_t in_len, out_len = 0, steps;
-    if (!PyArg_ParseTuple(args, "O(Kn)nOO", &cap, &in_addr, &in_len, &steps, &out_arg, &records)) return NULL;
+    PyObject *cap, *in_arg, *records, *out_arg, *result = NULL;
+    unsigned long long out_addr = 0;
+    Py_ssize_t out_len = 0, steps;
+    if (!PyArg_ParseTuple(args, "OOnOO", &cap, &in_arg, &steps, &out_arg, &records)) return NULL;
     celesta_sim_t *sim = sim_of(cap);
     if (sim == NULL) return NULL;
     if (PyLong_Check(out_arg)) {
@@ -373,32 +439,40 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     } else if (!PyArg_ParseTuple(out_arg, "Kn", &out_addr, &out_len)) {
         return NULL;
     }
-    if (in_len < 0 || out_len < 0 || steps < 0 || out_len > PY_SSIZE_T_MAX / 4) {
+    if (out_len < 0 || steps < 0 || out_len > PY_SSIZE_T_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
-    if (PyLong_Check(out_arg)) {
-        result = PyByteArray_FromStringAndSize(NULL, out_len * 4);
-        if (result == NULL) return NULL;
-        out_addr = (unsigned long long)(uintptr_t)PyByteArray_AsString(result);
-    }
+    int32_input in;
+    if (input_arg(in_arg, &in) < 0) return NULL;
     celesta_sim_record_t rec;
     celesta_sim_record_t *recp = NULL;
-    if (record_args(records, &rec, &recp) < 0) {
-        Py_XDECREF(result);
-        return NULL;
+    if (in.len < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        goto fail;
     }
+    if (PyLong_Check(out_arg)) {
+        result = PyByteArray_FromStringAndSize(NULL, out_len * 4);
+        if (result == NULL) goto fail;
+        out_addr = (unsigned long long)(uintptr_t)PyByteArray_AsString(result);
+    }
+    if (record_args(records, &rec, &recp) < 0) goto fail;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_sim_evolve(sim, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
-                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp);
+    status = celesta_sim_evolve(sim, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)(uintptr_t)out_addr,
+                                (size_t)out_len, recp);
     Py_END_ALLOW_THREADS
+    input_release(&in);
     if (status != CELESTA_OK) {
         Py_XDECREF(result);
         return raise_status(status);
     }
     if (result != NULL) return result;
     Py_RETURN_NONE;
+fail:
+    input_release(&in);
+    Py_XDECREF(result);
+    return NULL;
 }
 
 /* ---- Networks, the Xylo mapper and the quantizers ------------------------------------ */

@@ -201,7 +201,8 @@ class XyloSimBase:
             records = {k: np.zeros((steps, self.config.n_hidden if not k.endswith("_out") else n_out),
                                    dtype=np.int32) for k in RECORD_KEYS}
         # The extension returns the output spikes in a new bytearray, viewed here without a copy.
-        spikes = _celesta.sim_evolve(sim, address(raster), steps, steps * n_out,
+        # The raster reaches the library through its buffer, without a copy.
+        spikes = _celesta.sim_evolve(sim, raster, steps, steps * n_out,
                                      None if records is None else {k: address(v) for k, v in records.items()})
         return np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out), records or {}
 
