@@ -3,7 +3,7 @@ import XCTest
 
 /// The lane-parallel simulator against `ScalarXyloReference` on seeded random networks built to
 /// hit what the shared vectors hit only in places: saturation in delivery and integration
-/// (large shifted weights, many events), multi-spike counts up to the cap, dashes 0...20, zero
+/// (large shifted weights, shifts up to 15 that wrap in 16 bits, many events), multi-spike counts up to the cap, dashes 0...20, zero
 /// thresholds, bias, aliases to higher and lower ids and chains, two synapses, shared and
 /// per-neuron dashes, expansion
 /// neurons, dense and sparse fan-out, both cores, several `evolve` calls, `reset` and `copy`.
@@ -51,7 +51,7 @@ final class SimulatorDifferentialTests: XCTestCase {
             bias: hasBias ? (0..<nH).map { _ in g.int(-3000...3000) } : nil,
             dashMemOut: dashes(nOut), dashSynOut: dashes(nOut), thresholdOut: thresholds(nOut),
             biasOut: hasBias ? (0..<nOut).map { _ in g.int(-3000...3000) } : nil,
-            weightShiftIn: g.int(0...9), weightShiftRec: g.int(0...9), weightShiftOut: g.int(0...9), aliases: aliases)
+            weightShiftIn: g.int(0...15), weightShiftRec: g.int(0...15), weightShiftOut: g.int(0...15), aliases: aliases)
     }
 
     func raster(_ g: inout Generator, steps: Int, nIn: Int) -> [Int] {

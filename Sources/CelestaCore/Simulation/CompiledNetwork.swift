@@ -16,9 +16,11 @@ final class CompiledNetwork: @unchecked Sendable {
     /// Isyn at `2 * hiddenBlocks * 8`.
     var stateLanes: Int { 8 * (2 * hiddenBlocks + outputBlocks) }
     let inputSynapses: SynapseTable
-    /// Recurrent and output synapses of each hidden source together: they land on disjoint
-    /// lanes, so delivering both per source equals all recurrent deliveries then all output ones.
+    /// Recurrent and output synapses of the hidden sources, in two tables (each has its weight
+    /// shift). They land on disjoint lanes, so delivering both per source equals all recurrent
+    /// deliveries then all output ones.
     let hiddenSynapses: SynapseTable
+    let outputSynapses: SynapseTable
     /// Per block, `NeuronParameter.allCases.count` parameter blocks (hidden, then outputs).
     let hiddenParameters: LaneBuffer
     let outputParameters: LaneBuffer
@@ -49,26 +51,29 @@ final class CompiledNetwork: @unchecked Sendable {
         let hLanes = 8 * hiddenBlocks
         let syn2 = hLanes, out = 2 * hLanes
         let regions = [0..<nH, syn2..<(syn2 + nH), out..<(out + c.nOut)]
-        inputSynapses = SynapseTable(sources: c.nIn, regions: regions) { ch, add in
+        // Weights are 8-bit (`checkSimulatable`); each table applies its one weight shift.
+        inputSynapses = SynapseTable(sources: c.nIn, regions: regions, shift: c.weightShiftIn) { ch, add in
             for s in 0..<c.nSyn {
                 for j in 0..<c.nIEN {
-                    add(s * syn2 + j, Self.weight(c.weightIn(ch, j, s), c.weightShiftIn))
+                    add(s * syn2 + j, Int8(truncatingIfNeeded: c.weightIn(ch, j, s)))
                 }
             }
         }
-        hiddenSynapses = SynapseTable(sources: nH, regions: regions) { i, add in
+        hiddenSynapses = SynapseTable(sources: nH, regions: regions, shift: c.weightShiftRec) { i, add in
             for s in 0..<c.nSyn {
                 for j in 0..<nH {
-                    add(s * syn2 + j, Self.weight(c.weightRec(i, j, s), c.weightShiftRec))
+                    add(s * syn2 + j, Int8(truncatingIfNeeded: c.weightRec(i, j, s)))
                 }
             }
+        }
+        outputSynapses = SynapseTable(sources: nH, regions: regions, shift: c.weightShiftOut) { i, add in
             let r = i - c.oenOffset
             guard r >= 0 else { return }
             for k in 0..<c.nOut {
-                add(out + k, Self.weight(c.weightOut(r, k), c.weightShiftOut))
+                add(out + k, Int8(truncatingIfNeeded: c.weightOut(r, k)))
             }
         }
-        synapseCount = inputSynapses.count + hiddenSynapses.count
+        synapseCount = inputSynapses.count + hiddenSynapses.count + outputSynapses.count
         usesSecondSynapse = c.nSyn > 1 && (
             (0..<c.nIn).contains { ch in (0..<c.nIEN).contains { c.weightIn(ch, $0, 1) != 0 } }
                 || (0..<nH).contains { i in (0..<nH).contains { c.weightRec(i, $0, 1) != 0 } })
@@ -91,10 +96,6 @@ final class CompiledNetwork: @unchecked Sendable {
         }
         aliasTarget = c.aliases.map { Int32($0.first ?? -1) }
         hasAliases = aliasTarget.contains { $0 >= 0 }
-    }
-
-    private static func weight(_ w: Int, _ shift: Int) -> Int16 {
-        Int16(truncatingIfNeeded: HardwareArithmetic.shiftedWeight(w, shift))
     }
 
     /// Interleaves the parameters of each block of eight neurons (see `NeuronParameter`).
@@ -130,7 +131,7 @@ struct NetworkFacts {
     let nIn, nHidden, nOut, hiddenBlocks, outputBlocks: Int
     let hasAliases, isV2, biasOn, usesSecondSynapse: Bool
     let uniformDashes: (syn: Int, syn2: Int, mem: Int)?
-    let inputSynapses, hiddenSynapses: SynapseTable.View
+    let inputSynapses, hiddenSynapses, outputSynapses: SynapseTable.View
 }
 
 extension CompiledNetwork {
@@ -138,7 +139,8 @@ extension CompiledNetwork {
         NetworkFacts(
             nIn: nIn, nHidden: nHidden, nOut: nOut, hiddenBlocks: hiddenBlocks, outputBlocks: outputBlocks,
             hasAliases: hasAliases, isV2: isV2, biasOn: biasOn, usesSecondSynapse: usesSecondSynapse,
-            uniformDashes: uniformDashes, inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view)
+            uniformDashes: uniformDashes, inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view,
+            outputSynapses: outputSynapses.view)
     }
 }
 

@@ -56,7 +56,7 @@ extension XyloSimulator {
         let nIn = net.nIn, syn = ctx.syn, spk = ctx.spikes
         var delivered = false
         // 1. Input delivery.
-        let inputs = net.inputSynapses, hidden = net.hiddenSynapses
+        let inputs = net.inputSynapses, hidden = net.hiddenSynapses, output = net.outputSynapses
         let row = t &* nIn
         for c in 0..<nIn {
             let n = input[row &+ c]
@@ -68,7 +68,9 @@ extension XyloSimulator {
         let spikingCount = carry.spikingCount
         for k in 0..<spikingCount {
             let i = Int(ctx.spiking[k])
-            if hidden.deliver(source: i, count: Int32(spk[i]), into: syn) { delivered = true }
+            let n = Int32(spk[i])
+            if hidden.deliver(source: i, count: n, into: syn) { delivered = true }
+            if output.deliver(source: i, count: n, into: syn) { delivered = true }
         }
         for k in 0..<spikingCount { spk[Int(ctx.spiking[k])] = 0 }
         var listed = 0
