@@ -119,6 +119,19 @@ def test_chip_limits_make_config_invalid():
     assert not ok and "no bias" in msg
 
 
+def test_a_failing_batch_element_raises_on_the_caller():
+    doc = load("a2_random_small")
+    sim = xa2.XyloSim.from_specification(**spec_of(doc["config"]))
+    x = np.asarray(doc["input"])
+    bad = x.copy()
+    bad[3, 1] = 300  # above the 0..255 event counts
+    for batch in (np.stack([x, bad]), np.stack([bad, x, x]), np.stack([x, x, x, bad])):
+        with pytest.raises(ValueError, match="300"):
+            sim(batch)
+    out, _, _ = sim(x)
+    assert np.array_equal(out, xa2.XyloSim.from_specification(**spec_of(doc["config"]))(x)[0]), "state untouched"
+
+
 def test_bad_inputs():
     sim = xa2.XyloSim.from_specification(**spec_of(load("a2_random_small")["config"]))
     with pytest.raises(ValueError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import numpy as np
 
@@ -224,16 +225,24 @@ class XyloSimBase:
         # (A new simulator per element starts from zero state: copy the current state first.)
         rasters = [int32_buffer(x[b], "input") for b in range(x.shape[0])]
 
-        def one(raster):
-            return self._run(self._sim_copy(), raster, record)
+        results, errors = [None] * len(rasters), []
+
+        def work(first, stride):  # elements first, first + stride, ...: an even split, no queue
+            try:
+                for b in range(first, len(rasters), stride):
+                    results[b] = self._run(self._sim_copy(), rasters[b], record)
+            except BaseException as err:  # noqa: BLE001 - re-raised on the calling thread
+                errors.append(err)
 
         workers = min(len(rasters), os.cpu_count() or 1)
-        if workers > 1:
-            from concurrent.futures import ThreadPoolExecutor
-            with ThreadPoolExecutor(workers) as pool:
-                results = list(pool.map(one, rasters))
-        else:
-            results = [one(r) for r in rasters]
+        threads = [threading.Thread(target=work, args=(w, workers), daemon=True) for w in range(1, workers)]
+        for t in threads:
+            t.start()
+        work(0, workers)
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
         outs = [o for o, _ in results]
         recs = [r for _, r in results]
         rec = {k: np.stack([r[k] for r in recs]) for k in RECORD_KEYS} if record else {}
