@@ -1018,6 +1018,20 @@ CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed
 CELESTA_API int celesta_network_from_json(const char *json, size_t len, celesta_network_t **out);
 
 /**
+ * Parses a float network as celesta_network_from_json() does, where any array of the JSON may
+ * be `{"$array": k}`: the `k`-th of `count` binary arrays, `arrays[k]` holding `lens[k]`
+ * doubles, row-major (the shape comes from the layer's sizes and is checked). Large weight
+ * matrices then skip printing and parsing text. The arrays are copied during the call.
+ *
+ * On success `*out` receives a new handle to release with celesta_network_free(); on error
+ * it is left untouched. Errors: as celesta_network_from_json(), plus CELESTA_ERR_NULL_POINTER
+ * (`arrays` or `lens` NULL with `count` > 0, or `arrays[k]` NULL with `lens[k]` > 0, naming
+ * k) and CELESTA_ERR_OUT_OF_RANGE (a reference to an array past `count`; a non-finite value,
+ * naming the layer, field and index). Thread safety: any thread.
+ */
+CELESTA_API int celesta_network_from_json_arrays(const char *json, size_t len, const double * const *arrays, const size_t *lens, size_t count, celesta_network_t **out);
+
+/**
  * Reads a float network JSON file (the format of celesta_network_from_json()).
  *
  * On success `*out` receives a new handle to release with celesta_network_free(); on error

@@ -35,21 +35,19 @@ def network(seed: int = 21) -> Sequential:
 
 def main(repeat: int = 7) -> None:
     net = network()
-    t0 = time.perf_counter()
-    graph = net.as_graph()
-    t_graph = time.perf_counter() - t0
-    best = best_map = float("inf")
+    best = best_map = best_graph = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        spec = syns61201.mapper(graph)
+        graph = net.as_graph()
         t1 = time.perf_counter()
-        channel_quantize(**spec)
+        spec = syns61201.mapper(graph)
         t2 = time.perf_counter()
-        best, best_map = min(best, t2 - t0), min(best_map, t1 - t0)
-    print(f"py  map + channel quantize 16-1000-8 (dense recurrent, in memory): {best * 1e3:.1f} ms "
-          f"(map {best_map * 1e3:.1f} ms); {ROCKPOOL_SECONDS / best:.0f}x Rockpool's 1.6 s (figure from the issue)")
-    print(f"py  building that graph with as_graph() (not timed above): {t_graph * 1e3:.0f} ms")
-
+        channel_quantize(**spec)
+        t3 = time.perf_counter()
+        best, best_graph, best_map = min(best, t3 - t0), min(best_graph, t1 - t0), min(best_map, t2 - t1)
+    print(f"py  as_graph + map + channel quantize 16-1000-8 (dense recurrent, in memory): {best * 1e3:.1f} ms "
+          f"(as_graph {best_graph * 1e3:.1f} ms, map {best_map * 1e3:.1f} ms); "
+          f"{ROCKPOOL_SECONDS / best:.0f}x Rockpool's 1.6 s (figure from the issue)")
 
 if __name__ == "__main__":
     main()

@@ -65,7 +65,7 @@ def c_type(swift):
         inner = c_type(m.group(2))
         const = "" if m.group(1) else "const "
         if inner.endswith("*"):
-            return f"{inner}{'' if m.group(1) else ' const'}*"
+            return f"{inner}{'' if m.group(1) else ' const '}*"
         return f"{const}{inner} *"
     if re.fullmatch(r"celesta_[a-z0-9_]+_t", t):
         return t

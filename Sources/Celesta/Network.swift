@@ -124,6 +124,42 @@ public func celesta_network_from_json(
     }
 }
 
+/// Parses a float network as celesta_network_from_json() does, where any array of the JSON may
+/// be `{"$array": k}`: the `k`-th of `count` binary arrays, `arrays[k]` holding `lens[k]`
+/// doubles, row-major (the shape comes from the layer's sizes and is checked). Large weight
+/// matrices then skip printing and parsing text. The arrays are copied during the call.
+///
+/// On success `*out` receives a new handle to release with celesta_network_free(); on error
+/// it is left untouched. Errors: as celesta_network_from_json(), plus CELESTA_ERR_NULL_POINTER
+/// (`arrays` or `lens` NULL with `count` > 0, or `arrays[k]` NULL with `lens[k]` > 0, naming
+/// k) and CELESTA_ERR_OUT_OF_RANGE (a reference to an array past `count`; a non-finite value,
+/// naming the layer, field and index). Thread safety: any thread.
+@_cdecl("celesta_network_from_json_arrays")
+public func celesta_network_from_json_arrays(
+    _ json: UnsafePointer<CChar>?, _ len: UInt, _ arrays: UnsafePointer<UnsafePointer<Double>?>?, _ lens: UnsafePointer<UInt>?,
+    _ count: UInt, _ out: UnsafeMutablePointer<celesta_network_ref?>?
+) -> Int32 {
+    guarded {
+        let data = try borrowedData(json, len, "json")
+        let out = try required(out, "out")
+        var values: [[Double]] = []
+        if count > 0 {
+            let arrays = try required(arrays, "arrays"), lens = try required(lens, "lens")
+            guard count <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "'count' is \(count), too large") }
+            for k in 0..<Int(count) {
+                guard let p = arrays[k] else {
+                    if lens[k] == 0 { values.append([]); continue }
+                    throw CelestaError(.nullPointer, "'arrays[\(k)]' is NULL but 'lens[\(k)]' is \(lens[k])")
+                }
+                guard lens[k] <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "'lens[\(k)]' is \(lens[k]), too large") }
+                values.append(Array(UnsafeBufferPointer(start: p, count: Int(lens[k]))))
+            }
+        }
+        let box = try NetworkBox(try NetworkJSON.parse(data, name: "json", arrays: values))
+        out.pointee = makeHandle(box)
+    }
+}
+
 /// Reads a float network JSON file (the format of celesta_network_from_json()).
 ///
 /// On success `*out` receives a new handle to release with celesta_network_free(); on error

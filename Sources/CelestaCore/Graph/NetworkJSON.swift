@@ -12,14 +12,19 @@ import FoundationEssentials
 /// ]}
 /// ```
 /// A bare list of layers is accepted too. `bias` defaults to zeros, `has_rec` to false.
+///
+/// Any array may instead be `{"$array": k}`: the `k`-th of the binary arrays given with the
+/// text (`parse(_:name:arrays:)`, `celesta_network_from_json_arrays`), its values row-major.
+/// Large weight matrices then skip the text round trip (printing and parsing a million
+/// floats takes over a second; handing over their bytes takes a copy).
 public enum NetworkJSON {
     /// Reads a network file into a module (a Sequential of the layers).
     public static func load(_ path: String) throws -> Module {
         try parse(try AtomicFile.read(path), name: path)
     }
 
-    /// Parses network JSON into a module.
-    public static func parse(_ data: Data, name: String = "network") throws -> Module {
+    /// Parses network JSON into a module; `arrays` are what `{"$array": k}` values refer to.
+    public static func parse(_ data: Data, name: String = "network", arrays: [[Double]] = []) throws -> Module {
         let value = try JSONParser.parse([UInt8](data), name: name)
         let layers: [JSONValue]
         if case .array(let list) = value {
@@ -29,10 +34,10 @@ public enum NetworkJSON {
         } else {
             throw CelestaError(.parse, "'\(name)': expected {\"layers\": [...]} or a list of layers")
         }
-        return try Module.sequential(layers.enumerated().map { try module($0.element, "layers[\($0.offset)]") })
+        return try Module.sequential(layers.enumerated().map { try module($0.element, "layers[\($0.offset)]", arrays) })
     }
 
-    static func module(_ value: JSONValue, _ path: String) throws -> Module {
+    static func module(_ value: JSONValue, _ path: String, _ arrays: [[Double]]) throws -> Module {
         guard case .object(let o) = value else { throw CelestaError(.parse, "'\(path)' is not an object") }
         func field(_ key: String) throws -> JSONValue {
             guard let v = o[key] else { throw CelestaError(.parse, "'\(path).\(key)' is missing") }
@@ -48,6 +53,15 @@ public enum NetworkJSON {
             guard let v = o[key], v != .null else {
                 if optional { return nil }
                 throw CelestaError(.parse, "'\(path).\(key)' is missing")
+            }
+            if case .object(let reference) = v {
+                guard reference.count == 1, case .number(let k)? = reference["$array"], k == k.rounded(), k >= 0 else {
+                    throw CelestaError(.parse, "'\(path).\(key)' must hold numbers or be {\"$array\": index}")
+                }
+                guard k < Double(arrays.count) else {
+                    throw CelestaError(.outOfRange, "'\(path).\(key)' refers to array \(Int(k)), but \(arrays.count) arrays were given")
+                }
+                return arrays[Int(k)]
             }
             return try v.flatNumbers("\(path).\(key)")
         }
@@ -67,7 +81,7 @@ public enum NetworkJSON {
                 wRec: hasRec ? numbers("w_rec")! : nil, dt: dt)
         case "Residual":
             guard case .array(let inner) = try field("layers") else { throw CelestaError(.parse, "'\(path).layers' must be a list") }
-            return try Module.residual(inner.enumerated().map { try module($0.element, "\(path).layers[\($0.offset)]") })
+            return try Module.residual(inner.enumerated().map { try module($0.element, "\(path).layers[\($0.offset)]", arrays) })
         default:
             throw CelestaError(.parse, "'\(path).type' is '\(type)'; expected Linear, LIF or Residual")
         }

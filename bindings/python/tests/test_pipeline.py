@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 import celesta
+from celesta import _celesta
+from celesta._buffers import address
 from celesta.devices.xylo import syns61201, syns61300, syns65302
 from celesta.nn import LIF, Linear, NetworkGraph, Residual, Sequential
 from celesta.transform.quantize_methods import channel_quantize, global_quantize
@@ -245,9 +247,9 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="has_bias"):
         Linear((2, 3), has_bias=True)
     with pytest.raises(celesta.ParseError):
-        NetworkGraph('{"layers": [{"type": "Conv"}]}', 1, 1)
+        _celesta.network_from_json('{"layers": [{"type": "Conv"}]}')
     with pytest.raises(celesta.ParseError):
-        NetworkGraph("not json", 1, 1)
+        _celesta.network_from_json("not json")
     with pytest.raises(celesta.NotFoundError, match="xa9"):
         celesta.devices.xylo._core.mapper("xa9", small_net().as_graph())
     # Design rule: one neuron layer only.
@@ -287,3 +289,48 @@ def test_end_to_end_small_network():
     assert ok, message
     out, _, _ = syns65302.XyloSim.from_config(config).evolve(np.ones((20, 3), dtype=int) * 3)
     assert out.shape == (20, 2)
+
+
+def test_graphs_take_their_arrays_in_binary_and_equal_the_text_form():
+    """as_graph() hands the parameter arrays over as float64 buffers ({"$array": k} in the
+    layer JSON); the mapped network equals the one read from the full JSON text."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+    with open(os.path.join(root, "examples", "networks", "kws_default.json")) as f:
+        text = f.read()  # recurrence and a residual block
+    for net in (small_net(), Sequential.from_json(text)):
+        from_arrays = syns61201.mapper(net.as_graph())
+        from_text = syns61201.mapper(_graph_from_text(net.to_json()))
+        assert from_arrays.keys() == from_text.keys()
+        for key in from_arrays:
+            if isinstance(from_arrays[key], np.ndarray):
+                assert np.array_equal(from_arrays[key], from_text[key]), key
+        assert net.as_graph().to_json() == net.to_json()
+
+
+def _graph_from_text(text):
+    """A graph the library reads from the whole JSON text (numbers printed)."""
+    graph = NetworkGraph.__new__(NetworkGraph)
+    graph._handle = _celesta.network_from_json(text)
+    graph.n_in, graph.n_out = json.loads(text)["layers"][0]["n_in"], 0
+    return graph
+
+
+def test_binary_array_references_are_checked():
+    w = np.arange(6, dtype=np.float64)
+    linear = '{"layers": [{"type": "Linear", "n_in": 2, "n_out": 3, "weight": %s}]}'
+    ok = _celesta.network_from_json_arrays(linear % '{"$array": 0}', [address(w)])
+    assert ok is not None
+    with pytest.raises(celesta.OutOfRangeError, match="refers to array 1"):
+        _celesta.network_from_json_arrays(linear % '{"$array": 1}', [address(w)])
+    with pytest.raises(celesta.ParseError, match="weight"):
+        _celesta.network_from_json_arrays(linear % '{"$array": -1}', [address(w)])
+    with pytest.raises(celesta.ParseError, match="weight"):
+        _celesta.network_from_json_arrays(linear % '{"$array": 0, "x": 1}', [address(w)])
+    with pytest.raises(celesta.ShapeMismatchError):
+        _celesta.network_from_json_arrays(linear % '{"$array": 0}', [address(w[:5])])
+    bad = w.copy()
+    bad[4] = np.inf
+    with pytest.raises(celesta.OutOfRangeError, match="finite|inf"):
+        _celesta.network_from_json_arrays(linear % '{"$array": 0}', [address(bad)])
+    with pytest.raises(ValueError):
+        _celesta.network_from_json_arrays(linear % '{"$array": 0}', [(w.ctypes.data, -1)])

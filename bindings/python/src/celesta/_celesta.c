@@ -488,6 +488,45 @@ static PyObject *py_network_from_json(PyObject *self, PyObject *args) {
     return wrap_network(net);
 }
 
+/* network_from_json_arrays(text, arrays): `arrays` a list of (address, length) of float64
+ * buffers the caller keeps alive, referred to as {"$array": k} in the text. */
+static PyObject *py_network_from_json_arrays(PyObject *self, PyObject *args) {
+    (void)self;
+    const char *text;
+    Py_ssize_t len;
+    PyObject *list;
+    if (!PyArg_ParseTuple(args, "s#O!", &text, &len, &PyList_Type, &list)) return NULL;
+    Py_ssize_t count = PyList_Size(list);
+    const double **arrays = PyMem_Calloc((size_t)count + 1, sizeof *arrays);
+    size_t *lens = PyMem_Calloc((size_t)count + 1, sizeof *lens);
+    PyObject *result = NULL;
+    if (arrays == NULL || lens == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        unsigned long long addr;
+        Py_ssize_t n;
+        if (!PyArg_ParseTuple(PyList_GetItem(list, k), "Kn", &addr, &n)) goto done;
+        if (n < 0) {
+            PyErr_SetString(PyExc_ValueError, "negative length");
+            goto done;
+        }
+        arrays[k] = (const double *)(uintptr_t)addr;
+        lens[k] = (size_t)n;
+    }
+    celesta_network_t *net = NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = celesta_network_from_json_arrays(text, (size_t)len, arrays, lens, (size_t)count, &net);
+    Py_END_ALLOW_THREADS
+    result = status == CELESTA_OK ? wrap_network(net) : raise_status(status);
+done:
+    PyMem_Free(arrays);
+    PyMem_Free(lens);
+    return result;
+}
+
 static PyObject *py_network_load(PyObject *self, PyObject *args) {
     (void)self;
     const char *path;
@@ -1188,6 +1227,8 @@ static PyMethodDef methods[] = {
     {"sim_reset", py_sim_reset, METH_VARARGS, "Zero the simulator state."},
     {"sim_evolve", py_sim_evolve, METH_VARARGS, "Run the simulator on int32 buffers."},
     {"network_from_json", py_network_from_json, METH_VARARGS, "Network handle from float-network JSON text."},
+    {"network_from_json_arrays", py_network_from_json_arrays, METH_VARARGS,
+     "Network handle from float-network JSON text whose {\"$array\": k} values are float64 buffers."},
     {"network_load", py_network_load, METH_VARARGS, "Network handle from a float-network JSON file."},
     {"xylo_map", py_xylo_map, METH_VARARGS, "Map a network onto a Xylo chip: a specification handle."},
     {"spec_from_json", py_spec_from_json, METH_VARARGS, "Specification handle from JSON text."},
