@@ -94,13 +94,19 @@ enum JSONValue: Equatable {
 
     /// Numbers of a scalar or (nested) list, row-major.
     func flatNumbers(_ path: String) throws -> [Double] {
+        var out: [Double] = []
+        try appendNumbers(to: &out) { path }
+        return out
+    }
+
+    /// Appends the numbers in place; an element's path is only spelled out for an error (a
+    /// string per number would cost more than parsing it).
+    private func appendNumbers(to out: inout [Double], _ path: () -> String) throws {
         switch self {
-        case .number(let d): return [d]
+        case .number(let d): out.append(d)
         case .array(let items):
-            var out: [Double] = []
-            for (i, item) in items.enumerated() { out += try item.flatNumbers("\(path)[\(i)]") }
-            return out
-        default: throw CelestaError(.parse, "'\(path)' must hold numbers")
+            for (i, item) in items.enumerated() { try item.appendNumbers(to: &out) { "\(path())[\(i)]" } }
+        default: throw CelestaError(.parse, "'\(path())' must hold numbers")
         }
     }
 }
