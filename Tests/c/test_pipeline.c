@@ -201,6 +201,9 @@ static void test_network_errors(void) {
     const char *shape = "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [1, 2, 3]}]}";
     CHECK(celesta_network_from_json(shape, strlen(shape), &net) == CELESTA_ERR_SHAPE_MISMATCH && net == SENTINEL,
           "weight shape: %s", celesta_last_error());
+    const char *word = "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [[1, 2], [3, \"x\"]]}]}";
+    CHECK(celesta_network_from_json(word, strlen(word), &net) == CELESTA_ERR_PARSE && net == SENTINEL &&
+              contains(celesta_last_error(), "layers[0].weight[1][1]"), "a string among numbers: %s", celesta_last_error());
     const char *empty = "{\"layers\": []}";
     CHECK(celesta_network_from_json(empty, strlen(empty), &net) != CELESTA_OK && net == SENTINEL, "no layers");
     /* Only len bytes are read: a truncated length is a parse error, not an overread. */
