@@ -952,6 +952,21 @@ CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double 
 CELESTA_API int celesta_hdk_monitor(celesta_hdk_t *hdk, const celesta_afe_t *afe, const double *audio, size_t audio_len, int network, int record_power, int *raster, size_t raster_len, int *spikes_out, size_t spikes_out_len, size_t *steps, size_t *overruns);
 
 
+/* ---- Exported C functions: dev-kit USB ids registered at run time. ---- */
+
+/**
+ * Registers the USB vendor/product id pair `vendor_id:product_id` as a Xylo dev kit carrying
+ * `chip` (a chip id or alias, e.g. "syns65302" or "xa3"), for the whole process: every later
+ * celesta_hdk_list() and celesta_hdk_open() looks it up before the pairs of
+ * CELESTA_HDK_USB_IDS and the built-in table (whose ids are unverified assumptions). The
+ * latest registration of a pair wins.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (chip), CELESTA_ERR_NOT_FOUND (an unknown chip, named).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
+
+
 /* ---- Exported C functions: version, status names, last error, build information. ---- */
 
 /**

@@ -247,11 +247,23 @@ static void test_monitor(void) {
     celesta_hdk_free(hdk);
 }
 
+/* USB ids registered at run time: checked; discovery keeps working. */
+static void test_usb_ids(void) {
+    CHECK(celesta_hdk_register_usb_id(0x1234, 0xabcd, "xa3") == CELESTA_OK, "register: %s", celesta_last_error());
+    CHECK(celesta_hdk_register_usb_id(0x1234, 0xabcd, "xa9") == CELESTA_ERR_NOT_FOUND &&
+              strstr(celesta_last_error(), "xa9") != NULL, "unknown chip: %s", celesta_last_error());
+    CHECK(celesta_hdk_register_usb_id(1, 2, NULL) == CELESTA_ERR_NULL_POINTER &&
+              strstr(celesta_last_error(), "chip") != NULL, "NULL chip: %s", celesta_last_error());
+    size_t count = 99;
+    CHECK(celesta_hdk_list("xa2", NULL, 0, &count) == CELESTA_OK && count >= 1, "list after registering");
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; ++i) run_case(argv[i]);
     test_discovery();
     test_kit();
     test_monitor();
+    test_usb_ids();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

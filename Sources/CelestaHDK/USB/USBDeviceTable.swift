@@ -9,8 +9,8 @@ import CelestaCore
 /// they have not been checked against a board (no board was at hand and the ids are not in the
 /// reference facts). A user whose board enumerates differently adds its ids with
 /// `CELESTA_HDK_USB_IDS` (`VID:PID=CHIP`, hex ids, entries separated by commas, e.g.
-/// `337d:0c01=syns65302,1234:abcd=xa2`) or with `register(vendorID:productID:chip:)`;
-/// those entries are looked up first.
+/// `337d:0c01=syns65302,1234:abcd=xa2`), or by call for the whole process
+/// (`USBDeviceRegistry`, `celesta_hdk_register_usb_id`); those entries are looked up first.
 public struct USBDeviceTable: Sendable, Equatable {
     /// One known id pair.
     public struct Entry: Sendable, Equatable {
@@ -53,12 +53,14 @@ public struct USBDeviceTable: Sendable, Equatable {
         entries.first { $0.vendorID == device.vendorID && $0.productID == device.productID }?.chipID
     }
 
-    /// The built-in table extended by `CELESTA_HDK_USB_IDS` (when set).
+    /// The table discovery uses: the pairs registered by call (`USBDeviceRegistry`), then those
+    /// of `CELESTA_HDK_USB_IDS` (when set), then the built-in ones.
     public static func fromEnvironment() throws -> USBDeviceTable {
         var table = builtIn
         if let raw = getenv(environmentVariable) {
             try table.add(specification: String(cString: raw), source: environmentVariable)
         }
+        table.entries.insert(contentsOf: USBDeviceRegistry.registered, at: 0)
         return table
     }
 

@@ -772,6 +772,22 @@ static PyObject *hdk_info_dict(const celesta_hdk_info_t *i) {
                          "power_rails", i->power_rails);
 }
 
+/* hdk_register_usb_id(vendor_id, product_id, chip): ids 0..0xFFFF (checked here: the C type
+ * is uint16_t). */
+static PyObject *py_hdk_register_usb_id(PyObject *self, PyObject *args) {
+    (void)self;
+    long vid, pid;
+    const char *chip;
+    if (!PyArg_ParseTuple(args, "lls", &vid, &pid, &chip)) return NULL;
+    if (vid < 0 || vid > 0xFFFF || pid < 0 || pid > 0xFFFF) {
+        PyErr_Format(PyExc_ValueError, "USB ids are 16-bit: vendor_id %ld, product_id %ld", vid, pid);
+        return NULL;
+    }
+    int status = celesta_hdk_register_usb_id((uint16_t)vid, (uint16_t)pid, chip);
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
 /* hdk_list(virtual_chips or None) -> [info dict] */
 static PyObject *py_hdk_list(PyObject *self, PyObject *args) {
     (void)self;
@@ -1243,6 +1259,7 @@ static PyMethodDef methods[] = {
     {"spec_quantize_json", py_spec_quantize_json, METH_VARARGS, "Quantized integer arrays as JSON text."},
     {"xylo_cycles", py_xylo_cycles, METH_VARARGS, "(cycles, isyn2_ops) per time step."},
     {"xylo_clock_frequency", py_xylo_clock_frequency, METH_VARARGS, "Real-time clock estimate in Hz."},
+    {"hdk_register_usb_id", py_hdk_register_usb_id, METH_VARARGS, "Register a USB id pair as a dev kit of a chip."},
     {"hdk_list", py_hdk_list, METH_VARARGS, "Dev kits on USB and the virtual kits asked for, as dicts."},
     {"hdk_open", py_hdk_open, METH_VARARGS, "Open a dev kit: 'virtual:<chip>', 'usb:BUS:ADDR' or None."},
     {"hdk_info", py_hdk_info, METH_VARARGS, "What an open kit is, with its power rails."},

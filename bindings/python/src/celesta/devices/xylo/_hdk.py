@@ -47,8 +47,8 @@ def _chip_module(chip: str):
 def find_xylo_hdks(virtual=None, timeout_ms: int = _TIMEOUT_MS):
     """Rockpool's ``find_xylo_hdks()``: ``(hdks, modules, versions)`` for every dev kit found.
 
-    Boards on USB come first (vendor/product ids from the built-in table plus
-    ``CELESTA_HDK_USB_IDS``); then one virtual kit per chip in ``virtual`` (a chip name or a
+    Boards on USB come first (vendor/product ids registered with ``register_xylo_usb_id``, from
+    ``CELESTA_HDK_USB_IDS`` and from the built-in table); then one virtual kit per chip in ``virtual`` (a chip name or a
     list of them) and in ``CELESTA_VIRTUAL_HDKS``. ``modules`` are the chip modules
     (``celesta.devices.xylo.syns65302`` ...), ``versions`` the chip ids. Never fails for lack
     of USB: a machine without boards gets only the virtual kits asked for.
@@ -61,6 +61,14 @@ def find_xylo_hdks(virtual=None, timeout_ms: int = _TIMEOUT_MS):
         location = info["location"] if info["kind"] == "usb" else f"virtual:{info['chip']}"
         hdks.append(XyloHDK(_celesta.hdk_open(location, timeout_ms)))
     return hdks, [_chip_module(h.chip) for h in hdks], [h.chip for h in hdks]
+
+
+def register_xylo_usb_id(vendor_id: int, product_id: int, chip: str) -> None:
+    """Makes boards enumerating as ``vendor_id:product_id`` known as dev kits of ``chip`` (id or
+    alias), for this process: every later ``find_xylo_hdks()`` looks the pair up before
+    ``CELESTA_HDK_USB_IDS`` and the built-in table. The latest registration of a pair wins.
+    Raises ``ValueError`` for ids outside 0..0xFFFF and ``NotFoundError`` for an unknown chip."""
+    _celesta.hdk_register_usb_id(int(vendor_id), int(product_id), str(chip))
 
 
 def virtual_hdk(chip: str, timeout_ms: int = _TIMEOUT_MS) -> XyloHDK:
