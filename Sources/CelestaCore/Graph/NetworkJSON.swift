@@ -91,6 +91,8 @@ public enum NetworkJSON {
 /// A JSON value as `JSONParser` reads it.
 enum JSONValue: Equatable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    /// A non-empty list of numbers only (what `JSONParser` makes of one; `.array` holds others).
+    case numbers([Double])
 
     /// Numbers of a scalar or (nested) list, row-major.
     func flatNumbers(_ path: String) throws -> [Double] {
@@ -104,6 +106,7 @@ enum JSONValue: Equatable {
     private func appendNumbers(to out: inout [Double], _ path: () -> String) throws {
         switch self {
         case .number(let d): out.append(d)
+        case .numbers(let values): out.append(contentsOf: values)
         case .array(let items):
             for (i, item) in items.enumerated() { try item.appendNumbers(to: &out) { "\(path())[\(i)]" } }
         default: throw CelestaError(.parse, "'\(path())' must hold numbers")

@@ -42,6 +42,8 @@ extension XyloSpecification {
         var aliases: [[Int]] = []
         if case .array(let list)? = o["aliases"] {
             aliases = try list.map { entry in try entry.flatNumbers("aliases").map { Int($0) } }
+        } else if case .numbers(let list)? = o["aliases"] {
+            aliases = list.map { [Int($0)] }
         }
         let dashMem = try nums("dash_mem")
         var dt = 1e-3

@@ -43,6 +43,23 @@ struct JSONParser {
             var items: [JSONValue] = []
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            // A list of numbers (weights, taus) is read straight into doubles, without an enum
+            // value per number; a list that turns out mixed goes on as a generic one.
+            if i < bytes.count, Self.startsNumber(bytes[i]) {
+                var numbers: [Double] = []
+                while true {
+                    numbers.append(try number())
+                    skipSpace()
+                    guard i < bytes.count else { throw error("unterminated array") }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .numbers(numbers) }
+                    guard bytes[i] == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+                    i += 1
+                    skipSpace()
+                    if i < bytes.count, Self.startsNumber(bytes[i]) { continue }
+                    items = numbers.map(JSONValue.number)
+                    break
+                }
+            }
             while true {
                 items.append(try value(depth: depth + 1))
                 skipSpace()
@@ -76,6 +93,10 @@ struct JSONParser {
         default:
             return .number(try number())
         }
+    }
+
+    private static func startsNumber(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || b == 0x2D
     }
 
     private mutating func number() throws -> Double {
