@@ -159,6 +159,16 @@ typedef struct celesta_config celesta_config_t;
 typedef struct celesta_sim celesta_sim_t;
 
 /**
+ * Progress of a long call (a simulation, a front-end run): `done` of `total` units (time steps,
+ * audio samples) are finished. Return 0 to go on, non-zero to cancel: the call then fails with
+ * CELESTA_ERR_CANCELLED, writes no output buffer and leaves the handle's state as it was.
+ * Called on the thread that made the call, between blocks of work (about every millisecond of
+ * work or less often), never after the call has returned. `user_data` is what was registered
+ * with the callback.
+ */
+typedef int (*celesta_progress_fn)(void *user_data, size_t done, size_t total);
+
+/**
  * The arrays of a configuration, for celesta_config_create(). Every array is row-major int32,
  * borrowed for the duration of the call only, with its length in values; shapes:
  * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
@@ -1211,6 +1221,15 @@ CELESTA_API int celesta_sim_copy(celesta_sim_t **out, celesta_sim_t *sim);
 CELESTA_API void celesta_sim_free(celesta_sim_t *sim);
 
 /**
+ * Sets the progress callback of celesta_sim_evolve() on this handle (see celesta_progress_fn):
+ * `fn` is called with the steps done and the steps of the call; NULL removes it. A copy made
+ * with celesta_sim_copy() starts without one.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (sim). Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_sim_set_progress(celesta_sim_t *sim, celesta_progress_fn fn, void *user_data);
+
+/**
  * Zeroes every state of the simulator, as when it was created.
  *
  * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
@@ -1226,8 +1245,9 @@ CELESTA_API int celesta_sim_reset(celesta_sim_t *sim);
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
  * CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
- * CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer). On error no output buffer is written and
- * the state is unchanged. Thread safety: not with other calls on the same handle.
+ * CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer), CELESTA_ERR_CANCELLED (the progress
+ * callback of celesta_sim_set_progress() asked to stop). On error no output buffer is written
+ * and the state is unchanged. Thread safety: not with other calls on the same handle.
  */
 CELESTA_API int celesta_sim_evolve(celesta_sim_t *sim, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record);
 

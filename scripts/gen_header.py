@@ -67,7 +67,7 @@ def c_type(swift):
         if inner.endswith("*"):
             return f"{inner}{'' if m.group(1) else ' const '}*"
         return f"{const}{inner} *"
-    if re.fullmatch(r"celesta_[a-z0-9_]+_t", t):
+    if re.fullmatch(r"celesta_[a-z0-9_]+_(t|fn)", t):
         return t
     # Handles: Swift sees pointers to incomplete C structs as OpaquePointer, so the shim
     # spells them with typealiases: celesta_x_ref -> celesta_x_t *, celesta_x_cref -> const.

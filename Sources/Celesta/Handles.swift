@@ -1,5 +1,6 @@
 // Handle plumbing: opaque C handles are retained Swift objects.
 
+import CelestaABI
 import CelestaCore
 
 /// `celesta_config_t *` as the shim spells it (see scripts/gen_header.py).
@@ -21,8 +22,21 @@ final class ConfigBox {
 
 /// The object behind a `celesta_sim_t *`.
 final class SimBox {
-    let sim: XyloSimulator
+    /// Replaced by the copy a run with progress worked on, when that run completes.
+    var sim: XyloSimulator
+    /// The progress callback set with celesta_sim_set_progress().
+    var progress: ProgressCallback?
     init(_ sim: XyloSimulator) { self.sim = sim }
+}
+
+/// A C progress callback and its user data, as a Swift progress closure: `true` to go on.
+struct ProgressCallback {
+    let function: celesta_progress_fn
+    let userData: UnsafeMutableRawPointer?
+
+    func callAsFunction(_ done: Int, of total: Int) -> Bool {
+        function(userData, done, total) == 0
+    }
 }
 
 /// Retains `object` and returns it as an opaque handle.

@@ -37,6 +37,19 @@ public func celesta_sim_free(_ sim: celesta_sim_ref?) {
     releaseHandle(sim, SimBox.self)
 }
 
+/// Sets the progress callback of celesta_sim_evolve() on this handle (see celesta_progress_fn):
+/// `fn` is called with the steps done and the steps of the call; NULL removes it. A copy made
+/// with celesta_sim_copy() starts without one.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (sim). Thread safety: not with other calls on the handle.
+@_cdecl("celesta_sim_set_progress")
+public func celesta_sim_set_progress(_ sim: celesta_sim_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+    guarded {
+        let box = try object(sim, SimBox.self, "sim")
+        box.progress = fn.map { ProgressCallback(function: $0, userData: user_data) }
+    }
+}
+
 /// Zeroes every state of the simulator, as when it was created.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
@@ -53,8 +66,9 @@ public func celesta_sim_reset(_ sim: celesta_sim_ref?) -> Int32 {
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
 /// CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
-/// CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer). On error no output buffer is written and
-/// the state is unchanged. Thread safety: not with other calls on the same handle.
+/// CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer), CELESTA_ERR_CANCELLED (the progress
+/// callback of celesta_sim_set_progress() asked to stop). On error no output buffer is written
+/// and the state is unchanged. Thread safety: not with other calls on the same handle.
 @_cdecl("celesta_sim_evolve")
 public func celesta_sim_evolve(
     _ sim: celesta_sim_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
@@ -62,14 +76,23 @@ public func celesta_sim_evolve(
     _ record: UnsafePointer<celesta_sim_record_t>?
 ) -> Int32 {
     guarded {
-        let s = try object(sim, SimBox.self, "sim").sim
+        let box = try object(sim, SimBox.self, "sim")
+        let s = box.sim
         guard steps <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument 'steps' is \(steps), too large") }
         let t = Int(steps)
         let nH = s.config.nHidden, nOut = s.config.nOut
         let inputs = try borrowedInts(input, input_len, "input") ?? []
         let out = try required(spikes_out, "spikes_out")
         try checkRecordBuffers(record, steps: t, nHidden: nH, nOut: nOut, spikesOut: out, spikesOutLen: spikes_out_len)
-        let result = try s.evolve(input: inputs, steps: t, record: wantsStates(record))
+        let result: XyloSimulationResult
+        if let progress = box.progress {
+            // Run on a copy, adopted when the run completes: a cancelled run leaves the state.
+            let work = s.copy()
+            result = try work.evolve(input: inputs, steps: t, record: wantsStates(record)) { progress($0, of: t) }
+            box.sim = work
+        } else {
+            result = try s.evolve(input: inputs, steps: t, record: wantsStates(record))
+        }
         writeResult(result, spikesOut: out, record: record)
     }
 }

@@ -204,12 +204,90 @@ static void test_errors(const char *tmpdir) {
     celesta_config_free(NULL);
 }
 
+/* Progress callbacks: called with increasing counts ending at the total; a non-zero return
+ * cancels with CELESTA_ERR_CANCELLED, leaving the output buffer and the state as they were. */
+typedef struct {
+    size_t calls, last_done, total, cancel_at;
+    int ordered;
+} progress_log;
+
+static int on_progress(void *user, size_t done, size_t total) {
+    progress_log *log = user;
+    if (done <= log->last_done || done > total) log->ordered = 0;
+    log->calls++;
+    log->last_done = done;
+    log->total = total;
+    return log->cancel_at != 0 && log->calls >= log->cancel_at;
+}
+
+static void test_progress(const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    celesta_config_t *config = NULL;
+    celesta_sim_t *a = NULL, *b = NULL;
+    size_t case_steps, n_in;
+    int32_t *case_input = read_matrix(dir, "input", &case_steps, &n_in);
+    if (celesta_config_load(path, &config) != CELESTA_OK || celesta_sim_create(&a, config) != CELESTA_OK ||
+        celesta_sim_create(&b, config) != CELESTA_OK || case_input == NULL || case_steps == 0) {
+        CHECK(0, "progress setup: %s", celesta_last_error());
+        return;
+    }
+    celesta_config_dims_t dims;
+    celesta_config_dims(config, &dims);
+    size_t no = (size_t)dims.n_out;
+    /* More steps than one block of the engine (2^20 synaptic updates at most per block). */
+    size_t steps = ((size_t)1 << 18) + 1;
+    int32_t *input = malloc(steps * n_in * sizeof *input);
+    int32_t *out_a = malloc(steps * no * sizeof *out_a), *out_b = malloc(steps * no * sizeof *out_b);
+    for (size_t t = 0; t < steps; ++t) memcpy(input + t * n_in, case_input + (t % case_steps) * n_in, n_in * sizeof *input);
+
+    progress_log log = {0, 0, 0, 0, 1};
+    CHECK(celesta_sim_set_progress(a, on_progress, &log) == CELESTA_OK, "set_progress");
+    CHECK(celesta_sim_evolve(a, input, steps * n_in, steps, out_a, steps * no, NULL) == CELESTA_OK &&
+              celesta_sim_evolve(b, input, steps * n_in, steps, out_b, steps * no, NULL) == CELESTA_OK,
+          "evolve with and without progress: %s", celesta_last_error());
+    CHECK(memcmp(out_a, out_b, steps * no * sizeof *out_a) == 0, "progress does not change the results");
+    CHECK(log.calls >= 2 && log.ordered && log.last_done == steps && log.total == steps,
+          "progress: %zu calls, last %zu of %zu", log.calls, log.last_done, log.total);
+
+    /* Cancel at the first report: nothing written, state as before (a later run equals b's). */
+    progress_log stop = {0, 0, 0, 1, 1};
+    CHECK(celesta_sim_set_progress(a, on_progress, &stop) == CELESTA_OK, "set_progress 2");
+    for (size_t i = 0; i < steps * no; ++i) out_a[i] = -7;
+    CHECK(celesta_sim_evolve(a, input, steps * n_in, steps, out_a, steps * no, NULL) == CELESTA_ERR_CANCELLED &&
+              contains(celesta_last_error(), "cancelled"), "cancelled: %s", celesta_last_error());
+    size_t untouched = 0;
+    for (size_t i = 0; i < steps * no; ++i) untouched += out_a[i] == -7;
+    CHECK(stop.calls == 1 && untouched == steps * no, "a cancelled run writes nothing (%zu calls)", stop.calls);
+    /* A copy starts without the callback. */
+    celesta_sim_t *copy = NULL;
+    CHECK(celesta_sim_copy(&copy, a) == CELESTA_OK &&
+              celesta_sim_evolve(copy, input, steps * n_in, steps, out_a, steps * no, NULL) == CELESTA_OK && stop.calls == 1,
+          "the copy has no callback");
+    celesta_sim_free(copy);
+    CHECK(celesta_sim_set_progress(a, NULL, NULL) == CELESTA_OK, "remove the callback");
+    size_t short_steps = case_steps < 50 ? case_steps : 50;
+    CHECK(celesta_sim_evolve(a, input, short_steps * n_in, short_steps, out_a, short_steps * no, NULL) == CELESTA_OK &&
+              celesta_sim_evolve(b, input, short_steps * n_in, short_steps, out_b, short_steps * no, NULL) == CELESTA_OK &&
+              memcmp(out_a, out_b, short_steps * no * sizeof *out_a) == 0,
+          "the cancelled run left the state as it was");
+    CHECK(celesta_sim_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER, "NULL sim");
+    free(input);
+    free(out_a);
+    free(out_b);
+    free(case_input);
+    celesta_sim_free(a);
+    celesta_sim_free(b);
+    celesta_config_free(config);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: test_xylo TMPDIR CASE_DIR...\n");
         return 2;
     }
     for (int i = 2; i < argc; ++i) run_case(argv[i]);
+    if (argc > 2) test_progress(argv[argc - 1]);
     test_errors(argv[1]);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -91,6 +91,16 @@ typedef struct celesta_config celesta_config_t;
 typedef struct celesta_sim celesta_sim_t;
 
 /**
+ * Progress of a long call (a simulation, a front-end run): `done` of `total` units (time steps,
+ * audio samples) are finished. Return 0 to go on, non-zero to cancel: the call then fails with
+ * CELESTA_ERR_CANCELLED, writes no output buffer and leaves the handle's state as it was.
+ * Called on the thread that made the call, between blocks of work (about every millisecond of
+ * work or less often), never after the call has returned. `user_data` is what was registered
+ * with the callback.
+ */
+typedef int (*celesta_progress_fn)(void *user_data, size_t done, size_t total);
+
+/**
  * The arrays of a configuration, for celesta_config_create(). Every array is row-major int32,
  * borrowed for the duration of the call only, with its length in values; shapes:
  * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],

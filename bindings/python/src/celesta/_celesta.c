@@ -420,19 +420,64 @@ static void input_release(int32_input *in) {
 #endif
 }
 
-/* sim_evolve(sim, input, steps, out, records): `input` as input_arg() reads it; `out` is
+/* Progress of a long call while the GIL is released: the trampoline takes the GIL, calls the
+ * Python callable (if any) with (done, total), and checks for signals (Ctrl-C) on the main
+ * thread. A False return, an exception in the callable or a pending KeyboardInterrupt cancels
+ * the call; the exception stays set for the caller to raise once the call has returned. */
+typedef struct {
+    PyObject *callable; /* borrowed; NULL for signal checks only */
+} py_progress;
+
+static int progress_trampoline(void *user, size_t done, size_t total) {
+    py_progress *p = user;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int cancel = 0;
+    if (PyErr_CheckSignals() < 0) {
+        cancel = 1;
+    } else if (p->callable != NULL) {
+        PyObject *r = PyObject_CallFunction(p->callable, "nn", (Py_ssize_t)done, (Py_ssize_t)total);
+        if (r == NULL) {
+            cancel = 1;
+        } else {
+            cancel = r == Py_False;
+            Py_DECREF(r);
+        }
+    }
+    PyGILState_Release(gil);
+    return cancel;
+}
+
+/* The progress argument of a call: None (no callback), True (signal checks only) or a callable;
+ * fills *p and returns 1 when a callback is to be set, 0 when not, -1 with an exception. */
+static int progress_arg(PyObject *arg, py_progress *p) {
+    p->callable = NULL;
+    if (arg == NULL || arg == Py_None || arg == Py_False) return 0;
+    if (arg == Py_True) return 1;
+    if (!PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "progress must be a callable progress(done, total), True or None");
+        return -1;
+    }
+    p->callable = arg;
+    return 1;
+}
+
+/* sim_evolve(sim, input, steps, out, records[, progress]): `input` as input_arg() reads it; `out` is
  * (address, length) of a caller buffer (returns None), or a length: the spikes then go into a
  * new bytearray of that many int32 values, which is returned (no numpy allocation or address
  * lookup needed); `records` None or a dict of name -> (address, length) of int32 buffers the
- * caller keeps alive. The GIL is released while the simulator runs. */
+ * caller keeps alive; `progress` as progress_arg() reads it. The GIL is released while the
+ * simulator runs. */
 static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *in_arg, *records, *out_arg, *result = NULL;
+    PyObject *cap, *in_arg, *records, *out_arg, *progress_obj = NULL, *result = NULL;
     unsigned long long out_addr = 0;
     Py_ssize_t out_len = 0, steps;
-    if (!PyArg_ParseTuple(args, "OOnOO", &cap, &in_arg, &steps, &out_arg, &records)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOnOO|O", &cap, &in_arg, &steps, &out_arg, &records, &progress_obj)) return NULL;
     celesta_sim_t *sim = sim_of(cap);
     if (sim == NULL) return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     if (PyLong_Check(out_arg)) {
         out_len = PyLong_AsSsize_t(out_arg);
         if (out_len == -1 && PyErr_Occurred()) return NULL;
@@ -458,14 +503,17 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     }
     if (record_args(records, &rec, &recp) < 0) goto fail;
     int status;
+    if (with_progress) celesta_sim_set_progress(sim, progress_trampoline, &progress);
     Py_BEGIN_ALLOW_THREADS
     status = celesta_sim_evolve(sim, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)(uintptr_t)out_addr,
                                 (size_t)out_len, recp);
     Py_END_ALLOW_THREADS
+    if (with_progress) celesta_sim_set_progress(sim, NULL, NULL);
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_XDECREF(result);
-        return raise_status(status);
+        /* A callback's exception or a KeyboardInterrupt is raised as it is. */
+        return PyErr_Occurred() ? NULL : raise_status(status);
     }
     if (result != NULL) return result;
     Py_RETURN_NONE;

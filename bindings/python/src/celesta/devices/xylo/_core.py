@@ -158,6 +158,33 @@ def config_from_specification(chip: str, **spec):
     return config, message == "", message
 
 
+# Runs this long check for Ctrl-C between blocks of steps (a run can then be interrupted).
+_INTERRUPTIBLE_STEPS = 10_000
+
+
+def _batch_progress(progress, elements: int, steps: int):
+    """Per batch element, a progress callback reporting the steps of all elements together to
+    ``progress`` (None without one); once it returns False every element stops."""
+    if progress is None:
+        return lambda b: None
+    done = [0] * elements
+    lock = threading.Lock()
+    stopped = []
+
+    def element(b):
+        def report(d, _total):
+            with lock:
+                done[b] = d
+                total_done = sum(done)
+            if stopped or progress(total_done, elements * steps) is False:
+                stopped.append(True)
+                return False
+            return True
+        return report
+
+    return element
+
+
 class XyloSimBase:
     """The bit-exact Xylo simulator (Rockpool's ``XyloSim``), bound to a chip by its module.
 
@@ -195,7 +222,7 @@ class XyloSimBase:
         _celesta.sim_reset(self._sim)
         return self
 
-    def _run(self, sim, raster: np.ndarray, record: bool):
+    def _run(self, sim, raster: np.ndarray, record: bool, progress=None):
         steps, n_out = raster.shape[0], self.config.n_out
         records = None
         if record:
@@ -204,13 +231,19 @@ class XyloSimBase:
         # The extension returns the output spikes in a new bytearray, viewed here without a copy.
         # The raster reaches the library through its buffer, without a copy.
         spikes = _celesta.sim_evolve(sim, raster, steps, steps * n_out,
-                                     None if records is None else {k: address(v) for k, v in records.items()})
+                                     None if records is None else {k: address(v) for k, v in records.items()},
+                                     progress if progress is not None else steps >= _INTERRUPTIBLE_STEPS)
         return np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out), records or {}
 
     def _sim_copy(self):
         return _celesta.sim_copy(self._sim)
 
-    def evolve(self, input, record: bool = False, **kwargs):
+    def evolve(self, input, record: bool = False, progress=None, **kwargs):
+        """Runs the input (see the class); ``progress``, if given, is called as
+        ``progress(done, total)`` (time steps; over a batch, of all its elements) about every
+        millisecond of simulation, and returning ``False`` cancels the run with
+        ``celesta.CancelledError``. Runs of 10,000 steps or more stop on Ctrl-C with
+        ``KeyboardInterrupt``. A cancelled or interrupted call changes no state."""
         x = np.asarray(input)
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be [T, n_in] or [B, T, n_in], got shape {x.shape}")
@@ -219,18 +252,19 @@ class XyloSimBase:
         # Counts outside 0..255 are refused by the library (OutOfRangeError, a ValueError naming
         # the step and channel), before any state changes.
         if x.ndim == 2:
-            out, rec = self._run(self._sim, int32_buffer(x, "input"), record)
+            out, rec = self._run(self._sim, int32_buffer(x, "input"), record, progress)
             return out, {}, rec
         # Batch elements run on all cores: the extension releases the GIL while simulating.
         # (A new simulator per element starts from zero state: copy the current state first.)
         rasters = [int32_buffer(x[b], "input") for b in range(x.shape[0])]
 
         results, errors = [None] * len(rasters), []
+        element_progress = _batch_progress(progress, len(rasters), x.shape[1])
 
         def work(first, stride):  # elements first, first + stride, ...: an even split, no queue
             try:
                 for b in range(first, len(rasters), stride):
-                    results[b] = self._run(self._sim_copy(), rasters[b], record)
+                    results[b] = self._run(self._sim_copy(), rasters[b], record, element_progress(b))
             except BaseException as err:  # noqa: BLE001 - re-raised on the calling thread
                 errors.append(err)
 
