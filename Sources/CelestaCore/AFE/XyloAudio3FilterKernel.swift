@@ -89,8 +89,9 @@ struct XyloAudio3FilterKernel {
 
     let layout: XyloAudio3LaneLayout
     private let g0: Group, g1: Group, g2: Group, g3: Group
-    /// Group 3's constants `-2*(a1 + a2)` and its `T = 15` lanes (all ones).
-    private let constant3: XyloAudio3Lanes, halve3: XyloAudio3Lanes
+    /// Group 3's constants `-2*(a1 + a2)`, and all ones in its `T = 14` lanes (0 where `T = 15`):
+    /// `(v + (v & m)) >> 1` is `v` there and `floor(v / 2)` where `T = 15`.
+    private let constant3: XyloAudio3Lanes, keep3: XyloAudio3Lanes
 
     /// The kernel for `filters`, or nil unless every filter is one of the chip's (the ranges
     /// above hold only for them), there are at most 16 and at most four with `T = 15`.
@@ -104,7 +105,7 @@ struct XyloAudio3FilterKernel {
         for (l, k) in fast.enumerated() { lanes[l] = k }
         for (i, k) in slow.enumerated() { lanes[XyloAudio3LaneLayout.laneCount - slow.count + i] = k }
         var groups = [Group](repeating: Group(), count: 4)
-        var constant3 = XyloAudio3Lanes(), halve3 = XyloAudio3Lanes()
+        var constant3 = XyloAudio3Lanes(), keep3 = XyloAudio3Lanes(repeating: -1)
         for lane in 0..<XyloAudio3LaneLayout.laneCount where lanes[lane] >= 0 {
             let f = filters[lanes[lane]]
             let g = lane / 4, j = lane % 4
@@ -119,13 +120,13 @@ struct XyloAudio3FilterKernel {
                 groups[g].input[2 * j + 1] = folded
             } else {
                 constant3[j] = Int32(constant)
-                if f.feedbackShift + f.outputShift == 15 { halve3[j] = -1 }
+                if f.feedbackShift + f.outputShift == 15 { keep3[j] = 0 }
             }
         }
         layout = XyloAudio3LaneLayout(channelOfLane: lanes, channels: filters.count)
         (g0, g1, g2, g3) = (groups[0], groups[1], groups[2], groups[3])
         self.constant3 = constant3
-        self.halve3 = halve3
+        self.keep3 = keep3
     }
 
     // MARK: - Runs
@@ -169,7 +170,7 @@ struct XyloAudio3FilterKernel {
         guard count > 0 else { return }
         let bias = Self.bias
         let (c0, c1, c2, c3) = (g0, g1, g2, g3)
-        let k3 = constant3, h3 = halve3
+        let k3 = constant3, h3 = keep3
         var (a0, a1, a2, a3) = (state.p1.g0, state.p1.g1, state.p1.g2, state.p1.g3)
         var (b0, b1, b2, b3) = (state.p2.g0, state.p2.g1, state.p2.g2, state.p2.g3)
         let d = state.p3
@@ -184,8 +185,9 @@ struct XyloAudio3FilterKernel {
             let v0 = Self.recursion(a0, b0, c0, s)
             let v1 = Self.recursion(a1, b1, c1, s)
             let v2 = Self.recursion(a2, b2, c2, s)
+            // Group 3: its constants, and floor(. / 2) for T = 15 (where `h3` is 0; all ones elsewhere).
             var v3 = Self.recursion(a3, b3, c3, s) &+ k3
-            v3 = v3 &- ((v3 &- (v3 &>> 1)) & h3)
+            v3 = (v3 &+ (v3 & h3)) &>> 1
             if n == count {
                 state.p3 = Quad(g0: b0, g1: b1, g2: b2, g3: b3)
                 state.p2 = Quad(g0: a0, g1: a1, g2: a2, g3: a3)

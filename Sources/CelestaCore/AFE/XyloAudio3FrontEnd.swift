@@ -48,10 +48,10 @@ public enum XyloAudio3FrontEnd {
         var bad = -1
         signal.withUnsafeBufferPointer { input in
             for i in 0..<input.count {
-                let scaled = (input[i] * scale).rounded(.towardZero)
-                // NaN fails both comparisons.
+                // |x * 2^13| < 2^13 exactly when its truncation fits 14 bits; NaN fails both.
+                let scaled = input[i] * scale
                 guard scaled > -scale, scaled < scale else { bad = i; return }
-                output[i] = T(truncatingIfNeeded: Int(scaled))
+                output[i] = T(truncatingIfNeeded: Int32(scaled))
             }
         }
         if bad >= 0 {

@@ -60,7 +60,7 @@ struct XyloAudio3VectorChain: XyloAudio3Chain {
         self.kernel = kernel
         spikeKernel = XyloAudio3SpikeKernel(parameters: parameters, layout: kernel.layout)
         plain = XyloAudio3SpikeGeneratorState(parameters: parameters)
-        fast = spikeKernel?.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums)
+        fast = spikeKernel?.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums, filled: plain.filled)
     }
 
     mutating func advance(_ x: UnsafePointer<Int32>, count: Int, reversed: Bool) {
@@ -86,53 +86,65 @@ struct XyloAudio3VectorChain: XyloAudio3Chain {
 
     mutating func generate(_ rows: UnsafePointer<Row>, count: Int, reversed: Bool,
                            sink: inout XyloAudio3SpikeGeneratorState.Sink) {
-        // Rows [start, end) are left; reversed runs take them from the end.
-        var start = 0, end = count
-        let spikes = sink.spikes
-        let c = channels
-        while start < end {
-            if fast == nil, let spikeKernel {
-                fast = spikeKernel.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums)
-            }
-            if var state = fast, let spikeKernel {
-                sink.spikes = spikes.map { $0 + (start + count - end) * c }
-                let done = spikeKernel.run(&state, rows + 4 * start, count: end - start, reversed: reversed,
-                                           sink: &sink, filled: &plain.filled)
-                if reversed { end -= done } else { start += done }
-                if start == end {
+        guard let spikeKernel else {
+            plainGenerate(rows, first: 0, count: count, reversed: reversed, sink: &sink)
+            return
+        }
+        let c = channels, spikes = sink.spikes
+        withUnsafeTemporaryAllocation(of: XyloAudio3Lanes.self, capacity: XyloAudio3SpikeKernel.blockRows) { thresholds in
+            guard let thresholds = thresholds.baseAddress else { return }
+            // Blocks in the order processed.
+            var done = 0
+            while done < count {
+                let n = min(XyloAudio3SpikeKernel.blockRows, count - done)
+                let first = reversed ? count - done - n : done
+                sink.spikes = spikes.map { $0 + done * c }
+                if fast == nil {
+                    fast = spikeKernel.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums,
+                                             filled: plain.filled)
+                }
+                if var state = fast, spikeKernel.block(&state, rows + 4 * first, count: n, reversed: reversed,
+                                                        thresholds: thresholds, filled: &plain.filled, raster: sink.raster,
+                                                        rows: &sink.rows, spikes: sink.spikes) {
                     fast = state
-                    break
-                }
-                spikeKernel.store(state, high: &plain.high, accumulator: &plain.accumulator, sums: &plain.sums)
-                fast = nil
-            }
-            // The 64-bit generators for a stretch of rows.
-            let n = min(end - start, XyloAudio3FrontEnd.blockSize)
-            let first = reversed ? end - n : start
-            if converted.count < n * c { converted = [Int](repeating: 0, count: n * c) }
-            let lanes = kernel.layout.channelOfLane
-            converted.withUnsafeMutableBufferPointer { out in
-                guard let out = out.baseAddress else { return }
-                for i in 0..<n {
-                    let row = rows + 4 * (first + i)
-                    for lane in 0..<XyloAudio3LaneLayout.laneCount where lanes[lane] >= 0 {
-                        out[i * c + lanes[lane]] = Int(XyloAudio3LaneLayout.value(row, lane))
+                } else {
+                    if let state = fast {
+                        spikeKernel.store(state, filled: plain.filled, high: &plain.high, accumulator: &plain.accumulator,
+                                          sums: &plain.sums)
+                        fast = nil
                     }
+                    plainGenerate(rows, first: first, count: n, reversed: reversed, sink: &sink)
                 }
-                sink.spikes = spikes.map { $0 + (start + count - end) * c }
-                plain.run(out, count: n, reversed: reversed, sink: &sink)
+                done += n
             }
-            if reversed { end -= n } else { start += n }
         }
         sink.spikes = spikes
     }
 
+    /// The 64-bit generators on rows `first ..< first + count` (converted to channel order).
+    private mutating func plainGenerate(_ rows: UnsafePointer<Row>, first: Int, count: Int, reversed: Bool,
+                                        sink: inout XyloAudio3SpikeGeneratorState.Sink) {
+        let c = channels, lanes = kernel.layout.channelOfLane
+        if converted.count < count * c { converted = [Int](repeating: 0, count: count * c) }
+        converted.withUnsafeMutableBufferPointer { out in
+            guard let out = out.baseAddress else { return }
+            for i in 0..<count {
+                let row = rows + 4 * (first + i)
+                for lane in 0..<XyloAudio3LaneLayout.laneCount where lanes[lane] >= 0 {
+                    out[i * c + lanes[lane]] = Int(XyloAudio3LaneLayout.value(row, lane))
+                }
+            }
+            plain.run(out, count: count, reversed: reversed, sink: &sink)
+        }
+    }
+
     mutating func flush(into raster: UnsafeMutablePointer<Int32>, rows: inout Int) {
         if let state = fast, let spikeKernel {
-            spikeKernel.store(state, high: &plain.high, accumulator: &plain.accumulator, sums: &plain.sums)
+            spikeKernel.store(state, filled: plain.filled, high: &plain.high, accumulator: &plain.accumulator,
+                              sums: &plain.sums)
+            fast = nil
         }
         plain.flush(into: raster, rows: &rows)
-        if fast != nil { fast = spikeKernel?.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums) }
     }
 }
 
