@@ -27,15 +27,16 @@
 /// is in [-2^15, 2^15); `|a1|, |a2| <= 32694` fit the signed 16-bit factors; `|Lo| <= (|a1| +
 /// |a2|) * 2^15 <= 49007 * 2^15 < 2^31` and `|4*H| < 2^30` fit the 32-bit sums of the
 /// multiply-add; the input term `|s * 2^(L-14)| <= 8191 * 2^8` and the constant `|2*(a1 + a2)|
-/// <= 81692` are small, so the sum, `|v| < 2^28`, and the output `y = v[n-1] - v[n-3]`, `|y| <
-/// 2^29`, never wrap.
+/// <= 81692` are small, so the sum, `|v| < 2^28` (and `2v` in the halving step below), and the
+/// output `y = v[n-1] - v[n-3]`, `|y| < 2^29`, never wrap.
 ///
 /// **Layout.** Channels with `T = 14` take lanes 0, 1, ... in channel order, channels with
 /// `T = 15` (chip filters 13-15) the last lanes of group 3, unused lanes in between are padding
 /// (zero coefficients, always 0). Groups 0-2 hold only `T = 14` filters other than filter 15, so
 /// their constant `-2*(a1 + a2)` (at most 32762 in magnitude) rides in the multiply-add that
 /// forms the input term (`[s, 1] . [2^(L-14), -2*(a1 + a2)]`); group 3 adds its constants and
-/// halves its `T = 15` lanes. Rows leave the kernel in lane order, `[n][16]`.
+/// forms `(v + (v & m)) >> 1` with `m` all ones in its `T = 14` lanes (`v`) and 0 in its
+/// `T = 15` lanes (`floor(v / 2)`). Rows leave the kernel in lane order, `[n][16]`.
 typealias XyloAudio3Lanes = SIMD4<Int32>
 
 /// Eight signed 16-bit values: the two halves of each 32-bit lane of a `XyloAudio3Lanes`.

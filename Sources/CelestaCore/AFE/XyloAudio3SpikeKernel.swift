@@ -133,9 +133,10 @@ struct XyloAudio3SpikeKernel {
         let first = reversed ? r + 4 * (count - 1) : r, stride = reversed ? -4 : 4
         let saved = state
         var newFilled = filled, newRows = rows
-        let outside = lowPassShift == 12
-            ? power(&state, first, stride, count, thresholds, shift: 12)
-            : power(&state, first, stride, count, thresholds, shift: lowPassShift)
+        // Rockpool's defaults (B = 12, K = (6, 0)) as constants: immediate shift counts.
+        let outside = (lowPassShift, shift1, shift2) == (12, 6, 0)
+            ? power(&state, first, stride, count, thresholds, shift: 12, k1: 6, k2: 0)
+            : power(&state, first, stride, count, thresholds, shift: lowPassShift, k1: shift1, k2: shift2)
         // Segments up to the end of each raster row.
         var reached = false, j = 0
         while j < count {
@@ -184,10 +185,10 @@ struct XyloAudio3SpikeKernel {
     /// before it) into `thresholds`. Returns whether a threshold was out of range.
     @inline(__always)
     private func power(_ state: inout State, _ r: UnsafePointer<Lanes>, _ stride: Int, _ count: Int,
-                       _ thresholds: UnsafeMutablePointer<Lanes>, shift: Int) -> Bool {
+                       _ thresholds: UnsafeMutablePointer<Lanes>, shift: Int, k1: Int, k2: Int) -> Bool {
         typealias F = SIMD4<Float>
         let mask = Lanes(repeating: Int32((1 << shift) - 1)), bits = Int32(shift)
-        let e = eps, top = largest, k1 = Int32(shift1), k2 = Int32(shift2)
+        let e = eps, top = largest, k1 = Int32(k1), k2 = Int32(k2)
         let magic = F(repeating: 8_388_608), magicBits = Lanes(repeating: 0x4B00_0000)
         var (h0, h1, h2, h3) = (state.high.g0, state.high.g1, state.high.g2, state.high.g3)
         var (l0, l1, l2, l3) = (state.rest.g0, state.rest.g1, state.rest.g2, state.rest.g3)
