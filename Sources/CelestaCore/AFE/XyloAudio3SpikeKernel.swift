@@ -171,9 +171,17 @@ struct XyloAudio3SpikeKernel {
     /// Writes the raster row of a completed block of `factor` samples (spikes = samples plus
     /// `misses`, clipped to `0...cap`, channel order) and clears `misses`.
     private func emit(_ misses: inout Quad, into row: UnsafeMutablePointer<Int32>) {
-        for lane in 0..<XyloAudio3LaneLayout.laneCount where layout.channelOfLane[lane] >= 0 {
-            let spikes = factor + Int(Self.lane(misses, lane))
-            row[layout.channelOfLane[lane]] = Int32(Swift.min(Swift.max(spikes, 0), cap))
+        let samples = Lanes(repeating: Int32(factor)), top = Lanes(repeating: Int32(Swift.min(cap, factor)))
+        func clipped(_ m: Lanes) -> Lanes {
+            // factor + misses is in 0...factor (at most one spike per sample).
+            let s = samples &+ m
+            return s.replacing(with: top, where: s .> top)
+        }
+        let counts = Quad(g0: clipped(misses.g0), g1: clipped(misses.g1), g2: clipped(misses.g2), g3: clipped(misses.g3))
+        layout.channelOfLane.withUnsafeBufferPointer { channels in
+            for lane in 0..<XyloAudio3LaneLayout.laneCount where channels[lane] >= 0 {
+                row[channels[lane]] = Self.lane(counts, lane)
+            }
         }
         misses = Quad()
     }
