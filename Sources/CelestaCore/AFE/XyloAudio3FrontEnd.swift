@@ -37,24 +37,27 @@ public enum XyloAudio3FrontEnd {
     /// that is not finite or whose quantized magnitude reaches `2^13` (the filters require
     /// `|x| < 2^13`).
     public static func quantize14(_ signal: [Double], offset: Int = 0) throws -> [Int] {
-        let scale = Double(xyloAudio3SampleLimit)
         var out = [Int](repeating: 0, count: signal.count)
+        try out.withUnsafeMutableBufferPointer { try quantize14(signal, offset: offset, into: $0) }
+        return out
+    }
+
+    /// `quantize14` into `output` (at least as long as `signal`).
+    static func quantize14<T: FixedWidthInteger>(_ signal: [Double], offset: Int, into output: UnsafeMutableBufferPointer<T>) throws {
+        let scale = Double(xyloAudio3SampleLimit)
         var bad = -1
         signal.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                for i in 0..<input.count {
-                    let scaled = (input[i] * scale).rounded(.towardZero)
-                    // NaN fails both comparisons.
-                    guard scaled > -scale, scaled < scale else { bad = i; return }
-                    output[i] = Int(scaled)
-                }
+            for i in 0..<input.count {
+                // |x * 2^13| < 2^13 exactly when its truncation fits 14 bits; NaN fails both.
+                let scaled = input[i] * scale
+                guard scaled > -scale, scaled < scale else { bad = i; return }
+                output[i] = T(truncatingIfNeeded: Int32(scaled))
             }
         }
         if bad >= 0 {
             throw CelestaError(.outOfRange,
                                "audio sample \(offset + bad) = \(signal[bad]) does not fit 14 bits (|x * 2^13| must stay below 2^13)")
         }
-        return out
     }
 
     /// Largest accepted magnitude of a PDM decimation-filter tap.
@@ -140,16 +143,8 @@ public enum XyloAudio3FrontEnd {
     public static func filterbank(
         _ audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true
     ) throws -> [[Int]] {
-        try checkAudio(audio)
-        var state = XyloAudio3FilterbankState(filters: parameters.filters)
-        let c = parameters.channelCount
-        var flat = [Int](repeating: 0, count: audio.count * c)
-        audio.withUnsafeBufferPointer { input in
-            guard let base = input.baseAddress else { return }
-            if timeReversedPrefix { state.run(base, count: audio.count, reversed: true, into: nil) }
-            flat.withUnsafeMutableBufferPointer { state.run(base, count: audio.count, reversed: false, into: $0.baseAddress) }
-        }
-        return rows(flat, width: c)
+        let out = try run(audio: audio, parameters: parameters, timeReversedPrefix: timeReversedPrefix, record: true)
+        return rows(out.filterbank ?? [], width: parameters.channelCount)
     }
 
     /// Runs the divisive-normalisation spike generators on filterbank output `[N][C]` and

@@ -1,12 +1,13 @@
 /// The offline Xylo Audio 3 front end on flat (row-major) buffers, the fast path behind every
 /// interface (C, Python, CLI).
 ///
-/// With the time-reversed prefix the spike generator must see the filterbank output last to
-/// first before it sees it first to last. The output is kept in memory when it fits
-/// `memoryBudget` (or is recorded anyway); otherwise the filter state is saved at the start of
-/// every block of `blockSize` samples and each block is filtered again when the generator needs
-/// it, so memory stays bounded for long recordings at the cost of filtering twice more (which is
-/// also faster than keeping long outputs, see `defaultMemoryBudget`).
+/// With the time-reversed prefix the spike generators must see the filterbank output last to
+/// first before they see it first to last. The rows passed from the filterbank to the
+/// generators (64 bytes per sample for the chip's filters) are kept in memory when they fit
+/// `memoryBudget` (or are recorded anyway); otherwise the filter state is saved at the start of
+/// every block of `blockSize` samples and each block is filtered again when the generators need
+/// it, so memory stays bounded for long recordings at the cost of filtering twice more.
+/// Without the prefix, filterbank and generators run block by block.
 extension XyloAudio3FrontEnd {
     /// The stages of a run as flat row-major arrays.
     public struct FlatOutput: Equatable, Sendable {
@@ -36,20 +37,23 @@ extension XyloAudio3FrontEnd {
         }
     }
 
-    /// Default memory for keeping the filterbank output of an offline run: 4 MiB (about 0.7 s of
-    /// audio with 16 channels). Past that, filtering blocks again is faster than streaming the
-    /// output through main memory (measured: 10 s of audio in 118 ms instead of 192 ms).
-    public static let defaultMemoryBudget = 4 << 20
-    /// Samples per block of the bounded-memory path.
+    /// Default memory for keeping the rows between filterbank and generators of an offline run
+    /// with the time-reversed prefix: 32 MiB (about 10.7 s of audio with 16 channels). Larger
+    /// runs filter every block again instead.
+    public static let defaultMemoryBudget = 32 << 20
+    /// Samples per block of the bounded-memory path and of progress reports.
     static let blockSize = 4096
+    /// Samples filtered at a time when the generators follow right behind (the rows then stay
+    /// in the first-level cache).
+    static let fusedBlockSize = 256
 
     /// Runs filterbank, spike generator and raster on 14-bit audio into flat arrays.
     ///
     /// - Parameters:
     ///   - timeReversedPrefix: Rockpool's offline convention (see `filterbank`), the default.
     ///   - record: also return the audio, filterbank and spike stages.
-    ///   - memoryBudget: bytes the filterbank output may take before the bounded-memory path is
-    ///     used (never when `record`).
+    ///   - memoryBudget: bytes the rows between filterbank and generators may take before the
+    ///     bounded-memory path is used (never when `record`).
     ///   - progress: called with the fraction done (0...1) after every block; returning `false`
     ///     cancels the run with `CelestaError(.cancelled)`.
     /// - Throws: `CelestaError(.outOfRange)` naming the first sample with `|x| >= 2^13`.
@@ -59,100 +63,110 @@ extension XyloAudio3FrontEnd {
         progress: ((Double) -> Bool)? = nil
     ) throws -> FlatOutput {
         try checkAudio(audio)
-        let n = audio.count, c = parameters.channelCount
-        var filters = XyloAudio3FilterbankState(filters: parameters.filters)
-        var generator = XyloAudio3SpikeGeneratorState(parameters: parameters)
-        let steps = generator.rowsCompleted(by: n, flush: true)
+        let samples = audio.map { Int32(truncatingIfNeeded: $0) }
+        return try samples.withUnsafeBufferPointer {
+            try run(samples: $0, parameters: parameters, timeReversedPrefix: timeReversedPrefix, record: record,
+                    memoryBudget: memoryBudget, progress: progress)
+        }
+    }
+
+    /// `run(audio:...)` on range-checked samples.
+    static func run(
+        samples: UnsafeBufferPointer<Int32>, parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool,
+        record: Bool, memoryBudget: Int = defaultMemoryBudget, progress: ((Double) -> Bool)?
+    ) throws -> FlatOutput {
+        if var chain = XyloAudio3VectorChain(parameters: parameters) {
+            return try run(&chain, samples, timeReversedPrefix, record, memoryBudget, progress)
+        }
+        var chain = XyloAudio3PlainChain(parameters: parameters)
+        return try run(&chain, samples, timeReversedPrefix, record, memoryBudget, progress)
+    }
+
+    private static func run<C: XyloAudio3Chain>(
+        _ chain: inout C, _ samples: UnsafeBufferPointer<Int32>, _ timeReversedPrefix: Bool, _ record: Bool,
+        _ memoryBudget: Int, _ progress: ((Double) -> Bool)?
+    ) throws -> FlatOutput {
+        let n = samples.count, c = chain.channels, w = chain.rowWidth
+        let steps = chain.rowsCompleted(by: n, flush: true)
         var raster = [Int32](repeating: 0, count: steps * c)
         var spikes = [Int32](repeating: 0, count: record ? n * c : 0)
-        // Without the prefix one fused pass over blocks needs no stored filterbank output.
-        let keepAll = record || (timeReversedPrefix
-            && n.multipliedReportingOverflow(by: c * MemoryLayout<Int>.size).partialValue <= memoryBudget)
-        let passes = timeReversedPrefix ? 4 : (keepAll ? 2 : 1)
-        var meter = ProgressMeter(total: passes * n, callback: progress)
-        var bank: [Int]? = nil
+        var bank = [Int](repeating: 0, count: record ? n * c : 0)
+        let rowBytes = w * MemoryLayout<C.Row>.stride
+        let keepAll = timeReversedPrefix && (record || n.multipliedReportingOverflow(by: rowBytes).partialValue <= memoryBudget)
+        var meter = ProgressMeter(total: (timeReversedPrefix ? 4 : 1) * n, callback: progress)
         let b = blockSize
+        let rows = UnsafeMutablePointer<C.Row>.allocate(capacity: Swift.max(keepAll ? n : min(n, b), 1) * w)
+        defer { rows.deallocate() }
+        guard let x = samples.baseAddress else {
+            return FlatOutput(channels: c, samples: 0, raster: raster, audio: record ? [] : nil,
+                              filterbank: record ? [] : nil, spikes: record ? [] : nil)
+        }
 
-        try audio.withUnsafeBufferPointer { input in
-            guard let x = input.baseAddress else { return }
-            // Blocks of [start, end) first to last, or last to first.
-            func blocks(reversed: Bool, _ body: (Int, Int) throws -> Void) throws {
-                let count = (n + b - 1) / b
-                for i in 0..<count {
-                    let start = (reversed ? count - 1 - i : i) * b
-                    let end = min(start + b, n)
-                    try body(start, end)
-                    try meter.advance(end - start)
-                }
-            }
-            if timeReversedPrefix {
-                try blocks(reversed: true) { start, end in
-                    filters.run(x + start, count: end - start, reversed: true, into: nil)
-                }
-            }
-            try raster.withUnsafeMutableBufferPointer { rasterOut in
-                var sink = XyloAudio3SpikeGeneratorState.Sink(raster: rasterOut.baseAddress)
-                func forward(_ rows: UnsafePointer<Int>, _ start: Int, _ count: Int) {
-                    if record {
-                        spikes.withUnsafeMutableBufferPointer { out in
-                            sink.spikes = out.baseAddress.map { $0 + start * c }
-                            generator.run(rows, count: count, reversed: false, sink: &sink)
-                        }
-                    } else {
-                        generator.run(rows, count: count, reversed: false, sink: &sink)
-                    }
-                }
-                if keepAll {
-                    var all = [Int](repeating: 0, count: n * c)
-                    try all.withUnsafeMutableBufferPointer { out in
-                        guard let fb = out.baseAddress else { return }
-                        try blocks(reversed: false) { start, end in
-                            filters.run(x + start, count: end - start, reversed: false, into: fb + start * c)
-                        }
-                        if timeReversedPrefix {
-                            var none = XyloAudio3SpikeGeneratorState.Sink()
-                            try blocks(reversed: true) { start, end in
-                                generator.run(fb + start * c, count: end - start, reversed: true, sink: &none)
-                            }
-                        }
-                        try blocks(reversed: false) { start, end in forward(fb + start * c, start, end - start) }
-                    }
-                    if record { bank = all }
-                } else {
-                    var scratch = [Int](repeating: 0, count: b * c)
-                    try scratch.withUnsafeMutableBufferPointer { buffer in
-                        guard let fb = buffer.baseAddress else { return }
-                        if timeReversedPrefix {
-                            // Save the filter state at every block start, then replay blocks.
-                            var checkpoints = [XyloAudio3FilterbankState]()
-                            try blocks(reversed: false) { start, end in
-                                checkpoints.append(filters)
-                                filters.run(x + start, count: end - start, reversed: false, into: nil)
-                            }
-                            var none = XyloAudio3SpikeGeneratorState.Sink()
-                            try blocks(reversed: true) { start, end in
-                                var replay = checkpoints[start / b]
-                                replay.run(x + start, count: end - start, reversed: false, into: fb)
-                                generator.run(fb, count: end - start, reversed: true, sink: &none)
-                            }
-                            try blocks(reversed: false) { start, end in
-                                var replay = checkpoints[start / b]
-                                replay.run(x + start, count: end - start, reversed: false, into: fb)
-                                forward(fb, start, end - start)
-                            }
-                        } else {
-                            try blocks(reversed: false) { start, end in
-                                filters.run(x + start, count: end - start, reversed: false, into: fb)
-                                forward(fb, start, end - start)
-                            }
-                        }
-                    }
-                }
-                if let base = rasterOut.baseAddress { generator.flush(into: base, rows: &sink.rows) }
+        // Blocks of [start, end) first to last, or last to first.
+        func blocks(reversed: Bool, _ body: (Int, Int) throws -> Void) throws {
+            let count = (n + b - 1) / b
+            for i in 0..<count {
+                let start = (reversed ? count - 1 - i : i) * b
+                let end = min(start + b, n)
+                try body(start, end)
+                try meter.advance(end - start)
             }
         }
-        return FlatOutput(channels: c, samples: n, raster: raster, audio: record ? audio : nil,
-                          filterbank: bank, spikes: record ? spikes : nil)
+        try raster.withUnsafeMutableBufferPointer { rasterOut in
+        try spikes.withUnsafeMutableBufferPointer { spikesBuffer in
+        try bank.withUnsafeMutableBufferPointer { bankBuffer in
+            // Empty arrays may still have a base address: only recorded stages are written.
+            let bankOut = record ? bankBuffer.baseAddress : nil, spikesOut = record ? spikesBuffer.baseAddress : nil
+            var sink = XyloAudio3SpikeGeneratorState.Sink(raster: rasterOut.baseAddress)
+            var none = XyloAudio3SpikeGeneratorState.Sink()
+            func forward(_ rows: UnsafePointer<C.Row>, _ start: Int, _ count: Int) {
+                sink.spikes = spikesOut.map { $0 + start * c }
+                chain.generate(rows, count: count, reversed: false, sink: &sink)
+            }
+            if timeReversedPrefix {
+                try blocks(reversed: true) { start, end in chain.advance(x + start, count: end - start, reversed: true) }
+            }
+            if keepAll {
+                try blocks(reversed: false) { start, end in
+                    chain.filter(x + start, count: end - start, into: rows + start * w, bank: bankOut.map { $0 + start * c })
+                }
+                try blocks(reversed: true) { start, end in
+                    chain.generate(rows + start * w, count: end - start, reversed: true, sink: &none)
+                }
+                try blocks(reversed: false) { start, end in forward(rows + start * w, start, end - start) }
+            } else if timeReversedPrefix {
+                // Save the filter state at every block start, then filter each block again.
+                var checkpoints = [C.Filters]()
+                try blocks(reversed: false) { start, end in
+                    checkpoints.append(chain.filters)
+                    chain.advance(x + start, count: end - start, reversed: false)
+                }
+                try blocks(reversed: true) { start, end in
+                    chain.filters = checkpoints[start / b]
+                    chain.filter(x + start, count: end - start, into: rows, bank: nil)
+                    chain.generate(rows, count: end - start, reversed: true, sink: &none)
+                }
+                try blocks(reversed: false) { start, end in
+                    chain.filters = checkpoints[start / b]
+                    chain.filter(x + start, count: end - start, into: rows, bank: nil)
+                    forward(rows, start, end - start)
+                }
+            } else {
+                try blocks(reversed: false) { start, end in
+                    var first = start
+                    while first < end {
+                        let count = min(fusedBlockSize, end - first)
+                        chain.filter(x + first, count: count, into: rows, bank: bankOut.map { $0 + first * c })
+                        forward(rows, first, count)
+                        first += count
+                    }
+                }
+            }
+            if let base = rasterOut.baseAddress { chain.flush(into: base, rows: &sink.rows) }
+        }}}
+        return FlatOutput(channels: c, samples: n, raster: raster,
+                          audio: record ? samples.map(Int.init) : nil,
+                          filterbank: record ? bank : nil, spikes: record ? spikes : nil)
     }
 }
 

@@ -60,9 +60,13 @@ public final class XyloAudio3FrontEndSimulator {
     }
 
     /// The 14-bit audio of `input` (quantized, or decimated from bits with `decimator`).
-    private func audio(_ input: [Double], offset: Int, decimator: inout XyloAudio3PDMDecimator?, flush: Bool) throws -> [Int] {
+    /// `sampleOffset` is the index of the first audio sample (for errors).
+    private func audio(_ input: [Double], offset: Int, sampleOffset: Int, decimator: inout XyloAudio3PDMDecimator?,
+                       flush: Bool) throws -> [Int32] {
         guard var d = decimator else {
-            return try XyloAudio3FrontEnd.quantize14(input, offset: offset)
+            var samples = [Int32](repeating: 0, count: input.count)
+            try samples.withUnsafeMutableBufferPointer { try XyloAudio3FrontEnd.quantize14(input, offset: offset, into: $0) }
+            return samples
         }
         let bits = try XyloAudio3FrontEnd.pdmBits(input.count, offset: offset) { input[$0] }
         var audio = [Int]()
@@ -70,7 +74,10 @@ public final class XyloAudio3FrontEndSimulator {
         bits.withUnsafeBufferPointer { d.push($0, into: &audio) }
         if flush { d.flush(into: &audio) }
         decimator = d
-        return audio
+        for (index, sample) in audio.enumerated() {
+            try XyloAudio3FilterbankState.check(sample, index: sampleOffset + index)
+        }
+        return audio.map { Int32(truncatingIfNeeded: $0) }
     }
 
     /// Runs the whole chain offline on `input` (see `XyloAudio3FrontEnd.run` for the other
@@ -82,17 +89,20 @@ public final class XyloAudio3FrontEndSimulator {
         progress: ((Double) -> Bool)? = nil
     ) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimatorTemplate
-        let audio = try audio(input, offset: 0, decimator: &d, flush: true)
-        return try XyloAudio3FrontEnd.run(audio: audio, parameters: parameters, timeReversedPrefix: timeReversedPrefix,
-                                          record: record, progress: progress)
+        let samples = try audio(input, offset: 0, sampleOffset: 0, decimator: &d, flush: true)
+        return try samples.withUnsafeBufferPointer {
+            try XyloAudio3FrontEnd.run(samples: $0, parameters: parameters, timeReversedPrefix: timeReversedPrefix,
+                                       record: record, progress: progress)
+        }
     }
 
     /// Pushes one chunk into the stream; with `flush` the stream's end is processed too (the
     /// decimator's tail, the partial raster row). On error the stream is left unchanged.
     public func push(_ input: [Double], flush: Bool = false, record: Bool = false) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimator
-        let audio = try audio(input, offset: streamInputCount, decimator: &d, flush: flush)
-        let out = try stream.push(audio, record: record, flush: flush)
+        let samples = try audio(input, offset: streamInputCount, sampleOffset: stream.samplesProcessed, decimator: &d,
+                                flush: flush)
+        let out = samples.withUnsafeBufferPointer { stream.push(samples: $0, record: record, flush: flush) }
         decimator = d
         streamInputCount += input.count
         return out

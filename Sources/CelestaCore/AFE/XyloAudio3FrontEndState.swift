@@ -11,24 +11,20 @@ let xyloAudio3SampleLimit = 1 << 13
 
 /// The band-pass filters: per channel the constants and the recursive outputs `v[n-1]`,
 /// `v[n-2]`, `v[n-3]`. The latch delays the recursive output by one sample and the numerator is
-/// `1 - z^-2`, so `out[n] = v[n-1] - v[n-3]`.
+/// `1 - z^-2`, so `out[n] = v[n-1] - v[n-3]`. This is the plain form for any filters; the chip's
+/// own filters also run in `XyloAudio3FilterKernel`, which must agree with it.
+///
+/// Arithmetic right shifts are floor divisions by powers of two and adding a multiple of
+/// `2^B_af` before the floor is exact, so the chip's two shifts fuse:
+/// `((s << B_wf) + ((-a2*v2 - a1*v1) >> B_af)) >> B_b`
+/// `== ((s << (B_wf + B_af)) - a2*v2 - a1*v1) >> (B_af + B_b)` (without overflow).
 struct XyloAudio3FilterbankState {
     let channels: Int
     private let a1: [Int], a2: [Int], inputShift: [Int], feedbackShift: [Int], outputShift: [Int]
     private var v1: [Int], v2: [Int], v3: [Int]
-    /// The state of the fast kernel when every filter is the chip's (`XyloAudio3FilterKernel`);
-    /// empty otherwise (the generic loop then keeps its state in `v1`, `v2`, `v3`).
-    private var lanes: [XyloAudio3FilterLane]
-    /// Total shift `B_af + B_b` per channel for the fast kernel.
-    private let totalShift: [Int]
 
     init(filters: [XyloAudio3BandPassFilter]) {
         channels = filters.count
-        let fast = XyloAudio3FilterKernel.applies(to: filters)
-        lanes = fast ? filters.map {
-            XyloAudio3FilterLane(v1: 0, v2: 0, v3: 0, a1: $0.a1, a2: $0.a2, lift: $0.inputShift + $0.feedbackShift)
-        } : []
-        totalShift = fast ? filters.map { $0.feedbackShift + $0.outputShift } : []
         a1 = filters.map(\.a1)
         a2 = filters.map(\.a2)
         inputShift = filters.map(\.inputShift)
@@ -49,19 +45,9 @@ struct XyloAudio3FilterbankState {
 
     /// Filters `count` (range-checked) samples of `input`, last to first when `reversed`, and
     /// writes one row of `channels` outputs per sample to `output` when it is not nil.
-    mutating func run(_ input: UnsafePointer<Int>, count: Int, reversed: Bool,
+    mutating func run(_ input: UnsafePointer<Int32>, count: Int, reversed: Bool,
                       into output: UnsafeMutablePointer<Int>?) {
         let c = channels
-        if !lanes.isEmpty {
-            lanes.withUnsafeMutableBufferPointer { lanes in
-                totalShift.withUnsafeBufferPointer { shifts in
-                    guard let lanes = lanes.baseAddress, let shifts = shifts.baseAddress, count > 0 else { return }
-                    XyloAudio3FilterKernel.run(lanes, shifts: shifts, c: c, input + (reversed ? count - 1 : 0),
-                                               step: reversed ? -1 : 1, count: count, out: output)
-                }
-            }
-            return
-        }
         a1.withUnsafeBufferPointer { a1 in
         a2.withUnsafeBufferPointer { a2 in
         inputShift.withUnsafeBufferPointer { bwf in
@@ -74,7 +60,7 @@ struct XyloAudio3FilterbankState {
                   let baf = baf.baseAddress, let bb = bb.baseAddress, let v1 = v1.baseAddress,
                   let v2 = v2.baseAddress, let v3 = v3.baseAddress else { return }
             for n in 0..<count {
-                let s = input[reversed ? count - 1 - n : n]
+                let s = Int(input[reversed ? count - 1 - n : n])
                 let row = output.map { $0 + n * c }
                 for k in 0..<c {
                     let y1 = v1[k], y2 = v2[k]
@@ -101,11 +87,12 @@ struct XyloAudio3SpikeGeneratorState {
     private let uniform: Bool
     let downSamplingFactor: Int
     let maxSpikes: Int
-    /// Low-pass power estimate (`high`) and integrate-and-fire accumulator per channel.
-    private var high: [Int], accumulator: [Int]
+    /// Low-pass power estimate (`high`) and integrate-and-fire accumulator per channel (also
+    /// read and written by `XyloAudio3SpikeKernel` when it takes over).
+    var high: [Int], accumulator: [Int]
     /// Raster sums of the current block and the samples in it.
-    private var sums: [Int]
-    private(set) var filled = 0
+    var sums: [Int]
+    var filled = 0
     /// Scratch: magnitudes and per-channel thresholds of the current sample.
     private var magnitudes: [Int], thresholds: [Int]
 

@@ -20,30 +20,37 @@ public final class XyloAudio3FrontEndStream {
 
     /// The parameters the stream was built with.
     public let parameters: XyloAudio3FrontEndParameters
-    private var filterbank: XyloAudio3FilterbankState
-    private var spikeGenerator: XyloAudio3SpikeGeneratorState
-    /// Reused buffer for the filterbank rows of a block.
-    private var scratch: [Int] = []
+    /// The filterbank and generators (see `XyloAudio3Chain`): `vector` for the chip's filters,
+    /// else `plain`.
+    private var vector: XyloAudio3VectorChain?
+    private var plain: XyloAudio3PlainChain?
+    /// Rows between filterbank and generators for one block (allocated once, 64 bytes per
+    /// sample and channel at most).
+    private let scratch: UnsafeMutableRawPointer
     /// Number of audio samples consumed since creation or the last `reset()`.
     public private(set) var samplesProcessed = 0
 
     /// Creates a stream in zero state.
     public init(parameters: XyloAudio3FrontEndParameters) {
         self.parameters = parameters
-        filterbank = XyloAudio3FilterbankState(filters: parameters.filters)
-        spikeGenerator = XyloAudio3SpikeGeneratorState(parameters: parameters)
+        vector = XyloAudio3VectorChain(parameters: parameters)
+        plain = vector == nil ? XyloAudio3PlainChain(parameters: parameters) : nil
+        let bytes = XyloAudio3FrontEnd.fusedBlockSize * max(64, parameters.channelCount * MemoryLayout<Int>.stride)
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
     }
+
+    deinit { scratch.deallocate() }
 
     /// Returns every state to zero.
     public func reset() {
-        filterbank = XyloAudio3FilterbankState(filters: parameters.filters)
-        spikeGenerator = XyloAudio3SpikeGeneratorState(parameters: parameters)
+        vector = XyloAudio3VectorChain(parameters: parameters)
+        plain = vector == nil ? XyloAudio3PlainChain(parameters: parameters) : nil
         samplesProcessed = 0
     }
 
     /// Raster rows that pushing `count` samples produces (plus the partial row when `flush`).
     public func rasterRows(forSamples count: Int, flush: Bool = false) -> Int {
-        spikeGenerator.rowsCompleted(by: count, flush: flush)
+        vector?.rowsCompleted(by: count, flush: flush) ?? plain?.rowsCompleted(by: count, flush: flush) ?? 0
     }
 
     /// Processes one chunk of 14-bit audio into flat arrays (`FlatOutput.samples` is the chunk's
@@ -57,34 +64,55 @@ public final class XyloAudio3FrontEndStream {
         for (offset, sample) in audio.enumerated() {
             try XyloAudio3FilterbankState.check(sample, index: samplesProcessed + offset)
         }
-        let n = audio.count, c = parameters.channelCount
-        var raster = [Int32](repeating: 0, count: rasterRows(forSamples: n, flush: flush) * c)
+        let samples = audio.map { Int32(truncatingIfNeeded: $0) }
+        return samples.withUnsafeBufferPointer { push(samples: $0, record: record, flush: flush) }
+    }
+
+    /// `push` on range-checked samples.
+    func push(samples: UnsafeBufferPointer<Int32>, record: Bool, flush: Bool) -> XyloAudio3FrontEnd.FlatOutput {
+        // Taken out of the stored property while running, so that it is not copied on write.
+        let out: XyloAudio3FrontEnd.FlatOutput
+        if var chain = vector {
+            vector = nil
+            out = push(&chain, samples, record, flush)
+            vector = chain
+        } else {
+            var chain = plain ?? XyloAudio3PlainChain(parameters: parameters)
+            plain = nil
+            out = push(&chain, samples, record, flush)
+            plain = chain
+        }
+        samplesProcessed += samples.count
+        return out
+    }
+
+    private func push<C: XyloAudio3Chain>(_ chain: inout C, _ samples: UnsafeBufferPointer<Int32>,
+                                          _ record: Bool, _ flush: Bool) -> XyloAudio3FrontEnd.FlatOutput {
+        let n = samples.count, c = parameters.channelCount
+        var raster = [Int32](repeating: 0, count: chain.rowsCompleted(by: n, flush: flush) * c)
         var bank = [Int](repeating: 0, count: record ? n * c : 0)
         var spikes = [Int32](repeating: 0, count: record ? n * c : 0)
-        let block = XyloAudio3FrontEnd.blockSize
-        if scratch.count < block * c { scratch = [Int](repeating: 0, count: block * c) }
-        audio.withUnsafeBufferPointer { input in
+        let rows = scratch.assumingMemoryBound(to: C.Row.self)
         raster.withUnsafeMutableBufferPointer { rasterOut in
-        bank.withUnsafeMutableBufferPointer { bankOut in
-        spikes.withUnsafeMutableBufferPointer { spikesOut in
-        scratch.withUnsafeMutableBufferPointer { scratchOut in
+        bank.withUnsafeMutableBufferPointer { bankBuffer in
+        spikes.withUnsafeMutableBufferPointer { spikesBuffer in
+            // Empty arrays may still have a base address: only recorded stages are written.
+            let bankOut = record ? bankBuffer.baseAddress : nil, spikesOut = record ? spikesBuffer.baseAddress : nil
             var sink = XyloAudio3SpikeGeneratorState.Sink(raster: rasterOut.baseAddress)
-            if let x = input.baseAddress, let work = scratchOut.baseAddress {
+            if let x = samples.baseAddress {
                 var start = 0
                 while start < n {
-                    let count = min(block, n - start)
-                    let rows = record ? (bankOut.baseAddress.map { $0 + start * c } ?? work) : work
-                    filterbank.run(x + start, count: count, reversed: false, into: rows)
-                    sink.spikes = record ? spikesOut.baseAddress.map { $0 + start * c } : nil
-                    spikeGenerator.run(rows, count: count, reversed: false, sink: &sink)
+                    let count = min(XyloAudio3FrontEnd.fusedBlockSize, n - start)
+                    chain.filter(x + start, count: count, into: rows, bank: bankOut.map { $0 + start * c })
+                    sink.spikes = spikesOut.map { $0 + start * c }
+                    chain.generate(rows, count: count, reversed: false, sink: &sink)
                     start += count
                 }
             }
-            if flush, let base = rasterOut.baseAddress { spikeGenerator.flush(into: base, rows: &sink.rows) }
-        }}}}}
-        samplesProcessed += n
+            if flush, let base = rasterOut.baseAddress { chain.flush(into: base, rows: &sink.rows) }
+        }}}
         return XyloAudio3FrontEnd.FlatOutput(
-            channels: c, samples: n, raster: raster, audio: record ? audio : nil,
+            channels: c, samples: n, raster: raster, audio: record ? samples.map(Int.init) : nil,
             filterbank: record ? bank : nil, spikes: record ? spikes : nil)
     }
 
@@ -100,8 +128,7 @@ public final class XyloAudio3FrontEndStream {
     /// Returns the raster row of the pending partial block (if any samples are pending) and
     /// clears it; filter and spike-generator state are kept.
     public func finish() -> [[Int]] {
-        // An empty chunk with `flush` cannot fail.
-        guard let out = try? push([], flush: true) else { return [] }
+        let out = push(samples: UnsafeBufferPointer(start: nil, count: 0), record: false, flush: true)
         return XyloAudio3FrontEnd.rows(out.raster.map(Int.init), width: parameters.channelCount)
     }
 }

@@ -6,6 +6,7 @@ Each chip module gets its classes from ``bind_afe(globals(), chip)``.
 
 from __future__ import annotations
 
+import ctypes
 import numbers
 import warnings
 
@@ -17,6 +18,7 @@ AUDIO_SAMPLING_RATE = 50e6 / 1024
 """The Xylo Audio 3 front end's audio rate in Hz (48828.125)."""
 
 _STAGES = ("audio_14bit", "filterbank", "dn_spikes")
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _per_channel(value, name: str, channels: int) -> tuple:
@@ -110,6 +112,8 @@ class AFESimBase:
         return self.down_sampling_factor / self.audio_sampling_rate
 
     def _input(self, data) -> np.ndarray:
+        if type(data) is np.ndarray and data.ndim == 1 and data.dtype == _FLOAT64 and data.flags.c_contiguous:
+            return data  # the common case, without the conversions below
         x = np.asarray(data)
         if x.ndim == 3 and x.shape[0] == 1:
             x = x[0]
@@ -132,7 +136,15 @@ class AFESimBase:
 
     @staticmethod
     def _address(arr):
-        return (arr.ctypes.data, arr.size) if arr is not None else None
+        """``(address, size)`` of a contiguous array (a ctypes view of a writable buffer is
+        cheaper to take than ``arr.ctypes``, which matters for short stream chunks)."""
+        if arr is None:
+            return None
+        if not arr.size:
+            return (0, 0)  # NULL: the library accepts it for empty buffers
+        if arr.flags.writeable:
+            return (ctypes.addressof(ctypes.c_char.from_buffer(arr)), arr.size)
+        return (arr.ctypes.data, arr.size)
 
     def evolve(self, input_data, record: bool = False, time_reversed_prefix: bool | None = None, **kwargs):
         x = self._input(input_data)
@@ -153,7 +165,7 @@ class AFESimBase:
         raster, records = self._buffers(samples, steps, record)
         rows = _celesta.afe_stream_push(self._handle, self._address(x), bool(flush), self._address(raster),
                                         None if records is None else {k: self._address(v) for k, v in records.items()})
-        return raster[:rows], {}, records or {}
+        return (raster if rows == steps else raster[:rows]), {}, records or {}
 
     def reset_state(self):
         """Returns the stream to zero state."""
