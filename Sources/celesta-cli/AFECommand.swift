@@ -58,6 +58,10 @@ struct AFECommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        // Ctrl-C from the start (also while the file is read) cancels at the first progress report.
+        afeInterrupted = 0
+        signal(SIGINT) { _ in afeInterrupted = 1 }
+        defer { signal(SIGINT, SIG_DFL) }
         let chipSpec = try ChipTable.chip(named: chip)
         guard chipSpec.id == "syns65302" || chipSpec.id == "syns61201" else {
             throw CelestaError(.unsupported, "chip '\(chip)' (\(chipSpec.id)) has no audio front end; use xa3 or xa2")
@@ -66,9 +70,6 @@ struct AFECommand: ParsableCommand {
         let wav = try WAVFile.read(input)
         var samples = try wav.mono(channel: channel)
         if scale != 1 { samples = samples.map { $0 * scale } }
-        afeInterrupted = 0
-        signal(SIGINT) { _ in afeInterrupted = 1 }
-        defer { signal(SIGINT, SIG_DFL) }
         let bar = ProgressBar(total: 1000, label: "front end", enabled: !quiet && samples.count >= 200_000)
         let progress: (Double) -> Bool = { fraction in
             bar.update(Int(fraction * 1000))
