@@ -372,6 +372,16 @@ final class HDKTests: XCTestCase {
             XCTAssertGreaterThan(sample.watts[2], 35e-6, "digital rail above its static draw")
         }
 
+        // Without states or power, at a clock that fits the worst case, the kit skips the
+        // steps' activity (no step can overrun): same outputs, nothing recorded.
+        let plain = try XyloHDK(transport: VirtualDevKit(chip: "xa3"))
+        try plain.apply(config, dt: 50 / XyloAudio3FrontEnd.audioSampleRate)
+        XCTAssertLessThan(try plain.minimumClock(margin: 0), VirtualDevKit.defaultClock)
+        let quick = try plain.monitor(audio: audio, frontEnd: params, chunk: 333)
+        XCTAssertEqual(quick.result.spikesOut, expected.spikesOut)
+        XCTAssertFalse(quick.result.recorded)
+        XCTAssertTrue(quick.overruns.isEmpty)
+
         // Front end alone (AFESamna): same raster, no network needed.
         let alone = try XyloHDK(transport: VirtualDevKit(chip: "xa3"))
         let afe = try alone.monitor(audio: audio, frontEnd: params, networkEnabled: false)
