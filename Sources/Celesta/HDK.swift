@@ -194,6 +194,9 @@ public func celesta_hdk_evolve(
         }
         guard steps <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument 'steps' is \(steps), too large") }
         let t = Int(steps)
+        // Each check is made once: here the handle, the pointers and the buffer sizes; the
+        // driver checks the input's shape and counts (building an HDKInputRaster) before it
+        // sends anything, and the kit takes that raster as it is.
         let inputs = try borrowedInts(input, input_len, "input") ?? []
         let out = try required(spikes_out, "spikes_out")
         try checkRecordBuffers(record, steps: t, nHidden: config.nHidden, nOut: config.nOut, spikesOut: out, spikesOutLen: spikes_out_len)

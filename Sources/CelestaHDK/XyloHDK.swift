@@ -65,32 +65,25 @@ public final class XyloHDK {
     /// time, from the state the chip is in. With `record` the result carries every state, with
     /// `recordPower` the power monitor's samples over the run. `progress` gets the steps done
     /// after each block; returning false cancels with `.cancelled`.
+    ///
+    /// The input is checked here, once, before anything is sent (`.shapeMismatch`,
+    /// `.outOfRange` naming step and channel): it travels as `HDKInputRaster` blocks, which
+    /// the transport takes as valid.
     public func evolve(
         input: [Int], steps: Int, record: Bool = false, recordPower: Bool = false, progress: ((Int) -> Bool)? = nil
     ) throws -> (result: XyloSimulationResult, power: [HDKPowerSample]) {
         let config = try requireConfig("evolve")
-        let nIn = config.nIn
-        guard steps >= 0 else { throw CelestaError(.outOfRange, "'steps' is \(steps); it must be >= 0") }
-        guard input.count == steps * nIn else {
-            throw CelestaError(.shapeMismatch, "'input' has \(input.count) values but [T=\(steps)][n_in=\(nIn)] needs \(steps * nIn)")
-        }
-        if let bad = input.firstIndex(where: { $0 < 0 || $0 > 255 }) {
-            throw CelestaError(.outOfRange, "'input[\(bad / max(nIn, 1))][\(bad % max(nIn, 1))]' is \(input[bad]); event counts must be in 0...255")
-        }
+        let raster = try HDKInputRaster(firstTimestep: 0, steps: steps, channels: config.nIn, counts: input)
         try transport.configure(source: .events, monitorState: record)
         if recordPower { try transport.startPowerMonitor(rate: try XyloPowerModel.model(for: chip).defaultSampleRate) }
         let start = try transport.currentTimestep()
+        guard start >= 0, start <= Int.max - steps else {
+            throw CelestaError(.device, "\(device.name): the kit reports time step \(start); \(steps) more do not fit its counter")
+        }
         var t = 0
-        var events: [HDKInputEvent] = []
         while t < steps {
             let end = min(steps, t + XyloHDK.stepsPerBlock)
-            events.removeAll(keepingCapacity: true)
-            for s in t..<end {
-                for c in 0..<nIn where input[s * nIn + c] > 0 {
-                    events.append(HDKInputEvent(timestep: start + s, channel: c, count: input[s * nIn + c]))
-                }
-            }
-            try transport.sendInput(events)
+            try transport.sendInput(raster.rows(t..<end, shiftedBy: start))
             try transport.process(until: start + end)
             t = end
             if let progress, !progress(t), t < steps {

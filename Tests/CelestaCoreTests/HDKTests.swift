@@ -172,6 +172,11 @@ final class HDKTests: XCTestCase {
                        UInt8(-StatusCode.parse.rawValue), "truncated payload")
         XCTAssertEqual(status(HDKWire.frame(opcode: HDKOperation.reset.rawValue, sequence: 1, payload: [1])),
                        UInt8(-StatusCode.parse.rawValue), "trailing bytes")
+        // A raster whose count bytes do not match its shape.
+        var raster = ByteWriter()
+        raster.u64(0); raster.u32(2); raster.u32(2); raster.bytes += [1, 2, 3]
+        XCTAssertEqual(status(HDKWire.frame(opcode: HDKOperation.sendInputRaster.rawValue, sequence: 1, payload: raster.bytes)),
+                       UInt8(-StatusCode.parse.rawValue), "raster bytes short of its shape")
         var huge = HDKWire.frame(opcode: HDKOperation.sendInput.rawValue, sequence: 1, payload: [0xFF, 0xFF, 0xFF, 0x7F])
         XCTAssertEqual(status(huge), UInt8(-StatusCode.parse.rawValue), "a count larger than the message")
         huge[4] = 0xFF; huge[5] = 0xFF; huge[6] = 0xFF; huge[7] = 0xFF
@@ -244,6 +249,77 @@ final class HDKTests: XCTestCase {
         assertError(.invalidState, "closed") { _ = try kit.readRegister(0) }
     }
 
+    func testInputRasterIsCheckedWhenBuilt() throws {
+        assertError(.shapeMismatch, "'input' has 3 values but [T=2][n_in=2] needs 4") {
+            _ = try HDKInputRaster(firstTimestep: 0, steps: 2, channels: 2, counts: [1, 2, 3])
+        }
+        assertError(.outOfRange, "'input[1][0]' is 256") { _ = try HDKInputRaster(firstTimestep: 0, steps: 2, channels: 2, counts: [1, 2, 256, 0]) }
+        assertError(.outOfRange, "'input[0][1]' is -1") { _ = try HDKInputRaster(firstTimestep: 0, steps: 2, channels: 2, counts: [0, -1, 0, 0]) }
+        assertError(.outOfRange, "'steps' is -1") { _ = try HDKInputRaster(firstTimestep: 0, steps: -1, channels: 2, counts: []) }
+        assertError(.shapeMismatch, "has 3 counts") { _ = try HDKInputRaster(firstTimestep: 0, steps: 2, channels: 2, bytes: [UInt8](repeating: 9, count: 3)) }
+        let r = try HDKInputRaster(firstTimestep: 5, steps: 3, channels: 2, counts: [1, 2, 3, 4, 255, 0])
+        XCTAssertEqual(r.rows(1..<3), try HDKInputRaster(firstTimestep: 6, steps: 2, channels: 2, counts: [3, 4, 255, 0]))
+        XCTAssertEqual(r.rows(0..<3, shiftedBy: 10), try HDKInputRaster(firstTimestep: 15, steps: 3, channels: 2, counts: r.counts))
+        XCTAssertEqual(r.rows(2..<9).counts, [255, 0], "rows are clamped to the raster")
+        XCTAssertEqual(r.rows(0..<1, shiftedBy: .max).firstTimestep, .max, "the time step saturates")
+        XCTAssertEqual(try HDKInputRaster(firstTimestep: 5, steps: 3, channels: 2, bytes: [1, 2, 3, 4, 255, 0] as [UInt8]), r)
+    }
+
+    func testVirtualKitAddsUpRastersAndEvents() throws {
+        let doc = try ReferenceCases.json("a2_random_small")
+        let config = try ReferenceCases.config(doc["config"]!, chip: "syns61201")
+        let kit = try VirtualDevKit(chip: "xa2")
+        try XyloHDK(transport: kit).apply(config, dt: 1e-3)
+        let steps = doc["T"] as! Int, nIn = config.nIn
+        XCTAssertGreaterThan(steps, 8)
+        XCTAssertGreaterThan(nIn, 1)
+        let input = ReferenceCases.ints(doc["input"])
+        // The whole input as one raster; a second raster of the first channel over steps 2..<6
+        // (counts that saturate), one event on the last channel at step 3, one for a later step,
+        // and a raster of a channel the network does not use: processed in two calls that
+        // split the rasters.
+        var expected = input
+        try kit.configure(source: .events, monitorState: true)
+        try kit.sendInput(HDKInputRaster(firstTimestep: 0, steps: steps, channels: nIn, counts: input))
+        try kit.sendInput(HDKInputRaster(firstTimestep: 2, steps: 4, channels: 1, counts: [250, 250, 250, 250]))
+        for t in 2..<6 { expected[t * nIn] = min(255, expected[t * nIn] + 250) }
+        try kit.sendInput([HDKInputEvent(timestep: 3, channel: nIn - 1, count: 7), HDKInputEvent(timestep: 7, channel: 0, count: 3)])
+        expected[3 * nIn + nIn - 1] = min(255, expected[3 * nIn + nIn - 1] + 7)
+        expected[7 * nIn] = min(255, expected[7 * nIn] + 3)
+        // A raster wholly after the first process call.
+        try kit.sendInput(HDKInputRaster(firstTimestep: 6, steps: 1, channels: nIn, counts: [Int](repeating: 5, count: nIn)))
+        for c in 0..<nIn { expected[6 * nIn + c] = min(255, expected[6 * nIn + c] + 5) }
+        if nIn < 16 {
+            var unused = [Int](repeating: 0, count: 2 * 16)
+            unused[15] = 200
+            try kit.sendInput(HDKInputRaster(firstTimestep: 1, steps: 2, channels: 16, counts: unused))
+        }
+        try kit.process(until: 4)
+        try kit.process(until: steps)
+        let got = try kit.readReadouts().result
+        let sim = try XyloSimulator(config: config, chip: ChipTable.xyloAudio2)
+        let want = try sim.evolve(input: expected, steps: steps, record: true)
+        XCTAssertEqual(got.spikesOut, want.spikesOut)
+        XCTAssertEqual(got.vmem, want.vmem)
+        XCTAssertEqual(got.isyn, want.isyn)
+        XCTAssertNotEqual(expected, input, "the added counts change the input")
+
+        let ok = try HDKInputRaster(firstTimestep: steps, steps: 1, channels: nIn, counts: [Int](repeating: 0, count: nIn))
+        assertError(.outOfRange, "before the current step") { try kit.sendInput(ok.rows(0..<1, shiftedBy: -1)) }
+        assertError(.outOfRange, "17 channels; the chip has channels 0..15") {
+            try kit.sendInput(HDKInputRaster(firstTimestep: steps, steps: 1, channels: 17, counts: [Int](repeating: 0, count: 17)))
+        }
+        assertError(.outOfRange, "past the counter") {
+            try kit.sendInput(HDKInputRaster(firstTimestep: .max, steps: 1, channels: 1, counts: [0]))
+        }
+        let a3 = try VirtualDevKit(chip: "xa3")
+        a3.frontEndParameters = try Self.frontEnd()
+        try a3.configure(source: .audioFrontEnd, monitorState: false)
+        assertError(.invalidState, "send input raster failed: the input source is the audio front end") { try a3.sendInput(ok) }
+        kit.close()
+        assertError(.invalidState, "closed") { try kit.sendInput(ok) }
+    }
+
     func testClockRules() throws {
         // Xylo Audio 2: 100 MHz / (2 (wait + 1)), wait = int(round(100 / f) / 2 - 1).
         let cases: [(Double, Double)] = [(50, 50), (30, 50), (25, 25), (12, 12.5), (10, 10), (6.25, 6.25), (40, 50)]
@@ -295,6 +371,16 @@ final class HDKTests: XCTestCase {
             XCTAssertEqual(sample.watts.count, 3)
             XCTAssertGreaterThan(sample.watts[2], 35e-6, "digital rail above its static draw")
         }
+
+        // Without states or power, at a clock that fits the worst case, the kit skips the
+        // steps' activity (no step can overrun): same outputs, nothing recorded.
+        let plain = try XyloHDK(transport: VirtualDevKit(chip: "xa3"))
+        try plain.apply(config, dt: 50 / XyloAudio3FrontEnd.audioSampleRate)
+        XCTAssertLessThan(try plain.minimumClock(margin: 0), VirtualDevKit.defaultClock)
+        let quick = try plain.monitor(audio: audio, frontEnd: params, chunk: 333)
+        XCTAssertEqual(quick.result.spikesOut, expected.spikesOut)
+        XCTAssertFalse(quick.result.recorded)
+        XCTAssertTrue(quick.overruns.isEmpty)
 
         // Front end alone (AFESamna): same raster, no network needed.
         let alone = try XyloHDK(transport: VirtualDevKit(chip: "xa3"))

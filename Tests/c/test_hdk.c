@@ -148,6 +148,13 @@ static void test_kit(void) {
     CHECK(celesta_hdk_apply(hdk, a2, 1e-3) == CELESTA_OK, "apply: %s", celesta_last_error());
     CHECK(celesta_hdk_evolve(hdk, input, 999, 1000, out, 1000, NULL, 0) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
     CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 999, NULL, 0) == CELESTA_ERR_BUFFER_TOO_SMALL, "small out");
+    int saved = input[500];
+    input[500] = 300;
+    out[0] = -7;
+    CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 1000, NULL, 0) == CELESTA_ERR_OUT_OF_RANGE, "count 300");
+    CHECK(contains(celesta_last_error(), "'input[500][0]' is 300"), "%s", celesta_last_error());
+    CHECK(out[0] == -7, "no output written on error");
+    input[500] = saved;
     CHECK(celesta_hdk_evolve(hdk, input, 1000, 1000, out, 1000, NULL, 1) == CELESTA_OK, "evolve: %s", celesta_last_error());
     int spikes = 0;
     for (int t = 0; t < 1000; ++t) spikes += out[t];

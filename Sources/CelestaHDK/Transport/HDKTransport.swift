@@ -35,6 +35,11 @@ public protocol HDKTransport: AnyObject {
     func currentTimestep() throws -> Int
     /// Queues input events; each must be at or after the current time step.
     func sendInput(_ events: [HDKInputEvent]) throws
+    /// Queues a raster of input counts for a block of consecutive steps, its first row at or
+    /// after the current time step (how the driver sends input). Its counts are valid by
+    /// construction (`HDKInputRaster`); the transport checks the time step and the channels.
+    /// Counts for the same step and channel, from rasters and events, add up (at most 255).
+    func sendInput(_ raster: HDKInputRaster) throws
     /// Processes time steps up to, not including, `timestep` (accelerated time), delivering
     /// the queued events of each step. Readouts of the processed steps queue on the kit.
     func process(until timestep: Int) throws

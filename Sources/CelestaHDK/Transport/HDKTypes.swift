@@ -119,6 +119,8 @@ public enum HDKOperation: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case reset = 11
     case sendAudio = 12
     case configure = 13
+    // (14 to 16 are wire-level opcodes, see `HDKWire`.)
+    case sendInputRaster = 17
 
     public var description: String {
         switch self {
@@ -135,6 +137,7 @@ public enum HDKOperation: UInt8, Sendable, CaseIterable, CustomStringConvertible
         case .reset: "reset"
         case .sendAudio: "send audio"
         case .configure: "configure"
+        case .sendInputRaster: "send input raster"
         }
     }
 }

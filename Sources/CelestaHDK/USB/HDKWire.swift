@@ -8,9 +8,10 @@ import CelestaCore
 ///
 /// Every message is an 8-byte header and a payload, little-endian:
 /// `magic 0xC7 | opcode | sequence (u16) | payload length (u32)`. A request carries the
-/// operation's opcode (`HDKOperation` raw values, plus `readTimestep` 14 and `readClock` 15);
-/// its answer carries `opcode | 0x80` and the same sequence number, or opcode `0xFF` with a
-/// payload of one status byte (the negated `StatusCode`) and a UTF-8 message.
+/// operation's opcode (`HDKOperation` raw values, plus `readTimestep` 14, `readClock` 15 and
+/// `startPower` 16); its answer carries `opcode | 0x80` and the same sequence number, or
+/// opcode `0xFF` with a payload of one status byte (the negated `StatusCode`) and a UTF-8
+/// message. Input goes as a raster, one byte per count (`HDKWireMessages`), or as events.
 public enum HDKWire {
     public static let magic: UInt8 = 0xC7
     public static let headerSize = 8
@@ -113,6 +114,11 @@ public struct ByteReader: Sendable {
             throw CelestaError(.parse, "message count \(n) x \(elementSize) bytes exceeds the \(remaining) bytes left")
         }
         return n
+    }
+    /// The next `n` bytes as they are.
+    public mutating func raw(_ n: Int) throws -> ArraySlice<UInt8> {
+        let i = try take(n)
+        return bytes[i..<i + n]
     }
     public mutating func rest() -> [UInt8] {
         defer { offset = bytes.count }

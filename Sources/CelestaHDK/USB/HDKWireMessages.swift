@@ -57,6 +57,26 @@ enum HDKWireMessages {
         return HDKReadoutBlock(firstTimestep: first, result: result, inputRaster: raster, overruns: overruns)
     }
 
+    /// An input raster: first time step (u64), steps and channels (u32 each), then one byte
+    /// per count, row-major (every count fits a byte: `HDKInputRaster` holds 0...255).
+    static func encode(_ raster: HDKInputRaster, into w: inout ByteWriter) {
+        w.u64(UInt64(bitPattern: Int64(raster.firstTimestep)))
+        w.count(raster.steps)
+        w.count(raster.channels)
+        w.bytes.reserveCapacity(w.bytes.count + raster.counts.count)
+        for v in raster.counts { w.u8(UInt8(truncatingIfNeeded: v)) }
+    }
+
+    static func decodeRaster(_ r: inout ByteReader) throws -> HDKInputRaster {
+        let first = Int(Int64(bitPattern: try r.u64()))
+        let steps = Int(try r.u32()), channels = Int(try r.u32())
+        let (n, overflow) = steps.multipliedReportingOverflow(by: channels)
+        guard !overflow, n == r.remaining else {
+            throw CelestaError(.parse, "input raster of [\(steps)][\(channels)] does not match its \(r.remaining) count bytes")
+        }
+        return try HDKInputRaster(firstTimestep: first, steps: steps, channels: channels, bytes: try r.raw(n))
+    }
+
     static func encode(_ samples: [HDKPowerSample], rails: Int, into w: inout ByteWriter) {
         w.count(samples.count)
         w.count(rails)

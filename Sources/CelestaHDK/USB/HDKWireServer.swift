@@ -73,6 +73,8 @@ public final class HDKWireServer {
                 events.append(HDKInputEvent(timestep: step, channel: Int(try r.u32()), count: Int(try r.u32())))
             }
             try t.sendInput(events)
+        case HDKOperation.sendInputRaster.rawValue:
+            try t.sendInput(try HDKWireMessages.decodeRaster(&r))
         case HDKOperation.process.rawValue:
             try t.process(until: Int(Int64(bitPattern: try r.u64())))
         case HDKOperation.sendAudio.rawValue:

@@ -107,6 +107,16 @@ public final class USBTransport: HDKTransport {
         try finish(&r, .sendInput) { _ in }
     }
 
+    public func sendInput(_ raster: HDKInputRaster) throws {
+        guard raster.counts.count <= HDKWire.maxPayload - 16 else {
+            throw CelestaError.hdk(.outOfRange, device, .sendInputRaster, "\(raster.counts.count) counts exceed one message")
+        }
+        var w = ByteWriter()
+        HDKWireMessages.encode(raster, into: &w)
+        var r = try call(.sendInputRaster, w.bytes)
+        try finish(&r, .sendInputRaster) { _ in }
+    }
+
     public func process(until timestep: Int) throws {
         var w = ByteWriter(); w.u64(UInt64(bitPattern: Int64(timestep)))
         var r = try call(.process, w.bytes)

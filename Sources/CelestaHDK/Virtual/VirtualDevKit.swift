@@ -9,7 +9,9 @@ import CelestaCore
 ///   them (`XyloImage.config`) at the first step after any write, never taken from a side
 ///   channel. A write to the configuration restarts the network from zero state.
 /// - With input events as source (accelerated time) the kit processes steps only when told
-///   (`process(until:)`), as fast as it can, so the clock does not limit it.
+///   (`process(until:)`), as fast as it can, so the clock does not limit it. Input arrives as
+///   events or as rasters (`HDKInputRaster`, the driver's way); a raster's counts are valid by
+///   construction and are not checked again, only its time step and channels.
 /// - With the audio front end as source (real time) each completed raster row of the front
 ///   end is one time step of `dt`; a step whose cycles (the cycle model at that step's
 ///   activity) exceed `clock x dt` is reported in the readout's `overruns` and sets the
@@ -37,6 +39,8 @@ public final class VirtualDevKit: HDKTransport {
     private var timestep = 0
     /// Queued input events, in arrival order (most arrive for the next block, in step order).
     private var pending: [HDKInputEvent] = []
+    /// Queued input rasters, in arrival order.
+    private var pendingRasters: [HDKInputRaster] = []
     private var readouts: [HDKReadoutBlock] = []
     private var clockHertz: Double
     private let powerModel: XyloPowerModel
@@ -140,6 +144,24 @@ public final class VirtualDevKit: HDKTransport {
         for e in events where e.count > 0 { pending.append(e) }
     }
 
+    public func sendInput(_ raster: HDKInputRaster) throws {
+        try open(.sendInputRaster)
+        guard source == .events else {
+            throw CelestaError.hdk(.invalidState, device, .sendInputRaster, "the input source is the audio front end; configure events first")
+        }
+        // The counts and the shape hold by construction (HDKInputRaster): only what depends on
+        // the kit is checked here.
+        guard raster.firstTimestep >= timestep, raster.firstTimestep <= Int.max - raster.steps else {
+            throw CelestaError.hdk(.outOfRange, device, .sendInputRaster,
+                                   "the raster starts at time step \(raster.firstTimestep), before the current step \(timestep) or past the counter")
+        }
+        guard raster.channels <= chip.maxInputs else {
+            throw CelestaError.hdk(.outOfRange, device, .sendInputRaster,
+                                   "the raster has \(raster.channels) channels; the chip has channels 0..\(chip.maxInputs - 1)")
+        }
+        if raster.steps > 0, raster.channels > 0 { pendingRasters.append(raster) }
+    }
+
     public func process(until target: Int) throws {
         try open(.process)
         guard source == .events else {
@@ -155,19 +177,47 @@ public final class VirtualDevKit: HDKTransport {
         let sim = try currentNetwork(.process)
         let steps = target - timestep
         if steps == 0 { return }
-        let nIn = sim.config.nIn
+        let raster = takeInput(until: target, nIn: sim.config.nIn)
+        try run(sim, raster: raster, steps: steps, inputRaster: [], realTime: false, operation: .process)
+    }
+
+    /// The input `[steps][nIn]` of the steps from the current one up to `target`, taken from
+    /// the queued rasters and events (those of later steps stay queued; any of earlier steps,
+    /// queued before the kit ran on audio, are dropped). Counts add up to at most 255; channels
+    /// the network does not use are ignored, as on the chip.
+    private func takeInput(until target: Int, nIn: Int) -> [Int] {
+        let steps = target - timestep
+        // What the driver sends: one raster of exactly these steps and channels and no events.
+        // Its counts are the input as they stand (no copy).
+        if pending.isEmpty, pendingRasters.count == 1, let r = pendingRasters.first,
+           r.firstTimestep == timestep, r.steps == steps, r.channels == nIn {
+            pendingRasters.removeAll(keepingCapacity: true)
+            return r.counts
+        }
         var raster = [Int](repeating: 0, count: steps * nIn)
+        var laterRasters: [HDKInputRaster] = []
+        for r in pendingRasters {
+            let end = r.firstTimestep + r.steps  // (checked not to overflow when queued)
+            let width = min(r.channels, nIn)
+            let first = max(r.firstTimestep, timestep)
+            for t in first..<max(min(end, target), first) {
+                let from = (t - r.firstTimestep) * r.channels, to = (t - timestep) * nIn
+                for c in 0..<width { raster[to + c] = min(255, raster[to + c] + r.counts[from + c]) }
+            }
+            if end > target { laterRasters.append(r.rows(max(0, target - r.firstTimestep)..<r.steps)) }
+        }
+        pendingRasters = laterRasters
         var later: [HDKInputEvent] = []
         for e in pending {
             if e.timestep >= target {
                 later.append(e)
-            } else if e.channel < nIn {  // channels the network does not use are ignored, as on the chip
+            } else if e.timestep >= timestep, e.channel < nIn {
                 let i = (e.timestep - timestep) * nIn + e.channel
                 raster[i] = min(255, raster[i] + e.count)
             }
         }
         pending = later
-        try run(sim, raster: raster, steps: steps, inputRaster: [], realTime: false, operation: .process)
+        return raster
     }
 
     public func sendAudio(_ samples: [Int]) throws {
@@ -269,6 +319,7 @@ public final class VirtualDevKit: HDKTransport {
         monitorState = false
         timestep = 0
         pending.removeAll()
+        pendingRasters.removeAll()
         readouts.removeAll()
         powerRate = nil
         powerSamples.removeAll()
@@ -323,15 +374,19 @@ public final class VirtualDevKit: HDKTransport {
 
     private func run(_ sim: XyloSimulator, raster: [Int], steps: Int, inputRaster: [Int32], realTime: Bool,
                      operation: HDKOperation) throws {
-        let needActivity = powerRate != nil || realTime
+        // Real time: a step overruns when its cycles at its activity exceed the budget. When
+        // the worst case fits, no step can, and the steps' activity is not needed for that.
+        let budget = clockHertz * dt
+        let overrunPredictor = realTime ? predictor.flatMap { $0.worstCase > budget ? $0 : nil } : nil
+        let needActivity = powerRate != nil || overrunPredictor != nil
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         let result = try wrap(operation) {
             try sim.evolve(input: raster, steps: steps, record: monitorState || needActivity) { _ in clock.now < deadline }
         }
         var overruns: [Int] = []
-        if realTime, let predictor {
-            overruns = stepOverruns(result, raster: raster, predictor: predictor)
+        if let overrunPredictor {
+            overruns = stepOverruns(result, raster: raster, predictor: overrunPredictor, budget: budget)
         }
         if let powerRate {
             var activity = try wrap(operation) { try XyloActivity.measure(config: sim.config, chip: chip, input: raster, result: result) }
@@ -347,10 +402,9 @@ public final class VirtualDevKit: HDKTransport {
         try updateStatus(result, overrun: !overruns.isEmpty)
     }
 
-    private func stepOverruns(_ result: XyloSimulationResult, raster: [Int], predictor: XyloCyclePredictor) -> [Int] {
-        let budget = clockHertz * dt
-        // Worst case fits: no step can overrun.
-        if predictor.worstCase <= budget { return [] }
+    /// The steps of `result` whose cycles exceed `budget` (the result must carry the hidden
+    /// spikes: recorded).
+    private func stepOverruns(_ result: XyloSimulationResult, raster: [Int], predictor: XyloCyclePredictor, budget: Double) -> [Int] {
         var late: [Int] = []
         let nIn = predictor.nIn, nH = predictor.nHidden, nOut = predictor.nOut
         for t in 0..<result.steps {
@@ -425,29 +479,35 @@ extension XyloSimulationResult {
 }
 
 extension HDKReadoutBlock {
-    /// One block from consecutive blocks (the oldest first).
+    /// One block from consecutive blocks (the oldest first); each joined array is allocated
+    /// at its final size.
     static func concatenating(_ blocks: [HDKReadoutBlock], firstTimestep: Int, nHidden: Int, nOut: Int) throws -> HDKReadoutBlock {
         guard let first = blocks.first else {
             return HDKReadoutBlock(firstTimestep: firstTimestep,
                                    result: XyloSimulationResult(steps: 0, nHidden: nHidden, nOut: nOut, record: false, hibernation: false))
         }
         if blocks.count == 1 { return first }
+        func joined<T>(_ part: (HDKReadoutBlock) -> [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(blocks.reduce(0) { $0 + part($1).count })
+            for block in blocks { out.append(contentsOf: part(block)) }
+            return out
+        }
         let recorded = blocks.allSatisfy { $0.result.recorded }
         let hib = blocks.allSatisfy { !$0.result.hibernation.isEmpty }
         let steps = blocks.reduce(0) { $0 + $1.steps }
-        var r = XyloSimulationResult(steps: 0, nHidden: first.result.nHidden, nOut: first.result.nOut, record: false, hibernation: false)
-        r = XyloSimulationResult(steps: steps, nHidden: r.nHidden, nOut: r.nOut, record: recorded, hibernation: false)
-        r.spikesOut = blocks.flatMap { $0.result.spikesOut }
+        var r = XyloSimulationResult(steps: steps, nHidden: first.result.nHidden, nOut: first.result.nOut, record: recorded, hibernation: false)
+        r.spikesOut = joined { $0.result.spikesOut }
         if recorded {
-            r.vmem = blocks.flatMap { $0.result.vmem }
-            r.isyn = blocks.flatMap { $0.result.isyn }
-            r.isyn2 = blocks.flatMap { $0.result.isyn2 }
-            r.spikes = blocks.flatMap { $0.result.spikes }
-            r.vmemOut = blocks.flatMap { $0.result.vmemOut }
-            r.isynOut = blocks.flatMap { $0.result.isynOut }
+            r.vmem = joined { $0.result.vmem }
+            r.isyn = joined { $0.result.isyn }
+            r.isyn2 = joined { $0.result.isyn2 }
+            r.spikes = joined { $0.result.spikes }
+            r.vmemOut = joined { $0.result.vmemOut }
+            r.isynOut = joined { $0.result.isynOut }
         }
-        if hib { r.hibernation = blocks.flatMap { $0.result.hibernation } }
+        if hib { r.hibernation = joined { $0.result.hibernation } }
         return HDKReadoutBlock(firstTimestep: first.firstTimestep, result: r,
-                               inputRaster: blocks.flatMap { $0.inputRaster }, overruns: blocks.flatMap { $0.overruns })
+                               inputRaster: joined { $0.inputRaster }, overruns: joined { $0.overruns })
     }
 }

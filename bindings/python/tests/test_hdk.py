@@ -98,6 +98,13 @@ def test_xylo_samna_errors():
         kit(np.zeros((3, config.n_in + 1), dtype=int))
     with pytest.raises(celesta.OutOfRangeError, match="256"):
         kit(np.full((3, config.n_in), 256))
+    bad = np.zeros((3, config.n_in), dtype=np.int32)
+    bad[1, -1] = -1
+    with pytest.raises(celesta.OutOfRangeError, match=rf"'input\[1\]\[{config.n_in - 1}\]' is -1"):
+        kit(bad)
+    # The input is checked before anything reaches the kit: it still equals a fresh simulator.
+    x = np.random.default_rng(3).integers(0, 4, size=(50, config.n_in))
+    assert np.array_equal(kit(x)[0], xa2.XyloSim(config)(x)[0])
     big = load("a2_random_large_dense")
     big_config, _, _ = xa2.config_from_specification(**spec_of(big["config"]))
     if big_config is not None:

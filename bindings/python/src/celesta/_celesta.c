@@ -913,31 +913,48 @@ static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* hdk_evolve(hdk, (in_addr, in_len), steps, (out_addr, out_len), records or None, record_power) */
+/* hdk_evolve(hdk, input, steps, n_spikes, records or None, record_power) -> bytearray of the
+ * n_spikes int32 output spikes. `input` as input_arg() reads it; `records` as for sim_evolve.
+ * The GIL is released while the kit runs. */
 static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *records;
-    unsigned long long in_addr, out_addr;
-    Py_ssize_t in_len, out_len, steps;
+    PyObject *cap, *in_arg, *records;
+    Py_ssize_t n_spikes, steps;
     int power;
-    if (!PyArg_ParseTuple(args, "O(Kn)n(Kn)Op", &cap, &in_addr, &in_len, &steps, &out_addr, &out_len, &records, &power))
-        return NULL;
+    if (!PyArg_ParseTuple(args, "OOnnOp", &cap, &in_arg, &steps, &n_spikes, &records, &power)) return NULL;
     celesta_hdk_t *hdk = hdk_of(cap);
     if (hdk == NULL) return NULL;
-    if (in_len < 0 || out_len < 0 || steps < 0) {
+    if (n_spikes < 0 || steps < 0 || n_spikes > PY_SSIZE_T_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
     celesta_sim_record_t rec;
     celesta_sim_record_t *recp = NULL;
     if (record_args(records, &rec, &recp) < 0) return NULL;
+    PyObject *spikes = PyByteArray_FromStringAndSize(NULL, n_spikes * 4);
+    if (spikes == NULL) return NULL;
+    int32_input in;
+    if (input_arg(in_arg, &in) < 0) {
+        Py_DECREF(spikes);
+        return NULL;
+    }
+    if (in.len < 0) {
+        input_release(&in);
+        Py_DECREF(spikes);
+        PyErr_SetString(PyExc_ValueError, "negative length");
+        return NULL;
+    }
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_evolve(hdk, (const int32_t *)(uintptr_t)in_addr, (size_t)in_len, (size_t)steps,
-                                (int32_t *)(uintptr_t)out_addr, (size_t)out_len, recp, power);
+    status = celesta_hdk_evolve(hdk, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)PyByteArray_AsString(spikes),
+                                (size_t)n_spikes, recp, power);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    input_release(&in);
+    if (status != CELESTA_OK) {
+        Py_DECREF(spikes);
+        return raise_status(status);
+    }
+    return spikes;
 }
 
 /* hdk_power(hdk, (t_addr, t_len) or None, (w_addr, w_len) or None) -> sample count */
@@ -1312,7 +1329,7 @@ static PyMethodDef methods[] = {
     {"hdk_open", py_hdk_open, METH_VARARGS, "Open a dev kit: 'virtual:<chip>', 'usb:BUS:ADDR' or None."},
     {"hdk_info", py_hdk_info, METH_VARARGS, "What an open kit is, with its power rails."},
     {"hdk_apply", py_hdk_apply, METH_VARARGS, "Write a configuration into the kit."},
-    {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run int32 buffers on the kit in accelerated time."},
+    {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run an int32 raster on the kit in accelerated time."},
     {"hdk_power", py_hdk_power, METH_VARARGS, "Power samples of the last run into float64 buffers; their count."},
     {"hdk_set_clock", py_hdk_set_clock, METH_VARARGS, "Set the core clock (MHz); the clock the kit runs."},
     {"hdk_monitor", py_hdk_monitor, METH_VARARGS, "Run a kit free on its audio front end: (steps, overruns)."},

@@ -137,13 +137,16 @@ class XyloSamnaBase:
         raster = int32_buffer(x, "input")
         steps = raster.shape[0]
         n_h, n_out = self.config.n_hidden, self.config.n_out
-        out = np.zeros((steps, n_out), dtype=np.int32)
         states = record or self.output_mode != "Spike"
         records = None
         if states:
             records = {k: np.zeros((steps, n_out if k.endswith("_out") else n_h), dtype=np.int32) for k in RECORD_KEYS}
-        _celesta.hdk_evolve(self.device._handle, address(raster), steps, address(out),
-                            None if records is None else {k: address(v) for k, v in records.items()}, record_power)
+        # Counts outside 0..255 are refused by the library (OutOfRangeError naming the step and
+        # channel) before anything reaches the kit. The raster goes through its buffer (no
+        # copy); the output spikes come back in a bytearray the extension allocates.
+        spikes = _celesta.hdk_evolve(self.device._handle, raster, steps, steps * n_out,
+                                     None if records is None else {k: address(v) for k, v in records.items()}, record_power)
+        out = np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out)
         rec = dict(records) if record else {}
         if record_power:
             rec.update(power_record(self.device))
