@@ -48,6 +48,10 @@ final class CompiledNetwork: @unchecked Sendable {
         let nH = c.nHidden
         hiddenBlocks = (nH + 7) / 8
         outputBlocks = (c.nOut + 7) / 8
+        // Fan-out tables address state blocks with 16-bit indices (far above any chip's size).
+        guard 2 * hiddenBlocks + outputBlocks <= 1 << 16 else {
+            throw CelestaError(.outOfRange, "'n_hidden' is \(nH) and 'n_out' \(c.nOut): the simulator handles at most 262,143 neurons")
+        }
         let hLanes = 8 * hiddenBlocks
         let syn2 = hLanes, out = 2 * hLanes
         let regions = [0..<nH, syn2..<(syn2 + nH), out..<(out + c.nOut)]
