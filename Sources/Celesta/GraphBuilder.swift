@@ -3,7 +3,7 @@
 import CelestaCore
 
 /// Borrows a C array of doubles (NULL with a non-zero length is an error naming `name`).
-private func borrowedDoubles(_ pointer: UnsafePointer<Double>?, _ count: UInt, _ name: String) throws -> [Double]? {
+func borrowedDoubles(_ pointer: UnsafePointer<Double>?, _ count: UInt, _ name: String) throws -> [Double]? {
     guard let pointer else {
         if count == 0 { return nil }
         throw CelestaError(.nullPointer, "argument '\(name)' is NULL but its length is \(count)")

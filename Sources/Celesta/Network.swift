@@ -146,14 +146,7 @@ public func celesta_network_from_json_arrays(
         if count > 0 {
             let arrays = try required(arrays, "arrays"), lens = try required(lens, "lens")
             guard count <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "'count' is \(count), too large") }
-            for k in 0..<Int(count) {
-                guard let p = arrays[k] else {
-                    if lens[k] == 0 { values.append([]); continue }
-                    throw CelestaError(.nullPointer, "'arrays[\(k)]' is NULL but 'lens[\(k)]' is \(lens[k])")
-                }
-                guard lens[k] <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "'lens[\(k)]' is \(lens[k]), too large") }
-                values.append(Array(UnsafeBufferPointer(start: p, count: Int(lens[k]))))
-            }
+            for k in 0..<Int(count) { values.append(try borrowedDoubles(arrays[k], lens[k], "arrays[\(k)]") ?? []) }
         }
         let box = try NetworkBox(try NetworkJSON.parse(data, name: "json", arrays: values))
         out.pointee = makeHandle(box)
