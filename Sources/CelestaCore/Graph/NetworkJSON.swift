@@ -94,6 +94,15 @@ enum JSONValue: Equatable {
     /// A non-empty list of numbers only (what `JSONParser` makes of one; `.array` holds others).
     case numbers([Double])
 
+    /// The items of a list (either form), or nil for a value that is not a list.
+    var elements: [JSONValue]? {
+        switch self {
+        case .array(let items): return items
+        case .numbers(let values): return values.map(JSONValue.number)
+        default: return nil
+        }
+    }
+
     /// Numbers of a scalar or (nested) list, row-major.
     func flatNumbers(_ path: String) throws -> [Double] {
         var out: [Double] = []

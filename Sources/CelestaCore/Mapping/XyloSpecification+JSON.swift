@@ -40,10 +40,8 @@ extension XyloSpecification {
         var chip = ""
         if case .string(let s)? = o["chip"] { chip = s }
         var aliases: [[Int]] = []
-        if case .array(let list)? = o["aliases"] {
+        if let list = o["aliases"]?.elements {
             aliases = try list.map { entry in try entry.flatNumbers("aliases").map { Int($0) } }
-        } else if case .numbers(let list)? = o["aliases"] {
-            aliases = list.map { [Int($0)] }
         }
         let dashMem = try nums("dash_mem")
         var dt = 1e-3

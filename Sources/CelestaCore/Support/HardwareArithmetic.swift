@@ -27,10 +27,4 @@ public enum HardwareArithmetic {
         let d = x >> dash
         return (d == 0 && x > 0) ? 1 : d
     }
-
-    /// `weight << shift` stored in 16 bits, as the core stores a shifted weight.
-    @inlinable
-    public static func shiftedWeight(_ weight: Int, _ shift: Int) -> Int32 {
-        wrap16(Int32(truncatingIfNeeded: weight &<< shift))
-    }
 }
