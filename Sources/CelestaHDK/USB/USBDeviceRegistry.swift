@@ -6,19 +6,17 @@ import Synchronization
 /// `CELESTA_HDK_USB_IDS` and the built-in ones by every later discovery
 /// (`USBDeviceTable.fromEnvironment()`). Thread-safe.
 public enum USBDeviceRegistry {
-    private static let entries = Mutex<[USBDeviceTable.Entry]>([])
+    private static let table = Mutex(USBDeviceTable(entries: []))
 
     /// Registers `vendorID:productID` as a dev kit carrying `chip` (any name `ChipTable`
     /// knows); the latest registration of a pair wins. Throws `.notFound` for an unknown chip.
     public static func register(vendorID: UInt16, productID: UInt16, chip: String) throws {
-        let spec = try ChipTable.chip(named: chip)
-        let entry = USBDeviceTable.Entry(vendorID: vendorID, productID: productID, chipID: spec.id)
-        entries.withLock { $0.insert(entry, at: 0) }
+        try table.withLock { try $0.register(vendorID: vendorID, productID: productID, chip: chip) }
     }
 
     /// The registered pairs, latest first.
-    public static var registered: [USBDeviceTable.Entry] { entries.withLock { $0 } }
+    public static var registered: [USBDeviceTable.Entry] { table.withLock { $0.entries } }
 
     /// Forgets every registered pair.
-    public static func removeAll() { entries.withLock { $0.removeAll() } }
+    public static func removeAll() { table.withLock { $0 = USBDeviceTable(entries: []) } }
 }
