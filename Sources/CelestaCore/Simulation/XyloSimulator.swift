@@ -79,16 +79,30 @@ public final class XyloSimulator: @unchecked Sendable {
 
     /// Checks a raster: its length and counts in 0...255.
     func checkInput(_ input: [Int], steps: Int) throws {
-        let nIn = net.nIn
+        try Self.checkRaster(input, steps: steps, channels: net.nIn)
+    }
+
+    /// Checks an input raster `[steps][channels]` of event counts: `.outOfRange` for a
+    /// negative `steps` or a count outside 0...255 (naming its step and channel),
+    /// `.shapeMismatch` for a length other than `steps x channels`. (The dev-kit driver checks
+    /// its input with this too.)
+    public static func checkRaster(_ input: [Int], steps: Int, channels: Int) throws {
         guard steps >= 0 else { throw CelestaError(.outOfRange, "'steps' is \(steps); it must be >= 0") }
-        guard input.count == steps * nIn else {
+        guard channels >= 0 else { throw CelestaError(.outOfRange, "'channels' is \(channels); it must be >= 0") }
+        let (needed, overflow) = steps.multipliedReportingOverflow(by: channels)
+        guard !overflow, input.count == needed else {
             throw CelestaError(
-                .shapeMismatch, "'input' has \(input.count) values but [T=\(steps)][n_in=\(nIn)] needs \(steps * nIn)")
+                .shapeMismatch,
+                "'input' has \(input.count) values but [T=\(steps)][n_in=\(channels)] needs \(overflow ? "\(steps) x \(channels)" : "\(needed)")")
         }
-        if let bad = input.firstIndex(where: { $0 < 0 || $0 > 255 }) {
+        // Every count is in 0...255 exactly when no bit above the low 8 is set in any of them
+        // (a negative count sets the sign bit): one OR over the raster, without a branch per
+        // value. Only a failing raster is searched for the first bad count.
+        let bits = input.withUnsafeBufferPointer { $0.reduce(0, |) }
+        if bits & ~255 != 0, let bad = input.firstIndex(where: { $0 & ~255 != 0 }) {
             throw CelestaError(
                 .outOfRange,
-                "'input[\(bad / max(nIn, 1))][\(bad % max(nIn, 1))]' is \(input[bad]); event counts must be in 0...255")
+                "'input[\(bad / max(channels, 1))][\(bad % max(channels, 1))]' is \(input[bad]); event counts must be in 0...255")
         }
     }
 }

@@ -26,19 +26,7 @@ public struct HDKInputRaster: Sendable, Equatable {
     /// `steps` or `channels` or a count outside 0...255 (naming its row and column, counted
     /// from 0), `.shapeMismatch` when `counts` does not hold `steps x channels` values.
     public init(firstTimestep: Int, steps: Int, channels: Int, counts: [Int]) throws {
-        guard steps >= 0 else { throw CelestaError(.outOfRange, "'steps' is \(steps); it must be >= 0") }
-        guard channels >= 0 else { throw CelestaError(.outOfRange, "'channels' is \(channels); it must be >= 0") }
-        let (needed, overflow) = steps.multipliedReportingOverflow(by: channels)
-        guard !overflow, counts.count == needed else {
-            throw CelestaError(.shapeMismatch, "'input' has \(counts.count) values but [T=\(steps)][n_in=\(channels)] needs \(overflow ? "\(steps) x \(channels)" : "\(needed)")")
-        }
-        // Every count is in 0...255 exactly when no bit above the low 8 is set in any of them
-        // (a negative count sets the sign bit): one OR over the raster, without a branch per
-        // value. Only a failing raster is searched for the first bad count.
-        let bits = counts.withUnsafeBufferPointer { $0.reduce(0, |) }
-        if bits & ~255 != 0, let bad = counts.firstIndex(where: { $0 & ~255 != 0 }) {
-            throw CelestaError(.outOfRange, "'input[\(bad / channels)][\(bad % channels)]' is \(counts[bad]); event counts must be in 0...255")
-        }
+        try XyloSimulator.checkRaster(counts, steps: steps, channels: channels)
         self.init(checked: counts, firstTimestep: firstTimestep, steps: steps, channels: channels)
     }
 
