@@ -4,6 +4,8 @@
 //
 // Layers (see README.md, "Architecture"):
 //   CelestaCore  - the pure Swift engine (no C types in its public API)
+//   CelestaWideKernels - hot loops of CelestaCore compiled for AVX2 (x86-64-v3), run only
+//                  after CCPUFeatures has found the CPU able to (internal to CelestaCore)
 //   CelestaHDK   - the dev-kit driver (transport protocol, libusb transport, virtual kit)
 //   CLibUSB, CHDF5 - system-library targets for the C libraries we link
 //   CelestaABI   - C declarations of the ABI's structs and handle types (imported by the shim)
@@ -49,7 +51,18 @@ let package = Package(
         ),
         .target(
             name: "CelestaCore",
-            dependencies: ["CHDF5"]
+            dependencies: ["CHDF5", "CCPUFeatures", "CelestaWideKernels"]
+        ),
+        // Which instruction-set level the CPU (and the OS) supports: a C header around the
+        // compiler's CPU detection, imported only by CelestaCore.
+        .target(name: "CCPUFeatures"),
+        // The AVX2 build of the audio front end's hot loops. Everything in this module is
+        // compiled for Haswell-level CPUs (AVX2, BMI2, FMA), so CelestaCore calls it only when
+        // CCPUFeatures reports x86-64-v3; on other machines the portable SSE2 loops run. Keep
+        // it to loops over pointers: no generic code that other modules could share.
+        .target(
+            name: "CelestaWideKernels",
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]
         ),
         .target(
             name: "CelestaHDK",

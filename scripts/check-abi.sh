@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Checks of the built library and the generated header (run by `make test`):
 #   soname, no Swift runtime dependency, exported symbols == functions declared in the header,
-#   and strict C99 / C++17 compiles of the header. Usage: check-abi.sh LIBRARY HEADER_DIR
+#   and strict C99 / C++17 compiles of the header; with WIDE_OBJECTS_DIR, that the AVX2 module
+#   (CelestaWideKernels) defines no symbol another module could also define (a linker could
+#   otherwise take its AVX2 copy of a shared helper for code that runs on any CPU).
+# Usage: check-abi.sh LIBRARY HEADER_DIR [WIDE_OBJECTS_DIR]
 set -uo pipefail
 lib=$1
 incdir=$2
+wide=${3:-}
 header=$incdir/celesta.h
 passed=0
 failed=0
@@ -43,5 +47,15 @@ check "header compiles as C99 -Wall -Wextra -Werror -pedantic" strict_c99
 check "header compiles as C11 with -Wstrict-prototypes" strict_c11
 check "header compiles as C++17 -Wall -Wextra -Werror -pedantic" strict_cxx17
 check "C++ program links and runs" strict_cxx_link
+# Global or weak symbols of the AVX2 objects other than the module's own (mangled with its
+# name) and the reflection-version constant every Swift module carries (data, not code).
+foreign_wide_symbols() {
+  nm --defined-only --extern-only "$wide"/*.o | awk 'NF == 3 {print $3}' \
+    | grep -v -e '^\$s18CelestaWideKernels' -e '^__swift_reflection_version$'
+}
+wide_symbols_private() { ls "$wide"/*.o > /dev/null && ! foreign_wide_symbols; }
+if [ -n "$wide" ]; then
+  check "AVX2 objects define only their own symbols" wide_symbols_private
+fi
 echo "check-abi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -90,7 +90,7 @@ else
 fi
 
 section "ABI checks"
-scripts/check-abi.sh "$lib/libcelesta.so.0" include
+scripts/check-abi.sh "$lib/libcelesta.so.0" include "$(swift build -c release --show-bin-path)/CelestaWideKernels.build"
 record "abi" $?
 
 section "Install tree and consumers"

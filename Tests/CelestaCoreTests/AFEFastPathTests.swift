@@ -113,18 +113,22 @@ final class AFEFastPathTests: XCTestCase {
             let bank = model.filterbank(audio, prefix: prefix)
             let spikes = model.spikes(bank, prefix: prefix)
             let raster = model.raster(spikes).flatMap { $0 }.map(Int32.init)
-            let recorded = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix, record: true)
-            XCTAssertEqual(recorded.filterbank, bank.flatMap { $0 }, "\(label): filterbank, prefix \(prefix)", file: file, line: line)
-            XCTAssertEqual(recorded.spikes, spikes.flatMap { $0 }.map(Int32.init), "\(label): spikes, prefix \(prefix)", file: file, line: line)
-            XCTAssertEqual(recorded.raster, raster, "\(label): raster (recorded), prefix \(prefix)", file: file, line: line)
+            // Every set of loops this machine has (AVX2 where the CPU allows, and SSE2).
+            for kernels in XyloAudio3FrontEnd.Kernels.allCases {
+            let recorded = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix, record: true,
+                                                      kernels: kernels)
+            let what = "\(label), \(XyloAudio3FrontEnd.loops(parameters: params, kernels: kernels)) loops"
+            XCTAssertEqual(recorded.filterbank, bank.flatMap { $0 }, "\(what): filterbank, prefix \(prefix)", file: file, line: line)
+            XCTAssertEqual(recorded.spikes, spikes.flatMap { $0 }.map(Int32.init), "\(what): spikes, prefix \(prefix)", file: file, line: line)
+            XCTAssertEqual(recorded.raster, raster, "\(what): raster (recorded), prefix \(prefix)", file: file, line: line)
             for budget in [Int.max, 0] {
                 let out = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix,
-                                                     memoryBudget: budget)
-                XCTAssertEqual(out.raster, raster, "\(label): raster, prefix \(prefix), budget \(budget)", file: file, line: line)
+                                                     memoryBudget: budget, kernels: kernels)
+                XCTAssertEqual(out.raster, raster, "\(what): raster, prefix \(prefix), budget \(budget)", file: file, line: line)
             }
             guard !prefix else { continue }
             for sizes in [[1], [7, 50, 3], [256], [1000, 1, 4097], [audio.count]] {
-                let stream = XyloAudio3FrontEndStream(parameters: params)
+                let stream = XyloAudio3FrontEndStream(parameters: params, kernels: kernels)
                 var streamBank = [Int](), streamSpikes = [Int32](), streamRaster = [Int32]()
                 var start = 0, i = 0
                 while start < audio.count {
@@ -136,9 +140,10 @@ final class AFEFastPathTests: XCTestCase {
                     start = end
                     i += 1
                 }
-                XCTAssertEqual(streamBank, recorded.filterbank, "\(label): stream filterbank, chunks \(sizes)", file: file, line: line)
-                XCTAssertEqual(streamSpikes, recorded.spikes, "\(label): stream spikes, chunks \(sizes)", file: file, line: line)
-                XCTAssertEqual(streamRaster, raster, "\(label): stream raster, chunks \(sizes)", file: file, line: line)
+                XCTAssertEqual(streamBank, recorded.filterbank, "\(what): stream filterbank, chunks \(sizes)", file: file, line: line)
+                XCTAssertEqual(streamSpikes, recorded.spikes, "\(what): stream spikes, chunks \(sizes)", file: file, line: line)
+                XCTAssertEqual(streamRaster, raster, "\(what): stream raster, chunks \(sizes)", file: file, line: line)
+            }
             }
             XCTAssertEqual(raster.count, (audio.count + params.rasterDownSamplingFactor - 1) / params.rasterDownSamplingFactor * c)
         }
@@ -176,6 +181,24 @@ final class AFEFastPathTests: XCTestCase {
         try check(Self.parameters(shift1: 31, shift2: 0), audio, "thresholds above 2^30")
         // EPS large enough for the 64-bit generators only.
         try check(Self.parameters(eps: 1 << 23), audio, "EPS 2^23")
+    }
+
+    /// Which loops run: AVX2 for the chip's filters where the CPU has it (unless `portable` is
+    /// asked for), SSE2 otherwise, the 64-bit state machines for other filters.
+    func testLoopsChosen() throws {
+        let chip = try Self.parameters()
+        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: chip, kernels: .portable), "sse2")
+        let automatic = XyloAudio3FrontEnd.loops(parameters: chip)
+        let viaEnvironment = ProcessInfo.processInfo.environment["CELESTA_AFE_KERNELS"] == "portable"
+        XCTAssertEqual(automatic, XyloAudio3FrontEnd.wideKernelsAvailable && !viaEnvironment ? "avx2" : "sse2")
+        XCTAssertEqual(XyloAudio3FrontEndStream(parameters: chip).loops, automatic)
+        XCTAssertEqual(XyloAudio3FrontEndStream(parameters: chip, kernels: .portable).loops, "sse2")
+        let other = try XyloAudio3FrontEndParameters(
+            filters: [try XyloAudio3BandPassFilter(a1: -30000, a2: 15000, inputShift: 8, feedbackShift: 9, outputShift: 5)],
+            enableChannel: [true], spikeRateScaleShift1: [6], spikeRateScaleShift2: [0], lowPassShift: [12], eps: [1],
+            fixedThreshold: [1 << 27], rasterDownSamplingFactor: 50)
+        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: other), "scalar")
+        print("AFE loops on this machine: \(automatic)")
     }
 
     /// The ranges that make the 16-bit products and 32-bit sums of `XyloAudio3FilterKernel`

@@ -1,10 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The filterbank and spike generators of one run of the Xylo Audio 3 front end, in two
 /// interchangeable forms that the offline run and the stream drive the same way:
 ///
-/// * `XyloAudio3VectorChain` for the chip's filters (every run through the simulator): the
-///   vectorised `XyloAudio3FilterKernel` hands the magnitudes `|y|` in lane order to the
-///   vectorised `XyloAudio3SpikeKernel`, which falls back to the 64-bit generators when its
-///   settings or value ranges do not allow 32-bit lanes;
+/// * `XyloAudio3VectorChain` for the chip's filters (every run through the simulator): a
+///   vectorised filter kernel (`XyloAudio3WideFilterKernel` with AVX2, else the SSE2
+///   `XyloAudio3FilterKernel`) hands the magnitudes `|y|` in lane order to the vectorised
+///   `XyloAudio3SpikeKernel` (AVX2 or SSE2 loops to match), which falls back to the 64-bit
+///   generators when its settings or value ranges do not allow 32-bit lanes;
 /// * `XyloAudio3PlainChain` for any other filters: the 64-bit state machines of
 ///   `XyloAudio3FrontEndState.swift` on rows of `Int` in channel order.
 ///
@@ -33,13 +38,16 @@ protocol XyloAudio3Chain {
     mutating func flush(into raster: UnsafeMutablePointer<Int32>, rows: inout Int)
     /// Raster rows that `count` more samples complete, plus the partial one when `flush`.
     func rowsCompleted(by count: Int, flush: Bool) -> Int
+    /// Which loops run: "avx2", "sse2" or "scalar".
+    var loops: String { get }
 }
 
-/// The chip's filters and (when the settings allow) vectorised generators.
-struct XyloAudio3VectorChain: XyloAudio3Chain {
+/// The chip's filters and (when the settings allow) vectorised generators, with the filter
+/// kernel `K` (and the generators' loops of the same instruction set).
+struct XyloAudio3VectorChain<K: XyloAudio3LaneFilters>: XyloAudio3Chain {
     typealias Row = XyloAudio3Lanes
-    let kernel: XyloAudio3FilterKernel
-    var filters = XyloAudio3FilterKernel.State()
+    let kernel: K
+    var filters: K.State
     let spikeKernel: XyloAudio3SpikeKernel?
     /// The generators' state: in `fast` while the vectorised kernel runs them, else in `plain`
     /// (which always holds the raster's `filled` count).
@@ -51,14 +59,16 @@ struct XyloAudio3VectorChain: XyloAudio3Chain {
 
     var rowWidth: Int { 4 }
     var channels: Int { kernel.layout.channels }
+    var loops: String { K.wide ? "avx2" : "sse2" }
 
     func rowsCompleted(by count: Int, flush: Bool) -> Int { plain.rowsCompleted(by: count, flush: flush) }
 
     /// nil unless every filter is one of the chip's (see `XyloAudio3FilterKernel`).
     init?(parameters: XyloAudio3FrontEndParameters) {
-        guard let kernel = XyloAudio3FilterKernel(filters: parameters.filters) else { return nil }
+        guard let kernel = K(filters: parameters.filters) else { return nil }
         self.kernel = kernel
-        spikeKernel = XyloAudio3SpikeKernel(parameters: parameters, layout: kernel.layout)
+        filters = kernel.zeroState
+        spikeKernel = XyloAudio3SpikeKernel(parameters: parameters, layout: kernel.layout, wide: K.wide)
         plain = XyloAudio3SpikeGeneratorState(parameters: parameters)
         fast = spikeKernel?.state(high: plain.high, accumulator: plain.accumulator, sums: plain.sums, filled: plain.filled)
     }
@@ -156,6 +166,7 @@ struct XyloAudio3PlainChain: XyloAudio3Chain {
 
     var rowWidth: Int { filters.channels }
     var channels: Int { filters.channels }
+    var loops: String { "scalar" }
 
     func rowsCompleted(by count: Int, flush: Bool) -> Int { generator.rowsCompleted(by: count, flush: flush) }
 
@@ -181,5 +192,45 @@ struct XyloAudio3PlainChain: XyloAudio3Chain {
 
     mutating func flush(into raster: UnsafeMutablePointer<Int32>, rows: inout Int) {
         generator.flush(into: raster, rows: &rows)
+    }
+}
+
+extension XyloAudio3FrontEnd {
+    /// Which loops run the front end. Every choice gives the same results (all bit-exact).
+    public enum Kernels: String, Sendable, CaseIterable {
+        /// AVX2 loops on CPUs with the x86-64-v3 level, SSE2 loops elsewhere, 64-bit state
+        /// machines for filters other than the chip's. The environment variable
+        /// `CELESTA_AFE_KERNELS=portable` makes this `portable` (to compare, or to rule the
+        /// AVX2 loops out).
+        case automatic
+        /// Never the AVX2 loops.
+        case portable
+    }
+
+    /// Whether this CPU runs the AVX2 loops (`Kernels.automatic` uses them).
+    public static var wideKernelsAvailable: Bool { XyloAudio3WideFilterKernel.available }
+
+    /// The loops that run `parameters` with `kernels` on this machine: "avx2" (AVX2 loops for
+    /// the chip's filters), "sse2" (the portable vectorised loops for the chip's filters) or
+    /// "scalar" (64-bit state machines, for other filters). The spike generators fall back to
+    /// 64-bit arithmetic for settings or stretches that leave 32-bit lanes, whatever this says.
+    public static func loops(parameters: XyloAudio3FrontEndParameters, kernels: Kernels = .automatic) -> String {
+        chain(parameters, kernels).loops
+    }
+
+    /// `automatic` unless CELESTA_AFE_KERNELS says `portable` (read once).
+    private static let environmentKernels: Kernels = {
+        guard let value = getenv("CELESTA_AFE_KERNELS") else { return .automatic }
+        return Kernels(rawValue: String(cString: value)) ?? .automatic
+    }()
+
+    /// The filterbank and generators for `parameters` with `kernels`.
+    static func chain(_ parameters: XyloAudio3FrontEndParameters, _ kernels: Kernels) -> any XyloAudio3Chain {
+        if kernels == .automatic, environmentKernels == .automatic,
+           let chain = XyloAudio3VectorChain<XyloAudio3WideFilterKernel>(parameters: parameters) {
+            return chain
+        }
+        if let chain = XyloAudio3VectorChain<XyloAudio3FilterKernel>(parameters: parameters) { return chain }
+        return XyloAudio3PlainChain(parameters: parameters)
     }
 }

@@ -56,29 +56,28 @@ extension XyloAudio3FrontEnd {
     ///     bounded-memory path is used (never when `record`).
     ///   - progress: called with the fraction done (0...1) after every block; returning `false`
     ///     cancels the run with `CelestaError(.cancelled)`.
+    ///   - kernels: which loops run (all give the same results).
     /// - Throws: `CelestaError(.outOfRange)` naming the first sample with `|x| >= 2^13`.
     public static func run(
         audio: [Int], parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool = true,
         record: Bool = false, memoryBudget: Int = defaultMemoryBudget,
-        progress: ((Double) -> Bool)? = nil
+        progress: ((Double) -> Bool)? = nil, kernels: Kernels = .automatic
     ) throws -> FlatOutput {
         try checkAudio(audio)
         let samples = audio.map { Int32(truncatingIfNeeded: $0) }
         return try samples.withUnsafeBufferPointer {
             try run(samples: $0, parameters: parameters, timeReversedPrefix: timeReversedPrefix, record: record,
-                    memoryBudget: memoryBudget, progress: progress)
+                    memoryBudget: memoryBudget, progress: progress, kernels: kernels)
         }
     }
 
     /// `run(audio:...)` on range-checked samples.
     static func run(
         samples: UnsafeBufferPointer<Int32>, parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool,
-        record: Bool, memoryBudget: Int = defaultMemoryBudget, progress: ((Double) -> Bool)?
+        record: Bool, memoryBudget: Int = defaultMemoryBudget, progress: ((Double) -> Bool)?,
+        kernels: Kernels = .automatic
     ) throws -> FlatOutput {
-        if var chain = XyloAudio3VectorChain(parameters: parameters) {
-            return try run(&chain, samples, timeReversedPrefix, record, memoryBudget, progress)
-        }
-        var chain = XyloAudio3PlainChain(parameters: parameters)
+        var chain = chain(parameters, kernels)
         return try run(&chain, samples, timeReversedPrefix, record, memoryBudget, progress)
     }
 

@@ -20,21 +20,23 @@ public final class XyloAudio3FrontEndStream {
 
     /// The parameters the stream was built with.
     public let parameters: XyloAudio3FrontEndParameters
-    /// The filterbank and generators (see `XyloAudio3Chain`): `vector` for the chip's filters,
-    /// else `plain`.
-    private var vector: XyloAudio3VectorChain?
-    private var plain: XyloAudio3PlainChain?
+    /// The loops the stream runs.
+    public let kernels: XyloAudio3FrontEnd.Kernels
+    /// The filterbank and generators (see `XyloAudio3Chain`).
+    private var chain: any XyloAudio3Chain
+    /// Which loops run the stream (see `XyloAudio3FrontEnd.loops`).
+    public var loops: String { chain.loops }
     /// Rows between filterbank and generators for one block (allocated once, 64 bytes per
     /// sample and channel at most).
     private let scratch: UnsafeMutableRawPointer
     /// Number of audio samples consumed since creation or the last `reset()`.
     public private(set) var samplesProcessed = 0
 
-    /// Creates a stream in zero state.
-    public init(parameters: XyloAudio3FrontEndParameters) {
+    /// Creates a stream in zero state, run by `kernels` (all give the same results).
+    public init(parameters: XyloAudio3FrontEndParameters, kernels: XyloAudio3FrontEnd.Kernels = .automatic) {
         self.parameters = parameters
-        vector = XyloAudio3VectorChain(parameters: parameters)
-        plain = vector == nil ? XyloAudio3PlainChain(parameters: parameters) : nil
+        self.kernels = kernels
+        chain = XyloAudio3FrontEnd.chain(parameters, kernels)
         let bytes = XyloAudio3FrontEnd.fusedBlockSize * max(64, parameters.channelCount * MemoryLayout<Int>.stride)
         scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
     }
@@ -43,14 +45,13 @@ public final class XyloAudio3FrontEndStream {
 
     /// Returns every state to zero.
     public func reset() {
-        vector = XyloAudio3VectorChain(parameters: parameters)
-        plain = vector == nil ? XyloAudio3PlainChain(parameters: parameters) : nil
+        chain = XyloAudio3FrontEnd.chain(parameters, kernels)
         samplesProcessed = 0
     }
 
     /// Raster rows that pushing `count` samples produces (plus the partial row when `flush`).
     public func rasterRows(forSamples count: Int, flush: Bool = false) -> Int {
-        vector?.rowsCompleted(by: count, flush: flush) ?? plain?.rowsCompleted(by: count, flush: flush) ?? 0
+        chain.rowsCompleted(by: count, flush: flush)
     }
 
     /// Processes one chunk of 14-bit audio into flat arrays (`FlatOutput.samples` is the chunk's
@@ -70,18 +71,7 @@ public final class XyloAudio3FrontEndStream {
 
     /// `push` on range-checked samples.
     func push(samples: UnsafeBufferPointer<Int32>, record: Bool, flush: Bool) -> XyloAudio3FrontEnd.FlatOutput {
-        // Taken out of the stored property while running, so that it is not copied on write.
-        let out: XyloAudio3FrontEnd.FlatOutput
-        if var chain = vector {
-            vector = nil
-            out = push(&chain, samples, record, flush)
-            vector = chain
-        } else {
-            var chain = plain ?? XyloAudio3PlainChain(parameters: parameters)
-            plain = nil
-            out = push(&chain, samples, record, flush)
-            plain = chain
-        }
+        let out = push(&chain, samples, record, flush)
         samplesProcessed += samples.count
         return out
     }

@@ -1,3 +1,5 @@
+internal import CelestaWideKernels
+
 /// The vectorised divisive-normalisation spike generators for jointly normalised channels (the
 /// settings every divisive-normalisation run of the chip uses), bit-exact with
 /// `XyloAudio3SpikeGeneratorState` and on 32-bit lanes only, fed with the magnitudes `r = |y|`
@@ -26,6 +28,11 @@
 /// `acc + r`, which is non-negative); while neither happened, `acc < 2^30`, `r < 2^29` and the
 /// threshold at most 2^30 keep every sum below 2^31. A block that saw either is reported, its
 /// state restored, and the caller runs it with the 64-bit generators.
+///
+/// **AVX2.** With `wide` (only for rows from `XyloAudio3WideFilterKernel`, after the CPU check)
+/// the loops are `CelestaWideKernels.wideSpikeRun`, on two 8-lane groups with the maximum taken
+/// in integers (AVX2 has the 32-bit maximum), so the limit 2^23 on it becomes 2^29; state,
+/// raster and the other range rules are the same.
 struct XyloAudio3SpikeKernel {
     typealias Lanes = XyloAudio3Lanes
     typealias Quad = XyloAudio3FilterKernel.Quad
@@ -46,6 +53,9 @@ struct XyloAudio3SpikeKernel {
     private let eps: SIMD4<Float>
     /// Largest maximum of `hi` the kernel takes: below 2^23 and with `g` at most 2^30.
     private let largest: Lanes
+    /// The AVX2 loops' constants (`CelestaWideKernels.wideSpikeConstantCount`), when the kernel
+    /// runs them.
+    private let wide: [Int32]?
     /// Rows per block (the threshold buffer's length).
     static let blockRows = 256
     static let accumulatorLimit = 1 << 30
@@ -54,7 +64,7 @@ struct XyloAudio3SpikeKernel {
     /// The kernel for `p` with the lanes of `layout`, or nil unless every channel is enabled
     /// and jointly normalised with one low-pass shift `B` in 1...20, one pair `K1 >= K2` and
     /// one EPS below 2^23, and the raster factor is at most 2^30.
-    init?(parameters p: XyloAudio3FrontEndParameters, layout: XyloAudio3LaneLayout) {
+    init?(parameters p: XyloAudio3FrontEndParameters, layout: XyloAudio3LaneLayout, wide: Bool = false) {
         guard p.jointNormalization, !p.enableChannel.contains(false), layout.channels == p.channelCount,
               let b = p.lowPassShift.first, (1...20).contains(b), p.lowPassShift.allSatisfy({ $0 == b }),
               let k1 = p.spikeRateScaleShift1.first, p.spikeRateScaleShift1.allSatisfy({ $0 == k1 }),
@@ -70,6 +80,17 @@ struct XyloAudio3SpikeKernel {
         eps = SIMD4(repeating: Float(e))
         let scale = (1 << k1) - (1 << k2)
         largest = Lanes(repeating: Int32(min((1 << 23) - 1, scale == 0 ? Int.max : (1 << 30) / scale)))
+        if wide {
+            // The AVX2 loops take the maximum in integers: no 2^23 limit.
+            let top = Int32(min(Self.highLimit, scale == 0 ? Int.max : (1 << 30) / scale))
+            var c = [Int32](repeating: Int32((1 << b) - 1), count: 8)
+            c += [Int32](repeating: Int32(e), count: 8) + [Int32](repeating: top, count: 8)
+            c += [Int32(b), Int32(k1), Int32(k2)]
+            guard c.count == wideSpikeConstantCount, MemoryLayout<State>.size == wideSpikeStateBytes else { return nil }
+            self.wide = c
+        } else {
+            self.wide = nil
+        }
     }
 
     // MARK: - State conversion
@@ -133,16 +154,22 @@ struct XyloAudio3SpikeKernel {
         let first = reversed ? r + 4 * (count - 1) : r, stride = reversed ? -4 : 4
         let saved = state
         var newFilled = filled, newRows = rows
-        // Rockpool's defaults (B = 12, K = (6, 0)) as constants: immediate shift counts.
-        let outside = (lowPassShift, shift1, shift2) == (12, 6, 0)
-            ? power(&state, first, stride, count, thresholds, shift: 12, k1: 6, k2: 0)
-            : power(&state, first, stride, count, thresholds, shift: lowPassShift, k1: shift1, k2: shift2)
+        var outside = false
+        if wide == nil {
+            // Rockpool's defaults (B = 12, K = (6, 0)) as constants: immediate shift counts.
+            outside = (lowPassShift, shift1, shift2) == (12, 6, 0)
+                ? power(&state, first, stride, count, thresholds, shift: 12, k1: 6, k2: 0)
+                : power(&state, first, stride, count, thresholds, shift: lowPassShift, k1: shift1, k2: shift2)
+        }
         // Segments up to the end of each raster row.
         var reached = false, j = 0
         while j < count {
             let n = raster == nil ? count - j : Swift.min(count - j, factor - newFilled)
             let row = first + stride * j, thr = thresholds + j
-            if let spikes {
+            if let wide {
+                reached = wideRun(wide, &state, row, stride, n, counting: raster != nil,
+                                  spikes: spikes.map { $0 + j * layout.channels }) || reached
+            } else if let spikes {
                 reached = accumulate(&state, row, stride, n, thr, counting: raster != nil, spikes: spikes + j * layout.channels) || reached
             } else if raster != nil {
                 reached = accumulate(&state, row, stride, n, thr, counting: true, spikes: nil) || reached
@@ -166,6 +193,31 @@ struct XyloAudio3SpikeKernel {
         filled = newFilled
         rows = newRows
         return true
+    }
+
+    /// Both passes in the AVX2 loops over `count` rows (`stride` in `Lanes`); records spikes
+    /// row by row when `spikes` is given. Returns whether the block left the 32-bit range.
+    private func wideRun(_ c: [Int32], _ state: inout State, _ r: UnsafePointer<Lanes>, _ stride: Int, _ count: Int,
+                         counting: Bool, spikes: UnsafeMutablePointer<Int32>?) -> Bool {
+        let rows = UnsafeRawPointer(r), bytes = stride * MemoryLayout<Lanes>.stride
+        return c.withUnsafeBufferPointer { constants in
+            withUnsafeMutableBytes(of: &state) { raw in
+                let s = raw.baseAddress!, k = constants.baseAddress!
+                guard let spikes else {
+                    return wideSpikeRun(k, s, rows, stride: bytes, count: count, counting: counting, spikes: nil)
+                }
+                // No-spike masks per row (16 lanes), then the spikes in channel order.
+                return withUnsafeTemporaryAllocation(of: Quad.self, capacity: count) { masks in
+                    guard let m = masks.baseAddress else { return false }
+                    let flagged = wideSpikeRun(k, s, rows, stride: bytes, count: count, counting: counting,
+                                               spikes: UnsafeMutableRawPointer(m))
+                    for j in 0..<count where !all((m[j].g0 & m[j].g1 & m[j].g2 & m[j].g3) .< Lanes()) {
+                        record(m[j], into: spikes + j * layout.channels)
+                    }
+                    return flagged
+                }
+            }
+        }
     }
 
     /// Writes the raster row of a completed block of `factor` samples (spikes = samples plus
