@@ -71,8 +71,8 @@ struct AFECommand: ParsableCommand {
         var samples = try wav.mono(channel: channel)
         if scale != 1 { samples = samples.map { $0 * scale } }
         let bar = ProgressBar(total: 1000, label: "front end", enabled: !quiet && samples.count >= 200_000)
-        let progress: (Double) -> Bool = { fraction in
-            bar.update(Int(fraction * 1000))
+        let progress: (Int, Int) -> Bool = { done, total in
+            bar.update(done * 1000 / max(total, 1))
             return afeInterrupted == 0
         }
         let rate: Double, steps: Int, dt: Double, raster: [Int32]
@@ -90,8 +90,7 @@ struct AFECommand: ParsableCommand {
             (settings.addNoise, settings.addOffset, settings.addMismatch) = (false, false, false)
             settings.rasterPeriod = (0.01 * rate).rounded() / rate
             let afe = try XyloAudio2AnalogFrontEnd(settings: settings)
-            let out = try afe.process(audio)
-            guard progress(1) else { throw CelestaError(.cancelled, "the audio front end was cancelled") }
+            let out = try afe.process(audio, progress: progress)
             raster = afe.raster(out.spikes)
             steps = raster.count / 16
             dt = settings.rasterPeriod
