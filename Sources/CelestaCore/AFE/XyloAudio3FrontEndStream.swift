@@ -73,20 +73,19 @@ public final class XyloAudio3FrontEndStream {
     /// returns false the push throws `CelestaError(.cancelled)` and the state is left as it was.
     func push(samples: UnsafeBufferPointer<Int32>, record: Bool, flush: Bool,
               progress: ((_ done: Int, _ total: Int) -> Bool)? = nil) throws -> XyloAudio3FrontEnd.FlatOutput {
-        // Taken out of the stored property while running, so that it is not copied on write;
-        // with progress a copy is kept to put back if the push is cancelled.
+        // The chain runs in place in its stored property (neither moved out and back nor copied
+        // on write: a fixed cost of every push); with progress a copy is kept to put back if
+        // the push is cancelled.
         let out: XyloAudio3FrontEnd.FlatOutput?
-        if var chain = vector {
-            let before = progress == nil ? nil : chain
-            vector = nil
-            out = push(&chain, samples, record, flush, progress)
-            vector = out == nil ? before : chain
+        if vector != nil {
+            let before = progress == nil ? nil : vector
+            out = push(&vector!, samples, record, flush, progress)
+            if out == nil { vector = before }
         } else {
-            var chain = plain ?? XyloAudio3PlainChain(parameters: parameters)
-            let before = progress == nil ? nil : chain
-            plain = nil
-            out = push(&chain, samples, record, flush, progress)
-            plain = out == nil ? before : chain
+            if plain == nil { plain = XyloAudio3PlainChain(parameters: parameters) }
+            let before = progress == nil ? nil : plain
+            out = push(&plain!, samples, record, flush, progress)
+            if out == nil { plain = before }
         }
         guard let out else {
             throw CelestaError(.cancelled, "the audio front end's stream push was cancelled; the stream is unchanged")
