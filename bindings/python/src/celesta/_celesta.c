@@ -371,6 +371,16 @@ typedef struct {
 #endif
 } int32_input;
 
+#if Py_LIMITED_API + 0 >= 0x030B0000
+/* Whether a buffer's struct-module format is the native type `code` ('i' int32, 'd' float64):
+ * "c", "@c", "=c", or "<c" on a little-endian machine. */
+static int native_format(const char *f, char code) {
+    int little = 1;
+    return f != NULL && ((f[0] == code && f[1] == 0) ||
+                         ((f[0] == '@' || f[0] == '=' || (f[0] == '<' && *(char *)&little)) && f[1] == code && f[2] == 0));
+}
+#endif
+
 static int input_arg(PyObject *obj, int32_input *in) {
     memset(in, 0, sizeof *in);
     if (PyTuple_Check(obj)) {
@@ -386,13 +396,7 @@ static int input_arg(PyObject *obj, int32_input *in) {
 #if Py_LIMITED_API + 0 >= 0x030B0000
     if (PyObject_GetBuffer(obj, &in->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     in->has_view = 1;
-    const char *f = in->view.format;
-    /* Native int32: "i", "@i", "=i", or "<i" on a little-endian machine. */
-    int little = 1;
-    int native = f != NULL && ((f[0] == 'i' && f[1] == 0) ||
-                               ((f[0] == '@' || f[0] == '=' || (f[0] == '<' && *(char *)&little)) &&
-                                f[1] == 'i' && f[2] == 0));
-    if (in->view.itemsize != 4 || !native) {
+    if (in->view.itemsize != 4 || !native_format(in->view.format, 'i')) {
         PyErr_SetString(PyExc_TypeError, "input must be a C-contiguous int32 array");
         PyBuffer_Release(&in->view);
         in->has_view = 0;
@@ -1170,6 +1174,99 @@ static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     return PyLong_FromSize_t(rows);
 }
 
+/* afe_stream_push_new(afe, chunk, flush, progress, interruptible) -> int32 array [rows, C], or None
+ * when `chunk` is not a one-dimensional C-contiguous float64 buffer, or when the extension is
+ * built for Python < 3.11 (whose limited API has no buffer protocol): the caller then converts
+ * the chunk and uses afe_size and afe_stream_push. One call does their work for the common
+ * case: the chunk is read in place, the raster is allocated here (numpy.empty) with the size
+ * celesta_afe_stream_size() gives, and no stage is recorded. `progress` as progress_arg() reads
+ * it; None with a chunk of `interruptible` values or more checks for Ctrl-C. A fast call
+ * (METH_FASTCALL: no argument tuple), as it is made for every short chunk of a stream. */
+#if Py_LIMITED_API + 0 >= 0x030B0000
+static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "afe_stream_push_new takes 5 arguments");
+        return NULL;
+    }
+    PyObject *chunk = args[1], *progress_obj = args[3];
+    celesta_afe_t *afe = afe_of(args[0]);
+    int flush = afe == NULL ? -1 : PyObject_IsTrue(args[2]);
+    Py_ssize_t interruptible = flush < 0 ? -1 : PyLong_AsSsize_t(args[4]);
+    if (afe == NULL || flush < 0 || (interruptible == -1 && PyErr_Occurred())) return NULL;
+    static PyObject *numpy_empty = NULL, *numpy_int32 = NULL; /* looked up once */
+    Py_buffer in, out;
+    if (PyObject_GetBuffer(chunk, &in, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    if (in.ndim != 1 || in.itemsize != 8 || !native_format(in.format, 'd')) {
+        PyBuffer_Release(&in);
+        Py_RETURN_NONE;
+    }
+    size_t n = (size_t)in.len / 8, steps = 0, rows = 0;
+    int channels = 0;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj == Py_None && (Py_ssize_t)n >= interruptible ? Py_True : progress_obj,
+                                     &progress);
+    int status = with_progress < 0 ? CELESTA_OK : celesta_afe_stream_size(afe, n, flush, NULL, &steps);
+    if (status == CELESTA_OK && with_progress >= 0) status = celesta_afe_channels(afe, &channels);
+    if (with_progress < 0 || status != CELESTA_OK) {
+        PyBuffer_Release(&in);
+        return with_progress < 0 ? NULL : raise_status(status);
+    }
+    if (numpy_empty == NULL) {
+        PyObject *numpy = PyImport_ImportModule("numpy");
+        numpy_empty = numpy == NULL ? NULL : PyObject_GetAttrString(numpy, "empty");
+        numpy_int32 = numpy == NULL ? NULL : PyObject_CallMethod(numpy, "dtype", "s", "int32"); /* faster than the type */
+        Py_XDECREF(numpy);
+        if (numpy_empty == NULL || numpy_int32 == NULL) {
+            Py_CLEAR(numpy_empty);
+            Py_CLEAR(numpy_int32);
+            PyBuffer_Release(&in);
+            return NULL;
+        }
+    }
+    PyObject *raster = PyObject_CallFunction(numpy_empty, "(nn)O", (Py_ssize_t)steps, (Py_ssize_t)channels, numpy_int32);
+    if (raster == NULL || PyObject_GetBuffer(raster, &out, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        Py_XDECREF(raster);
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    if (with_progress || n >= 4096) {
+        CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
+                           celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
+                                                   steps * (size_t)channels, NULL, &rows));
+    } else {
+        /* A short chunk takes microseconds: releasing the GIL would cost more than it frees. */
+        status = celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
+                                         steps * (size_t)channels, NULL, &rows);
+    }
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (status != CELESTA_OK) {
+        Py_DECREF(raster);
+        return raise_status(status);
+    }
+    if (rows == steps) return raster;
+    /* Fewer rows than the size query said (not expected): the rows written. */
+    PyObject *end = PyLong_FromSize_t(rows);
+    PyObject *slice = end == NULL ? NULL : PySlice_New(NULL, end, NULL);
+    PyObject *head = slice == NULL ? NULL : PyObject_GetItem(raster, slice);
+    Py_XDECREF(slice);
+    Py_XDECREF(end);
+    Py_DECREF(raster);
+    return head;
+}
+#define AFE_STREAM_PUSH_NEW_FLAGS METH_FASTCALL
+#else
+static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *args) {
+    (void)self; (void)args;
+    Py_RETURN_NONE;
+}
+#define AFE_STREAM_PUSH_NEW_FLAGS METH_VARARGS
+#endif
+
 static PyObject *py_afe_stream_reset(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
@@ -1264,6 +1361,8 @@ static PyMethodDef afe_methods[] = {
     {"afe_size", py_afe_size, METH_VARARGS, "(samples, steps) of an offline run or the next stream push."},
     {"afe_process", py_afe_process, METH_VARARGS, "Offline run into caller buffers."},
     {"afe_stream_push", py_afe_stream_push, METH_VARARGS, "Feed the stream; returns the raster rows written."},
+    {"afe_stream_push_new", (PyCFunction)(void (*)(void))py_afe_stream_push_new, AFE_STREAM_PUSH_NEW_FLAGS,
+     "Feed the stream a flat float64 array; the raster as a new int32 array (None: use afe_stream_push)."},
     {"afe_stream_reset", py_afe_stream_reset, METH_VARARGS, "Zero the stream state."},
     {"afe2_create", py_afe2_create, METH_VARARGS, "Xylo Audio 2 analog front-end model handle."},
     {"afe2_process", py_afe2_process, METH_VARARGS, "Run the Xylo Audio 2 model into caller buffers."},

@@ -172,6 +172,12 @@ class AFESimBase:
         """Feeds the next chunk to the stream: ``(raster rows, state, record)`` with the rows the
         chunk completes (and, with ``flush``, the last partial row) and the chunk's stages.
         ``progress`` as for ``evolve``."""
+        if not record:
+            # The common case in one call: a flat float64 array read in place, the raster
+            # allocated by the extension (None: another input, converted below).
+            raster = _celesta.afe_stream_push_new(self._handle, chunk, flush, progress, INTERRUPTIBLE_SAMPLES)
+            if raster is not None:
+                return raster, {}, {}
         x = self._input(chunk)
         samples, steps = _celesta.afe_size(self._handle, x.size, True, bool(flush))
         raster, records = self._buffers(samples, steps, record)
