@@ -549,6 +549,19 @@ CELESTA_API void celesta_afe_free(celesta_afe_t *afe);
 CELESTA_API int celesta_afe_channels(const celesta_afe_t *afe, int *channels);
 
 /**
+ * Sets the progress callback of celesta_afe_process() and celesta_afe_stream_push() on this
+ * handle (see celesta_progress_fn); NULL `fn` removes it. celesta_afe_process() reports the
+ * units of work done and their total, the audio samples times the passes over them (4 with
+ * time_reversed_prefix, 1 without); celesta_afe_stream_push() reports the chunk's audio samples
+ * done and their number. Either is reported after every block of 4096 samples and at the end.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with other calls on the handle.
+ * Calls of celesta_afe_process() on several threads at once each call `fn` on their own
+ * thread: `fn` must then be thread-safe.
+ */
+CELESTA_API int celesta_afe_set_progress(celesta_afe_t *afe, celesta_progress_fn fn, void *user_data);
+
+/**
  * Size query of celesta_afe_process() for `input_len` input values: `*samples` receives the
  * audio samples entering the filterbank (external: input_len; PDM: ceil(input_len / 32) + 8)
  * and `*steps` the raster rows, ceil(samples / down_sampling_factor). Either pointer may be
@@ -570,8 +583,9 @@ CELESTA_API int celesta_afe_output_size(const celesta_afe_t *afe, size_t input_l
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
  * not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
- * value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
- * On error no buffer is written. Thread safety: any thread.
+ * value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer),
+ * CELESTA_ERR_CANCELLED (the progress callback of celesta_afe_set_progress() asked to stop).
+ * On error no buffer is written. Thread safety: any thread (see celesta_afe_set_progress()).
  */
 CELESTA_API int celesta_afe_process(const celesta_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix, int *raster, size_t raster_len, const celesta_afe_record_t *record);
 
@@ -594,8 +608,9 @@ CELESTA_API int celesta_afe_stream_size(const celesta_afe_t *afe, size_t input_l
  * gives the same rows as celesta_afe_process() with time_reversed_prefix 0. `record` as in
  * celesta_afe_process(), for this chunk's samples.
  *
- * Errors: as celesta_afe_process(), with stream-wide indices. On error nothing is written and
- * the stream is unchanged. Thread safety: not with other stream calls on `afe`.
+ * Errors: as celesta_afe_process(), with stream-wide indices, CELESTA_ERR_CANCELLED included.
+ * On error nothing is written and the stream is unchanged: a cancelled push is as if it had
+ * not been made. Thread safety: not with other stream calls on `afe`.
  */
 CELESTA_API int celesta_afe_stream_push(celesta_afe_t *afe, const double *input, size_t input_len, int flush, int *raster, size_t raster_len, const celesta_afe_record_t *record, size_t *steps_out);
 
@@ -632,14 +647,26 @@ CELESTA_API int celesta_afe2_create(celesta_afe2_t **out, const celesta_afe2_par
 CELESTA_API void celesta_afe2_free(celesta_afe2_t *afe2);
 
 /**
+ * Sets the progress callback of celesta_afe2_process() on this handle (see
+ * celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
+ * their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
+ * spike encoders.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_afe2_set_progress(celesta_afe2_t *afe2, celesta_progress_fn fn, void *user_data);
+
+/**
  * Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
  * passed spikes, [input_len][16] 0/1, to `spikes` (`spikes_len` at least input_len * 16).
  * `record` may be NULL; otherwise each non-NULL buffer receives that stage. A MODEL: results
  * follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
- * CELESTA_ERR_BUFFER_TOO_SMALL. On error nothing is written and the membranes are unchanged.
- * Thread safety: not with other calls on the same handle.
+ * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_CANCELLED (the progress callback of
+ * celesta_afe2_set_progress() asked to stop). On error nothing is written and the state (the
+ * membranes and the noise generator) is unchanged. Thread safety: not with other calls on the
+ * same handle.
  */
 CELESTA_API int celesta_afe2_process(celesta_afe2_t *afe2, const double *input, size_t input_len, int *spikes, size_t spikes_len, const celesta_afe2_record_t *record);
 
@@ -899,13 +926,28 @@ CELESTA_API int celesta_hdk_power_rail(celesta_hdk_t *hdk, size_t index, char *b
 CELESTA_API int celesta_hdk_apply(celesta_hdk_t *hdk, const celesta_config_t *config, double dt);
 
 /**
+ * Sets the progress callback of celesta_hdk_evolve() and celesta_hdk_monitor() on this handle
+ * (see celesta_progress_fn); NULL `fn` removes it. celesta_hdk_evolve() reports the time steps
+ * run after every block of 4096 steps; celesta_hdk_monitor() the audio samples fed after every
+ * chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
+ * call the kit has run the first `done` units of the last report and is in the state they
+ * left it in (the network's state and, for the monitor, the front end's); their outputs and
+ * power samples are discarded (celesta_hdk_power_samples() then gives none), and the next
+ * call continues from there. celesta_hdk_apply() starts again from zero state.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
+ */
+CELESTA_API int celesta_hdk_set_progress(celesta_hdk_t *hdk, celesta_progress_fn fn, void *user_data);
+
+/**
  * Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
  * (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
  * the power monitor samples the run (read them with celesta_hdk_power_samples()).
  *
  * Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
- * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT. On error no output buffer is written.
- * Thread safety: as the handle.
+ * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
+ * celesta_hdk_set_progress() asked to stop (the kit's state is then as that function says).
+ * On error no output buffer is written. Thread safety: as the handle.
  */
 CELESTA_API int celesta_hdk_evolve(celesta_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record, int record_power);
 
@@ -956,8 +998,10 @@ CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double 
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
  * end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
  * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
- * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as
- * the handle; `afe` is only read.
+ * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
+ * (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
+ * function says). On error no output buffer is written. Thread safety: as the handle; `afe`
+ * is only read (its own progress callback is not used).
  */
 CELESTA_API int celesta_hdk_monitor(celesta_hdk_t *hdk, const celesta_afe_t *afe, const double *audio, size_t audio_len, int network, int record_power, int *raster, size_t raster_len, int *spikes_out, size_t spikes_out_len, size_t *steps, size_t *overruns);
 

@@ -8,6 +8,13 @@ public typealias celesta_afe_ref = OpaquePointer
 /// `const celesta_afe_t *`.
 public typealias celesta_afe_cref = OpaquePointer
 
+/// The object behind a `celesta_afe_t *`: the front end and the progress callback of its runs.
+final class AFEBox: ProgressHolder {
+    let afe: XyloAudio3FrontEndSimulator
+    var progress: ProgressCallback?
+    init(_ afe: XyloAudio3FrontEndSimulator) { self.afe = afe }
+}
+
 /// The values of a fixed-size C array field (imported by Swift as a tuple).
 private func fixedArray<Tuple, Element>(_ tuple: Tuple, _ type: Element.Type) -> [Element] {
     withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: Element.self)) }
@@ -139,14 +146,14 @@ public func celesta_afe_create(
     guarded {
         let out = try required(out, "out")
         let p = try required(params, "params").pointee
-        out.pointee = makeHandle(try XyloAudio3FrontEndSimulator(settings: settings(p)))
+        out.pointee = makeHandle(AFEBox(try XyloAudio3FrontEndSimulator(settings: settings(p))))
     }
 }
 
 /// Releases a front end. NULL is ignored.
 @_cdecl("celesta_afe_free")
 public func celesta_afe_free(_ afe: celesta_afe_ref?) {
-    releaseHandle(afe, XyloAudio3FrontEndSimulator.self)
+    releaseHandle(afe, AFEBox.self)
 }
 
 /// Stores the number of output channels (selected filters) in `*channels`.
@@ -155,9 +162,23 @@ public func celesta_afe_free(_ afe: celesta_afe_ref?) {
 @_cdecl("celesta_afe_channels")
 public func celesta_afe_channels(_ afe: celesta_afe_cref?, _ channels: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded {
-        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let sim = try object(afe, AFEBox.self, "afe").afe
         try required(channels, "channels").pointee = Int32(sim.channelCount)
     }
+}
+
+/// Sets the progress callback of celesta_afe_process() and celesta_afe_stream_push() on this
+/// handle (see celesta_progress_fn); NULL `fn` removes it. celesta_afe_process() reports the
+/// units of work done and their total, the audio samples times the passes over them (4 with
+/// time_reversed_prefix, 1 without); celesta_afe_stream_push() reports the chunk's audio samples
+/// done and their number. Either is reported after every block of 4096 samples and at the end.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with other calls on the handle.
+/// Calls of celesta_afe_process() on several threads at once each call `fn` on their own
+/// thread: `fn` must then be thread-safe.
+@_cdecl("celesta_afe_set_progress")
+public func celesta_afe_set_progress(_ afe: celesta_afe_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+    setProgress(afe, AFEBox.self, "afe", fn, user_data)
 }
 
 /// Size query of celesta_afe_process() for `input_len` input values: `*samples` receives the
@@ -171,7 +192,7 @@ public func celesta_afe_output_size(
     _ afe: celesta_afe_cref?, _ input_len: UInt, _ samples: UnsafeMutablePointer<UInt>?, _ steps: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
-        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let sim = try object(afe, AFEBox.self, "afe").afe
         guard input_len <= UInt(Int.max / 2) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(input_len), too large") }
         let size = sim.offlineSize(inputCount: Int(input_len))
         samples?.pointee = UInt(size.samples)
@@ -190,20 +211,23 @@ public func celesta_afe_output_size(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
 /// not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
-/// value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
-/// On error no buffer is written. Thread safety: any thread.
+/// value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer),
+/// CELESTA_ERR_CANCELLED (the progress callback of celesta_afe_set_progress() asked to stop).
+/// On error no buffer is written. Thread safety: any thread (see celesta_afe_set_progress()).
 @_cdecl("celesta_afe_process")
 public func celesta_afe_process(
     _ afe: celesta_afe_cref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ time_reversed_prefix: Int32,
     _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt, _ record: UnsafePointer<celesta_afe_record_t>?
 ) -> Int32 {
     guarded {
-        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let box = try object(afe, AFEBox.self, "afe")
+        let sim = box.afe
         let values = try inputValues(input, input_len)
         let size = sim.offlineSize(inputCount: values.count)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
-        let out = try sim.offline(values, timeReversedPrefix: time_reversed_prefix != 0, record: wantsRecord(r))
+        let out = try sim.offline(values, timeReversedPrefix: time_reversed_prefix != 0, record: wantsRecord(r),
+                                  progress: box.progress?.closure)
         copyStages(out, raster, r)
     }
 }
@@ -219,7 +243,7 @@ public func celesta_afe_stream_size(
     _ samples: UnsafeMutablePointer<UInt>?, _ steps: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
-        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let sim = try object(afe, AFEBox.self, "afe").afe
         guard input_len <= UInt(Int.max / 2) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(input_len), too large") }
         let size = sim.streamSize(inputCount: Int(input_len), flush: flush != 0)
         samples?.pointee = UInt(size.samples)
@@ -236,8 +260,9 @@ public func celesta_afe_stream_size(
 /// gives the same rows as celesta_afe_process() with time_reversed_prefix 0. `record` as in
 /// celesta_afe_process(), for this chunk's samples.
 ///
-/// Errors: as celesta_afe_process(), with stream-wide indices. On error nothing is written and
-/// the stream is unchanged. Thread safety: not with other stream calls on `afe`.
+/// Errors: as celesta_afe_process(), with stream-wide indices, CELESTA_ERR_CANCELLED included.
+/// On error nothing is written and the stream is unchanged: a cancelled push is as if it had
+/// not been made. Thread safety: not with other stream calls on `afe`.
 @_cdecl("celesta_afe_stream_push")
 public func celesta_afe_stream_push(
     _ afe: celesta_afe_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ flush: Int32,
@@ -245,12 +270,13 @@ public func celesta_afe_stream_push(
     _ steps_out: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
-        let sim = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let box = try object(afe, AFEBox.self, "afe")
+        let sim = box.afe
         let values = try inputValues(input, input_len)
         let size = sim.streamSize(inputCount: values.count, flush: flush != 0)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
-        let out = try sim.push(values, flush: flush != 0, record: wantsRecord(r))
+        let out = try sim.push(values, flush: flush != 0, record: wantsRecord(r), progress: box.progress?.closure)
         copyStages(out, raster, r)
         steps_out?.pointee = UInt(out.steps)
     }
@@ -261,5 +287,5 @@ public func celesta_afe_stream_push(
 /// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
 @_cdecl("celesta_afe_stream_reset")
 public func celesta_afe_stream_reset(_ afe: celesta_afe_ref?) -> Int32 {
-    guarded { try object(afe, XyloAudio3FrontEndSimulator.self, "afe").resetStream() }
+    guarded { try object(afe, AFEBox.self, "afe").afe.resetStream() }
 }

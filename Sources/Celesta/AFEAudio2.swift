@@ -6,6 +6,13 @@ import CelestaCore
 /// `celesta_afe2_t *` as the shim spells it (see scripts/gen_header.py).
 public typealias celesta_afe2_ref = OpaquePointer
 
+/// The object behind a `celesta_afe2_t *`: the model and the progress callback of its runs.
+final class AFE2Box: ProgressHolder {
+    let model: XyloAudio2AnalogFrontEnd
+    var progress: ProgressCallback?
+    init(_ model: XyloAudio2AnalogFrontEnd) { self.model = model }
+}
+
 /// Fills `*params` with the defaults: fs 0 (must be set), raster_period 0.01,
 /// max_spike_per_raster_period 15, add_noise / add_offset / add_mismatch 1, seed 0,
 /// lna_gain_db 0, digital_counter 4.
@@ -51,14 +58,25 @@ public func celesta_afe2_create(
         s.seed = p.seed
         s.lnaGainDB = p.lna_gain_db
         s.digitalCounter = Int(p.digital_counter)
-        out.pointee = makeHandle(try XyloAudio2AnalogFrontEnd(settings: s))
+        out.pointee = makeHandle(AFE2Box(try XyloAudio2AnalogFrontEnd(settings: s)))
     }
 }
 
 /// Releases the model. NULL is ignored.
 @_cdecl("celesta_afe2_free")
 public func celesta_afe2_free(_ afe2: celesta_afe2_ref?) {
-    releaseHandle(afe2, XyloAudio2AnalogFrontEnd.self)
+    releaseHandle(afe2, AFE2Box.self)
+}
+
+/// Sets the progress callback of celesta_afe2_process() on this handle (see
+/// celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
+/// their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
+/// spike encoders.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
+@_cdecl("celesta_afe2_set_progress")
+public func celesta_afe2_set_progress(_ afe2: celesta_afe2_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+    setProgress(afe2, AFE2Box.self, "afe2", fn, user_data)
 }
 
 /// Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
@@ -67,15 +85,18 @@ public func celesta_afe2_free(_ afe2: celesta_afe2_ref?) {
 /// follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
-/// CELESTA_ERR_BUFFER_TOO_SMALL. On error nothing is written and the membranes are unchanged.
-/// Thread safety: not with other calls on the same handle.
+/// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_CANCELLED (the progress callback of
+/// celesta_afe2_set_progress() asked to stop). On error nothing is written and the state (the
+/// membranes and the noise generator) is unchanged. Thread safety: not with other calls on the
+/// same handle.
 @_cdecl("celesta_afe2_process")
 public func celesta_afe2_process(
     _ afe2: celesta_afe2_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt,
     _ spikes: UnsafeMutablePointer<Int32>?, _ spikes_len: UInt, _ record: UnsafePointer<celesta_afe2_record_t>?
 ) -> Int32 {
     guarded {
-        let afe = try object(afe2, XyloAudio2AnalogFrontEnd.self, "afe2")
+        let box = try object(afe2, AFE2Box.self, "afe2")
+        let afe = box.model
         guard input_len <= UInt(Int.max / 64) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(input_len), too large") }
         let n = Int(input_len)
         if n > 0 { _ = try required(input, "input") }
@@ -90,7 +111,7 @@ public func celesta_afe2_process(
         for (pointer, length, needed, name) in buffers where pointer != nil && length < needed {
             throw CelestaError(.bufferTooSmall, "argument '\(name)' holds \(length) values but \(needed) are needed")
         }
-        let result = try afe.process(values, record: buffers.contains { $0.0 != nil })
+        let result = try afe.process(values, record: buffers.contains { $0.0 != nil }, progress: box.progress?.closure)
         out.update(from: result.spikes, count: result.spikes.count)
         for ((pointer, _, _, _), stage) in zip(buffers, [result.lna, result.bandPass, result.rectified]) {
             if let pointer, let stage { pointer.update(from: stage, count: stage.count) }
@@ -112,7 +133,7 @@ public func celesta_afe2_raster(
     _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt, _ rows: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
-        let afe = try object(afe2, XyloAudio2AnalogFrontEnd.self, "afe2")
+        let afe = try object(afe2, AFE2Box.self, "afe2").model
         guard spikes_len % 16 == 0 else {
             throw CelestaError(.shapeMismatch, "argument 'spikes_len' is \(spikes_len), not a multiple of 16 channels")
         }
@@ -133,5 +154,5 @@ public func celesta_afe2_raster(
 /// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the handle.
 @_cdecl("celesta_afe2_reset")
 public func celesta_afe2_reset(_ afe2: celesta_afe2_ref?) -> Int32 {
-    guarded { try object(afe2, XyloAudio2AnalogFrontEnd.self, "afe2").reset() }
+    guarded { try object(afe2, AFE2Box.self, "afe2").model.reset() }
 }

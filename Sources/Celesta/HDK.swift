@@ -7,10 +7,12 @@ import CelestaHDK
 /// `celesta_hdk_t *`.
 public typealias celesta_hdk_ref = OpaquePointer
 
-/// The object behind a `celesta_hdk_t *`: the driver and the power samples of its last run.
-final class HDKBox {
+/// The object behind a `celesta_hdk_t *`: the driver, the power samples of its last run and
+/// the progress callback of its runs.
+final class HDKBox: ProgressHolder {
     let hdk: XyloHDK
     var power: [HDKPowerSample] = []
+    var progress: ProgressCallback?
     init(_ hdk: XyloHDK) { self.hdk = hdk }
 }
 
@@ -174,13 +176,29 @@ public func celesta_hdk_apply(_ hdk: celesta_hdk_ref?, _ config: celesta_config_
     }
 }
 
+/// Sets the progress callback of celesta_hdk_evolve() and celesta_hdk_monitor() on this handle
+/// (see celesta_progress_fn); NULL `fn` removes it. celesta_hdk_evolve() reports the time steps
+/// run after every block of 4096 steps; celesta_hdk_monitor() the audio samples fed after every
+/// chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
+/// call the kit has run the first `done` units of the last report and is in the state they
+/// left it in (the network's state and, for the monitor, the front end's); their outputs and
+/// power samples are discarded (celesta_hdk_power_samples() then gives none), and the next
+/// call continues from there. celesta_hdk_apply() starts again from zero state.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
+@_cdecl("celesta_hdk_set_progress")
+public func celesta_hdk_set_progress(_ hdk: celesta_hdk_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+    setProgress(hdk, HDKBox.self, "hdk", fn, user_data)
+}
+
 /// Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
 /// (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
 /// the power monitor samples the run (read them with celesta_hdk_power_samples()).
 ///
 /// Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
-/// CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT. On error no output buffer is written.
-/// Thread safety: as the handle.
+/// CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
+/// celesta_hdk_set_progress() asked to stop (the kit's state is then as that function says).
+/// On error no output buffer is written. Thread safety: as the handle.
 @_cdecl("celesta_hdk_evolve")
 public func celesta_hdk_evolve(
     _ hdk: celesta_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
@@ -200,7 +218,9 @@ public func celesta_hdk_evolve(
         let inputs = try borrowedInts(input, input_len, "input") ?? []
         let out = try required(spikes_out, "spikes_out")
         try checkRecordBuffers(record, steps: t, nHidden: config.nHidden, nOut: config.nOut, spikesOut: out, spikesOutLen: spikes_out_len)
-        let run = try box.hdk.evolve(input: inputs, steps: t, record: wantsStates(record), recordPower: record_power != 0)
+        box.power = []  // the samples of this run replace those of the last, also if it fails
+        let run = try box.hdk.evolve(input: inputs, steps: t, record: wantsStates(record), recordPower: record_power != 0,
+                                     progress: box.progress?.closure(total: t))
         box.power = run.power
         writeResult(run.result, spikesOut: out, record: record)
     }
@@ -282,8 +302,10 @@ public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ h
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
 /// end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
 /// applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
-/// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as
-/// the handle; `afe` is only read.
+/// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
+/// (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
+/// function says). On error no output buffer is written. Thread safety: as the handle; `afe`
+/// is only read (its own progress callback is not used).
 @_cdecl("celesta_hdk_monitor")
 public func celesta_hdk_monitor(
     _ hdk: celesta_hdk_ref?, _ afe: celesta_afe_cref?, _ audio: UnsafePointer<Double>?, _ audio_len: UInt,
@@ -293,7 +315,7 @@ public func celesta_hdk_monitor(
 ) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
-        let frontEnd = try object(afe, XyloAudio3FrontEndSimulator.self, "afe")
+        let frontEnd = try object(afe, AFEBox.self, "afe").afe
         let stepsOut = try required(steps, "steps")
         guard frontEnd.settings.inputMode == .external else {
             throw CelestaError(.unsupported, "argument 'afe' takes PDM input; the kit's monitor takes external audio samples")
@@ -320,8 +342,10 @@ public func celesta_hdk_monitor(
             throw CelestaError(.nullPointer, "argument 'audio' is NULL but audio_len is \(audio_len)")
         }
         let samples = try XyloAudio3FrontEnd.quantize14(Array(UnsafeBufferPointer(start: audio, count: Int(audio_len))))
+        box.power = []  // as in celesta_hdk_evolve()
         let run = try box.hdk.monitor(
-            audio: samples, frontEnd: frontEnd.parameters, networkEnabled: network != 0, recordPower: record_power != 0)
+            audio: samples, frontEnd: frontEnd.parameters, networkEnabled: network != 0, recordPower: record_power != 0,
+            progress: box.progress?.closure(total: samples.count))
         box.power = run.power
         guard run.result.steps == total, run.inputRaster.count == total * channels else {
             throw CelestaError(.device, "\(box.hdk.device.name): the monitor returned \(run.result.steps) steps, expected \(total)")

@@ -21,10 +21,9 @@ final class ConfigBox {
 }
 
 /// The object behind a `celesta_sim_t *`.
-final class SimBox {
+final class SimBox: ProgressHolder {
     /// Replaced by the copy a run with progress worked on, when that run completes.
     var sim: XyloSimulator
-    /// The progress callback set with celesta_sim_set_progress().
     var progress: ProgressCallback?
     init(_ sim: XyloSimulator) { self.sim = sim }
 }
@@ -36,6 +35,27 @@ struct ProgressCallback {
 
     func callAsFunction(_ done: Int, of total: Int) -> Bool {
         function(userData, done, total) == 0
+    }
+
+    /// As an engine closure that gets the units done and their total.
+    var closure: (Int, Int) -> Bool { { self($0, of: $1) } }
+
+    /// As an engine closure that gets the units done of a known `total`.
+    func closure(total: Int) -> (Int) -> Bool { { self($0, of: total) } }
+}
+
+/// A handle object whose long calls report progress to a callback set on the handle.
+protocol ProgressHolder: AnyObject {
+    var progress: ProgressCallback? { get set }
+}
+
+/// The body of every celesta_*_set_progress(): sets or (with `fn` NULL) clears the callback of
+/// the handle `handle` of type `T`, named `name` in errors.
+func setProgress<T: ProgressHolder>(
+    _ handle: OpaquePointer?, _ type: T.Type, _ name: String, _ fn: celesta_progress_fn?, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guarded {
+        try object(handle, T.self, name).progress = fn.map { ProgressCallback(function: $0, userData: userData) }
     }
 }
 

@@ -44,10 +44,7 @@ public func celesta_sim_free(_ sim: celesta_sim_ref?) {
 /// Errors: CELESTA_ERR_NULL_POINTER (sim). Thread safety: not with other calls on the handle.
 @_cdecl("celesta_sim_set_progress")
 public func celesta_sim_set_progress(_ sim: celesta_sim_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
-    guarded {
-        let box = try object(sim, SimBox.self, "sim")
-        box.progress = fn.map { ProgressCallback(function: $0, userData: user_data) }
-    }
+    setProgress(sim, SimBox.self, "sim", fn, user_data)
 }
 
 /// Zeroes every state of the simulator, as when it was created.
@@ -88,7 +85,7 @@ public func celesta_sim_evolve(
         if let progress = box.progress {
             // Run on a copy, adopted when the run completes: a cancelled run leaves the state.
             let work = s.copy()
-            result = try work.evolve(input: inputs, steps: t, record: wantsStates(record)) { progress($0, of: t) }
+            result = try work.evolve(input: inputs, steps: t, record: wantsStates(record), progress: progress.closure(total: t))
             box.sim = work
         } else {
             result = try s.evolve(input: inputs, steps: t, record: wantsStates(record))

@@ -2,13 +2,6 @@ import ArgumentParser
 import CelestaCore
 import FoundationEssentials
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Set by SIGINT while `celesta afe` runs; the progress callback then cancels the run.
-nonisolated(unsafe) private var afeInterrupted: sig_atomic_t = 0
-
 /// `celesta afe IN.wav --output OUT.npy`: an audio file through a chip's audio front end.
 struct AFECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +52,8 @@ struct AFECommand: ParsableCommand {
 
     func run() throws {
         // Ctrl-C from the start (also while the file is read) cancels at the first progress report.
-        afeInterrupted = 0
-        signal(SIGINT) { _ in afeInterrupted = 1 }
-        defer { signal(SIGINT, SIG_DFL) }
+        CtrlC.begin()
+        defer { CtrlC.end() }
         let chipSpec = try ChipTable.chip(named: chip)
         guard chipSpec.id == "syns65302" || chipSpec.id == "syns61201" else {
             throw CelestaError(.unsupported, "chip '\(chip)' (\(chipSpec.id)) has no audio front end; use xa3 or xa2")
@@ -71,10 +63,11 @@ struct AFECommand: ParsableCommand {
         var samples = try wav.mono(channel: channel)
         if scale != 1 { samples = samples.map { $0 * scale } }
         let bar = ProgressBar(total: 1000, label: "front end", enabled: !quiet && samples.count >= 200_000)
-        let progress: (Double) -> Bool = { fraction in
-            bar.update(Int(fraction * 1000))
-            return afeInterrupted == 0
+        let progress: (Int, Int) -> Bool = { done, total in
+            bar.update(done * 1000 / max(total, 1))
+            return !CtrlC.requested
         }
+        defer { bar.finish() }  // also when cancelled
         let rate: Double, steps: Int, dt: Double, raster: [Int32]
         if chipSpec.id == "syns65302" {
             rate = XyloAudio3FrontEnd.audioSampleRate
@@ -90,13 +83,11 @@ struct AFECommand: ParsableCommand {
             (settings.addNoise, settings.addOffset, settings.addMismatch) = (false, false, false)
             settings.rasterPeriod = (0.01 * rate).rounded() / rate
             let afe = try XyloAudio2AnalogFrontEnd(settings: settings)
-            let out = try afe.process(audio)
-            guard progress(1) else { throw CelestaError(.cancelled, "the audio front end was cancelled") }
+            let out = try afe.process(audio, progress: progress)
             raster = afe.raster(out.spikes)
             steps = raster.count / 16
             dt = settings.rasterPeriod
         }
-        bar.finish()
         if let output {
             try AtomicFile.write(NPY.encodeInt32(raster, shape: [steps, 16]), to: output)
         }

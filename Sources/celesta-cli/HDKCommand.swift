@@ -110,11 +110,13 @@ struct RunInput: ParsableArguments {
         try hdk.apply(cfg, dt: dt)
         let steps = raster.shape[0]
         let bar = ProgressBar(total: steps, label: "running on \(hdk.device.name)", enabled: !quiet && steps >= 2000)
+        defer { bar.finish() }  // also when cancelled
+        CtrlC.begin()
+        defer { CtrlC.end() }
         let run = try hdk.evolve(input: raster.values, steps: steps, record: record, recordPower: power) { done in
             bar.update(done)
-            return true
+            return !CtrlC.requested
         }
-        bar.finish()
         return (hdk, cfg, steps, run.result, run.power)
     }
 }
@@ -245,11 +247,13 @@ struct HDKMonitorCommand: ParsableCommand {
         let dt = Double(frontEnd.rasterDownSamplingFactor) / rate
         try hdk.apply(cfg, dt: dt)
         let bar = ProgressBar(total: samples.count, label: "monitoring on \(hdk.device.name)", enabled: !quiet && samples.count >= 200_000)
+        defer { bar.finish() }  // also when cancelled
+        CtrlC.begin()
+        defer { CtrlC.end() }
         let run = try hdk.monitor(audio: samples, frontEnd: frontEnd, recordPower: true) { fed in
             bar.update(fed)
-            return true
+            return !CtrlC.requested
         }
-        bar.finish()
         let steps = run.result.steps, nOut = cfg.nOut
         var classes: [String] = []
         for start in stride(from: 0, to: steps, by: window) {

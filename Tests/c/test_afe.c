@@ -13,6 +13,7 @@
 #include <celesta.h>
 
 #include "check.h"
+#include "progress.h"
 
 typedef struct {
     size_t rows, cols;
@@ -319,6 +320,108 @@ static void test_audio2_model(void) {
     free(x); free(spikes); free(rect);
 }
 
+/* Progress of the Xylo Audio 3 front end: offline and streaming calls report increasing counts
+ * up to their total; a cancelled call fails with CELESTA_ERR_CANCELLED, writes nothing and
+ * leaves the stream as it was; a NULL fn removes the callback. */
+static void test_afe_progress(void) {
+    enum { N = 3 * 4096 + 1000 };
+    double *x = malloc(N * sizeof *x);
+    for (int i = 0; i < N; ++i) x[i] = 0.3 * sin(i * 0.07) + 0.1 * sin(i * 0.9);
+    celesta_afe_params_t p;
+    celesta_afe_params_default(&p);
+    celesta_afe_t *afe = NULL, *plain = NULL;
+    CHECK(celesta_afe_create(&afe, &p) == CELESTA_OK && celesta_afe_create(&plain, &p) == CELESTA_OK, "create");
+    size_t steps = 0;
+    celesta_afe_output_size(afe, N, NULL, &steps);
+    size_t len = steps * 16;
+    int32_t *got = malloc(len * sizeof *got), *want = malloc(len * sizeof *want);
+
+    for (int prefix = 0; prefix <= 1; ++prefix) {
+        progress_log seen = progress_start(0);
+        CHECK(celesta_afe_set_progress(afe, on_progress, &seen) == CELESTA_OK, "set_progress");
+        CHECK(celesta_afe_process(afe, x, N, prefix, got, len, NULL) == CELESTA_OK &&
+                  celesta_afe_process(plain, x, N, prefix, want, len, NULL) == CELESTA_OK,
+              "process: %s", celesta_last_error());
+        CHECK(memcmp(got, want, len * sizeof *got) == 0, "progress does not change the raster (prefix %d)", prefix);
+        size_t total = (size_t)(prefix ? 4 : 1) * N;
+        CHECK(seen.calls >= 4 && seen.ordered && seen.last_done == total && seen.total == total,
+              "offline progress (prefix %d): %zu calls, last %zu of %zu", prefix, seen.calls, seen.last_done, seen.total);
+        progress_log stop = progress_start(2);
+        celesta_afe_set_progress(afe, on_progress, &stop);
+        for (size_t i = 0; i < len; ++i) got[i] = -7;
+        CHECK(celesta_afe_process(afe, x, N, prefix, got, len, NULL) == CELESTA_ERR_CANCELLED &&
+                  contains(celesta_last_error(), "cancelled"), "cancelled offline: %s", celesta_last_error());
+        CHECK(stop.calls == 2 && still_sentinel(got, len, -7), "a cancelled offline run writes nothing");
+    }
+
+    /* The stream: a push reports its chunk's samples; a cancelled push is as if not made. */
+    progress_log seen = progress_start(0);
+    celesta_afe_set_progress(afe, on_progress, &seen);
+    size_t first = 0, rows = 0, want_rows = 0;
+    CHECK(celesta_afe_stream_push(afe, x, 5000, 0, got, len, NULL, &first) == CELESTA_OK && first == 100,
+          "first push: %s (%zu rows)", celesta_last_error(), first);
+    CHECK(seen.calls == 2 && seen.ordered && seen.last_done == 5000 && seen.total == 5000,
+          "stream progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
+    progress_log stop = progress_start(1);
+    celesta_afe_set_progress(afe, on_progress, &stop);
+    int32_t *rest = got + first * 16;
+    for (size_t i = 0; i < len - first * 16; ++i) rest[i] = -7;
+    rows = 12345;
+    CHECK(celesta_afe_stream_push(afe, x + 5000, N - 5000, 1, rest, len - first * 16, NULL, &rows) == CELESTA_ERR_CANCELLED,
+          "cancelled push: %s", celesta_last_error());
+    CHECK(stop.calls == 1 && rows == 12345 && still_sentinel(rest, len - first * 16, -7), "a cancelled push writes nothing");
+    CHECK(celesta_afe_set_progress(afe, NULL, NULL) == CELESTA_OK, "remove the callback");
+    CHECK(celesta_afe_stream_push(afe, x + 5000, N - 5000, 1, rest, len - first * 16, NULL, &rows) == CELESTA_OK &&
+              stop.calls == 1, "push after the cancelled one: %s", celesta_last_error());
+    CHECK(celesta_afe_stream_push(plain, x, N, 1, want, len, NULL, &want_rows) == CELESTA_OK, "plain stream");
+    CHECK(first + rows == want_rows && memcmp(got, want, want_rows * 16 * sizeof *got) == 0,
+          "the stream goes on as if the cancelled push had not been made");
+    CHECK(celesta_afe_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "'afe'"), "NULL afe: %s", celesta_last_error());
+    celesta_afe_free(afe);
+    celesta_afe_free(plain);
+    free(x); free(got); free(want);
+}
+
+/* Progress of the Xylo Audio 2 model: 17 reports of input_len; a cancelled call, even at the
+ * last report, writes nothing and leaves the membranes and the noise generator as they were. */
+static void test_afe2_progress(void) {
+    celesta_afe2_params_t p;
+    celesta_afe2_params_default(&p);
+    p.fs = 110000;
+    p.seed = 7; /* noise, offsets and mismatch on: the noise generator's state matters */
+    celesta_afe2_t *a = NULL, *b = NULL;
+    CHECK(celesta_afe2_create(&a, &p) == CELESTA_OK && celesta_afe2_create(&b, &p) == CELESTA_OK, "afe2 create");
+    enum { N = 3000 };
+    double *x = malloc(N * sizeof *x);
+    int32_t *sa = malloc(N * 16 * sizeof *sa), *sb = malloc(N * 16 * sizeof *sb);
+    for (int i = 0; i < N; ++i) x[i] = 0.2 * sin(2 * 3.14159265358979 * 1200.0 * i / 110000.0);
+    for (size_t cancel_at = 3; cancel_at <= 17; cancel_at += 14) {
+        progress_log stop = progress_start(cancel_at);
+        CHECK(celesta_afe2_set_progress(a, on_progress, &stop) == CELESTA_OK, "set_progress");
+        for (size_t i = 0; i < N * 16; ++i) sa[i] = -7;
+        CHECK(celesta_afe2_process(a, x, N, sa, N * 16, NULL) == CELESTA_ERR_CANCELLED &&
+                  contains(celesta_last_error(), "cancelled"), "cancelled at %zu: %s", cancel_at, celesta_last_error());
+        CHECK(stop.calls == cancel_at && still_sentinel(sa, N * 16, -7), "a cancelled call writes nothing");
+    }
+    progress_log seen = progress_start(0);
+    for (int run = 0; run < 2; ++run) {  /* twice: the membranes carry over */
+        seen = progress_start(0);
+        celesta_afe2_set_progress(a, on_progress, &seen);
+        CHECK(celesta_afe2_process(a, x, N, sa, N * 16, NULL) == CELESTA_OK &&
+                  celesta_afe2_process(b, x, N, sb, N * 16, NULL) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
+        CHECK(memcmp(sa, sb, N * 16 * sizeof *sa) == 0, "run %d: the cancelled calls left the state as it was", run);
+        CHECK(seen.calls == 17 && seen.ordered && seen.last_done == 17 * N && seen.total == 17 * N,
+              "afe2 progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
+    }
+    CHECK(celesta_afe2_set_progress(a, NULL, NULL) == CELESTA_OK && celesta_afe2_process(a, x, N, sa, N * 16, NULL) == CELESTA_OK &&
+              seen.calls == 17, "removed callback");
+    CHECK(celesta_afe2_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
+    celesta_afe2_free(a);
+    celesta_afe2_free(b);
+    free(x); free(sa); free(sb);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: test_afe EXTERNAL_DIR PDM_DIR\n");
@@ -330,6 +433,8 @@ int main(int argc, char **argv) {
     test_settings();
     test_errors();
     test_audio2_model();
+    test_afe_progress();
+    test_afe2_progress();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

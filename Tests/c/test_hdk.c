@@ -14,6 +14,7 @@
 
 #include "cases.h"
 #include "check.h"
+#include "progress.h"
 
 /* The virtual-kit location for a case folder named a2_* / a3_* / v1_*. */
 static const char *kit_for(const char *dir) {
@@ -254,6 +255,75 @@ static void test_monitor(void) {
     celesta_hdk_free(hdk);
 }
 
+/* Progress on a kit: evolve reports the steps run per block of 4096 and monitor the samples
+ * fed per chunk of 4883. A kit cannot take steps back: a cancelled call writes nothing and
+ * leaves the kit after the steps of its last report, so the next call continues from there. */
+static void test_progress(void) {
+    enum { STEPS = 3 * 4096 + 5, CUT = 2 * 4096 };
+    static int32_t input[STEPS], out[STEPS], want[STEPS];
+    for (int t = 0; t < STEPS; ++t) input[t] = (t % 7) == 0 ? 3 : (t % 11) == 0;
+    celesta_config_t *cfg = tiny_for("xa2");
+    celesta_hdk_t *hdk = NULL;
+    celesta_sim_t *sim = NULL;
+    CHECK(celesta_hdk_open(&hdk, "virtual:xa2", 0) == CELESTA_OK && celesta_hdk_apply(hdk, cfg, 1e-3) == CELESTA_OK &&
+              celesta_sim_create(&sim, cfg) == CELESTA_OK, "setup: %s", celesta_last_error());
+    progress_log seen = progress_start(0);
+    CHECK(celesta_hdk_set_progress(hdk, on_progress, &seen) == CELESTA_OK, "set_progress");
+    CHECK(celesta_hdk_evolve(hdk, input, STEPS, STEPS, out, STEPS, NULL, 0) == CELESTA_OK &&
+              celesta_sim_evolve(sim, input, STEPS, STEPS, want, STEPS, NULL) == CELESTA_OK, "evolve: %s", celesta_last_error());
+    CHECK(memcmp(out, want, sizeof out) == 0, "progress does not change the results");
+    CHECK(seen.calls == 4 && seen.ordered && seen.last_done == STEPS && seen.total == STEPS,
+          "evolve progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
+
+    /* Cancelled at the second report (8192 steps run): nothing written, no power samples; the
+     * kit then continues from step 8192, as the simulator does after running those steps. */
+    CHECK(celesta_hdk_apply(hdk, cfg, 1e-3) == CELESTA_OK && celesta_sim_reset(sim) == CELESTA_OK, "restart");
+    progress_log stop = progress_start(2);
+    celesta_hdk_set_progress(hdk, on_progress, &stop);
+    for (int t = 0; t < STEPS; ++t) out[t] = -7;
+    CHECK(celesta_hdk_evolve(hdk, input, STEPS, STEPS, out, STEPS, NULL, 1) == CELESTA_ERR_CANCELLED &&
+              contains(celesta_last_error(), "cancelled after 8192"), "cancelled evolve: %s", celesta_last_error());
+    CHECK(stop.calls == 2 && still_sentinel(out, STEPS, -7), "a cancelled evolve writes nothing");
+    size_t count = 99;
+    CHECK(celesta_hdk_power_samples(hdk, NULL, 0, NULL, 0, &count) == CELESTA_OK && count == 0, "no power samples: %zu", count);
+    CHECK(celesta_hdk_set_progress(hdk, NULL, NULL) == CELESTA_OK, "remove the callback");
+    CHECK(celesta_hdk_evolve(hdk, input + CUT, STEPS - CUT, STEPS - CUT, out, STEPS, NULL, 0) == CELESTA_OK && stop.calls == 2,
+          "evolve after the cancelled one: %s", celesta_last_error());
+    CHECK(celesta_sim_evolve(sim, input, CUT, CUT, want, STEPS, NULL) == CELESTA_OK &&
+              celesta_sim_evolve(sim, input + CUT, STEPS - CUT, STEPS - CUT, want, STEPS, NULL) == CELESTA_OK, "sim");
+    CHECK(memcmp(out, want, (STEPS - CUT) * sizeof *out) == 0, "the kit continues after the steps it ran");
+    CHECK(celesta_hdk_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "'hdk'"), "NULL hdk: %s", celesta_last_error());
+    celesta_sim_free(sim);
+    celesta_config_free(cfg);
+    celesta_hdk_free(hdk);
+
+    /* The monitor: samples fed, in chunks of 4883. */
+    enum { N = 3 * 4883 + 100 };
+    static double audio[N];
+    static int32_t raster[N / 50 * 16];
+    for (int i = 0; i < N; ++i) audio[i] = 0.3 * sin(i * 0.11);
+    celesta_afe_params_t p;
+    celesta_afe_params_default(&p);
+    celesta_afe_t *afe = NULL;
+    CHECK(celesta_afe_create(&afe, &p) == CELESTA_OK && celesta_hdk_open(&hdk, "virtual:xa3", 0) == CELESTA_OK, "monitor setup");
+    seen = progress_start(0);
+    celesta_hdk_set_progress(hdk, on_progress, &seen);
+    size_t steps = 0;
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 0, 0, raster, N / 50 * 16, NULL, 0, &steps, NULL) == CELESTA_OK &&
+              steps == N / 50, "monitor: %s", celesta_last_error());
+    CHECK(seen.calls == 4 && seen.ordered && seen.last_done == N && seen.total == N,
+          "monitor progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
+    stop = progress_start(1);
+    celesta_hdk_set_progress(hdk, on_progress, &stop);
+    for (size_t i = 0; i < N / 50 * 16; ++i) raster[i] = -7;
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, N, 0, 0, raster, N / 50 * 16, NULL, 0, &steps, NULL) == CELESTA_ERR_CANCELLED,
+          "cancelled monitor: %s", celesta_last_error());
+    CHECK(stop.calls == 1 && still_sentinel(raster, N / 50 * 16, -7), "a cancelled monitor writes nothing");
+    celesta_afe_free(afe);
+    celesta_hdk_free(hdk);
+}
+
 /* USB ids registered at run time: checked; discovery keeps working. */
 static void test_usb_ids(void) {
     CHECK(celesta_hdk_register_usb_id(0x1234, 0xabcd, "xa3") == CELESTA_OK, "register: %s", celesta_last_error());
@@ -270,6 +340,7 @@ int main(int argc, char **argv) {
     test_discovery();
     test_kit();
     test_monitor();
+    test_progress();
     test_usb_ids();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -122,12 +122,23 @@ public final class XyloAudio2AnalogFrontEnd {
 
     /// Runs the model on `signal` (volts at `fs`; finite). Throws `CelestaError(.outOfRange)`
     /// naming the first sample that is not finite.
-    public func process(_ signal: [Double], record: Bool = false) throws -> Output {
+    ///
+    /// `progress` is called with the units of work done and their total, `17 x N`: N after each
+    /// of the 16 channels' filters and N for the spike encoders; returning false cancels with
+    /// `CelestaError(.cancelled)`, leaving the membranes and the noise generator as they were.
+    public func process(_ signal: [Double], record: Bool = false,
+                        progress: ((_ done: Int, _ total: Int) -> Bool)? = nil) throws -> Output {
         if let bad = signal.firstIndex(where: { !$0.isFinite }) {
             throw CelestaError(.outOfRange, "audio sample \(bad) = \(signal[bad]) is not finite")
         }
         let n = signal.count, c = Self.channelCount, s = settings
         guard n > 0 else { return Output(spikes: [], lna: record ? [] : nil, bandPass: record ? [] : nil, rectified: record ? [] : nil) }
+        let randomBefore = random
+        func report(_ units: Int) throws {
+            guard let progress, !progress(units * n, (c + 1) * n) else { return }
+            random = randomBefore
+            throw CelestaError(.cancelled, "the Xylo Audio 2 front-end model was cancelled after \(units) of \(c + 1) stages")
+        }
         let doubled = signal.reversed() + signal
         let gain = pow(2, s.lnaGainDB / 6)
         var lna = doubled.map { x -> Double in
@@ -159,11 +170,14 @@ public final class XyloAudio2AnalogFrontEnd {
                 rect[i * c + k] = abs(r[n + i])
                 if record { bank[i * c + k] = y[n + i] }
             }
+            try report(k + 1)
         }
-        // Integrate and fire, then the digital counter.
+        // Integrate and fire, then the digital counter; the membranes are kept once the call
+        // can no longer be cancelled.
         let dt = 1 / s.fs
         var spikes = [Int32](repeating: 0, count: n * c)
         var counts = [Int](repeating: 0, count: c)
+        var membrane = self.membrane
         for i in 0..<n {
             for k in 0..<c {
                 var v = membrane[k]
@@ -178,6 +192,8 @@ public final class XyloAudio2AnalogFrontEnd {
                 membrane[k] = v
             }
         }
+        try report(c + 1)
+        self.membrane = membrane
         return Output(spikes: spikes, lna: record ? Array(lna[n...]) : nil, bandPass: record ? bank : nil,
                       rectified: record ? rect : nil)
     }

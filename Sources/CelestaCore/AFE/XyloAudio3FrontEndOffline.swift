@@ -65,16 +65,19 @@ extension XyloAudio3FrontEnd {
     ) throws -> FlatOutput {
         try checkAudio(audio)
         let samples = audio.map { Int32(truncatingIfNeeded: $0) }
+        let work = progress.map { fraction in { (done: Int, total: Int) in fraction(Double(done) / Double(total)) } }
         return try samples.withUnsafeBufferPointer {
             try run(samples: $0, parameters: parameters, timeReversedPrefix: timeReversedPrefix, record: record,
-                    memoryBudget: memoryBudget, progress: progress, kernels: kernels)
+                    memoryBudget: memoryBudget, progress: work, kernels: kernels)
         }
     }
 
-    /// `run(audio:...)` on range-checked samples.
+    /// `run(audio:...)` on range-checked samples; `progress` gets the units of work done and
+    /// their total: the samples times the passes over them (4 with the time-reversed prefix,
+    /// else 1).
     static func run(
         samples: UnsafeBufferPointer<Int32>, parameters: XyloAudio3FrontEndParameters, timeReversedPrefix: Bool,
-        record: Bool, memoryBudget: Int = defaultMemoryBudget, progress: ((Double) -> Bool)?,
+        record: Bool, memoryBudget: Int = defaultMemoryBudget, progress: ((_ done: Int, _ total: Int) -> Bool)?,
         kernels: Kernels = .automatic
     ) throws -> FlatOutput {
         var chain = chain(parameters, kernels)
@@ -83,7 +86,7 @@ extension XyloAudio3FrontEnd {
 
     private static func run<C: XyloAudio3Chain>(
         _ chain: inout C, _ samples: UnsafeBufferPointer<Int32>, _ timeReversedPrefix: Bool, _ record: Bool,
-        _ memoryBudget: Int, _ progress: ((Double) -> Bool)?
+        _ memoryBudget: Int, _ progress: ((Int, Int) -> Bool)?
     ) throws -> FlatOutput {
         let n = samples.count, c = chain.channels, w = chain.rowWidth
         let steps = chain.rowsCompleted(by: n, flush: true)
@@ -169,13 +172,13 @@ extension XyloAudio3FrontEnd {
     }
 }
 
-/// Counts work done and reports the fraction to a callback that may cancel.
+/// Counts work done and reports it, with the total, to a callback that may cancel.
 struct ProgressMeter {
     let total: Int
-    let callback: ((Double) -> Bool)?
+    let callback: ((Int, Int) -> Bool)?
     private(set) var done = 0
 
-    init(total: Int, callback: ((Double) -> Bool)?) {
+    init(total: Int, callback: ((Int, Int) -> Bool)?) {
         self.total = max(total, 1)
         self.callback = callback
     }
@@ -183,7 +186,7 @@ struct ProgressMeter {
     mutating func advance(_ units: Int) throws {
         done += units
         guard let callback else { return }
-        if !callback(min(Double(done) / Double(total), 1)) {
+        if !callback(min(done, total), total) {
             throw CelestaError(.cancelled, "the audio front end was cancelled after \(Int(Double(done) * 100 / Double(total)))% of its work")
         }
     }

@@ -83,10 +83,12 @@ public final class XyloAudio3FrontEndSimulator {
     /// Runs the whole chain offline on `input` (see `XyloAudio3FrontEnd.run` for the other
     /// arguments). Throws `CelestaError(.outOfRange)` for external audio that is not finite or
     /// does not fit 14 bits, `CelestaError(.invalidArgument)` for a PDM value other than +/-1,
-    /// each naming the index.
+    /// each naming the index. `progress` is called after every block of samples with the units
+    /// of work done and their total (the audio samples times the passes over them: 4 with the
+    /// time-reversed prefix, else 1); returning false cancels with `CelestaError(.cancelled)`.
     public func offline(
         _ input: [Double], timeReversedPrefix: Bool = true, record: Bool = false,
-        progress: ((Double) -> Bool)? = nil
+        progress: ((_ done: Int, _ total: Int) -> Bool)? = nil
     ) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimatorTemplate
         let samples = try audio(input, offset: 0, sampleOffset: 0, decimator: &d, flush: true)
@@ -97,12 +99,19 @@ public final class XyloAudio3FrontEndSimulator {
     }
 
     /// Pushes one chunk into the stream; with `flush` the stream's end is processed too (the
-    /// decimator's tail, the partial raster row). On error the stream is left unchanged.
-    public func push(_ input: [Double], flush: Bool = false, record: Bool = false) throws -> XyloAudio3FrontEnd.FlatOutput {
+    /// decimator's tail, the partial raster row). `progress` gets the chunk's audio samples done
+    /// and their number after every block of them; returning false cancels with
+    /// `CelestaError(.cancelled)`. On error (and when cancelled) the stream is left unchanged.
+    public func push(
+        _ input: [Double], flush: Bool = false, record: Bool = false,
+        progress: ((_ done: Int, _ total: Int) -> Bool)? = nil
+    ) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimator
         let samples = try audio(input, offset: streamInputCount, sampleOffset: stream.samplesProcessed, decimator: &d,
                                 flush: flush)
-        let out = samples.withUnsafeBufferPointer { stream.push(samples: $0, record: record, flush: flush) }
+        let out = try samples.withUnsafeBufferPointer {
+            try stream.push(samples: $0, record: record, flush: flush, progress: progress)
+        }
         decimator = d
         streamInputCount += input.count
         return out

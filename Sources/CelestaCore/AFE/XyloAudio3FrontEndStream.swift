@@ -66,23 +66,34 @@ public final class XyloAudio3FrontEndStream {
             try XyloAudio3FilterbankState.check(sample, index: samplesProcessed + offset)
         }
         let samples = audio.map { Int32(truncatingIfNeeded: $0) }
-        return samples.withUnsafeBufferPointer { push(samples: $0, record: record, flush: flush) }
+        return try samples.withUnsafeBufferPointer { try push(samples: $0, record: record, flush: flush) }
     }
 
-    /// `push` on range-checked samples.
-    func push(samples: UnsafeBufferPointer<Int32>, record: Bool, flush: Bool) -> XyloAudio3FrontEnd.FlatOutput {
-        let out = push(&chain, samples, record, flush)
+    /// `push` on range-checked samples. `progress` (if any) gets the chunk's samples done and
+    /// its length after every `XyloAudio3FrontEnd.blockSize` samples and at its end; when it
+    /// returns false the push throws `CelestaError(.cancelled)` and the state is left as it was.
+    func push(samples: UnsafeBufferPointer<Int32>, record: Bool, flush: Bool,
+              progress: ((_ done: Int, _ total: Int) -> Bool)? = nil) throws -> XyloAudio3FrontEnd.FlatOutput {
+        // The chain runs in place in its stored property (not copied on write: a fixed cost of
+        // every push); with progress a copy is kept to put back if the push is cancelled.
+        let before = progress == nil ? nil : chain
+        guard let out = push(&chain, samples, record, flush, progress) else {
+            if let before { chain = before }
+            throw CelestaError(.cancelled, "the audio front end's stream push was cancelled; the stream is unchanged")
+        }
         samplesProcessed += samples.count
         return out
     }
 
-    private func push<C: XyloAudio3Chain>(_ chain: inout C, _ samples: UnsafeBufferPointer<Int32>,
-                                          _ record: Bool, _ flush: Bool) -> XyloAudio3FrontEnd.FlatOutput {
+    /// The chunk's stages, or nil when `progress` cancelled it (`chain` is then part-way).
+    private func push<C: XyloAudio3Chain>(_ chain: inout C, _ samples: UnsafeBufferPointer<Int32>, _ record: Bool,
+                                          _ flush: Bool, _ progress: ((Int, Int) -> Bool)?) -> XyloAudio3FrontEnd.FlatOutput? {
         let n = samples.count, c = parameters.channelCount
         var raster = [Int32](repeating: 0, count: chain.rowsCompleted(by: n, flush: flush) * c)
         var bank = [Int](repeating: 0, count: record ? n * c : 0)
         var spikes = [Int32](repeating: 0, count: record ? n * c : 0)
         let rows = scratch.assumingMemoryBound(to: C.Row.self)
+        var cancelled = false
         raster.withUnsafeMutableBufferPointer { rasterOut in
         bank.withUnsafeMutableBufferPointer { bankBuffer in
         spikes.withUnsafeMutableBufferPointer { spikesBuffer in
@@ -90,17 +101,25 @@ public final class XyloAudio3FrontEndStream {
             let bankOut = record ? bankBuffer.baseAddress : nil, spikesOut = record ? spikesBuffer.baseAddress : nil
             var sink = XyloAudio3SpikeGeneratorState.Sink(raster: rasterOut.baseAddress)
             if let x = samples.baseAddress {
-                var start = 0
+                var start = 0, reported = 0
                 while start < n {
                     let count = min(XyloAudio3FrontEnd.fusedBlockSize, n - start)
                     chain.filter(x + start, count: count, into: rows, bank: bankOut.map { $0 + start * c })
                     sink.spikes = spikesOut.map { $0 + start * c }
                     chain.generate(rows, count: count, reversed: false, sink: &sink)
                     start += count
+                    if let progress, start == n || start - reported >= XyloAudio3FrontEnd.blockSize {
+                        reported = start
+                        if !progress(start, n) {
+                            cancelled = true
+                            return
+                        }
+                    }
                 }
             }
             if flush, let base = rasterOut.baseAddress { chain.flush(into: base, rows: &sink.rows) }
         }}}
+        if cancelled { return nil }
         return XyloAudio3FrontEnd.FlatOutput(
             channels: c, samples: n, raster: raster, audio: record ? samples.map(Int.init) : nil,
             filterbank: record ? bank : nil, spikes: record ? spikes : nil)
@@ -118,7 +137,8 @@ public final class XyloAudio3FrontEndStream {
     /// Returns the raster row of the pending partial block (if any samples are pending) and
     /// clears it; filter and spike-generator state are kept.
     public func finish() -> [[Int]] {
-        let out = push(samples: UnsafeBufferPointer(start: nil, count: 0), record: false, flush: true)
-        return XyloAudio3FrontEnd.rows(out.raster.map(Int.init), width: parameters.channelCount)
+        // Without a progress callback nothing cancels: the push cannot fail.
+        let out = try? push(samples: UnsafeBufferPointer(start: nil, count: 0), record: false, flush: true)
+        return XyloAudio3FrontEnd.rows((out?.raster ?? []).map(Int.init), width: parameters.channelCount)
     }
 }

@@ -83,6 +83,27 @@ def test_stream_is_chunk_invariant_and_equals_offline_without_prefix(mode):
             np.testing.assert_array_equal(np.concatenate(banks), off_rec["filterbank"])
 
 
+def test_stream_push_reads_any_input_form_alike():
+    # A flat float64 array is read in place by one extension call; every other form is
+    # converted first: the rows are the same, each push gets its own int32 raster.
+    x = input_of("external")[:3000]
+    forms = {
+        "float64": lambda c: c, "list": lambda c: c.tolist(), "[T, 1]": lambda c: c[:, None],
+        "strided": lambda c: np.repeat(c, 2)[::2],
+    }
+    results = {}
+    for name, form in forms.items():
+        afe = syns65302.AFESimExternal()
+        rows = [afe.stream_push(form(x[s:s + 488]), flush=s + 488 >= x.size)[0] for s in range(0, x.size, 488)]
+        assert all(r.dtype == np.int32 and r.ndim == 2 and r.shape[1] == 16 and r.flags.writeable for r in rows)
+        results[name] = np.concatenate(rows)
+    for name, rows in results.items():
+        np.testing.assert_array_equal(rows, results["list"], err_msg=name)
+    afe = syns65302.AFESimExternal()
+    first, again = afe.stream_push(x[:100])[0], afe.stream_push(x[:100])[0]
+    assert first is not again and not np.shares_memory(first, again)
+
+
 def test_selected_filters_and_threshold_mode():
     signal, _, _ = case("a3_afe_external_dn")
     afe = syns65302.AFESimExternal(select_filters=(3, 8, 12), spike_gen_mode="threshold",

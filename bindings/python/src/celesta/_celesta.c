@@ -16,8 +16,11 @@
 
 #include "celesta.h"
 
-/* Raises the Python exception for a failed call's status and this thread's message. */
+/* Raises the Python exception for a failed call's status and this thread's message. An
+ * exception already set (by a progress callback, or a KeyboardInterrupt caught while the call
+ * ran) is raised as it is instead. */
 static PyObject *raise_status(int status) {
+    if (PyErr_Occurred()) return NULL;
     PyObject *errors = PyImport_ImportModule("celesta._errors");
     if (errors == NULL) return NULL;
     PyObject *exc = PyObject_CallMethod(errors, "error_from_status", "is", status, celesta_last_error());
@@ -368,6 +371,16 @@ typedef struct {
 #endif
 } int32_input;
 
+#if Py_LIMITED_API + 0 >= 0x030B0000
+/* Whether a buffer's struct-module format is the native type `code` ('i' int32, 'd' float64):
+ * "c", "@c", "=c", or "<c" on a little-endian machine. */
+static int native_format(const char *f, char code) {
+    int little = 1;
+    return f != NULL && ((f[0] == code && f[1] == 0) ||
+                         ((f[0] == '@' || f[0] == '=' || (f[0] == '<' && *(char *)&little)) && f[1] == code && f[2] == 0));
+}
+#endif
+
 static int input_arg(PyObject *obj, int32_input *in) {
     memset(in, 0, sizeof *in);
     if (PyTuple_Check(obj)) {
@@ -383,13 +396,7 @@ static int input_arg(PyObject *obj, int32_input *in) {
 #if Py_LIMITED_API + 0 >= 0x030B0000
     if (PyObject_GetBuffer(obj, &in->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     in->has_view = 1;
-    const char *f = in->view.format;
-    /* Native int32: "i", "@i", "=i", or "<i" on a little-endian machine. */
-    int little = 1;
-    int native = f != NULL && ((f[0] == 'i' && f[1] == 0) ||
-                               ((f[0] == '@' || f[0] == '=' || (f[0] == '<' && *(char *)&little)) &&
-                                f[1] == 'i' && f[2] == 0));
-    if (in->view.itemsize != 4 || !native) {
+    if (in->view.itemsize != 4 || !native_format(in->view.format, 'i')) {
         PyErr_SetString(PyExc_TypeError, "input must be a C-contiguous int32 array");
         PyBuffer_Release(&in->view);
         in->has_view = 0;
@@ -465,6 +472,20 @@ static int progress_arg(PyObject *arg, py_progress *p) {
     return 1;
 }
 
+/* Runs `call` (assigning its status to `status`) with the GIL released; with `on` non-zero the
+ * trampoline over `progress` is the handle's progress callback during the call (`set` is the
+ * handle's celesta_*_set_progress). An exception raised at a report the library does not stop
+ * at (the last one of a simulation or a kit run) fails the call too. */
+#define CALL_WITH_PROGRESS(set, handle, on, progress, status, call)                  \
+    do {                                                                             \
+        if (on) set(handle, progress_trampoline, &(progress));                       \
+        Py_BEGIN_ALLOW_THREADS                                                       \
+        status = call;                                                               \
+        Py_END_ALLOW_THREADS                                                         \
+        if (on) set(handle, NULL, NULL);                                             \
+        if ((on) && status == CELESTA_OK && PyErr_Occurred()) status = CELESTA_ERR_CANCELLED; \
+    } while (0)
+
 /* sim_evolve(sim, input, steps, out, records[, progress]): `input` as input_arg() reads it; `out` is
  * (address, length) of a caller buffer (returns None), or a length: the spikes then go into a
  * new bytearray of that many int32 values, which is returned (no numpy allocation or address
@@ -503,17 +524,13 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     }
     if (record_args(records, &rec, &recp) < 0) goto fail;
     int status;
-    if (with_progress) celesta_sim_set_progress(sim, progress_trampoline, &progress);
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_sim_evolve(sim, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)(uintptr_t)out_addr,
-                                (size_t)out_len, recp);
-    Py_END_ALLOW_THREADS
-    if (with_progress) celesta_sim_set_progress(sim, NULL, NULL);
+    CALL_WITH_PROGRESS(celesta_sim_set_progress, sim, with_progress, progress, status,
+                       celesta_sim_evolve(sim, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)(uintptr_t)out_addr,
+                                          (size_t)out_len, recp));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_XDECREF(result);
-        /* A callback's exception or a KeyboardInterrupt is raised as it is. */
-        return PyErr_Occurred() ? NULL : raise_status(status);
+        return raise_status(status);
     }
     if (result != NULL) return result;
     Py_RETURN_NONE;
@@ -913,17 +930,20 @@ static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* hdk_evolve(hdk, input, steps, n_spikes, records or None, record_power) -> bytearray of the
- * n_spikes int32 output spikes. `input` as input_arg() reads it; `records` as for sim_evolve.
- * The GIL is released while the kit runs. */
+/* hdk_evolve(hdk, input, steps, n_spikes, records or None, record_power[, progress]) -> bytearray
+ * of the n_spikes int32 output spikes. `input` as input_arg() reads it; `records` as for
+ * sim_evolve; `progress` as progress_arg() reads it. The GIL is released while the kit runs. */
 static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *in_arg, *records;
+    PyObject *cap, *in_arg, *records, *progress_obj = NULL;
     Py_ssize_t n_spikes, steps;
     int power;
-    if (!PyArg_ParseTuple(args, "OOnnOp", &cap, &in_arg, &steps, &n_spikes, &records, &power)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOnnOp|O", &cap, &in_arg, &steps, &n_spikes, &records, &power, &progress_obj)) return NULL;
     celesta_hdk_t *hdk = hdk_of(cap);
     if (hdk == NULL) return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     if (n_spikes < 0 || steps < 0 || n_spikes > PY_SSIZE_T_MAX / 4) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
@@ -939,10 +959,9 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
         return NULL;
     }
     int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_evolve(hdk, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)PyByteArray_AsString(spikes),
-                                (size_t)n_spikes, recp, power);
-    Py_END_ALLOW_THREADS
+    CALL_WITH_PROGRESS(celesta_hdk_set_progress, hdk, with_progress, progress, status,
+                       celesta_hdk_evolve(hdk, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)PyByteArray_AsString(spikes),
+                                          (size_t)n_spikes, recp, power));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_DECREF(spikes);
@@ -1107,14 +1126,17 @@ static PyObject *py_afe_size(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", (Py_ssize_t)samples, (Py_ssize_t)steps);
 }
 
-/* afe_process(afe, (in_addr, in_len), prefix, (raster_addr, len), records or None) */
+/* afe_process(afe, (in_addr, in_len), prefix, (raster_addr, len), records or None[, progress]) */
 static PyObject *py_afe_process(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *input, *raster, *records;
+    PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
     int prefix;
-    if (!PyArg_ParseTuple(args, "OOpOO", &cap, &input, &prefix, &raster, &records)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &prefix, &raster, &records, &progress_obj)) return NULL;
     celesta_afe_t *afe = afe_of(cap);
     if (afe == NULL) return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     void *in, *out;
     size_t in_len, out_len;
     celesta_afe_record_t rec, *recp;
@@ -1122,21 +1144,23 @@ static PyObject *py_afe_process(PyObject *self, PyObject *args) {
         afe_record(records, &rec, &recp) < 0)
         return NULL;
     int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_afe_process(afe, in, in_len, prefix, out, out_len, recp);
-    Py_END_ALLOW_THREADS
+    CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
+                       celesta_afe_process(afe, in, in_len, prefix, out, out_len, recp));
     if (status != CELESTA_OK) return raise_status(status);
     Py_RETURN_NONE;
 }
 
-/* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None) -> rows */
+/* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None[, progress]) -> rows */
 static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *input, *raster, *records;
+    PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
     int flush;
-    if (!PyArg_ParseTuple(args, "OOpOO", &cap, &input, &flush, &raster, &records)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &flush, &raster, &records, &progress_obj)) return NULL;
     celesta_afe_t *afe = afe_of(cap);
     if (afe == NULL) return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     void *in, *out;
     size_t in_len, out_len, rows = 0;
     celesta_afe_record_t rec, *recp;
@@ -1144,12 +1168,104 @@ static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
         afe_record(records, &rec, &recp) < 0)
         return NULL;
     int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_afe_stream_push(afe, in, in_len, flush, out, out_len, recp, &rows);
-    Py_END_ALLOW_THREADS
+    CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
+                       celesta_afe_stream_push(afe, in, in_len, flush, out, out_len, recp, &rows));
     if (status != CELESTA_OK) return raise_status(status);
     return PyLong_FromSize_t(rows);
 }
+
+/* afe_stream_push_new(afe, chunk, flush, progress, interruptible) -> int32 array [rows, C], or None
+ * when `chunk` is not a one-dimensional C-contiguous float64 buffer, or when the extension is
+ * built for Python < 3.11 (whose limited API has no buffer protocol): the caller then converts
+ * the chunk and uses afe_size and afe_stream_push. One call does their work for the common
+ * case: the chunk is read in place, the raster is allocated here (numpy.empty) with the size
+ * celesta_afe_stream_size() gives, and no stage is recorded. `progress` as progress_arg() reads
+ * it; None with a chunk of `interruptible` values or more checks for Ctrl-C. A fast call
+ * (METH_FASTCALL: no argument tuple), as it is made for every short chunk of a stream. */
+#if Py_LIMITED_API + 0 >= 0x030B0000
+static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "afe_stream_push_new takes 5 arguments");
+        return NULL;
+    }
+    PyObject *chunk = args[1], *progress_obj = args[3];
+    celesta_afe_t *afe = afe_of(args[0]);
+    int flush = afe == NULL ? -1 : PyObject_IsTrue(args[2]);
+    Py_ssize_t interruptible = flush < 0 ? -1 : PyLong_AsSsize_t(args[4]);
+    if (afe == NULL || flush < 0 || (interruptible == -1 && PyErr_Occurred())) return NULL;
+    static PyObject *numpy_empty = NULL, *numpy_int32 = NULL; /* looked up once */
+    Py_buffer in, out;
+    if (PyObject_GetBuffer(chunk, &in, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    if (in.ndim != 1 || in.itemsize != 8 || !native_format(in.format, 'd')) {
+        PyBuffer_Release(&in);
+        Py_RETURN_NONE;
+    }
+    size_t n = (size_t)in.len / 8, steps = 0, rows = 0;
+    int channels = 0;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj == Py_None && (Py_ssize_t)n >= interruptible ? Py_True : progress_obj,
+                                     &progress);
+    int status = with_progress < 0 ? CELESTA_OK : celesta_afe_stream_size(afe, n, flush, NULL, &steps);
+    if (status == CELESTA_OK && with_progress >= 0) status = celesta_afe_channels(afe, &channels);
+    if (with_progress < 0 || status != CELESTA_OK) {
+        PyBuffer_Release(&in);
+        return with_progress < 0 ? NULL : raise_status(status);
+    }
+    if (numpy_empty == NULL) {
+        PyObject *numpy = PyImport_ImportModule("numpy");
+        numpy_empty = numpy == NULL ? NULL : PyObject_GetAttrString(numpy, "empty");
+        numpy_int32 = numpy == NULL ? NULL : PyObject_CallMethod(numpy, "dtype", "s", "int32"); /* faster than the type */
+        Py_XDECREF(numpy);
+        if (numpy_empty == NULL || numpy_int32 == NULL) {
+            Py_CLEAR(numpy_empty);
+            Py_CLEAR(numpy_int32);
+            PyBuffer_Release(&in);
+            return NULL;
+        }
+    }
+    PyObject *raster = PyObject_CallFunction(numpy_empty, "(nn)O", (Py_ssize_t)steps, (Py_ssize_t)channels, numpy_int32);
+    if (raster == NULL || PyObject_GetBuffer(raster, &out, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        Py_XDECREF(raster);
+        PyBuffer_Release(&in);
+        return NULL;
+    }
+    if (with_progress || n >= 4096) {
+        CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
+                           celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
+                                                   steps * (size_t)channels, NULL, &rows));
+    } else {
+        /* A short chunk takes microseconds: releasing the GIL would cost more than it frees. */
+        status = celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
+                                         steps * (size_t)channels, NULL, &rows);
+    }
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&in);
+    if (status != CELESTA_OK) {
+        Py_DECREF(raster);
+        return raise_status(status);
+    }
+    if (rows == steps) return raster;
+    /* Fewer rows than the size query said (not expected): the rows written. */
+    PyObject *end = PyLong_FromSize_t(rows);
+    PyObject *slice = end == NULL ? NULL : PySlice_New(NULL, end, NULL);
+    PyObject *head = slice == NULL ? NULL : PyObject_GetItem(raster, slice);
+    Py_XDECREF(slice);
+    Py_XDECREF(end);
+    Py_DECREF(raster);
+    return head;
+}
+#define AFE_STREAM_PUSH_NEW_FLAGS METH_FASTCALL
+#else
+static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *args) {
+    (void)self; (void)args;
+    Py_RETURN_NONE;
+}
+#define AFE_STREAM_PUSH_NEW_FLAGS METH_VARARGS
+#endif
 
 static PyObject *py_afe_stream_reset(PyObject *self, PyObject *args) {
     (void)self;
@@ -1178,14 +1294,17 @@ static PyObject *py_afe2_create(PyObject *self, PyObject *args) {
     return wrap_afe2(afe);
 }
 
-/* afe2_process(afe2, (in_addr, n), (spikes_addr, len), records or None) with records a dict of
- * LNA_out / BPF / rect -> (address, length) of float64 buffers */
+/* afe2_process(afe2, (in_addr, n), (spikes_addr, len), records or None[, progress]) with records a
+ * dict of LNA_out / BPF / rect -> (address, length) of float64 buffers */
 static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *input, *spikes, *records;
-    if (!PyArg_ParseTuple(args, "OOOO", &cap, &input, &spikes, &records)) return NULL;
+    PyObject *cap, *input, *spikes, *records, *progress_obj = NULL;
+    if (!PyArg_ParseTuple(args, "OOOO|O", &cap, &input, &spikes, &records, &progress_obj)) return NULL;
     celesta_afe2_t *afe = afe2_of(cap);
     if (afe == NULL) return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     void *in, *out, *p;
     size_t in_len, out_len;
     celesta_afe2_record_t rec, *recp = NULL;
@@ -1205,9 +1324,8 @@ static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
         recp = &rec;
     }
     int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_afe2_process(afe, in, in_len, out, out_len, recp);
-    Py_END_ALLOW_THREADS
+    CALL_WITH_PROGRESS(celesta_afe2_set_progress, afe, with_progress, progress, status,
+                       celesta_afe2_process(afe, in, in_len, out, out_len, recp));
     if (status != CELESTA_OK) return raise_status(status);
     Py_RETURN_NONE;
 }
@@ -1243,6 +1361,8 @@ static PyMethodDef afe_methods[] = {
     {"afe_size", py_afe_size, METH_VARARGS, "(samples, steps) of an offline run or the next stream push."},
     {"afe_process", py_afe_process, METH_VARARGS, "Offline run into caller buffers."},
     {"afe_stream_push", py_afe_stream_push, METH_VARARGS, "Feed the stream; returns the raster rows written."},
+    {"afe_stream_push_new", (PyCFunction)(void (*)(void))py_afe_stream_push_new, AFE_STREAM_PUSH_NEW_FLAGS,
+     "Feed the stream a flat float64 array; the raster as a new int32 array (None: use afe_stream_push)."},
     {"afe_stream_reset", py_afe_stream_reset, METH_VARARGS, "Zero the stream state."},
     {"afe2_create", py_afe2_create, METH_VARARGS, "Xylo Audio 2 analog front-end model handle."},
     {"afe2_process", py_afe2_process, METH_VARARGS, "Run the Xylo Audio 2 model into caller buffers."},
@@ -1253,17 +1373,20 @@ static PyMethodDef afe_methods[] = {
 /* ---- end of AFE ---- */
 
 /* hdk_monitor(hdk, afe, (audio_addr, len) float64, network, record_power, (raster_addr, len) or None,
- * (spikes_addr, len) or None) -> (steps, overruns); with both buffers None only steps is computed.
- * Sits after the AFE section, whose capsule it reads. */
+ * (spikes_addr, len) or None[, progress]) -> (steps, overruns); with both buffers None only steps
+ * is computed. Sits after the AFE section, whose capsule it reads. */
 static PyObject *py_hdk_monitor(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *afe_cap, *raster_arg, *spikes_arg;
+    PyObject *cap, *afe_cap, *raster_arg, *spikes_arg, *progress_obj = NULL;
     unsigned long long audio_addr, raster_addr = 0, spikes_addr = 0;
     Py_ssize_t audio_len, raster_len = 0, spikes_len = 0;
     int network, power;
-    if (!PyArg_ParseTuple(args, "OO(Kn)ppOO", &cap, &afe_cap, &audio_addr, &audio_len, &network, &power, &raster_arg,
-                          &spikes_arg) || hdk_of(cap) == NULL || afe_of(afe_cap) == NULL)
+    if (!PyArg_ParseTuple(args, "OO(Kn)ppOO|O", &cap, &afe_cap, &audio_addr, &audio_len, &network, &power, &raster_arg,
+                          &spikes_arg, &progress_obj) || hdk_of(cap) == NULL || afe_of(afe_cap) == NULL)
         return NULL;
+    py_progress progress;
+    int with_progress = progress_arg(progress_obj, &progress);
+    if (with_progress < 0) return NULL;
     if (raster_arg != Py_None && !PyArg_ParseTuple(raster_arg, "Kn", &raster_addr, &raster_len)) return NULL;
     if (spikes_arg != Py_None && !PyArg_ParseTuple(spikes_arg, "Kn", &spikes_addr, &spikes_len)) return NULL;
     if (audio_len < 0 || raster_len < 0 || spikes_len < 0) {
@@ -1272,11 +1395,11 @@ static PyObject *py_hdk_monitor(PyObject *self, PyObject *args) {
     }
     size_t steps = 0, overruns = 0;
     int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_monitor(hdk_of(cap), afe_of(afe_cap), (const double *)(uintptr_t)audio_addr, (size_t)audio_len,
-                                 network, power, (int32_t *)(uintptr_t)raster_addr, (size_t)raster_len,
-                                 (int32_t *)(uintptr_t)spikes_addr, (size_t)spikes_len, &steps, &overruns);
-    Py_END_ALLOW_THREADS
+    celesta_hdk_t *hdk = hdk_of(cap);
+    CALL_WITH_PROGRESS(celesta_hdk_set_progress, hdk, with_progress, progress, status,
+                       celesta_hdk_monitor(hdk, afe_of(afe_cap), (const double *)(uintptr_t)audio_addr, (size_t)audio_len,
+                                           network, power, (int32_t *)(uintptr_t)raster_addr, (size_t)raster_len,
+                                           (int32_t *)(uintptr_t)spikes_addr, (size_t)spikes_len, &steps, &overruns));
     if (status != CELESTA_OK) return raise_status(status);
     return Py_BuildValue("(nn)", (Py_ssize_t)steps, (Py_ssize_t)overruns);
 }

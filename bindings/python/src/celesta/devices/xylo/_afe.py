@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from ... import _celesta
+from ._core import INTERRUPTIBLE_SAMPLES, progress_arg
 
 AUDIO_SAMPLING_RATE = 50e6 / 1024
 """The Xylo Audio 3 front end's audio rate in Hz (48828.125)."""
@@ -59,6 +60,14 @@ class AFESimBase:
     between calls (zero state at first and after ``reset_state()``) and returns the raster rows
     the chunk completes; the last chunk is pushed with ``flush=True``. Any chunking gives the
     same rows as one offline call with ``time_reversed_prefix=False``.
+
+    ``evolve`` and ``stream_push`` take ``progress``, a callable called as ``progress(done,
+    total)`` after every block of 4096 samples and at the end (offline: the samples times the
+    passes over them, 4 with the time-reversed prefix, else 1; streaming: the chunk's audio
+    samples); returning ``False`` cancels the call with ``celesta.CancelledError``, and an
+    exception raised by the callable propagates. Calls on 65536 input values or more stop on
+    Ctrl-C with ``KeyboardInterrupt``. A cancelled or interrupted call returns nothing and
+    changes no state: a stream goes on as if the push had not been made.
 
     Settings (Rockpool's names and defaults): ``select_filters`` (indices 0..15 in channel order,
     None: all 16), ``spike_gen_mode`` (``"divisive_norm"`` or ``"threshold"``),
@@ -146,25 +155,35 @@ class AFESimBase:
             return (ctypes.addressof(ctypes.c_char.from_buffer(arr)), arr.size)
         return (arr.ctypes.data, arr.size)
 
-    def evolve(self, input_data, record: bool = False, time_reversed_prefix: bool | None = None, **kwargs):
+    def evolve(self, input_data, record: bool = False, time_reversed_prefix: bool | None = None, progress=None,
+               **kwargs):
         x = self._input(input_data)
         samples, steps = _celesta.afe_size(self._handle, x.size, False, False)
         raster, records = self._buffers(samples, steps, record)
         prefix = self.time_reversed_prefix if time_reversed_prefix is None else bool(time_reversed_prefix)
         _celesta.afe_process(self._handle, self._address(x), prefix, self._address(raster),
-                             None if records is None else {k: self._address(v) for k, v in records.items()})
+                             None if records is None else {k: self._address(v) for k, v in records.items()},
+                             progress_arg(progress, x.size >= INTERRUPTIBLE_SAMPLES))
         return raster, {}, records or {}
 
     __call__ = evolve
 
-    def stream_push(self, chunk, flush: bool = False, record: bool = False):
+    def stream_push(self, chunk, flush: bool = False, record: bool = False, progress=None):
         """Feeds the next chunk to the stream: ``(raster rows, state, record)`` with the rows the
-        chunk completes (and, with ``flush``, the last partial row) and the chunk's stages."""
+        chunk completes (and, with ``flush``, the last partial row) and the chunk's stages.
+        ``progress`` as for ``evolve``."""
+        if not record:
+            # The common case in one call: a flat float64 array read in place, the raster
+            # allocated by the extension (None: another input, converted below).
+            raster = _celesta.afe_stream_push_new(self._handle, chunk, flush, progress, INTERRUPTIBLE_SAMPLES)
+            if raster is not None:
+                return raster, {}, {}
         x = self._input(chunk)
         samples, steps = _celesta.afe_size(self._handle, x.size, True, bool(flush))
         raster, records = self._buffers(samples, steps, record)
         rows = _celesta.afe_stream_push(self._handle, self._address(x), bool(flush), self._address(raster),
-                                        None if records is None else {k: self._address(v) for k, v in records.items()})
+                                        None if records is None else {k: self._address(v) for k, v in records.items()},
+                                        progress_arg(progress, x.size >= INTERRUPTIBLE_SAMPLES))
         return (raster if rows == steps else raster[:rows]), {}, records or {}
 
     def reset_state(self):
@@ -222,6 +241,11 @@ class AFESim:
     ``fs`` (at least 101640 Hz); ``afe.raster(spikes)`` sums them per ``raster_period`` as
     Rockpool does. ``record`` holds ``LNA_out`` ``[T]``, ``BPF`` and ``rect`` ``[T, 16]`` and
     ``spks_out``. The encoders' membranes carry over between calls until ``reset_state()``.
+
+    ``evolve`` takes ``progress`` as ``AFESimExternal`` does: ``progress(done, total)`` with
+    ``total = 17 * T`` (T after each of the 16 channels' filters and for the encoders);
+    ``False`` cancels with ``celesta.CancelledError``, leaving the membranes and the noise
+    generator as they were.
     """
 
     def __init__(self, fs, raster_period: float = 0.01, max_spike_per_raster_period: int = 15,
@@ -248,7 +272,7 @@ class AFESim:
     def dt(self) -> float:
         return 1 / self.fs
 
-    def evolve(self, input, record: bool = False, **kwargs):
+    def evolve(self, input, record: bool = False, progress=None, **kwargs):
         x = np.asarray(input)
         if x.ndim > 1:
             raise ValueError("the input signal should be 1-dim.")
@@ -260,7 +284,8 @@ class AFESim:
         if record:
             records = {"LNA_out": np.zeros(x.size), "BPF": np.zeros((x.size, 16)), "rect": np.zeros((x.size, 16))}
         _celesta.afe2_process(self._handle, (x.ctypes.data, x.size), (spikes.ctypes.data, spikes.size),
-                              None if records is None else {k: (v.ctypes.data, v.size) for k, v in records.items()})
+                              None if records is None else {k: (v.ctypes.data, v.size) for k, v in records.items()},
+                              progress_arg(progress, x.size >= INTERRUPTIBLE_SAMPLES))
         if records is not None:
             records["spks_out"] = spikes
         return spikes, {}, records or {}

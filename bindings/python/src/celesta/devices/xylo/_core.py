@@ -159,7 +159,15 @@ def config_from_specification(chip: str, **spec):
 
 
 # Runs this long check for Ctrl-C between blocks of steps (a run can then be interrupted).
-_INTERRUPTIBLE_STEPS = 10_000
+INTERRUPTIBLE_STEPS = 10_000
+# The same for the audio front ends, in input samples (about 1.3 s of audio at 48828 Hz).
+INTERRUPTIBLE_SAMPLES = 1 << 16
+
+
+def progress_arg(progress, long_run: bool):
+    """The extension's ``progress`` argument: the callable given, else ``True`` (checks for
+    Ctrl-C only) for a long run and ``False`` (nothing) for a short one."""
+    return progress if progress is not None else long_run
 
 
 def _batch_progress(progress, elements: int, steps: int):
@@ -232,7 +240,7 @@ class XyloSimBase:
         # The raster reaches the library through its buffer, without a copy.
         spikes = _celesta.sim_evolve(sim, raster, steps, steps * n_out,
                                      None if records is None else {k: address(v) for k, v in records.items()},
-                                     progress if progress is not None else steps >= _INTERRUPTIBLE_STEPS)
+                                     progress_arg(progress, steps >= INTERRUPTIBLE_STEPS))
         return np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out), records or {}
 
     def _sim_copy(self):

@@ -11,7 +11,7 @@ import numpy as np
 from ... import _celesta
 from ..._buffers import address, int32_buffer
 from ..._errors import InvalidArgumentError
-from ._core import RECORD_KEYS, XyloConfiguration
+from ._core import INTERRUPTIBLE_STEPS, RECORD_KEYS, XyloConfiguration, progress_arg
 
 _TIMEOUT_MS = 5000
 
@@ -107,6 +107,13 @@ class XyloSamnaBase:
     with the shapes and record keys of ``XyloSim`` (equal to it on the virtual kit), plus
     ``<rail>_power`` arrays with ``record_power``. ``output_mode``: ``"Spike"`` (output spikes),
     ``"Vmem"`` (output membrane potentials) or ``"Isyn"`` (output synaptic currents).
+
+    ``evolve(..., progress=f)`` calls ``f(done, total)`` with the time steps run after every
+    block of 4096 steps; returning ``False`` cancels with ``celesta.CancelledError`` and an
+    exception raised by ``f`` propagates; runs of 10,000 steps or more stop on Ctrl-C with
+    ``KeyboardInterrupt``. A kit cannot take steps back: after a cancelled or interrupted run
+    it is in the state after the steps of the last report (their outputs are dropped), and the
+    next call continues from there; ``reset_state()`` starts again from zero state.
     """
 
     chip = None  # set by each chip module
@@ -128,7 +135,7 @@ class XyloSamnaBase:
         _celesta.hdk_apply(self.device._handle, self.config._handle, self.dt)
         return self
 
-    def evolve(self, input, record: bool = False, record_power: bool = False, **kwargs):
+    def evolve(self, input, record: bool = False, record_power: bool = False, progress=None, **kwargs):
         x = np.asarray(input)
         if x.ndim != 2:
             raise ValueError(f"input must be [T, n_in], got shape {x.shape}")
@@ -145,7 +152,8 @@ class XyloSamnaBase:
         # channel) before anything reaches the kit. The raster goes through its buffer (no
         # copy); the output spikes come back in a bytearray the extension allocates.
         spikes = _celesta.hdk_evolve(self.device._handle, raster, steps, steps * n_out,
-                                     None if records is None else {k: address(v) for k, v in records.items()}, record_power)
+                                     None if records is None else {k: address(v) for k, v in records.items()}, record_power,
+                                     progress_arg(progress, steps >= INTERRUPTIBLE_STEPS))
         out = np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out)
         rec = dict(records) if record else {}
         if record_power:
@@ -202,14 +210,16 @@ class _AudioKit:
         self.device = device
         self.afe = AFESimExternal(**afe_settings)
 
-    def _monitor(self, input_data, network: bool, n_out: int, record_power: bool):
+    def _monitor(self, input_data, network: bool, n_out: int, record_power: bool, progress):
         audio = _audio(input_data, self.afe)
         addr = (audio.ctypes.data, audio.size)
         steps, _ = _celesta.hdk_monitor(self.device._handle, self.afe._handle, addr, network, False, None, None)
         raster = np.zeros((steps, self.afe.size_out), dtype=np.int32)
         out = np.zeros((steps, n_out), dtype=np.int32)
+        # A kit's run is slow next to a check for Ctrl-C: every run can be interrupted.
         _, overruns = _celesta.hdk_monitor(self.device._handle, self.afe._handle, addr, network, record_power,
-                                           (raster.ctypes.data, raster.size), (out.ctypes.data, out.size) if network else None)
+                                           (raster.ctypes.data, raster.size), (out.ctypes.data, out.size) if network else None,
+                                           progress_arg(progress, True))
         rec = {"afe_raster": raster, "overruns": overruns}
         if record_power:
             rec.update(power_record(self.device))
@@ -225,6 +235,11 @@ class XyloMonitorBase(_AudioKit):
     that missed their deadline at the kit's clock, see ``set_xylo_core_clock_freq``) and, with
     ``record_power``, ``<rail>_power`` arrays. The time step is the front end's raster period
     (``down_sampling_factor / 48828.125`` s); front-end settings are ``AFESimExternal``'s.
+
+    ``evolve(..., progress=f)`` calls ``f(done, total)`` with the audio samples fed after
+    every 4883 (0.1 s); ``False`` cancels with ``celesta.CancelledError``; Ctrl-C stops a run
+    with ``KeyboardInterrupt``. After a cancelled or interrupted run the kit is in the state
+    after the audio already fed (network and front end), as ``XyloSamna`` says.
     """
 
     def __init__(self, device: XyloHDK, config: XyloConfiguration, dt: float | None = None,
@@ -242,8 +257,8 @@ class XyloMonitorBase(_AudioKit):
         self.size_in, self.size_out = config.n_in, config.n_out
         _celesta.hdk_apply(device._handle, config._handle, self.dt)
 
-    def evolve(self, input_data, record_power: bool = False, **kwargs):
-        out, rec = self._monitor(input_data, True, self.config.n_out, record_power)
+    def evolve(self, input_data, record_power: bool = False, progress=None, **kwargs):
+        out, rec = self._monitor(input_data, True, self.config.n_out, record_power, progress)
         return out, {}, rec
 
     __call__ = evolve
@@ -257,6 +272,7 @@ class AFESamnaBase(_AudioKit):
     SNN core idle. ``evolve(input_data, record_power=False)`` -> ``(raster [T, C], state,
     record)``; ``input_data`` as for ``XyloMonitor``. Front-end settings are
     ``AFESimExternal``'s (``select_filters``, ``dn_*``, ``down_sampling_factor`` ...).
+    ``progress`` and Ctrl-C as for ``XyloMonitor``.
     """
 
     def __init__(self, device: XyloHDK, config=None, dt: float | None = None, **afe_settings):
@@ -264,8 +280,8 @@ class AFESamnaBase(_AudioKit):
         self.dt = self.afe.dt
         self.size_out = self.afe.size_out
 
-    def evolve(self, input_data, record_power: bool = False, **kwargs):
-        _, rec = self._monitor(input_data, False, 0, record_power)
+    def evolve(self, input_data, record_power: bool = False, progress=None, **kwargs):
+        _, rec = self._monitor(input_data, False, 0, record_power, progress)
         return rec.pop("afe_raster"), {}, rec
 
     __call__ = evolve
