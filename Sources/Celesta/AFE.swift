@@ -61,14 +61,14 @@ private func settings(_ p: celesta_afe_params_t) throws -> XyloAudio3FrontEndSet
     return s
 }
 
-/// Copies the borrowed input values.
-private func inputValues(_ input: UnsafePointer<Double>?, _ count: UInt) throws -> [Double] {
+/// The borrowed input values, read in place during the call (checked for NULL and size).
+private func inputValues(_ input: UnsafePointer<Double>?, _ count: UInt) throws -> UnsafeBufferPointer<Double> {
     guard let input else {
-        if count == 0 { return [] }
+        if count == 0 { return UnsafeBufferPointer(start: nil, count: 0) }
         throw CelestaError(.nullPointer, "argument 'input' is NULL but input_len is \(count)")
     }
     guard count <= UInt(Int.max / 16) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(count), too large") }
-    return Array(UnsafeBufferPointer(start: input, count: Int(count)))
+    return UnsafeBufferPointer(start: input, count: Int(count))
 }
 
 /// Checks the raster and record buffers for `samples` audio samples and `steps` rows (the
@@ -226,7 +226,7 @@ public func celesta_afe_process(
         let size = sim.offlineSize(inputCount: values.count)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
-        let out = try sim.offline(values, timeReversedPrefix: time_reversed_prefix != 0, record: wantsRecord(r),
+        let out = try sim.offline(borrowing: values, timeReversedPrefix: time_reversed_prefix != 0, record: wantsRecord(r),
                                   progress: box.progress?.closure)
         copyStages(out, raster, r)
     }
@@ -276,7 +276,7 @@ public func celesta_afe_stream_push(
         let size = sim.streamSize(inputCount: values.count, flush: flush != 0)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
-        let out = try sim.push(values, flush: flush != 0, record: wantsRecord(r), progress: box.progress?.closure)
+        let out = try sim.push(borrowing: values, flush: flush != 0, record: wantsRecord(r), progress: box.progress?.closure)
         copyStages(out, raster, r)
         steps_out?.pointee = UInt(out.steps)
     }

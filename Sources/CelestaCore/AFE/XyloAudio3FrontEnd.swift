@@ -44,15 +44,19 @@ public enum XyloAudio3FrontEnd {
 
     /// `quantize14` into `output` (at least as long as `signal`).
     static func quantize14<T: FixedWidthInteger>(_ signal: [Double], offset: Int, into output: UnsafeMutableBufferPointer<T>) throws {
+        try signal.withUnsafeBufferPointer { try quantize14($0, offset: offset, into: output) }
+    }
+
+    /// `quantize14` of a buffer into `output` (at least as long as `signal`).
+    static func quantize14<T: FixedWidthInteger>(_ signal: UnsafeBufferPointer<Double>, offset: Int,
+                                                 into output: UnsafeMutableBufferPointer<T>) throws {
         let scale = Double(xyloAudio3SampleLimit)
         var bad = -1
-        signal.withUnsafeBufferPointer { input in
-            for i in 0..<input.count {
-                // |x * 2^13| < 2^13 exactly when its truncation fits 14 bits; NaN fails both.
-                let scaled = input[i] * scale
-                guard scaled > -scale, scaled < scale else { bad = i; return }
-                output[i] = T(truncatingIfNeeded: Int32(scaled))
-            }
+        for i in 0..<signal.count {
+            // |x * 2^13| < 2^13 exactly when its truncation fits 14 bits; NaN fails both.
+            let scaled = signal[i] * scale
+            guard scaled > -scale, scaled < scale else { bad = i; break }
+            output[i] = T(truncatingIfNeeded: Int32(scaled))
         }
         if bad >= 0 {
             throw CelestaError(.outOfRange,

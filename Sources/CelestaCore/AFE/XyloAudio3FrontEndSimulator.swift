@@ -61,8 +61,8 @@ public final class XyloAudio3FrontEndSimulator {
 
     /// The 14-bit audio of `input` (quantized, or decimated from bits with `decimator`).
     /// `sampleOffset` is the index of the first audio sample (for errors).
-    private func audio(_ input: [Double], offset: Int, sampleOffset: Int, decimator: inout XyloAudio3PDMDecimator?,
-                       flush: Bool) throws -> [Int32] {
+    private func audio(_ input: UnsafeBufferPointer<Double>, offset: Int, sampleOffset: Int,
+                       decimator: inout XyloAudio3PDMDecimator?, flush: Bool) throws -> [Int32] {
         guard var d = decimator else {
             var samples = [Int32](repeating: 0, count: input.count)
             try samples.withUnsafeMutableBufferPointer { try XyloAudio3FrontEnd.quantize14(input, offset: offset, into: $0) }
@@ -90,6 +90,17 @@ public final class XyloAudio3FrontEndSimulator {
         _ input: [Double], timeReversedPrefix: Bool = true, record: Bool = false,
         progress: ((_ done: Int, _ total: Int) -> Bool)? = nil
     ) throws -> XyloAudio3FrontEnd.FlatOutput {
+        try input.withUnsafeBufferPointer {
+            try offline(borrowing: $0, timeReversedPrefix: timeReversedPrefix, record: record, progress: progress)
+        }
+    }
+
+    /// `offline` on input the caller keeps alive during the call (the C ABI's buffers, read in
+    /// place). Package-internal: unsafe pointers stay out of the public API.
+    package func offline(
+        borrowing input: UnsafeBufferPointer<Double>, timeReversedPrefix: Bool, record: Bool,
+        progress: ((_ done: Int, _ total: Int) -> Bool)?
+    ) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimatorTemplate
         let samples = try audio(input, offset: 0, sampleOffset: 0, decimator: &d, flush: true)
         return try samples.withUnsafeBufferPointer {
@@ -105,6 +116,14 @@ public final class XyloAudio3FrontEndSimulator {
     public func push(
         _ input: [Double], flush: Bool = false, record: Bool = false,
         progress: ((_ done: Int, _ total: Int) -> Bool)? = nil
+    ) throws -> XyloAudio3FrontEnd.FlatOutput {
+        try input.withUnsafeBufferPointer { try push(borrowing: $0, flush: flush, record: record, progress: progress) }
+    }
+
+    /// `push` on input the caller keeps alive during the call (package-internal, as `offline`).
+    package func push(
+        borrowing input: UnsafeBufferPointer<Double>, flush: Bool, record: Bool,
+        progress: ((_ done: Int, _ total: Int) -> Bool)?
     ) throws -> XyloAudio3FrontEnd.FlatOutput {
         var d = decimator
         let samples = try audio(input, offset: streamInputCount, sampleOffset: stream.samplesProcessed, decimator: &d,
