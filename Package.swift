@@ -25,6 +25,14 @@ let staticSwiftRuntime = [
     "-Xlinker", "--end-group",
 ]
 
+/// CelestaWideKernels is compiled for Haswell-level x86-64 CPUs (AVX2); elsewhere it builds
+/// as plain Swift and is never called (CCPUFeatures reports no x86-64-v3 there).
+#if arch(x86_64)
+let wideKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let wideKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Celesta",
     products: [
@@ -62,7 +70,7 @@ let package = Package(
         // it to loops over pointers: no generic code that other modules could share.
         .target(
             name: "CelestaWideKernels",
-            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]
+            swiftSettings: wideKernelSettings
         ),
         .target(
             name: "CelestaHDK",
