@@ -26,7 +26,10 @@ let staticSwiftRuntime = [
 ]
 
 /// CelestaWideKernels is compiled for Haswell-level x86-64 CPUs (AVX2); elsewhere it builds
-/// as plain Swift and is never called (CCPUFeatures reports no x86-64-v3 there).
+/// as plain Swift and is never called (CCPUFeatures reports no x86-64-v3 there). Swift's LLVM
+/// knows no `x86-64-v3` CPU name; `haswell` adds AES, PCLMUL, RDRND and the like, which the
+/// compiler emits only for their intrinsics (the loops use none). The condition is the build
+/// machine's architecture: build on the architecture you run on (no cross-compiling).
 #if arch(x86_64)
 let wideKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else

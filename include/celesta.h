@@ -549,6 +549,17 @@ CELESTA_API void celesta_afe_free(celesta_afe_t *afe);
 CELESTA_API int celesta_afe_channels(const celesta_afe_t *afe, int *channels);
 
 /**
+ * Stores in `*name` which loops run this front end on this machine: "avx2" (the AVX2 loops,
+ * on CPUs with the x86-64-v3 level), "sse2" (the portable vectorised loops; also with the
+ * environment variable CELESTA_AFE_KERNELS=portable) or "scalar" (64-bit state machines). All
+ * give the same results. Ownership: `*name` is static storage owned by the library; do not
+ * free it.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_afe_loops(const celesta_afe_t *afe, const char **name);
+
+/**
  * Sets the progress callback of celesta_afe_process() and celesta_afe_stream_push() on this
  * handle (see celesta_progress_fn); NULL `fn` removes it. celesta_afe_process() reports the
  * units of work done and their total, the audio samples times the passes over them (4 with

@@ -5,12 +5,11 @@ Rockpool's time-reversed prefix, offline without it, and streaming in 10 ms chun
 PDM input path and the Xylo Audio 2 model for reference. Goal: >= 1000x real time for the
 Xylo Audio 3 front end. With the time-reversed prefix every sample goes through the chain
 twice (the reversed copy, then the signal), so that row also prints the rate of the audio that
-went through the chain. Which loops ran (AVX2 or SSE2, see CELESTA_AFE_KERNELS) is printed
-first. Figures are printed, never asserted."""
+went through the chain. Which loops ran (`afe.loops`: avx2 or sse2, see CELESTA_AFE_KERNELS)
+is printed first. Figures are printed, never asserted."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -18,19 +17,6 @@ import numpy as np
 from celesta.devices.xylo import syns61201, syns65302
 
 FS = 48828.125
-
-
-def loops():
-    """The loops the library picks: AVX2 on x86-64-v3 CPUs unless CELESTA_AFE_KERNELS=portable."""
-    if os.environ.get("CELESTA_AFE_KERNELS") == "portable":
-        return "portable (SSE2), by CELESTA_AFE_KERNELS"
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = next((line.split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        flags = []
-    wide = {"avx2", "bmi2", "fma", "movbe"} <= set(flags)
-    return "AVX2" if wide else "portable (SSE2)"
 
 
 def best(fn, repeat=3):
@@ -54,7 +40,7 @@ def main():
     t = np.arange(n) / FS
     audio = 0.3 * np.sin(2 * np.pi * 440 * t * (1 + t / seconds)) + 0.05 * rng.standard_normal(n)
     afe = syns65302.AFESimExternal()
-    print(f"xa3 front-end loops: {loops()}")
+    print(f"xa3 front-end loops: {afe.loops}")
     report("xa3 offline, time-reversed prefix (default)", seconds, best(lambda: afe(audio)), passes=2)
     report("xa3 offline, no prefix", seconds, best(lambda: afe(audio, time_reversed_prefix=False)))
     report("xa3 offline with record (all stages)", seconds, best(lambda: afe(audio, record=True)))

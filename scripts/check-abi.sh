@@ -54,8 +54,19 @@ foreign_wide_symbols() {
     | grep -v -e '^\$s18CelestaWideKernels' -e '^__swift_reflection_version$'
 }
 wide_symbols_private() { ls "$wide"/*.o > /dev/null && ! foreign_wide_symbols; }
+# The other Celesta modules (built next to it) carry no 256-bit instruction: nothing of the AVX2
+# module was inlined into code that runs on every CPU.
+no_avx_elsewhere() {
+  local d found=0
+  for d in CelestaCore CelestaHDK Celesta; do
+    ls "$wide/../$d.build"/*.o > /dev/null || return 1
+    if objdump -d --no-show-raw-insn "$wide/../$d.build"/*.o | grep -m3 'ymm'; then found=1; fi
+  done
+  [ "$found" -eq 0 ]
+}
 if [ -n "$wide" ]; then
   check "AVX2 objects define only their own symbols" wide_symbols_private
+  check "no AVX2 code in the other modules" no_avx_elsewhere
 fi
 echo "check-abi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

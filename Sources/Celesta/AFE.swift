@@ -167,6 +167,29 @@ public func celesta_afe_channels(_ afe: celesta_afe_cref?, _ channels: UnsafeMut
     }
 }
 
+/// The names celesta_afe_loops() gives, in static storage.
+private nonisolated(unsafe) let loopNames: [String: UnsafePointer<CChar>] = Dictionary(
+    uniqueKeysWithValues: ["avx2", "sse2", "scalar"].map { ($0, permanentCString($0)) })
+
+/// Stores in `*name` which loops run this front end on this machine: "avx2" (the AVX2 loops,
+/// on CPUs with the x86-64-v3 level), "sse2" (the portable vectorised loops; also with the
+/// environment variable CELESTA_AFE_KERNELS=portable) or "scalar" (64-bit state machines). All
+/// give the same results. Ownership: `*name` is static storage owned by the library; do not
+/// free it.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+@_cdecl("celesta_afe_loops")
+public func celesta_afe_loops(_ afe: celesta_afe_cref?, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
+    guarded {
+        let sim = try object(afe, AFEBox.self, "afe").afe
+        let out = try required(name, "name")
+        guard let text = loopNames[sim.loops] else {
+            throw CelestaError(.internalError, "unnamed front-end loops '\(sim.loops)'")
+        }
+        out.pointee = text
+    }
+}
+
 /// Sets the progress callback of celesta_afe_process() and celesta_afe_stream_push() on this
 /// handle (see celesta_progress_fn); NULL `fn` removes it. celesta_afe_process() reports the
 /// units of work done and their total, the audio samples times the passes over them (4 with

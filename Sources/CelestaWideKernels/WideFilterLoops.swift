@@ -19,7 +19,8 @@ typealias WideWords = SIMD16<Int16>
 // The interface is raw memory and integers only: no public types, whose value witnesses (and
 // the helpers they share with every other module, such as `__swift_memcpy*`) would be compiled
 // for AVX2 here and could be picked by the linker for code that runs on any CPU.
-// `scripts/check-wide-kernels.sh` checks the object files for such symbols.
+// `scripts/check-abi.sh` (its third argument, run by `make test`) checks the object files for
+// such symbols.
 
 /// Bytes of the filter constants: per group of eight lanes (group 0 at byte 0, group 1 at byte
 /// 256), eight 32-byte vectors in this order: the multiply-add factors `[-a1, 0]`, `[0, -a1]`,

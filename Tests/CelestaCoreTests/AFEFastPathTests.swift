@@ -165,6 +165,12 @@ final class AFEFastPathTests: XCTestCase {
         for indices in [[15, 3, 0, 12, 13], [14], [13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [5, 1], Array(0..<13)] {
             try check(Self.parameters(indices), audio, "filters \(indices)")
         }
+        // A tone at a quarter of the sample rate, far above the selected low bands: the
+        // channels' estimates stay small, so lanes past the last channel must add nothing.
+        let quarter = (0..<3000).map { [0, 4000, 0, -4000][$0 % 4] }
+        for indices in [[0], [0, 1], Array(0..<9)] {
+            try check(Self.parameters(indices), quarter, "quarter-rate tone, filters \(indices)")
+        }
         try check(Self.parameters(lowPass: 8, eps: 300), audio, "B = 8, EPS 300")
         try check(Self.parameters(shift1: 4, shift2: 1, lowPass: 15, factor: 7), audio, "K = (4, 1), B = 15, factor 7")
         try check(Self.parameters(lowPass: 0), audio, "B = 0 (64-bit generators)")
@@ -179,6 +185,10 @@ final class AFEFastPathTests: XCTestCase {
         try check(Self.parameters(shift1: 3, shift2: 3, eps: 0), audio, "threshold 0")
         // Thresholds above 2^30 from the first non-zero estimate on.
         try check(Self.parameters(shift1: 31, shift2: 0), audio, "thresholds above 2^30")
+        // Estimates between 2^23 and 2^29 (a loud tone at filter 0's centre, K = (1, 0)): the
+        // SSE2 loops fall back to 64 bits there, the AVX2 loops take them in 32-bit lanes.
+        let loud = (0..<20000).map { Int(8191 * sin(2 * Double.pi * 40 * Double($0) / XyloAudio3FrontEnd.audioSampleRate)) }
+        try check(Self.parameters([0, 1], shift1: 1, shift2: 0), loud, "K = (1, 0), loud low tone")
         // EPS large enough for the 64-bit generators only.
         try check(Self.parameters(eps: 1 << 23), audio, "EPS 2^23")
     }

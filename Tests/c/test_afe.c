@@ -216,6 +216,14 @@ static void test_errors(void) {
     CHECK(celesta_afe_output_size(NULL, 5, &samples, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe");
     CHECK(celesta_afe_output_size(afe, 100, &samples, NULL) == CELESTA_OK && samples == 100, "size without steps");
     CHECK(celesta_afe_channels(afe, NULL) == CELESTA_ERR_NULL_POINTER, "NULL channels");
+    {
+        const char *loops = NULL;
+        CHECK(celesta_afe_loops(afe, &loops) == CELESTA_OK && loops != NULL &&
+                  (strcmp(loops, "avx2") == 0 || strcmp(loops, "sse2") == 0),
+              "loops of the chip's filters: %s", loops ? loops : "(null)");
+        CHECK(celesta_afe_loops(afe, NULL) == CELESTA_ERR_NULL_POINTER, "NULL loops name");
+        CHECK(celesta_afe_loops(NULL, &loops) == CELESTA_ERR_NULL_POINTER, "NULL afe for loops");
+    }
     CHECK(celesta_afe_process(NULL, x, 100, 1, r, 32, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe");
     CHECK(celesta_afe_process(afe, NULL, 100, 1, r, 32, NULL) == CELESTA_ERR_NULL_POINTER &&
               contains(celesta_last_error(), "'input' is NULL"), "NULL input: %s", celesta_last_error());

@@ -25,7 +25,7 @@
 /// this is below 2^27.5 (filter 0: `L1 = 21871.7`, bound 1.79e8; the test
 /// `AFEFastPathTests.testChipFilterBounds` recomputes every bound). Hence `|hi| < 2^11.5`; `lo`
 /// is in [-2^15, 2^15); `|a1|, |a2| <= 32694` fit the signed 16-bit factors; `|Lo| <= (|a1| +
-/// |a2|) * 2^15 <= 49007 * 2^15 < 2^31` and `|4*H| < 2^30` fit the 32-bit sums of the
+/// |a2|) * 2^15 <= 50178 * 2^15 < 2^31` and `|4*H| < 2^30` fit the 32-bit sums of the
 /// multiply-add; the input term `|s * 2^(L-14)| <= 8191 * 2^8` and the constant `|2*(a1 + a2)|
 /// <= 81692` are small, so the sum, `|v| < 2^28` (and `2v` in the halving step below), and the
 /// output `y = v[n-1] - v[n-3]`, `|y| < 2^29`, never wrap.

@@ -63,7 +63,8 @@ struct XyloAudio3VectorChain<K: XyloAudio3LaneFilters>: XyloAudio3Chain {
 
     func rowsCompleted(by count: Int, flush: Bool) -> Int { plain.rowsCompleted(by: count, flush: flush) }
 
-    /// nil unless every filter is one of the chip's (see `XyloAudio3FilterKernel`).
+    /// nil unless every filter is one of the chip's (see `XyloAudio3FilterKernel`) and, for the
+    /// AVX2 kernel, the CPU runs it.
     init?(parameters: XyloAudio3FrontEndParameters) {
         guard let kernel = K(filters: parameters.filters) else { return nil }
         self.kernel = kernel
@@ -200,7 +201,7 @@ extension XyloAudio3FrontEnd {
     public enum Kernels: String, Sendable, CaseIterable {
         /// AVX2 loops on CPUs with the x86-64-v3 level, SSE2 loops elsewhere, 64-bit state
         /// machines for filters other than the chip's. The environment variable
-        /// `CELESTA_AFE_KERNELS=portable` makes this `portable` (to compare, or to rule the
+        /// `CELESTA_AFE_KERNELS=portable` (or `sse2`, any case) makes this `portable` (to compare, or to rule the
         /// AVX2 loops out).
         case automatic
         /// Never the AVX2 loops.
@@ -221,7 +222,8 @@ extension XyloAudio3FrontEnd {
     /// `automatic` unless CELESTA_AFE_KERNELS says `portable` (read once).
     private static let environmentKernels: Kernels = {
         guard let value = getenv("CELESTA_AFE_KERNELS") else { return .automatic }
-        return Kernels(rawValue: String(cString: value)) ?? .automatic
+        // "portable" (or "sse2", any case) rules the AVX2 loops out; anything else changes nothing.
+        return ["portable", "sse2"].contains(String(cString: value).lowercased()) ? .portable : .automatic
     }()
 
     /// The filterbank and generators for `parameters` with `kernels`.

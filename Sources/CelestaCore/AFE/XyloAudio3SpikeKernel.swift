@@ -3,7 +3,8 @@ internal import CelestaWideKernels
 /// The vectorised divisive-normalisation spike generators for jointly normalised channels (the
 /// settings every divisive-normalisation run of the chip uses), bit-exact with
 /// `XyloAudio3SpikeGeneratorState` and on 32-bit lanes only, fed with the magnitudes `r = |y|`
-/// that `XyloAudio3FilterKernel` writes in lane order.
+/// that `XyloAudio3FilterKernel` (or, with `wide`, `XyloAudio3WideFilterKernel`) writes in lane
+/// order.
 ///
 /// **Power estimate.** `high` needs up to 42 bits, so each lane keeps `high = 2^B * hi + rest`
 /// with `rest` in `[0, 2^B)`; then `low = high >> B = hi` and
@@ -81,12 +82,16 @@ struct XyloAudio3SpikeKernel {
         let scale = (1 << k1) - (1 << k2)
         largest = Lanes(repeating: Int32(min((1 << 23) - 1, scale == 0 ? Int.max : (1 << 30) / scale)))
         if wide {
-            // The AVX2 loops take the maximum in integers: no 2^23 limit.
+            // The AVX2 loops take the maximum in integers: the maximum may reach 2^29 (EPS stays
+            // below 2^23, as checked above, for both sets of loops).
             let top = Int32(min(Self.highLimit, scale == 0 ? Int.max : (1 << 30) / scale))
             var c = [Int32](repeating: Int32((1 << b) - 1), count: 8)
             c += [Int32](repeating: Int32(e), count: 8) + [Int32](repeating: top, count: 8)
             c += [Int32(b), Int32(k1), Int32(k2)]
-            guard c.count == wideSpikeConstantCount, MemoryLayout<State>.size == wideSpikeStateBytes else { return nil }
+            // The AVX2 loops read the state as raw bytes: high, rest, acc, misses, 64 bytes each.
+            guard c.count == wideSpikeConstantCount, MemoryLayout<State>.size == wideSpikeStateBytes,
+                  MemoryLayout<Quad>.stride == 64, MemoryLayout<State>.offset(of: \.rest) == 64,
+                  MemoryLayout<State>.offset(of: \.acc) == 128, MemoryLayout<State>.offset(of: \.misses) == 192 else { return nil }
             self.wide = c
         } else {
             self.wide = nil

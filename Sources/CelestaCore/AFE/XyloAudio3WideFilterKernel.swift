@@ -26,8 +26,10 @@ extension XyloAudio3FilterKernel: XyloAudio3LaneFilters {
 }
 
 /// The AVX2 filterbank (`CelestaWideKernels.wideFilterAdvance` and its siblings): the chip's
-/// filters with lanes in channel order (lane `k` is channel `k`, lanes past the last channel
-/// are padding with zero coefficients). Its ranges are those of `XyloAudio3FilterKernel`, whose
+/// filters with lanes in channel order (lane `k` is channel `k`). Lanes past the last channel
+/// run channel 0's filter again: the generators' joint maximum spans all 16 lanes, and a copy
+/// of a channel never exceeds it (zero coefficients would not do: the input term alone would
+/// pass the audio through). Its ranges are those of `XyloAudio3FilterKernel`, whose
 /// documentation proves them for the chip's filters; in addition the sum of the input term,
 /// `4H` and `Lo / 2^14` stays below 2^31, and `2^(L - T)` is at most 2^8.
 ///
@@ -53,14 +55,16 @@ struct XyloAudio3WideFilterKernel: XyloAudio3LaneFilters {
     init?(filters: [XyloAudio3BandPassFilter]) {
         guard Self.available, filters.count <= XyloAudio3LaneLayout.laneCount,
               filters.allSatisfy({ XyloAudio3ChipTables.filters.contains($0) }),
-              MemoryLayout<State>.size == wideFilterStateBytes else { return nil }
+              MemoryLayout<State>.size == wideFilterStateBytes, MemoryLayout<SIMD8<Int32>>.stride == 32 else { return nil }
         var c = [Int32](repeating: 0, count: wideFilterConstantBytes / 4)
         /// Sets 16-bit word `w` of vector `v` of lane `lane`'s group.
         func word(_ lane: Int, _ v: Int, _ w: Int, _ value: Int) {
             let i = (lane / 8) * 64 + v * 8 + lane % 8
             c[i] = w == 0 ? (c[i] & ~0xFFFF) | Int32(UInt16(truncatingIfNeeded: value)) : (c[i] & 0xFFFF) | Int32(truncatingIfNeeded: value) << 16
         }
-        for (lane, f) in filters.enumerated() {
+        guard let first = filters.first else { return nil }
+        for lane in 0..<XyloAudio3LaneLayout.laneCount {
+            let f = lane < filters.count ? filters[lane] : first
             let t = f.feedbackShift + f.outputShift, l = f.inputShift + f.feedbackShift
             guard t == 14 || t == 15, (t...(t + 8)).contains(l) else { return nil }
             word(lane, 0, 0, -f.a1)

@@ -242,3 +242,38 @@ def test_audio2_model_seeded_and_errors():
         afe(np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"\[T, 16\]"):
         afe.raster(np.zeros((4, 3)))
+
+
+LOOPS_SCRIPT = """
+import sys, numpy as np
+from celesta.devices.xylo import syns65302
+rng = np.random.default_rng(3)
+x = 0.4 * np.sin(np.arange(30000) * 0.07) + 0.1 * rng.standard_normal(30000)
+afe = syns65302.AFESimExternal(select_filters=[0, 5, 13])
+sys.stdout.write(afe.loops + " ")
+np.save(sys.argv[1], np.concatenate([afe(x)[0].ravel(), afe(x, time_reversed_prefix=False)[0].ravel()]))
+"""
+
+
+def test_loops_named_and_env_portable_gives_same_raster(tmp_path):
+    """`afe.loops` names the loops; CELESTA_AFE_KERNELS=portable (any case) switches the AVX2 loops
+    off, and both give the same rasters."""
+    import os
+    import subprocess
+    import sys
+
+    assert syns65302.AFESimExternal().loops in ("avx2", "sse2")
+    results = {}
+    for env_value in (None, "PORTABLE"):
+        env = dict(os.environ)
+        env.pop("CELESTA_AFE_KERNELS", None)
+        if env_value:
+            env["CELESTA_AFE_KERNELS"] = env_value
+        out = tmp_path / f"r_{env_value}.npy"
+        run = subprocess.run([sys.executable, "-c", LOOPS_SCRIPT, str(out)], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        results[env_value] = (run.stdout.split()[0], np.load(out))
+    assert results["PORTABLE"][0] == "sse2"
+    assert results[None][0] in ("avx2", "sse2")
+    assert results[None][1].sum() > 0
+    np.testing.assert_array_equal(results[None][1], results["PORTABLE"][1])

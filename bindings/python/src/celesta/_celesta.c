@@ -1098,6 +1098,17 @@ static PyObject *py_afe_create(PyObject *self, PyObject *args) {
     return wrap_afe(afe);
 }
 
+/* afe_loops(afe) -> "avx2", "sse2" or "scalar" */
+static PyObject *py_afe_loops(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
+    const char *name = NULL;
+    int status = celesta_afe_loops(afe_of(cap), &name);
+    if (status != CELESTA_OK) return raise_status(status);
+    return PyUnicode_FromString(name);
+}
+
 static PyObject *py_afe_channels(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
@@ -1358,6 +1369,7 @@ static PyMethodDef afe_methods[] = {
     {"afe_params_default", py_afe_params_default, METH_NOARGS, "Rockpool's defaults of the Xylo Audio 3 front end."},
     {"afe_create", py_afe_create, METH_VARARGS, "Xylo Audio 3 front-end handle from its settings."},
     {"afe_channels", py_afe_channels, METH_VARARGS, "Output channels of a front end."},
+    {"afe_loops", py_afe_loops, METH_VARARGS, "Which loops run a front end: avx2, sse2 or scalar."},
     {"afe_size", py_afe_size, METH_VARARGS, "(samples, steps) of an offline run or the next stream push."},
     {"afe_process", py_afe_process, METH_VARARGS, "Offline run into caller buffers."},
     {"afe_stream_push", py_afe_stream_push, METH_VARARGS, "Feed the stream; returns the raster rows written."},

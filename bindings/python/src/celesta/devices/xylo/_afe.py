@@ -116,6 +116,13 @@ class AFESimBase:
         self.audio_sampling_rate = AUDIO_SAMPLING_RATE
 
     @property
+    def loops(self) -> str:
+        """Which loops run this front end here: ``"avx2"`` (CPUs with the x86-64-v3 level),
+        ``"sse2"`` (elsewhere, or with the environment variable ``CELESTA_AFE_KERNELS=portable``)
+        or ``"scalar"`` (filters other than the chip's). All give the same results."""
+        return _celesta.afe_loops(self._handle)
+
+    @property
     def dt(self) -> float:
         """The SNN time step in seconds (``down_sampling_factor / audio_sampling_rate``)."""
         return self.down_sampling_factor / self.audio_sampling_rate
