@@ -201,8 +201,8 @@ extension XyloAudio3FrontEnd {
     public enum Kernels: String, Sendable, CaseIterable {
         /// AVX2 loops on CPUs with the x86-64-v3 level, SSE2 loops elsewhere, 64-bit state
         /// machines for filters other than the chip's. The environment variable
-        /// `CELESTA_AFE_KERNELS=portable` (or `sse2`, any case) makes this `portable` (to compare, or to rule the
-        /// AVX2 loops out).
+        /// `CELESTA_AFE_KERNELS=portable` (or `sse2`, any case) makes this `portable` (to
+        /// compare, or to rule the AVX2 loops out).
         case automatic
         /// Never the AVX2 loops.
         case portable
