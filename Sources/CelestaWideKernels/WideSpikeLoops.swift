@@ -36,16 +36,20 @@ public func wideSpikeRun(_ constants: UnsafePointer<Int32>, _ state: UnsafeMutab
                          stride: Int, count: Int, counting: Bool, spikes: UnsafeMutableRawPointer?) -> Bool {
     guard count > 0 else { return false }
     let c = Constants(constants)
-    return withUnsafeTemporaryAllocation(of: WideLanes.self, capacity: count + (count + 7) / 8) { buffer in
+    // Per sample a 4-lane partial maximum (16 bytes, an even number of them: the reduction takes
+    // two samples at a time), then one threshold (4 bytes).
+    let pairs = (count + 1) / 2
+    return withUnsafeTemporaryAllocation(of: SIMD4<Int32>.self, capacity: 2 * pairs + (2 * pairs + 3) / 4) { buffer in
         guard let columns = buffer.baseAddress else { return false }
-        let thresholds = UnsafeMutableRawPointer(columns + count).assumingMemoryBound(to: Int32.self)
+        if count < 2 * pairs { columns[count] = SIMD4() }
+        let thresholds = UnsafeMutableRawPointer(columns + 2 * pairs).assumingMemoryBound(to: Int32.self)
         // Rockpool's default low-pass shift (B = 12) as a constant: an immediate shift count.
         if c.lowPassShift == 12 {
             wideEstimatesDefault(c, state, rows, stride, count, columns)
         } else {
             wideEstimatesAny(c, state, rows, stride, count, columns)
         }
-        var flags = wideThresholds(c, columns, count, thresholds) ? WideLanes(repeating: -1) : WideLanes()
+        var flags = wideThresholds(c, columns, pairs, thresholds) ? WideLanes(repeating: -1) : WideLanes()
         if let spikes {
             flags |= wideAccumulateRecorded(state, rows, stride, count, thresholds, counting, spikes)
         } else if counting {
@@ -66,29 +70,30 @@ private func larger(_ x: SIMD4<Int32>, _ y: SIMD4<Int32>) -> SIMD4<Int32> { x.re
 
 @inline(never)
 private func wideEstimatesDefault(_ c: Constants, _ state: UnsafeMutableRawPointer, _ rows: UnsafeRawPointer,
-                                  _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<WideLanes>) {
+                                  _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<SIMD4<Int32>>) {
     wideEstimates(c, state, rows, stride, count, columns, shift: 12)
 }
 
 @inline(never)
 private func wideEstimatesAny(_ c: Constants, _ state: UnsafeMutableRawPointer, _ rows: UnsafeRawPointer,
-                              _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<WideLanes>) {
+                              _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<SIMD4<Int32>>) {
     wideEstimates(c, state, rows, stride, count, columns, shift: c.lowPassShift)
 }
 
-/// First pass: the power estimates; for every sample the lane-wise maximum of the two groups'
-/// estimates before it into `columns`. Kept to this short loop, whose only carried values are
+/// First pass: the power estimates; for every sample the maximum of the estimates before it
+/// over lanes k, k + 4, k + 8 and k + 12 (k = 0...3) into `columns`. Kept to this short loop, whose only carried values are
 /// the estimates themselves.
 @inline(__always)
 private func wideEstimates(_ c: Constants, _ state: UnsafeMutableRawPointer, _ rows: UnsafeRawPointer,
-                           _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<WideLanes>, shift: Int32) {
+                           _ stride: Int, _ count: Int, _ columns: UnsafeMutablePointer<SIMD4<Int32>>, shift: Int32) {
     let mask = c.restMask
     var h0 = state.loadUnaligned(as: WideLanes.self), h1 = state.loadUnaligned(fromByteOffset: 32, as: WideLanes.self)
     var l0 = state.loadUnaligned(fromByteOffset: 64, as: WideLanes.self)
     var l1 = state.loadUnaligned(fromByteOffset: 96, as: WideLanes.self)
     var row = rows
     for j in 0..<count {
-        columns[j] = larger(h0, h1)
+        let m = larger(h0, h1)
+        columns[j] = larger(m.lowHalf, m.highHalf)
         l0 = l0 &+ row.loadUnaligned(as: WideLanes.self) &- h0
         l1 = l1 &+ row.loadUnaligned(fromByteOffset: 32, as: WideLanes.self) &- h1
         h0 &+= l0 &>> shift; h1 &+= l1 &>> shift
@@ -102,20 +107,23 @@ private func wideEstimates(_ c: Constants, _ state: UnsafeMutableRawPointer, _ r
 }
 
 /// Each sample's threshold: the maximum `t` over its column and EPS, then `(t << K1) - (t <<
-/// K2)`. Every sample is independent of the others, so the reductions overlap. Returns whether a
-/// maximum exceeded `largest`.
+/// K2)`, for `pairs` pairs of samples (each pair's two columns reduced side by side in the two
+/// halves of one register). The samples are independent of each other, so the reductions
+/// overlap. Returns whether a maximum exceeded `largest`.
 @inline(never)
-private func wideThresholds(_ c: Constants, _ columns: UnsafePointer<WideLanes>, _ count: Int,
+private func wideThresholds(_ c: Constants, _ columns: UnsafePointer<SIMD4<Int32>>, _ pairs: Int,
                             _ thresholds: UnsafeMutablePointer<Int32>) -> Bool {
     let e = c.eps, top = c.largest, k1 = c.shift1, k2 = c.shift2
+    let raw = UnsafeRawPointer(columns)
     var outside = false
-    for j in 0..<count {
-        let v = columns[j]
-        let a = larger(v.lowHalf, v.highHalf)
-        let b = larger(a, SIMD4(a[2], a[3], a[0], a[1]))
-        let t = Swift.max(larger(b, SIMD4(b[1], b[0], b[3], b[2]))[0], e)
-        outside = outside || t > top
-        thresholds[j] = (t &<< k1) &- (t &<< k2)
+    for i in 0..<pairs {
+        let v = raw.loadUnaligned(fromByteOffset: 32 * i, as: WideLanes.self)
+        let a = larger(v, WideLanes(v[2], v[3], v[0], v[1], v[6], v[7], v[4], v[5]))
+        let b = larger(a, WideLanes(a[1], a[0], a[3], a[2], a[5], a[4], a[7], a[6]))
+        let t0 = Swift.max(b[0], e), t1 = Swift.max(b[4], e)
+        outside = outside || t0 > top || t1 > top
+        thresholds[2 * i] = (t0 &<< k1) &- (t0 &<< k2)
+        thresholds[2 * i + 1] = (t1 &<< k1) &- (t1 &<< k2)
     }
     return outside
 }
