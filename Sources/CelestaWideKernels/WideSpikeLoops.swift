@@ -42,7 +42,7 @@ public func wideSpikeRun(_ constants: UnsafePointer<Int32>, _ state: UnsafeMutab
     return withUnsafeTemporaryAllocation(of: SIMD4<Int32>.self, capacity: 2 * pairs + (2 * pairs + 3) / 4) { buffer in
         guard let columns = buffer.baseAddress else { return false }
         if count < 2 * pairs { columns[count] = SIMD4() }
-        let thresholds = UnsafeMutableRawPointer(columns + 2 * pairs).assumingMemoryBound(to: Int32.self)
+        let thresholds = UnsafeMutableRawPointer(columns + 2 * pairs).bindMemory(to: Int32.self, capacity: 2 * pairs)
         // Rockpool's default low-pass shift (B = 12) as a constant: an immediate shift count.
         if c.lowPassShift == 12 {
             wideEstimatesDefault(c, state, rows, stride, count, columns)
