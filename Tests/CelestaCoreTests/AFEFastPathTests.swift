@@ -115,35 +115,35 @@ final class AFEFastPathTests: XCTestCase {
             let raster = model.raster(spikes).flatMap { $0 }.map(Int32.init)
             // Every set of loops this machine has (AVX2 where the CPU allows, and SSE2).
             for kernels in XyloAudio3FrontEnd.Kernels.allCases {
-            let recorded = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix, record: true,
-                                                      kernels: kernels)
-            let what = "\(label), \(XyloAudio3FrontEnd.loops(parameters: params, kernels: kernels)) loops"
-            XCTAssertEqual(recorded.filterbank, bank.flatMap { $0 }, "\(what): filterbank, prefix \(prefix)", file: file, line: line)
-            XCTAssertEqual(recorded.spikes, spikes.flatMap { $0 }.map(Int32.init), "\(what): spikes, prefix \(prefix)", file: file, line: line)
-            XCTAssertEqual(recorded.raster, raster, "\(what): raster (recorded), prefix \(prefix)", file: file, line: line)
-            for budget in [Int.max, 0] {
-                let out = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix,
-                                                     memoryBudget: budget, kernels: kernels)
-                XCTAssertEqual(out.raster, raster, "\(what): raster, prefix \(prefix), budget \(budget)", file: file, line: line)
-            }
-            guard !prefix else { continue }
-            for sizes in [[1], [7, 50, 3], [256], [1000, 1, 4097], [audio.count]] {
-                let stream = XyloAudio3FrontEndStream(parameters: params, kernels: kernels)
-                var streamBank = [Int](), streamSpikes = [Int32](), streamRaster = [Int32]()
-                var start = 0, i = 0
-                while start < audio.count {
-                    let end = min(start + sizes[i % sizes.count], audio.count)
-                    let out = try stream.push(Array(audio[start..<end]), record: true, flush: end == audio.count)
-                    streamBank += out.filterbank ?? []
-                    streamSpikes += out.spikes ?? []
-                    streamRaster += out.raster
-                    start = end
-                    i += 1
+                let recorded = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix, record: true,
+                                                          kernels: kernels)
+                let what = "\(label), \(XyloAudio3FrontEnd.loops(parameters: params, kernels: kernels)) loops"
+                XCTAssertEqual(recorded.filterbank, bank.flatMap { $0 }, "\(what): filterbank, prefix \(prefix)", file: file, line: line)
+                XCTAssertEqual(recorded.spikes, spikes.flatMap { $0 }.map(Int32.init), "\(what): spikes, prefix \(prefix)", file: file, line: line)
+                XCTAssertEqual(recorded.raster, raster, "\(what): raster (recorded), prefix \(prefix)", file: file, line: line)
+                for budget in [Int.max, 0] {
+                    let out = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix,
+                                                         memoryBudget: budget, kernels: kernels)
+                    XCTAssertEqual(out.raster, raster, "\(what): raster, prefix \(prefix), budget \(budget)", file: file, line: line)
                 }
-                XCTAssertEqual(streamBank, recorded.filterbank, "\(what): stream filterbank, chunks \(sizes)", file: file, line: line)
-                XCTAssertEqual(streamSpikes, recorded.spikes, "\(what): stream spikes, chunks \(sizes)", file: file, line: line)
-                XCTAssertEqual(streamRaster, raster, "\(what): stream raster, chunks \(sizes)", file: file, line: line)
-            }
+                guard !prefix else { continue }
+                for sizes in [[1], [7, 50, 3], [256], [1000, 1, 4097], [audio.count]] {
+                    let stream = XyloAudio3FrontEndStream(parameters: params, kernels: kernels)
+                    var streamBank = [Int](), streamSpikes = [Int32](), streamRaster = [Int32]()
+                    var start = 0, i = 0
+                    while start < audio.count {
+                        let end = min(start + sizes[i % sizes.count], audio.count)
+                        let out = try stream.push(Array(audio[start..<end]), record: true, flush: end == audio.count)
+                        streamBank += out.filterbank ?? []
+                        streamSpikes += out.spikes ?? []
+                        streamRaster += out.raster
+                        start = end
+                        i += 1
+                    }
+                    XCTAssertEqual(streamBank, recorded.filterbank, "\(what): stream filterbank, chunks \(sizes)", file: file, line: line)
+                    XCTAssertEqual(streamSpikes, recorded.spikes, "\(what): stream spikes, chunks \(sizes)", file: file, line: line)
+                    XCTAssertEqual(streamRaster, raster, "\(what): stream raster, chunks \(sizes)", file: file, line: line)
+                }
             }
             XCTAssertEqual(raster.count, (audio.count + params.rasterDownSamplingFactor - 1) / params.rasterDownSamplingFactor * c)
         }
