@@ -1008,7 +1008,8 @@ CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double 
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
  * end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
- * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
+ * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits, or
+ * an audio_len too large to address),
  * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
  * (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
  * function says). On error no output buffer is written. Thread safety: as the handle; `afe`

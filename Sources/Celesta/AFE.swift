@@ -61,16 +61,6 @@ private func settings(_ p: celesta_afe_params_t) throws -> XyloAudio3FrontEndSet
     return s
 }
 
-/// The borrowed input values, read in place during the call (checked for NULL and size).
-private func inputValues(_ input: UnsafePointer<Double>?, _ count: UInt) throws -> UnsafeBufferPointer<Double> {
-    guard let input else {
-        if count == 0 { return UnsafeBufferPointer(start: nil, count: 0) }
-        throw CelestaError(.nullPointer, "argument 'input' is NULL but input_len is \(count)")
-    }
-    guard count <= UInt(Int.max / 16) else { throw CelestaError(.outOfRange, "argument 'input_len' is \(count), too large") }
-    return UnsafeBufferPointer(start: input, count: Int(count))
-}
-
 /// Checks the raster and record buffers for `samples` audio samples and `steps` rows (the
 /// raster may be NULL only when no row is produced).
 private func checkBuffers(
@@ -168,8 +158,8 @@ public func celesta_afe_channels(_ afe: celesta_afe_cref?, _ channels: UnsafeMut
 }
 
 /// The names celesta_afe_loops() gives, in static storage.
-private nonisolated(unsafe) let loopNames: [String: UnsafePointer<CChar>] = Dictionary(
-    uniqueKeysWithValues: ["avx2", "sse2", "scalar"].map { ($0, permanentCString($0)) })
+private nonisolated(unsafe) let loopNames: [XyloAudio3FrontEnd.Loops: UnsafePointer<CChar>] = Dictionary(
+    uniqueKeysWithValues: XyloAudio3FrontEnd.Loops.allCases.map { ($0, permanentCString($0.rawValue)) })
 
 /// Stores in `*name` which loops run this front end on this machine: "avx2" (the AVX2 loops,
 /// on CPUs with the x86-64-v3 level), "sse2" (the portable vectorised loops; also with the
@@ -182,11 +172,7 @@ private nonisolated(unsafe) let loopNames: [String: UnsafePointer<CChar>] = Dict
 public func celesta_afe_loops(_ afe: celesta_afe_cref?, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> Int32 {
     guarded {
         let sim = try object(afe, AFEBox.self, "afe").afe
-        let out = try required(name, "name")
-        guard let text = loopNames[sim.loops] else {
-            throw CelestaError(.internalError, "unnamed front-end loops '\(sim.loops)'")
-        }
-        out.pointee = text
+        try required(name, "name").pointee = loopNames[sim.loops]
     }
 }
 
@@ -245,7 +231,7 @@ public func celesta_afe_process(
     guarded {
         let box = try object(afe, AFEBox.self, "afe")
         let sim = box.afe
-        let values = try inputValues(input, input_len)
+        let values = try borrowedDoubleBuffer(input, input_len, "input")
         let size = sim.offlineSize(inputCount: values.count)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)
@@ -295,7 +281,7 @@ public func celesta_afe_stream_push(
     guarded {
         let box = try object(afe, AFEBox.self, "afe")
         let sim = box.afe
-        let values = try inputValues(input, input_len)
+        let values = try borrowedDoubleBuffer(input, input_len, "input")
         let size = sim.streamSize(inputCount: values.count, flush: flush != 0)
         let r = record?.pointee
         try checkBuffers(raster, raster_len, r, samples: size.samples, steps: size.steps, channels: sim.channelCount)

@@ -301,7 +301,8 @@ public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ h
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
 /// end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
-/// applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits),
+/// applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits, or
+/// an audio_len too large to address),
 /// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
 /// (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
 /// function says). On error no output buffer is written. Thread safety: as the handle; `afe`
@@ -320,6 +321,7 @@ public func celesta_hdk_monitor(
         guard frontEnd.settings.inputMode == .external else {
             throw CelestaError(.unsupported, "argument 'afe' takes PDM input; the kit's monitor takes external audio samples")
         }
+        try checkDoubleCount(audio_len, "audio")
         let factor = frontEnd.parameters.rasterDownSamplingFactor
         let total = Int(audio_len) / factor
         stepsOut.pointee = UInt(total)
@@ -337,11 +339,8 @@ public func celesta_hdk_monitor(
                 try checkOutput(spikes_out, spikes_out_len, needed: total * config.nOut, "spikes_out")
             }
         }
-        guard let audio else {
-            if audio_len == 0 { return }
-            throw CelestaError(.nullPointer, "argument 'audio' is NULL but audio_len is \(audio_len)")
-        }
-        let samples = try XyloAudio3FrontEnd.quantize14(Array(UnsafeBufferPointer(start: audio, count: Int(audio_len))))
+        if audio == nil, audio_len == 0 { return }
+        let samples = try XyloAudio3FrontEnd.quantize14(borrowing: borrowedDoubleBuffer(audio, audio_len, "audio"))
         box.power = []  // as in celesta_hdk_evolve()
         let run = try box.hdk.monitor(
             audio: samples, frontEnd: frontEnd.parameters, networkEnabled: network != 0, recordPower: record_power != 0,

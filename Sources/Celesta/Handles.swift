@@ -89,6 +89,22 @@ func borrowedInts<N: BinaryInteger>(_ pointer: UnsafePointer<Int32>?, _ count: N
     return UnsafeBufferPointer(start: pointer, count: Int(count)).map { Int($0) }
 }
 
+/// Borrows a C array of doubles for the duration of the call, without copying: NULL is taken
+/// for an empty array only (else an error naming `name` and its length argument `name`_len).
+func borrowedDoubleBuffer(_ pointer: UnsafePointer<Double>?, _ count: UInt, _ name: String) throws -> UnsafeBufferPointer<Double> {
+    try checkDoubleCount(count, name)
+    guard let pointer else {
+        if count == 0 { return UnsafeBufferPointer(start: nil, count: 0) }
+        throw CelestaError(.nullPointer, "argument '\(name)' is NULL but \(name)_len is \(count)")
+    }
+    return UnsafeBufferPointer(start: pointer, count: Int(count))
+}
+
+/// Refuses a length argument `name`_len of doubles too large to address (a negative size_t).
+func checkDoubleCount(_ count: UInt, _ name: String) throws {
+    guard count <= UInt(Int.max / 16) else { throw CelestaError(.outOfRange, "argument '\(name)_len' is \(count), too large") }
+}
+
 /// Checks a caller output buffer's length.
 func checkOutput<N: BinaryInteger>(_ pointer: UnsafeMutablePointer<Int32>?, _ count: N, needed: Int, _ name: String) throws {
     guard pointer != nil else { return }

@@ -117,7 +117,7 @@ final class AFEFastPathTests: XCTestCase {
             for kernels in XyloAudio3FrontEnd.Kernels.allCases {
                 let recorded = try XyloAudio3FrontEnd.run(audio: audio, parameters: params, timeReversedPrefix: prefix, record: true,
                                                           kernels: kernels)
-                let what = "\(label), \(XyloAudio3FrontEnd.loops(parameters: params, kernels: kernels)) loops"
+                let what = "\(label), \(XyloAudio3FrontEnd.loops(parameters: params, kernels: kernels).rawValue) loops"
                 XCTAssertEqual(recorded.filterbank, bank.flatMap { $0 }, "\(what): filterbank, prefix \(prefix)", file: file, line: line)
                 XCTAssertEqual(recorded.spikes, spikes.flatMap { $0 }.map(Int32.init), "\(what): spikes, prefix \(prefix)", file: file, line: line)
                 XCTAssertEqual(recorded.raster, raster, "\(what): raster (recorded), prefix \(prefix)", file: file, line: line)
@@ -197,18 +197,18 @@ final class AFEFastPathTests: XCTestCase {
     /// asked for), SSE2 otherwise, the 64-bit state machines for other filters.
     func testLoopsChosen() throws {
         let chip = try Self.parameters()
-        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: chip, kernels: .portable), "sse2")
+        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: chip, kernels: .portable), .sse2)
         let automatic = XyloAudio3FrontEnd.loops(parameters: chip)
         let viaEnvironment = ProcessInfo.processInfo.environment["CELESTA_AFE_KERNELS"] == "portable"
-        XCTAssertEqual(automatic, XyloAudio3FrontEnd.wideKernelsAvailable && !viaEnvironment ? "avx2" : "sse2")
+        XCTAssertEqual(automatic, XyloAudio3FrontEnd.wideKernelsAvailable && !viaEnvironment ? .avx2 : .sse2)
         XCTAssertEqual(XyloAudio3FrontEndStream(parameters: chip).loops, automatic)
-        XCTAssertEqual(XyloAudio3FrontEndStream(parameters: chip, kernels: .portable).loops, "sse2")
+        XCTAssertEqual(XyloAudio3FrontEndStream(parameters: chip, kernels: .portable).loops, .sse2)
         let other = try XyloAudio3FrontEndParameters(
             filters: [try XyloAudio3BandPassFilter(a1: -30000, a2: 15000, inputShift: 8, feedbackShift: 9, outputShift: 5)],
             enableChannel: [true], spikeRateScaleShift1: [6], spikeRateScaleShift2: [0], lowPassShift: [12], eps: [1],
             fixedThreshold: [1 << 27], rasterDownSamplingFactor: 50)
-        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: other), "scalar")
-        print("AFE loops on this machine: \(automatic)")
+        XCTAssertEqual(XyloAudio3FrontEnd.loops(parameters: other), .scalar)
+        print("AFE loops on this machine: \(automatic.rawValue)")
     }
 
     /// The ranges that make the 16-bit products and 32-bit sums of `XyloAudio3FilterKernel`

@@ -237,6 +237,8 @@ static void test_monitor(void) {
     CHECK(celesta_hdk_monitor(hdk, afe, NULL, N, 1, 0, raster, 60 * 16, out, 60, &steps, NULL) == CELESTA_ERR_NULL_POINTER,
           "NULL audio");
     CHECK(celesta_hdk_monitor(hdk, NULL, audio, N, 1, 0, NULL, 0, NULL, 0, &steps, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe");
+    CHECK(celesta_hdk_monitor(hdk, afe, audio, (size_t)-1, 0, 0, NULL, 0, NULL, 0, &steps, NULL) == CELESTA_ERR_OUT_OF_RANGE,
+          "audio_len too large: %s", celesta_last_error());
     p.input_mode = CELESTA_AFE_INPUT_PDM;
     celesta_afe_t *pdm = NULL;
     celesta_afe_create(&pdm, &p);

@@ -37,14 +37,15 @@ public enum XyloAudio3FrontEnd {
     /// that is not finite or whose quantized magnitude reaches `2^13` (the filters require
     /// `|x| < 2^13`).
     public static func quantize14(_ signal: [Double], offset: Int = 0) throws -> [Int] {
+        try signal.withUnsafeBufferPointer { try quantize14(borrowing: $0, offset: offset) }
+    }
+
+    /// `quantize14` of input the caller keeps alive during the call (the C ABI's buffers, read
+    /// in place). Package-internal: unsafe pointers stay out of the public API.
+    package static func quantize14(borrowing signal: UnsafeBufferPointer<Double>, offset: Int = 0) throws -> [Int] {
         var out = [Int](repeating: 0, count: signal.count)
         try out.withUnsafeMutableBufferPointer { try quantize14(signal, offset: offset, into: $0) }
         return out
-    }
-
-    /// `quantize14` into `output` (at least as long as `signal`).
-    static func quantize14<T: FixedWidthInteger>(_ signal: [Double], offset: Int, into output: UnsafeMutableBufferPointer<T>) throws {
-        try signal.withUnsafeBufferPointer { try quantize14($0, offset: offset, into: output) }
     }
 
     /// `quantize14` of a buffer into `output` (at least as long as `signal`).

@@ -38,8 +38,8 @@ protocol XyloAudio3Chain {
     mutating func flush(into raster: UnsafeMutablePointer<Int32>, rows: inout Int)
     /// Raster rows that `count` more samples complete, plus the partial one when `flush`.
     func rowsCompleted(by count: Int, flush: Bool) -> Int
-    /// Which loops run: "avx2", "sse2" or "scalar".
-    var loops: String { get }
+    /// Which loops run.
+    var loops: XyloAudio3FrontEnd.Loops { get }
 }
 
 /// The chip's filters and (when the settings allow) vectorised generators, with the filter
@@ -59,7 +59,7 @@ struct XyloAudio3VectorChain<K: XyloAudio3LaneFilters>: XyloAudio3Chain {
 
     var rowWidth: Int { 4 }
     var channels: Int { kernel.layout.channels }
-    var loops: String { K.wide ? "avx2" : "sse2" }
+    var loops: XyloAudio3FrontEnd.Loops { K.wide ? .avx2 : .sse2 }
 
     func rowsCompleted(by count: Int, flush: Bool) -> Int { plain.rowsCompleted(by: count, flush: flush) }
 
@@ -167,7 +167,7 @@ struct XyloAudio3PlainChain: XyloAudio3Chain {
 
     var rowWidth: Int { filters.channels }
     var channels: Int { filters.channels }
-    var loops: String { "scalar" }
+    var loops: XyloAudio3FrontEnd.Loops { .scalar }
 
     func rowsCompleted(by count: Int, flush: Bool) -> Int { generator.rowsCompleted(by: count, flush: flush) }
 
@@ -208,14 +208,23 @@ extension XyloAudio3FrontEnd {
         case portable
     }
 
+    /// The loops that run a front end (the name is the raw value).
+    public enum Loops: String, Sendable, CaseIterable {
+        /// The AVX2 loops for the chip's filters (CPUs with the x86-64-v3 level).
+        case avx2
+        /// The portable vectorised (SSE2) loops for the chip's filters.
+        case sse2
+        /// 64-bit state machines, for filters other than the chip's.
+        case scalar
+    }
+
     /// Whether this CPU runs the AVX2 loops (`Kernels.automatic` uses them).
     public static var wideKernelsAvailable: Bool { XyloAudio3WideFilterKernel.available }
 
-    /// The loops that run `parameters` with `kernels` on this machine: "avx2" (AVX2 loops for
-    /// the chip's filters), "sse2" (the portable vectorised loops for the chip's filters) or
-    /// "scalar" (64-bit state machines, for other filters). The spike generators fall back to
-    /// 64-bit arithmetic for settings or stretches that leave 32-bit lanes, whatever this says.
-    public static func loops(parameters: XyloAudio3FrontEndParameters, kernels: Kernels = .automatic) -> String {
+    /// The loops that run `parameters` with `kernels` on this machine. The spike generators fall
+    /// back to 64-bit arithmetic for settings or stretches that leave 32-bit lanes, whatever
+    /// this says.
+    public static func loops(parameters: XyloAudio3FrontEndParameters, kernels: Kernels = .automatic) -> Loops {
         chain(parameters, kernels).loops
     }
 

@@ -14,7 +14,7 @@ public final class XyloAudio3FrontEndSimulator {
     public let settings: XyloAudio3FrontEndSettings
     public let parameters: XyloAudio3FrontEndParameters
     /// Which loops run this front end on this machine (see `XyloAudio3FrontEnd.loops`).
-    public var loops: String { XyloAudio3FrontEnd.loops(parameters: parameters) }
+    public var loops: XyloAudio3FrontEnd.Loops { XyloAudio3FrontEnd.loops(parameters: parameters) }
     private let decimatorTemplate: XyloAudio3PDMDecimator?
     private var decimator: XyloAudio3PDMDecimator?
     private let stream: XyloAudio3FrontEndStream

@@ -25,7 +25,7 @@ public final class XyloAudio3FrontEndStream {
     /// The filterbank and generators (see `XyloAudio3Chain`).
     private var chain: any XyloAudio3Chain
     /// Which loops run the stream (see `XyloAudio3FrontEnd.loops`).
-    public var loops: String { chain.loops }
+    public var loops: XyloAudio3FrontEnd.Loops { chain.loops }
     /// Rows between filterbank and generators for one block (allocated once, 64 bytes per
     /// sample and channel at most).
     private let scratch: UnsafeMutableRawPointer
