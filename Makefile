@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 ROOT := $(abspath .)
-VERSION := $(shell sed -nE 's/.*static let (major|minor|patch) = ([0-9]+).*/\2/p' Sources/CelestaCore/Version.swift | paste -sd.)
+VERSION := $(shell sed -nE 's/.*static let (major|minor|patch) = ([0-9]+).*/\2/p' Sources/CelestaIR/Version.swift | paste -sd.)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 PREFIX ?= /usr/local
 DESTDIR ?=

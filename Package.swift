@@ -3,9 +3,13 @@
 // Celesta: deploy spiking neural networks to Xylo neuromorphic chips and FPGAs.
 //
 // Layers (see README.md, "Architecture"):
-//   CelestaCore  - the pure Swift engine (no C types in its public API)
-//   CelestaWideKernels - hot loops of CelestaCore compiled for AVX2 (x86-64-v3), run only
-//                  after CCPUFeatures has found the CPU able to (internal to CelestaCore)
+//   CelestaIR    - the target-neutral core: the network IR with its primitives as data, files
+//                  (NIR, .t1c and HDF5 through libhdf5, JSON, .npy), errors, support. No
+//                  backend's names in here.
+//   CelestaXylo  - the Xylo backend: chips, mapper, quantizers, simulator, cycles, power, audio
+//                  front ends (pure Swift; no C types in its public API)
+//   CelestaWideKernels - hot loops of CelestaXylo compiled for AVX2 (x86-64-v3), run only
+//                  after CCPUFeatures has found the CPU able to (internal to CelestaXylo)
 //   CelestaHDK   - the dev-kit driver (transport protocol, libusb transport, virtual kit)
 //   CLibUSB, CHDF5 - system-library targets for the C libraries we link
 //   CelestaABI   - C declarations of the ABI's structs and handle types (imported by the shim)
@@ -61,14 +65,18 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]
         ),
         .target(
-            name: "CelestaCore",
-            dependencies: ["CHDF5", "CCPUFeatures", "CelestaWideKernels"]
+            name: "CelestaIR",
+            dependencies: ["CHDF5"]
+        ),
+        .target(
+            name: "CelestaXylo",
+            dependencies: ["CelestaIR", "CCPUFeatures", "CelestaWideKernels"]
         ),
         // Which instruction-set level the CPU (and the OS) supports: a C header around the
-        // compiler's CPU detection, imported only by CelestaCore.
+        // compiler's CPU detection, imported only by CelestaXylo.
         .target(name: "CCPUFeatures"),
         // The AVX2 build of the audio front end's hot loops. Everything in this module is
-        // compiled for Haswell-level CPUs (AVX2, BMI2, FMA), so CelestaCore calls it only when
+        // compiled for Haswell-level CPUs (AVX2, BMI2, FMA), so CelestaXylo calls it only when
         // CCPUFeatures reports x86-64-v3; on other machines the portable SSE2 loops run. Keep
         // it to loops over pointers: no generic code that other modules could share.
         .target(
@@ -77,12 +85,12 @@ let package = Package(
         ),
         .target(
             name: "CelestaHDK",
-            dependencies: ["CelestaCore", "CLibUSB"]
+            dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]
         ),
         .target(name: "CelestaABI"),
         .target(
             name: "Celesta",
-            dependencies: ["CelestaCore", "CelestaHDK", "CelestaABI"],
+            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([
@@ -95,14 +103,14 @@ let package = Package(
         .executableTarget(
             name: "celesta-cli",
             dependencies: [
-                "CelestaCore", "CelestaHDK",
+                "CelestaIR", "CelestaXylo", "CelestaHDK",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]
         ),
         .testTarget(
-            name: "CelestaCoreTests",
-            dependencies: ["CelestaCore", "CelestaHDK"]
+            name: "CelestaXyloTests",
+            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]
         ),
     ]
 )

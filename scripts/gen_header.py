@@ -2,8 +2,8 @@
 """Generate include/celesta.h from the Swift sources of the C ABI shim.
 
 The header is never edited by hand. Its parts come from:
-  * Sources/CelestaCore/Version.swift            -> CELESTA_VERSION_* macros
-  * Sources/CelestaCore/Support/CelestaError.swift -> the celesta_status enum (StatusCode)
+  * Sources/CelestaIR/Version.swift            -> CELESTA_VERSION_* macros
+  * Sources/CelestaIR/Support/CelestaError.swift -> the celesta_status enum (StatusCode)
   * Sources/CelestaABI/include/celesta_abi.h     -> structs and handle types (ABI-TYPES block)
   * Sources/Celesta/*.swift                      -> one prototype per @_cdecl function, with
                                                     its /// doc comment
@@ -115,7 +115,7 @@ def preceding_doc(lines, index):
 
 
 def version():
-    src = read("Sources/CelestaCore/Version.swift")
+    src = read("Sources/CelestaIR/Version.swift")
     parts = {}
     for key in ("major", "minor", "patch"):
         m = re.search(rf"static let {key} = (\d+)", src)
@@ -126,7 +126,7 @@ def version():
 
 
 def status_codes():
-    src = read("Sources/CelestaCore/Support/CelestaError.swift")
+    src = read("Sources/CelestaIR/Support/CelestaError.swift")
     lines = src.splitlines()
     out = []
     inside = False

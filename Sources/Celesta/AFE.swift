@@ -1,7 +1,8 @@
 // Exported C functions: the Xylo Audio 3 audio front end (offline and streaming).
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// `celesta_afe_t *` as the shim spells it (see scripts/gen_header.py).
 public typealias celesta_afe_ref = OpaquePointer

@@ -1,7 +1,8 @@
 // Exported C functions: the Xylo Audio 2 analog front end (a floating-point model).
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// `celesta_afe2_t *` as the shim spells it (see scripts/gen_header.py).
 public typealias celesta_afe2_ref = OpaquePointer

@@ -1,7 +1,8 @@
 // Exported C functions: the chip table.
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The table's C strings, made once per chip for the life of the process.
 private struct ChipCStrings {

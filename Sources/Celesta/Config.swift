@@ -1,7 +1,8 @@
 // Exported C functions: Xylo configurations (create, load, save, JSON, validate, free).
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import FoundationEssentials
 
 /// Creates a configuration from the arrays in `*desc` (copied; nothing is kept). The shapes

@@ -2,7 +2,8 @@
 // turns a thrown `CelestaError` into its status code and stores the message in a thread-local
 // buffer that `celesta_last_error` returns.
 
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 #if canImport(Glibc)
 import Glibc

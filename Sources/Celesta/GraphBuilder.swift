@@ -1,6 +1,7 @@
 // Exported C functions: building a network graph node by node.
 
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Borrows a C array of doubles (NULL with a non-zero length is an error naming `name`).
 func borrowedDoubles(_ pointer: UnsafePointer<Double>?, _ count: UInt, _ name: String) throws -> [Double]? {

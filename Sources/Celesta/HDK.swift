@@ -1,7 +1,8 @@
 // Exported C functions: dev kits (discovery, the driver, clock and power).
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import CelestaHDK
 
 /// `celesta_hdk_t *`.

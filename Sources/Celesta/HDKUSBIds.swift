@@ -1,6 +1,7 @@
 // Exported C functions: dev-kit USB ids registered at run time.
 
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import CelestaHDK
 
 /// Registers the USB vendor/product id pair `vendor_id:product_id` as a Xylo dev kit carrying

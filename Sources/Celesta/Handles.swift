@@ -1,7 +1,8 @@
 // Handle plumbing: opaque C handles are retained Swift objects.
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// `celesta_config_t *` as the shim spells it (see scripts/gen_header.py).
 public typealias celesta_config_ref = OpaquePointer

@@ -1,6 +1,7 @@
 // Exported C functions: version, status names, last error, build information.
 
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import CelestaHDK
 
 #if canImport(Glibc)

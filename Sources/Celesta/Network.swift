@@ -1,7 +1,8 @@
 // Exported C functions: network graphs, the Xylo mapper and the quantizers.
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import FoundationEssentials
 
 /// `celesta_network_t *` as the shim spells it (see scripts/gen_header.py).

@@ -1,6 +1,7 @@
 // Exported C functions: the Xylo clock-cycle model and the real-time clock estimate.
 
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Estimates the master-clock cycles the SNN core of `config`'s chip needs for one time step
 /// (Rockpool's `cycles_model`), given the probabilities in 0..1 that an input channel, a

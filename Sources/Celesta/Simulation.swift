@@ -1,7 +1,8 @@
 // Exported C functions: the bit-exact Xylo simulator.
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Creates a simulator with zero state for `config` on its chip. The simulator does not keep
 /// a reference to the handle: `config` may be freed afterwards.

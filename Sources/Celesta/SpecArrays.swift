@@ -2,7 +2,8 @@
 // into caller buffers), so that bindings pass them without a JSON round trip.
 
 import CelestaABI
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The arrays of `celesta_spec_arrays_t` by Rockpool key, with the length each needs.
 private struct SpecArrayFields {

@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// What this build of Celesta is made of: its version and the C libraries it links.
 public enum BuildInfo {

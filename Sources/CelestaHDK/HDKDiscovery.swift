@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Finds dev kits: boards on USB (by `USBDeviceTable`) and the virtual kits asked for.
 ///

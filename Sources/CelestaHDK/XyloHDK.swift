@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The dev-kit driver: applies a configuration, runs inference in accelerated time or
 /// free-running on the audio front end, sets the clock and reads power, all through an

@@ -1,5 +1,5 @@
 /// The Xylo Audio 3 filterbank's sample loop for AVX2: 16 lanes in two 256-bit groups, one
-/// chip filter per lane, in channel order. CelestaCore's `XyloAudio3WideFilterKernel` builds the
+/// chip filter per lane, in channel order. CelestaXylo's `XyloAudio3WideFilterKernel` builds the
 /// constants and proves the ranges; the arithmetic is that of `XyloAudio3FilterKernel` (see its
 /// documentation), rearranged to shorten the chain of dependent instructions per sample, which
 /// is what limits this loop:

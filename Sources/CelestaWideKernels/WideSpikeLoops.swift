@@ -1,5 +1,5 @@
 /// The Xylo Audio 3 divisive-normalisation spike generators' sample loop for AVX2: sixteen
-/// jointly normalised lanes in two 256-bit groups. CelestaCore's `XyloAudio3SpikeKernel` keeps
+/// jointly normalised lanes in two 256-bit groups. CelestaXylo's `XyloAudio3SpikeKernel` keeps
 /// the state, the raster and the 32-bit range rules (see its documentation); these loops do its
 /// two passes: the power estimates with each sample's threshold (one number per sample, as the
 /// normalisation is joint), then the accumulators. Kept apart, the long path from the estimates

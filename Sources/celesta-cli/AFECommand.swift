@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import FoundationEssentials
 
 /// `celesta afe IN.wav --output OUT.npy`: an audio file through a chip's audio front end.

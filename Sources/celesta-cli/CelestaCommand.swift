@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import CelestaHDK
 
 #if canImport(Glibc)

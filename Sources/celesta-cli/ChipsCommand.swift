@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// `celesta chips [NAME] [--json]`: the chip table.
 struct ChipsCommand: ParsableCommand {

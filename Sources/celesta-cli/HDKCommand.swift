@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import CelestaHDK
 
 /// `celesta hdk ...`: dev kits, physical or virtual.

@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import FoundationEssentials
 
 #if canImport(Glibc)

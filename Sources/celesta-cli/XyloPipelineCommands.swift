@@ -1,5 +1,6 @@
 import ArgumentParser
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import FoundationEssentials
 
 /// Quantization methods as the CLI names them.

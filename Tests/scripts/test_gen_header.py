@@ -20,7 +20,7 @@ def gen(*args):
 @pytest.fixture
 def tree(tmp_path):
     """A copy of the sources the generator reads."""
-    for part in ["Sources/Celesta", "Sources/CelestaABI", "Sources/CelestaCore"]:
+    for part in ["Sources/Celesta", "Sources/CelestaABI", "Sources/CelestaIR", "Sources/CelestaXylo"]:
         shutil.copytree(ROOT / part, tmp_path / part)
     return tmp_path
 
@@ -96,6 +96,6 @@ def test_type_without_c_spelling_is_refused(tree):
 
 
 def test_missing_version_is_refused(tree):
-    edit(tree, "Sources/CelestaCore/Version.swift", "static let minor", "static let minorVersion")
+    edit(tree, "Sources/CelestaIR/Version.swift", "static let minor", "static let minorVersion")
     r = gen("--root", str(tree))
     assert r.returncode == 2 and "no 'minor' constant" in r.stderr

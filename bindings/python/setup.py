@@ -1,6 +1,6 @@
 """Build the celesta extension against include/celesta.h and bundle libcelesta.so.0.
 
-The version is read from Sources/CelestaCore/Version.swift, the single source of the
+The version is read from Sources/CelestaIR/Version.swift, the single source of the
 version number. See README.md for the environment variables.
 """
 import os
@@ -20,7 +20,7 @@ SONAME = "libcelesta.so.0"
 
 
 def read_version():
-    text = (ROOT / "Sources" / "CelestaCore" / "Version.swift").read_text()
+    text = (ROOT / "Sources" / "CelestaIR" / "Version.swift").read_text()
     parts = [re.search(rf"static let {k} = (\d+)", text).group(1) for k in ("major", "minor", "patch")]
     return ".".join(parts)
 

@@ -1,4 +1,4 @@
-/* CPU feature detection for CelestaCore's choice of hot loops (internal; not part of the
+/* CPU feature detection for CelestaXylo's choice of hot loops (internal; not part of the
  * C ABI, no exported symbols: the function is static inline). */
 #ifndef CCPUFEATURES_H
 #define CCPUFEATURES_H

@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Input for the SNN core over consecutive time steps, sent in one piece: event counts
 /// `[steps][channels]` row-major, each in 0...255, for the time steps `firstTimestep ..<

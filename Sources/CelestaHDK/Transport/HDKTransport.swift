@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The one protocol every dev-kit transport speaks: the libusb transport to a board and the
 /// virtual dev kit. The driver (`XyloHDK`) is written against this protocol only, so the same

@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// How a dev kit is reached.
 public enum HDKKind: String, Sendable, Equatable, CaseIterable {

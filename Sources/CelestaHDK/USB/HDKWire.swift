@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Celesta's wire format for the transport protocol over USB bulk endpoints.
 ///

@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Payload encodings of the wire format's larger answers (see `HDKWire`).
 enum HDKWireMessages {

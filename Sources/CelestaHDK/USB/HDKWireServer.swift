@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The device side of the wire format: answers request frames by calling an `HDKTransport`
 /// (in the tests, the virtual kit). It is the executable specification of `HDKWire`; a

@@ -1,5 +1,6 @@
 internal import CLibUSB
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The USB backend over libusb-1.0. One libusb context per backend, created lazily; when
 /// libusb cannot initialise (no USB in a container, no /dev/bus/usb) the backend lists no

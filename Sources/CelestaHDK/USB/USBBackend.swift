@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// A USB device as the bus lists it.
 public struct USBDeviceDescriptor: Sendable, Equatable {

@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 import Synchronization
 
 /// USB id pairs a program registers at run time (`celesta_hdk_register_usb_id`, Python's

@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// Which USB vendor/product ids are Xylo dev kits, and which chip each carries.
 ///

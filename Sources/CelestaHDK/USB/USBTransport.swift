@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// The transport protocol over USB bulk transfers in Celesta's wire format (`HDKWire`).
 ///

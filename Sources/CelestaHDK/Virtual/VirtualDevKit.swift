@@ -1,4 +1,5 @@
-import CelestaCore
+import CelestaIR
+import CelestaXylo
 
 /// A dev kit in software: the chip's register file and memory (`XyloImage`), the bit-exact
 /// simulator run from that memory, the audio front end, the clock and a power model, behind
