@@ -516,6 +516,55 @@ typedef struct celesta_spec_arrays {
     int32_t *aliases;
     size_t aliases_len;
 } celesta_spec_arrays_t;
+/**
+ * A network graph of the IR (celesta_ir_*): named nodes of the IR's primitives (TALON's and
+ * NIR 1.0.8's), edges between them, metadata. Made by celesta_ir_graph_create(),
+ * celesta_ir_graph_from_json() or celesta_ir_read(); released with celesta_ir_graph_free().
+ *
+ * Thread safety: every call on one graph takes the graph's lock, so a graph may be shared by
+ * threads; arrays handed out by celesta_ir_graph_array() stay valid until the next
+ * celesta_ir_graph_to_json() on that graph or its release.
+ */
+typedef struct celesta_ir_graph celesta_ir_graph_t;
+
+/**
+ * An n-dimensional array crossing the ABI (C order, little-endian), as numpy holds it.
+ * `struct_size` must be sizeof(celesta_ir_array_t). Inputs are read during the call only.
+ */
+typedef struct celesta_ir_array {
+    /** sizeof(celesta_ir_array_t), set by whoever fills the struct. */
+    uint32_t struct_size;
+    /** numpy's name of the element type: "float32", "float64", "int64", "int8", "bool", ... */
+    const char *dtype;
+    /** The elements, C order (NULL only when there are none). */
+    const void *data;
+    /** The number of dimensions (0 for a scalar). */
+    size_t ndim;
+    /** `ndim` dimensions (NULL when ndim is 0). */
+    const int64_t *shape;
+} celesta_ir_array_t;
+
+/** Flags of the celesta_ir_* calls (bitwise OR). */
+enum {
+    /** Follow TALON 0.0.x exactly where Celesta corrects it (README, "Differences"). */
+    CELESTA_IR_TALON_COMPATIBLE = 1,
+    /** celesta_ir_graph_to_json(): write arrays as {"$array": k} (see celesta_ir_graph_array()). */
+    CELESTA_IR_ARRAY_REFS = 2,
+    /** celesta_ir_write() of NIR: store arrays without gzip compression. */
+    CELESTA_IR_UNCOMPRESSED = 4
+};
+
+/** File formats of celesta_ir_read() and celesta_ir_write(). */
+typedef enum celesta_ir_format {
+    /** From the file name: .t1c, .nir (or .h5/.hdf5 read as NIR), .json. */
+    CELESTA_IR_FORMAT_AUTO = 0,
+    /** TALON's .t1c (HDF5). */
+    CELESTA_IR_FORMAT_T1C = 1,
+    /** NIR 1.0.8 (HDF5). */
+    CELESTA_IR_FORMAT_NIR = 2,
+    /** Celesta's IR JSON (celesta.ir/1). */
+    CELESTA_IR_FORMAT_JSON = 3
+} celesta_ir_format;
 
 /* ---- Exported C functions: the Xylo Audio 3 audio front end (offline and streaming). ---- */
 
@@ -1031,6 +1080,137 @@ CELESTA_API int celesta_hdk_monitor(celesta_hdk_t *hdk, const celesta_afe_t *afe
  * Thread safety: any thread.
  */
 CELESTA_API int celesta_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
+
+
+/* ---- Exported C functions: reading and writing IR files (.t1c, NIR, IR JSON). ---- */
+
+/**
+ * Reads a graph from `path`: TALON's `.t1c`, NIR (`.nir`, gzip or plain, nested graphs) or IR
+ * JSON; CELESTA_IR_FORMAT_AUTO decides by the extension. With CELESTA_IR_TALON_COMPATIBLE a
+ * `.t1c` file reads exactly as TALON reads it (alphabetical node order, port shapes
+ * re-derived); by default the port shapes and order Celesta stored are used.
+ *
+ * Ownership: `*out` receives a new graph. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT (format, flags), CELESTA_ERR_IO (the file cannot be read),
+ * CELESTA_ERR_PARSE (a truncated, corrupt or wrong file: the message names the object).
+ */
+CELESTA_API int celesta_ir_read(celesta_ir_graph_t **out, const char *path, int format_, int flags);
+
+/**
+ * Writes the graph to `path` atomically (a temporary file renamed over it; a failed write
+ * leaves an existing file as it was). Flags: CELESTA_IR_TALON_COMPATIBLE (a `.t1c` with TALON's
+ * bytes only, without Celesta's attributes), CELESTA_IR_UNCOMPRESSED (NIR arrays without gzip).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_UNSUPPORTED (a
+ * primitive the format has no type for, naming the node), CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_ir_write(const char *path, const celesta_ir_graph_t *graph, int format_, int flags);
+
+/**
+ * The `version` string of a `.t1c` file (size-query idiom: `*len` bytes with the NUL).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO, CELESTA_ERR_PARSE, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_read_version(char *buf, size_t cap, size_t *len, const char *path);
+
+
+/* ---- Exported C functions: the network IR (graphs, nodes, primitives, JSON). ---- */
+
+/**
+ * Creates an empty graph.
+ *
+ * Ownership: `*out` receives a graph to release with celesta_ir_graph_free().
+ * Errors: CELESTA_ERR_NULL_POINTER.
+ */
+CELESTA_API int celesta_ir_graph_create(celesta_ir_graph_t **out);
+
+/** Releases a graph; NULL is ignored. */
+CELESTA_API void celesta_ir_graph_free(celesta_ir_graph_t *graph);
+
+/**
+ * Makes a graph from IR JSON (`celesta.ir/1`, see the README): `json_len` bytes of text (no
+ * NUL needed), and `n_arrays` arrays that `{"$array": k}` references in the text name. Every
+ * node goes through its primitive's checks.
+ *
+ * Flags: CELESTA_IR_TALON_COMPATIBLE. Ownership: `*out` receives a new graph; the inputs are
+ * copied. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the JSON path),
+ * CELESTA_ERR_INVALID_ARGUMENT / CELESTA_ERR_NOT_FOUND (a node's checks, naming the node).
+ */
+CELESTA_API int celesta_ir_graph_from_json(celesta_ir_graph_t **out, const char *json, size_t json_len, const celesta_ir_array_t *arrays, size_t n_arrays, int flags);
+
+/**
+ * Writes the graph as IR JSON, by the size-query idiom: `*len` receives the bytes needed
+ * including the NUL; `buf = NULL, cap = 0` only queries. With CELESTA_IR_ARRAY_REFS the arrays
+ * are written as `{"$array": k}` and read with celesta_ir_graph_array() (valid until the next
+ * call of this function on the graph, or its release); otherwise inline (base64).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_INVALID_ARGUMENT
+ * (flags).
+ */
+CELESTA_API int celesta_ir_graph_to_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int flags);
+
+/**
+ * Array `index` of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS: `*out`
+ * (its struct_size set by the caller) receives pointers into the graph's memory, valid until
+ * the next such export or the graph's release.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size),
+ * CELESTA_ERR_NOT_FOUND (index).
+ */
+CELESTA_API int celesta_ir_graph_array(celesta_ir_array_t *out, const celesta_ir_graph_t *graph, size_t index);
+
+/**
+ * Adds a node given as JSON `{"name", "type", "fields", "input_type"?, "output_type"?}` (the
+ * IR JSON node form), after its primitive's checks; arrays as in celesta_ir_graph_from_json().
+ *
+ * Flags: CELESTA_IR_TALON_COMPATIBLE. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE,
+ * CELESTA_ERR_NOT_FOUND (unknown primitive), CELESTA_ERR_INVALID_ARGUMENT (a check failed, a
+ * name already used; the message names the node and the field).
+ */
+CELESTA_API int celesta_ir_graph_add_node(celesta_ir_graph_t *graph, const char *node_json, size_t node_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, int flags);
+
+/**
+ * Adds the edge `source` -> `target` (the nodes need not exist yet: celesta_ir_graph_validate()
+ * checks). Errors: CELESTA_ERR_NULL_POINTER.
+ */
+CELESTA_API int celesta_ir_graph_connect(celesta_ir_graph_t *graph, const char *source, const char *target);
+
+/**
+ * Checks the graph as TALON's Graph.validate() does: Input and Output nodes exist, every edge
+ * names existing nodes, no self-loop, nothing into an Input or out of an Output, and no cycle
+ * unless cycles are allowed. The first problem is the status (CELESTA_ERR_INVALID_ARGUMENT)
+ * and celesta_last_error() says what it is.
+ */
+CELESTA_API int celesta_ir_graph_validate(const celesta_ir_graph_t *graph);
+
+/** `*out` receives the number of nodes. Errors: CELESTA_ERR_NULL_POINTER. */
+CELESTA_API int celesta_ir_graph_node_count(size_t *out, const celesta_ir_graph_t *graph);
+
+/** `*out` receives the number of edges. Errors: CELESTA_ERR_NULL_POINTER. */
+CELESTA_API int celesta_ir_graph_edge_count(size_t *out, const celesta_ir_graph_t *graph);
+
+/**
+ * Node `index` (insertion order) as IR JSON `{"name", "type", "fields", "input_type",
+ * "output_type"}` with its arrays inline, by the size-query idiom (`*len`: bytes with the NUL).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (index), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_node_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, size_t index);
+
+/**
+ * Checks one node without a graph, as a primitive's constructor does: the node JSON and
+ * arrays as in celesta_ir_graph_add_node(); the result (size-query idiom) is the node with its
+ * defaults filled and its port shapes inferred, arrays equal to an input written as
+ * `{"$array": k}` and new ones inline. Flags: CELESTA_IR_TALON_COMPATIBLE.
+ *
+ * Errors: as celesta_ir_graph_add_node(), and CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_node_check(char *buf, size_t cap, size_t *len, const char *node_json, size_t node_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, int flags);
+
+/**
+ * Every primitive of the IR as JSON data (size-query idiom): `[{"name", "base", "dialects",
+ * "summary", "fields": [{"name", "kind", "required", "default", "dialects"}]}]`.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_primitives_json(char *buf, size_t cap, size_t *len);
 
 
 /* ---- Exported C functions: version, status names, last error, build information. ---- */

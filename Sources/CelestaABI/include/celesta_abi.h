@@ -448,6 +448,56 @@ typedef struct celesta_spec_arrays {
     int32_t *aliases;
     size_t aliases_len;
 } celesta_spec_arrays_t;
+/**
+ * A network graph of the IR (celesta_ir_*): named nodes of the IR's primitives (TALON's and
+ * NIR 1.0.8's), edges between them, metadata. Made by celesta_ir_graph_create(),
+ * celesta_ir_graph_from_json() or celesta_ir_read(); released with celesta_ir_graph_free().
+ *
+ * Thread safety: every call on one graph takes the graph's lock, so a graph may be shared by
+ * threads; arrays handed out by celesta_ir_graph_array() stay valid until the next
+ * celesta_ir_graph_to_json() on that graph or its release.
+ */
+typedef struct celesta_ir_graph celesta_ir_graph_t;
+
+/**
+ * An n-dimensional array crossing the ABI (C order, little-endian), as numpy holds it.
+ * `struct_size` must be sizeof(celesta_ir_array_t). Inputs are read during the call only.
+ */
+typedef struct celesta_ir_array {
+    /** sizeof(celesta_ir_array_t), set by whoever fills the struct. */
+    uint32_t struct_size;
+    /** numpy's name of the element type: "float32", "float64", "int64", "int8", "bool", ... */
+    const char *dtype;
+    /** The elements, C order (NULL only when there are none). */
+    const void *data;
+    /** The number of dimensions (0 for a scalar). */
+    size_t ndim;
+    /** `ndim` dimensions (NULL when ndim is 0). */
+    const int64_t *shape;
+} celesta_ir_array_t;
+
+/** Flags of the celesta_ir_* calls (bitwise OR). */
+enum {
+    /** Follow TALON 0.0.x exactly where Celesta corrects it (README, "Differences"). */
+    CELESTA_IR_TALON_COMPATIBLE = 1,
+    /** celesta_ir_graph_to_json(): write arrays as {"$array": k} (see celesta_ir_graph_array()). */
+    CELESTA_IR_ARRAY_REFS = 2,
+    /** celesta_ir_write() of NIR: store arrays without gzip compression. */
+    CELESTA_IR_UNCOMPRESSED = 4
+};
+
+/** File formats of celesta_ir_read() and celesta_ir_write(). */
+typedef enum celesta_ir_format {
+    /** From the file name: .t1c, .nir (or .h5/.hdf5 read as NIR), .json. */
+    CELESTA_IR_FORMAT_AUTO = 0,
+    /** TALON's .t1c (HDF5). */
+    CELESTA_IR_FORMAT_T1C = 1,
+    /** NIR 1.0.8 (HDF5). */
+    CELESTA_IR_FORMAT_NIR = 2,
+    /** Celesta's IR JSON (celesta.ir/1). */
+    CELESTA_IR_FORMAT_JSON = 3
+} celesta_ir_format;
+
 /* ABI-TYPES:END */
 
 #endif /* CELESTA_ABI_H */

@@ -5,9 +5,13 @@
 package struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
+    /// Whether a number written without a fraction or exponent becomes `.integer` (and lists
+    /// stay generic), for formats that tell ints from floats (the IR's JSON).
+    private var integers = false
 
-    package static func parse(_ bytes: [UInt8], name: String) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], name: String, integers: Bool = false) throws -> JSONValue {
         var p = JSONParser(bytes: bytes)
+        p.integers = integers
         do {
             let v = try p.value(depth: 0)
             p.skipSpace()
@@ -45,7 +49,7 @@ package struct JSONParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
             // A list of numbers (weights, taus) is read straight into doubles, without an enum
             // value per number; a list that turns out mixed goes on as a generic one.
-            if i < bytes.count, Self.startsNumber(bytes[i]) {
+            if !integers, i < bytes.count, Self.startsNumber(bytes[i]) {
                 var numbers: [Double] = []
                 while true {
                     numbers.append(try number())
@@ -55,7 +59,7 @@ package struct JSONParser {
                     guard bytes[i] == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
                     i += 1
                     skipSpace()
-                    if i < bytes.count, Self.startsNumber(bytes[i]) { continue }
+                    if !integers, i < bytes.count, Self.startsNumber(bytes[i]) { continue }
                     items = numbers.map(JSONValue.number)
                     break
                 }
@@ -92,7 +96,13 @@ package struct JSONParser {
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
         default:
-            return .number(try number())
+            let start = i
+            let d = try number()
+            if integers, !bytes[start..<i].contains(where: { $0 == 0x2E || $0 == 0x65 || $0 == 0x45 }),
+                let v = Int(String(decoding: bytes[start..<i], as: UTF8.self)) {
+                return .integer(v)
+            }
+            return .number(d)
         }
     }
 

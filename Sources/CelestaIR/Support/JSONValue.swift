@@ -7,6 +7,9 @@ package enum JSONValue: Equatable {
     case object([String: JSONValue], order: [String])
     /// A non-empty list of numbers only (what `JSONParser` makes of one; `.array` holds others).
     case numbers([Double])
+    /// A number written without fraction or exponent, when the parser was asked to keep them
+    /// apart (`integers: true`); otherwise such numbers are `.number`.
+    case integer(Int)
 
     /// The items of a list (either form), or nil for a value that is not a list.
     package var elements: [JSONValue]? {
@@ -29,6 +32,7 @@ package enum JSONValue: Equatable {
     private func appendNumbers(to out: inout [Double], _ path: () -> String) throws {
         switch self {
         case .number(let d): out.append(d)
+        case .integer(let v): out.append(Double(v))
         case .numbers(let values): out.append(contentsOf: values)
         case .array(let items):
             for (i, item) in items.enumerated() { try item.appendNumbers(to: &out) { "\(path())[\(i)]" } }

@@ -1,0 +1,285 @@
+// Exported C functions: the network IR (graphs, nodes, primitives, JSON).
+
+import CelestaABI
+import CelestaIR
+import Synchronization
+
+/// `celesta_ir_graph_t *` as the shim spells it (see scripts/gen_header.py).
+public typealias celesta_ir_graph_ref = OpaquePointer
+/// `const celesta_ir_graph_t *`.
+public typealias celesta_ir_graph_cref = OpaquePointer
+
+/// The object behind a `celesta_ir_graph_t *`: the graph behind a lock, and the arrays of the
+/// last export with their shapes, kept alive for celesta_ir_graph_array().
+final class IRGraphBox: Sendable {
+    struct State {
+        var graph: IRGraph
+        var exported: [Tensor] = []
+        var exportedShapes: [[Int64]] = []
+    }
+    let state: Mutex<State>
+    init(_ graph: IRGraph) { state = Mutex(State(graph: graph)) }
+
+    func withGraph<R>(_ body: (inout IRGraph) throws -> R) throws -> R {
+        try state.withLock { try body(&$0.graph) }
+    }
+}
+
+/// The flags' mode: TALON's exact behaviour or Celesta's.
+func irMode(_ flags: Int32) -> IRMode { flags & 1 != 0 ? .talon : .celesta }
+
+/// Refuses flag bits the call does not know.
+func checkFlags(_ flags: Int32, allowed: Int32) throws {
+    guard flags & ~allowed == 0 else {
+        throw CelestaError(.invalidArgument, "argument 'flags' is \(flags); this call accepts only the bits \(allowed)")
+    }
+}
+
+/// Borrows `count` caller arrays as tensors (copied: the graph keeps them).
+func borrowedArrays(_ arrays: UnsafePointer<celesta_ir_array_t>?, _ count: UInt) throws -> [Tensor] {
+    guard count > 0 else { return [] }
+    guard let arrays else { throw CelestaError(.nullPointer, "argument 'arrays' is NULL but n_arrays is \(count)") }
+    guard count <= 1 << 24 else { throw CelestaError(.outOfRange, "argument 'n_arrays' is \(count), too large") }
+    return try (0..<Int(count)).map { k in
+        let a = arrays[k]
+        let name = "arrays[\(k)]"
+        guard a.struct_size >= UInt32(MemoryLayout<celesta_ir_array_t>.size) else {
+            throw CelestaError(.invalidArgument, "'\(name).struct_size' is \(a.struct_size); set it to sizeof(celesta_ir_array_t) (\(MemoryLayout<celesta_ir_array_t>.size))")
+        }
+        let typeName = try requiredString(a.dtype, "\(name).dtype")
+        guard let dtype = DType(numpy: typeName) else { throw CelestaError(.invalidArgument, "'\(name).dtype' is '\(typeName)', not a numpy type name") }
+        guard a.ndim >= 0, a.ndim <= 32 else { throw CelestaError(.outOfRange, "'\(name).ndim' is \(a.ndim); at most 32 dimensions") }
+        var shape: [Int] = []
+        if a.ndim > 0 {
+            guard let s = a.shape else { throw CelestaError(.nullPointer, "'\(name).shape' is NULL but ndim is \(a.ndim)") }
+            for i in 0..<Int(a.ndim) {
+                guard s[i] >= 0, s[i] <= Int64(Int32.max) else { throw CelestaError(.outOfRange, "'\(name).shape[\(i)]' is \(s[i])") }
+                shape.append(Int(s[i]))
+            }
+        }
+        let count = try Tensor.elementCount(shape)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow, bytes <= 1 << 40 else { throw CelestaError(.outOfRange, "'\(name)' is too large") }
+        if bytes == 0 { return try Tensor(dtype: dtype, shape: shape, bytes: []) }
+        guard let data = a.data else { throw CelestaError(.nullPointer, "'\(name).data' is NULL but the array has \(count) elements") }
+        return try Tensor(dtype: dtype, shape: shape, bytes: Array(UnsafeRawBufferPointer(start: data, count: bytes)))
+    }
+}
+
+/// Borrows `len` bytes of text (NULL only with a zero length).
+func borrowedText(_ text: UnsafePointer<CChar>?, _ len: UInt, _ name: String) throws -> [UInt8] {
+    guard len <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument '\(name)_len' is \(len), too large") }
+    guard let text else {
+        if len == 0 { return [] }
+        throw CelestaError(.nullPointer, "argument '\(name)' is NULL but \(name)_len is \(len)")
+    }
+    return Array(UnsafeRawBufferPointer(start: text, count: Int(len)))
+}
+
+/// Creates an empty graph.
+///
+/// Ownership: `*out` receives a graph to release with celesta_ir_graph_free().
+/// Errors: CELESTA_ERR_NULL_POINTER.
+@_cdecl("celesta_ir_graph_create")
+public func celesta_ir_graph_create(_ out: UnsafeMutablePointer<celesta_ir_graph_ref?>?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        out.pointee = makeHandle(IRGraphBox(try IRGraph()))
+    }
+}
+
+/// Releases a graph; NULL is ignored.
+@_cdecl("celesta_ir_graph_free")
+public func celesta_ir_graph_free(_ graph: celesta_ir_graph_ref?) {
+    releaseHandle(graph, IRGraphBox.self)
+}
+
+/// Makes a graph from IR JSON (`celesta.ir/1`, see the README): `json_len` bytes of text (no
+/// NUL needed), and `n_arrays` arrays that `{"$array": k}` references in the text name. Every
+/// node goes through its primitive's checks.
+///
+/// Flags: CELESTA_IR_TALON_COMPATIBLE. Ownership: `*out` receives a new graph; the inputs are
+/// copied. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the JSON path),
+/// CELESTA_ERR_INVALID_ARGUMENT / CELESTA_ERR_NOT_FOUND (a node's checks, naming the node).
+@_cdecl("celesta_ir_graph_from_json")
+public func celesta_ir_graph_from_json(
+    _ out: UnsafeMutablePointer<celesta_ir_graph_ref?>?, _ json: UnsafePointer<CChar>?, _ json_len: UInt,
+    _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt, _ flags: Int32
+) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        try checkFlags(flags, allowed: 1)
+        let text = try borrowedText(json, json_len, "json")
+        let graph = try IRJSON.decode(text, arrays: try borrowedArrays(arrays, n_arrays), mode: irMode(flags))
+        out.pointee = makeHandle(IRGraphBox(graph))
+    }
+}
+
+/// Writes the graph as IR JSON, by the size-query idiom: `*len` receives the bytes needed
+/// including the NUL; `buf = NULL, cap = 0` only queries. With CELESTA_IR_ARRAY_REFS the arrays
+/// are written as `{"$array": k}` and read with celesta_ir_graph_array() (valid until the next
+/// call of this function on the graph, or its release); otherwise inline (base64).
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_INVALID_ARGUMENT
+/// (flags).
+@_cdecl("celesta_ir_graph_to_json")
+public func celesta_ir_graph_to_json(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?, _ flags: Int32
+) -> Int32 {
+    guarded {
+        try checkFlags(flags, allowed: 2)
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let text: String = box.state.withLock { s in
+            guard flags & 2 != 0 else { return IRJSON.encode(s.graph) }
+            var arrays: [Tensor] = []
+            let text = withUnsafeMutablePointer(to: &arrays) { IRJSON.encode(s.graph, arrays: $0) }
+            s.exported = arrays
+            s.exportedShapes = arrays.map { $0.shape.map(Int64.init) }
+            return text
+        }
+        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+    }
+}
+
+/// Array `index` of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS: `*out`
+/// (its struct_size set by the caller) receives pointers into the graph's memory, valid until
+/// the next such export or the graph's release.
+///
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size),
+/// CELESTA_ERR_NOT_FOUND (index).
+@_cdecl("celesta_ir_graph_array")
+public func celesta_ir_graph_array(_ out: UnsafeMutablePointer<celesta_ir_array_t>?, _ graph: celesta_ir_graph_cref?, _ index: UInt) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        guard out.pointee.struct_size >= UInt32(MemoryLayout<celesta_ir_array_t>.size) else {
+            throw CelestaError(.invalidArgument, "'out->struct_size' is \(out.pointee.struct_size); set it to sizeof(celesta_ir_array_t)")
+        }
+        let box = try object(graph, IRGraphBox.self, "graph")
+        try box.state.withLock { s in
+            guard index < UInt(s.exported.count) else {
+                throw CelestaError(.notFound, "argument 'index' is \(index); the last export holds \(s.exported.count) arrays")
+            }
+            let t = s.exported[Int(index)]
+            out.pointee.dtype = dtypeCString(t.dtype)
+            out.pointee.ndim = t.ndim
+            // The stored arrays are not mutated while they are exported: their buffers are stable.
+            out.pointee.data = t.bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
+            out.pointee.shape = s.exportedShapes[Int(index)].withUnsafeBufferPointer { UnsafePointer($0.baseAddress) }
+        }
+    }
+}
+
+/// A static C string per dtype name.
+nonisolated(unsafe) private let dtypeNames: [DType: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, permanentCString($0.rawValue)) })
+func dtypeCString(_ t: DType) -> UnsafePointer<CChar> { dtypeNames[t]! }
+
+/// Adds a node given as JSON `{"name", "type", "fields", "input_type"?, "output_type"?}` (the
+/// IR JSON node form), after its primitive's checks; arrays as in celesta_ir_graph_from_json().
+///
+/// Flags: CELESTA_IR_TALON_COMPATIBLE. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE,
+/// CELESTA_ERR_NOT_FOUND (unknown primitive), CELESTA_ERR_INVALID_ARGUMENT (a check failed, a
+/// name already used; the message names the node and the field).
+@_cdecl("celesta_ir_graph_add_node")
+public func celesta_ir_graph_add_node(
+    _ graph: celesta_ir_graph_ref?, _ node_json: UnsafePointer<CChar>?, _ node_json_len: UInt,
+    _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt, _ flags: Int32
+) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        try checkFlags(flags, allowed: 1)
+        let node = try IRJSON.decodeNode(try borrowedText(node_json, node_json_len, "node_json"), arrays: try borrowedArrays(arrays, n_arrays), mode: irMode(flags))
+        try box.withGraph { try $0.add(node) }
+    }
+}
+
+/// Adds the edge `source` -> `target` (the nodes need not exist yet: celesta_ir_graph_validate()
+/// checks). Errors: CELESTA_ERR_NULL_POINTER.
+@_cdecl("celesta_ir_graph_connect")
+public func celesta_ir_graph_connect(_ graph: celesta_ir_graph_ref?, _ source: UnsafePointer<CChar>?, _ target: UnsafePointer<CChar>?) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let s = try requiredString(source, "source"), t = try requiredString(target, "target")
+        try box.withGraph { $0.connect(s, t) }
+    }
+}
+
+/// Checks the graph as TALON's Graph.validate() does: Input and Output nodes exist, every edge
+/// names existing nodes, no self-loop, nothing into an Input or out of an Output, and no cycle
+/// unless cycles are allowed. The first problem is the status (CELESTA_ERR_INVALID_ARGUMENT)
+/// and celesta_last_error() says what it is.
+@_cdecl("celesta_ir_graph_validate")
+public func celesta_ir_graph_validate(_ graph: celesta_ir_graph_cref?) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        try box.withGraph { try $0.validate() }
+    }
+}
+
+/// `*out` receives the number of nodes. Errors: CELESTA_ERR_NULL_POINTER.
+@_cdecl("celesta_ir_graph_node_count")
+public func celesta_ir_graph_node_count(_ out: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let box = try object(graph, IRGraphBox.self, "graph")
+        out.pointee = UInt(try box.withGraph { $0.nodes.count })
+    }
+}
+
+/// `*out` receives the number of edges. Errors: CELESTA_ERR_NULL_POINTER.
+@_cdecl("celesta_ir_graph_edge_count")
+public func celesta_ir_graph_edge_count(_ out: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let box = try object(graph, IRGraphBox.self, "graph")
+        out.pointee = UInt(try box.withGraph { $0.edges.count })
+    }
+}
+
+/// Node `index` (insertion order) as IR JSON `{"name", "type", "fields", "input_type",
+/// "output_type"}` with its arrays inline, by the size-query idiom (`*len`: bytes with the NUL).
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (index), CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_graph_node_json")
+public func celesta_ir_graph_node_json(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?, _ index: UInt
+) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let text = try box.withGraph { g -> String in
+            guard index < UInt(g.nodes.count) else {
+                throw CelestaError(.notFound, "argument 'index' is \(index); the graph has \(g.nodes.count) nodes")
+            }
+            return IRJSON.encode(node: g.nodes[Int(index)])
+        }
+        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+    }
+}
+
+/// Checks one node without a graph, as a primitive's constructor does: the node JSON and
+/// arrays as in celesta_ir_graph_add_node(); the result (size-query idiom) is the node with its
+/// defaults filled and its port shapes inferred, arrays equal to an input written as
+/// `{"$array": k}` and new ones inline. Flags: CELESTA_IR_TALON_COMPATIBLE.
+///
+/// Errors: as celesta_ir_graph_add_node(), and CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_node_check")
+public func celesta_ir_node_check(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    _ node_json: UnsafePointer<CChar>?, _ node_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt,
+    _ flags: Int32
+) -> Int32 {
+    guarded {
+        try checkFlags(flags, allowed: 1)
+        let given = try borrowedArrays(arrays, n_arrays)
+        let node = try IRJSON.decodeNode(try borrowedText(node_json, node_json_len, "node_json"), arrays: given, mode: irMode(flags))
+        try copyOut(IRJSON.encode(node: node, known: given), to: buf, capacity: cap, needed: len, field: "buf")
+    }
+}
+
+/// Every primitive of the IR as JSON data (size-query idiom): `[{"name", "base", "dialects",
+/// "summary", "fields": [{"name", "kind", "required", "default", "dialects"}]}]`.
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_primitives_json")
+public func celesta_ir_primitives_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?) -> Int32 {
+    guarded {
+        try copyOut(IRJSON.primitives(), to: buf, capacity: cap, needed: len, field: "buf")
+    }
+}

@@ -1,0 +1,330 @@
+import FoundationEssentials
+
+/// The IR as JSON (`celesta.ir/1`), the form the C ABI, the CLI and the Python package exchange:
+///
+/// ```json
+/// {"format": "celesta.ir/1",
+///  "nodes": [{"name": "fc1", "type": "Affine", "fields": {"weight": {"$tensor": {...}}, ...},
+///             "input_type": {"input": [784]}, "output_type": {"output": [128]}}, ...],
+///  "edges": [["input", "fc1"], ...], "metadata": {...}, "allow_cycles": false, "settings": {...}}
+/// ```
+///
+/// Values: JSON null, booleans, strings and lists as themselves; integers without a fraction
+/// (`1`) and floats always with one (`1.0`, `1e-05`); an object is a dict, except objects with a
+/// single `$` key: `{"$tensor": {"dtype", "shape", "b64"}}` (or `"data"`: a flat list of
+/// numbers), `{"$array": k}` (array `k` passed beside the text), `{"$tuple": [...]}`,
+/// `{"$float": "nan" | "inf" | "-inf"}`, `{"$graph": {...}}` (a nested graph).
+public enum IRJSON {
+    public static let format = "celesta.ir/1"
+
+    // MARK: Writing
+
+    /// Writes `graph`; with `arrays` non-nil every tensor goes there and the text holds
+    /// `{"$array": k}` references (in the order written).
+    public static func encode(_ graph: IRGraph, arrays: UnsafeMutablePointer<[Tensor]>? = nil) -> String {
+        var w = Writer(arrays: arrays)
+        w.graph(graph)
+        return w.out
+    }
+
+    /// Writes one value (the same rules).
+    public static func encode(_ value: IRValue, arrays: UnsafeMutablePointer<[Tensor]>? = nil) -> String {
+        var w = Writer(arrays: arrays)
+        w.value(value)
+        return w.out
+    }
+
+    struct Writer {
+        var out = ""
+        let arrays: UnsafeMutablePointer<[Tensor]>?
+        /// Tensors the reader already has: one equal to `known[k]` is written `{"$array": k}`.
+        var known: [Tensor] = []
+
+        mutating func graph(_ g: IRGraph) {
+            out += "{\"format\": \"\(IRJSON.format)\", \"nodes\": ["
+            for (i, n) in g.nodes.enumerated() {
+                if i > 0 { out += ", " }
+                out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
+                dict(n.fields)
+                out += ", \"input_type\": "
+                ports(n.inputType)
+                out += ", \"output_type\": "
+                ports(n.outputType)
+                out += "}"
+            }
+            out += "], \"edges\": ["
+            out += g.edges.map { "[" + JSONText.quote($0.source) + ", " + JSONText.quote($0.target) + "]" }.joined(separator: ", ")
+            out += "], \"metadata\": "
+            dict(g.metadata)
+            out += ", \"allow_cycles\": " + (g.allowCycles ? "true" : "false") + ", \"settings\": "
+            dict(g.settings)
+            out += "}"
+        }
+
+        mutating func ports(_ p: PortShapes?) {
+            guard let p else { out += "null"; return }
+            out += "{" + p.ports.map { JSONText.quote($0.name) + ": [" + $0.shape.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "}"
+        }
+
+        mutating func dict(_ d: IRDict) {
+            out += "{"
+            for (i, e) in d.entries.enumerated() {
+                if i > 0 { out += ", " }
+                out += JSONText.quote(e.key) + ": "
+                value(e.value)
+            }
+            out += "}"
+        }
+
+        mutating func value(_ v: IRValue) {
+            switch v {
+            case .none: out += "null"
+            case .bool(let b): out += b ? "true" : "false"
+            case .int(let i): out += String(i)
+            case .float(let f):
+                if f.isNaN { out += "{\"$float\": \"nan\"}" } else if f.isInfinite { out += f < 0 ? "{\"$float\": \"-inf\"}" : "{\"$float\": \"inf\"}" } else {
+                    out += "\(f)"
+                }
+            case .string(let s): out += JSONText.quote(s)
+            case .tensor(let t):
+                if let k = known.firstIndex(where: { $0.dtype == t.dtype && $0.shape == t.shape && $0.bytes == t.bytes }) {
+                    out += "{\"$array\": \(k)}"
+                } else if let arrays {
+                    out += "{\"$array\": \(arrays.pointee.count)}"
+                    arrays.pointee.append(t)
+                } else {
+                    out += "{\"$tensor\": {\"dtype\": \"\(t.dtype.rawValue)\", \"shape\": [" + t.shape.map(String.init).joined(separator: ", ")
+                        + "], \"b64\": \"" + Data(t.bytes).base64EncodedString() + "\"}}"
+                }
+            case .tuple(let items):
+                out += "{\"$tuple\": ["
+                list(items)
+                out += "]}"
+            case .list(let items):
+                out += "["
+                list(items)
+                out += "]"
+            case .dict(let d): dict(d)
+            case .graph(let g):
+                out += "{\"$graph\": "
+                graph(g)
+                out += "}"
+            }
+        }
+
+        mutating func list(_ items: [IRValue]) {
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += ", " }
+                value(item)
+            }
+        }
+    }
+
+    /// One node as `{"name", "type", "fields", "input_type", "output_type"}`; tensors equal to
+    /// one of `known` are written as references to it, others inline.
+    public static func encode(node n: IRNode, known: [Tensor] = []) -> String {
+        var w = Writer(arrays: nil, known: known)
+        w.out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
+        w.dict(n.fields)
+        w.out += ", \"input_type\": "
+        w.ports(n.inputType)
+        w.out += ", \"output_type\": "
+        w.ports(n.outputType)
+        w.out += "}"
+        return w.out
+    }
+
+    /// Reads one node (the form `encode(node:)` writes; `name` may be absent), building it
+    /// through its primitive's checks.
+    public static func decodeNode(_ text: [UInt8], arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRNode {
+        let root = try JSONParser.parse(text, name: "node JSON", integers: true)
+        let r = Reader(arrays: arrays, mode: mode)
+        let o = try r.object(root, "$")
+        var name = ""
+        if case .string(let n)? = o.members["name"] { name = n }
+        guard case .string(let type)? = o.members["type"] else { throw r.fail("$.type", "expected a string") }
+        let fields = try r.dict(o.members["fields"] ?? .object([:], order: []), "$.fields")
+        return try IRNode.make(
+            name: name, type: type, fields: fields, inputType: try r.ports(o.members["input_type"], "$.input_type"),
+            outputType: try r.ports(o.members["output_type"], "$.output_type"), mode: mode)
+    }
+
+    /// Every primitive of the registry as data: `[{"name", "base", "dialects", "summary",
+    /// "fields": [{"name", "kind", "default", "required", "dialects"}]}]`.
+    public static func primitives() -> String {
+        var w = Writer(arrays: nil)
+        w.out += "["
+        for (i, name) in PrimitiveRegistry.shared.names.enumerated() {
+            guard let d = PrimitiveRegistry.shared.descriptor(name) else { continue }
+            if i > 0 { w.out += ", " }
+            w.out += "{\"name\": " + JSONText.quote(d.name) + ", \"base\": " + (d.base.map(JSONText.quote) ?? "null")
+            w.out += ", \"dialects\": [" + Dialect.allCases.filter(d.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]"
+            w.out += ", \"summary\": " + JSONText.quote(d.summary) + ", \"fields\": ["
+            for (j, f) in d.fields.enumerated() {
+                if j > 0 { w.out += ", " }
+                w.out += "{\"name\": " + JSONText.quote(f.name) + ", \"kind\": " + JSONText.quote(f.kind.rawValue) + ", \"required\": "
+                if case .required = f.defaultValue { w.out += "true" } else { w.out += "false" }
+                w.out += ", \"default\": "
+                if case .value(let v) = f.defaultValue { w.value(v) } else { w.out += "null" }
+                w.out += ", \"dialects\": [" + Dialect.allCases.filter(f.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]}"
+            }
+            w.out += "]}"
+        }
+        w.out += "]"
+        return w.out
+    }
+
+    // MARK: Reading
+
+    /// Reads a graph; `{"$array": k}` references take `arrays[k]`. Nodes are rebuilt through
+    /// their primitives' checks (`mode` as in `IRNode.make`), keeping the port shapes the text
+    /// gives.
+    public static func decode(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRGraph {
+        let root = try JSONParser.parse(text, name: name, integers: true)
+        return try Reader(arrays: arrays, mode: mode).graph(root, "$")
+    }
+
+    /// Reads one value.
+    public static func decodeValue(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = []) throws -> IRValue {
+        let root = try JSONParser.parse(text, name: name, integers: true)
+        return try Reader(arrays: arrays, mode: .celesta).value(root, "$")
+    }
+
+    struct Reader {
+        let arrays: [Tensor]
+        let mode: IRMode
+
+        func fail(_ path: String, _ why: String) -> CelestaError { CelestaError(.parse, "'\(path)': \(why)") }
+
+        func object(_ v: JSONValue, _ path: String) throws -> (members: [String: JSONValue], order: [String]) {
+            guard case .object(let m, let order) = v else { throw fail(path, "expected an object") }
+            return (m, order)
+        }
+
+        func graph(_ v: JSONValue, _ path: String) throws -> IRGraph {
+            let o = try object(v, path)
+            if let f = o.members["format"] {
+                guard case .string(let s) = f, s == IRJSON.format else { throw fail("\(path).format", "expected \"\(IRJSON.format)\"") }
+            }
+            var g = try IRGraph()
+            guard case .array(let nodes)? = o.members["nodes"] ?? .array([]) else { throw fail("\(path).nodes", "expected a list") }
+            for (i, nv) in nodes.enumerated() {
+                let p = "\(path).nodes[\(i)]"
+                let n = try object(nv, p)
+                guard case .string(let name)? = n.members["name"] else { throw fail("\(p).name", "expected a string") }
+                guard case .string(let type)? = n.members["type"] else { throw fail("\(p).type", "expected a string") }
+                let fields = try dict(n.members["fields"] ?? .object([:], order: []), "\(p).fields")
+                let input = try ports(n.members["input_type"], "\(p).input_type")
+                let output = try ports(n.members["output_type"], "\(p).output_type")
+                do {
+                    try g.add(try IRNode.make(name: name, type: type, fields: fields, inputType: input, outputType: output, mode: mode))
+                } catch let e as CelestaError {
+                    throw CelestaError(e.code, "node '\(name)' (\(p)): \(e.message)")
+                }
+            }
+            if let ev = o.members["edges"] {
+                guard let items = ev.elements else { throw fail("\(path).edges", "expected a list") }
+                for (i, e) in items.enumerated() {
+                    guard let pair = e.elements, pair.count == 2, case .string(let s) = pair[0], case .string(let t) = pair[1] else {
+                        throw fail("\(path).edges[\(i)]", "expected [source, target] names")
+                    }
+                    g.connect(s, t)
+                }
+            }
+            if let m = o.members["metadata"], m != .null { g.metadata = try dict(m, "\(path).metadata") }
+            if let a = o.members["allow_cycles"] {
+                guard case .bool(let b) = a else { throw fail("\(path).allow_cycles", "expected true or false") }
+                g.allowCycles = b
+            }
+            if let s = o.members["settings"], s != .null { g.settings = try dict(s, "\(path).settings") }
+            return g
+        }
+
+        func ports(_ v: JSONValue?, _ path: String) throws -> PortShapes? {
+            guard let v, v != .null else { return nil }
+            let o = try object(v, path)
+            return PortShapes(try o.order.map { key in
+                guard let dims = o.members[key]!.elements else { throw fail("\(path).\(key)", "expected a list of dimensions") }
+                return PortShapes.Port(key, try dims.enumerated().map { i, d in
+                    guard case .integer(let n) = d, n >= 0 else { throw fail("\(path).\(key)[\(i)]", "expected a dimension >= 0") }
+                    return n
+                })
+            })
+        }
+
+        func dict(_ v: JSONValue, _ path: String) throws -> IRDict {
+            let o = try object(v, path)
+            var d = IRDict()
+            for k in o.order { d[k] = try value(o.members[k]!, "\(path).\(k)") }
+            return d
+        }
+
+        func value(_ v: JSONValue, _ path: String) throws -> IRValue {
+            switch v {
+            case .null: return .none
+            case .bool(let b): return .bool(b)
+            case .integer(let i): return .int(i)
+            case .number(let d): return .float(d)
+            case .string(let s): return .string(s)
+            case .numbers(let ds): return .list(ds.map { .float($0) })
+            case .array(let items): return .list(try items.enumerated().map { try value($1, "\(path)[\($0)]") })
+            case .object(let m, let order):
+                if order.count == 1, let key = order.first, key.hasPrefix("$") {
+                    return try special(key, m[key]!, "\(path).\(key)")
+                }
+                return .dict(try dict(v, path))
+            }
+        }
+
+        func special(_ key: String, _ v: JSONValue, _ path: String) throws -> IRValue {
+            switch key {
+            case "$array":
+                guard case .integer(let k) = v, k >= 0, k < arrays.count else {
+                    throw fail(path, "expected the index of one of the \(arrays.count) arrays passed")
+                }
+                return .tensor(arrays[k])
+            case "$tuple":
+                guard let items = v.elements else { throw fail(path, "expected a list") }
+                return .tuple(try items.enumerated().map { try value($1, "\(path)[\($0)]") })
+            case "$float":
+                switch v {
+                case .string("nan"): return .float(.nan)
+                case .string("inf"): return .float(.infinity)
+                case .string("-inf"): return .float(-.infinity)
+                default: throw fail(path, "expected \"nan\", \"inf\" or \"-inf\"")
+                }
+            case "$graph": return .graph(try graph(v, path))
+            case "$tensor": return .tensor(try tensor(v, path))
+            default: throw fail(path, "unknown special value '\(key)'")
+            }
+        }
+
+        func tensor(_ v: JSONValue, _ path: String) throws -> Tensor {
+            let o = try object(v, path)
+            guard case .string(let name)? = o.members["dtype"], let dtype = DType(numpy: name) else {
+                throw fail("\(path).dtype", "expected a numpy type name such as \"float32\"")
+            }
+            guard let dims = o.members["shape"]?.elements else { throw fail("\(path).shape", "expected a list") }
+            let shape = try dims.map { d -> Int in
+                guard case .integer(let n) = d, n >= 0 else { throw fail("\(path).shape", "dimensions must be integers >= 0") }
+                return n
+            }
+            do {
+                if case .string(let b64)? = o.members["b64"] {
+                    guard let data = Data(base64Encoded: b64) else { throw fail("\(path).b64", "not base64") }
+                    return try Tensor(dtype: dtype, shape: shape, bytes: [UInt8](data))
+                }
+                if let data = o.members["data"] {
+                    let values = try data.flatNumbers("\(path).data")
+                    guard values.count == (try Tensor.elementCount(shape)) else {
+                        throw fail("\(path).data", "holds \(values.count) values; shape \(Tensor.describe(shape)) needs \(try Tensor.elementCount(shape))")
+                    }
+                    return try Tensor(converting: values, to: dtype, shape: shape)
+                }
+            } catch let e as CelestaError where e.code != .parse {
+                throw fail(path, e.message)
+            }
+            throw fail(path, "expected \"b64\" or \"data\"")
+        }
+    }
+}

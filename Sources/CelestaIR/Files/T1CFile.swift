@@ -1,0 +1,267 @@
+/// TALON's `.t1c` files (HDF5; reference README §5): root dataset `version` ("0.0.1") and group
+/// `graph` holding `type` = "Graph", `nodes/<name>/` (a `type` string and one dataset per field;
+/// Input/Output store their port shape as `shape`), `edges/{src,dst}` and the optional graph
+/// settings. No compression, no attributes in TALON's own files.
+///
+/// What TALON loses on a round trip (§21.1) Celesta writes into attributes, which TALON does not
+/// read: the port shapes of every node, the node order, fields TALON's constructors would
+/// refuse (a NIR `v_reset`, say) and which values were tuples. Reading in `.celesta` mode uses
+/// them when present; `.talon` mode ignores them and reproduces TALON exactly (alphabetical
+/// node order, port shapes re-derived from the parameters), and writes TALON's bytes only.
+public enum T1CFile {
+    /// The format version TALON 0.0.x writes and reads.
+    public static let version = "0.0.1"
+
+    // MARK: Writing
+
+    public static func write(_ graph: IRGraph, to path: String, mode: IRMode = .celesta) throws {
+        try HDF5File.write(try tree(graph, mode: mode), to: path)
+    }
+
+    /// The HDF5 tree of the file.
+    public static func tree(_ graph: IRGraph, mode: IRMode = .celesta) throws -> HDF5Group {
+        let celesta = mode == .celesta
+        var nodes = HDF5Group()
+        nodes.children.reserveCapacity(graph.nodes.count)
+        for n in graph.nodes {
+            nodes.children.append((name: n.name, node: .group(try nodeGroup(n, celesta: celesta))))
+        }
+        var g = HDF5Group()
+        g.children.append((name: "type", node: .dataset(HDF5Dataset(.string("Graph")))))
+        g.children.append((name: "nodes", node: .group(nodes)))
+        g.children.append((name: "edges", node: .group(edgeGroup(graph.edges.map { ($0.source, $0.target) }))))
+        if !graph.metadata.isEmpty {
+            g.children.append((name: "metadata", node: .group(try valueGroup(graph.metadata, "/graph/metadata", celesta: celesta))))
+        }
+        if graph.allowCycles { g.children.append((name: "allow_cycles", node: .dataset(HDF5Dataset(.bool(true))))) }
+        for key in IRGraph.settingKeys {
+            guard let v = graph.settings[key], v.isTruthy, let node = try settingNode(v, "/graph/\(key)", celesta: celesta) else { continue }
+            g.children.append((name: key, node: node))
+        }
+        if celesta {
+            g.attributes.append((name: CelestaAttributes.nodeOrder, value: .strings(graph.nodeNames)))
+        }
+        var root = HDF5Group()
+        root.children.append((name: "version", node: .dataset(HDF5Dataset(.string(version)))))
+        root.children.append((name: "graph", node: .group(g)))
+        if celesta { root.attributes.append((name: CelestaAttributes.writer, value: .string("celesta \(CelestaVersion.string)"))) }
+        return root
+    }
+
+    static func edgeGroup(_ pairs: [(String, String)]) -> HDF5Group {
+        HDF5Group(children: [
+            (name: "dst", node: .dataset(HDF5Dataset(.strings(pairs.map(\.1))))),
+            (name: "src", node: .dataset(HDF5Dataset(.strings(pairs.map(\.0))))),
+        ])
+    }
+
+    static func nodeGroup(_ n: IRNode, celesta: Bool) throws -> HDF5Group {
+        let path = "/graph/nodes/\(n.name)"
+        var g = HDF5Group()
+        g.children.append((name: "type", node: .dataset(HDF5Dataset(.string(n.type)))))
+        if n.isA("Input"), let s = n.inputType?.first {
+            g.children.append((name: "shape", node: .dataset(HDF5Dataset(.numbers(try Tensor(int64: s))))))
+        } else if n.isA("Output"), let s = n.outputType?.first {
+            g.children.append((name: "shape", node: .dataset(HDF5Dataset(.numbers(try Tensor(int64: s))))))
+        }
+        let d = n.descriptor
+        var extra = IRDict()
+        for e in n.fields.entries {
+            let known = d?.field(e.key)?.dialects.contains(.talon) ?? true
+            if !known || (e.key == "metadata" && !(n.isA("Input") || n.isA("Output") || n.isA("SpikingAffine"))) {
+                extra[e.key] = e.value
+                continue
+            }
+            if case .dict(let dict) = e.value, dict.isEmpty { continue }
+            if d?.field(e.key)?.omits(e.value) ?? false { continue }
+            guard var node = try IRFileValues.dataset(e.value, storage: .contiguous, path: "\(path)/\(e.key)") else { continue }
+            if celesta { node = marked(node, e.value) }
+            g.children.append((name: e.key, node: node))
+        }
+        if celesta {
+            g.attributes.append((name: CelestaAttributes.ports, value: .string(CelestaAttributes.portsText(n))))
+            if !extra.isEmpty {
+                g.attributes.append((name: CelestaAttributes.extraFields, value: .string(IRJSON.encode(.dict(extra)))))
+            }
+        }
+        return g
+    }
+
+    /// A dataset written from a tuple or list carries its kind, so Celesta reads it back as one.
+    static func marked(_ node: HDF5Node, _ value: IRValue) -> HDF5Node {
+        guard case .dataset(var ds) = node else { return node }
+        switch value {
+        case .tuple: ds.attributes.append((name: CelestaAttributes.kind, value: .string("tuple")))
+        case .list: ds.attributes.append((name: CelestaAttributes.kind, value: .string("list")))
+        default: return node
+        }
+        return .dataset(ds)
+    }
+
+    /// A settings value: a list of [src, dst] pairs becomes an edge group, dicts recurse.
+    static func settingNode(_ v: IRValue, _ path: String, celesta: Bool) throws -> HDF5Node? {
+        if let pairs = edgePairs(v) { return .group(edgeGroup(pairs)) }
+        if case .dict(let d) = v { return .group(try valueGroup(d, path, celesta: celesta)) }
+        guard let node = try IRFileValues.dataset(v, storage: .contiguous, path: path) else { return nil }
+        return celesta ? marked(node, v) : node
+    }
+
+    static func valueGroup(_ d: IRDict, _ path: String, celesta: Bool) throws -> HDF5Group {
+        var g = HDF5Group()
+        for e in d.entries {
+            if let node = try settingNode(e.value, "\(path)/\(e.key)", celesta: celesta) { g.children.append((name: e.key, node: node)) }
+        }
+        return g
+    }
+
+    static func edgePairs(_ v: IRValue) -> [(String, String)]? {
+        guard case .list(let items) = v, !items.isEmpty else { return nil }
+        var out: [(String, String)] = []
+        for item in items {
+            switch item {
+            case .list(let p), .tuple(let p):
+                guard p.count == 2, let s = p[0].string, let t = p[1].string else { return nil }
+                out.append((s, t))
+            default: return nil
+            }
+        }
+        return out
+    }
+
+    // MARK: Reading
+
+    /// The `version` string of a `.t1c` file.
+    public static func readVersion(path: String) throws -> String {
+        let root = try HDF5File.read(path: path)
+        guard let v = root.dataset("version")?.value.stringValue else {
+            throw CelestaError(.parse, "'\(path)' is not a .t1c file: no 'version' string")
+        }
+        return v
+    }
+
+    public static func read(path: String, mode: IRMode = .celesta) throws -> IRGraph {
+        let root = try HDF5File.read(path: path)
+        do {
+            return try graph(root, mode: mode)
+        } catch let e as CelestaError {
+            throw CelestaError(e.code == .io ? .io : .parse, "'\(path)': \(e.message)")
+        }
+    }
+
+    static func fail(_ why: String) -> CelestaError { CelestaError(.parse, why) }
+
+    /// The graph of a file's tree.
+    public static func graph(_ root: HDF5Group, mode: IRMode) throws -> IRGraph {
+        guard root.dataset("version")?.value.stringValue != nil else { throw fail("not a .t1c file: no 'version' string dataset") }
+        guard let g = root.group("graph") else { throw fail("not a .t1c file: no group 'graph'") }
+        if let t = g.dataset("type") {
+            guard t.value.stringValue == "Graph" else { throw fail("'/graph/type' is not \"Graph\"") }
+        }
+        let celesta = mode == .celesta
+        guard let nodesGroup = g.group("nodes") else { throw fail("no group '/graph/nodes'") }
+        var nodes: [IRNode] = []
+        nodes.reserveCapacity(nodesGroup.children.count)
+        for c in nodesGroup.children {
+            guard case .group(let ng) = c.node else { throw fail("'/graph/nodes/\(c.name)' is not a group") }
+            nodes.append(try node(c.name, ng, celesta: celesta, mode: mode))
+        }
+        if celesta, let order = g.attribute(CelestaAttributes.nodeOrder), case .strings(_, let names) = order,
+            Set(names) == Set(nodes.map(\.name)), names.count == nodes.count {
+            let byName = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0) })
+            nodes = names.map { byName[$0]! }
+        }
+        var graph = try IRGraph(nodes: nodes)
+        if let e = g.group("edges") {
+            for (s, t) in try edges(e, "/graph/edges") { graph.connect(s, t) }
+        }
+        for c in g.children {
+            switch c.name {
+            case "type", "nodes", "edges": continue
+            case "metadata":
+                guard case .group(let m) = c.node else { throw fail("'/graph/metadata' is not a group") }
+                graph.metadata = try settingsDict(m, "/graph/metadata", celesta: celesta)
+            case "allow_cycles":
+                guard case .dataset(let ds) = c.node, let b = try IRFileValues.value(ds.value).bool else {
+                    throw fail("'/graph/allow_cycles' is not a bool")
+                }
+                graph.allowCycles = b
+            default:
+                graph.settings[c.name] = try settingValue(c.node, "/graph/\(c.name)", celesta: celesta)
+            }
+        }
+        return graph
+    }
+
+    static func edges(_ g: HDF5Group, _ path: String) throws -> [(String, String)] {
+        func names(_ n: String) throws -> [String] {
+            guard let ds = g.dataset(n) else { throw fail("'\(path)/\(n)' is missing") }
+            switch ds.value {
+            case .strings(let shape, let values) where shape.count == 1: return values
+            case .numbers(let t) where t.count == 0: return []
+            default: throw fail("'\(path)/\(n)' is not a 1-D string array")
+            }
+        }
+        let src = try names("src"), dst = try names("dst")
+        guard src.count == dst.count else { throw fail("'\(path)': src has \(src.count) names but dst has \(dst.count)") }
+        return Array(zip(src, dst))
+    }
+
+    static func settingValue(_ node: HDF5Node, _ path: String, celesta: Bool) throws -> IRValue {
+        switch node {
+        case .group(let sub):
+            if sub.dataset("src") != nil, sub.dataset("dst") != nil {
+                return .list(try edges(sub, path).map { .list([.string($0.0), .string($0.1)]) })
+            }
+            return .dict(try settingsDict(sub, path, celesta: celesta))
+        case .dataset(let ds):
+            let v = try IRFileValues.value(ds.value)
+            return celesta ? IRFileValues.restoringKind(v, ds) : v
+        }
+    }
+
+    static func settingsDict(_ g: HDF5Group, _ path: String, celesta: Bool) throws -> IRDict {
+        var d = IRDict()
+        for c in g.children { d[c.name] = try settingValue(c.node, "\(path)/\(c.name)", celesta: celesta) }
+        return d
+    }
+
+    static func node(_ name: String, _ g: HDF5Group, celesta: Bool, mode: IRMode) throws -> IRNode {
+        let path = "/graph/nodes/\(name)"
+        guard let type = g.dataset("type")?.value.stringValue else { throw fail("'\(path)/type' is missing or not a string") }
+        guard let d = PrimitiveRegistry.shared.descriptor(type) else { throw fail("'\(path)': unknown primitive '\(type)'") }
+        var fields = IRDict()
+        var shape: [Int]? = nil
+        for c in g.children where c.name != "type" {
+            let p = "\(path)/\(c.name)"
+            if c.name == "shape", type == "Input" || type == "Output" || d.base == "Input" || d.base == "Output" {
+                guard case .dataset(let ds) = c.node, case .numbers(let t) = ds.value, t.ndim == 1, let dims = t.ints, dims.allSatisfy({ $0 >= 0 }) else {
+                    throw fail("'\(p)' is not a 1-D array of dimensions")
+                }
+                shape = dims
+                continue
+            }
+            guard d.field(c.name) != nil else { throw fail("'\(p)': \(type) has no field '\(c.name)'") }
+            fields[c.name] = try settingValue(c.node, p, celesta: celesta)
+        }
+        var input: PortShapes? = nil, output: PortShapes? = nil
+        if let shape {
+            if type == "Output" { output = PortShapes("output", shape) } else { input = PortShapes("input", shape) }
+        }
+        if celesta {
+            if let text = g.attribute(CelestaAttributes.ports)?.stringValue {
+                let (i, o) = try CelestaAttributes.ports(text)
+                input = i ?? input
+                output = o ?? output
+            }
+            if let text = g.attribute(CelestaAttributes.extraFields)?.stringValue,
+                case .dict(let extra) = try IRJSON.decodeValue(Array(text.utf8), name: "\(path) attribute \(CelestaAttributes.extraFields)") {
+                for e in extra.entries { fields[e.key] = e.value }
+            }
+        }
+        do {
+            return try IRNode.make(name: name, type: type, fields: fields, inputType: input, outputType: output, mode: mode)
+        } catch let e as CelestaError {
+            throw fail("'\(path)': \(e.message)")
+        }
+    }
+}
