@@ -1212,6 +1212,14 @@ CELESTA_API int celesta_ir_node_check(char *buf, size_t cap, size_t *len, const 
  */
 CELESTA_API int celesta_ir_primitives_json(char *buf, size_t cap, size_t *len);
 
+/**
+ * The graph's traversal orders as JSON (size-query idiom): `{"is_dag", "topological_order"
+ * (rustworkx's order; null when cyclic), "strongly_connected_components" (rustworkx's
+ * sequence), "cycles", "inputs", "outputs", "stage"}`.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_orders_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
+
 
 /* ---- Exported C functions: version, status names, last error, build information. ---- */
 

@@ -71,6 +71,16 @@ else
   record "c-afe (compile)" 1
 fi
 
+section "C harness: the network IR and its files (Tests/c/test_ir.c)"
+mkdir -p "$tmp/ir"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir"; then
+  "$tmp/test_ir" Tests/Fixtures "$tmp/ir"
+  record "c-ir" $?
+else
+  record "c-ir (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

@@ -283,3 +283,22 @@ public func celesta_ir_primitives_json(_ buf: UnsafeMutablePointer<CChar>?, _ ca
         try copyOut(IRJSON.primitives(), to: buf, capacity: cap, needed: len, field: "buf")
     }
 }
+
+/// The graph's traversal orders as JSON (size-query idiom): `{"is_dag", "topological_order"
+/// (rustworkx's order; null when cyclic), "strongly_connected_components" (rustworkx's
+/// sequence), "cycles", "inputs", "outputs", "stage"}`.
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_graph_orders_json")
+public func celesta_ir_graph_orders_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let text = try box.withGraph { g -> String in
+            func names(_ list: [String]) -> String { "[" + list.map(JSONText.quote).joined(separator: ", ") + "]" }
+            return "{\"is_dag\": \(g.isDAG), \"topological_order\": " + (g.topologicalOrder.map(names) ?? "null")
+                + ", \"strongly_connected_components\": [" + g.stronglyConnectedComponents.map(names).joined(separator: ", ")
+                + "], \"cycles\": [" + g.cycles.map(names).joined(separator: ", ") + "], \"inputs\": " + names(g.inputs)
+                + ", \"outputs\": " + names(g.outputs) + ", \"stage\": " + JSONText.quote(g.stage) + "}"
+        }
+        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+    }
+}

@@ -12,7 +12,8 @@ Errors are raised as subclasses of :class:`celesta.CelestaError`.
 
 from __future__ import annotations
 
-from . import _celesta, devices, nn, transform
+from . import _celesta, devices, ir, nir, nn, transform
+from ._compat import talon_compatible
 from ._errors import *  # noqa: F401,F403  (the CelestaError hierarchy)
 from ._errors import CelestaError, ERRORS_BY_STATUS
 
@@ -58,5 +59,5 @@ def chip(name: str) -> dict:
     return _chip(_celesta.chip_find(name))
 
 
-__all__ = ["nn", "transform", "devices", "__version__", "version_info", "build_info", "status_name", "chips", "chip",
+__all__ = ["ir", "nir", "talon_compatible", "nn", "transform", "devices", "__version__", "version_info", "build_info", "status_name", "chips", "chip",
            "CelestaError", "ERRORS_BY_STATUS"] + [cls.__name__ for cls in ERRORS_BY_STATUS.values()]

@@ -1,0 +1,237 @@
+"""ctypes access to the IR functions of libcelesta (``celesta_ir_*``) and the value
+conversions between Python objects and the library's IR JSON (``celesta.ir/1``)."""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import json
+import os
+import threading
+
+import numpy as np
+
+from ._errors import error_from_status
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_lib = ctypes.CDLL(os.path.join(_HERE, "libcelesta.so.0"))
+
+
+class Array(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("dtype", ctypes.c_char_p), ("data", ctypes.c_void_p),
+                ("ndim", ctypes.c_size_t), ("shape", ctypes.POINTER(ctypes.c_int64))]
+
+
+_P = ctypes.c_void_p
+_SZ = ctypes.c_size_t
+_STR = ctypes.c_char_p
+for _name, _args in {
+    "celesta_ir_graph_create": [ctypes.POINTER(_P)],
+    "celesta_ir_graph_from_json": [ctypes.POINTER(_P), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
+    "celesta_ir_graph_to_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, ctypes.c_int],
+    "celesta_ir_graph_array": [ctypes.POINTER(Array), _P, _SZ],
+    "celesta_ir_graph_validate": [_P],
+    "celesta_ir_graph_orders_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
+    "celesta_ir_node_check": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
+    "celesta_ir_primitives_json": [_STR, _SZ, ctypes.POINTER(_SZ)],
+    "celesta_ir_read": [ctypes.POINTER(_P), _STR, ctypes.c_int, ctypes.c_int],
+    "celesta_ir_write": [_STR, _P, ctypes.c_int, ctypes.c_int],
+    "celesta_ir_read_version": [_STR, _SZ, ctypes.POINTER(_SZ), _STR],
+}.items():
+    getattr(_lib, _name).argtypes = _args
+    getattr(_lib, _name).restype = ctypes.c_int
+_lib.celesta_ir_graph_free.argtypes = [_P]
+_lib.celesta_ir_graph_free.restype = None
+_lib.celesta_last_error.restype = ctypes.c_char_p
+
+TALON_COMPATIBLE = 1
+ARRAY_REFS = 2
+UNCOMPRESSED = 4
+FORMATS = {"auto": 0, "t1c": 1, "nir": 2, "json": 3}
+
+
+def check(status: int) -> None:
+    if status != 0:
+        message = (_lib.celesta_last_error() or b"").decode("utf-8", "replace")
+        # The library prefixes its messages with the status name; Python shows the text.
+        if message.startswith("CELESTA_") and ": " in message:
+            message = message.split(": ", 1)[1]
+        raise error_from_status(status, message)
+
+
+def text_out(fn, *args) -> str:
+    """Calls a size-query function: first for the size, then into a buffer of that size."""
+    need = _SZ(0)
+    check(fn(None, 0, ctypes.byref(need), *args))
+    buf = ctypes.create_string_buffer(need.value)
+    check(fn(buf, need.value, ctypes.byref(need), *args))
+    return buf.value.decode("utf-8")
+
+
+# --- talon_compatible: one switch for a call or a block --------------------------------------
+
+_state = threading.local()
+
+
+def compatible_default() -> bool:
+    return getattr(_state, "talon", 0) > 0
+
+
+def enter_compatible() -> None:
+    _state.talon = getattr(_state, "talon", 0) + 1
+
+
+def exit_compatible() -> None:
+    _state.talon = getattr(_state, "talon", 0) - 1
+
+
+def flags_for(talon_compatible: bool | None) -> int:
+    on = compatible_default() if talon_compatible is None else bool(talon_compatible)
+    return TALON_COMPATIBLE if on else 0
+
+
+# --- Python values <-> IR JSON ---------------------------------------------------------------
+
+class Encoder:
+    """Turns Python values into JSON-able structures, collecting numpy arrays."""
+
+    def __init__(self):
+        self.arrays: list[np.ndarray] = []
+        self._keep: list = []
+
+    def value(self, v):
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, (np.bool_,)):
+            return bool(v)
+        if isinstance(v, (int, np.integer)):
+            return int(v)
+        if isinstance(v, (float, np.floating)):
+            f = float(v)
+            if f != f:
+                return {"$float": "nan"}
+            if f in (float("inf"), float("-inf")):
+                return {"$float": "inf" if f > 0 else "-inf"}
+            return f
+        if isinstance(v, np.ndarray):
+            self.arrays.append(v)
+            return {"$array": len(self.arrays) - 1}
+        if isinstance(v, tuple):
+            return {"$tuple": [self.value(x) for x in v]}
+        if isinstance(v, list):
+            return [self.value(x) for x in v]
+        if isinstance(v, dict):
+            return {str(k): self.value(x) for k, x in v.items()}
+        from .ir import Graph  # a nested graph (NIR's NIRGraph)
+        if isinstance(v, Graph):
+            return {"$graph": v._json(self)}
+        raise TypeError(f"cannot store a value of type {type(v).__name__} in the IR")
+
+    def c_arrays(self):
+        n = len(self.arrays)
+        out = (Array * max(n, 1))()
+        for k, a in enumerate(self.arrays):
+            a = np.ascontiguousarray(a)
+            if a.dtype.byteorder == ">":
+                a = a.astype(a.dtype.newbyteorder("<"))
+            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
+            self._keep += [a, shape]
+            out[k].struct_size = ctypes.sizeof(Array)
+            out[k].dtype = a.dtype.name.encode()
+            out[k].data = a.ctypes.data if a.size else None
+            out[k].ndim = a.ndim
+            out[k].shape = shape
+        return out, n
+
+
+def decode(v, arrays):
+    """The Python value of an IR JSON value (arrays by reference or inline)."""
+    if isinstance(v, list):
+        return [decode(x, arrays) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1:
+            (key, x), = v.items()
+            if key == "$array":
+                return arrays[x]
+            if key == "$tuple":
+                return tuple(decode(i, arrays) for i in x)
+            if key == "$float":
+                return float(x)
+            if key == "$tensor":
+                return np.frombuffer(base64.b64decode(x["b64"]), dtype=np.dtype(x["dtype"]).newbyteorder("<")).reshape(x["shape"]).copy()
+            if key == "$graph":
+                from .ir import Graph
+                return Graph._from_json(x, arrays)
+        return {k: decode(x, arrays) for k, x in v.items()}
+    return v
+
+
+class Handle:
+    """An owned ``celesta_ir_graph_t *``."""
+
+    def __init__(self, ptr: int):
+        self.ptr = ptr
+
+    def __del__(self):
+        if getattr(self, "ptr", None):
+            _lib.celesta_ir_graph_free(self.ptr)
+            self.ptr = None
+
+    @classmethod
+    def from_json(cls, doc: dict, enc: Encoder, flags: int) -> "Handle":
+        text = json.dumps(doc).encode()
+        arrays, n = enc.c_arrays()
+        out = _P()
+        check(_lib.celesta_ir_graph_from_json(ctypes.byref(out), text, len(text), arrays, n, flags))
+        return cls(out.value)
+
+    @classmethod
+    def read(cls, path: str, fmt: str, flags: int) -> "Handle":
+        out = _P()
+        check(_lib.celesta_ir_read(ctypes.byref(out), os.fsencode(path), FORMATS[fmt], flags))
+        return cls(out.value)
+
+    def to_json(self):
+        """The graph's JSON document and its arrays (copied into numpy)."""
+        doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS))
+        arrays = []
+        k = 0
+        while True:
+            a = Array()
+            a.struct_size = ctypes.sizeof(Array)
+            if _lib.celesta_ir_graph_array(ctypes.byref(a), self.ptr, k) != 0:
+                break
+            shape = tuple(a.shape[i] for i in range(a.ndim))
+            dtype = np.dtype(a.dtype.decode())
+            count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+            if count == 0:
+                arr = np.zeros(shape, dtype=dtype)
+            else:
+                raw = ctypes.string_at(a.data, count * dtype.itemsize)
+                arr = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype, copy=False).reshape(shape).copy()
+            arrays.append(arr)
+            k += 1
+        return doc, arrays
+
+    def write(self, path: str, fmt: str, flags: int) -> None:
+        check(_lib.celesta_ir_write(os.fsencode(path), self.ptr, FORMATS[fmt], flags))
+
+    def validate(self) -> None:
+        check(_lib.celesta_ir_graph_validate(self.ptr))
+
+    def orders(self) -> dict:
+        return json.loads(text_out(_lib.celesta_ir_graph_orders_json, self.ptr))
+
+
+def node_check(doc: dict, enc: Encoder, flags: int) -> dict:
+    text = json.dumps(doc).encode()
+    arrays, n = enc.c_arrays()
+    return json.loads(text_out(_lib.celesta_ir_node_check, text, len(text), arrays, n, flags))
+
+
+def primitives() -> list:
+    return json.loads(text_out(_lib.celesta_ir_primitives_json))
+
+
+def read_version(path: str) -> str:
+    return text_out(_lib.celesta_ir_read_version, os.fsencode(path))

@@ -1,0 +1,356 @@
+"""The network IR with TALON's names: ``from talon import ir`` becomes ``from celesta import ir``.
+
+Every primitive is a class made from the library's descriptor (``celesta_ir_primitives_json``):
+its constructor takes the primitive's fields (positionally in TALON's order, or by keyword,
+plus ``input_type`` / ``output_type``), and the library checks them with TALON's messages
+(``ValueError``), fills defaults and infers the port shapes. Celesta infers the spatial output
+of convolutions and pooling from a known input shape where TALON does not; pass
+``talon_compatible=True`` (or use ``with celesta.talon_compatible():``) for TALON's exact
+behaviour.
+
+``read`` / ``write`` handle TALON's ``.t1c`` files (and NIR or IR JSON by extension) through
+libhdf5 in the library; Celesta's ``.t1c`` files keep the port shapes and node order that
+TALON's lose, where TALON does not look.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _irlib
+from ._errors import ParseError
+
+__all__ = ["Graph", "Node", "Edge", "read", "write", "read_version", "list_primitives", "str_to_node", "register_node",
+           "TALONFormatError"]
+
+
+class TALONFormatError(ParseError):
+    """A ``.t1c`` (or other IR) file is truncated, corrupt or not of the format."""
+
+
+_MISSING = object()
+_PRIMITIVES: dict[str, type] = {}
+
+
+def _ports(value, key):
+    """A port-shape argument (an array or ``{"input": array}``) as JSON."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): [int(d) for d in np.asarray(v).reshape(-1)] for k, v in value.items()}
+    return {key: [int(d) for d in np.asarray(value).reshape(-1)]}
+
+
+def _ports_py(doc):
+    if doc is None:
+        return None
+    return {k: np.asarray(v, dtype=np.int64) for k, v in doc.items()}
+
+
+class Node:
+    """Base class of every IR primitive (see the module doc)."""
+
+    _descriptor: dict = {}
+    _field_names: tuple = ()
+
+    def __init__(self, *args, talon_compatible: bool | None = None, **kwargs):
+        names = list(self._field_names)
+        is_port = self.__class__.__name__ in ("Input", "Output")
+        if is_port:
+            names = ["input_type" if self.__class__.__name__ == "Input" else "output_type"] + names
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} positional arguments ({len(args)} given)")
+        given = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k in given:
+                raise TypeError(f"{type(self).__name__}() got multiple values for argument '{k}'")
+            if k not in self._field_names and k not in ("input_type", "output_type"):
+                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{k}'")
+            given[k] = v
+        input_type = given.pop("input_type", None)
+        output_type = given.pop("output_type", None)
+        self._build(given, input_type, output_type, _irlib.flags_for(talon_compatible))
+
+    def _build(self, fields, input_type, output_type, flags):
+        enc = _irlib.Encoder()
+        doc = {"type": self.__class__.__name__, "fields": {k: enc.value(v) for k, v in fields.items() if v is not None},
+               "input_type": _ports(input_type, "input"), "output_type": _ports(output_type, "output")}
+        out = _irlib.node_check(doc, enc, flags)
+        self._set(out, enc.arrays)
+
+    def _set(self, doc, arrays):
+        for name in self._field_names:
+            object.__setattr__(self, name, None)
+        for k, v in doc["fields"].items():
+            object.__setattr__(self, k, _irlib.decode(v, arrays))
+        object.__setattr__(self, "input_type", _ports_py(doc.get("input_type")))
+        object.__setattr__(self, "output_type", _ports_py(doc.get("output_type")))
+
+    @classmethod
+    def _from_doc(cls, doc, arrays):
+        node = cls.__new__(cls)
+        node._set(doc, arrays)
+        return node
+
+    def _json(self, enc, name=None):
+        fields = {}
+        for k in self._field_names:
+            v = getattr(self, k, None)
+            if v is not None:
+                fields[k] = enc.value(v)
+        doc = {"type": type(self).__name__, "fields": fields,
+               "input_type": _ports(self.input_type, "input"), "output_type": _ports(self.output_type, "output")}
+        if name is not None:
+            doc["name"] = name
+        return doc
+
+    def to_dict(self) -> dict:
+        """TALON's ``to_dict``: ``type`` and every field that is set (port shapes left out)."""
+        out = {"type": type(self).__name__}
+        for k in self._field_names:
+            v = getattr(self, k, None)
+            if v is not None and not (isinstance(v, dict) and not v):
+                out[k] = v
+        if type(self).__name__ in ("Input", "Output"):
+            port = self.input_type if type(self).__name__ == "Input" else self.output_type
+            out["shape"] = next(iter(port.values())) if port else None
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Node":
+        d = dict(d)
+        kind = d.pop("type", cls.__name__)
+        target = _PRIMITIVES.get(kind, cls)
+        if kind in ("Input", "Output") and "shape" in d:
+            d["input_type" if kind == "Input" else "output_type"] = d.pop("shape")
+        return target(**d)
+
+    def __repr__(self):
+        parts = []
+        for k in self._field_names:
+            v = getattr(self, k, None)
+            if v is None:
+                continue
+            parts.append(f"{k}=array(shape={v.shape}, dtype={v.dtype})" if isinstance(v, np.ndarray) else f"{k}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        for k in self._field_names + ("input_type", "output_type"):
+            a, b = getattr(self, k, None), getattr(other, k, None)
+            if isinstance(a, dict) and isinstance(b, dict):
+                if a.keys() != b.keys() or any(not np.array_equal(a[x], b[x]) for x in a):
+                    return False
+            elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    __hash__ = object.__hash__
+
+
+def _make_class(desc: dict) -> type:
+    fields = tuple(f["name"] for f in desc["fields"])
+    doc = f"{desc['name']}: {desc['summary']}.\n\nFields: " + ", ".join(
+        f["name"] + ("" if f["required"] else f"={f['default']!r}") for f in desc["fields"])
+    return type(desc["name"], (Node,), {"_descriptor": desc, "_field_names": fields, "__doc__": doc, "__module__": __name__})
+
+
+for _desc in _irlib.primitives():
+    _PRIMITIVES[_desc["name"]] = _make_class(_desc)
+for _name, _cls in list(_PRIMITIVES.items()):
+    base = _cls._descriptor.get("base")
+    if base and base in _PRIMITIVES:  # TALON's subclasses (SConv is a Conv2d): isinstance holds
+        _PRIMITIVES[_name] = type(_name, (_PRIMITIVES[base],), dict(_cls.__dict__))
+globals().update(_PRIMITIVES)
+__all__ += sorted(_PRIMITIVES)
+
+
+def list_primitives() -> list[str]:
+    """The names of every primitive (TALON's and NIR 1.0.8's, then registered ones)."""
+    return list(_PRIMITIVES)
+
+
+def str_to_node(name: str) -> type:
+    """The primitive class called ``name`` (``KeyError`` for an unknown one)."""
+    try:
+        return _PRIMITIVES[name]
+    except KeyError:
+        raise KeyError(f"Unknown node type: {name}") from None
+
+
+def register_node(cls: type) -> type:
+    """Registers a user primitive (a ``Node`` subclass deriving from a built-in one, whose
+    checks and files it shares); usable as a decorator."""
+    if not (isinstance(cls, type) and issubclass(cls, Node)):
+        raise TypeError("register_node() takes a subclass of celesta.ir.Node")
+    _PRIMITIVES[cls.__name__] = cls
+    return cls
+
+
+class Edge(tuple):
+    """An edge ``(source, target)`` with TALON's attribute names."""
+
+    def __new__(cls, source: str, target: str):
+        return super().__new__(cls, (source, target))
+
+    source = property(lambda self: self[0])
+    target = property(lambda self: self[1])
+
+
+class Graph:
+    """TALON's ``Graph(nodes, edges, metadata={}, allow_cycles=False)``: ``nodes`` maps names to
+    primitives, ``edges`` is a list of ``(source, target)`` names."""
+
+    _SETTINGS = ("quantization_config", "partition_metadata", "target_hardware", "execution_schedule", "cyclic_config")
+
+    def __init__(self, nodes: dict | None = None, edges: list | None = None, metadata: dict | None = None,
+                 allow_cycles: bool = False):
+        self.nodes: dict = dict(nodes or {})
+        self.edges: list = [Edge(*e) for e in (edges or [])]
+        self.metadata: dict = dict(metadata or {})
+        self.allow_cycles: bool = bool(allow_cycles)
+        for key in self._SETTINGS:
+            setattr(self, key, None)
+
+    # --- conversion to and from the library ----------------------------------------------
+    def _json(self, enc):
+        return {"format": "celesta.ir/1", "nodes": [n._json(enc, name) for name, n in self.nodes.items()],
+                "edges": [[s, t] for s, t in self.edges], "metadata": enc.value(self.metadata),
+                "allow_cycles": self.allow_cycles,
+                "settings": {k: enc.value(getattr(self, k)) for k in self._SETTINGS if getattr(self, k, None) is not None}}
+
+    def _handle(self, flags=0):
+        enc = _irlib.Encoder()
+        return _irlib.Handle.from_json(self._json(enc), enc, flags)
+
+    @classmethod
+    def _from_json(cls, doc, arrays):
+        g = cls()
+        for n in doc["nodes"]:
+            klass = _PRIMITIVES.get(n["type"]) or type(n["type"], (Node,), {"_field_names": tuple(n["fields"])})
+            g.nodes[n["name"]] = klass._from_doc(n, arrays)
+        g.edges = [Edge(s, t) for s, t in doc["edges"]]
+        g.metadata = _irlib.decode(doc.get("metadata") or {}, arrays)
+        g.allow_cycles = bool(doc.get("allow_cycles"))
+        for k, v in (doc.get("settings") or {}).items():
+            setattr(g, k, _irlib.decode(v, arrays))
+        return g
+
+    @classmethod
+    def _from_handle(cls, handle):
+        doc, arrays = handle.to_json()
+        return cls._from_json(doc, arrays)
+
+    # --- TALON's graph API ------------------------------------------------------------------
+    def validate(self) -> None:
+        """TALON's checks, in TALON's order, with TALON's messages (``ValueError``)."""
+        self._handle().validate()
+
+    @property
+    def inputs(self) -> list:
+        return [n for n, v in self.nodes.items() if isinstance(v, _PRIMITIVES["Input"])]
+
+    @property
+    def outputs(self) -> list:
+        return [n for n, v in self.nodes.items() if isinstance(v, _PRIMITIVES["Output"])]
+
+    @property
+    def input_type(self) -> dict:
+        return {n: next(iter(self.nodes[n].output_type.values())) for n in self.inputs if self.nodes[n].output_type}
+
+    @property
+    def output_type(self) -> dict:
+        return {n: next(iter(self.nodes[n].input_type.values())) for n in self.outputs if self.nodes[n].input_type}
+
+    def _orders(self):
+        return self._handle().orders()
+
+    @property
+    def is_dag(self) -> bool:
+        return self._orders()["is_dag"]
+
+    def predecessors(self, name: str) -> list:
+        return [s for s, t in self.edges if t == name and s in self.nodes]
+
+    def successors(self, name: str) -> list:
+        return [t for s, t in self.edges if s == name and t in self.nodes]
+
+    def find_cycles(self) -> list:
+        return self._orders()["cycles"]
+
+    def get_strongly_connected_components(self) -> list:
+        """The components in rustworkx's order (sinks first)."""
+        return self._orders()["strongly_connected_components"]
+
+    def topological_order(self) -> list | None:
+        return self._orders()["topological_order"]
+
+    def get_stage(self) -> str:
+        return self._orders()["stage"]
+
+    def set_partition(self, assignments: dict) -> None:
+        for name, core in assignments.items():
+            self.nodes[name].core_id = int(core)
+
+    def get_partition(self, core: int) -> list:
+        return [n for n, v in self.nodes.items() if getattr(v, "core_id", None) == core]
+
+    def to_dict(self) -> dict:
+        out = {"type": "Graph", "nodes": {n: v.to_dict() for n, v in self.nodes.items()},
+               "edges": {"src": [s for s, _ in self.edges], "dst": [t for _, t in self.edges]}}
+        if self.metadata:
+            out["metadata"] = self.metadata
+        if self.allow_cycles:
+            out["allow_cycles"] = True
+        for k in self._SETTINGS:
+            if getattr(self, k, None):
+                out[k] = getattr(self, k)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Graph":
+        nodes = {n: Node.from_dict(v) for n, v in d.get("nodes", {}).items()}
+        e = d.get("edges", [])
+        edges = list(zip(e.get("src", []), e.get("dst", []))) if isinstance(e, dict) else [tuple(x) for x in e]
+        g = cls(nodes, edges, d.get("metadata") or {}, bool(d.get("allow_cycles", False)))
+        for k in cls._SETTINGS:
+            if k in d:
+                setattr(g, k, d[k])
+        return g
+
+    def __repr__(self):
+        return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
+
+
+def _format(path, fmt):
+    if fmt is not None:
+        return fmt
+    p = str(path).lower()
+    return "auto" if p.endswith((".t1c", ".nir", ".h5", ".hdf5", ".json")) else "t1c"
+
+
+def write(path, graph: Graph, *, talon_compatible: bool | None = None, format: str | None = None) -> None:
+    """Writes ``graph`` (a ``.t1c`` unless the extension says NIR or JSON), atomically.
+    ``talon_compatible=True`` writes TALON's bytes only (no Celesta attributes)."""
+    graph._handle().write(str(path), _format(path, format), _irlib.flags_for(talon_compatible))
+
+
+def read(path, *, talon_compatible: bool | None = None, format: str | None = None) -> Graph:
+    """Reads a ``.t1c`` file (or NIR/JSON by extension). A bad file raises ``TALONFormatError``."""
+    try:
+        handle = _irlib.Handle.read(str(path), _format(path, format), _irlib.flags_for(talon_compatible))
+    except ParseError as e:
+        raise TALONFormatError(str(e)) from None
+    return Graph._from_handle(handle)
+
+
+def read_version(path) -> str:
+    """The ``version`` string of a ``.t1c`` file."""
+    try:
+        return _irlib.read_version(str(path))
+    except ParseError as e:
+        raise TALONFormatError(str(e)) from None

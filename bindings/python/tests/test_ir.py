@@ -1,0 +1,144 @@
+"""celesta.ir and celesta.nir against TALON's shared cases, TALON's and nir's files, and nir 1.0.8."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import celesta
+from celesta import ir
+from celesta import nir as cnir
+
+FIX = Path(__file__).resolve().parents[3] / "Tests" / "Fixtures"
+
+
+def case(name):
+    return json.loads((FIX / "talon" / "cases" / f"{name}.json").read_text())
+
+
+def f32(*shape):
+    return np.full(shape, 0.5, dtype=np.float32)
+
+
+def test_constructor_messages_equal_talons():
+    results = case("ir_validation.constructors_a")["expected"]["results"]
+    w, b = f32(2, 3), f32(2)
+    lif = lambda r: dict(tau=f32(3), r=f32(r), v_leak=f32(3), v_threshold=f32(3))
+    calls = {
+        "SpikingAffine(weight_bits=0)": lambda: ir.SpikingAffine(w, b, weight_bits=0),
+        "SpikingAffine(weight_bits=33)": lambda: ir.SpikingAffine(w, b, weight_bits=33),
+        "SpikingAffine(accumulator_bits=65)": lambda: ir.SpikingAffine(w, b, accumulator_bits=65),
+        "SpikingAffine(weight_bits=24, accumulator_bits=16)": lambda: ir.SpikingAffine(w, b, weight_bits=24, accumulator_bits=16),
+        "SpikingAffine(spike_mode='foo')": lambda: ir.SpikingAffine(w, b, spike_mode="foo"),
+        "Affine(1-D weight)": lambda: ir.Affine(f32(6), b),
+        "Affine(bias mismatch)": lambda: ir.Affine(w, f32(3)),
+        "LIF(shape mismatch)": lambda: ir.LIF(**lif(2)),
+        "Conv2d(3-D weight)": lambda: ir.Conv2d(f32(4, 2, 3)),
+    }
+    assert set(calls) == set(results)
+    for label, expected in results.items():
+        with pytest.raises(ValueError) as err:
+            calls[label]()
+        assert str(err.value) == expected["message"], label
+    assert ir.LIF(**lif(3)).output_type["output"].tolist() == [3]
+
+
+def test_inferred_shapes_talon_mode_and_celesta_correction():
+    results = case("ir_shapes.inference_a")["expected"]["results"]
+    label = "Conv2d(w 4x2x3x3, pad 1, input [2,8,8])"
+    with celesta.talon_compatible():
+        n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
+    assert n.output_type["output"].tolist() == results[label]["output_type"]["output"]
+    n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
+    assert n.output_type["output"].tolist() == [4, 8, 8]          # Celesta infers the spatial size
+    n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type=np.array([2, 8, 8]), talon_compatible=True)
+    assert n.output_type["output"].tolist() == [4]
+    p = ir.MaxPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, input_type=np.array([8, 10, 10]))
+    assert p.output_type["output"].tolist() == results["MaxPool2d(k3 s2 p1 ceil, input [8,10,10])"]["output_type"]["output"]
+
+
+def test_misspelled_keyword_is_refused():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'wieght'"):
+        ir.Affine(wieght=f32(2, 3), bias=f32(2))
+
+
+def tutorial_graph():
+    rng = np.random.default_rng(0)
+    nodes = {
+        "input": ir.Input(np.array([784])),
+        "fc1": ir.Affine(weight=rng.standard_normal((128, 784)).astype(np.float32) * 0.01, bias=np.zeros(128, dtype=np.float32)),
+        "lif1": ir.LIF(tau=np.ones(128, dtype=np.float32) * 10.0, r=np.ones(128, dtype=np.float32),
+                       v_leak=np.zeros(128, dtype=np.float32), v_threshold=np.ones(128, dtype=np.float32)),
+        "fc2": ir.Affine(weight=rng.standard_normal((10, 128)).astype(np.float32) * 0.01, bias=np.zeros(10, dtype=np.float32)),
+        "lif2": ir.LIF(tau=np.ones(10, dtype=np.float32) * 10.0, r=np.ones(10, dtype=np.float32),
+                       v_leak=np.zeros(10, dtype=np.float32), v_threshold=np.ones(10, dtype=np.float32)),
+        "output": ir.Output(np.array([10])),
+    }
+    edges = [("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"), ("lif2", "output")]
+    return ir.Graph(nodes=nodes, edges=edges)
+
+
+def test_backend_tutorial_graph_and_t1c_round_trip(tmp_path):
+    g = tutorial_graph()
+    assert (len(g.nodes), len(g.edges)) == (6, 5)
+    g.validate()
+    assert g.is_dag and g.inputs == ["input"] and g.outputs == ["output"]
+    assert g.topological_order() == ["input", "fc1", "lif1", "fc2", "lif2", "output"]
+    path = tmp_path / "mlp.t1c"
+    ir.write(path, g)
+    assert ir.read_version(path) == "0.0.1"
+    back = ir.read(path)
+    assert list(back.nodes) == list(g.nodes)                      # Celesta keeps the order
+    for name in g.nodes:
+        assert back.nodes[name] == g.nodes[name], name
+    assert back.nodes["fc1"].weight.dtype == np.float32
+    talon = ir.read(path, talon_compatible=True)
+    assert list(talon.nodes) == sorted(g.nodes)                   # TALON reads names in HDF5 order
+
+
+@pytest.mark.parametrize("name", ["conv_snn", "kitchen_sink", "mlp_seed_backend", "recurrent_lif", "skip_mixed"])
+def test_talon_files_read_as_talon_reads_them(name):
+    expected = case(f"ir_roundtrip.{name}")["expected"]
+    with celesta.talon_compatible():
+        g = ir.read(FIX / "talon" / "graphs" / f"{name}.t1c")
+    assert list(g.nodes) == expected["node_order_after_read"]
+    assert [list(e) for e in g.edges] == expected["edges_after_read"]
+    assert {n: type(v).__name__ for n, v in g.nodes.items()} == expected["node_types_after_read"]
+    assert g.get_stage() == expected["stage_after_read"]
+    for n, v in g.nodes.items():
+        io = expected["io_types_after_read"][n]
+        assert {k: a.tolist() for k, a in (v.input_type or {}).items()} == io["input_type"], n
+        assert {k: a.tolist() for k, a in (v.output_type or {}).items()} == io["output_type"], n
+
+
+def test_bad_files_raise_talon_format_error(tmp_path):
+    src = (FIX / "talon" / "graphs" / "skip_mixed.t1c").read_bytes()
+    for k in range(1, 16):
+        p = tmp_path / f"cut{k}.t1c"
+        p.write_bytes(src[: len(src) * k // 16])
+        with pytest.raises((ir.TALONFormatError, celesta.CelestaError)):
+            ir.read(p)
+    with pytest.raises(OSError):
+        ir.read(tmp_path / "missing.t1c")
+
+
+def test_nir_files_read_and_round_trip_through_nir_package(tmp_path):
+    nir = pytest.importorskip("nir")
+    for path in sorted((FIX / "nir").glob("*.nir")):
+        expected = json.loads(path.with_suffix(".json").read_text())["graph_as_read"]
+        g = cnir.read(path)
+        assert set(g.nodes) == set(expected["nodes"]), path.name
+        assert [list(e) for e in g.edges] == expected["edges"], path.name
+        out = tmp_path / path.name
+        cnir.write(out, g)
+        theirs = nir.read(str(out))                                # nir 1.0.8 reads Celesta's file
+        assert set(theirs.nodes) == set(expected["nodes"]), path.name
+        for name, node in theirs.nodes.items():
+            assert type(node).__name__ == expected["nodes"][name]["type"], (path.name, name)
+    # nir writes, Celesta reads; Celesta writes, nir reads: the arrays survive both ways.
+    g = tutorial_graph()
+    back = cnir.from_nir(cnir.to_nir(g))
+    assert np.array_equal(back.nodes["fc1"].weight, g.nodes["fc1"].weight)
+    assert back.nodes["fc1"].weight.dtype == np.float32
