@@ -948,7 +948,7 @@ CELESTA_API int celesta_xylo_sim_reset(celesta_xylo_sim_t *sim);
  * celesta_xylo_sim_set_progress() asked to stop). On error no output buffer is written and the
  * state is unchanged. Thread safety: not with other calls on the same handle.
  */
-CELESTA_API int celesta_xylo_sim_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, celesta_xylo_sim_t *sim, const int *input, size_t input_len, size_t steps, const celesta_xylo_sim_record_t *record);
+CELESTA_API int celesta_xylo_sim_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, const celesta_xylo_sim_record_t *record, celesta_xylo_sim_t *sim, const int *input, size_t input_len, size_t steps);
 
 
 /* ==== Xylo: clock cycles and real-time clock ==== */
@@ -1174,7 +1174,7 @@ CELESTA_API int celesta_xylo_afe_output_size(size_t *samples, size_t *steps, con
  * CELESTA_ERR_CANCELLED (the progress callback of celesta_xylo_afe_set_progress() asked to stop).
  * On error no buffer is written. Thread safety: any thread (see celesta_xylo_afe_set_progress()).
  */
-CELESTA_API int celesta_xylo_afe_process(int *raster, size_t raster_cap, size_t *raster_len, const celesta_xylo_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix, const celesta_xylo_afe_record_t *record);
+CELESTA_API int celesta_xylo_afe_process(int *raster, size_t raster_cap, size_t *raster_len, const celesta_xylo_afe_record_t *record, const celesta_xylo_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix);
 
 /**
  * Size query of the next celesta_xylo_afe_stream_push() of `input_len` values with `flush`:
@@ -1201,7 +1201,7 @@ CELESTA_API int celesta_xylo_afe_stream_size(size_t *samples, size_t *steps, con
  * On error nothing is written and the stream is unchanged: a cancelled push is as if it had
  * not been made. Thread safety: not with other stream calls on `afe`.
  */
-CELESTA_API int celesta_xylo_afe_stream_push(int *raster, size_t raster_cap, size_t *raster_len, celesta_xylo_afe_t *afe, const double *input, size_t input_len, int flush, const celesta_xylo_afe_record_t *record);
+CELESTA_API int celesta_xylo_afe_stream_push(int *raster, size_t raster_cap, size_t *raster_len, const celesta_xylo_afe_record_t *record, celesta_xylo_afe_t *afe, const double *input, size_t input_len, int flush);
 
 /**
  * Returns the stream to zero state (the settings are kept).
@@ -1258,7 +1258,7 @@ CELESTA_API int celesta_xylo_afe2_set_progress(celesta_xylo_afe2_t *afe2, celest
  * membranes and the noise generator) is unchanged. Thread safety: not with other calls on the
  * same handle.
  */
-CELESTA_API int celesta_xylo_afe2_process(int *spikes, size_t spikes_cap, size_t *spikes_len, celesta_xylo_afe2_t *afe2, const double *input, size_t input_len, const celesta_xylo_afe2_record_t *record);
+CELESTA_API int celesta_xylo_afe2_process(int *spikes, size_t spikes_cap, size_t *spikes_len, const celesta_xylo_afe2_record_t *record, celesta_xylo_afe2_t *afe2, const double *input, size_t input_len);
 
 /**
  * Rasters `spikes` ([n][16] with `spikes_len` = n * 16, from celesta_xylo_afe2_process()) the way
@@ -1399,7 +1399,7 @@ CELESTA_API int celesta_xylo_hdk_set_progress(celesta_xylo_hdk_t *hdk, celesta_p
  * celesta_xylo_hdk_set_progress() asked to stop (the kit's state is then as that function says).
  * On error no output buffer is written. Thread safety: as the handle.
  */
-CELESTA_API int celesta_xylo_hdk_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, celesta_xylo_hdk_t *hdk, const int *input, size_t input_len, size_t steps, const celesta_xylo_sim_record_t *record, int record_power);
+CELESTA_API int celesta_xylo_hdk_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, const celesta_xylo_sim_record_t *record, celesta_xylo_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int record_power);
 
 /**
  * The times of the power samples of the last celesta_xylo_hdk_evolve() or

@@ -224,8 +224,8 @@ public func celesta_xylo_afe_output_size(
 @_cdecl("celesta_xylo_afe_process")
 public func celesta_xylo_afe_process(
     _ raster: UnsafeMutablePointer<Int32>?, _ raster_cap: UInt, _ raster_len: UnsafeMutablePointer<UInt>?,
-    _ afe: celesta_xylo_afe_cref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ time_reversed_prefix: Int32,
-    _ record: UnsafePointer<celesta_xylo_afe_record_t>?
+    _ record: UnsafePointer<celesta_xylo_afe_record_t>?,
+    _ afe: celesta_xylo_afe_cref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ time_reversed_prefix: Int32
 ) -> Int32 {
     guarded {
         let box = try object(afe, AFEBox.self, "afe")
@@ -278,8 +278,8 @@ public func celesta_xylo_afe_stream_size(
 @_cdecl("celesta_xylo_afe_stream_push")
 public func celesta_xylo_afe_stream_push(
     _ raster: UnsafeMutablePointer<Int32>?, _ raster_cap: UInt, _ raster_len: UnsafeMutablePointer<UInt>?,
-    _ afe: celesta_xylo_afe_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ flush: Int32,
-    _ record: UnsafePointer<celesta_xylo_afe_record_t>?
+    _ record: UnsafePointer<celesta_xylo_afe_record_t>?,
+    _ afe: celesta_xylo_afe_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt, _ flush: Int32
 ) -> Int32 {
     guarded {
         let box = try object(afe, AFEBox.self, "afe")

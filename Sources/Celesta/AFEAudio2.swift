@@ -95,8 +95,8 @@ public func celesta_xylo_afe2_set_progress(_ afe2: celesta_xylo_afe2_ref?, _ fn:
 @_cdecl("celesta_xylo_afe2_process")
 public func celesta_xylo_afe2_process(
     _ spikes: UnsafeMutablePointer<Int32>?, _ spikes_cap: UInt, _ spikes_len: UnsafeMutablePointer<UInt>?,
-    _ afe2: celesta_xylo_afe2_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt,
-    _ record: UnsafePointer<celesta_xylo_afe2_record_t>?
+    _ record: UnsafePointer<celesta_xylo_afe2_record_t>?,
+    _ afe2: celesta_xylo_afe2_ref?, _ input: UnsafePointer<Double>?, _ input_len: UInt
 ) -> Int32 {
     guarded {
         let box = try object(afe2, AFE2Box.self, "afe2")

@@ -207,8 +207,8 @@ public func celesta_xylo_hdk_set_progress(_ hdk: celesta_xylo_hdk_ref?, _ fn: ce
 @_cdecl("celesta_xylo_hdk_evolve")
 public func celesta_xylo_hdk_evolve(
     _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_cap: UInt, _ spikes_out_len: UnsafeMutablePointer<UInt>?,
-    _ hdk: celesta_xylo_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
-    _ record: UnsafePointer<celesta_xylo_sim_record_t>?, _ record_power: Int32
+    _ record: UnsafePointer<celesta_xylo_sim_record_t>?,
+    _ hdk: celesta_xylo_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt, _ record_power: Int32
 ) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")

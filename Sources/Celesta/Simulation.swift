@@ -74,8 +74,8 @@ public func celesta_xylo_sim_reset(_ sim: celesta_xylo_sim_ref?) -> Int32 {
 @_cdecl("celesta_xylo_sim_evolve")
 public func celesta_xylo_sim_evolve(
     _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_cap: UInt, _ spikes_out_len: UnsafeMutablePointer<UInt>?,
-    _ sim: celesta_xylo_sim_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
-    _ record: UnsafePointer<celesta_xylo_sim_record_t>?
+    _ record: UnsafePointer<celesta_xylo_sim_record_t>?,
+    _ sim: celesta_xylo_sim_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt
 ) -> Int32 {
     guarded {
         let box = try object(sim, SimBox.self, "sim")

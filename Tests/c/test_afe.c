@@ -28,7 +28,7 @@ static int push_rows(celesta_xylo_afe_t *afe, const double *x, size_t n, int flu
     size_t len = 0;
     int status = celesta_xylo_afe_channels(&channels, afe);
     if (status != CELESTA_OK) return status;
-    status = celesta_xylo_afe_stream_push(raster, cap, &len, afe, x, n, flush, rec);
+    status = celesta_xylo_afe_stream_push(raster, cap, &len, rec, afe, x, n, flush);
     if (status == CELESTA_OK && rows != NULL) *rows = len / (size_t)channels;
     return status;
 }
@@ -108,7 +108,7 @@ static void run_case(const char *dir, int pdm) {
     int32_t *r = calloc(steps * c, sizeof *r), *a = calloc(samples, sizeof *a), *s = calloc(samples * c, sizeof *s);
     int64_t *b = calloc(samples * c, sizeof *b);
     celesta_xylo_afe_record_t rec = {sizeof(celesta_xylo_afe_record_t), a, samples, b, samples * c, s, samples * c};
-    int status = celesta_xylo_afe_process(r, steps * c, &(size_t){0}, afe, input.v, input.rows, 1, &rec);
+    int status = celesta_xylo_afe_process(r, steps * c, &(size_t){0}, &rec, afe, input.v, input.rows, 1);
     CHECK(status == CELESTA_OK, "%s: process: %s", dir, celesta_last_error());
     long at;
     CHECK((at = first_difference_i32(a, &audio)) < 0, "%s: audio_14bit differs at %ld", dir, at);
@@ -119,12 +119,12 @@ static void run_case(const char *dir, int pdm) {
 
     /* The raster alone (record NULL) is the same. */
     int32_t *r2 = calloc(steps * c, sizeof *r2);
-    CHECK(celesta_xylo_afe_process(r2, steps * c, &(size_t){0}, afe, input.v, input.rows, 1, NULL) == CELESTA_OK, "raster only");
+    CHECK(celesta_xylo_afe_process(r2, steps * c, &(size_t){0}, NULL, afe, input.v, input.rows, 1) == CELESTA_OK, "raster only");
     CHECK(memcmp(r, r2, steps * c * sizeof *r) == 0, "%s: raster without record differs", dir);
 
     /* Streaming in uneven chunks, the last one flushed, equals offline without the prefix. */
     int32_t *offline = calloc(steps * c, sizeof *offline);
-    CHECK(celesta_xylo_afe_process(offline, steps * c, &(size_t){0}, afe, input.v, input.rows, 0, NULL) == CELESTA_OK, "no prefix");
+    CHECK(celesta_xylo_afe_process(offline, steps * c, &(size_t){0}, NULL, afe, input.v, input.rows, 0) == CELESTA_OK, "no prefix");
     CHECK(memcmp(offline, r, steps * c * sizeof *r) != 0, "%s: the prefix changes the raster", dir);
     int32_t *streamed = calloc(steps * c + c, sizeof *streamed);
     size_t rows = 0, chunk = pdm ? 3333 : 97;
@@ -172,7 +172,7 @@ static void test_settings(void) {
     celesta_xylo_afe_output_size(&samples, &steps, afe, N);
     CHECK(samples == N && steps == N / 10, "size %zu %zu", samples, steps);
     int32_t r[3 * (N / 10)];
-    CHECK(celesta_xylo_afe_process(r, sizeof r / sizeof r[0], &(size_t){0}, afe, x, N, 1, NULL) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(celesta_xylo_afe_process(r, sizeof r / sizeof r[0], &(size_t){0}, NULL, afe, x, N, 1) == CELESTA_OK, "%s", celesta_last_error());
     long counts[3] = {0, 0, 0};
     for (size_t t = 0; t < steps; ++t)
         for (int k = 0; k < 3; ++k) counts[k] += r[t * 3 + k];
@@ -196,6 +196,11 @@ static void test_errors(void) {
     celesta_xylo_afe_t *afe = NULL;
     CHECK(celesta_xylo_afe_create(NULL, &d) == CELESTA_ERR_NULL_POINTER && contains(celesta_last_error(), "'out'"), "NULL out");
     CHECK(celesta_xylo_afe_create(&afe, NULL) == CELESTA_ERR_NULL_POINTER && contains(celesta_last_error(), "'params'"), "NULL params");
+    p = d; p.struct_size = 12;
+    expect_create_error(p, CELESTA_ERR_INVALID_ARGUMENT, "'params->struct_size' is 12");
+    p = CELESTA_INIT(celesta_xylo_afe_params_t); p.struct_size = 3;
+    CHECK(celesta_xylo_afe_params_default(&p) == CELESTA_ERR_INVALID_ARGUMENT && p.input_mode == 0 && p.down_sampling_factor == 0,
+          "params_default refuses a small struct and leaves it");
     p = d; p.input_mode = 7;
     expect_create_error(p, CELESTA_ERR_INVALID_ARGUMENT, "'input_mode' is 7");
     p = d; p.spike_gen_mode = -1;
@@ -237,40 +242,40 @@ static void test_errors(void) {
         CHECK(celesta_xylo_afe_loops(NULL, afe) == CELESTA_ERR_NULL_POINTER, "NULL loops name");
         CHECK(celesta_xylo_afe_loops(&loops, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe for loops");
     }
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, NULL, x, 100, 1, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe");
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, afe, NULL, 100, 1, NULL) == CELESTA_ERR_NULL_POINTER &&
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, NULL, NULL, x, 100, 1) == CELESTA_ERR_NULL_POINTER, "NULL afe");
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, NULL, afe, NULL, 100, 1) == CELESTA_ERR_NULL_POINTER &&
               contains(celesta_last_error(), "'input' is NULL"), "NULL input: %s", celesta_last_error());
-    CHECK(celesta_xylo_afe_process(NULL, 0, &(size_t){0}, afe, NULL, 0, 1, NULL) == CELESTA_OK, "empty input, no raster");
-    CHECK(celesta_xylo_afe_process(NULL, 32, &(size_t){0}, afe, x, 100, 1, NULL) == CELESTA_ERR_NULL_POINTER &&
+    CHECK(celesta_xylo_afe_process(NULL, 0, &(size_t){0}, NULL, afe, NULL, 0, 1) == CELESTA_OK, "empty input, no raster");
+    CHECK(celesta_xylo_afe_process(NULL, 32, &(size_t){0}, NULL, afe, x, 100, 1) == CELESTA_ERR_NULL_POINTER &&
               contains(celesta_last_error(), "'raster'"), "NULL raster");
     r[0] = -7;
-    CHECK(celesta_xylo_afe_process(r, 31, &(size_t){0}, afe, x, 100, 1, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL &&
+    CHECK(celesta_xylo_afe_process(r, 31, &(size_t){0}, NULL, afe, x, 100, 1) == CELESTA_ERR_BUFFER_TOO_SMALL &&
               contains(celesta_last_error(), "'raster' holds 31 values but 32"), "%s", celesta_last_error());
     CHECK(r[0] == -7, "a failed call writes nothing");
     int64_t bank[100 * 16];
     celesta_xylo_afe_record_t rec = {sizeof(celesta_xylo_afe_record_t), NULL, 0, bank, 99 * 16, NULL, 0};
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, afe, x, 100, 1, &rec) == CELESTA_ERR_BUFFER_TOO_SMALL &&
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, &rec, afe, x, 100, 1) == CELESTA_ERR_BUFFER_TOO_SMALL &&
               contains(celesta_last_error(), "'record->filterbank'"), "%s", celesta_last_error());
     int32_t a[100];
     celesta_xylo_afe_record_t rec2 = {sizeof(celesta_xylo_afe_record_t), a, 50, NULL, 0, NULL, 0};
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, afe, x, 100, 1, &rec2) == CELESTA_ERR_BUFFER_TOO_SMALL &&
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, &rec2, afe, x, 100, 1) == CELESTA_ERR_BUFFER_TOO_SMALL &&
               contains(celesta_last_error(), "'record->audio_14bit'"), "%s", celesta_last_error());
     x[42] = 1.0;
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, afe, x, 100, 1, NULL) == CELESTA_ERR_OUT_OF_RANGE &&
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, NULL, afe, x, 100, 1) == CELESTA_ERR_OUT_OF_RANGE &&
               contains(celesta_last_error(), "audio sample 42 = 1.0"), "%s", celesta_last_error());
     x[42] = NAN;
-    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, afe, x, 100, 1, NULL) == CELESTA_ERR_OUT_OF_RANGE &&
+    CHECK(celesta_xylo_afe_process(r, 32, &(size_t){0}, NULL, afe, x, 100, 1) == CELESTA_ERR_OUT_OF_RANGE &&
               contains(celesta_last_error(), "audio sample 42 = nan"), "%s", celesta_last_error());
     x[42] = 0;
 
     /* Streaming: errors leave the stream unchanged and name stream-wide indices. */
     size_t got = 99;
     size_t len = 99;
-    CHECK(celesta_xylo_afe_stream_push(NULL, 0, &len, afe, x, 30, 0, NULL) == CELESTA_OK && len == 0, "query: no row");
+    CHECK(celesta_xylo_afe_stream_push(NULL, 0, &len, NULL, afe, x, 30, 0) == CELESTA_OK && len == 0, "query: no row");
     CHECK(push_rows(afe, x, 30, 0, r, 16, NULL, &got) == CELESTA_OK && got == 0, "no row yet");
-    CHECK(celesta_xylo_afe_stream_push(NULL, 0, &len, afe, x, 30, 0, NULL) == CELESTA_OK && len == 16,
+    CHECK(celesta_xylo_afe_stream_push(NULL, 0, &len, NULL, afe, x, 30, 0) == CELESTA_OK && len == 16,
           "query: a row would complete (%zu), and nothing is pushed", len);
-    CHECK(celesta_xylo_afe_stream_push(r, 15, &len, afe, x, 30, 0, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL && len == 16 &&
+    CHECK(celesta_xylo_afe_stream_push(r, 15, &len, NULL, afe, x, 30, 0) == CELESTA_ERR_BUFFER_TOO_SMALL && len == 16 &&
               contains(celesta_last_error(), "'raster'"), "a row needs room: %s", celesta_last_error());
     x[5] = -1.5;
     CHECK(push_rows(afe, x, 10, 0, r, 16, NULL, &got) == CELESTA_ERR_OUT_OF_RANGE &&
@@ -291,7 +296,7 @@ static void test_errors(void) {
     for (int i = 0; i < 64; ++i) bits[i] = i % 3 ? 1.0 : -1.0;
     bits[40] = 0.5;
     CHECK(celesta_xylo_afe_output_size(&samples, &steps, afe, 64) == CELESTA_OK && samples == 2 + 8 && steps == 1, "pdm size %zu", samples);
-    CHECK(celesta_xylo_afe_process(r, 16, &(size_t){0}, afe, bits, 64, 1, NULL) == CELESTA_ERR_INVALID_ARGUMENT &&
+    CHECK(celesta_xylo_afe_process(r, 16, &(size_t){0}, NULL, afe, bits, 64, 1) == CELESTA_ERR_INVALID_ARGUMENT &&
               contains(celesta_last_error(), "PDM bit 40 = 0.5"), "%s", celesta_last_error());
     celesta_xylo_afe_free(afe);
     celesta_xylo_afe_free(NULL);
@@ -317,7 +322,7 @@ static void test_audio2_model(void) {
     double *rect = calloc(N * 16, sizeof *rect);
     for (int i = 0; i < N; ++i) x[i] = 0.1 * sin(2 * 3.14159265358979 * 1200.0 * i / 110000.0);
     celesta_xylo_afe2_record_t rec = {sizeof(celesta_xylo_afe2_record_t), NULL, 0, NULL, 0, rect, N * 16};
-    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, afe, x, N, &rec) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
+    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, &rec, afe, x, N) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
     size_t rows = 0;
     size_t len = 0;
     CHECK(celesta_xylo_afe2_raster(NULL, 0, &len, afe, spikes, N * 16) == CELESTA_OK && len == 10 * 16, "len %zu", len);
@@ -332,16 +337,16 @@ static void test_audio2_model(void) {
     CHECK(tone > 10 && tone > 5 * low && rect[100 * 16 + 8] >= 0, "the 1177 Hz channel fires: %ld vs %ld", tone, low);
     CHECK(celesta_xylo_afe2_raster(raster, 10 * 16 - 1, &len, afe, spikes, N * 16) == CELESTA_ERR_BUFFER_TOO_SMALL, "small raster");
     CHECK(celesta_xylo_afe2_raster(NULL, 0, &len, afe, spikes, 17) == CELESTA_ERR_SHAPE_MISMATCH, "ragged spikes");
-    CHECK(celesta_xylo_afe2_process(spikes, N * 16 - 1, &(size_t){0}, afe, x, N, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL, "small spikes");
+    CHECK(celesta_xylo_afe2_process(spikes, N * 16 - 1, &(size_t){0}, NULL, afe, x, N) == CELESTA_ERR_BUFFER_TOO_SMALL, "small spikes");
     celesta_xylo_afe2_record_t small = {sizeof(celesta_xylo_afe2_record_t), rect, 5, NULL, 0, NULL, 0};
-    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, afe, x, N, &small) == CELESTA_ERR_BUFFER_TOO_SMALL &&
+    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, &small, afe, x, N) == CELESTA_ERR_BUFFER_TOO_SMALL &&
               contains(celesta_last_error(), "'record->lna_out'"), "%s", celesta_last_error());
     x[9] = INFINITY;
-    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, afe, x, N, NULL) == CELESTA_ERR_OUT_OF_RANGE &&
+    CHECK(celesta_xylo_afe2_process(spikes, N * 16, &(size_t){0}, NULL, afe, x, N) == CELESTA_ERR_OUT_OF_RANGE &&
               contains(celesta_last_error(), "audio sample 9 = inf"), "%s", celesta_last_error());
-    CHECK(celesta_xylo_afe2_process(spikes, 48, &(size_t){0}, afe, NULL, 3, NULL) == CELESTA_ERR_NULL_POINTER, "NULL input");
+    CHECK(celesta_xylo_afe2_process(spikes, 48, &(size_t){0}, NULL, afe, NULL, 3) == CELESTA_ERR_NULL_POINTER, "NULL input");
     CHECK(celesta_xylo_afe2_reset(afe) == CELESTA_OK && celesta_xylo_afe2_reset(NULL) == CELESTA_ERR_NULL_POINTER, "reset");
-    CHECK(celesta_xylo_afe2_process(spikes, 16, &(size_t){0}, NULL, x, 1, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
+    CHECK(celesta_xylo_afe2_process(spikes, 16, &(size_t){0}, NULL, NULL, x, 1) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
     celesta_xylo_afe2_free(afe);
     celesta_xylo_afe2_free(NULL);
     free(x); free(spikes); free(rect);
@@ -366,8 +371,8 @@ static void test_afe_progress(void) {
     for (int prefix = 0; prefix <= 1; ++prefix) {
         progress_log seen = progress_start(0);
         CHECK(celesta_xylo_afe_set_progress(afe, on_progress, &seen) == CELESTA_OK, "set_progress");
-        CHECK(celesta_xylo_afe_process(got, len, &(size_t){0}, afe, x, N, prefix, NULL) == CELESTA_OK &&
-                  celesta_xylo_afe_process(want, len, &(size_t){0}, plain, x, N, prefix, NULL) == CELESTA_OK,
+        CHECK(celesta_xylo_afe_process(got, len, &(size_t){0}, NULL, afe, x, N, prefix) == CELESTA_OK &&
+                  celesta_xylo_afe_process(want, len, &(size_t){0}, NULL, plain, x, N, prefix) == CELESTA_OK,
               "process: %s", celesta_last_error());
         CHECK(memcmp(got, want, len * sizeof *got) == 0, "progress does not change the raster (prefix %d)", prefix);
         size_t total = (size_t)(prefix ? 4 : 1) * N;
@@ -376,7 +381,7 @@ static void test_afe_progress(void) {
         progress_log stop = progress_start(2);
         celesta_xylo_afe_set_progress(afe, on_progress, &stop);
         for (size_t i = 0; i < len; ++i) got[i] = -7;
-        CHECK(celesta_xylo_afe_process(got, len, &(size_t){0}, afe, x, N, prefix, NULL) == CELESTA_ERR_CANCELLED &&
+        CHECK(celesta_xylo_afe_process(got, len, &(size_t){0}, NULL, afe, x, N, prefix) == CELESTA_ERR_CANCELLED &&
                   contains(celesta_last_error(), "cancelled"), "cancelled offline: %s", celesta_last_error());
         CHECK(stop.calls == 2 && still_sentinel(got, len, -7), "a cancelled offline run writes nothing");
     }
@@ -427,7 +432,7 @@ static void test_afe2_progress(void) {
         progress_log stop = progress_start(cancel_at);
         CHECK(celesta_xylo_afe2_set_progress(a, on_progress, &stop) == CELESTA_OK, "set_progress");
         for (size_t i = 0; i < N * 16; ++i) sa[i] = -7;
-        CHECK(celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, a, x, N, NULL) == CELESTA_ERR_CANCELLED &&
+        CHECK(celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, NULL, a, x, N) == CELESTA_ERR_CANCELLED &&
                   contains(celesta_last_error(), "cancelled"), "cancelled at %zu: %s", cancel_at, celesta_last_error());
         CHECK(stop.calls == cancel_at && still_sentinel(sa, N * 16, -7), "a cancelled call writes nothing");
     }
@@ -435,13 +440,13 @@ static void test_afe2_progress(void) {
     for (int run = 0; run < 2; ++run) {  /* twice: the membranes carry over */
         seen = progress_start(0);
         celesta_xylo_afe2_set_progress(a, on_progress, &seen);
-        CHECK(celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, a, x, N, NULL) == CELESTA_OK &&
-                  celesta_xylo_afe2_process(sb, N * 16, &(size_t){0}, b, x, N, NULL) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
+        CHECK(celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, NULL, a, x, N) == CELESTA_OK &&
+                  celesta_xylo_afe2_process(sb, N * 16, &(size_t){0}, NULL, b, x, N) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
         CHECK(memcmp(sa, sb, N * 16 * sizeof *sa) == 0, "run %d: the cancelled calls left the state as it was", run);
         CHECK(seen.calls == 17 && seen.ordered && seen.last_done == 17 * N && seen.total == 17 * N,
               "afe2 progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
     }
-    CHECK(celesta_xylo_afe2_set_progress(a, NULL, NULL) == CELESTA_OK && celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, a, x, N, NULL) == CELESTA_OK &&
+    CHECK(celesta_xylo_afe2_set_progress(a, NULL, NULL) == CELESTA_OK && celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, NULL, a, x, N) == CELESTA_OK &&
               seen.calls == 17, "removed callback");
     CHECK(celesta_xylo_afe2_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
     celesta_xylo_afe2_free(a);

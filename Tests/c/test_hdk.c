@@ -78,8 +78,8 @@ static void run_case(const char *dir) {
         rec[k].isyn_out = bufs[k][5]; rec[k].isyn_out_len = steps * no;
         rec[k].hibernation = bufs[k][6]; rec[k].hibernation_len = steps;
     }
-    CHECK(celesta_xylo_sim_evolve(outs[0], steps * no, &(size_t){0}, sim, input, steps * n_in, steps, &rec[0]) == CELESTA_OK, "sim");
-    status = celesta_xylo_hdk_evolve(outs[1], steps * no, &(size_t){0}, hdk, input, steps * n_in, steps, &rec[1], 0);
+    CHECK(celesta_xylo_sim_evolve(outs[0], steps * no, &(size_t){0}, &rec[0], sim, input, steps * n_in, steps) == CELESTA_OK, "sim");
+    status = celesta_xylo_hdk_evolve(outs[1], steps * no, &(size_t){0}, &rec[1], hdk, input, steps * n_in, steps, 0);
     CHECK(status == CELESTA_OK, "%s: hdk evolve: %s", dir, celesta_last_error());
     size_t at = 0;
     CHECK(equal(outs[0], outs[1], steps * no, &at), "%s: spikes_out differ at %zu", dir, at);
@@ -156,7 +156,7 @@ static void test_kit(void) {
 
     int32_t input[1000], out[1000];
     for (int t = 0; t < 1000; ++t) input[t] = (t % 7) == 0 ? 3 : 0;
-    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, hdk, input, 1000, 1000, NULL, 0) == CELESTA_ERR_INVALID_STATE, "before apply");
+    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, NULL, hdk, input, 1000, 1000, 0) == CELESTA_ERR_INVALID_STATE, "before apply");
     CHECK(contains(celesta_last_error(), "celesta_xylo_hdk_apply"), "%s", celesta_last_error());
     double hz = 0;
     CHECK(celesta_xylo_hdk_min_clock(&hz, hdk, 0.2) == CELESTA_ERR_INVALID_STATE, "min clock before apply");
@@ -166,16 +166,16 @@ static void test_kit(void) {
     CHECK(contains(celesta_last_error(), "carries syns61201"), "%s", celesta_last_error());
     CHECK(celesta_xylo_hdk_apply(hdk, a2, 0) == CELESTA_ERR_OUT_OF_RANGE, "dt 0");
     CHECK(celesta_xylo_hdk_apply(hdk, a2, 1e-3) == CELESTA_OK, "apply: %s", celesta_last_error());
-    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, hdk, input, 999, 1000, NULL, 0) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
-    CHECK(celesta_xylo_hdk_evolve(out, 999, &(size_t){0}, hdk, input, 1000, 1000, NULL, 0) == CELESTA_ERR_BUFFER_TOO_SMALL, "small out");
+    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, NULL, hdk, input, 999, 1000, 0) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
+    CHECK(celesta_xylo_hdk_evolve(out, 999, &(size_t){0}, NULL, hdk, input, 1000, 1000, 0) == CELESTA_ERR_BUFFER_TOO_SMALL, "small out");
     int saved = input[500];
     input[500] = 300;
     out[0] = -7;
-    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, hdk, input, 1000, 1000, NULL, 0) == CELESTA_ERR_OUT_OF_RANGE, "count 300");
+    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, NULL, hdk, input, 1000, 1000, 0) == CELESTA_ERR_OUT_OF_RANGE, "count 300");
     CHECK(contains(celesta_last_error(), "'input[500][0]' is 300"), "%s", celesta_last_error());
     CHECK(out[0] == -7, "no output written on error");
     input[500] = saved;
-    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, hdk, input, 1000, 1000, NULL, 1) == CELESTA_OK, "evolve: %s", celesta_last_error());
+    CHECK(celesta_xylo_hdk_evolve(out, 1000, &(size_t){0}, NULL, hdk, input, 1000, 1000, 1) == CELESTA_OK, "evolve: %s", celesta_last_error());
     int spikes = 0;
     for (int t = 0; t < 1000; ++t) spikes += out[t];
     CHECK(spikes > 0, "the tiny network spikes");
@@ -225,7 +225,7 @@ static void test_monitor(void) {
     CHECK(monitor(hdk, afe, audio, N, 0, 0, raster, 60 * 16, NULL, 0, &steps, &overruns) == CELESTA_OK,
           "front end alone: %s", celesta_last_error());
     size_t rows = 0;
-    CHECK(celesta_xylo_afe_stream_push(want_raster, 61 * 16, &rows, afe, audio, N, 0, NULL) == CELESTA_OK &&
+    CHECK(celesta_xylo_afe_stream_push(want_raster, 61 * 16, &rows, NULL, afe, audio, N, 0) == CELESTA_OK &&
               (rows /= 16) == 60,
           "stream: %s (%zu rows)", celesta_last_error(), rows);
     int same = 1;
@@ -243,7 +243,7 @@ static void test_monitor(void) {
     for (int t = 0; t < 60; ++t) column[t] = raster[t * 16];
     celesta_xylo_sim_t *sim = NULL;
     celesta_xylo_sim_create(&sim, cfg);
-    CHECK(celesta_xylo_sim_evolve(expected, 60, &(size_t){0}, sim, column, 60, 60, NULL) == CELESTA_OK, "sim");
+    CHECK(celesta_xylo_sim_evolve(expected, 60, &(size_t){0}, NULL, sim, column, 60, 60) == CELESTA_OK, "sim");
     CHECK(memcmp(out, expected, sizeof out) == 0, "monitor output equals the simulator's");
     size_t count = 0;
     CHECK(celesta_xylo_hdk_power_times(NULL, 0, &count, hdk) == CELESTA_OK && count == 6, "power samples %zu", count);
@@ -294,8 +294,8 @@ static void test_progress(void) {
               celesta_xylo_sim_create(&sim, cfg) == CELESTA_OK, "setup: %s", celesta_last_error());
     progress_log seen = progress_start(0);
     CHECK(celesta_xylo_hdk_set_progress(hdk, on_progress, &seen) == CELESTA_OK, "set_progress");
-    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, hdk, input, STEPS, STEPS, NULL, 0) == CELESTA_OK &&
-              celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, sim, input, STEPS, STEPS, NULL) == CELESTA_OK, "evolve: %s", celesta_last_error());
+    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, NULL, hdk, input, STEPS, STEPS, 0) == CELESTA_OK &&
+              celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, NULL, sim, input, STEPS, STEPS) == CELESTA_OK, "evolve: %s", celesta_last_error());
     CHECK(memcmp(out, want, sizeof out) == 0, "progress does not change the results");
     CHECK(seen.calls == 4 && seen.ordered && seen.last_done == STEPS && seen.total == STEPS,
           "evolve progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
@@ -306,16 +306,16 @@ static void test_progress(void) {
     progress_log stop = progress_start(2);
     celesta_xylo_hdk_set_progress(hdk, on_progress, &stop);
     for (int t = 0; t < STEPS; ++t) out[t] = -7;
-    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, hdk, input, STEPS, STEPS, NULL, 1) == CELESTA_ERR_CANCELLED &&
+    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, NULL, hdk, input, STEPS, STEPS, 1) == CELESTA_ERR_CANCELLED &&
               contains(celesta_last_error(), "cancelled after 8192"), "cancelled evolve: %s", celesta_last_error());
     CHECK(stop.calls == 2 && still_sentinel(out, STEPS, -7), "a cancelled evolve writes nothing");
     size_t count = 99;
     CHECK(celesta_xylo_hdk_power_times(NULL, 0, &count, hdk) == CELESTA_OK && count == 0, "no power samples: %zu", count);
     CHECK(celesta_xylo_hdk_set_progress(hdk, NULL, NULL) == CELESTA_OK, "remove the callback");
-    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, hdk, input + CUT, STEPS - CUT, STEPS - CUT, NULL, 0) == CELESTA_OK && stop.calls == 2,
+    CHECK(celesta_xylo_hdk_evolve(out, STEPS, &(size_t){0}, NULL, hdk, input + CUT, STEPS - CUT, STEPS - CUT, 0) == CELESTA_OK && stop.calls == 2,
           "evolve after the cancelled one: %s", celesta_last_error());
-    CHECK(celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, sim, input, CUT, CUT, NULL) == CELESTA_OK &&
-              celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, sim, input + CUT, STEPS - CUT, STEPS - CUT, NULL) == CELESTA_OK, "sim");
+    CHECK(celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, NULL, sim, input, CUT, CUT) == CELESTA_OK &&
+              celesta_xylo_sim_evolve(want, STEPS, &(size_t){0}, NULL, sim, input + CUT, STEPS - CUT, STEPS - CUT) == CELESTA_OK, "sim");
     CHECK(memcmp(out, want, (STEPS - CUT) * sizeof *out) == 0, "the kit continues after the steps it ran");
     CHECK(celesta_xylo_hdk_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER &&
               contains(celesta_last_error(), "'hdk'"), "NULL hdk: %s", celesta_last_error());

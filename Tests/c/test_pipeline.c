@@ -104,7 +104,7 @@ static void test_pipeline(void) {
         enum { T = 20 };
         int32_t input[T * 2], spikes[T * 2];
         for (int i = 0; i < T * 2; ++i) input[i] = (i % 2 == 0) ? 4 : 0;
-        status = celesta_xylo_sim_evolve(spikes, T * 2, &(size_t){0}, sim, input, T * 2, T, NULL);
+        status = celesta_xylo_sim_evolve(spikes, T * 2, &(size_t){0}, NULL, sim, input, T * 2, T);
         CHECK(status == CELESTA_OK, "evolve: %s", celesta_last_error());
         int total = 0, binary = 1;
         for (int i = 0; i < T * 2; ++i) {

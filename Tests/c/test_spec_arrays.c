@@ -174,6 +174,15 @@ static void test_errors(const celesta_xylo_spec_t *spec) {
     celesta_xylo_spec_t *out = (celesta_xylo_spec_t *)&passed;
     prepare(&b, &d);
     CHECK(celesta_xylo_spec_create(NULL, &d, &b.a) == CELESTA_ERR_NULL_POINTER, "create NULL out");
+    celesta_xylo_spec_t *never = NULL;
+    celesta_xylo_spec_dims_t small_dims = d;
+    small_dims.struct_size = 4;
+    CHECK(celesta_xylo_spec_create(&never, &small_dims, &b.a) == CELESTA_ERR_INVALID_ARGUMENT && never == NULL &&
+              contains(celesta_last_error(), "'dims->struct_size' is 4"), "dims struct_size: %s", celesta_last_error());
+    b.a.struct_size = 0;
+    CHECK(celesta_xylo_spec_create(&never, &d, &b.a) == CELESTA_ERR_INVALID_ARGUMENT && never == NULL &&
+              contains(celesta_last_error(), "'arrays->struct_size' is 0"), "arrays struct_size: %s", celesta_last_error());
+    b.a.struct_size = sizeof b.a;
     CHECK(celesta_xylo_spec_create(&out, NULL, &b.a) == CELESTA_ERR_NULL_POINTER, "create NULL dims");
     CHECK(celesta_xylo_spec_create(&out, &d, NULL) == CELESTA_ERR_NULL_POINTER, "create NULL arrays");
     celesta_xylo_spec_dims_t bad = d;

@@ -46,7 +46,7 @@ static void run_case(const char *dir) {
     rec.vmem_out = bufs[4]; rec.vmem_out_len = steps * no;
     rec.isyn_out = bufs[5]; rec.isyn_out_len = steps * no;
     rec.hibernation = bufs[6]; rec.hibernation_len = steps;
-    status = celesta_xylo_sim_evolve(out, steps * no, &(size_t){0}, sim, input, steps * n_in, steps, &rec);
+    status = celesta_xylo_sim_evolve(out, steps * no, &(size_t){0}, &rec, sim, input, steps * n_in, steps);
     CHECK(status == CELESTA_OK, "%s: evolve: %s", dir, celesta_last_error());
     size_t r, c, at = 0;
     int32_t *want = read_matrix(dir, "spikes_out", &r, &c);
@@ -61,7 +61,7 @@ static void run_case(const char *dir) {
     /* State persists; reset returns to the start: a second run equals the first. */
     int32_t *again = calloc(steps * no + 1, sizeof *again);
     CHECK(celesta_xylo_sim_reset(sim) == CELESTA_OK, "reset");
-    CHECK(celesta_xylo_sim_evolve(again, steps * no, &(size_t){0}, sim, input, steps * n_in, steps, NULL) == CELESTA_OK, "evolve 2");
+    CHECK(celesta_xylo_sim_evolve(again, steps * no, &(size_t){0}, NULL, sim, input, steps * n_in, steps) == CELESTA_OK, "evolve 2");
     CHECK(memcmp(again, out, steps * no * sizeof *out) == 0, "%s: run after reset differs", dir);
     free(again);
     for (int i = 0; i < 7; ++i) free(bufs[i]);
@@ -87,6 +87,13 @@ static void test_errors(const char *tmpdir) {
     CHECK(celesta_xylo_config_create(&untouched, NULL) == CELESTA_ERR_NULL_POINTER && untouched == (celesta_xylo_config_t *)0x1,
           "NULL desc leaves *out");
     celesta_xylo_config_desc_t bad = d;
+    bad.struct_size = (uint32_t)sizeof bad - 1;
+    CHECK(celesta_xylo_config_create(&untouched, &bad) == CELESTA_ERR_INVALID_ARGUMENT && untouched == (celesta_xylo_config_t *)0x1 &&
+              contains(celesta_last_error(), "'desc->struct_size'"),
+          "input struct_size too small: %s", celesta_last_error());
+    bad.struct_size = 0;
+    CHECK(celesta_xylo_config_create(&untouched, &bad) == CELESTA_ERR_INVALID_ARGUMENT, "input struct_size 0");
+    bad = d;
     bad.weights_in_len = 3;
     CHECK(celesta_xylo_config_create(&untouched, &bad) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
     CHECK(contains(celesta_last_error(), "'weights_in' has 3 values"), "%s", celesta_last_error());
@@ -175,39 +182,51 @@ static void test_errors(const char *tmpdir) {
     CHECK(celesta_xylo_sim_create(&sim, NULL) == CELESTA_ERR_NULL_POINTER, "NULL config");
     CHECK(celesta_xylo_sim_create(&sim, cfg) == CELESTA_OK, "sim");
     int32_t input[4] = {3, 0, 20, 1}, out[4] = {7, 7, 7, 7};
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, sim, input, 4, 4, NULL) == CELESTA_OK, "evolve");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, sim, input, 4, 4) == CELESTA_OK, "evolve");
     int32_t saved[4];
     memcpy(saved, out, sizeof out);
     int32_t bad_input[4] = {3, -1, 0, 0};
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, sim, bad_input, 4, 4, NULL) == CELESTA_ERR_OUT_OF_RANGE, "negative count");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, sim, bad_input, 4, 4) == CELESTA_ERR_OUT_OF_RANGE, "negative count");
     CHECK(contains(celesta_last_error(), "'input[1][0]' is -1"), "%s", celesta_last_error());
     bad_input[1] = 256;
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, sim, bad_input, 4, 4, NULL) == CELESTA_ERR_OUT_OF_RANGE, "count 256");
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, sim, input, 3, 4, NULL) == CELESTA_ERR_SHAPE_MISMATCH, "input length");
-    CHECK(celesta_xylo_sim_evolve(out, 3, &(size_t){0}, sim, input, 4, 4, NULL) == CELESTA_ERR_BUFFER_TOO_SMALL, "out length");
-    CHECK(celesta_xylo_sim_evolve(NULL, 4, &(size_t){0}, sim, input, 4, 4, NULL) == CELESTA_ERR_NULL_POINTER, "NULL out");
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, input, 4, 4, NULL) == CELESTA_ERR_NULL_POINTER, "NULL sim");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, sim, bad_input, 4, 4) == CELESTA_ERR_OUT_OF_RANGE, "count 256");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, sim, input, 3, 4) == CELESTA_ERR_SHAPE_MISMATCH, "input length");
+    CHECK(celesta_xylo_sim_evolve(out, 3, &(size_t){0}, NULL, sim, input, 4, 4) == CELESTA_ERR_BUFFER_TOO_SMALL, "out length");
+    CHECK(celesta_xylo_sim_evolve(NULL, 4, &(size_t){0}, NULL, sim, input, 4, 4) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, NULL, NULL, input, 4, 4) == CELESTA_ERR_NULL_POINTER, "NULL sim");
     celesta_xylo_sim_record_t rec = CELESTA_INIT(celesta_xylo_sim_record_t);
     memset(&rec, 0, sizeof rec);
     rec.struct_size = sizeof rec;
     int32_t vm[7];
     rec.vmem = vm;
     rec.vmem_len = 7;
-    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, sim, input, 4, 4, &rec) == CELESTA_ERR_BUFFER_TOO_SMALL, "record length");
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, &rec, sim, input, 4, 4) == CELESTA_ERR_BUFFER_TOO_SMALL, "record length");
     CHECK(contains(celesta_last_error(), "record->vmem"), "%s", celesta_last_error());
+    rec.struct_size = 8;
+    CHECK(celesta_xylo_sim_evolve(out, 4, &(size_t){0}, &rec, sim, input, 4, 4) == CELESTA_ERR_INVALID_ARGUMENT &&
+              contains(celesta_last_error(), "'record->struct_size' is 8"), "record struct_size: %s", celesta_last_error());
+    rec.struct_size = sizeof rec;
+    /* The size-query idiom on an array output: query (nothing run), too small (untouched), exact. */
+    size_t len = 0;
+    CHECK(celesta_xylo_sim_evolve(NULL, 0, &len, NULL, sim, input, 4, 4) == CELESTA_OK && len == 4, "query %zu", len);
+    CHECK(celesta_xylo_sim_evolve(out, 4, NULL, NULL, sim, input, 4, 4) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "'spikes_out_len'"), "NULL len: %s", celesta_last_error());
+    len = 0;
+    CHECK(celesta_xylo_sim_evolve(out, 3, &len, NULL, sim, input, 4, 4) == CELESTA_ERR_BUFFER_TOO_SMALL && len == 4,
+          "too small reports the size");
     CHECK(memcmp(saved, out, sizeof out) == 0, "failed evolves left the output untouched");
     CHECK(celesta_xylo_sim_reset(NULL) == CELESTA_ERR_NULL_POINTER, "reset NULL");
     /* A copy continues from the same state, independently. */
     celesta_xylo_sim_t *copy = NULL;
     CHECK(celesta_xylo_sim_copy(&copy, sim) == CELESTA_OK, "copy");
     int32_t a[4], b[4];
-    CHECK(celesta_xylo_sim_evolve(a, 4, &(size_t){0}, sim, input, 4, 4, NULL) == CELESTA_OK, "evolve original");
-    CHECK(celesta_xylo_sim_evolve(b, 4, &(size_t){0}, copy, input, 4, 4, NULL) == CELESTA_OK, "evolve copy");
+    CHECK(celesta_xylo_sim_evolve(a, 4, &(size_t){0}, NULL, sim, input, 4, 4) == CELESTA_OK, "evolve original");
+    CHECK(celesta_xylo_sim_evolve(b, 4, &(size_t){0}, NULL, copy, input, 4, 4) == CELESTA_OK, "evolve copy");
     CHECK(memcmp(a, b, sizeof a) == 0, "copy equals original");
     celesta_xylo_sim_free(copy);
     CHECK(celesta_xylo_sim_copy(&copy, NULL) == CELESTA_ERR_NULL_POINTER, "copy NULL");
     CHECK(celesta_xylo_sim_copy(NULL, sim) == CELESTA_ERR_NULL_POINTER, "copy NULL out");
-    CHECK(celesta_xylo_sim_evolve(out, 0, &(size_t){0}, sim, NULL, 0, 0, NULL) == CELESTA_OK, "zero steps");
+    CHECK(celesta_xylo_sim_evolve(out, 0, &(size_t){0}, NULL, sim, NULL, 0, 0) == CELESTA_OK, "zero steps");
     celesta_xylo_sim_free(sim);
     celesta_xylo_sim_free(NULL);
     celesta_xylo_config_free(cfg);
@@ -239,8 +258,8 @@ static void test_progress(const char *dir) {
 
     progress_log log = progress_start(0);
     CHECK(celesta_xylo_sim_set_progress(a, on_progress, &log) == CELESTA_OK, "set_progress");
-    CHECK(celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, a, input, steps * n_in, steps, NULL) == CELESTA_OK &&
-              celesta_xylo_sim_evolve(out_b, steps * no, &(size_t){0}, b, input, steps * n_in, steps, NULL) == CELESTA_OK,
+    CHECK(celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, NULL, a, input, steps * n_in, steps) == CELESTA_OK &&
+              celesta_xylo_sim_evolve(out_b, steps * no, &(size_t){0}, NULL, b, input, steps * n_in, steps) == CELESTA_OK,
           "evolve with and without progress: %s", celesta_last_error());
     CHECK(memcmp(out_a, out_b, steps * no * sizeof *out_a) == 0, "progress does not change the results");
     CHECK(log.calls >= 2 && log.ordered && log.last_done == steps && log.total == steps,
@@ -250,19 +269,19 @@ static void test_progress(const char *dir) {
     progress_log stop = progress_start(1);
     CHECK(celesta_xylo_sim_set_progress(a, on_progress, &stop) == CELESTA_OK, "set_progress 2");
     for (size_t i = 0; i < steps * no; ++i) out_a[i] = -7;
-    CHECK(celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, a, input, steps * n_in, steps, NULL) == CELESTA_ERR_CANCELLED &&
+    CHECK(celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, NULL, a, input, steps * n_in, steps) == CELESTA_ERR_CANCELLED &&
               contains(celesta_last_error(), "cancelled"), "cancelled: %s", celesta_last_error());
     CHECK(stop.calls == 1 && still_sentinel(out_a, steps * no, -7), "a cancelled run writes nothing (%zu calls)", stop.calls);
     /* A copy starts without the callback. */
     celesta_xylo_sim_t *copy = NULL;
     CHECK(celesta_xylo_sim_copy(&copy, a) == CELESTA_OK &&
-              celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, copy, input, steps * n_in, steps, NULL) == CELESTA_OK && stop.calls == 1,
+              celesta_xylo_sim_evolve(out_a, steps * no, &(size_t){0}, NULL, copy, input, steps * n_in, steps) == CELESTA_OK && stop.calls == 1,
           "the copy has no callback");
     celesta_xylo_sim_free(copy);
     CHECK(celesta_xylo_sim_set_progress(a, NULL, NULL) == CELESTA_OK, "remove the callback");
     size_t short_steps = case_steps < 50 ? case_steps : 50;
-    CHECK(celesta_xylo_sim_evolve(out_a, short_steps * no, &(size_t){0}, a, input, short_steps * n_in, short_steps, NULL) == CELESTA_OK &&
-              celesta_xylo_sim_evolve(out_b, short_steps * no, &(size_t){0}, b, input, short_steps * n_in, short_steps, NULL) == CELESTA_OK &&
+    CHECK(celesta_xylo_sim_evolve(out_a, short_steps * no, &(size_t){0}, NULL, a, input, short_steps * n_in, short_steps) == CELESTA_OK &&
+              celesta_xylo_sim_evolve(out_b, short_steps * no, &(size_t){0}, NULL, b, input, short_steps * n_in, short_steps) == CELESTA_OK &&
               memcmp(out_a, out_b, short_steps * no * sizeof *out_a) == 0,
           "the cancelled run left the state as it was");
     CHECK(celesta_xylo_sim_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER, "NULL sim");

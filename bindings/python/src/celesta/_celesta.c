@@ -547,8 +547,8 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     if (record_args(records, &rec, &recp) < 0) goto fail;
     int status;
     CALL_WITH_PROGRESS(celesta_xylo_sim_set_progress, sim, with_progress, progress, status,
-                       celesta_xylo_sim_evolve((int32_t *)(uintptr_t)out_addr, (size_t)out_len, &out_needed, sim, in.ptr,
-                                               (size_t)in.len, (size_t)steps, recp));
+                       celesta_xylo_sim_evolve((int32_t *)(uintptr_t)out_addr, (size_t)out_len, &out_needed, recp, sim,
+                                               in.ptr, (size_t)in.len, (size_t)steps));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_XDECREF(result);
@@ -922,8 +922,8 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     int status;
     size_t needed = 0;
     CALL_WITH_PROGRESS(celesta_xylo_hdk_set_progress, hdk, with_progress, progress, status,
-                       celesta_xylo_hdk_evolve((int32_t *)PyByteArray_AsString(spikes), (size_t)n_spikes, &needed, hdk, in.ptr,
-                                               (size_t)in.len, (size_t)steps, recp, power));
+                       celesta_xylo_hdk_evolve((int32_t *)PyByteArray_AsString(spikes), (size_t)n_spikes, &needed, recp, hdk,
+                                               in.ptr, (size_t)in.len, (size_t)steps, power));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_DECREF(spikes);
@@ -1120,7 +1120,7 @@ static PyObject *py_afe_process(PyObject *self, PyObject *args) {
     int status;
     size_t needed = 0;
     CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
-                       celesta_xylo_afe_process(raster_or_empty(out), out_len, &needed, afe, in, in_len, prefix, recp));
+                       celesta_xylo_afe_process(raster_or_empty(out), out_len, &needed, recp, afe, in, in_len, prefix));
     return none_result(status);
 }
 
@@ -1145,7 +1145,7 @@ static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     int status = celesta_xylo_afe_channels(&channels, afe);
     if (status == CELESTA_OK)
         CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
-                           celesta_xylo_afe_stream_push(raster_or_empty(out), out_len, &len, afe, in, in_len, flush, recp));
+                           celesta_xylo_afe_stream_push(raster_or_empty(out), out_len, &len, recp, afe, in, in_len, flush));
     if (status != CELESTA_OK) return raise_status(status);
     return PyLong_FromSize_t(len / (size_t)channels);
 }
@@ -1211,12 +1211,12 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, P
     }
     if (with_progress || n >= 4096) {
         CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
-                           celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, afe,
-                                                        (const double *)in.buf, n, flush, NULL));
+                           celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, NULL, afe,
+                                                        (const double *)in.buf, n, flush));
     } else {
         /* A short chunk takes microseconds: releasing the GIL would cost more than it frees. */
-        status = celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, afe,
-                                              (const double *)in.buf, n, flush, NULL);
+        status = celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, NULL, afe,
+                                              (const double *)in.buf, n, flush);
     }
     PyBuffer_Release(&out);
     PyBuffer_Release(&in);
@@ -1294,7 +1294,7 @@ static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
     int status;
     size_t needed = 0;
     CALL_WITH_PROGRESS(celesta_xylo_afe2_set_progress, afe, with_progress, progress, status,
-                       celesta_xylo_afe2_process(raster_or_empty(out), out_len, &needed, afe, in, in_len, recp));
+                       celesta_xylo_afe2_process(raster_or_empty(out), out_len, &needed, recp, afe, in, in_len));
     return none_result(status);
 }
 
