@@ -7,11 +7,40 @@
  *  - Fallible calls return an int status: CELESTA_OK (0) or a negative celesta_status
  *    code. celesta_status_name() names a code; celesta_last_error() gives the message of
  *    the calling thread's most recent failure, naming the offending argument and value.
+ *  - Names: celesta_* for what every backend shares, celesta_xylo_* for the Xylo backend.
+ *  - Output first: a call that produces something writes it through its first parameter(s)
+ *    (`celesta_xylo_chip_find(&info, "xa3")`, `celesta_xylo_sim_create(&sim, config)`); the
+ *    inputs follow. A failed call leaves its outputs untouched.
  *  - Inputs are borrowed for the duration of the call only.
- *  - Outputs go into caller buffers (with a size query) or into library-owned objects
- *    that have their own free function; a failed call leaves its outputs untouched.
- *  - Handles are opaque; each celesta_x_create() has a NULL-safe celesta_x_free().
+ *  - Handles are opaque and typed; each celesta_x_create() has a NULL-safe celesta_x_free().
  *  - No call traps or aborts on bad input: it returns a status instead.
+ *
+ * Size query (the one idiom of every variable-size output: text, lists, arrays):
+ *   int f(T *buf, size_t cap, size_t *len, inputs...)
+ *  - `len` must not be NULL; `*len` always receives the number of elements needed (for text:
+ *    bytes INCLUDING the terminating NUL), also when the call fails with
+ *    CELESTA_ERR_BUFFER_TOO_SMALL.
+ *  - `buf == NULL, cap == 0` is a pure query: it returns CELESTA_OK, writes only `*len` and
+ *    changes no state.
+ *  - A non-NULL `buf` with `cap < *len` returns CELESTA_ERR_BUFFER_TOO_SMALL and leaves `buf`
+ *    untouched; with `cap >= *len` the first `*len` elements of `buf` are written.
+ *  - A NULL `buf` with `cap > 0` is CELESTA_ERR_NULL_POINTER.
+ *  - Buffers inside a struct (the record structs, celesta_xylo_spec_arrays_t) carry their
+ *    capacity in their `*_len` field; the sizes they need follow from the dimension calls
+ *    (celesta_xylo_config_dims(), celesta_xylo_spec_dims(), celesta_xylo_afe_output_size());
+ *    one too small is CELESTA_ERR_BUFFER_TOO_SMALL naming the field.
+ *
+ * Structs: every public struct starts with `uint32_t struct_size`, which the caller sets to
+ * sizeof the struct before passing it, in or out (CELESTA_INIT(T) does it), so that structs can
+ * grow in later versions. A struct_size smaller than this version's struct is refused with
+ * CELESTA_ERR_INVALID_ARGUMENT naming the field; the library reads and writes only the fields of
+ * this version and never changes struct_size.
+ *
+ * Sections, in this order: Version, status names, errors and build information; IR and files
+ * (target-neutral); Xylo backend: handle types; Xylo: chips; Xylo: networks (from JSON, or
+ * node by node); Xylo: mapper, specifications and quantizers; Xylo: configurations; Xylo: the
+ * bit-exact simulator; Xylo: clock cycles and real-time clock; Xylo: audio front ends; Xylo:
+ * dev kits.
  */
 #ifndef CELESTA_H
 #define CELESTA_H
@@ -21,9 +50,9 @@
 
 /** Version of the header; celesta_version() returns the library's at run time. */
 #define CELESTA_VERSION_MAJOR 0
-#define CELESTA_VERSION_MINOR 1
+#define CELESTA_VERSION_MINOR 2
 #define CELESTA_VERSION_PATCH 0
-#define CELESTA_VERSION_STRING "0.1.0"
+#define CELESTA_VERSION_STRING "0.2.0"
 
 /** Visibility of the functions below (the library exports only celesta_* symbols). */
 #ifndef CELESTA_API
@@ -37,6 +66,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ==== Version, status names, errors and build information ==== */
 
 /**
  * Status codes returned by every fallible call. The values are fixed: new codes
@@ -82,81 +113,15 @@ typedef enum celesta_status {
 } celesta_status;
 
 /**
- * The limits, bit widths and per-step caps of one chip, as filled by celesta_chip_info() and
- * celesta_chip_find().
- *
- * Ownership: the caller owns the struct; the string members point to static storage owned by
- * the library, valid for the life of the process, and must not be freed.
- * Thread safety: a plain value; fill and read it from any thread.
+ * Initialiser of a public struct: `celesta_xylo_chip_info_t info = CELESTA_INIT(celesta_xylo_chip_info_t);`
+ * sets `struct_size` to sizeof(T) and every other member to zero (C99 compound literal; in C++
+ * a value-initialised T with struct_size set).
  */
-typedef struct celesta_chip_info {
-    /** Chip id as used by Rockpool, e.g. "syns61201". */
-    const char *id;
-    /** Product name, e.g. "Xylo Audio 2". */
-    const char *name;
-    /** Other accepted names, comma-separated, e.g. "xa2" (matching ignores case, spaces, '-', '_'). */
-    const char *aliases;
-    /** SNN core generation: 1 (Xylo v1 core) or 2 (Xylo Audio 2 and 3). */
-    int32_t core_version;
-    /** Input channels. */
-    int32_t max_inputs;
-    /** Hidden neurons. */
-    int32_t max_hidden_neurons;
-    /** Output (readout) neurons that can be allocated. */
-    int32_t max_output_neurons;
-    /** Above this many outputs Rockpool's mapper warns (16 on Xylo Audio 3, else max_output_neurons). */
-    int32_t recommended_max_output_neurons;
-    /** Hidden neurons that may receive input weights (input expansion neurons). */
-    int32_t max_input_expansion_neurons;
-    /** Hidden neurons that may send output weights (output expansion neurons). */
-    int32_t max_output_expansion_neurons;
-    /** Synaptic states per hidden neuron. */
-    int32_t synapses_per_hidden_neuron;
-    /** Synaptic states per output neuron. */
-    int32_t synapses_per_output_neuron;
-    /** Recurrent fan-out entries of the fan-out RAM; 0 where no figure is published. */
-    int32_t max_recurrent_fanout_entries;
-    /** Alias (residual) targets per hidden neuron. */
-    int32_t max_alias_targets;
-    /** Weight width in bits (signed). */
-    int32_t weight_bits;
-    /** Synaptic and membrane state width in bits (signed, saturating). */
-    int32_t state_bits;
-    /** Threshold width in bits (signed). */
-    int32_t threshold_bits;
-    /** Bias width in bits (signed); 0 when the core has no bias. */
-    int32_t bias_bits;
-    /** Smallest accepted dash (decay shift) value. */
-    int32_t dash_min;
-    /** Largest accepted dash (decay shift) value. */
-    int32_t dash_max;
-    /** Largest accepted weight shift (the smallest is 0). */
-    int32_t weight_shift_max;
-    /** Input events per channel per time step; larger counts are clipped. */
-    int32_t max_input_events_per_step;
-    /** Spikes a hidden neuron can emit per time step. */
-    int32_t max_hidden_spikes_per_step;
-    /** Spikes an output neuron can emit per time step. */
-    int32_t max_output_spikes_per_step;
-} celesta_chip_info_t;
-
-/**
- * A Xylo SNN-core configuration (integer weights, dashes, thresholds, ...), created by
- * celesta_config_create() or celesta_config_load() and released by celesta_config_free().
- *
- * Ownership: owned by the caller until freed. Thread safety: immutable once created; a config
- * may be read (saved, validated, used to create simulators) from several threads at once.
- */
-typedef struct celesta_config celesta_config_t;
-
-/**
- * A bit-exact simulator of one configuration, created by celesta_sim_create() and released by
- * celesta_sim_free(). It keeps its state between celesta_sim_evolve() calls.
- *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
- * per thread; handles are independent of each other and of the config they came from.
- */
-typedef struct celesta_sim celesta_sim_t;
+#ifdef __cplusplus
+#  define CELESTA_INIT(T) ([]() { T celesta_init_value_{}; celesta_init_value_.struct_size = static_cast<uint32_t>(sizeof(T)); return celesta_init_value_; }())
+#else
+#  define CELESTA_INIT(T) ((T){ .struct_size = (uint32_t)sizeof(T) })
+#endif
 
 /**
  * Progress of a long call (a simulation, a front-end run): `done` of `total` units (time steps,
@@ -168,354 +133,55 @@ typedef struct celesta_sim celesta_sim_t;
  */
 typedef int (*celesta_progress_fn)(void *user_data, size_t done, size_t total);
 
-/**
- * The arrays of a configuration, for celesta_config_create(). Every array is row-major int32,
- * borrowed for the duration of the call only, with its length in values; shapes:
- * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
- * weights_out [n_oen][n_out] (row r is hidden neuron n_hidden - n_oen + r), hidden vectors
- * [n_hidden], output vectors [n_out], aliases [n_hidden] (target id or -1 for none).
- * bias, bias_out, dash_syn_2 and aliases may be NULL (absent, zeros, none).
- */
-typedef struct celesta_config_desc {
-    /** Chip id or alias, e.g. "syns61201" or "xa3". */
-    const char *chip;
-    int32_t n_in;
-    int32_t n_hidden;
-    int32_t n_out;
-    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
-    int32_t n_syn;
-    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
-    int32_t n_ien;
-    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
-    int32_t n_oen;
-    const int32_t *weights_in;
-    size_t weights_in_len;
-    const int32_t *weights_rec;
-    size_t weights_rec_len;
-    const int32_t *weights_out;
-    size_t weights_out_len;
-    const int32_t *dash_mem;
-    size_t dash_mem_len;
-    const int32_t *dash_syn;
-    size_t dash_syn_len;
-    const int32_t *dash_syn_2;
-    size_t dash_syn_2_len;
-    const int32_t *threshold;
-    size_t threshold_len;
-    const int32_t *bias;
-    size_t bias_len;
-    const int32_t *dash_mem_out;
-    size_t dash_mem_out_len;
-    const int32_t *dash_syn_out;
-    size_t dash_syn_out_len;
-    const int32_t *threshold_out;
-    size_t threshold_out_len;
-    const int32_t *bias_out;
-    size_t bias_out_len;
-    int32_t weight_shift_in;
-    int32_t weight_shift_rec;
-    int32_t weight_shift_out;
-    const int32_t *aliases;
-    size_t aliases_len;
-    /** Time step in seconds (> 0); it does not change the integer simulation. */
-    double dt;
-    /** Bias-enable bit: 1 on, 0 off, -1 on iff any bias or bias_out value is non-zero. */
-    int32_t bias_enabled;
-} celesta_config_desc_t;
-
-/** Dimensions of a configuration or simulator, filled by celesta_config_dims(). */
-typedef struct celesta_config_dims {
-    int32_t n_in;
-    int32_t n_hidden;
-    int32_t n_out;
-    int32_t n_syn;
-    int32_t n_ien;
-    int32_t n_oen;
-} celesta_config_dims_t;
+/* ---- Exported C functions: version, status names, last error, build information. ---- */
 
 /**
- * Optional recording buffers for celesta_sim_evolve(): caller-owned int32 arrays, each
- * row-major [steps][n] with its length in values (checked); any pointer may be NULL to skip
- * that record. hibernation is [steps] (the v2 core's flag; zeros on the v1 core).
- */
-typedef struct celesta_sim_record {
-    int32_t *vmem;
-    size_t vmem_len;
-    int32_t *isyn;
-    size_t isyn_len;
-    int32_t *isyn2;
-    size_t isyn2_len;
-    int32_t *spikes;
-    size_t spikes_len;
-    int32_t *vmem_out;
-    size_t vmem_out_len;
-    int32_t *isyn_out;
-    size_t isyn_out_len;
-    int32_t *hibernation;
-    size_t hibernation_len;
-} celesta_sim_record_t;
-
-/**
- * A float network (Linear, LIF and Residual layers applied in sequence, lowered to a graph),
- * created by celesta_network_from_json() or celesta_network_load() and released by
- * celesta_network_free().
+ * Reports the runtime version of the library, which equals the CELESTA_VERSION_* macros of the
+ * header it was built with. Any of the pointers may be NULL to skip that part.
  *
- * Ownership: owned by the caller until freed. Thread safety: immutable once created; it may be
- * mapped from several threads at once.
+ * Thread safety: safe from any thread. Never fails; returns CELESTA_OK.
  */
-typedef struct celesta_network celesta_network_t;
+CELESTA_API int celesta_version(int *major, int *minor, int *patch);
 
 /**
- * A real-valued Xylo hardware specification (Rockpool's mapper output with float dtypes),
- * created by celesta_xylo_map() or celesta_spec_from_json() and released by
- * celesta_spec_free(). It also holds the mapper's design-rule warnings.
+ * Returns the runtime version as "MAJOR.MINOR.PATCH".
  *
- * Ownership: owned by the caller until freed; configurations quantized from it are
- * independent of it. Thread safety: immutable once created; it may be read and quantized from
- * several threads at once.
+ * Ownership: static storage owned by the library; do not free. Thread safety: any thread.
  */
-typedef struct celesta_spec celesta_spec_t;
-
-/** The quantizers of celesta_spec_quantize() and celesta_spec_quantize_json(). */
-typedef enum celesta_quantize_method {
-    /** Rockpool's global_quantize(): one scale for the hidden and one for the output layer. */
-    CELESTA_QUANTIZE_GLOBAL = 0,
-    /** global_quantize(fuzzy_scaling=True): scales from |mean| + 2 std of the non-zero weights. */
-    CELESTA_QUANTIZE_GLOBAL_FUZZY = 1,
-    /** Rockpool's channel_quantize(): one scale per target neuron. */
-    CELESTA_QUANTIZE_CHANNEL = 2
-} celesta_quantize_method;
-/* ---- Dev kits (HDK) ---- */
+CELESTA_API const char *celesta_version_string(void);
 
 /**
- * A dev kit as celesta_hdk_list() and celesta_hdk_get_info() describe it.
+ * Returns the C name of a status code, e.g. "CELESTA_ERR_NULL_POINTER" for -1, or
+ * "CELESTA_UNKNOWN_STATUS" for a value that is not a status code. Never returns NULL.
  *
- * Ownership: a plain value owned by the caller; the strings are copied into it.
- * Thread safety: a plain value; fill and read it from any thread.
+ * Ownership: static storage owned by the library; do not free. Thread safety: any thread.
  */
-typedef struct celesta_hdk_info {
-    /** 0: a board on USB; 1: the virtual dev kit. */
-    int32_t kind;
-    /** Firmware (or model) version the kit reports; 0.0 for a USB kit not yet opened. */
-    int32_t version_major;
-    int32_t version_minor;
-    /** Number of power-monitor rails (0 for a USB kit not yet opened). */
-    int32_t power_rails;
-    /** Canonical chip id, e.g. "syns65302" (NUL-terminated). */
-    char chip_id[16];
-    /** Readable name, e.g. "Xylo Audio 3 virtual dev kit #0" (NUL-terminated, truncated to fit). */
-    char name[96];
-    /** Where it is: "usb:BUS:ADDRESS" (pass it to celesta_hdk_open()) or "virtual:N" (open a virtual kit as "virtual:" + chip_id). */
-    char location[48];
-} celesta_hdk_info_t;
+CELESTA_API const char *celesta_status_name(int status);
 
 /**
- * An open dev kit (a board over USB or a virtual kit) with its driver, created by
- * celesta_hdk_open() and released by celesta_hdk_free().
+ * Returns the message of the most recent failed call made on the calling thread, naming the
+ * offending argument or field and its value, e.g.
+ * "CELESTA_ERR_NOT_FOUND: chip 'xa9' is unknown; ...". Returns "" if no call on this thread
+ * has failed yet. Successful calls leave the message unchanged. Never returns NULL.
  *
- * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
- * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
- * serialised by the caller); different handles are independent.
+ * Ownership: owned by the library; valid until the next failing call on the same thread or
+ * until the thread exits; copy it to keep it. Thread safety: each thread has its own message.
  */
-typedef struct celesta_hdk celesta_hdk_t;
-
-/* ---- AFE ---- */
-
-/** Input of the Xylo Audio 3 front end (celesta_afe_params_t.input_mode). */
-typedef enum celesta_afe_input_mode {
-    /** Real-valued audio at 48828.125 Hz, quantized to 14 bits as trunc(x * 2^13), so
-     *  |x| < 1 (Rockpool's AFESimExternal). */
-    CELESTA_AFE_INPUT_EXTERNAL = 0,
-    /** A PDM microphone bitstream at 1.5625 MHz, each value +1 or -1, 32 per audio sample,
-     *  decimated by the chip's filter (Rockpool's AFESimPDM after its microphone model). */
-    CELESTA_AFE_INPUT_PDM = 1
-} celesta_afe_input_mode;
-
-/** Spike generation of the Xylo Audio 3 front end (celesta_afe_params_t.spike_gen_mode). */
-typedef enum celesta_afe_spike_gen_mode {
-    /** Adaptive thresholds by divisive normalisation ("divisive_norm"). */
-    CELESTA_AFE_DIVISIVE_NORM = 0,
-    /** Fixed per-channel thresholds fixed_threshold_vec ("threshold"). */
-    CELESTA_AFE_THRESHOLD = 1
-} celesta_afe_spike_gen_mode;
+CELESTA_API const char *celesta_last_error(void);
 
 /**
- * Settings of a Xylo Audio 3 front end, with the names of Rockpool's AFESimExternal /
- * AFESimPDM. celesta_afe_params_default() fills Rockpool's defaults; change fields, then call
- * celesta_afe_create(). Per-channel arrays are indexed by output channel (the position in
- * select_filters); entries past the channel count are ignored.
+ * Writes a one-line description of this build into `buf`, e.g.
+ * "celesta 0.2.0 (libusb 1.0.26, hdf5 1.10.8)", with the versions of the C libraries it
+ * links as found at run time.
  *
- * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any thread.
  */
-typedef struct celesta_afe_params {
-    /** A celesta_afe_input_mode. Default CELESTA_AFE_INPUT_EXTERNAL. */
-    int32_t input_mode;
-    /** Filters used: the first n_select_filters entries of select_filters (each 0..15, no
-     *  repeats, in output-channel order); 0 selects all 16 in order (the default). */
-    int32_t n_select_filters;
-    int32_t select_filters[16];
-    /** A celesta_afe_spike_gen_mode. Default CELESTA_AFE_DIVISIVE_NORM. */
-    int32_t spike_gen_mode;
-    /** (b1, b2): thresholds scale by 2^b1 - 2^b2, each 0..31. Default (6, 0). */
-    int32_t dn_rate_scale_bitshift[2];
-    /** Power estimates average over 2^b samples, 0..31. Default 12. */
-    int32_t dn_low_pass_bitshift;
-    /** Lower bound of the normalising power per channel, 0..65535. Default 1. */
-    int64_t dn_EPS[16];
-    /** Thresholds of the "threshold" mode per channel, 0..2^32-1. Default 2^27. */
-    int64_t fixed_threshold_vec[16];
-    /** Audio samples per raster row (SNN time step), >= 1. Default 50 (1.024 ms). */
-    int32_t down_sampling_factor;
-} celesta_afe_params_t;
+CELESTA_API int celesta_build_info(char *buf, size_t cap, size_t *len);
 
-/**
- * A Xylo Audio 3 audio front end (filterbank, spike generators, raster), created by
- * celesta_afe_create() and released by celesta_afe_free(). It holds the settings and the
- * state of one stream (celesta_afe_stream_push()).
- *
- * Ownership: owned by the caller until freed. Thread safety: celesta_afe_process() and the
- * size queries only read the settings and may run on several threads at once, also alongside
- * stream calls; the celesta_afe_stream_* calls change the stream and must not overlap.
- */
-typedef struct celesta_afe celesta_afe_t;
 
-/**
- * Optional stage buffers for celesta_afe_process() and celesta_afe_stream_push(): caller-owned
- * arrays with their length in values (checked); any pointer may be NULL to skip that stage.
- * With S audio samples (see the size queries) and C channels: audio_14bit [S], filterbank
- * [S][C] and dn_spikes [S][C] (0/1), row-major.
- */
-typedef struct celesta_afe_record {
-    int32_t *audio_14bit;
-    size_t audio_14bit_len;
-    int64_t *filterbank;
-    size_t filterbank_len;
-    int32_t *dn_spikes;
-    size_t dn_spikes_len;
-} celesta_afe_record_t;
-/**
- * Settings of the Xylo Audio 2 analog front-end model (celesta_afe2_create()), with the names
- * of Rockpool's syns61201.AFESim. celesta_afe2_params_default() fills the defaults; fs has none
- * and must be set. The model is floating point and not bit-exact (see celesta_afe2_process()).
- *
- * Ownership: a plain value owned by the caller. Thread safety: a plain value.
- */
-typedef struct celesta_afe2_params {
-    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
-    double fs;
-    /** Raster period in seconds, a whole number of samples. Default 0.01. */
-    double raster_period;
-    /** Largest count of a raster cell. Default 15. */
-    int32_t max_spike_per_raster_period;
-    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
-    int32_t add_noise;
-    int32_t add_offset;
-    int32_t add_mismatch;
-    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
-    uint64_t seed;
-    /** LNA gain in dB: 0, 6 or 12. Default 0. */
-    double lna_gain_db;
-    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
-    int32_t digital_counter;
-} celesta_afe2_params_t;
+/* ==== IR and files (target-neutral) ==== */
 
-/**
- * A Xylo Audio 2 analog front-end model, created by celesta_afe2_create() and released by
- * celesta_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
- * integrate-and-fire membranes, which carry over between calls.
- *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
- * thread.
- */
-typedef struct celesta_afe2 celesta_afe2_t;
-
-/**
- * Optional stage buffers for celesta_afe2_process(), for N input samples: lna_out [N],
- * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
- */
-typedef struct celesta_afe2_record {
-    double *lna_out;
-    size_t lna_out_len;
-    double *bpf;
-    size_t bpf_len;
-    double *rect;
-    size_t rect_len;
-} celesta_afe2_record_t;
-
-/**
- * The dimensions and scalars of a specification: filled by celesta_spec_dims(), given to
- * celesta_spec_create(). The array lengths follow from them (see celesta_spec_arrays_t).
- */
-typedef struct celesta_spec_dims {
-    /**
-     * Chip id. Filled: static storage owned by the library (never freed), or NULL when the
-     * specification names no known chip. Given: an id or alias, or NULL / "" for none (such a
-     * specification can be quantized with celesta_spec_quantize_read() but not into a
-     * configuration).
-     */
-    const char *chip;
-    int32_t n_in;
-    int32_t n_hidden;
-    int32_t n_out;
-    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
-    int32_t n_syn;
-    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
-    int32_t n_ien;
-    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
-    int32_t n_oen;
-    int32_t weight_shift_in;
-    int32_t weight_shift_rec;
-    int32_t weight_shift_out;
-    /**
-     * 2 or 3: the ndim of Rockpool's weights_in / weights_rec for this specification (as
-     * celesta_spec_weights_ndim()); the arrays themselves are always [..][..][n_syn]. Given: 2
-     * or 3 (anything else is read as 3).
-     */
-    int32_t weights_ndim;
-    /** Time step in seconds (> 0). */
-    double dt;
-} celesta_spec_dims_t;
-
-/**
- * Caller-owned row-major double arrays of a specification, each with its length in values:
- * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
- * weights_out [n_oen][n_out], hidden vectors [n_hidden], output vectors [n_out], and
- * aliases [n_hidden] as int32 (the alias target of each hidden neuron, or -1 for none).
- *
- * For celesta_spec_read() and celesta_spec_quantize_read() every non-NULL array is filled (its
- * length must be at least the needed one: the dimensions are the size query); NULL arrays are
- * skipped. For celesta_spec_create() the arrays are read only, during the call: the three
- * weight arrays are required, the others may be NULL (zeros; no aliases), and every given
- * length must equal the needed one.
- */
-typedef struct celesta_spec_arrays {
-    double *weights_in;
-    size_t weights_in_len;
-    double *weights_rec;
-    size_t weights_rec_len;
-    double *weights_out;
-    size_t weights_out_len;
-    double *dash_mem;
-    size_t dash_mem_len;
-    double *dash_syn;
-    size_t dash_syn_len;
-    double *dash_syn_2;
-    size_t dash_syn_2_len;
-    double *threshold;
-    size_t threshold_len;
-    double *bias;
-    size_t bias_len;
-    double *dash_mem_out;
-    size_t dash_mem_out_len;
-    double *dash_syn_out;
-    size_t dash_syn_out_len;
-    double *threshold_out;
-    size_t threshold_out_len;
-    double *bias_out;
-    size_t bias_out_len;
-    int32_t *aliases;
-    size_t aliases_len;
-} celesta_spec_arrays_t;
 /**
  * A network graph of the IR (celesta_ir_*): named nodes of the IR's primitives (TALON's and
  * NIR 1.0.8's), edges between them, metadata. Made by celesta_ir_graph_create(),
@@ -566,522 +232,6 @@ typedef enum celesta_ir_format {
     CELESTA_IR_FORMAT_JSON = 3
 } celesta_ir_format;
 
-/* ---- Exported C functions: the Xylo Audio 3 audio front end (offline and streaming). ---- */
-
-/**
- * Fills `*params` with Rockpool's defaults: external input, all 16 filters, divisive
- * normalisation with dn_rate_scale_bitshift (6, 0), dn_low_pass_bitshift 12, dn_EPS 1,
- * fixed_threshold_vec 2^27 and down_sampling_factor 50.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe_params_default(celesta_afe_params_t *params);
-
-/**
- * Creates a front end from `*params` (copied). The settings are checked: an unknown mode, a
- * filter index outside 0..15 or repeated, or a value outside its range fails with
- * CELESTA_ERR_INVALID_ARGUMENT naming the field, index and value.
- *
- * On success `*out` receives a handle to release with celesta_afe_free(); on error it is left
- * untouched. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe_create(celesta_afe_t **out, const celesta_afe_params_t *params);
-
-/** Releases a front end. NULL is ignored. */
-CELESTA_API void celesta_afe_free(celesta_afe_t *afe);
-
-/**
- * Stores the number of output channels (selected filters) in `*channels`.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe_channels(const celesta_afe_t *afe, int *channels);
-
-/**
- * Stores in `*name` which loops run this front end on this machine: "avx2" (the AVX2 loops,
- * on CPUs with the x86-64-v3 level), "sse2" (the portable vectorised loops; also with the
- * environment variable CELESTA_AFE_KERNELS=portable) or "scalar" (64-bit state machines). All
- * give the same results. Ownership: `*name` is static storage owned by the library; do not
- * free it.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe_loops(const celesta_afe_t *afe, const char **name);
-
-/**
- * Sets the progress callback of celesta_afe_process() and celesta_afe_stream_push() on this
- * handle (see celesta_progress_fn); NULL `fn` removes it. celesta_afe_process() reports the
- * units of work done and their total, the audio samples times the passes over them (4 with
- * time_reversed_prefix, 1 without); celesta_afe_stream_push() reports the chunk's audio samples
- * done and their number. Either is reported after every block of 4096 samples and at the end.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with other calls on the handle.
- * Calls of celesta_afe_process() on several threads at once each call `fn` on their own
- * thread: `fn` must then be thread-safe.
- */
-CELESTA_API int celesta_afe_set_progress(celesta_afe_t *afe, celesta_progress_fn fn, void *user_data);
-
-/**
- * Size query of celesta_afe_process() for `input_len` input values: `*samples` receives the
- * audio samples entering the filterbank (external: input_len; PDM: ceil(input_len / 32) + 8)
- * and `*steps` the raster rows, ceil(samples / down_sampling_factor). Either pointer may be
- * NULL.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: any thread.
- */
-CELESTA_API int celesta_afe_output_size(const celesta_afe_t *afe, size_t input_len, size_t *samples, size_t *steps);
-
-/**
- * Runs the front end offline on `input_len` values of `input` (external: audio with |x| < 1;
- * PDM: +1/-1 bits) and writes the raster, [steps][C] spike counts (0..15), to `raster`, whose
- * length `raster_len` must be at least steps * C (celesta_afe_output_size(); NULL only when
- * steps is 0). With
- * `time_reversed_prefix` non-zero the filterbank and the spike generators first run on the
- * reversed input, as Rockpool does offline, so the result equals Rockpool's; with 0 they start
- * from zero state like the chip. `record` may be NULL; otherwise each non-NULL buffer in it
- * receives that stage. The stream state is not used or changed.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
- * not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
- * value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer),
- * CELESTA_ERR_CANCELLED (the progress callback of celesta_afe_set_progress() asked to stop).
- * On error no buffer is written. Thread safety: any thread (see celesta_afe_set_progress()).
- */
-CELESTA_API int celesta_afe_process(const celesta_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix, int *raster, size_t raster_len, const celesta_afe_record_t *record);
-
-/**
- * Size query of the next celesta_afe_stream_push() of `input_len` values with `flush`:
- * `*samples` receives the audio samples it produces and `*steps` the raster rows it completes
- * (they depend on what the stream holds). Either pointer may be NULL.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with stream calls on `afe`.
- */
-CELESTA_API int celesta_afe_stream_size(const celesta_afe_t *afe, size_t input_len, int flush, size_t *samples, size_t *steps);
-
-/**
- * Feeds the next `input_len` values to the stream, which keeps its state between calls and
- * starts from zero state (no time-reversed prefix), like the chip after reset. The raster
- * rows completed by this chunk go to `raster` ([rows][C], `raster_len` at least that, see
- * celesta_afe_stream_size(); NULL when no row is completed) and their number to `*steps_out` (may be NULL). With `flush`
- * non-zero the end of the stream is processed as well: the PDM filter's tail and the pending
- * partial raster row; the state is kept. Pushing a signal in any chunks, the last one flushed,
- * gives the same rows as celesta_afe_process() with time_reversed_prefix 0. `record` as in
- * celesta_afe_process(), for this chunk's samples.
- *
- * Errors: as celesta_afe_process(), with stream-wide indices, CELESTA_ERR_CANCELLED included.
- * On error nothing is written and the stream is unchanged: a cancelled push is as if it had
- * not been made. Thread safety: not with other stream calls on `afe`.
- */
-CELESTA_API int celesta_afe_stream_push(celesta_afe_t *afe, const double *input, size_t input_len, int flush, int *raster, size_t raster_len, const celesta_afe_record_t *record, size_t *steps_out);
-
-/**
- * Returns the stream to zero state (the settings are kept).
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
- */
-CELESTA_API int celesta_afe_stream_reset(celesta_afe_t *afe);
-
-
-/* ---- Exported C functions: the Xylo Audio 2 analog front end (a floating-point model). ---- */
-
-/**
- * Fills `*params` with the defaults: fs 0 (must be set), raster_period 0.01,
- * max_spike_per_raster_period 15, add_noise / add_offset / add_mismatch 1, seed 0,
- * lna_gain_db 0, digital_counter 4.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe2_params_default(celesta_afe2_params_t *params);
-
-/**
- * Creates the model from `*params` (copied) and draws its mismatch. Errors:
- * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT naming the field (fs below 101640 Hz,
- * a raster period that is not a whole number of samples, a flag other than 0/1, ...).
- *
- * On success `*out` receives a handle to release with celesta_afe2_free(). Thread safety:
- * any thread.
- */
-CELESTA_API int celesta_afe2_create(celesta_afe2_t **out, const celesta_afe2_params_t *params);
-
-/** Releases the model. NULL is ignored. */
-CELESTA_API void celesta_afe2_free(celesta_afe2_t *afe2);
-
-/**
- * Sets the progress callback of celesta_afe2_process() on this handle (see
- * celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
- * their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
- * spike encoders.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
- */
-CELESTA_API int celesta_afe2_set_progress(celesta_afe2_t *afe2, celesta_progress_fn fn, void *user_data);
-
-/**
- * Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
- * passed spikes, [input_len][16] 0/1, to `spikes` (`spikes_len` at least input_len * 16).
- * `record` may be NULL; otherwise each non-NULL buffer receives that stage. A MODEL: results
- * follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
- * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_CANCELLED (the progress callback of
- * celesta_afe2_set_progress() asked to stop). On error nothing is written and the state (the
- * membranes and the noise generator) is unchanged. Thread safety: not with other calls on the
- * same handle.
- */
-CELESTA_API int celesta_afe2_process(celesta_afe2_t *afe2, const double *input, size_t input_len, int *spikes, size_t spikes_len, const celesta_afe2_record_t *record);
-
-/**
- * Rasters `spikes` ([n][16] with `spikes_len` = n * 16, from celesta_afe2_process()) the way
- * Rockpool's AFESim.raster does: cumulative sums at samples 0, P, 2P, ... (P = raster period in
- * samples), differenced and clipped; row 0 holds sample 0 only and samples after the last
- * multiple of P are dropped. `*rows` receives ceil(n / P); with `raster` NULL and
- * `raster_len` 0 the call is a size query, otherwise `raster_len` must be at least rows * 16.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (spikes_len not a multiple
- * of 16), CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
- */
-CELESTA_API int celesta_afe2_raster(celesta_afe2_t *afe2, const int *spikes, size_t spikes_len, int *raster, size_t raster_len, size_t *rows);
-
-/**
- * Returns the membranes to zero (the mismatch and the generator state are kept).
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the handle.
- */
-CELESTA_API int celesta_afe2_reset(celesta_afe2_t *afe2);
-
-
-/* ---- Exported C functions: the chip table. ---- */
-
-/**
- * Returns the number of chips in the table (indices 0 .. count-1 for celesta_chip_info()).
- *
- * Thread safety: any thread. Never fails.
- */
-CELESTA_API size_t celesta_chip_count(void);
-
-/**
- * Fills `*out` with the limits of chip number `index` (0: Xylo Audio 2 syns61201, 1: Xylo
- * Audio 3 syns65302, 2: Xylo v1 syns61300).
- *
- * Errors: CELESTA_ERR_NULL_POINTER if `out` is NULL; CELESTA_ERR_NOT_FOUND if `index` is not
- * below celesta_chip_count(). On error `*out` is left untouched.
- * Thread safety: any thread.
- */
-CELESTA_API int celesta_chip_info(size_t index, celesta_chip_info_t *out);
-
-/**
- * Fills `*out` with the limits of the chip called `name`: its id ("syns65302"), product name
- * ("Xylo Audio 3") or an alias ("xa3"), compared without regard to case, spaces, '-' and '_'.
- *
- * Errors: CELESTA_ERR_NULL_POINTER if `name` or `out` is NULL; CELESTA_ERR_INVALID_ARGUMENT if
- * `name` is not UTF-8; CELESTA_ERR_NOT_FOUND for an unknown name (the message lists the known
- * chips). On error `*out` is left untouched.
- * Thread safety: any thread.
- */
-CELESTA_API int celesta_chip_find(const char *name, celesta_chip_info_t *out);
-
-/**
- * Writes the chip ids, comma-separated, into `buffer`, e.g. "syns61201,syns65302,syns61300".
- *
- * Size query: `*needed` (if `needed` is not NULL) receives the size in bytes including the
- * terminating NUL; call with `buffer == NULL, capacity == 0` to learn it. A buffer that is too
- * small is left untouched and CELESTA_ERR_BUFFER_TOO_SMALL is returned.
- * Thread safety: any thread.
- */
-CELESTA_API int celesta_chip_ids(char *buffer, size_t capacity, size_t *needed);
-
-
-/* ---- Exported C functions: Xylo configurations (create, load, save, JSON, validate, free). ---- */
-
-/**
- * Creates a configuration from the arrays in `*desc` (copied; nothing is kept). The shapes
- * are checked (CELESTA_ERR_SHAPE_MISMATCH naming the field) and the values must fit the
- * simulator's integer fields (CELESTA_ERR_OUT_OF_RANGE naming the field, index and value);
- * the chip's own limits are checked by celesta_config_validate().
- *
- * On success `*out` receives a new handle to release with celesta_config_free(); on error
- * `*out` is left untouched. Thread safety: any thread.
- */
-CELESTA_API int celesta_config_create(celesta_config_t **out, const celesta_config_desc_t *desc);
-
-/** Releases a configuration. NULL is ignored. Simulators created from it stay valid. */
-CELESTA_API void celesta_config_free(celesta_config_t *config);
-
-/**
- * Fills `*out` with the dimensions of `config`.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
- */
-CELESTA_API int celesta_config_dims(const celesta_config_t *config, celesta_config_dims_t *out);
-
-/**
- * Checks `config` against every limit of its chip (sizes, bit widths and ranges of weights,
- * thresholds, biases, dashes and weight shifts, aliases, recurrent fan-out). Returns
- * CELESTA_OK when it is valid, otherwise CELESTA_ERR_INVALID_CONFIG with a message that lists
- * each broken rule with its field, index and value (also in celesta_last_error()).
- *
- * The message ("" when valid) is written to `buffer` following the size-query convention of
- * celesta_chip_ids() (`buffer` may be NULL with `capacity` 0). Thread safety: any thread.
- */
-CELESTA_API int celesta_config_validate(const celesta_config_t *config, char *buffer, size_t capacity, size_t *needed);
-
-/**
- * Writes `config` as JSON to the file `path`, atomically (a temporary file renamed over the
- * target): a failed call leaves any existing file as it was.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO (the message names the path and reason).
- * Thread safety: any thread.
- */
-CELESTA_API int celesta_config_save(const celesta_config_t *config, const char *path);
-
-/**
- * Reads a configuration JSON file written by celesta_config_save() (or a Xylo reference
- * vector's "config" object with a "chip" key). `*out` receives a new handle on success.
- *
- * Errors: CELESTA_ERR_IO, CELESTA_ERR_PARSE (naming the key), CELESTA_ERR_NOT_FOUND (unknown
- * chip), CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE. Thread safety: any thread.
- */
-CELESTA_API int celesta_config_load(const char *path, celesta_config_t **out);
-
-/**
- * Parses a configuration from `len` bytes of JSON text at `json` (same format as the files of
- * celesta_config_save()). `*out` receives a new handle on success.
- *
- * Errors: as celesta_config_load() without CELESTA_ERR_IO. Thread safety: any thread.
- */
-CELESTA_API int celesta_config_from_json(const char *json, size_t len, celesta_config_t **out);
-
-/**
- * Writes `config` as JSON text (with its NUL) into `buffer`, following the size-query
- * convention of celesta_chip_ids(). Thread safety: any thread.
- */
-CELESTA_API int celesta_config_to_json(const celesta_config_t *config, char *buffer, size_t capacity, size_t *needed);
-
-
-/* ---- Exported C functions: building a network graph node by node. ---- */
-
-/**
- * Creates an empty network graph, to be filled with celesta_network_add_input(),
- * celesta_network_add_linear(), celesta_network_add_lif(), celesta_network_add_output(),
- * celesta_network_connect() and celesta_network_alias(), then mapped with celesta_xylo_map().
- *
- * Ownership: `*out` receives a handle to release with celesta_network_free(). Thread safety:
- * build a graph from one thread; once built it may be mapped from several threads.
- */
-CELESTA_API int celesta_network_create(celesta_network_t **out);
-
-/**
- * Adds a network input of `size` channels; `*node_id` receives its id.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (size), CELESTA_ERR_INVALID_ARGUMENT
- * (a name already used). Thread safety: not with other calls on the same graph.
- */
-CELESTA_API int celesta_network_add_input(celesta_network_t *net, const char *name, int size, int *node_id);
-
-/**
- * Adds a network output of `size` channels; `*node_id` receives its id.
- *
- * Errors: as celesta_network_add_input().
- */
-CELESTA_API int celesta_network_add_output(celesta_network_t *net, const char *name, int size, int *node_id);
-
-/**
- * Adds a weight block without bias: `weight` holds `n_in * n_out` values, row-major
- * [n_in][n_out] (copied). `*node_id` receives its id.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (length), CELESTA_ERR_OUT_OF_RANGE
- * (a non-finite weight, naming the index). Thread safety: not with other calls on the graph.
- */
-CELESTA_API int celesta_network_add_linear(celesta_network_t *net, const char *name, const double *weight, size_t weight_len, int n_in, int n_out, int *node_id);
-
-/**
- * Adds a population of `n_out` LIF neurons with `n_in` inputs (`n_in == 2 * n_out`: two
- * synapses per neuron, inputs interleaved). Arrays (copied): `tau_mem`, `threshold`, `bias`
- * [n_out] (seconds; bias may be NULL for zeros), `tau_syn` [n_in], `w_rec` [n_out][n_in] or
- * NULL for no recurrence; `dt` in seconds, or 0 to take the network's common dt.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field),
- * CELESTA_ERR_OUT_OF_RANGE (a non-finite value or a time constant <= 0). Thread safety: not
- * with other calls on the same graph.
- */
-CELESTA_API int celesta_network_add_lif(celesta_network_t *net, const char *name, int n_in, int n_out, const double *tau_mem, size_t tau_mem_len, const double *tau_syn, size_t tau_syn_len, const double *threshold, size_t threshold_len, const double *bias, size_t bias_len, const double *w_rec, size_t w_rec_len, double dt, int *node_id);
-
-/**
- * Connects the outputs of node `source` to the inputs of node `target` (sizes must agree).
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (a node id), CELESTA_ERR_SHAPE_MISMATCH
- * or CELESTA_ERR_INVALID_ARGUMENT (as the graph rejects the edge; the message says why).
- */
-CELESTA_API int celesta_network_connect(celesta_network_t *net, int source, int target);
-
-/**
- * Adds a residual (alias) edge: the spikes of population `source` are added to those of
- * population `target`, neuron by neuron (Rockpool's Residual; Xylo's alias connections).
- *
- * Errors: as celesta_network_connect().
- */
-CELESTA_API int celesta_network_alias(celesta_network_t *net, int source, int target);
-
-
-/* ---- Exported C functions: dev kits (discovery, the driver, clock and power). ---- */
-
-/**
- * Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
- * plus CELESTA_HDK_USB_IDS, "VID:PID=CHIP,..."), then one virtual kit per chip named in
- * `virtual_chips` (comma-separated chip names, e.g. "xa3,xa2"; NULL for none) and in
- * CELESTA_VIRTUAL_HDKS. With `out` NULL (and `out_len` 0) only `*count` is set; otherwise up
- * to `out_len` entries are written and `*count` receives the number of kits.
- *
- * Never fails for lack of USB: without a bus or permission the physical list is empty.
- * Errors: CELESTA_ERR_NULL_POINTER (count; out NULL with out_len > 0), CELESTA_ERR_NOT_FOUND
- * or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or has no kit), CELESTA_ERR_PARSE
- * (a malformed CELESTA_HDK_USB_IDS), CELESTA_ERR_BUFFER_TOO_SMALL (`*count` still says how
- * many). Thread safety: any thread.
- */
-CELESTA_API int celesta_hdk_list(const char *virtual_chips, celesta_hdk_info_t *out, size_t out_len, size_t *count);
-
-/**
- * Opens a dev kit. `location` is "virtual:<chip>" (a new virtual kit of that chip, e.g.
- * "virtual:xa3"), a USB location from celesta_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
- * for the first board on USB. `timeout_ms` bounds every call on the kit (0: 5000 ms).
- *
- * On success `*out` receives a handle to release with celesta_hdk_free(); on error it is left
- * untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (no such kit, naming the
- * location), CELESTA_ERR_UNSUPPORTED (a chip without a dev kit), CELESTA_ERR_DEVICE (the board
- * cannot be opened, is gone or answers wrongly), CELESTA_ERR_TIMEOUT, CELESTA_ERR_OUT_OF_RANGE
- * (timeout). Thread safety: any thread.
- */
-CELESTA_API int celesta_hdk_open(celesta_hdk_t **out, const char *location, size_t timeout_ms);
-
-/** Closes the kit and releases the handle. NULL is ignored. */
-CELESTA_API void celesta_hdk_free(celesta_hdk_t *hdk);
-
-/**
- * Fills `*out` with what the open kit is (version and rails as the kit reported them).
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_get_info(celesta_hdk_t *hdk, celesta_hdk_info_t *out);
-
-/**
- * Copies the name of power rail `index` (0 .. power_rails-1, e.g. "io", "analog",
- * "digital") into `buffer` (`capacity` bytes, NUL-terminated); `*needed` (may be NULL)
- * receives the size needed. With `buffer` NULL and `capacity` 0 only `*needed` is set.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (index),
- * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_power_rail(celesta_hdk_t *hdk, size_t index, char *buffer, size_t capacity, size_t *needed);
-
-/**
- * Resets the chip and writes `config` into its registers and memory (the kit then runs the
- * network decoded from that memory); `dt` is the time step in seconds, written as the
- * time-step wrap at the current clock.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (a configuration of another
- * chip), CELESTA_ERR_INVALID_CONFIG, CELESTA_ERR_LIMIT_EXCEEDED (more recurrent synapses than
- * the fan-out memory holds), CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_DEVICE,
- * CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_apply(celesta_hdk_t *hdk, const celesta_config_t *config, double dt);
-
-/**
- * Sets the progress callback of celesta_hdk_evolve() and celesta_hdk_monitor() on this handle
- * (see celesta_progress_fn); NULL `fn` removes it. celesta_hdk_evolve() reports the time steps
- * run after every block of 4096 steps; celesta_hdk_monitor() the audio samples fed after every
- * chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
- * call the kit has run the first `done` units of the last report and is in the state they
- * left it in (the network's state and, for the monitor, the front end's); their outputs and
- * power samples are discarded (celesta_hdk_power_samples() then gives none), and the next
- * call continues from there. celesta_hdk_apply() starts again from zero state.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_set_progress(celesta_hdk_t *hdk, celesta_progress_fn fn, void *user_data);
-
-/**
- * Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
- * (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
- * the power monitor samples the run (read them with celesta_hdk_power_samples()).
- *
- * Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
- * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
- * celesta_hdk_set_progress() asked to stop (the kit's state is then as that function says).
- * On error no output buffer is written. Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_evolve(celesta_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record, int record_power);
-
-/**
- * The power samples of the last celesta_hdk_evolve() run with `record_power` (a model on
- * the virtual kit: see XyloPowerModel in the docs). `times` receives each sample's time in
- * seconds of kit time and `watts` the mean power per rail, `[count][power_rails]` row-major.
- * With both buffers NULL (and lengths 0) only `*count` is set.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
- * Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_power_samples(celesta_hdk_t *hdk, double *times, size_t times_len, double *watts, size_t watts_len, size_t *count);
-
-/**
- * Sets the kit's core clock to `megahertz`; `*actual_mhz` (may be NULL) receives the clock
- * the kit runs (an Xylo Audio 2 board divides 100 MHz: 12 MHz gives 12.5).
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (not finite, outside 1..200 MHz),
- * CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_set_clock(celesta_hdk_t *hdk, double megahertz, double *actual_mhz);
-
-/**
- * The lowest core clock in Hz that runs the applied configuration in real time at its dt,
- * with `margin` (0.2 = 20 %, Rockpool's est_clock_freq) into `*hertz`.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
- * CELESTA_ERR_OUT_OF_RANGE (margin). Thread safety: as the handle.
- */
-CELESTA_API int celesta_hdk_min_clock(celesta_hdk_t *hdk, double margin, double *hertz);
-
-/**
- * Runs the kit free on its audio front end (Rockpool's XyloMonitor, or AFESamna with
- * `network` 0): `audio` holds `audio_len` samples at 48828.125 Hz in [-1, 1) (quantized to 14
- * bits as the chip's external input), fed through the front end set up like `afe` (an
- * external-input front end; its stream state is not used or changed) into the network applied
- * with celesta_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
- * real-time clock check). Only Xylo Audio 3 kits take audio.
- *
- * `*steps` receives the number of completed time steps, audio_len / down_sampling_factor. With
- * `raster` and `spikes_out` NULL (lengths 0) only `*steps` is set (the size query). Otherwise
- * `raster` receives the front end's spikes `[steps][channels]` and, with `network` non-zero,
- * `spikes_out` the output spikes `[steps][n_out]` (it may be NULL to skip them). `*overruns`
- * (may be NULL) receives the number of steps that missed their deadline at the kit's clock.
- * With `record_power` the power samples are kept for celesta_hdk_power_samples().
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
- * end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
- * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits, or
- * an audio_len too large to address),
- * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
- * (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
- * function says). On error no output buffer is written. Thread safety: as the handle; `afe`
- * is only read (its own progress callback is not used).
- */
-CELESTA_API int celesta_hdk_monitor(celesta_hdk_t *hdk, const celesta_afe_t *afe, const double *audio, size_t audio_len, int network, int record_power, int *raster, size_t raster_len, int *spikes_out, size_t spikes_out_len, size_t *steps, size_t *overruns);
-
-
-/* ---- Exported C functions: dev-kit USB ids registered at run time. ---- */
-
-/**
- * Registers the USB vendor/product id pair `vendor_id:product_id` as a Xylo dev kit carrying
- * `chip` (a chip id or alias, e.g. "syns65302" or "xa3"), for the whole process: every later
- * celesta_hdk_list() and celesta_hdk_open() looks it up before the pairs of
- * CELESTA_HDK_USB_IDS and the built-in table (whose ids are unverified assumptions). The
- * latest registration of a pair wins.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (chip), CELESTA_ERR_NOT_FOUND (an unknown chip, named).
- * Thread safety: any thread.
- */
-CELESTA_API int celesta_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
-
-
 /* ---- Exported C functions: reading and writing IR files (.t1c, NIR, IR JSON). ---- */
 
 /**
@@ -1111,7 +261,6 @@ CELESTA_API int celesta_ir_write(const char *path, const celesta_ir_graph_t *gra
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO, CELESTA_ERR_PARSE, CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_ir_read_version(char *buf, size_t cap, size_t *len, const char *path);
-
 
 /* ---- Exported C functions: the network IR (graphs, nodes, primitives, JSON). ---- */
 
@@ -1221,56 +370,187 @@ CELESTA_API int celesta_ir_primitives_json(char *buf, size_t cap, size_t *len);
 CELESTA_API int celesta_ir_graph_orders_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
 
 
-/* ---- Exported C functions: version, status names, last error, build information. ---- */
+/* ==== Xylo backend: handle types ==== */
 
 /**
- * Reports the runtime version of the library, which equals the CELESTA_VERSION_* macros of the
- * header it was built with. Any of the pointers may be NULL to skip that part.
+ * A float network (Linear, LIF and Residual layers applied in sequence, lowered to a graph),
+ * created by celesta_xylo_network_from_json() or celesta_xylo_network_load() and released by
+ * celesta_xylo_network_free().
  *
- * Thread safety: safe from any thread. Never fails; returns CELESTA_OK.
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; it may be
+ * mapped from several threads at once.
  */
-CELESTA_API int celesta_version(int *major, int *minor, int *patch);
+typedef struct celesta_xylo_network celesta_xylo_network_t;
 
 /**
- * Returns the runtime version as "MAJOR.MINOR.PATCH".
+ * A real-valued Xylo hardware specification (Rockpool's mapper output with float dtypes),
+ * created by celesta_xylo_map() or celesta_xylo_spec_from_json() and released by
+ * celesta_xylo_spec_free(). It also holds the mapper's design-rule warnings.
  *
- * Ownership: static storage owned by the library; do not free. Thread safety: any thread.
+ * Ownership: owned by the caller until freed; configurations quantized from it are
+ * independent of it. Thread safety: immutable once created; it may be read and quantized from
+ * several threads at once.
  */
-CELESTA_API const char *celesta_version_string(void);
+typedef struct celesta_xylo_spec celesta_xylo_spec_t;
 
 /**
- * Returns the C name of a status code, e.g. "CELESTA_ERR_NULL_POINTER" for -1, or
- * "CELESTA_UNKNOWN_STATUS" for a value that is not a status code. Never returns NULL.
+ * A Xylo SNN-core configuration (integer weights, dashes, thresholds, ...), created by
+ * celesta_xylo_config_create() or celesta_xylo_config_load() and released by celesta_xylo_config_free().
  *
- * Ownership: static storage owned by the library; do not free. Thread safety: any thread.
+ * Ownership: owned by the caller until freed. Thread safety: immutable once created; a config
+ * may be read (saved, validated, used to create simulators) from several threads at once.
  */
-CELESTA_API const char *celesta_status_name(int status);
+typedef struct celesta_xylo_config celesta_xylo_config_t;
 
 /**
- * Returns the message of the most recent failed call made on the calling thread, naming the
- * offending argument or field and its value, e.g.
- * "CELESTA_ERR_NOT_FOUND: chip 'xa9' is unknown; ...". Returns "" if no call on this thread
- * has failed yet. Successful calls leave the message unchanged. Never returns NULL.
+ * A bit-exact simulator of one configuration, created by celesta_xylo_sim_create() and released by
+ * celesta_xylo_sim_free(). It keeps its state between celesta_xylo_sim_evolve() calls.
  *
- * Ownership: owned by the library; valid until the next failing call on the same thread or
- * until the thread exits; copy it to keep it. Thread safety: each thread has its own message.
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
+ * per thread; handles are independent of each other and of the config they came from.
  */
-CELESTA_API const char *celesta_last_error(void);
+typedef struct celesta_xylo_sim celesta_xylo_sim_t;
 
 /**
- * Writes a one-line description of this build into `buffer`, e.g.
- * "celesta 0.1.0 (libusb 1.0.26, hdf5 1.10.8)", with the versions of the C libraries it
- * links as found at run time.
+ * A Xylo Audio 3 audio front end (filterbank, spike generators, raster), created by
+ * celesta_xylo_afe_create() and released by celesta_xylo_afe_free(). It holds the settings and the
+ * state of one stream (celesta_xylo_afe_stream_push()).
  *
- * Size query: `*needed` (if `needed` is not NULL) receives the size in bytes including the
- * terminating NUL; call with `buffer == NULL, capacity == 0` to learn it. A buffer that is too
- * small is left untouched and CELESTA_ERR_BUFFER_TOO_SMALL is returned.
+ * Ownership: owned by the caller until freed. Thread safety: celesta_xylo_afe_process() and the
+ * size queries only read the settings and may run on several threads at once, also alongside
+ * stream calls; the celesta_xylo_afe_stream_* calls change the stream and must not overlap.
+ */
+typedef struct celesta_xylo_afe celesta_xylo_afe_t;
+
+/**
+ * A Xylo Audio 2 analog front-end model, created by celesta_xylo_afe2_create() and released by
+ * celesta_xylo_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
+ * integrate-and-fire membranes, which carry over between calls.
+ *
+ * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
+ * thread.
+ */
+typedef struct celesta_xylo_afe2 celesta_xylo_afe2_t;
+
+/**
+ * An open dev kit (a board over USB or a virtual kit) with its driver, created by
+ * celesta_xylo_hdk_open() and released by celesta_xylo_hdk_free().
+ *
+ * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
+ * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
+ * serialised by the caller); different handles are independent.
+ */
+typedef struct celesta_xylo_hdk celesta_xylo_hdk_t;
+
+
+/* ==== Xylo: chips ==== */
+
+/**
+ * The limits, bit widths and per-step caps of one chip, as filled by celesta_xylo_chip_info() and
+ * celesta_xylo_chip_find().
+ *
+ * Ownership: the caller owns the struct; the string members point to static storage owned by
+ * the library, valid for the life of the process, and must not be freed.
+ * Thread safety: a plain value; fill and read it from any thread.
+ */
+typedef struct celesta_xylo_chip_info {
+    /** sizeof(celesta_xylo_chip_info_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /** Chip id as used by Rockpool, e.g. "syns61201". */
+    const char *id;
+    /** Product name, e.g. "Xylo Audio 2". */
+    const char *name;
+    /** Other accepted names, comma-separated, e.g. "xa2" (matching ignores case, spaces, '-', '_'). */
+    const char *aliases;
+    /** SNN core generation: 1 (Xylo v1 core) or 2 (Xylo Audio 2 and 3). */
+    int32_t core_version;
+    /** Input channels. */
+    int32_t max_inputs;
+    /** Hidden neurons. */
+    int32_t max_hidden_neurons;
+    /** Output (readout) neurons that can be allocated. */
+    int32_t max_output_neurons;
+    /** Above this many outputs Rockpool's mapper warns (16 on Xylo Audio 3, else max_output_neurons). */
+    int32_t recommended_max_output_neurons;
+    /** Hidden neurons that may receive input weights (input expansion neurons). */
+    int32_t max_input_expansion_neurons;
+    /** Hidden neurons that may send output weights (output expansion neurons). */
+    int32_t max_output_expansion_neurons;
+    /** Synaptic states per hidden neuron. */
+    int32_t synapses_per_hidden_neuron;
+    /** Synaptic states per output neuron. */
+    int32_t synapses_per_output_neuron;
+    /** Recurrent fan-out entries of the fan-out RAM; 0 where no figure is published. */
+    int32_t max_recurrent_fanout_entries;
+    /** Alias (residual) targets per hidden neuron. */
+    int32_t max_alias_targets;
+    /** Weight width in bits (signed). */
+    int32_t weight_bits;
+    /** Synaptic and membrane state width in bits (signed, saturating). */
+    int32_t state_bits;
+    /** Threshold width in bits (signed). */
+    int32_t threshold_bits;
+    /** Bias width in bits (signed); 0 when the core has no bias. */
+    int32_t bias_bits;
+    /** Smallest accepted dash (decay shift) value. */
+    int32_t dash_min;
+    /** Largest accepted dash (decay shift) value. */
+    int32_t dash_max;
+    /** Largest accepted weight shift (the smallest is 0). */
+    int32_t weight_shift_max;
+    /** Input events per channel per time step; larger counts are clipped. */
+    int32_t max_input_events_per_step;
+    /** Spikes a hidden neuron can emit per time step. */
+    int32_t max_hidden_spikes_per_step;
+    /** Spikes an output neuron can emit per time step. */
+    int32_t max_output_spikes_per_step;
+} celesta_xylo_chip_info_t;
+
+/* ---- Exported C functions: the chip table. ---- */
+
+/**
+ * Writes the number of chips in the table to `*count` (indices 0 .. count-1 for
+ * celesta_xylo_chip_info()).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_chip_count(size_t *count);
+
+/**
+ * Fills `*out` with the limits of chip number `index` (0: Xylo Audio 2 syns61201, 1: Xylo
+ * Audio 3 syns65302, 2: Xylo v1 syns61300). `out->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER if `out` is NULL; CELESTA_ERR_INVALID_ARGUMENT for a
+ * struct_size below sizeof(celesta_xylo_chip_info_t); CELESTA_ERR_NOT_FOUND if `index` is not
+ * below the chip count. On error `*out` is left untouched.
  * Thread safety: any thread.
  */
-CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed);
+CELESTA_API int celesta_xylo_chip_info(celesta_xylo_chip_info_t *out, size_t index);
+
+/**
+ * Fills `*out` with the limits of the chip called `name`: its id ("syns65302"), product name
+ * ("Xylo Audio 3") or an alias ("xa3"), compared without regard to case, spaces, '-' and '_'.
+ * `out->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER if `name` or `out` is NULL; CELESTA_ERR_INVALID_ARGUMENT if
+ * `name` is not UTF-8 or struct_size is too small; CELESTA_ERR_NOT_FOUND for an unknown name
+ * (the message lists the known chips). On error `*out` is left untouched.
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_chip_find(celesta_xylo_chip_info_t *out, const char *name);
+
+/**
+ * Writes the chip ids, comma-separated, into `buf`, e.g. "syns61201,syns65302,syns61300".
+ *
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_chip_ids(char *buf, size_t cap, size_t *len);
 
 
-/* ---- Exported C functions: network graphs, the Xylo mapper and the quantizers. ---- */
+/* ==== Xylo: networks (from JSON, or node by node) ==== */
+
+/* ---- Exported C functions: float networks from JSON text or files. ---- */
 
 /**
  * Parses a float network from `len` bytes of JSON text at `json`: `{"layers": [...]}` (or a
@@ -1279,141 +559,584 @@ CELESTA_API int celesta_build_info(char *buffer, size_t capacity, size_t *needed
  * "bias", "dt", "has_rec", "w_rec" [n_out][n_in]}` and `{"type": "Residual", "layers": [...]}`,
  * applied in sequence. A LIF with `n_in == 2 * n_out` has two synapses per neuron.
  *
- * On success `*out` receives a new handle to release with celesta_network_free(); on error
+ * On success `*out` receives a new handle to release with celesta_xylo_network_free(); on error
  * it is left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the key),
  * CELESTA_ERR_SHAPE_MISMATCH and CELESTA_ERR_OUT_OF_RANGE (naming the layer and field),
  * CELESTA_ERR_INVALID_ARGUMENT (an empty layer list). Thread safety: any thread.
  */
-CELESTA_API int celesta_network_from_json(const char *json, size_t len, celesta_network_t **out);
+CELESTA_API int celesta_xylo_network_from_json(celesta_xylo_network_t **out, const char *json, size_t len);
 
 /**
- * Parses a float network as celesta_network_from_json() does, where any array of the JSON may
+ * Parses a float network as celesta_xylo_network_from_json() does, where any array of the JSON may
  * be `{"$array": k}`: the `k`-th of `count` binary arrays, `arrays[k]` holding `lens[k]`
  * doubles, row-major (the shape comes from the layer's sizes and is checked). Large weight
  * matrices then skip printing and parsing text. The arrays are copied during the call.
  *
- * On success `*out` receives a new handle to release with celesta_network_free(); on error
- * it is left untouched. Errors: as celesta_network_from_json(), plus CELESTA_ERR_NULL_POINTER
+ * On success `*out` receives a new handle to release with celesta_xylo_network_free(); on error
+ * it is left untouched. Errors: as celesta_xylo_network_from_json(), plus CELESTA_ERR_NULL_POINTER
  * (`arrays` or `lens` NULL with `count` > 0, or `arrays[k]` NULL with `lens[k]` > 0, naming
  * k) and CELESTA_ERR_OUT_OF_RANGE (a reference to an array past `count`; a non-finite value,
  * naming the layer, field and index). Thread safety: any thread.
  */
-CELESTA_API int celesta_network_from_json_arrays(const char *json, size_t len, const double * const *arrays, const size_t *lens, size_t count, celesta_network_t **out);
+CELESTA_API int celesta_xylo_network_from_json_arrays(celesta_xylo_network_t **out, const char *json, size_t len, const double * const *arrays, const size_t *lens, size_t count);
 
 /**
- * Reads a float network JSON file (the format of celesta_network_from_json()).
+ * Reads a float network JSON file (the format of celesta_xylo_network_from_json()).
  *
- * On success `*out` receives a new handle to release with celesta_network_free(); on error
- * it is left untouched. Errors: as celesta_network_from_json(), plus CELESTA_ERR_IO (naming
+ * On success `*out` receives a new handle to release with celesta_xylo_network_free(); on error
+ * it is left untouched. Errors: as celesta_xylo_network_from_json(), plus CELESTA_ERR_IO (naming
  * the path). Thread safety: any thread.
  */
-CELESTA_API int celesta_network_load(const char *path, celesta_network_t **out);
+CELESTA_API int celesta_xylo_network_load(celesta_xylo_network_t **out, const char *path);
 
 /** Releases a network. NULL is ignored. Specifications mapped from it stay valid. */
-CELESTA_API void celesta_network_free(celesta_network_t *net);
+CELESTA_API void celesta_xylo_network_free(celesta_xylo_network_t *net);
+
+/* ---- Exported C functions: building a network graph node by node. ---- */
+
+/**
+ * Creates an empty network graph, to be filled with celesta_xylo_network_add_input(),
+ * celesta_xylo_network_add_linear(), celesta_xylo_network_add_lif(), celesta_xylo_network_add_output(),
+ * celesta_xylo_network_connect() and celesta_xylo_network_alias(), then mapped with celesta_xylo_map().
+ *
+ * Ownership: `*out` receives a handle to release with celesta_xylo_network_free(). Thread safety:
+ * build a graph from one thread; once built it may be mapped from several threads.
+ */
+CELESTA_API int celesta_xylo_network_create(celesta_xylo_network_t **out);
+
+/**
+ * Adds a network input of `size` channels; `*node_id` receives its id.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (size), CELESTA_ERR_INVALID_ARGUMENT
+ * (a name already used). Thread safety: not with other calls on the same graph.
+ */
+CELESTA_API int celesta_xylo_network_add_input(int *node_id, celesta_xylo_network_t *net, const char *name, int size);
+
+/**
+ * Adds a network output of `size` channels; `*node_id` receives its id.
+ *
+ * Errors: as celesta_xylo_network_add_input().
+ */
+CELESTA_API int celesta_xylo_network_add_output(int *node_id, celesta_xylo_network_t *net, const char *name, int size);
+
+/**
+ * Adds a weight block without bias: `weight` holds `n_in * n_out` values, row-major
+ * [n_in][n_out] (copied). `*node_id` receives its id.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (length), CELESTA_ERR_OUT_OF_RANGE
+ * (a non-finite weight, naming the index). Thread safety: not with other calls on the graph.
+ */
+CELESTA_API int celesta_xylo_network_add_linear(int *node_id, celesta_xylo_network_t *net, const char *name, const double *weight, size_t weight_len, int n_in, int n_out);
+
+/**
+ * Adds a population of `n_out` LIF neurons with `n_in` inputs (`n_in == 2 * n_out`: two
+ * synapses per neuron, inputs interleaved). Arrays (copied): `tau_mem`, `threshold`, `bias`
+ * [n_out] (seconds; bias may be NULL for zeros), `tau_syn` [n_in], `w_rec` [n_out][n_in] or
+ * NULL for no recurrence; `dt` in seconds, or 0 to take the network's common dt.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field),
+ * CELESTA_ERR_OUT_OF_RANGE (a non-finite value or a time constant <= 0). Thread safety: not
+ * with other calls on the same graph.
+ */
+CELESTA_API int celesta_xylo_network_add_lif(int *node_id, celesta_xylo_network_t *net, const char *name, int n_in, int n_out, const double *tau_mem, size_t tau_mem_len, const double *tau_syn, size_t tau_syn_len, const double *threshold, size_t threshold_len, const double *bias, size_t bias_len, const double *w_rec, size_t w_rec_len, double dt);
+
+/**
+ * Connects the outputs of node `source` to the inputs of node `target` (sizes must agree).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (a node id), CELESTA_ERR_SHAPE_MISMATCH
+ * or CELESTA_ERR_INVALID_ARGUMENT (as the graph rejects the edge; the message says why).
+ */
+CELESTA_API int celesta_xylo_network_connect(celesta_xylo_network_t *net, int source, int target);
+
+/**
+ * Adds a residual (alias) edge: the spikes of population `source` are added to those of
+ * population `target`, neuron by neuron (Rockpool's Residual; Xylo's alias connections).
+ *
+ * Errors: as celesta_xylo_network_connect().
+ */
+CELESTA_API int celesta_xylo_network_alias(celesta_xylo_network_t *net, int source, int target);
+
+
+/* ==== Xylo: mapper, specifications and quantizers ==== */
+
+/** The quantizers of celesta_xylo_spec_quantize() and celesta_xylo_spec_quantize_json(). */
+typedef enum celesta_xylo_quantize_method {
+    /** Rockpool's global_quantize(): one scale for the hidden and one for the output layer. */
+    CELESTA_XYLO_QUANTIZE_GLOBAL = 0,
+    /** global_quantize(fuzzy_scaling=True): scales from |mean| + 2 std of the non-zero weights. */
+    CELESTA_XYLO_QUANTIZE_GLOBAL_FUZZY = 1,
+    /** Rockpool's channel_quantize(): one scale per target neuron. */
+    CELESTA_XYLO_QUANTIZE_CHANNEL = 2
+} celesta_xylo_quantize_method;
+
+/**
+ * The dimensions and scalars of a specification: filled by celesta_xylo_spec_dims(), given to
+ * celesta_xylo_spec_create(). The array lengths follow from them (see celesta_xylo_spec_arrays_t).
+ */
+typedef struct celesta_xylo_spec_dims {
+    /** sizeof(celesta_xylo_spec_dims_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /**
+     * Chip id. Filled: static storage owned by the library (never freed), or NULL when the
+     * specification names no known chip. Given: an id or alias, or NULL / "" for none (such a
+     * specification can be quantized with celesta_xylo_spec_quantize_read() but not into a
+     * configuration).
+     */
+    const char *chip;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
+    int32_t n_syn;
+    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
+    int32_t n_ien;
+    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
+    int32_t n_oen;
+    int32_t weight_shift_in;
+    int32_t weight_shift_rec;
+    int32_t weight_shift_out;
+    /**
+     * 2 or 3: the ndim of Rockpool's weights_in / weights_rec for this specification (as
+     * celesta_xylo_spec_weights_ndim()); the arrays themselves are always [..][..][n_syn]. Given: 2
+     * or 3 (anything else is read as 3).
+     */
+    int32_t weights_ndim;
+    /** Time step in seconds (> 0). */
+    double dt;
+} celesta_xylo_spec_dims_t;
+
+/**
+ * Caller-owned row-major double arrays of a specification, each with its length in values:
+ * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
+ * weights_out [n_oen][n_out], hidden vectors [n_hidden], output vectors [n_out], and
+ * aliases [n_hidden] as int32 (the alias target of each hidden neuron, or -1 for none).
+ *
+ * For celesta_xylo_spec_read() and celesta_xylo_spec_quantize_read() every non-NULL array is filled (its
+ * length must be at least the needed one: the dimensions are the size query); NULL arrays are
+ * skipped. For celesta_xylo_spec_create() the arrays are read only, during the call: the three
+ * weight arrays are required, the others may be NULL (zeros; no aliases), and every given
+ * length must equal the needed one.
+ */
+typedef struct celesta_xylo_spec_arrays {
+    /** sizeof(celesta_xylo_spec_arrays_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    double *weights_in;
+    size_t weights_in_len;
+    double *weights_rec;
+    size_t weights_rec_len;
+    double *weights_out;
+    size_t weights_out_len;
+    double *dash_mem;
+    size_t dash_mem_len;
+    double *dash_syn;
+    size_t dash_syn_len;
+    double *dash_syn_2;
+    size_t dash_syn_2_len;
+    double *threshold;
+    size_t threshold_len;
+    double *bias;
+    size_t bias_len;
+    double *dash_mem_out;
+    size_t dash_mem_out_len;
+    double *dash_syn_out;
+    size_t dash_syn_out_len;
+    double *threshold_out;
+    size_t threshold_out_len;
+    double *bias_out;
+    size_t bias_out_len;
+    int32_t *aliases;
+    size_t aliases_len;
+} celesta_xylo_spec_arrays_t;
+
+/* ---- Exported C functions: the Xylo mapper, specifications and the quantizers. ---- */
 
 /**
  * Maps `net` onto the Xylo chip `chip` (id, name or alias) with the chip's full neuron
  * budget: Rockpool's `mapper(graph, weight_dtype='float', ...)`. The result is a real-valued
  * specification (dashes are unrounded log2(tau / dt)); its design-rule warnings are read with
- * celesta_spec_warnings(). `rockpool_compatible` non-zero reproduces Rockpool's Xylo Audio 3
+ * celesta_xylo_spec_warnings(). `rockpool_compatible` non-zero reproduces Rockpool's Xylo Audio 3
  * two-synapse dash bug (see XyloMapper); 0 maps two-synapse dashes correctly.
  *
- * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * On success `*out` receives a new handle to release with celesta_xylo_spec_free(); on error it is
  * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown chip),
  * CELESTA_ERR_UNSUPPORTED or CELESTA_ERR_INVALID_ARGUMENT (a broken design rule; the message
  * names the rule, node and value), CELESTA_ERR_OUT_OF_RANGE (e.g. a time constant <= dt),
  * CELESTA_ERR_LIMIT_EXCEEDED (too many neurons). Thread safety: any thread; `net` may be
  * mapped from several threads at once.
  */
-CELESTA_API int celesta_xylo_map(const celesta_network_t *net, const char *chip, int rockpool_compatible, celesta_spec_t **out);
+CELESTA_API int celesta_xylo_map(celesta_xylo_spec_t **out, const celesta_xylo_network_t *net, const char *chip, int rockpool_compatible);
 
 /**
  * celesta_xylo_map() with neuron budgets: `max_hidden_neurons` and `max_output_neurons` (the
  * mapper's arguments of the same names) must lie in 1..the chip's limit; 0 means the chip's
  * limit. A value outside gives CELESTA_ERR_OUT_OF_RANGE naming the argument.
  *
- * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * On success `*out` receives a new handle to release with celesta_xylo_spec_free(); on error it is
  * left untouched. Errors: as celesta_xylo_map(). Thread safety: any thread.
  */
-CELESTA_API int celesta_xylo_map_limits(const celesta_network_t *net, const char *chip, int max_hidden_neurons, int max_output_neurons, int rockpool_compatible, celesta_spec_t **out);
+CELESTA_API int celesta_xylo_map_limits(celesta_xylo_spec_t **out, const celesta_xylo_network_t *net, const char *chip, int max_hidden_neurons, int max_output_neurons, int rockpool_compatible);
 
 /** Releases a specification. NULL is ignored. Configurations quantized from it stay valid. */
-CELESTA_API void celesta_spec_free(celesta_spec_t *spec);
+CELESTA_API void celesta_xylo_spec_free(celesta_xylo_spec_t *spec);
 
 /**
- * Writes `spec` as JSON text (with its NUL) into `buffer`: Rockpool's keys (`weights_in` as
+ * Writes `spec` as JSON text (with its NUL) into `buf`: Rockpool's keys (`weights_in` as
  * [n_in][n_ien][n_syn], `weights_rec` [n_hidden][n_hidden][n_syn], `weights_out`
  * [n_oen][n_out], `dash_*`, `threshold*`, `bias*`, `weight_shift_*`, `aliases`, `dt`) plus
  * `chip` and the dimensions `n_in`, `n_hidden`, `n_out`, `n_syn`, `n_ien`, `n_oen`. Numbers
  * are written so that they read back to the same doubles.
  *
- * Size query as celesta_chip_ids(): `*needed` receives the size including the NUL; a buffer
- * that is too small is left untouched (CELESTA_ERR_BUFFER_TOO_SMALL). Thread safety: any
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any
  * thread.
  */
-CELESTA_API int celesta_spec_to_json(const celesta_spec_t *spec, char *buffer, size_t capacity, size_t *needed);
+CELESTA_API int celesta_xylo_spec_to_json(char *buf, size_t cap, size_t *len, const celesta_xylo_spec_t *spec);
 
 /**
  * Parses a real-valued specification from `len` bytes of JSON text at `json` (the format of
- * celesta_spec_to_json(); `chip`, `n_hidden`, `n_syn`, `weight_shift_*`, `aliases` and `dt`
+ * celesta_xylo_spec_to_json(); `chip`, `n_hidden`, `n_syn`, `weight_shift_*`, `aliases` and `dt`
  * may be absent; a specification without `chip` can be quantized to JSON but not to a
  * configuration). It has no warnings.
  *
- * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+ * On success `*out` receives a new handle to release with celesta_xylo_spec_free(); on error it is
  * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the key),
  * CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE (naming the field and index).
  * Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_from_json(const char *json, size_t len, celesta_spec_t **out);
+CELESTA_API int celesta_xylo_spec_from_json(celesta_xylo_spec_t **out, const char *json, size_t len);
 
 /**
  * Writes the mapper's design-rule warnings of `spec`, one per line (newline-separated, no
- * trailing newline; "" when there are none), into `buffer`, following the size-query
- * convention of celesta_chip_ids(). Thread safety: any thread.
+ * trailing newline; "" when there are none), into `buf`.
+ *
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_warnings(const celesta_spec_t *spec, char *buffer, size_t capacity, size_t *needed);
+CELESTA_API int celesta_xylo_spec_warnings(char *buf, size_t cap, size_t *len, const celesta_xylo_spec_t *spec);
 
 /**
  * Writes to `*ndim` the number of dimensions Rockpool's mapper gives `weights_in` and
  * `weights_rec` for this specification: 2 on Xylo Audio 2 and Xylo v1 when every hidden
  * neuron uses one synapse (the arrays are then [n_in][n_ien] and [n_hidden][n_hidden]), else
- * 3. Only the presentation differs: celesta_spec_to_json() always writes three dimensions. A
- * specification read by celesta_spec_from_json() reports 3.
+ * 3. Only the presentation differs: celesta_xylo_spec_to_json() always writes three dimensions. A
+ * specification read by celesta_xylo_spec_from_json() reports 3.
  *
  * Errors: CELESTA_ERR_NULL_POINTER (`*ndim` untouched). Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_weights_ndim(const celesta_spec_t *spec, int *ndim);
+CELESTA_API int celesta_xylo_spec_weights_ndim(int *ndim, const celesta_xylo_spec_t *spec);
 
 /**
- * Quantizes `spec` with Rockpool's quantizers (`method`: CELESTA_QUANTIZE_GLOBAL (0),
- * CELESTA_QUANTIZE_GLOBAL_FUZZY (1, global with fuzzy scaling) or CELESTA_QUANTIZE_CHANNEL
+ * Quantizes `spec` with Rockpool's quantizers (`method`: CELESTA_XYLO_QUANTIZE_GLOBAL (0),
+ * CELESTA_XYLO_QUANTIZE_GLOBAL_FUZZY (1, global with fuzzy scaling) or CELESTA_XYLO_QUANTIZE_CHANNEL
  * (2)), with `weight_bits` and `threshold_bits` (each 2..32; Rockpool's defaults are 8 and
  * 16), and builds the simulated configuration for the chip named by the specification.
  *
  * On success `*out` receives a new configuration handle to release with
- * celesta_config_free(); on error it is left untouched. Errors: CELESTA_ERR_NULL_POINTER,
+ * celesta_xylo_config_free(); on error it is left untouched. Errors: CELESTA_ERR_NULL_POINTER,
  * CELESTA_ERR_INVALID_ARGUMENT (unknown method; fuzzy scaling without non-zero weights),
  * CELESTA_ERR_NOT_FOUND (the specification names no known chip), CELESTA_ERR_OUT_OF_RANGE
  * (bit widths, or quantized values that do not fit the simulator's fields, e.g. fuzzy-scaled
  * weights outside int8, naming the field, index and value). Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_quantize(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, celesta_config_t **out);
+CELESTA_API int celesta_xylo_spec_quantize(celesta_xylo_config_t **out, const celesta_xylo_spec_t *spec, int method, int weight_bits, int threshold_bits);
 
 /**
- * Quantizes `spec` as celesta_spec_quantize() does and writes the integer arrays as JSON
- * text (with its NUL) into `buffer`: what Rockpool's quantizer returns, with the keys
+ * Quantizes `spec` as celesta_xylo_spec_quantize() does and writes the integer arrays as JSON
+ * text (with its NUL) into `buf`: what Rockpool's quantizer returns, with the keys
  * `weights_in` [n_in][n_ien][n_syn], `weights_rec` [n_hidden][n_hidden][n_syn],
  * `weights_out` [n_oen][n_out], `threshold`, `threshold_out`, `dash_mem`, `dash_mem_out`,
  * `dash_syn`, `dash_syn_2`, `dash_syn_out`, `bias`, `bias_out`. Values are not clipped and
  * need not fit the chip (they fit in 64 bits).
  *
- * Size query as celesta_chip_ids(): `*needed` receives the size including the NUL; a buffer
- * that is too small is left untouched (CELESTA_ERR_BUFFER_TOO_SMALL). Errors: as
- * celesta_spec_quantize() except the chip and simulator checks. Thread safety: any thread.
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Errors: as
+ * celesta_xylo_spec_quantize() except the chip and simulator checks. Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_quantize_json(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, char *buffer, size_t capacity, size_t *needed);
+CELESTA_API int celesta_xylo_spec_quantize_json(char *buf, size_t cap, size_t *len, const celesta_xylo_spec_t *spec, int method, int weight_bits, int threshold_bits);
 
+/* ---- Exported C functions: specifications as binary arrays (dimensions, read, create, quantize ---- */
+
+/**
+ * Fills `*out` with the dimensions and scalars of `spec`, from which the lengths of the arrays
+ * of celesta_xylo_spec_read() follow. `out->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_spec_dims(celesta_xylo_spec_dims_t *out, const celesta_xylo_spec_t *spec);
+
+/**
+ * Copies the arrays of `spec` into the non-NULL buffers of `*arrays` (shapes and lengths as
+ * documented at celesta_xylo_spec_arrays_t; celesta_xylo_spec_dims() gives the dimensions).
+ * `arrays->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small), CELESTA_ERR_BUFFER_TOO_SMALL (naming the field; nothing is
+ * written then), CELESTA_ERR_UNSUPPORTED (aliases requested while a neuron has more than one
+ * alias target). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_spec_read(const celesta_xylo_spec_arrays_t *arrays, const celesta_xylo_spec_t *spec);
+
+/**
+ * Creates a real-valued specification from `*dims` and the arrays of `*arrays` (copied;
+ * nothing is kept): what the quantizers take. Both structs need their struct_size set.
+ *
+ * On success `*out` receives a new handle to release with celesta_xylo_spec_free(); on error it is
+ * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (an unknown chip),
+ * CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field), CELESTA_ERR_OUT_OF_RANGE
+ * (dimensions, n_syn, dt, or a non-finite value naming the field and index). Thread safety:
+ * any thread.
+ */
+CELESTA_API int celesta_xylo_spec_create(celesta_xylo_spec_t **out, const celesta_xylo_spec_dims_t *dims, const celesta_xylo_spec_arrays_t *arrays);
+
+/**
+ * Quantizes `spec` as celesta_xylo_spec_quantize_json() does (`method` a celesta_xylo_quantize_method)
+ * and writes the integer results, as doubles, into the non-NULL buffers of `*out` (the
+ * shapes of `spec`; values are not clipped and need not fit the chip, they fit in 53 bits).
+ * The aliases buffer receives the specification's aliases. `out->struct_size` must be set.
+ *
+ * Errors: as celesta_xylo_spec_quantize_json(), plus CELESTA_ERR_BUFFER_TOO_SMALL and
+ * CELESTA_ERR_UNSUPPORTED as celesta_xylo_spec_read(). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_spec_quantize_read(const celesta_xylo_spec_arrays_t *out, const celesta_xylo_spec_t *spec, int method, int weight_bits, int threshold_bits);
+
+
+/* ==== Xylo: configurations ==== */
+
+/**
+ * The arrays of a configuration, for celesta_xylo_config_create(). Every array is row-major int32,
+ * borrowed for the duration of the call only, with its length in values; shapes:
+ * weights_in [n_in][n_ien][n_syn], weights_rec [n_hidden][n_hidden][n_syn],
+ * weights_out [n_oen][n_out] (row r is hidden neuron n_hidden - n_oen + r), hidden vectors
+ * [n_hidden], output vectors [n_out], aliases [n_hidden] (target id or -1 for none).
+ * bias, bias_out, dash_syn_2 and aliases may be NULL (absent, zeros, none).
+ */
+typedef struct celesta_xylo_config_desc {
+    /** sizeof(celesta_xylo_config_desc_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /** Chip id or alias, e.g. "syns61201" or "xa3". */
+    const char *chip;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    /** Synapses per hidden neuron addressed by the weights: 1 or 2. */
+    int32_t n_syn;
+    /** Input expansion neurons (hidden 0..n_ien-1 receive input weights). */
+    int32_t n_ien;
+    /** Output expansion neurons (the last n_oen hidden neurons send output weights). */
+    int32_t n_oen;
+    const int32_t *weights_in;
+    size_t weights_in_len;
+    const int32_t *weights_rec;
+    size_t weights_rec_len;
+    const int32_t *weights_out;
+    size_t weights_out_len;
+    const int32_t *dash_mem;
+    size_t dash_mem_len;
+    const int32_t *dash_syn;
+    size_t dash_syn_len;
+    const int32_t *dash_syn_2;
+    size_t dash_syn_2_len;
+    const int32_t *threshold;
+    size_t threshold_len;
+    const int32_t *bias;
+    size_t bias_len;
+    const int32_t *dash_mem_out;
+    size_t dash_mem_out_len;
+    const int32_t *dash_syn_out;
+    size_t dash_syn_out_len;
+    const int32_t *threshold_out;
+    size_t threshold_out_len;
+    const int32_t *bias_out;
+    size_t bias_out_len;
+    int32_t weight_shift_in;
+    int32_t weight_shift_rec;
+    int32_t weight_shift_out;
+    const int32_t *aliases;
+    size_t aliases_len;
+    /** Time step in seconds (> 0); it does not change the integer simulation. */
+    double dt;
+    /** Bias-enable bit: 1 on, 0 off, -1 on iff any bias or bias_out value is non-zero. */
+    int32_t bias_enabled;
+} celesta_xylo_config_desc_t;
+
+/** Dimensions of a configuration or simulator, filled by celesta_xylo_config_dims(). */
+typedef struct celesta_xylo_config_dims {
+    /** sizeof(celesta_xylo_config_dims_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    int32_t n_in;
+    int32_t n_hidden;
+    int32_t n_out;
+    int32_t n_syn;
+    int32_t n_ien;
+    int32_t n_oen;
+} celesta_xylo_config_dims_t;
+
+/* ---- Exported C functions: Xylo configurations (create, load, save, JSON, validate, free). ---- */
+
+/**
+ * Creates a configuration from the arrays in `*desc` (copied; nothing is kept). The shapes
+ * are checked (CELESTA_ERR_SHAPE_MISMATCH naming the field) and the values must fit the
+ * simulator's integer fields (CELESTA_ERR_OUT_OF_RANGE naming the field, index and value);
+ * the chip's own limits are checked by celesta_xylo_config_validate(). `desc->struct_size`
+ * must be set (CELESTA_INIT; a smaller one is CELESTA_ERR_INVALID_ARGUMENT).
+ *
+ * On success `*out` receives a new handle to release with celesta_xylo_config_free(); on error
+ * `*out` is left untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_create(celesta_xylo_config_t **out, const celesta_xylo_config_desc_t *desc);
+
+/** Releases a configuration. NULL is ignored. Simulators created from it stay valid. */
+CELESTA_API void celesta_xylo_config_free(celesta_xylo_config_t *config);
+
+/**
+ * Fills `*out` with the dimensions of `config`. `out->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_dims(celesta_xylo_config_dims_t *out, const celesta_xylo_config_t *config);
+
+/**
+ * Checks `config` against every limit of its chip (sizes, bit widths and ranges of weights,
+ * thresholds, biases, dashes and weight shifts, aliases, recurrent fan-out). Returns
+ * CELESTA_OK when it is valid, otherwise CELESTA_ERR_INVALID_CONFIG with a message in
+ * celesta_last_error() that lists each broken rule with its field, index and value (the text
+ * of celesta_xylo_config_issues()).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_CONFIG. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_validate(const celesta_xylo_config_t *config);
+
+/**
+ * Writes the broken chip rules of `config` (those of celesta_xylo_config_validate(),
+ * "; "-separated; "" when it is valid) into `buf`. Returns CELESTA_OK either way.
+ *
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_issues(char *buf, size_t cap, size_t *len, const celesta_xylo_config_t *config);
+
+/**
+ * Writes `config` as JSON to the file `path`, atomically (a temporary file renamed over the
+ * target): a failed call leaves any existing file as it was.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO (the message names the path and reason).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_save(const celesta_xylo_config_t *config, const char *path);
+
+/**
+ * Reads a configuration JSON file written by celesta_xylo_config_save() (or a Xylo reference
+ * vector's "config" object with a "chip" key). `*out` receives a new handle on success.
+ *
+ * Errors: CELESTA_ERR_IO, CELESTA_ERR_PARSE (naming the key), CELESTA_ERR_NOT_FOUND (unknown
+ * chip), CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_load(celesta_xylo_config_t **out, const char *path);
+
+/**
+ * Parses a configuration from `len` bytes of JSON text at `json` (same format as the files of
+ * celesta_xylo_config_save()). `*out` receives a new handle on success.
+ *
+ * Errors: as celesta_xylo_config_load() without CELESTA_ERR_IO. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_from_json(celesta_xylo_config_t **out, const char *json, size_t len);
+
+/**
+ * Writes `config` as JSON text (with its NUL) into `buf`.
+ *
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_config_to_json(char *buf, size_t cap, size_t *len, const celesta_xylo_config_t *config);
+
+
+/* ==== Xylo: the bit-exact simulator ==== */
+
+/**
+ * Optional recording buffers for celesta_xylo_sim_evolve(): caller-owned int32 arrays, each
+ * row-major [steps][n] with its length in values (checked); any pointer may be NULL to skip
+ * that record. hibernation is [steps] (the v2 core's flag; zeros on the v1 core).
+ */
+typedef struct celesta_xylo_sim_record {
+    /** sizeof(celesta_xylo_sim_record_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    int32_t *vmem;
+    size_t vmem_len;
+    int32_t *isyn;
+    size_t isyn_len;
+    int32_t *isyn2;
+    size_t isyn2_len;
+    int32_t *spikes;
+    size_t spikes_len;
+    int32_t *vmem_out;
+    size_t vmem_out_len;
+    int32_t *isyn_out;
+    size_t isyn_out_len;
+    int32_t *hibernation;
+    size_t hibernation_len;
+} celesta_xylo_sim_record_t;
+
+/* ---- Exported C functions: the bit-exact Xylo simulator. ---- */
+
+/**
+ * Creates a simulator with zero state for `config` on its chip. The simulator does not keep
+ * a reference to the handle: `config` may be freed afterwards.
+ *
+ * On success `*out` receives a handle to release with celesta_xylo_sim_free(); on error it is left
+ * untouched. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_sim_create(celesta_xylo_sim_t **out, const celesta_xylo_config_t *config);
+
+/**
+ * Creates an independent simulator over the same network, starting from the current state of
+ * `sim` (for running trials or batch elements in parallel, one copy per thread).
+ *
+ * On success `*out` receives a handle to release with celesta_xylo_sim_free(). Thread safety: not
+ * with other calls on `sim`; the copy is independent of it.
+ */
+CELESTA_API int celesta_xylo_sim_copy(celesta_xylo_sim_t **out, celesta_xylo_sim_t *sim);
+
+/** Releases a simulator. NULL is ignored. */
+CELESTA_API void celesta_xylo_sim_free(celesta_xylo_sim_t *sim);
+
+/**
+ * Sets the progress callback of celesta_xylo_sim_evolve() on this handle (see celesta_progress_fn):
+ * `fn` is called with the steps done and the steps of the call; NULL removes it. A copy made
+ * with celesta_xylo_sim_copy() starts without one.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (sim). Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_xylo_sim_set_progress(celesta_xylo_sim_t *sim, celesta_progress_fn fn, void *user_data);
+
+/**
+ * Zeroes every state of the simulator, as when it was created.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_xylo_sim_reset(celesta_xylo_sim_t *sim);
+
+/**
+ * Runs `steps` time steps. `input` holds `steps * n_in` event counts (row-major
+ * [steps][n_in], each 0..255; counts above 15 are clipped by the core). `spikes_out`
+ * receives `steps * n_out` output spikes (0/1), row-major [steps][n_out]. `record` may be
+ * NULL; otherwise (struct_size set) each non-NULL buffer in it receives that state. State
+ * carries over to the next call.
+ *
+ * Size query (see the top of this header) on `spikes_out`: `*spikes_out_len` receives
+ * `steps * n_out`; a pure query runs nothing.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
+ * CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
+ * CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer), CELESTA_ERR_INVALID_ARGUMENT
+ * (record->struct_size), CELESTA_ERR_CANCELLED (the progress callback of
+ * celesta_xylo_sim_set_progress() asked to stop). On error no output buffer is written and the
+ * state is unchanged. Thread safety: not with other calls on the same handle.
+ */
+CELESTA_API int celesta_xylo_sim_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, const celesta_xylo_sim_record_t *record, celesta_xylo_sim_t *sim, const int *input, size_t input_len, size_t steps);
+
+
+/* ==== Xylo: clock cycles and real-time clock ==== */
 
 /* ---- Exported C functions: the Xylo clock-cycle model and the real-time clock estimate. ---- */
 
@@ -1428,7 +1151,7 @@ CELESTA_API int celesta_spec_quantize_json(const celesta_spec_t *spec, int metho
  * naming it), CELESTA_ERR_UNSUPPORTED (Xylo v1 has no published cycle model). On error the
  * outputs are untouched. Thread safety: any thread.
  */
-CELESTA_API int celesta_xylo_cycles(const celesta_config_t *config, double input_sp, double hidden_sp, double output_sp, double *cycles, double *isyn2_ops);
+CELESTA_API int celesta_xylo_cycles(double *cycles, double *isyn2_ops, const celesta_xylo_config_t *config, double input_sp, double hidden_sp, double output_sp);
 
 /**
  * The master-clock frequency in Hz that runs `config` in real time with time step `dt`
@@ -1438,106 +1161,509 @@ CELESTA_API int celesta_xylo_cycles(const celesta_config_t *config, double input
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (dt <= 0 or margin < 0),
  * CELESTA_ERR_UNSUPPORTED (Xylo v1). Thread safety: any thread.
  */
-CELESTA_API int celesta_xylo_clock_frequency(const celesta_config_t *config, double dt, double margin, double *hz);
+CELESTA_API int celesta_xylo_clock_frequency(double *hz, const celesta_xylo_config_t *config, double dt, double margin);
 
 
-/* ---- Exported C functions: the bit-exact Xylo simulator. ---- */
+/* ==== Xylo: audio front ends ==== */
+
+/** Input of the Xylo Audio 3 front end (celesta_xylo_afe_params_t.input_mode). */
+typedef enum celesta_xylo_afe_input_mode {
+    /** Real-valued audio at 48828.125 Hz, quantized to 14 bits as trunc(x * 2^13), so
+     *  |x| < 1 (Rockpool's AFESimExternal). */
+    CELESTA_XYLO_AFE_INPUT_EXTERNAL = 0,
+    /** A PDM microphone bitstream at 1.5625 MHz, each value +1 or -1, 32 per audio sample,
+     *  decimated by the chip's filter (Rockpool's AFESimPDM after its microphone model). */
+    CELESTA_XYLO_AFE_INPUT_PDM = 1
+} celesta_xylo_afe_input_mode;
+
+/** Spike generation of the Xylo Audio 3 front end (celesta_xylo_afe_params_t.spike_gen_mode). */
+typedef enum celesta_xylo_afe_spike_gen_mode {
+    /** Adaptive thresholds by divisive normalisation ("divisive_norm"). */
+    CELESTA_XYLO_AFE_DIVISIVE_NORM = 0,
+    /** Fixed per-channel thresholds fixed_threshold_vec ("threshold"). */
+    CELESTA_XYLO_AFE_THRESHOLD = 1
+} celesta_xylo_afe_spike_gen_mode;
 
 /**
- * Creates a simulator with zero state for `config` on its chip. The simulator does not keep
- * a reference to the handle: `config` may be freed afterwards.
+ * Settings of a Xylo Audio 3 front end, with the names of Rockpool's AFESimExternal /
+ * AFESimPDM. celesta_xylo_afe_params_default() fills Rockpool's defaults; change fields, then call
+ * celesta_xylo_afe_create(). Per-channel arrays are indexed by output channel (the position in
+ * select_filters); entries past the channel count are ignored.
  *
- * On success `*out` receives a handle to release with celesta_sim_free(); on error it is left
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_xylo_afe_params {
+    /** sizeof(celesta_xylo_afe_params_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /** A celesta_xylo_afe_input_mode. Default CELESTA_XYLO_AFE_INPUT_EXTERNAL. */
+    int32_t input_mode;
+    /** Filters used: the first n_select_filters entries of select_filters (each 0..15, no
+     *  repeats, in output-channel order); 0 selects all 16 in order (the default). */
+    int32_t n_select_filters;
+    int32_t select_filters[16];
+    /** A celesta_xylo_afe_spike_gen_mode. Default CELESTA_XYLO_AFE_DIVISIVE_NORM. */
+    int32_t spike_gen_mode;
+    /** (b1, b2): thresholds scale by 2^b1 - 2^b2, each 0..31. Default (6, 0). */
+    int32_t dn_rate_scale_bitshift[2];
+    /** Power estimates average over 2^b samples, 0..31. Default 12. */
+    int32_t dn_low_pass_bitshift;
+    /** Lower bound of the normalising power per channel, 0..65535. Default 1. */
+    int64_t dn_EPS[16];
+    /** Thresholds of the "threshold" mode per channel, 0..2^32-1. Default 2^27. */
+    int64_t fixed_threshold_vec[16];
+    /** Audio samples per raster row (SNN time step), >= 1. Default 50 (1.024 ms). */
+    int32_t down_sampling_factor;
+} celesta_xylo_afe_params_t;
+
+/**
+ * Optional stage buffers for celesta_xylo_afe_process() and celesta_xylo_afe_stream_push(): caller-owned
+ * arrays with their length in values (checked); any pointer may be NULL to skip that stage.
+ * With S audio samples (see the size queries) and C channels: audio_14bit [S], filterbank
+ * [S][C] and dn_spikes [S][C] (0/1), row-major.
+ */
+typedef struct celesta_xylo_afe_record {
+    /** sizeof(celesta_xylo_afe_record_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    int32_t *audio_14bit;
+    size_t audio_14bit_len;
+    int64_t *filterbank;
+    size_t filterbank_len;
+    int32_t *dn_spikes;
+    size_t dn_spikes_len;
+} celesta_xylo_afe_record_t;
+
+/**
+ * Settings of the Xylo Audio 2 analog front-end model (celesta_xylo_afe2_create()), with the names
+ * of Rockpool's syns61201.AFESim. celesta_xylo_afe2_params_default() fills the defaults; fs has none
+ * and must be set. The model is floating point and not bit-exact (see celesta_xylo_afe2_process()).
+ *
+ * Ownership: a plain value owned by the caller. Thread safety: a plain value.
+ */
+typedef struct celesta_xylo_afe2_params {
+    /** sizeof(celesta_xylo_afe2_params_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /** Input sampling rate in Hz, at least 6 x 16940 = 101640. Default 0 (unset). */
+    double fs;
+    /** Raster period in seconds, a whole number of samples. Default 0.01. */
+    double raster_period;
+    /** Largest count of a raster cell. Default 15. */
+    int32_t max_spike_per_raster_period;
+    /** Non-idealities, 0 or 1 each. Default 1 (on), as Rockpool. */
+    int32_t add_noise;
+    int32_t add_offset;
+    int32_t add_mismatch;
+    /** Seed of the model's generator (mismatch at creation, noise on every call). Default 0. */
+    uint64_t seed;
+    /** LNA gain in dB: 0, 6 or 12. Default 0. */
+    double lna_gain_db;
+    /** The digital counter passes every n-th spike, n >= 1. Default 4. */
+    int32_t digital_counter;
+} celesta_xylo_afe2_params_t;
+
+/**
+ * Optional stage buffers for celesta_xylo_afe2_process(), for N input samples: lna_out [N],
+ * bpf [N][16] and rect [N][16] (the forward half of the chain), with lengths in values.
+ */
+typedef struct celesta_xylo_afe2_record {
+    /** sizeof(celesta_xylo_afe2_record_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    double *lna_out;
+    size_t lna_out_len;
+    double *bpf;
+    size_t bpf_len;
+    double *rect;
+    size_t rect_len;
+} celesta_xylo_afe2_record_t;
+
+/* ---- Exported C functions: the Xylo Audio 3 audio front end (offline and streaming). ---- */
+
+/**
+ * Fills `*params` with Rockpool's defaults: external input, all 16 filters, divisive
+ * normalisation with dn_rate_scale_bitshift (6, 0), dn_low_pass_bitshift 12, dn_EPS 1,
+ * fixed_threshold_vec 2^27 and down_sampling_factor 50.
+ *
+ * `params->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_afe_params_default(celesta_xylo_afe_params_t *params);
+
+/**
+ * Creates a front end from `*params` (copied). The settings are checked: an unknown mode, a
+ * filter index outside 0..15 or repeated, or a value outside its range fails with
+ * CELESTA_ERR_INVALID_ARGUMENT naming the field, index and value.
+ *
+ * On success `*out` receives a handle to release with celesta_xylo_afe_free(); on error it is left
  * untouched. Thread safety: any thread.
  */
-CELESTA_API int celesta_sim_create(celesta_sim_t **out, const celesta_config_t *config);
+CELESTA_API int celesta_xylo_afe_create(celesta_xylo_afe_t **out, const celesta_xylo_afe_params_t *params);
+
+/** Releases a front end. NULL is ignored. */
+CELESTA_API void celesta_xylo_afe_free(celesta_xylo_afe_t *afe);
 
 /**
- * Creates an independent simulator over the same network, starting from the current state of
- * `sim` (for running trials or batch elements in parallel, one copy per thread).
- *
- * On success `*out` receives a handle to release with celesta_sim_free(). Thread safety: not
- * with other calls on `sim`; the copy is independent of it.
- */
-CELESTA_API int celesta_sim_copy(celesta_sim_t **out, celesta_sim_t *sim);
-
-/** Releases a simulator. NULL is ignored. */
-CELESTA_API void celesta_sim_free(celesta_sim_t *sim);
-
-/**
- * Sets the progress callback of celesta_sim_evolve() on this handle (see celesta_progress_fn):
- * `fn` is called with the steps done and the steps of the call; NULL removes it. A copy made
- * with celesta_sim_copy() starts without one.
- *
- * Errors: CELESTA_ERR_NULL_POINTER (sim). Thread safety: not with other calls on the handle.
- */
-CELESTA_API int celesta_sim_set_progress(celesta_sim_t *sim, celesta_progress_fn fn, void *user_data);
-
-/**
- * Zeroes every state of the simulator, as when it was created.
- *
- * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the same handle.
- */
-CELESTA_API int celesta_sim_reset(celesta_sim_t *sim);
-
-/**
- * Runs `steps` time steps. `input` holds `steps * n_in` event counts (row-major
- * [steps][n_in], each 0..255; counts above 15 are clipped by the core). `spikes_out`
- * receives `steps * n_out` output spikes (0/1); its length `spikes_out_len` must be at least
- * that. `record` may be NULL; otherwise each non-NULL buffer in it receives that state.
- * State carries over to the next call.
- *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (input length),
- * CELESTA_ERR_OUT_OF_RANGE (a count outside 0..255, naming step and channel),
- * CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer), CELESTA_ERR_CANCELLED (the progress
- * callback of celesta_sim_set_progress() asked to stop). On error no output buffer is written
- * and the state is unchanged. Thread safety: not with other calls on the same handle.
- */
-CELESTA_API int celesta_sim_evolve(celesta_sim_t *sim, const int *input, size_t input_len, size_t steps, int *spikes_out, size_t spikes_out_len, const celesta_sim_record_t *record);
-
-
-/* ---- Exported C functions: specifications as binary arrays (dimensions, read, create, quantize ---- */
-
-/**
- * Fills `*out` with the dimensions and scalars of `spec`: the size query of
- * celesta_spec_read().
+ * Stores the number of output channels (selected filters) in `*channels`.
  *
  * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_dims(const celesta_spec_t *spec, celesta_spec_dims_t *out);
+CELESTA_API int celesta_xylo_afe_channels(int *channels, const celesta_xylo_afe_t *afe);
 
 /**
- * Copies the arrays of `spec` into the non-NULL buffers of `*arrays` (shapes and lengths as
- * documented at celesta_spec_arrays_t; celesta_spec_dims() gives the dimensions).
+ * Stores in `*name` which loops run this front end on this machine: "avx2" (the AVX2 loops,
+ * on CPUs with the x86-64-v3 level), "sse2" (the portable vectorised loops; also with the
+ * environment variable CELESTA_AFE_KERNELS=portable) or "scalar" (64-bit state machines). All
+ * give the same results. Ownership: `*name` is static storage owned by the library; do not
+ * free it.
  *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the field; nothing is
- * written then), CELESTA_ERR_UNSUPPORTED (aliases requested while a neuron has more than one
- * alias target). Thread safety: any thread.
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
  */
-CELESTA_API int celesta_spec_read(const celesta_spec_t *spec, const celesta_spec_arrays_t *arrays);
+CELESTA_API int celesta_xylo_afe_loops(const char **name, const celesta_xylo_afe_t *afe);
 
 /**
- * Creates a real-valued specification from `*dims` and the arrays of `*arrays` (copied;
- * nothing is kept): what the quantizers take.
+ * Sets the progress callback of celesta_xylo_afe_process() and celesta_xylo_afe_stream_push() on this
+ * handle (see celesta_progress_fn); NULL `fn` removes it. celesta_xylo_afe_process() reports the
+ * units of work done and their total, the audio samples times the passes over them (4 with
+ * time_reversed_prefix, 1 without); celesta_xylo_afe_stream_push() reports the chunk's audio samples
+ * done and their number. Either is reported after every block of 4096 samples and at the end.
  *
- * On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
- * left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (an unknown chip),
- * CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field), CELESTA_ERR_OUT_OF_RANGE
- * (dimensions, n_syn, dt, or a non-finite value naming the field and index). Thread safety:
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with other calls on the handle.
+ * Calls of celesta_xylo_afe_process() on several threads at once each call `fn` on their own
+ * thread: `fn` must then be thread-safe.
+ */
+CELESTA_API int celesta_xylo_afe_set_progress(celesta_xylo_afe_t *afe, celesta_progress_fn fn, void *user_data);
+
+/**
+ * Size query of celesta_xylo_afe_process() for `input_len` input values: `*samples` receives the
+ * audio samples entering the filterbank (external: input_len; PDM: ceil(input_len / 32) + 8)
+ * and `*steps` the raster rows, ceil(samples / down_sampling_factor). Either pointer may be
+ * NULL.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_afe_output_size(size_t *samples, size_t *steps, const celesta_xylo_afe_t *afe, size_t input_len);
+
+/**
+ * Runs the front end offline on `input_len` values of `input` (external: audio with |x| < 1;
+ * PDM: +1/-1 bits) and writes the raster, [steps][C] spike counts (0..15), to `raster`.
+ * Size query (see the top of this header) on `raster`: `*raster_len` receives steps * C (a
+ * pure query runs nothing); celesta_xylo_afe_output_size() gives the samples and steps. With
+ * `time_reversed_prefix` non-zero the filterbank and the spike generators first run on the
+ * reversed input, as Rockpool does offline, so the result equals Rockpool's; with 0 they start
+ * from zero state like the chip. `record` may be NULL; otherwise each non-NULL buffer in it
+ * (struct_size set) receives that stage. The stream state is not used or changed.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (external audio not finite or
+ * not fitting 14 bits, naming the index and value), CELESTA_ERR_INVALID_ARGUMENT (a PDM
+ * value other than +/-1, naming the index), CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer),
+ * CELESTA_ERR_CANCELLED (the progress callback of celesta_xylo_afe_set_progress() asked to stop).
+ * On error no buffer is written. Thread safety: any thread (see celesta_xylo_afe_set_progress()).
+ */
+CELESTA_API int celesta_xylo_afe_process(int *raster, size_t raster_cap, size_t *raster_len, const celesta_xylo_afe_record_t *record, const celesta_xylo_afe_t *afe, const double *input, size_t input_len, int time_reversed_prefix);
+
+/**
+ * Size query of the next celesta_xylo_afe_stream_push() of `input_len` values with `flush`:
+ * `*samples` receives the audio samples it produces and `*steps` the raster rows it completes
+ * (they depend on what the stream holds). Either pointer may be NULL.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (afe). Thread safety: not with stream calls on `afe`.
+ */
+CELESTA_API int celesta_xylo_afe_stream_size(size_t *samples, size_t *steps, const celesta_xylo_afe_t *afe, size_t input_len, int flush);
+
+/**
+ * Feeds the next `input_len` values to the stream, which keeps its state between calls and
+ * starts from zero state (no time-reversed prefix), like the chip after reset. The raster
+ * rows completed by this chunk go to `raster` ([rows][C]). Size query (see the top of this
+ * header) on `raster`: `*raster_len` receives rows * C; a pure query (raster NULL) pushes
+ * nothing, so a chunk that completes no row is pushed with a non-NULL raster of any cap;
+ * celesta_xylo_afe_stream_size() gives the samples and rows. With `flush`
+ * non-zero the end of the stream is processed as well: the PDM filter's tail and the pending
+ * partial raster row; the state is kept. Pushing a signal in any chunks, the last one flushed,
+ * gives the same rows as celesta_xylo_afe_process() with time_reversed_prefix 0. `record` as in
+ * celesta_xylo_afe_process(), for this chunk's samples.
+ *
+ * Errors: as celesta_xylo_afe_process(), with stream-wide indices, CELESTA_ERR_CANCELLED included.
+ * On error nothing is written and the stream is unchanged: a cancelled push is as if it had
+ * not been made. Thread safety: not with other stream calls on `afe`.
+ */
+CELESTA_API int celesta_xylo_afe_stream_push(int *raster, size_t raster_cap, size_t *raster_len, const celesta_xylo_afe_record_t *record, celesta_xylo_afe_t *afe, const double *input, size_t input_len, int flush);
+
+/**
+ * Returns the stream to zero state (the settings are kept).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other stream calls on `afe`.
+ */
+CELESTA_API int celesta_xylo_afe_stream_reset(celesta_xylo_afe_t *afe);
+
+/* ---- Exported C functions: the Xylo Audio 2 analog front end (a floating-point model). ---- */
+
+/**
+ * Fills `*params` with the defaults: fs 0 (must be set), raster_period 0.01,
+ * max_spike_per_raster_period 15, add_noise / add_offset / add_mismatch 1, seed 0,
+ * lna_gain_db 0, digital_counter 4. `params->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_afe2_params_default(celesta_xylo_afe2_params_t *params);
+
+/**
+ * Creates the model from `*params` (copied) and draws its mismatch. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT naming the field (fs below 101640 Hz,
+ * a raster period that is not a whole number of samples, a flag other than 0/1, ...).
+ *
+ * On success `*out` receives a handle to release with celesta_xylo_afe2_free(). Thread safety:
  * any thread.
  */
-CELESTA_API int celesta_spec_create(celesta_spec_t **out, const celesta_spec_dims_t *dims, const celesta_spec_arrays_t *arrays);
+CELESTA_API int celesta_xylo_afe2_create(celesta_xylo_afe2_t **out, const celesta_xylo_afe2_params_t *params);
+
+/** Releases the model. NULL is ignored. */
+CELESTA_API void celesta_xylo_afe2_free(celesta_xylo_afe2_t *afe2);
 
 /**
- * Quantizes `spec` as celesta_spec_quantize_json() does (`method` a celesta_quantize_method)
- * and writes the integer results, as doubles, into the non-NULL buffers of `*out` (the
- * shapes of `spec`; values are not clipped and need not fit the chip, they fit in 53 bits).
- * The aliases buffer receives the specification's aliases.
+ * Sets the progress callback of celesta_xylo_afe2_process() on this handle (see
+ * celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
+ * their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
+ * spike encoders.
  *
- * Errors: as celesta_spec_quantize_json(), plus CELESTA_ERR_BUFFER_TOO_SMALL and
- * CELESTA_ERR_UNSUPPORTED as celesta_spec_read(). Thread safety: any thread.
+ * Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
  */
-CELESTA_API int celesta_spec_quantize_read(const celesta_spec_t *spec, int method, int weight_bits, int threshold_bits, const celesta_spec_arrays_t *out);
+CELESTA_API int celesta_xylo_afe2_set_progress(celesta_xylo_afe2_t *afe2, celesta_progress_fn fn, void *user_data);
+
+/**
+ * Runs the model on `input_len` samples of `input` (volts at fs, finite) and writes the
+ * passed spikes, [input_len][16] 0/1, to `spikes`. Size query (see the top of this header) on
+ * `spikes`: `*spikes_len` receives input_len * 16; a pure query runs nothing. `record` may be
+ * NULL; otherwise (struct_size set) each non-NULL buffer receives that stage. A MODEL: results
+ * follow Rockpool's AFESim within the tolerance of its reference, not bit for bit.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite),
+ * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_CANCELLED (the progress callback of
+ * celesta_xylo_afe2_set_progress() asked to stop). On error nothing is written and the state (the
+ * membranes and the noise generator) is unchanged. Thread safety: not with other calls on the
+ * same handle.
+ */
+CELESTA_API int celesta_xylo_afe2_process(int *spikes, size_t spikes_cap, size_t *spikes_len, const celesta_xylo_afe2_record_t *record, celesta_xylo_afe2_t *afe2, const double *input, size_t input_len);
+
+/**
+ * Rasters `spikes` ([n][16] with `spikes_len` = n * 16, from celesta_xylo_afe2_process()) the way
+ * Rockpool's AFESim.raster does: cumulative sums at samples 0, P, 2P, ... (P = raster period in
+ * samples), differenced and clipped; row 0 holds sample 0 only and samples after the last
+ * multiple of P are dropped: ceil(n / P) rows of 16. Size query (see the top of this header):
+ * `*len` receives rows * 16.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (spikes_len not a multiple
+ * of 16), CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_afe2_raster(int *buf, size_t cap, size_t *len, celesta_xylo_afe2_t *afe2, const int *spikes, size_t spikes_len);
+
+/**
+ * Returns the membranes to zero (the mismatch and the generator state are kept).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER. Thread safety: not with other calls on the handle.
+ */
+CELESTA_API int celesta_xylo_afe2_reset(celesta_xylo_afe2_t *afe2);
+
+
+/* ==== Xylo: dev kits ==== */
+
+/**
+ * A dev kit as celesta_xylo_hdk_list() and celesta_xylo_hdk_get_info() describe it.
+ *
+ * Ownership: a plain value owned by the caller; the strings are copied into it.
+ * Thread safety: a plain value; fill and read it from any thread.
+ */
+typedef struct celesta_xylo_hdk_info {
+    /** sizeof(celesta_xylo_hdk_info_t), set by the caller (CELESTA_INIT); see "Structs" at the top. */
+    uint32_t struct_size;
+    /** 0: a board on USB; 1: the virtual dev kit. */
+    int32_t kind;
+    /** Firmware (or model) version the kit reports; 0.0 for a USB kit not yet opened. */
+    int32_t version_major;
+    int32_t version_minor;
+    /** Number of power-monitor rails (0 for a USB kit not yet opened). */
+    int32_t power_rails;
+    /** Canonical chip id, e.g. "syns65302" (NUL-terminated). */
+    char chip_id[16];
+    /** Readable name, e.g. "Xylo Audio 3 virtual dev kit #0" (NUL-terminated, truncated to fit). */
+    char name[96];
+    /** Where it is: "usb:BUS:ADDRESS" (pass it to celesta_xylo_hdk_open()) or "virtual:N" (open a virtual kit as "virtual:" + chip_id). */
+    char location[48];
+} celesta_xylo_hdk_info_t;
+
+/* ---- Exported C functions: dev kits (discovery, the driver, clock and power). ---- */
+
+/**
+ * Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
+ * plus CELESTA_HDK_USB_IDS, "VID:PID=CHIP,..."), then one virtual kit per chip named in
+ * `virtual_chips` (comma-separated chip names, e.g. "xa3,xa2"; NULL for none) and in
+ * CELESTA_VIRTUAL_HDKS, into the array `buf`.
+ *
+ * Size query (see the top of this header) in entries: `*len` receives the number of kits.
+ * `buf[0].struct_size` must be set (CELESTA_INIT each entry); it is the array's stride, and
+ * every entry written gets the same struct_size.
+ *
+ * Never fails for lack of USB: without a bus or permission the physical list is empty.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (buf[0].struct_size too
+ * small), CELESTA_ERR_NOT_FOUND or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or
+ * has no kit), CELESTA_ERR_PARSE (a malformed CELESTA_HDK_USB_IDS),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_hdk_list(celesta_xylo_hdk_info_t *buf, size_t cap, size_t *len, const char *virtual_chips);
+
+/**
+ * Opens a dev kit. `location` is "virtual:<chip>" (a new virtual kit of that chip, e.g.
+ * "virtual:xa3"), a USB location from celesta_xylo_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
+ * for the first board on USB. `timeout_ms` bounds every call on the kit (0: 5000 ms).
+ *
+ * On success `*out` receives a handle to release with celesta_xylo_hdk_free(); on error it is left
+ * untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (no such kit, naming the
+ * location), CELESTA_ERR_UNSUPPORTED (a chip without a dev kit), CELESTA_ERR_DEVICE (the board
+ * cannot be opened, is gone or answers wrongly), CELESTA_ERR_TIMEOUT, CELESTA_ERR_OUT_OF_RANGE
+ * (timeout). Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_hdk_open(celesta_xylo_hdk_t **out, const char *location, size_t timeout_ms);
+
+/** Closes the kit and releases the handle. NULL is ignored. */
+CELESTA_API void celesta_xylo_hdk_free(celesta_xylo_hdk_t *hdk);
+
+/**
+ * Fills `*out` with what the open kit is (version and rails as the kit reported them).
+ * `out->struct_size` must be set (CELESTA_INIT).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+ * Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_get_info(celesta_xylo_hdk_info_t *out, celesta_xylo_hdk_t *hdk);
+
+/**
+ * Copies the name of power rail `index` (0 .. power_rails-1, e.g. "io", "analog",
+ * "digital") into `buf`, NUL-terminated.
+ *
+ * Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (index),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_power_rail(char *buf, size_t cap, size_t *len, celesta_xylo_hdk_t *hdk, size_t index);
+
+/**
+ * Resets the chip and writes `config` into its registers and memory (the kit then runs the
+ * network decoded from that memory); `dt` is the time step in seconds, written as the
+ * time-step wrap at the current clock.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (a configuration of another
+ * chip), CELESTA_ERR_INVALID_CONFIG, CELESTA_ERR_LIMIT_EXCEEDED (more recurrent synapses than
+ * the fan-out memory holds), CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_DEVICE,
+ * CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_apply(celesta_xylo_hdk_t *hdk, const celesta_xylo_config_t *config, double dt);
+
+/**
+ * Sets the progress callback of celesta_xylo_hdk_evolve() and celesta_xylo_hdk_monitor() on this handle
+ * (see celesta_progress_fn); NULL `fn` removes it. celesta_xylo_hdk_evolve() reports the time steps
+ * run after every block of 4096 steps; celesta_xylo_hdk_monitor() the audio samples fed after every
+ * chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
+ * call the kit has run the first `done` units of the last report and is in the state they
+ * left it in (the network's state and, for the monitor, the front end's); their outputs and
+ * power samples are discarded (celesta_xylo_hdk_power_times() then gives none), and the next
+ * call continues from there. celesta_xylo_hdk_apply() starts again from zero state.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_set_progress(celesta_xylo_hdk_t *hdk, celesta_progress_fn fn, void *user_data);
+
+/**
+ * Runs `steps` time steps on the kit in accelerated time, exactly as celesta_xylo_sim_evolve()
+ * (same buffers, shapes and size query; the results equal the simulator's). With `record_power` non-zero
+ * the power monitor samples the run (read them with celesta_xylo_hdk_power_times() and
+ * celesta_xylo_hdk_power_watts()).
+ *
+ * Errors: as celesta_xylo_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
+ * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
+ * celesta_xylo_hdk_set_progress() asked to stop (the kit's state is then as that function says).
+ * On error no output buffer is written. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, const celesta_xylo_sim_record_t *record, celesta_xylo_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int record_power);
+
+/**
+ * The times of the power samples of the last celesta_xylo_hdk_evolve() or
+ * celesta_xylo_hdk_monitor() run with `record_power` (a model on the virtual kit: see
+ * XyloPowerModel in the docs): each sample's time in seconds of kit time, [samples].
+ *
+ * Size query (see the top of this header): `*len` receives the number of samples.
+ * Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_power_times(double *buf, size_t cap, size_t *len, celesta_xylo_hdk_t *hdk);
+
+/**
+ * The mean power per rail of each sample of celesta_xylo_hdk_power_times(), in watts,
+ * [samples][power_rails] row-major.
+ *
+ * Size query (see the top of this header): `*len` receives samples * power_rails.
+ * Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_power_watts(double *buf, size_t cap, size_t *len, celesta_xylo_hdk_t *hdk);
+
+/**
+ * Sets the kit's core clock to `megahertz`; `*actual_mhz` (may be NULL) receives the clock
+ * the kit runs (an Xylo Audio 2 board divides 100 MHz: 12 MHz gives 12.5).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (not finite, outside 1..200 MHz),
+ * CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_set_clock(double *actual_mhz, celesta_xylo_hdk_t *hdk, double megahertz);
+
+/**
+ * The lowest core clock in Hz that runs the applied configuration in real time at its dt,
+ * with `margin` (0.2 = 20 %, Rockpool's est_clock_freq) into `*hertz`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
+ * CELESTA_ERR_OUT_OF_RANGE (margin). Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_min_clock(double *hertz, celesta_xylo_hdk_t *hdk, double margin);
+
+/**
+ * Runs the kit free on its audio front end (Rockpool's XyloMonitor, or AFESamna with
+ * `network` 0): `audio` holds `audio_len` samples at 48828.125 Hz in [-1, 1) (quantized to 14
+ * bits as the chip's external input), fed through the front end set up like `afe` (an
+ * external-input front end; its stream state is not used or changed) into the network applied
+ * with celesta_xylo_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
+ * real-time clock check). Only Xylo Audio 3 kits take audio.
+ *
+ * The run completes steps = audio_len / down_sampling_factor time steps. `raster` receives the
+ * front end's spikes [steps][channels] and, with `network` non-zero, `spikes_out` the output
+ * spikes [steps][n_out]. Size query (see the top of this header) on both: `*raster_len`
+ * receives steps * channels and `*spikes_out_len` steps * n_out (0 without `network`); the
+ * call is a pure query, running nothing, when `raster` is NULL (cap 0); `spikes_out` NULL
+ * (cap 0) skips the output spikes. `*overruns` (may be NULL) receives the number of steps
+ * that missed their deadline at the kit's clock.
+ * With `record_power` the power samples are kept for celesta_xylo_hdk_power_times() and celesta_xylo_hdk_power_watts().
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
+ * end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
+ * applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits, or
+ * an audio_len too large to address),
+ * CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
+ * (the callback of celesta_xylo_hdk_set_progress() asked to stop; the kit's state is then as that
+ * function says). On error no output buffer is written. Thread safety: as the handle; `afe`
+ * is only read (its own progress callback is not used).
+ */
+CELESTA_API int celesta_xylo_hdk_monitor(int *raster, size_t raster_cap, size_t *raster_len, int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, size_t *overruns, celesta_xylo_hdk_t *hdk, const celesta_xylo_afe_t *afe, const double *audio, size_t audio_len, int network, int record_power);
+
+/* ---- Exported C functions: dev-kit USB ids registered at run time. ---- */
+
+/**
+ * Registers the USB vendor/product id pair `vendor_id:product_id` as a Xylo dev kit carrying
+ * `chip` (a chip id or alias, e.g. "syns65302" or "xa3"), for the whole process: every later
+ * celesta_xylo_hdk_list() and celesta_xylo_hdk_open() looks it up before the pairs of
+ * CELESTA_HDK_USB_IDS and the built-in table (whose ids are unverified assumptions). The
+ * latest registration of a pair wins.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (chip), CELESTA_ERR_NOT_FOUND (an unknown chip, named).
+ * Thread safety: any thread.
+ */
+CELESTA_API int celesta_xylo_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
 
 #ifdef __cplusplus
 } /* extern "C" */

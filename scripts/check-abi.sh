@@ -32,7 +32,7 @@ symbols_equal_header() {
 only_celesta_symbols() { ! exported_symbols | grep -v '^celesta_'; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '#include <celesta.h>\nint main(void) { return celesta_chip_count() > 0 ? 0 : 1; }\n' > "$tmp/t.c"
+printf '#include <celesta.h>\nint main(void) { celesta_xylo_chip_info_t c = CELESTA_INIT(celesta_xylo_chip_info_t); size_t n = 0; return celesta_xylo_chip_count(&n) == CELESTA_OK && n > 0 && celesta_xylo_chip_info(&c, 0) == CELESTA_OK ? 0 : 1; }\n' > "$tmp/t.c"
 cp "$tmp/t.c" "$tmp/t.cpp"
 strict_c99() { gcc -std=c99 -Wall -Wextra -Werror -pedantic -I"$incdir" -c "$tmp/t.c" -o "$tmp/c.o"; }
 strict_c11() { gcc -std=c11 -Wall -Wextra -Werror -pedantic -Wstrict-prototypes -I"$incdir" -c "$tmp/t.c" -o "$tmp/c11.o"; }

@@ -4,9 +4,15 @@
 The header is never edited by hand. Its parts come from:
   * Sources/CelestaIR/Version.swift            -> CELESTA_VERSION_* macros
   * Sources/CelestaIR/Support/CelestaError.swift -> the celesta_status enum (StatusCode)
-  * Sources/CelestaABI/include/celesta_abi.h     -> structs and handle types (ABI-TYPES block)
+  * Sources/CelestaABI/include/celesta_abi.h     -> structs and handle types (ABI-TYPES blocks,
+                                                    each tagged with the key of its section)
   * Sources/Celesta/*.swift                      -> one prototype per @_cdecl function, with
                                                     its /// doc comment
+
+The header is laid out in the order of SECTIONS below, never in the order files are found:
+version and errors, then the target-neutral IR and files, then each backend. Within a section
+the types come first, then the functions file by file (in the section's file order) and, in
+a file, in source order. A shim file that exports functions must be named in a section.
 
 Usage:
   gen_header.py [--root DIR] [--output FILE]           write the header (atomically)
@@ -16,10 +22,12 @@ cannot be turned into a header (the message says where).
 """
 import argparse
 import difflib
+import fnmatch
 import os
 import re
 import sys
 import tempfile
+import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,6 +50,58 @@ SCALARS = {
     "UnsafeMutableRawPointer": "void *",
     "UnsafeRawPointer": "const void *",
 }
+
+
+# The header's sections in order: (key, heading, shim files or glob patterns in order).
+# The key also names the ABI-TYPES blocks of celesta_abi.h that open the section.
+SECTIONS = [
+    ("core", "Version, status names, errors and build information", ["Library.swift"]),
+    ("ir", "IR and files (target-neutral)", ["IR*.swift"]),
+    ("xylo", "Xylo backend: handle types", []),
+    ("xylo-chips", "Xylo: chips", ["Chips.swift"]),
+    ("xylo-networks", "Xylo: networks (from JSON, or node by node)", ["Network.swift", "GraphBuilder.swift"]),
+    ("xylo-spec", "Xylo: mapper, specifications and quantizers", ["Spec.swift", "SpecArrays.swift"]),
+    ("xylo-configs", "Xylo: configurations", ["Config.swift"]),
+    ("xylo-sim", "Xylo: the bit-exact simulator", ["Simulation.swift"]),
+    ("xylo-cycles", "Xylo: clock cycles and real-time clock", ["Profiling.swift"]),
+    ("xylo-afe", "Xylo: audio front ends", ["AFE.swift", "AFEAudio2.swift"]),
+    ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift"]),
+]
+
+# The conventions every function follows; the functions' docs refer to them by name.
+CONVENTIONS = """\
+Conventions, for every function below:
+ - Fallible calls return an int status: CELESTA_OK (0) or a negative celesta_status
+   code. celesta_status_name() names a code; celesta_last_error() gives the message of
+   the calling thread's most recent failure, naming the offending argument and value.
+ - Names: celesta_* for what every backend shares, celesta_xylo_* for the Xylo backend.
+ - Output first: a call that produces something writes it through its first parameter(s)
+   (`celesta_xylo_chip_find(&info, "xa3")`, `celesta_xylo_sim_create(&sim, config)`); the
+   inputs follow. A failed call leaves its outputs untouched.
+ - Inputs are borrowed for the duration of the call only.
+ - Handles are opaque and typed; each celesta_x_create() has a NULL-safe celesta_x_free().
+ - No call traps or aborts on bad input: it returns a status instead.
+
+Size query (the one idiom of every variable-size output: text, lists, arrays):
+  int f(T *buf, size_t cap, size_t *len, inputs...)
+ - `len` must not be NULL; `*len` always receives the number of elements needed (for text:
+   bytes INCLUDING the terminating NUL), also when the call fails with
+   CELESTA_ERR_BUFFER_TOO_SMALL.
+ - `buf == NULL, cap == 0` is a pure query: it returns CELESTA_OK, writes only `*len` and
+   changes no state.
+ - A non-NULL `buf` with `cap < *len` returns CELESTA_ERR_BUFFER_TOO_SMALL and leaves `buf`
+   untouched; with `cap >= *len` the first `*len` elements of `buf` are written.
+ - A NULL `buf` with `cap > 0` is CELESTA_ERR_NULL_POINTER.
+ - Buffers inside a struct (the record structs, celesta_xylo_spec_arrays_t) carry their
+   capacity in their `*_len` field; the sizes they need follow from the dimension calls
+   (celesta_xylo_config_dims(), celesta_xylo_spec_dims(), celesta_xylo_afe_output_size());
+   one too small is CELESTA_ERR_BUFFER_TOO_SMALL naming the field.
+
+Structs: every public struct starts with `uint32_t struct_size`, which the caller sets to
+sizeof the struct before passing it, in or out (CELESTA_INIT(T) does it), so that structs can
+grow in later versions. A struct_size smaller than this version's struct is refused with
+CELESTA_ERR_INVALID_ARGUMENT naming the field; the library reads and writes only the fields of
+this version and never changes struct_size."""
 
 
 class GenError(Exception):
@@ -148,58 +208,85 @@ def status_codes():
 
 
 def abi_types():
+    """{section key: [type text]}: the ABI-TYPES blocks of celesta_abi.h by their key."""
     src = read("Sources/CelestaABI/include/celesta_abi.h")
-    m = re.search(r"/\* ABI-TYPES:BEGIN \*/\n(.*?)/\* ABI-TYPES:END \*/", src, re.S)
-    if not m:
+    blocks = {}
+    for m in re.finditer(r"/\* ABI-TYPES:BEGIN ([a-z0-9-]+) \*/\n(.*?)/\* ABI-TYPES:END \*/", src, re.S):
+        blocks.setdefault(m.group(1), []).append(m.group(2).strip("\n") + "\n")
+    if not blocks:
         raise GenError("celesta_abi.h: no ABI-TYPES block")
-    return m.group(1).rstrip() + "\n"
+    return blocks
 
 
-def functions():
-    """(section title, [(doc, prototype)]) per shim source file, in file-name order."""
-    shim = os.path.join(ROOT, "Sources", "Celesta")
-    sections = []
-    for fname in sorted(os.listdir(shim)):
-        if not fname.endswith(".swift"):
+def file_functions(fname):
+    """(title, [(doc, prototype)]) of one shim source file, in source order."""
+    lines = read(f"Sources/Celesta/{fname}").splitlines()
+    title = ""
+    if lines and lines[0].startswith("// "):
+        title = lines[0][3:].strip()
+    protos = []
+    for i, line in enumerate(lines):
+        m = re.match(r'\s*@_cdecl\("([a-z0-9_]+)"\)', line)
+        if not m:
             continue
-        lines = read(f"Sources/Celesta/{fname}").splitlines()
-        title = ""
-        if lines and lines[0].startswith("// "):
-            title = lines[0][3:].strip()
-        protos = []
-        for i, line in enumerate(lines):
-            m = re.match(r'\s*@_cdecl\("([a-z0-9_]+)"\)', line)
-            if not m:
-                continue
-            cname = m.group(1)
-            if not cname.startswith("celesta_"):
-                raise GenError(f"{fname}: exported name '{cname}' lacks the celesta_ prefix")
-            doc = preceding_doc(lines, i)
-            if not doc:
-                raise GenError(f"{fname}: {cname} has no /// doc comment")
-            sig = ""
-            j = i + 1
-            while "{" not in lines[j]:
-                sig += " " + lines[j].strip()
-                j += 1
-            sig += " " + lines[j].split("{")[0].strip()
-            fm = re.match(r"\s*public func (\w+)\s*\((.*)\)\s*(?:->\s*(.+?))?\s*$", sig)
-            if not fm:
-                raise GenError(f"{fname}: cannot parse the signature of {cname}: {sig.strip()}")
-            params = []
-            for p in split_params(fm.group(2)):
-                pm = re.match(r"(\w+)\s+(\w+)\s*:\s*(.+)$", p) or re.match(r"()(\w+)\s*:\s*(.+)$", p)
-                if not pm:
-                    raise GenError(f"{fname}: cannot parse parameter '{p}' of {cname}")
-                ctype = c_type(pm.group(3))
-                sep = "" if ctype.endswith("*") else " "
-                params.append(f"{ctype}{sep}{pm.group(2)}")
-            ret = c_type(fm.group(3)) if fm.group(3) else "void"
-            sep = "" if ret.endswith("*") else " "
-            protos.append((doc, f"CELESTA_API {ret}{sep}{cname}({', '.join(params) or 'void'});"))
-        if protos:
-            sections.append((title or fname, protos))
-    return sections
+        cname = m.group(1)
+        if not cname.startswith("celesta_"):
+            raise GenError(f"{fname}: exported name '{cname}' lacks the celesta_ prefix")
+        doc = preceding_doc(lines, i)
+        if not doc:
+            raise GenError(f"{fname}: {cname} has no /// doc comment")
+        sig = ""
+        j = i + 1
+        while "{" not in lines[j]:
+            sig += " " + lines[j].strip()
+            j += 1
+        sig += " " + lines[j].split("{")[0].strip()
+        fm = re.match(r"\s*public func (\w+)\s*\((.*)\)\s*(?:->\s*(.+?))?\s*$", sig)
+        if not fm:
+            raise GenError(f"{fname}: cannot parse the signature of {cname}: {sig.strip()}")
+        params = []
+        for p in split_params(fm.group(2)):
+            pm = re.match(r"(\w+)\s+(\w+)\s*:\s*(.+)$", p) or re.match(r"()(\w+)\s*:\s*(.+)$", p)
+            if not pm:
+                raise GenError(f"{fname}: cannot parse parameter '{p}' of {cname}")
+            ctype = c_type(pm.group(3))
+            sep = "" if ctype.endswith("*") else " "
+            params.append(f"{ctype}{sep}{pm.group(2)}")
+        ret = c_type(fm.group(3)) if fm.group(3) else "void"
+        sep = "" if ret.endswith("*") else " "
+        protos.append((doc, f"CELESTA_API {ret}{sep}{cname}({', '.join(params) or 'void'});"))
+    return title or fname, protos
+
+
+def sections():
+    """(key, heading, types, [(file title, [(doc, prototype)])]) per entry of SECTIONS, in order.
+
+    Every shim file that exports a function must be placed by SECTIONS, and every ABI-TYPES
+    block must name a section."""
+    shim = os.path.join(ROOT, "Sources", "Celesta")
+    files = sorted(f for f in os.listdir(shim) if f.endswith(".swift"))
+    types = abi_types()
+    keys = [key for key, _, _ in SECTIONS]
+    for key in types:
+        if key not in keys:
+            raise GenError(f"celesta_abi.h: ABI-TYPES block '{key}' names no section of gen_header.SECTIONS")
+    placed = set()
+    out = []
+    for key, heading, patterns in SECTIONS:
+        parts = []
+        for pattern in patterns:
+            for fname in files:
+                if fname not in placed and fnmatch.fnmatchcase(fname, pattern):
+                    placed.add(fname)
+                    title, protos = file_functions(fname)
+                    if protos:
+                        parts.append((title, protos))
+        out.append((key, heading, types.get(key, []), parts))
+    for fname in files:
+        if fname not in placed and file_functions(fname)[1]:
+            raise GenError(f"Sources/Celesta/{fname} exports C functions but no entry of "
+                           "gen_header.SECTIONS places it")
+    return out
 
 
 def generate():
@@ -212,15 +299,12 @@ def generate():
     w(" *\n")
     w(" * GENERATED by scripts/gen_header.py (`make header`) from the Swift shim; do not edit.\n")
     w(" *\n")
-    w(" * Conventions, for every function below:\n")
-    w(" *  - Fallible calls return an int status: CELESTA_OK (0) or a negative celesta_status\n")
-    w(" *    code. celesta_status_name() names a code; celesta_last_error() gives the message of\n")
-    w(" *    the calling thread's most recent failure, naming the offending argument and value.\n")
-    w(" *  - Inputs are borrowed for the duration of the call only.\n")
-    w(" *  - Outputs go into caller buffers (with a size query) or into library-owned objects\n")
-    w(" *    that have their own free function; a failed call leaves its outputs untouched.\n")
-    w(" *  - Handles are opaque; each celesta_x_create() has a NULL-safe celesta_x_free().\n")
-    w(" *  - No call traps or aborts on bad input: it returns a status instead.\n")
+    for line in CONVENTIONS.splitlines():
+        w(f" *{(' ' + line) if line else ''}\n")
+    w(" *\n")
+    sections_line = "Sections, in this order: " + "; ".join(heading for _, heading, _ in SECTIONS) + "."
+    for line in textwrap.wrap(sections_line, 92):
+        w(f" * {line}\n")
     w(" */\n")
     w("#ifndef CELESTA_H\n#define CELESTA_H\n\n")
     w("#include <stddef.h>\n#include <stdint.h>\n\n")
@@ -233,20 +317,27 @@ def generate():
     w("#ifndef CELESTA_API\n")
     w("#  if defined(__GNUC__)\n#    define CELESTA_API __attribute__((visibility(\"default\")))\n")
     w("#  else\n#    define CELESTA_API\n#  endif\n#endif\n\n")
-    w("#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n")
-    w(doc_block(["Status codes returned by every fallible call. The values are fixed: new codes",
-                 "are only ever appended."]))
-    w("typedef enum celesta_status {\n")
-    for cname, value, doc in codes:
-        w(doc_block(doc, "    "))
-        w(f"    {cname} = {value},\n")
-    w("} celesta_status;\n\n")
-    w(abi_types())
-    for title, protos in functions():
-        w(f"\n/* ---- {title} ---- */\n\n")
-        for doc, proto in protos:
-            w(doc_block(doc))
-            w(proto + "\n\n")
+    w("#ifdef __cplusplus\nextern \"C\" {\n#endif\n")
+    for key, heading, types, parts in sections():
+        w(f"\n/* ==== {heading} ==== */\n\n")
+        if key == "core":
+            w(doc_block(["Status codes returned by every fallible call. The values are fixed: new codes",
+                         "are only ever appended."]))
+            w("typedef enum celesta_status {\n")
+            for cname, value, doc in codes:
+                w(doc_block(doc, "    "))
+                w(f"    {cname} = {value},\n")
+            w("} celesta_status;\n\n")
+        for block in types:
+            w(block + "\n")
+        if not types and not parts and key != "core":
+            w("/* (nothing yet) */\n\n")
+        for title, protos in parts:
+            if len(parts) > 1 or title.lower() != heading.lower():
+                w(f"/* ---- {title} ---- */\n\n")
+            for doc, proto in protos:
+                w(doc_block(doc))
+                w(proto + "\n\n")
     w("#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* CELESTA_H */\n")
     return "".join(out)
 

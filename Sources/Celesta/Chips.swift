@@ -23,10 +23,10 @@ func chipIDCString(_ id: String) -> UnsafePointer<CChar>? {
 }
 
 /// Fills `out` with the record of chip number `index` of the table.
-private func fill(_ out: UnsafeMutablePointer<celesta_chip_info_t>, index: Int) {
+private func fill(_ out: UnsafeMutablePointer<celesta_xylo_chip_info_t>, index: Int) {
     let chip = ChipTable.all[index]
     let strings = chipCStrings[index]
-    var info = celesta_chip_info_t()
+    var info = celesta_xylo_chip_info_t()
     info.id = strings.id
     info.name = strings.name
     info.aliases = strings.aliases
@@ -51,27 +51,31 @@ private func fill(_ out: UnsafeMutablePointer<celesta_chip_info_t>, index: Int) 
     info.max_input_events_per_step = Int32(chip.maxInputEventsPerStep)
     info.max_hidden_spikes_per_step = Int32(chip.maxHiddenSpikesPerStep)
     info.max_output_spikes_per_step = Int32(chip.maxOutputSpikesPerStep)
-    out.pointee = info
+    store(info, to: out)
 }
 
-/// Returns the number of chips in the table (indices 0 .. count-1 for celesta_chip_info()).
+/// Writes the number of chips in the table to `*count` (indices 0 .. count-1 for
+/// celesta_xylo_chip_info()).
 ///
-/// Thread safety: any thread. Never fails.
-@_cdecl("celesta_chip_count")
-public func celesta_chip_count() -> UInt {
-    UInt(ChipTable.all.count)
+/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
+@_cdecl("celesta_xylo_chip_count")
+public func celesta_xylo_chip_count(_ count: UnsafeMutablePointer<UInt>?) -> Int32 {
+    guarded {
+        try required(count, "count").pointee = UInt(ChipTable.all.count)
+    }
 }
 
 /// Fills `*out` with the limits of chip number `index` (0: Xylo Audio 2 syns61201, 1: Xylo
-/// Audio 3 syns65302, 2: Xylo v1 syns61300).
+/// Audio 3 syns65302, 2: Xylo v1 syns61300). `out->struct_size` must be set (CELESTA_INIT).
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER if `out` is NULL; CELESTA_ERR_NOT_FOUND if `index` is not
-/// below celesta_chip_count(). On error `*out` is left untouched.
+/// Errors: CELESTA_ERR_NULL_POINTER if `out` is NULL; CELESTA_ERR_INVALID_ARGUMENT for a
+/// struct_size below sizeof(celesta_xylo_chip_info_t); CELESTA_ERR_NOT_FOUND if `index` is not
+/// below the chip count. On error `*out` is left untouched.
 /// Thread safety: any thread.
-@_cdecl("celesta_chip_info")
-public func celesta_chip_info(_ index: UInt, _ out: UnsafeMutablePointer<celesta_chip_info_t>?) -> Int32 {
+@_cdecl("celesta_xylo_chip_info")
+public func celesta_xylo_chip_info(_ out: UnsafeMutablePointer<celesta_xylo_chip_info_t>?, _ index: UInt) -> Int32 {
     guarded {
-        let out = try required(out, "out")
+        let out = try structOut(out, "out")
         guard index < UInt(ChipTable.all.count) else {
             throw CelestaError(
                 .notFound,
@@ -83,35 +87,34 @@ public func celesta_chip_info(_ index: UInt, _ out: UnsafeMutablePointer<celesta
 
 /// Fills `*out` with the limits of the chip called `name`: its id ("syns65302"), product name
 /// ("Xylo Audio 3") or an alias ("xa3"), compared without regard to case, spaces, '-' and '_'.
+/// `out->struct_size` must be set (CELESTA_INIT).
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER if `name` or `out` is NULL; CELESTA_ERR_INVALID_ARGUMENT if
-/// `name` is not UTF-8; CELESTA_ERR_NOT_FOUND for an unknown name (the message lists the known
-/// chips). On error `*out` is left untouched.
+/// `name` is not UTF-8 or struct_size is too small; CELESTA_ERR_NOT_FOUND for an unknown name
+/// (the message lists the known chips). On error `*out` is left untouched.
 /// Thread safety: any thread.
-@_cdecl("celesta_chip_find")
-public func celesta_chip_find(
-    _ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<celesta_chip_info_t>?
+@_cdecl("celesta_xylo_chip_find")
+public func celesta_xylo_chip_find(
+    _ out: UnsafeMutablePointer<celesta_xylo_chip_info_t>?, _ name: UnsafePointer<CChar>?
 ) -> Int32 {
     guarded {
+        let out = try structOut(out, "out")
         let text = try requiredString(name, "name")
-        let out = try required(out, "out")
         let chip = try ChipTable.chip(named: text)
         fill(out, index: ChipTable.all.firstIndex(of: chip)!)
     }
 }
 
-/// Writes the chip ids, comma-separated, into `buffer`, e.g. "syns61201,syns65302,syns61300".
+/// Writes the chip ids, comma-separated, into `buf`, e.g. "syns61201,syns65302,syns61300".
 ///
-/// Size query: `*needed` (if `needed` is not NULL) receives the size in bytes including the
-/// terminating NUL; call with `buffer == NULL, capacity == 0` to learn it. A buffer that is too
-/// small is left untouched and CELESTA_ERR_BUFFER_TOO_SMALL is returned.
+/// Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
 /// Thread safety: any thread.
-@_cdecl("celesta_chip_ids")
-public func celesta_chip_ids(
-    _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt, _ needed: UnsafeMutablePointer<UInt>?
+@_cdecl("celesta_xylo_chip_ids")
+public func celesta_xylo_chip_ids(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
         let ids = ChipTable.all.map(\.id).joined(separator: ",")
-        try copyOut(ids, to: buffer, capacity: capacity, needed: needed, field: "buffer")
+        try copyOut(ids, to: buf, capacity: cap, len: len)
     }
 }

@@ -8,17 +8,18 @@ import FoundationEssentials
 /// Creates a configuration from the arrays in `*desc` (copied; nothing is kept). The shapes
 /// are checked (CELESTA_ERR_SHAPE_MISMATCH naming the field) and the values must fit the
 /// simulator's integer fields (CELESTA_ERR_OUT_OF_RANGE naming the field, index and value);
-/// the chip's own limits are checked by celesta_config_validate().
+/// the chip's own limits are checked by celesta_xylo_config_validate(). `desc->struct_size`
+/// must be set (CELESTA_INIT; a smaller one is CELESTA_ERR_INVALID_ARGUMENT).
 ///
-/// On success `*out` receives a new handle to release with celesta_config_free(); on error
+/// On success `*out` receives a new handle to release with celesta_xylo_config_free(); on error
 /// `*out` is left untouched. Thread safety: any thread.
-@_cdecl("celesta_config_create")
-public func celesta_config_create(
-    _ out: UnsafeMutablePointer<celesta_config_ref?>?, _ desc: UnsafePointer<celesta_config_desc_t>?
+@_cdecl("celesta_xylo_config_create")
+public func celesta_xylo_config_create(
+    _ out: UnsafeMutablePointer<celesta_xylo_config_ref?>?, _ desc: UnsafePointer<celesta_xylo_config_desc_t>?
 ) -> Int32 {
     guarded {
         let out = try required(out, "out")
-        let d = try required(desc, "desc").pointee
+        let d = try structIn(desc, "desc")
         let chip = try ChipTable.chip(named: try requiredString(d.chip, "desc->chip"))
         func need(_ p: UnsafePointer<Int32>?, _ n: Int, _ name: String) throws -> [Int] {
             guard let values = try borrowedInts(p, n, name) else {
@@ -60,45 +61,62 @@ public func celesta_config_create(
 }
 
 /// Releases a configuration. NULL is ignored. Simulators created from it stay valid.
-@_cdecl("celesta_config_free")
-public func celesta_config_free(_ config: celesta_config_ref?) {
+@_cdecl("celesta_xylo_config_free")
+public func celesta_xylo_config_free(_ config: celesta_xylo_config_ref?) {
     releaseHandle(config, ConfigBox.self)
 }
 
-/// Fills `*out` with the dimensions of `config`.
+/// Fills `*out` with the dimensions of `config`. `out->struct_size` must be set (CELESTA_INIT).
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
-@_cdecl("celesta_config_dims")
-public func celesta_config_dims(_ config: celesta_config_cref?, _ out: UnsafeMutablePointer<celesta_config_dims_t>?) -> Int32 {
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+/// Thread safety: any thread.
+@_cdecl("celesta_xylo_config_dims")
+public func celesta_xylo_config_dims(_ out: UnsafeMutablePointer<celesta_xylo_config_dims_t>?, _ config: celesta_xylo_config_cref?) -> Int32 {
     guarded {
+        let out = try structOut(out, "out")
         let c = try object(config, ConfigBox.self, "config").config
-        let out = try required(out, "out")
-        out.pointee = celesta_config_dims_t(
-            n_in: Int32(c.nIn), n_hidden: Int32(c.nHidden), n_out: Int32(c.nOut), n_syn: Int32(c.nSyn),
-            n_ien: Int32(c.nIEN), n_oen: Int32(c.nOEN))
+        store(celesta_xylo_config_dims_t(
+            struct_size: 0, n_in: Int32(c.nIn), n_hidden: Int32(c.nHidden), n_out: Int32(c.nOut), n_syn: Int32(c.nSyn),
+            n_ien: Int32(c.nIEN), n_oen: Int32(c.nOEN)), to: out)
     }
+}
+
+/// The broken chip rules of `config`, "" when it is valid.
+private func issues(_ config: celesta_xylo_config_cref?) throws -> (box: ConfigBox, message: String, valid: Bool) {
+    let box = try object(config, ConfigBox.self, "config")
+    let issues = box.config.validate(for: box.chip)
+    return (box, issues.map(\.description).joined(separator: "; "), issues.isEmpty)
 }
 
 /// Checks `config` against every limit of its chip (sizes, bit widths and ranges of weights,
 /// thresholds, biases, dashes and weight shifts, aliases, recurrent fan-out). Returns
-/// CELESTA_OK when it is valid, otherwise CELESTA_ERR_INVALID_CONFIG with a message that lists
-/// each broken rule with its field, index and value (also in celesta_last_error()).
+/// CELESTA_OK when it is valid, otherwise CELESTA_ERR_INVALID_CONFIG with a message in
+/// celesta_last_error() that lists each broken rule with its field, index and value (the text
+/// of celesta_xylo_config_issues()).
 ///
-/// The message ("" when valid) is written to `buffer` following the size-query convention of
-/// celesta_chip_ids() (`buffer` may be NULL with `capacity` 0). Thread safety: any thread.
-@_cdecl("celesta_config_validate")
-public func celesta_config_validate(
-    _ config: celesta_config_cref?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt,
-    _ needed: UnsafeMutablePointer<UInt>?
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_CONFIG. Thread safety: any thread.
+@_cdecl("celesta_xylo_config_validate")
+public func celesta_xylo_config_validate(_ config: celesta_xylo_config_cref?) -> Int32 {
+    guarded {
+        let check = try issues(config)
+        if !check.valid {
+            throw CelestaError(.invalidConfig, "\(check.box.chip.id) configuration is invalid: \(check.message)")
+        }
+    }
+}
+
+/// Writes the broken chip rules of `config` (those of celesta_xylo_config_validate(),
+/// "; "-separated; "" when it is valid) into `buf`. Returns CELESTA_OK either way.
+///
+/// Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+/// Thread safety: any thread.
+@_cdecl("celesta_xylo_config_issues")
+public func celesta_xylo_config_issues(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    _ config: celesta_xylo_config_cref?
 ) -> Int32 {
     guarded {
-        let box = try object(config, ConfigBox.self, "config")
-        let issues = box.config.validate(for: box.chip)
-        let message = issues.map(\.description).joined(separator: "; ")
-        try copyOut(message, to: buffer, capacity: capacity, needed: needed, field: "buffer")
-        if !issues.isEmpty {
-            throw CelestaError(.invalidConfig, "\(box.chip.id) configuration is invalid: \(message)")
-        }
+        try copyOut(try issues(config).message, to: buf, capacity: cap, len: len)
     }
 }
 
@@ -107,24 +125,24 @@ public func celesta_config_validate(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO (the message names the path and reason).
 /// Thread safety: any thread.
-@_cdecl("celesta_config_save")
-public func celesta_config_save(_ config: celesta_config_cref?, _ path: UnsafePointer<CChar>?) -> Int32 {
+@_cdecl("celesta_xylo_config_save")
+public func celesta_xylo_config_save(_ config: celesta_xylo_config_cref?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guarded {
         let c = try object(config, ConfigBox.self, "config").config
         try c.save(to: try requiredString(path, "path"))
     }
 }
 
-/// Reads a configuration JSON file written by celesta_config_save() (or a Xylo reference
+/// Reads a configuration JSON file written by celesta_xylo_config_save() (or a Xylo reference
 /// vector's "config" object with a "chip" key). `*out` receives a new handle on success.
 ///
 /// Errors: CELESTA_ERR_IO, CELESTA_ERR_PARSE (naming the key), CELESTA_ERR_NOT_FOUND (unknown
 /// chip), CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_OUT_OF_RANGE. Thread safety: any thread.
-@_cdecl("celesta_config_load")
-public func celesta_config_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<celesta_config_ref?>?) -> Int32 {
+@_cdecl("celesta_xylo_config_load")
+public func celesta_xylo_config_load(_ out: UnsafeMutablePointer<celesta_xylo_config_ref?>?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guarded {
-        let file = try requiredString(path, "path")
         let out = try required(out, "out")
+        let file = try requiredString(path, "path")
         let config = try XyloConfig.load(from: file)
         let chip = try ChipTable.chip(named: config.chipID)
         try config.checkSimulatable()
@@ -133,16 +151,16 @@ public func celesta_config_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMuta
 }
 
 /// Parses a configuration from `len` bytes of JSON text at `json` (same format as the files of
-/// celesta_config_save()). `*out` receives a new handle on success.
+/// celesta_xylo_config_save()). `*out` receives a new handle on success.
 ///
-/// Errors: as celesta_config_load() without CELESTA_ERR_IO. Thread safety: any thread.
-@_cdecl("celesta_config_from_json")
-public func celesta_config_from_json(
-    _ json: UnsafePointer<CChar>?, _ len: UInt, _ out: UnsafeMutablePointer<celesta_config_ref?>?
+/// Errors: as celesta_xylo_config_load() without CELESTA_ERR_IO. Thread safety: any thread.
+@_cdecl("celesta_xylo_config_from_json")
+public func celesta_xylo_config_from_json(
+    _ out: UnsafeMutablePointer<celesta_xylo_config_ref?>?, _ json: UnsafePointer<CChar>?, _ len: UInt
 ) -> Int32 {
     guarded {
-        let p = try required(json, "json")
         let out = try required(out, "out")
+        let p = try required(json, "json")
         let bytes = UnsafeRawBufferPointer(start: p, count: Int(len))
         let config = try XyloConfig.fromJSON(Data(bytes))
         let chip = try ChipTable.chip(named: config.chipID)
@@ -151,16 +169,18 @@ public func celesta_config_from_json(
     }
 }
 
-/// Writes `config` as JSON text (with its NUL) into `buffer`, following the size-query
-/// convention of celesta_chip_ids(). Thread safety: any thread.
-@_cdecl("celesta_config_to_json")
-public func celesta_config_to_json(
-    _ config: celesta_config_cref?, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt,
-    _ needed: UnsafeMutablePointer<UInt>?
+/// Writes `config` as JSON text (with its NUL) into `buf`.
+///
+/// Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
+/// Thread safety: any thread.
+@_cdecl("celesta_xylo_config_to_json")
+public func celesta_xylo_config_to_json(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    _ config: celesta_xylo_config_cref?
 ) -> Int32 {
     guarded {
         let c = try object(config, ConfigBox.self, "config").config
         let text = String(decoding: try c.jsonData(), as: UTF8.self)
-        try copyOut(text, to: buffer, capacity: capacity, needed: needed, field: "buffer")
+        try copyOut(text, to: buf, capacity: cap, len: len)
     }
 }

@@ -78,29 +78,92 @@ func permanentCString(_ text: String) -> UnsafePointer<CChar> {
     UnsafePointer(strdup(text)!)
 }
 
-/// Copies `text` and its NUL terminator into a caller buffer following the ABI's size-query
-/// convention: `needed` (if not NULL) receives the size in bytes including the NUL; with
-/// `buffer == NULL` and `capacity == 0` the call only reports the size. A non-NULL buffer that
-/// is too small is left untouched and the call fails with `bufferTooSmall`.
+/// The ABI's size-query idiom (see the header's conventions) for an output of `needed`
+/// elements: `*len` receives `needed`; returns nil for a pure query (`buffer == NULL`,
+/// `capacity == 0`), otherwise the buffer, which holds at least `needed` elements. A NULL
+/// `len`, a NULL buffer with a capacity, or a capacity below `needed` (`bufferTooSmall`, the
+/// buffer untouched) throw, naming the argument `name` (its capacity and length arguments are
+/// `name`_cap / `name`_len, or cap / len when `name` is "buf").
+func sizedOutput<T>(
+    _ buffer: UnsafeMutablePointer<T>?, _ capacity: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    needed: Int, _ name: String = "buf", unit: String = "values"
+) throws -> UnsafeMutablePointer<T>? {
+    let lenName = name == "buf" ? "len" : "\(name)_len"
+    let capName = name == "buf" ? "cap" : "\(name)_cap"
+    let len = try required(len, lenName)
+    len.pointee = UInt(needed)
+    guard let buffer else {
+        if capacity == 0 { return nil }
+        throw CelestaError(.nullPointer, "argument '\(name)' is NULL but \(capName) is \(capacity)")
+    }
+    guard capacity >= UInt(needed) else {
+        throw CelestaError(.bufferTooSmall, "argument '\(name)' holds \(capacity) \(unit) but \(needed) are needed (\(capName))")
+    }
+    return buffer
+}
+
+/// Copies `text` and its NUL terminator into a caller buffer following the size-query idiom:
+/// `*len` receives the size in bytes including the NUL.
 func copyOut(
     _ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: UInt,
-    needed: UnsafeMutablePointer<UInt>?, field: String
+    len: UnsafeMutablePointer<UInt>?, field: String = "buf"
 ) throws {
     let bytes = Array(text.utf8)
-    let size = UInt(bytes.count + 1)
-    needed?.pointee = size
-    guard let buffer else {
-        if capacity == 0 { return }
-        throw CelestaError(.nullPointer, "argument '\(field)' is NULL but capacity is \(capacity)")
-    }
-    guard capacity >= size else {
-        throw CelestaError(
-            .bufferTooSmall, "argument '\(field)' holds \(capacity) bytes but \(size) are needed")
-    }
+    guard let buffer = try sizedOutput(buffer, capacity, len, needed: bytes.count + 1, field, unit: "bytes") else { return }
     bytes.withUnsafeBufferPointer { src in
-        buffer.withMemoryRebound(to: UInt8.self, capacity: Int(size)) { dst in
+        buffer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
             if let base = src.baseAddress { dst.update(from: base, count: bytes.count) }
             dst[bytes.count] = 0
         }
     }
+}
+
+/// The C name of a public struct type as Swift imports it (`celesta_xylo_chip_info_t`).
+private func cStructName<T>(_ type: T.Type) -> String {
+    let name = String(describing: type)
+    return name.hasSuffix("_t") ? name : name + "_t"
+}
+
+/// Checks the `struct_size` (the first member, a uint32_t) of a caller's struct of type `T`
+/// named `name`: at least this version's sizeof(T), else `invalidArgument` naming the field.
+/// Returns it.
+@discardableResult
+func checkStructSize<T>(_ pointer: UnsafeRawPointer, _ type: T.Type, _ name: String) throws -> Int {
+    let size = Int(pointer.load(as: UInt32.self))
+    let expected = MemoryLayout<T>.stride
+    guard size >= expected else {
+        let c = cStructName(type)
+        throw CelestaError(
+            .invalidArgument,
+            "field '\(name)->struct_size' is \(size) but sizeof(\(c)) is \(expected): set it with CELESTA_INIT(\(c))")
+    }
+    return size
+}
+
+/// Reads a caller's input struct after checking its struct_size (NULL: `nullPointer`).
+func structIn<T>(_ pointer: UnsafePointer<T>?, _ name: String) throws -> T {
+    let p = try required(pointer, name)
+    try checkStructSize(UnsafeRawPointer(p), T.self, name)
+    return p.pointee
+}
+
+/// Reads a caller's optional input struct (NULL gives nil) after checking its struct_size.
+func optionalStructIn<T>(_ pointer: UnsafePointer<T>?, _ name: String) throws -> T? {
+    guard let pointer else { return nil }
+    return try structIn(pointer, name)
+}
+
+/// Checks the struct_size of a caller's output struct (NULL: `nullPointer`) and returns it.
+func structOut<T>(_ pointer: UnsafeMutablePointer<T>?, _ name: String) throws -> UnsafeMutablePointer<T> {
+    let p = try required(pointer, name)
+    try checkStructSize(UnsafeRawPointer(p), T.self, name)
+    return p
+}
+
+/// Writes this version's fields of `value` to a checked output struct, keeping the caller's
+/// struct_size.
+func store<T>(_ value: T, to pointer: UnsafeMutablePointer<T>) {
+    let size = UnsafeRawPointer(pointer).load(as: UInt32.self)
+    pointer.pointee = value
+    UnsafeMutableRawPointer(pointer).storeBytes(of: size, as: UInt32.self)
 }

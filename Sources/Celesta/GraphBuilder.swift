@@ -15,7 +15,7 @@ func borrowedDoubles(_ pointer: UnsafePointer<Double>?, _ count: UInt, _ name: S
 
 /// Adds a node and writes its id to `*node_id`.
 private func addNode(
-    _ net: celesta_network_ref?, _ name: UnsafePointer<CChar>?, _ nodeID: UnsafeMutablePointer<Int32>?,
+    _ net: celesta_xylo_network_ref?, _ name: UnsafePointer<CChar>?, _ nodeID: UnsafeMutablePointer<Int32>?,
     _ kind: () throws -> NodeKind
 ) -> Int32 {
     guarded {
@@ -35,14 +35,14 @@ private func nodeID(_ box: NetworkBox, _ value: Int32, _ name: String) throws ->
     return NodeID(index: Int(value))
 }
 
-/// Creates an empty network graph, to be filled with celesta_network_add_input(),
-/// celesta_network_add_linear(), celesta_network_add_lif(), celesta_network_add_output(),
-/// celesta_network_connect() and celesta_network_alias(), then mapped with celesta_xylo_map().
+/// Creates an empty network graph, to be filled with celesta_xylo_network_add_input(),
+/// celesta_xylo_network_add_linear(), celesta_xylo_network_add_lif(), celesta_xylo_network_add_output(),
+/// celesta_xylo_network_connect() and celesta_xylo_network_alias(), then mapped with celesta_xylo_map().
 ///
-/// Ownership: `*out` receives a handle to release with celesta_network_free(). Thread safety:
+/// Ownership: `*out` receives a handle to release with celesta_xylo_network_free(). Thread safety:
 /// build a graph from one thread; once built it may be mapped from several threads.
-@_cdecl("celesta_network_create")
-public func celesta_network_create(_ out: UnsafeMutablePointer<celesta_network_ref?>?) -> Int32 {
+@_cdecl("celesta_xylo_network_create")
+public func celesta_xylo_network_create(_ out: UnsafeMutablePointer<celesta_xylo_network_ref?>?) -> Int32 {
     guarded {
         let out = try required(out, "out")
         out.pointee = makeHandle(NetworkBox(graph: NetworkGraph()))
@@ -53,19 +53,21 @@ public func celesta_network_create(_ out: UnsafeMutablePointer<celesta_network_r
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (size), CELESTA_ERR_INVALID_ARGUMENT
 /// (a name already used). Thread safety: not with other calls on the same graph.
-@_cdecl("celesta_network_add_input")
-public func celesta_network_add_input(
-    _ net: celesta_network_ref?, _ name: UnsafePointer<CChar>?, _ size: Int32, _ node_id: UnsafeMutablePointer<Int32>?
+@_cdecl("celesta_xylo_network_add_input")
+public func celesta_xylo_network_add_input(
+    _ node_id: UnsafeMutablePointer<Int32>?,
+    _ net: celesta_xylo_network_ref?, _ name: UnsafePointer<CChar>?, _ size: Int32
 ) -> Int32 {
     addNode(net, name, node_id) { .input(size: Int(size)) }
 }
 
 /// Adds a network output of `size` channels; `*node_id` receives its id.
 ///
-/// Errors: as celesta_network_add_input().
-@_cdecl("celesta_network_add_output")
-public func celesta_network_add_output(
-    _ net: celesta_network_ref?, _ name: UnsafePointer<CChar>?, _ size: Int32, _ node_id: UnsafeMutablePointer<Int32>?
+/// Errors: as celesta_xylo_network_add_input().
+@_cdecl("celesta_xylo_network_add_output")
+public func celesta_xylo_network_add_output(
+    _ node_id: UnsafeMutablePointer<Int32>?,
+    _ net: celesta_xylo_network_ref?, _ name: UnsafePointer<CChar>?, _ size: Int32
 ) -> Int32 {
     addNode(net, name, node_id) { .output(size: Int(size)) }
 }
@@ -75,10 +77,11 @@ public func celesta_network_add_output(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (length), CELESTA_ERR_OUT_OF_RANGE
 /// (a non-finite weight, naming the index). Thread safety: not with other calls on the graph.
-@_cdecl("celesta_network_add_linear")
-public func celesta_network_add_linear(
-    _ net: celesta_network_ref?, _ name: UnsafePointer<CChar>?, _ weight: UnsafePointer<Double>?, _ weight_len: UInt,
-    _ n_in: Int32, _ n_out: Int32, _ node_id: UnsafeMutablePointer<Int32>?
+@_cdecl("celesta_xylo_network_add_linear")
+public func celesta_xylo_network_add_linear(
+    _ node_id: UnsafeMutablePointer<Int32>?,
+    _ net: celesta_xylo_network_ref?, _ name: UnsafePointer<CChar>?, _ weight: UnsafePointer<Double>?, _ weight_len: UInt,
+    _ n_in: Int32, _ n_out: Int32
 ) -> Int32 {
     addNode(net, name, node_id) {
         let w = try borrowedDoubles(weight, weight_len, "weight") ?? []
@@ -94,12 +97,13 @@ public func celesta_network_add_linear(
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field),
 /// CELESTA_ERR_OUT_OF_RANGE (a non-finite value or a time constant <= 0). Thread safety: not
 /// with other calls on the same graph.
-@_cdecl("celesta_network_add_lif")
-public func celesta_network_add_lif(
-    _ net: celesta_network_ref?, _ name: UnsafePointer<CChar>?, _ n_in: Int32, _ n_out: Int32,
+@_cdecl("celesta_xylo_network_add_lif")
+public func celesta_xylo_network_add_lif(
+    _ node_id: UnsafeMutablePointer<Int32>?,
+    _ net: celesta_xylo_network_ref?, _ name: UnsafePointer<CChar>?, _ n_in: Int32, _ n_out: Int32,
     _ tau_mem: UnsafePointer<Double>?, _ tau_mem_len: UInt, _ tau_syn: UnsafePointer<Double>?, _ tau_syn_len: UInt,
     _ threshold: UnsafePointer<Double>?, _ threshold_len: UInt, _ bias: UnsafePointer<Double>?, _ bias_len: UInt,
-    _ w_rec: UnsafePointer<Double>?, _ w_rec_len: UInt, _ dt: Double, _ node_id: UnsafeMutablePointer<Int32>?
+    _ w_rec: UnsafePointer<Double>?, _ w_rec_len: UInt, _ dt: Double
 ) -> Int32 {
     addNode(net, name, node_id) {
         guard let tauMem = try borrowedDoubles(tau_mem, tau_mem_len, "tau_mem") else {
@@ -123,8 +127,8 @@ public func celesta_network_add_lif(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (a node id), CELESTA_ERR_SHAPE_MISMATCH
 /// or CELESTA_ERR_INVALID_ARGUMENT (as the graph rejects the edge; the message says why).
-@_cdecl("celesta_network_connect")
-public func celesta_network_connect(_ net: celesta_network_ref?, _ source: Int32, _ target: Int32) -> Int32 {
+@_cdecl("celesta_xylo_network_connect")
+public func celesta_xylo_network_connect(_ net: celesta_xylo_network_ref?, _ source: Int32, _ target: Int32) -> Int32 {
     guarded {
         let box = try object(net, NetworkBox.self, "net")
         try box.graph.connect(try nodeID(box, source, "source"), to: try nodeID(box, target, "target"))
@@ -134,9 +138,9 @@ public func celesta_network_connect(_ net: celesta_network_ref?, _ source: Int32
 /// Adds a residual (alias) edge: the spikes of population `source` are added to those of
 /// population `target`, neuron by neuron (Rockpool's Residual; Xylo's alias connections).
 ///
-/// Errors: as celesta_network_connect().
-@_cdecl("celesta_network_alias")
-public func celesta_network_alias(_ net: celesta_network_ref?, _ source: Int32, _ target: Int32) -> Int32 {
+/// Errors: as celesta_xylo_network_connect().
+@_cdecl("celesta_xylo_network_alias")
+public func celesta_xylo_network_alias(_ net: celesta_xylo_network_ref?, _ source: Int32, _ target: Int32) -> Int32 {
     guarded {
         let box = try object(net, NetworkBox.self, "net")
         try box.graph.alias(try nodeID(box, source, "source"), to: try nodeID(box, target, "target"))

@@ -5,10 +5,10 @@ import CelestaIR
 import CelestaXylo
 import CelestaHDK
 
-/// `celesta_hdk_t *`.
-public typealias celesta_hdk_ref = OpaquePointer
+/// `celesta_xylo_hdk_t *`.
+public typealias celesta_xylo_hdk_ref = OpaquePointer
 
-/// The object behind a `celesta_hdk_t *`: the driver, the power samples of its last run and
+/// The object behind a `celesta_xylo_hdk_t *`: the driver, the power samples of its last run and
 /// the progress callback of its runs.
 final class HDKBox: ProgressHolder {
     let hdk: XyloHDK
@@ -29,8 +29,8 @@ private func setFixed<T>(_ field: inout T, _ text: String) {
     }
 }
 
-private func info(_ device: HDKDeviceInfo, rails: Int) -> celesta_hdk_info_t {
-    var out = celesta_hdk_info_t()
+private func info(_ device: HDKDeviceInfo, rails: Int) -> celesta_xylo_hdk_info_t {
+    var out = celesta_xylo_hdk_info_t()
     out.kind = device.kind == .usb ? 0 : 1
     out.version_major = Int32(clamping: device.version.major)
     out.version_minor = Int32(clamping: device.version.minor)
@@ -50,50 +50,50 @@ private func chipList(_ text: UnsafePointer<CChar>?) -> [String] {
 /// Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
 /// plus CELESTA_HDK_USB_IDS, "VID:PID=CHIP,..."), then one virtual kit per chip named in
 /// `virtual_chips` (comma-separated chip names, e.g. "xa3,xa2"; NULL for none) and in
-/// CELESTA_VIRTUAL_HDKS. With `out` NULL (and `out_len` 0) only `*count` is set; otherwise up
-/// to `out_len` entries are written and `*count` receives the number of kits.
+/// CELESTA_VIRTUAL_HDKS, into the array `buf`.
+///
+/// Size query (see the top of this header) in entries: `*len` receives the number of kits.
+/// `buf[0].struct_size` must be set (CELESTA_INIT each entry); it is the array's stride, and
+/// every entry written gets the same struct_size.
 ///
 /// Never fails for lack of USB: without a bus or permission the physical list is empty.
-/// Errors: CELESTA_ERR_NULL_POINTER (count; out NULL with out_len > 0), CELESTA_ERR_NOT_FOUND
-/// or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or has no kit), CELESTA_ERR_PARSE
-/// (a malformed CELESTA_HDK_USB_IDS), CELESTA_ERR_BUFFER_TOO_SMALL (`*count` still says how
-/// many). Thread safety: any thread.
-@_cdecl("celesta_hdk_list")
-public func celesta_hdk_list(
-    _ virtual_chips: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<celesta_hdk_info_t>?, _ out_len: UInt,
-    _ count: UnsafeMutablePointer<UInt>?
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (buf[0].struct_size too
+/// small), CELESTA_ERR_NOT_FOUND or CELESTA_ERR_UNSUPPORTED (a virtual chip that is unknown or
+/// has no kit), CELESTA_ERR_PARSE (a malformed CELESTA_HDK_USB_IDS),
+/// CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+@_cdecl("celesta_xylo_hdk_list")
+public func celesta_xylo_hdk_list(
+    _ buf: UnsafeMutablePointer<celesta_xylo_hdk_info_t>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    _ virtual_chips: UnsafePointer<CChar>?
 ) -> Int32 {
     guarded {
-        let count = try required(count, "count")
         let found = try HDKDiscovery().find(virtual: chipList(virtual_chips))
-        count.pointee = UInt(found.count)
-        guard let out else {
-            if out_len == 0 { return }
-            throw CelestaError(.nullPointer, "argument 'out' is NULL but out_len is \(out_len)")
-        }
-        guard out_len >= UInt(found.count) else {
-            throw CelestaError(.bufferTooSmall, "argument 'out' holds \(out_len) entries but \(found.count) kits were found")
-        }
+        guard let out = try sizedOutput(buf, cap, len, needed: found.count) else { return }
+        guard !found.isEmpty else { return }
+        let stride = try checkStructSize(UnsafeRawPointer(out), celesta_xylo_hdk_info_t.self, "buf[0]")
+        let base = UnsafeMutableRawPointer(out)
         for (i, opener) in found.enumerated() {
             let rails = opener.info.kind == .virtual
                 ? ((try? XyloPowerModel.model(for: ChipTable.chip(named: opener.info.chipID)).rails.count) ?? 0) : 0
-            out[i] = info(opener.info, rails: rails)
+            let entry = (base + i * stride).assumingMemoryBound(to: celesta_xylo_hdk_info_t.self)
+            entry.pointee = info(opener.info, rails: rails)
+            (base + i * stride).storeBytes(of: UInt32(stride), as: UInt32.self)
         }
     }
 }
 
 /// Opens a dev kit. `location` is "virtual:<chip>" (a new virtual kit of that chip, e.g.
-/// "virtual:xa3"), a USB location from celesta_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
+/// "virtual:xa3"), a USB location from celesta_xylo_hdk_list() ("usb:BUS:ADDRESS"), or NULL / ""
 /// for the first board on USB. `timeout_ms` bounds every call on the kit (0: 5000 ms).
 ///
-/// On success `*out` receives a handle to release with celesta_hdk_free(); on error it is left
+/// On success `*out` receives a handle to release with celesta_xylo_hdk_free(); on error it is left
 /// untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (no such kit, naming the
 /// location), CELESTA_ERR_UNSUPPORTED (a chip without a dev kit), CELESTA_ERR_DEVICE (the board
 /// cannot be opened, is gone or answers wrongly), CELESTA_ERR_TIMEOUT, CELESTA_ERR_OUT_OF_RANGE
 /// (timeout). Thread safety: any thread.
-@_cdecl("celesta_hdk_open")
-public func celesta_hdk_open(
-    _ out: UnsafeMutablePointer<celesta_hdk_ref?>?, _ location: UnsafePointer<CChar>?, _ timeout_ms: UInt
+@_cdecl("celesta_xylo_hdk_open")
+public func celesta_xylo_hdk_open(
+    _ out: UnsafeMutablePointer<celesta_xylo_hdk_ref?>?, _ location: UnsafePointer<CChar>?, _ timeout_ms: UInt
 ) -> Int32 {
     guarded {
         let out = try required(out, "out")
@@ -113,7 +113,7 @@ public func celesta_hdk_open(
             guard let match = physical.first(where: { where_.isEmpty || $0.info.location == where_ }) else {
                 throw CelestaError(.notFound, where_.isEmpty
                     ? "no dev kit on USB (\(physical.count) found); use \"virtual:<chip>\" for a virtual kit"
-                    : "no dev kit at '\(where_)'; locations are \"virtual:<chip>\" or \"usb:BUS:ADDRESS\" from celesta_hdk_list()")
+                    : "no dev kit at '\(where_)'; locations are \"virtual:<chip>\" or \"usb:BUS:ADDRESS\" from celesta_xylo_hdk_list()")
             }
             transport = try discovery.open(.usb(match.info, match.descriptor), timeout: timeout)
         }
@@ -122,41 +122,44 @@ public func celesta_hdk_open(
 }
 
 /// Closes the kit and releases the handle. NULL is ignored.
-@_cdecl("celesta_hdk_free")
-public func celesta_hdk_free(_ hdk: celesta_hdk_ref?) {
+@_cdecl("celesta_xylo_hdk_free")
+public func celesta_xylo_hdk_free(_ hdk: celesta_xylo_hdk_ref?) {
     if let hdk, let box = try? object(hdk, HDKBox.self, "hdk") { box.hdk.transport.close() }
     releaseHandle(hdk, HDKBox.self)
 }
 
 /// Fills `*out` with what the open kit is (version and rails as the kit reported them).
+/// `out->struct_size` must be set (CELESTA_INIT).
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: as the handle.
-@_cdecl("celesta_hdk_get_info")
-public func celesta_hdk_get_info(_ hdk: celesta_hdk_ref?, _ out: UnsafeMutablePointer<celesta_hdk_info_t>?) -> Int32 {
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+/// Thread safety: as the handle.
+@_cdecl("celesta_xylo_hdk_get_info")
+public func celesta_xylo_hdk_get_info(_ out: UnsafeMutablePointer<celesta_xylo_hdk_info_t>?, _ hdk: celesta_xylo_hdk_ref?) -> Int32 {
     guarded {
+        let out = try structOut(out, "out")
         let box = try object(hdk, HDKBox.self, "hdk")
-        let out = try required(out, "out")
-        out.pointee = info(box.hdk.device, rails: box.hdk.transport.powerRails.count)
+        store(info(box.hdk.device, rails: box.hdk.transport.powerRails.count), to: out)
     }
 }
 
 /// Copies the name of power rail `index` (0 .. power_rails-1, e.g. "io", "analog",
-/// "digital") into `buffer` (`capacity` bytes, NUL-terminated); `*needed` (may be NULL)
-/// receives the size needed. With `buffer` NULL and `capacity` 0 only `*needed` is set.
+/// "digital") into `buf`, NUL-terminated.
+///
+/// Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (index),
 /// CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
-@_cdecl("celesta_hdk_power_rail")
-public func celesta_hdk_power_rail(
-    _ hdk: celesta_hdk_ref?, _ index: UInt, _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt,
-    _ needed: UnsafeMutablePointer<UInt>?
+@_cdecl("celesta_xylo_hdk_power_rail")
+public func celesta_xylo_hdk_power_rail(
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?,
+    _ hdk: celesta_xylo_hdk_ref?, _ index: UInt
 ) -> Int32 {
     guarded {
         let rails = try object(hdk, HDKBox.self, "hdk").hdk.transport.powerRails
         guard index < UInt(rails.count) else {
             throw CelestaError(.outOfRange, "argument 'index' is \(index); the kit has \(rails.count) rails (0..\(rails.count - 1))")
         }
-        try copyOut(rails[Int(index)], to: buffer, capacity: capacity, needed: needed, field: "buffer")
+        try copyOut(rails[Int(index)], to: buf, capacity: cap, len: len)
     }
 }
 
@@ -168,8 +171,8 @@ public func celesta_hdk_power_rail(
 /// chip), CELESTA_ERR_INVALID_CONFIG, CELESTA_ERR_LIMIT_EXCEEDED (more recurrent synapses than
 /// the fan-out memory holds), CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_DEVICE,
 /// CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
-@_cdecl("celesta_hdk_apply")
-public func celesta_hdk_apply(_ hdk: celesta_hdk_ref?, _ config: celesta_config_cref?, _ dt: Double) -> Int32 {
+@_cdecl("celesta_xylo_hdk_apply")
+public func celesta_xylo_hdk_apply(_ hdk: celesta_xylo_hdk_ref?, _ config: celesta_xylo_config_cref?, _ dt: Double) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
         let c = try object(config, ConfigBox.self, "config")
@@ -177,48 +180,51 @@ public func celesta_hdk_apply(_ hdk: celesta_hdk_ref?, _ config: celesta_config_
     }
 }
 
-/// Sets the progress callback of celesta_hdk_evolve() and celesta_hdk_monitor() on this handle
-/// (see celesta_progress_fn); NULL `fn` removes it. celesta_hdk_evolve() reports the time steps
-/// run after every block of 4096 steps; celesta_hdk_monitor() the audio samples fed after every
+/// Sets the progress callback of celesta_xylo_hdk_evolve() and celesta_xylo_hdk_monitor() on this handle
+/// (see celesta_progress_fn); NULL `fn` removes it. celesta_xylo_hdk_evolve() reports the time steps
+/// run after every block of 4096 steps; celesta_xylo_hdk_monitor() the audio samples fed after every
 /// chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
 /// call the kit has run the first `done` units of the last report and is in the state they
 /// left it in (the network's state and, for the monitor, the front end's); their outputs and
-/// power samples are discarded (celesta_hdk_power_samples() then gives none), and the next
-/// call continues from there. celesta_hdk_apply() starts again from zero state.
+/// power samples are discarded (celesta_xylo_hdk_power_times() then gives none), and the next
+/// call continues from there. celesta_xylo_hdk_apply() starts again from zero state.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
-@_cdecl("celesta_hdk_set_progress")
-public func celesta_hdk_set_progress(_ hdk: celesta_hdk_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
+@_cdecl("celesta_xylo_hdk_set_progress")
+public func celesta_xylo_hdk_set_progress(_ hdk: celesta_xylo_hdk_ref?, _ fn: celesta_progress_fn?, _ user_data: UnsafeMutableRawPointer?) -> Int32 {
     setProgress(hdk, HDKBox.self, "hdk", fn, user_data)
 }
 
-/// Runs `steps` time steps on the kit in accelerated time, exactly as celesta_sim_evolve()
-/// (same buffers and shapes; the results equal the simulator's). With `record_power` non-zero
-/// the power monitor samples the run (read them with celesta_hdk_power_samples()).
+/// Runs `steps` time steps on the kit in accelerated time, exactly as celesta_xylo_sim_evolve()
+/// (same buffers, shapes and size query; the results equal the simulator's). With `record_power` non-zero
+/// the power monitor samples the run (read them with celesta_xylo_hdk_power_times() and
+/// celesta_xylo_hdk_power_watts()).
 ///
-/// Errors: as celesta_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
+/// Errors: as celesta_xylo_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
 /// CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
-/// celesta_hdk_set_progress() asked to stop (the kit's state is then as that function says).
+/// celesta_xylo_hdk_set_progress() asked to stop (the kit's state is then as that function says).
 /// On error no output buffer is written. Thread safety: as the handle.
-@_cdecl("celesta_hdk_evolve")
-public func celesta_hdk_evolve(
-    _ hdk: celesta_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt,
-    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_len: UInt,
-    _ record: UnsafePointer<celesta_sim_record_t>?, _ record_power: Int32
+@_cdecl("celesta_xylo_hdk_evolve")
+public func celesta_xylo_hdk_evolve(
+    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_cap: UInt, _ spikes_out_len: UnsafeMutablePointer<UInt>?,
+    _ record: UnsafePointer<celesta_xylo_sim_record_t>?,
+    _ hdk: celesta_xylo_hdk_ref?, _ input: UnsafePointer<Int32>?, _ input_len: UInt, _ steps: UInt, _ record_power: Int32
 ) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
         guard let config = box.hdk.config else {
-            throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_hdk_apply() first")
+            throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_xylo_hdk_apply() first")
         }
         guard steps <= UInt(Int32.max) else { throw CelestaError(.outOfRange, "argument 'steps' is \(steps), too large") }
         let t = Int(steps)
         // Each check is made once: here the handle, the pointers and the buffer sizes; the
         // driver checks the input's shape and counts (building an HDKInputRaster) before it
         // sends anything, and the kit takes that raster as it is.
+        guard let out = try sizedOutput(spikes_out, spikes_out_cap, spikes_out_len, needed: t * config.nOut, "spikes_out")
+        else { return }
+        let record = try optionalStructIn(record, "record")
         let inputs = try borrowedInts(input, input_len, "input") ?? []
-        let out = try required(spikes_out, "spikes_out")
-        try checkRecordBuffers(record, steps: t, nHidden: config.nHidden, nOut: config.nOut, spikesOut: out, spikesOutLen: spikes_out_len)
+        try checkRecordBuffers(record, steps: t, nHidden: config.nHidden, nOut: config.nOut)
         box.power = []  // the samples of this run replace those of the last, also if it fails
         let run = try box.hdk.evolve(input: inputs, steps: t, record: wantsStates(record), recordPower: record_power != 0,
                                      progress: box.progress?.closure(total: t))
@@ -227,33 +233,38 @@ public func celesta_hdk_evolve(
     }
 }
 
-/// The power samples of the last celesta_hdk_evolve() run with `record_power` (a model on
-/// the virtual kit: see XyloPowerModel in the docs). `times` receives each sample's time in
-/// seconds of kit time and `watts` the mean power per rail, `[count][power_rails]` row-major.
-/// With both buffers NULL (and lengths 0) only `*count` is set.
+/// The times of the power samples of the last celesta_xylo_hdk_evolve() or
+/// celesta_xylo_hdk_monitor() run with `record_power` (a model on the virtual kit: see
+/// XyloPowerModel in the docs): each sample's time in seconds of kit time, [samples].
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the buffer).
+/// Size query (see the top of this header): `*len` receives the number of samples.
 /// Thread safety: as the handle.
-@_cdecl("celesta_hdk_power_samples")
-public func celesta_hdk_power_samples(
-    _ hdk: celesta_hdk_ref?, _ times: UnsafeMutablePointer<Double>?, _ times_len: UInt,
-    _ watts: UnsafeMutablePointer<Double>?, _ watts_len: UInt, _ count: UnsafeMutablePointer<UInt>?
+@_cdecl("celesta_xylo_hdk_power_times")
+public func celesta_xylo_hdk_power_times(
+    _ buf: UnsafeMutablePointer<Double>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ hdk: celesta_xylo_hdk_ref?
+) -> Int32 {
+    guarded {
+        let power = try object(hdk, HDKBox.self, "hdk").power
+        guard let out = try sizedOutput(buf, cap, len, needed: power.count) else { return }
+        for (i, s) in power.enumerated() { out[i] = s.time }
+    }
+}
+
+/// The mean power per rail of each sample of celesta_xylo_hdk_power_times(), in watts,
+/// [samples][power_rails] row-major.
+///
+/// Size query (see the top of this header): `*len` receives samples * power_rails.
+/// Thread safety: as the handle.
+@_cdecl("celesta_xylo_hdk_power_watts")
+public func celesta_xylo_hdk_power_watts(
+    _ buf: UnsafeMutablePointer<Double>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ hdk: celesta_xylo_hdk_ref?
 ) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
-        let count = try required(count, "count")
         let rails = box.hdk.transport.powerRails.count
-        let n = box.power.count
-        count.pointee = UInt(n)
-        if times == nil, watts == nil, times_len == 0, watts_len == 0 { return }
-        let t = try required(times, "times"), w = try required(watts, "watts")
-        guard times_len >= UInt(n) else { throw CelestaError(.bufferTooSmall, "argument 'times' holds \(times_len) values but \(n) are needed") }
-        guard watts_len >= UInt(n * rails) else {
-            throw CelestaError(.bufferTooSmall, "argument 'watts' holds \(watts_len) values but \(n) samples x \(rails) rails = \(n * rails) are needed")
-        }
+        guard let out = try sizedOutput(buf, cap, len, needed: box.power.count * rails) else { return }
         for (i, s) in box.power.enumerated() {
-            t[i] = s.time
-            for r in 0..<rails { w[i * rails + r] = r < s.watts.count ? s.watts[r] : 0 }
+            for r in 0..<rails { out[i * rails + r] = r < s.watts.count ? s.watts[r] : 0 }
         }
     }
 }
@@ -263,8 +274,8 @@ public func celesta_hdk_power_samples(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (not finite, outside 1..200 MHz),
 /// CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT. Thread safety: as the handle.
-@_cdecl("celesta_hdk_set_clock")
-public func celesta_hdk_set_clock(_ hdk: celesta_hdk_ref?, _ megahertz: Double, _ actual_mhz: UnsafeMutablePointer<Double>?) -> Int32 {
+@_cdecl("celesta_xylo_hdk_set_clock")
+public func celesta_xylo_hdk_set_clock(_ actual_mhz: UnsafeMutablePointer<Double>?, _ hdk: celesta_xylo_hdk_ref?, _ megahertz: Double) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
         let actual = try box.hdk.setClock(megahertz: megahertz)
@@ -277,8 +288,8 @@ public func celesta_hdk_set_clock(_ hdk: celesta_hdk_ref?, _ megahertz: Double, 
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
 /// CELESTA_ERR_OUT_OF_RANGE (margin). Thread safety: as the handle.
-@_cdecl("celesta_hdk_min_clock")
-public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ hertz: UnsafeMutablePointer<Double>?) -> Int32 {
+@_cdecl("celesta_xylo_hdk_min_clock")
+public func celesta_xylo_hdk_min_clock(_ hertz: UnsafeMutablePointer<Double>?, _ hdk: celesta_xylo_hdk_ref?, _ margin: Double) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
         let out = try required(hertz, "hertz")
@@ -290,59 +301,56 @@ public func celesta_hdk_min_clock(_ hdk: celesta_hdk_ref?, _ margin: Double, _ h
 /// `network` 0): `audio` holds `audio_len` samples at 48828.125 Hz in [-1, 1) (quantized to 14
 /// bits as the chip's external input), fed through the front end set up like `afe` (an
 /// external-input front end; its stream state is not used or changed) into the network applied
-/// with celesta_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
+/// with celesta_xylo_hdk_apply() (apply it with dt = down_sampling_factor / 48828.125 for the
 /// real-time clock check). Only Xylo Audio 3 kits take audio.
 ///
-/// `*steps` receives the number of completed time steps, audio_len / down_sampling_factor. With
-/// `raster` and `spikes_out` NULL (lengths 0) only `*steps` is set (the size query). Otherwise
-/// `raster` receives the front end's spikes `[steps][channels]` and, with `network` non-zero,
-/// `spikes_out` the output spikes `[steps][n_out]` (it may be NULL to skip them). `*overruns`
-/// (may be NULL) receives the number of steps that missed their deadline at the kit's clock.
-/// With `record_power` the power samples are kept for celesta_hdk_power_samples().
+/// The run completes steps = audio_len / down_sampling_factor time steps. `raster` receives the
+/// front end's spikes [steps][channels] and, with `network` non-zero, `spikes_out` the output
+/// spikes [steps][n_out]. Size query (see the top of this header) on both: `*raster_len`
+/// receives steps * channels and `*spikes_out_len` steps * n_out (0 without `network`); the
+/// call is a pure query, running nothing, when `raster` is NULL (cap 0); `spikes_out` NULL
+/// (cap 0) skips the output spikes. `*overruns` (may be NULL) receives the number of steps
+/// that missed their deadline at the kit's clock.
+/// With `record_power` the power samples are kept for celesta_xylo_hdk_power_times() and celesta_xylo_hdk_power_watts().
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_UNSUPPORTED (a kit without a digital front
 /// end, or a PDM-input `afe`), CELESTA_ERR_INVALID_STATE (`network` with no configuration
 /// applied), CELESTA_ERR_OUT_OF_RANGE (a sample that is not finite or does not fit 14 bits, or
 /// an audio_len too large to address),
 /// CELESTA_ERR_BUFFER_TOO_SMALL, CELESTA_ERR_DEVICE, CELESTA_ERR_TIMEOUT, CELESTA_ERR_CANCELLED
-/// (the callback of celesta_hdk_set_progress() asked to stop; the kit's state is then as that
+/// (the callback of celesta_xylo_hdk_set_progress() asked to stop; the kit's state is then as that
 /// function says). On error no output buffer is written. Thread safety: as the handle; `afe`
 /// is only read (its own progress callback is not used).
-@_cdecl("celesta_hdk_monitor")
-public func celesta_hdk_monitor(
-    _ hdk: celesta_hdk_ref?, _ afe: celesta_afe_cref?, _ audio: UnsafePointer<Double>?, _ audio_len: UInt,
-    _ network: Int32, _ record_power: Int32, _ raster: UnsafeMutablePointer<Int32>?, _ raster_len: UInt,
-    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_len: UInt,
-    _ steps: UnsafeMutablePointer<UInt>?, _ overruns: UnsafeMutablePointer<UInt>?
+@_cdecl("celesta_xylo_hdk_monitor")
+public func celesta_xylo_hdk_monitor(
+    _ raster: UnsafeMutablePointer<Int32>?, _ raster_cap: UInt, _ raster_len: UnsafeMutablePointer<UInt>?,
+    _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_cap: UInt, _ spikes_out_len: UnsafeMutablePointer<UInt>?,
+    _ overruns: UnsafeMutablePointer<UInt>?,
+    _ hdk: celesta_xylo_hdk_ref?, _ afe: celesta_xylo_afe_cref?, _ audio: UnsafePointer<Double>?, _ audio_len: UInt,
+    _ network: Int32, _ record_power: Int32
 ) -> Int32 {
     guarded {
         let box = try object(hdk, HDKBox.self, "hdk")
         let frontEnd = try object(afe, AFEBox.self, "afe").afe
-        let stepsOut = try required(steps, "steps")
         guard frontEnd.settings.inputMode == .external else {
             throw CelestaError(.unsupported, "argument 'afe' takes PDM input; the kit's monitor takes external audio samples")
         }
         try checkDoubleCount(audio_len, "audio")
         let factor = frontEnd.parameters.rasterDownSamplingFactor
         let total = Int(audio_len) / factor
-        stepsOut.pointee = UInt(total)
-        if raster == nil, spikes_out == nil, raster_len == 0, spikes_out_len == 0 { return }
         let channels = frontEnd.channelCount
-        let rasterOut = try required(raster, "raster")
-        guard raster_len >= UInt(total * channels) else {
-            throw CelestaError(.bufferTooSmall, "argument 'raster' holds \(raster_len) values but \(total) steps x \(channels) channels = \(total * channels) are needed")
-        }
+        var nOut = 0
         if network != 0 {
             guard let config = box.hdk.config else {
-                throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_hdk_apply() first")
+                throw CelestaError(.invalidState, "\(box.hdk.device.name): no configuration applied; call celesta_xylo_hdk_apply() first")
             }
-            if let spikes_out {
-                try checkOutput(spikes_out, spikes_out_len, needed: total * config.nOut, "spikes_out")
-            }
+            nOut = config.nOut
         }
+        let spikesOut = try sizedOutput(spikes_out, spikes_out_cap, spikes_out_len, needed: total * nOut, "spikes_out")
+        guard let rasterOut = try sizedOutput(raster, raster_cap, raster_len, needed: total * channels, "raster") else { return }
         if audio == nil, audio_len == 0 { return }
         let samples = try XyloAudio3FrontEnd.quantize14(borrowing: borrowedDoubleBuffer(audio, audio_len, "audio"))
-        box.power = []  // as in celesta_hdk_evolve()
+        box.power = []  // as in celesta_xylo_hdk_evolve()
         let run = try box.hdk.monitor(
             audio: samples, frontEnd: frontEnd.parameters, networkEnabled: network != 0, recordPower: record_power != 0,
             progress: box.progress?.closure(total: samples.count))
@@ -351,8 +359,8 @@ public func celesta_hdk_monitor(
             throw CelestaError(.device, "\(box.hdk.device.name): the monitor returned \(run.result.steps) steps, expected \(total)")
         }
         run.inputRaster.withUnsafeBufferPointer { if let b = $0.baseAddress { rasterOut.update(from: b, count: $0.count) } }
-        if network != 0, let spikes_out {
-            run.result.spikesOut.withUnsafeBufferPointer { if let b = $0.baseAddress { spikes_out.update(from: b, count: $0.count) } }
+        if network != 0, let spikesOut {
+            run.result.spikesOut.withUnsafeBufferPointer { if let b = $0.baseAddress { spikesOut.update(from: b, count: $0.count) } }
         }
         overruns?.pointee = UInt(run.overruns.count)
     }

@@ -4,14 +4,14 @@ import CelestaABI
 import CelestaIR
 import CelestaXylo
 
-/// `celesta_config_t *` as the shim spells it (see scripts/gen_header.py).
-public typealias celesta_config_ref = OpaquePointer
-/// `const celesta_config_t *`.
-public typealias celesta_config_cref = OpaquePointer
-/// `celesta_sim_t *`.
-public typealias celesta_sim_ref = OpaquePointer
+/// `celesta_xylo_config_t *` as the shim spells it (see scripts/gen_header.py).
+public typealias celesta_xylo_config_ref = OpaquePointer
+/// `const celesta_xylo_config_t *`.
+public typealias celesta_xylo_config_cref = OpaquePointer
+/// `celesta_xylo_sim_t *`.
+public typealias celesta_xylo_sim_ref = OpaquePointer
 
-/// The object behind a `celesta_config_t *`.
+/// The object behind a `celesta_xylo_config_t *`.
 final class ConfigBox {
     let config: XyloConfig
     let chip: ChipSpec
@@ -21,7 +21,7 @@ final class ConfigBox {
     }
 }
 
-/// The object behind a `celesta_sim_t *`.
+/// The object behind a `celesta_xylo_sim_t *`.
 final class SimBox: ProgressHolder {
     /// Replaced by the copy a run with progress worked on, when that run completes.
     var sim: XyloSimulator

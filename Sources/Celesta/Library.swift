@@ -59,19 +59,17 @@ public func celesta_last_error() -> UnsafePointer<CChar> {
     lastErrorPointer()
 }
 
-/// Writes a one-line description of this build into `buffer`, e.g.
-/// "celesta 0.1.0 (libusb 1.0.26, hdf5 1.10.8)", with the versions of the C libraries it
+/// Writes a one-line description of this build into `buf`, e.g.
+/// "celesta 0.2.0 (libusb 1.0.26, hdf5 1.10.8)", with the versions of the C libraries it
 /// links as found at run time.
 ///
-/// Size query: `*needed` (if `needed` is not NULL) receives the size in bytes including the
-/// terminating NUL; call with `buffer == NULL, capacity == 0` to learn it. A buffer that is too
-/// small is left untouched and CELESTA_ERR_BUFFER_TOO_SMALL is returned.
+/// Size query (see the top of this header): `*len` receives the bytes needed, NUL included.
 /// Thread safety: any thread.
 @_cdecl("celesta_build_info")
 public func celesta_build_info(
-    _ buffer: UnsafeMutablePointer<CChar>?, _ capacity: UInt, _ needed: UnsafeMutablePointer<UInt>?
+    _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?
 ) -> Int32 {
     guarded {
-        try copyOut(BuildInfo.summary, to: buffer, capacity: capacity, needed: needed, field: "buffer")
+        try copyOut(BuildInfo.summary, to: buf, capacity: cap, len: len)
     }
 }

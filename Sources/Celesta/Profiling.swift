@@ -14,8 +14,8 @@ import CelestaXylo
 /// outputs are untouched. Thread safety: any thread.
 @_cdecl("celesta_xylo_cycles")
 public func celesta_xylo_cycles(
-    _ config: celesta_config_cref?, _ input_sp: Double, _ hidden_sp: Double, _ output_sp: Double,
-    _ cycles: UnsafeMutablePointer<Double>?, _ isyn2_ops: UnsafeMutablePointer<Double>?
+    _ cycles: UnsafeMutablePointer<Double>?, _ isyn2_ops: UnsafeMutablePointer<Double>?,
+    _ config: celesta_xylo_config_cref?, _ input_sp: Double, _ hidden_sp: Double, _ output_sp: Double
 ) -> Int32 {
     guarded {
         let box = try object(config, ConfigBox.self, "config")
@@ -35,7 +35,7 @@ public func celesta_xylo_cycles(
 /// CELESTA_ERR_UNSUPPORTED (Xylo v1). Thread safety: any thread.
 @_cdecl("celesta_xylo_clock_frequency")
 public func celesta_xylo_clock_frequency(
-    _ config: celesta_config_cref?, _ dt: Double, _ margin: Double, _ hz: UnsafeMutablePointer<Double>?
+    _ hz: UnsafeMutablePointer<Double>?, _ config: celesta_xylo_config_cref?, _ dt: Double, _ margin: Double
 ) -> Int32 {
     guarded {
         let box = try object(config, ConfigBox.self, "config")

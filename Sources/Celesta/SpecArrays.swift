@@ -5,13 +5,13 @@ import CelestaABI
 import CelestaIR
 import CelestaXylo
 
-/// The arrays of `celesta_spec_arrays_t` by Rockpool key, with the length each needs.
+/// The arrays of `celesta_xylo_spec_arrays_t` by Rockpool key, with the length each needs.
 private struct SpecArrayFields {
     let nHidden: Int
     let fields: [(name: String, pointer: UnsafeMutablePointer<Double>?, length: Int, needed: Int)]
     let aliases: (pointer: UnsafeMutablePointer<Int32>?, length: Int)
 
-    init(_ a: celesta_spec_arrays_t, nIn: Int, nHidden: Int, nOut: Int, nSyn: Int, nIEN: Int, nOEN: Int) {
+    init(_ a: celesta_xylo_spec_arrays_t, nIn: Int, nHidden: Int, nOut: Int, nSyn: Int, nIEN: Int, nOEN: Int) {
         self.nHidden = nHidden
         fields = [
             ("weights_in", a.weights_in, a.weights_in_len, nIn * nIEN * nSyn),
@@ -89,62 +89,64 @@ private extension XyloSpecification {
         [weightsIn, weightsRec, weightsOut, dashMem, dashSyn, dashSyn2, threshold, bias, dashMemOut, dashSynOut, thresholdOut, biasOut]
     }
 
-    func fields(_ a: celesta_spec_arrays_t) -> SpecArrayFields {
+    func fields(_ a: celesta_xylo_spec_arrays_t) -> SpecArrayFields {
         SpecArrayFields(a, nIn: nIn, nHidden: nHidden, nOut: nOut, nSyn: nSyn, nIEN: nIEN, nOEN: nOEN)
     }
 }
 
-/// Fills `*out` with the dimensions and scalars of `spec`: the size query of
-/// celesta_spec_read().
+/// Fills `*out` with the dimensions and scalars of `spec`, from which the lengths of the arrays
+/// of celesta_xylo_spec_read() follow. `out->struct_size` must be set (CELESTA_INIT).
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER. Thread safety: any thread.
-@_cdecl("celesta_spec_dims")
-public func celesta_spec_dims(_ spec: celesta_spec_cref?, _ out: UnsafeMutablePointer<celesta_spec_dims_t>?) -> Int32 {
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small).
+/// Thread safety: any thread.
+@_cdecl("celesta_xylo_spec_dims")
+public func celesta_xylo_spec_dims(_ out: UnsafeMutablePointer<celesta_xylo_spec_dims_t>?, _ spec: celesta_xylo_spec_cref?) -> Int32 {
     guarded {
+        let out = try structOut(out, "out")
         let s = try object(spec, SpecBox.self, "spec").spec
-        let out = try required(out, "out")
         let chip = (try? ChipTable.chip(named: s.chipID)).flatMap { chipIDCString($0.id) }
-        out.pointee = celesta_spec_dims_t(
-            chip: chip, n_in: Int32(s.nIn), n_hidden: Int32(s.nHidden), n_out: Int32(s.nOut), n_syn: Int32(s.nSyn),
+        store(celesta_xylo_spec_dims_t(
+            struct_size: 0, chip: chip, n_in: Int32(s.nIn), n_hidden: Int32(s.nHidden), n_out: Int32(s.nOut), n_syn: Int32(s.nSyn),
             n_ien: Int32(s.nIEN), n_oen: Int32(s.nOEN), weight_shift_in: Int32(truncatingIfNeeded: s.weightShiftIn),
             weight_shift_rec: Int32(truncatingIfNeeded: s.weightShiftRec),
             weight_shift_out: Int32(truncatingIfNeeded: s.weightShiftOut),
-            weights_ndim: s.presentsTwoDimensionalWeights ? 2 : 3, dt: s.dt)
+            weights_ndim: s.presentsTwoDimensionalWeights ? 2 : 3, dt: s.dt), to: out)
     }
 }
 
 /// Copies the arrays of `spec` into the non-NULL buffers of `*arrays` (shapes and lengths as
-/// documented at celesta_spec_arrays_t; celesta_spec_dims() gives the dimensions).
+/// documented at celesta_xylo_spec_arrays_t; celesta_xylo_spec_dims() gives the dimensions).
+/// `arrays->struct_size` must be set (CELESTA_INIT).
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL (naming the field; nothing is
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size too small), CELESTA_ERR_BUFFER_TOO_SMALL (naming the field; nothing is
 /// written then), CELESTA_ERR_UNSUPPORTED (aliases requested while a neuron has more than one
 /// alias target). Thread safety: any thread.
-@_cdecl("celesta_spec_read")
-public func celesta_spec_read(_ spec: celesta_spec_cref?, _ arrays: UnsafePointer<celesta_spec_arrays_t>?) -> Int32 {
+@_cdecl("celesta_xylo_spec_read")
+public func celesta_xylo_spec_read(_ arrays: UnsafePointer<celesta_xylo_spec_arrays_t>?, _ spec: celesta_xylo_spec_cref?) -> Int32 {
     guarded {
+        let a = try structIn(arrays, "arrays")
         let s = try object(spec, SpecBox.self, "spec").spec
-        let a = try required(arrays, "arrays").pointee
         try s.fields(a).fill(s.arrays, aliases: s.aliases)
     }
 }
 
 /// Creates a real-valued specification from `*dims` and the arrays of `*arrays` (copied;
-/// nothing is kept): what the quantizers take.
+/// nothing is kept): what the quantizers take. Both structs need their struct_size set.
 ///
-/// On success `*out` receives a new handle to release with celesta_spec_free(); on error it is
+/// On success `*out` receives a new handle to release with celesta_xylo_spec_free(); on error it is
 /// left untouched. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (an unknown chip),
 /// CELESTA_ERR_SHAPE_MISMATCH (a length, naming the field), CELESTA_ERR_OUT_OF_RANGE
 /// (dimensions, n_syn, dt, or a non-finite value naming the field and index). Thread safety:
 /// any thread.
-@_cdecl("celesta_spec_create")
-public func celesta_spec_create(
-    _ out: UnsafeMutablePointer<celesta_spec_ref?>?, _ dims: UnsafePointer<celesta_spec_dims_t>?,
-    _ arrays: UnsafePointer<celesta_spec_arrays_t>?
+@_cdecl("celesta_xylo_spec_create")
+public func celesta_xylo_spec_create(
+    _ out: UnsafeMutablePointer<celesta_xylo_spec_ref?>?, _ dims: UnsafePointer<celesta_xylo_spec_dims_t>?,
+    _ arrays: UnsafePointer<celesta_xylo_spec_arrays_t>?
 ) -> Int32 {
     guarded {
         let out = try required(out, "out")
-        let d = try required(dims, "dims").pointee
-        let a = try required(arrays, "arrays").pointee
+        let d = try structIn(dims, "dims")
+        let a = try structIn(arrays, "arrays")
         let name = d.chip.map { String(cString: $0) } ?? ""
         let chipID = name.isEmpty ? "" : try ChipTable.chip(named: name).id
         let sizes = [d.n_in, d.n_hidden, d.n_out, d.n_syn, d.n_ien, d.n_oen].map(Int.init)
@@ -168,21 +170,21 @@ public func celesta_spec_create(
     }
 }
 
-/// Quantizes `spec` as celesta_spec_quantize_json() does (`method` a celesta_quantize_method)
+/// Quantizes `spec` as celesta_xylo_spec_quantize_json() does (`method` a celesta_xylo_quantize_method)
 /// and writes the integer results, as doubles, into the non-NULL buffers of `*out` (the
 /// shapes of `spec`; values are not clipped and need not fit the chip, they fit in 53 bits).
-/// The aliases buffer receives the specification's aliases.
+/// The aliases buffer receives the specification's aliases. `out->struct_size` must be set.
 ///
-/// Errors: as celesta_spec_quantize_json(), plus CELESTA_ERR_BUFFER_TOO_SMALL and
-/// CELESTA_ERR_UNSUPPORTED as celesta_spec_read(). Thread safety: any thread.
-@_cdecl("celesta_spec_quantize_read")
-public func celesta_spec_quantize_read(
-    _ spec: celesta_spec_cref?, _ method: Int32, _ weight_bits: Int32, _ threshold_bits: Int32,
-    _ out: UnsafePointer<celesta_spec_arrays_t>?
+/// Errors: as celesta_xylo_spec_quantize_json(), plus CELESTA_ERR_BUFFER_TOO_SMALL and
+/// CELESTA_ERR_UNSUPPORTED as celesta_xylo_spec_read(). Thread safety: any thread.
+@_cdecl("celesta_xylo_spec_quantize_read")
+public func celesta_xylo_spec_quantize_read(
+    _ out: UnsafePointer<celesta_xylo_spec_arrays_t>?,
+    _ spec: celesta_xylo_spec_cref?, _ method: Int32, _ weight_bits: Int32, _ threshold_bits: Int32
 ) -> Int32 {
     guarded {
+        let a = try structIn(out, "out")
         let s = try object(spec, SpecBox.self, "spec").spec
-        let a = try required(out, "out").pointee
         let q = try quantize(s, method, weight_bits, threshold_bits)
         let ints = [q.weightsIn, q.weightsRec, q.weightsOut, q.dashMem, q.dashSyn, q.dashSyn2, q.threshold, q.bias,
                     q.dashMemOut, q.dashSynOut, q.thresholdOut, q.biasOut]

@@ -10,7 +10,7 @@ nonisolated(unsafe) private var previous: __sighandler_t? = SIG_DFL
 /// Ctrl-C for the long commands (`afe`, `hdk run`, `hdk power`, `hdk monitor`): between
 /// `begin()` and `end()` SIGINT only sets a flag, which their progress callbacks read to cancel
 /// the run at its next report. The command then ends like any cancelled call (exit status 14,
-/// CELESTA_ERR_CANCELLED); a dev kit is left as celesta_hdk_set_progress() describes.
+/// CELESTA_ERR_CANCELLED); a dev kit is left as celesta_xylo_hdk_set_progress() describes.
 enum CtrlC {
     /// From now on SIGINT sets `requested` instead of ending the process.
     static func begin() {

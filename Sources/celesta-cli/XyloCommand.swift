@@ -29,7 +29,7 @@ struct XyloValidateCommand: ParsableCommand {
         abstract: "Check a configuration JSON file against every limit of its chip.",
         discussion: "Exits with 9 (CELESTA_ERR_INVALID_CONFIG) when a rule is broken, listing each one.")
 
-    @Argument(help: "Configuration JSON file (as written by XyloConfiguration.save or celesta_config_save).")
+    @Argument(help: "Configuration JSON file (as written by XyloConfiguration.save or celesta_xylo_config_save).")
     var config: String
 
     @Flag(help: "Print JSON.")

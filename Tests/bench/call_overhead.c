@@ -1,4 +1,4 @@
-/* call_overhead.c: cost of a C ABI round trip (celesta_chip_find, celesta_chip_info). */
+/* call_overhead.c: cost of a C ABI round trip (celesta_xylo_chip_find, celesta_xylo_chip_info). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <time.h>
@@ -13,15 +13,15 @@ static double now(void) {
 
 int main(void) {
     const int n = 1000000;
-    celesta_chip_info_t info;
+    celesta_xylo_chip_info_t info = CELESTA_INIT(celesta_xylo_chip_info_t);
     double t0 = now();
     for (int i = 0; i < n; ++i)
-        if (celesta_chip_info((size_t)(i % 3), &info) != CELESTA_OK) return 1;
+        if (celesta_xylo_chip_info(&info, (size_t)(i % 3)) != CELESTA_OK) return 1;
     double t1 = now();
     for (int i = 0; i < n; ++i)
-        if (celesta_chip_find("xa3", &info) != CELESTA_OK) return 1;
+        if (celesta_xylo_chip_find(&info, "xa3") != CELESTA_OK) return 1;
     double t2 = now();
-    printf("C   celesta_chip_info   %8.1f ns/call\n", (t1 - t0) / n * 1e9);
-    printf("C   celesta_chip_find   %8.1f ns/call\n", (t2 - t1) / n * 1e9);
+    printf("C   celesta_xylo_chip_info   %8.1f ns/call\n", (t1 - t0) / n * 1e9);
+    printf("C   celesta_xylo_chip_find   %8.1f ns/call\n", (t2 - t1) / n * 1e9);
     return 0;
 }

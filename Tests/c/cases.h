@@ -38,10 +38,11 @@ static int equal(const int32_t *a, const int32_t *b, size_t n, size_t *at) {
 }
 
 /* A tiny valid Xylo Audio 2 configuration over the caller's arrays: 1 input, 2 hidden, 1 output. */
-static celesta_config_desc_t tiny(int32_t *w_in, int32_t *w_rec, int32_t *w_out, int32_t *dash, int32_t *thr,
+static celesta_xylo_config_desc_t tiny(int32_t *w_in, int32_t *w_rec, int32_t *w_out, int32_t *dash, int32_t *thr,
                                   int32_t *dash_o, int32_t *thr_o) {
-    celesta_config_desc_t d;
+    celesta_xylo_config_desc_t d = CELESTA_INIT(celesta_xylo_config_desc_t);
     memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
     d.chip = "xa2";
     d.n_in = 1; d.n_hidden = 2; d.n_out = 1; d.n_syn = 1; d.n_ien = 2; d.n_oen = 2;
     d.weights_in = w_in; d.weights_in_len = 2;

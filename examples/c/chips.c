@@ -34,7 +34,7 @@ int main(void) {
     if (status != CELESTA_OK) return report("celesta_build_info", status);
     char *info = malloc(needed);
     if (info == NULL) return 1;
-    status = celesta_build_info(info, needed, NULL);
+    status = celesta_build_info(info, needed, &needed);
     if (status != CELESTA_OK) {
         free(info);
         return report("celesta_build_info", status);
@@ -44,10 +44,13 @@ int main(void) {
 
     printf("%-10s %-13s %6s %6s %7s %8s %4s %6s %5s %5s\n", "id", "name", "inputs", "hidden",
            "outputs", "syn/neur", "w", "state", "dash", "bias");
-    for (size_t i = 0; i < celesta_chip_count(); ++i) {
-        celesta_chip_info_t chip;
-        status = celesta_chip_info(i, &chip);
-        if (status != CELESTA_OK) return report("celesta_chip_info", status);
+    size_t count = 0;
+    status = celesta_xylo_chip_count(&count);
+    if (status != CELESTA_OK) return report("celesta_xylo_chip_count", status);
+    for (size_t i = 0; i < count; ++i) {
+        celesta_xylo_chip_info_t chip = CELESTA_INIT(celesta_xylo_chip_info_t);
+        status = celesta_xylo_chip_info(&chip, i);
+        if (status != CELESTA_OK) return report("celesta_xylo_chip_info", status);
         printf("%-10s %-13s %6d %6d %7d %8d %4d %6d %2d-%-2d %5d\n", chip.id, chip.name,
                (int)chip.max_inputs, (int)chip.max_hidden_neurons, (int)chip.max_output_neurons,
                (int)chip.synapses_per_hidden_neuron, (int)chip.weight_bits, (int)chip.state_bits,
@@ -55,9 +58,9 @@ int main(void) {
     }
 
     /* Chips can be named by id, product name or alias. */
-    celesta_chip_info_t xa3;
-    status = celesta_chip_find("xa3", &xa3);
-    if (status != CELESTA_OK) return report("celesta_chip_find", status);
+    celesta_xylo_chip_info_t xa3 = CELESTA_INIT(celesta_xylo_chip_info_t);
+    status = celesta_xylo_chip_find(&xa3, "xa3");
+    if (status != CELESTA_OK) return report("celesta_xylo_chip_find", status);
     printf("\nxa3 is %s (%s): %d input expansion neurons\n", xa3.id, xa3.name,
            (int)xa3.max_input_expansion_neurons);
     return 0;

@@ -2,7 +2,7 @@ import CelestaIR
 import CelestaXylo
 import Synchronization
 
-/// USB id pairs a program registers at run time (`celesta_hdk_register_usb_id`, Python's
+/// USB id pairs a program registers at run time (`celesta_xylo_hdk_register_usb_id`, Python's
 /// `celesta.devices.register_xylo_usb_id`): process-wide, and looked up before the pairs of
 /// `CELESTA_HDK_USB_IDS` and the built-in ones by every later discovery
 /// (`USBDeviceTable.fromEnvironment()`). Thread-safe.

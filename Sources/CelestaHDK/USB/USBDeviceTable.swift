@@ -11,7 +11,7 @@ import CelestaXylo
 /// reference facts). A user whose board enumerates differently adds its ids with
 /// `CELESTA_HDK_USB_IDS` (`VID:PID=CHIP`, hex ids, entries separated by commas, e.g.
 /// `337d:0c01=syns65302,1234:abcd=xa2`), or by call for the whole process
-/// (`USBDeviceRegistry`, `celesta_hdk_register_usb_id`); those entries are looked up first.
+/// (`USBDeviceRegistry`, `celesta_xylo_hdk_register_usb_id`); those entries are looked up first.
 public struct USBDeviceTable: Sendable, Equatable {
     /// One known id pair.
     public struct Entry: Sendable, Equatable {

@@ -8,7 +8,7 @@ public enum ChipFieldValue: Sendable, Equatable {
 
 extension ChipSpec {
     /// The record as ordered `(key, value)` pairs, with the same snake_case keys and the same
-    /// conventions as the C struct `celesta_chip_info_t` and the Python dicts of
+    /// conventions as the C struct `celesta_xylo_chip_info_t` and the Python dicts of
     /// `celesta.chips()` (0 for "not published" / "absent"). The CLI prints this list.
     public var fields: [(key: String, value: ChipFieldValue)] {
         [

@@ -65,7 +65,7 @@ public enum ChipTable {
         cycleModel: nil, powerModel: nil  // no cycle model is published; no dev kit
     )
 
-    /// Every supported chip, in a fixed order (the index used by `celesta_chip_info`).
+    /// Every supported chip, in a fixed order (the index used by `celesta_xylo_chip_info`).
     public static let all: [ChipSpec] = [xyloAudio2, xyloAudio3, xyloV1]
 
     /// The chip at `index` in `all`.

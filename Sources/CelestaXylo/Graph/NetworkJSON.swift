@@ -15,7 +15,7 @@ import FoundationEssentials
 /// A bare list of layers is accepted too. `bias` defaults to zeros, `has_rec` to false.
 ///
 /// Any array may instead be `{"$array": k}`: the `k`-th of the binary arrays given with the
-/// text (`parse(_:name:arrays:)`, `celesta_network_from_json_arrays`), its values row-major.
+/// text (`parse(_:name:arrays:)`, `celesta_xylo_network_from_json_arrays`), its values row-major.
 /// Large weight matrices then skip the text round trip (printing and parsing a million
 /// floats takes over a second; handing over their bytes takes a copy).
 public enum NetworkJSON {

@@ -43,7 +43,7 @@ def _chip(record: dict) -> dict:
 def chips() -> list[dict]:
     """The supported chips, in table order, each a dict of its limits and bit widths.
 
-    Keys are those of the C struct ``celesta_chip_info_t`` (``id``, ``name``, ``aliases``,
+    Keys are those of the C struct ``celesta_xylo_chip_info_t`` (``id``, ``name``, ``aliases``,
     ``max_hidden_neurons``, ``weight_bits``, ``dash_max``, ...); ``aliases`` is a list.
     """
     return [_chip(_celesta.chip_info(i)) for i in range(_celesta.chip_count())]

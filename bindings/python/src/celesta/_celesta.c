@@ -39,7 +39,43 @@ static int put(PyObject *dict, const char *key, PyObject *value) {
     return rc;
 }
 
-static PyObject *chip_dict(const celesta_chip_info_t *c) {
+/* ---- Shared call helpers: every method is parse, call, convert; these do the convert. ---- */
+
+/* None on success, else the exception of `status`. */
+static PyObject *none_result(int status) {
+    if (status != CELESTA_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+/* A text output under the header's size-query idiom, read through `fn(buf, cap, len, ctx)`
+ * (one of the *_text adapters below): a query, then the call into a buffer of that size. */
+typedef int (*text_fn)(char *buf, size_t cap, size_t *len, const void *ctx);
+
+static PyObject *text_result(text_fn fn, const void *ctx) {
+    size_t len = 0;
+    int status = fn(NULL, 0, &len, ctx);
+    if (status != CELESTA_OK) return raise_status(status);
+    char *buffer = malloc(len);
+    if (buffer == NULL) return PyErr_NoMemory();
+    status = fn(buffer, len, &len, ctx);
+    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
+    free(buffer);
+    return result;
+}
+
+/* An adapter `fn`_text of the text function `fn(buf, cap, len, const celesta_xylo_T_t *)`. */
+#define TEXT_ADAPTER(fn, T)                                                  \
+    static int fn##_text(char *buf, size_t cap, size_t *len, const void *ctx) { \
+        return fn(buf, cap, len, (const celesta_xylo_##T##_t *)ctx);          \
+    }
+
+/* celesta_build_info has no context. */
+static int build_info_text(char *buf, size_t cap, size_t *len, const void *ctx) {
+    (void)ctx;
+    return celesta_build_info(buf, cap, len);
+}
+
+static PyObject *chip_dict(const celesta_xylo_chip_info_t *c) {
     PyObject *d = PyDict_New();
     if (d == NULL) return NULL;
     if (put(d, "id", PyUnicode_FromString(c->id)) < 0 ||
@@ -97,20 +133,14 @@ static PyObject *py_status_name(PyObject *self, PyObject *args) {
 
 static PyObject *py_build_info(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
-    size_t needed = 0;
-    int status = celesta_build_info(NULL, 0, &needed);
-    if (status != CELESTA_OK) return raise_status(status);
-    char *buffer = malloc(needed);
-    if (buffer == NULL) return PyErr_NoMemory();
-    status = celesta_build_info(buffer, needed, &needed);
-    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
-    free(buffer);
-    return result;
+    return text_result(build_info_text, NULL);
 }
 
 static PyObject *py_chip_count(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
-    return PyLong_FromSize_t(celesta_chip_count());
+    size_t count = 0;
+    int status = celesta_xylo_chip_count(&count);
+    return status == CELESTA_OK ? PyLong_FromSize_t(count) : raise_status(status);
 }
 
 static PyObject *py_chip_info(PyObject *self, PyObject *args) {
@@ -121,8 +151,8 @@ static PyObject *py_chip_info(PyObject *self, PyObject *args) {
         PyErr_Format(PyExc_IndexError, "chip index %zd is negative", index);
         return NULL;
     }
-    celesta_chip_info_t info;
-    int status = celesta_chip_info((size_t)index, &info);
+    celesta_xylo_chip_info_t info = CELESTA_INIT(celesta_xylo_chip_info_t);
+    int status = celesta_xylo_chip_info(&info, (size_t)index);
     if (status != CELESTA_OK) return raise_status(status);
     return chip_dict(&info);
 }
@@ -131,8 +161,8 @@ static PyObject *py_chip_find(PyObject *self, PyObject *args) {
     (void)self;
     const char *name;
     if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
-    celesta_chip_info_t info;
-    int status = celesta_chip_find(name, &info);
+    celesta_xylo_chip_info_t info = CELESTA_INIT(celesta_xylo_chip_info_t);
+    int status = celesta_xylo_chip_find(&info, name);
     if (status != CELESTA_OK) return raise_status(status);
     return chip_dict(&info);
 }
@@ -156,20 +186,67 @@ static PyObject *py_status_codes(PyObject *self, PyObject *unused) {
 
 /* ---- Xylo configurations and simulators ---------------------------------------------- */
 
-/* Capsule plumbing for the handle type celesta_T_t: T_capsule_free (the capsule destructor,
- * calling celesta_T_free), T_of (the handle in a capsule, NULL with TypeError otherwise) and
- * wrap_T (a new capsule owning the handle; the handle is freed if the capsule cannot be made). */
-#define CAPSULE_TYPE(T)                                                                       \
-    static void T##_capsule_free(PyObject *cap) {                                             \
-        celesta_##T##_free((celesta_##T##_t *)PyCapsule_GetPointer(cap, "celesta_" #T "_t")); \
-    }                                                                                         \
-    static celesta_##T##_t *T##_of(PyObject *cap) {                                           \
-        return (celesta_##T##_t *)PyCapsule_GetPointer(cap, "celesta_" #T "_t");              \
-    }                                                                                         \
-    static PyObject *wrap_##T(celesta_##T##_t *handle) {                                      \
-        PyObject *cap = PyCapsule_New(handle, "celesta_" #T "_t", T##_capsule_free);          \
-        if (cap == NULL) celesta_##T##_free(handle);                                          \
-        return cap;                                                                           \
+/* Capsule plumbing for the handle type celesta_xylo_T_t: T_capsule_free (the capsule
+ * destructor, calling celesta_xylo_T_free), T_of (the handle in a capsule, NULL with TypeError
+ * otherwise), T_arg (the handle of an argument tuple holding just that capsule), wrap_T (a new
+ * capsule owning the handle; the handle is freed if the capsule cannot be made) and T_result
+ * (wrap_T of a handle just created, or the exception of a failed creation's status). */
+#define CAPSULE_TYPE(T)                                                                            \
+    static void T##_capsule_free(PyObject *cap) {                                                  \
+        celesta_xylo_##T##_free((celesta_xylo_##T##_t *)PyCapsule_GetPointer(cap, "celesta_xylo_" #T "_t")); \
+    }                                                                                              \
+    static celesta_xylo_##T##_t *T##_of(PyObject *cap) {                                           \
+        return (celesta_xylo_##T##_t *)PyCapsule_GetPointer(cap, "celesta_xylo_" #T "_t");        \
+    }                                                                                              \
+    static inline celesta_xylo_##T##_t *T##_arg(PyObject *args) {                                  \
+        PyObject *cap;                                                                             \
+        return PyArg_ParseTuple(args, "O", &cap) ? T##_of(cap) : NULL;                             \
+    }                                                                                              \
+    static PyObject *wrap_##T(celesta_xylo_##T##_t *handle) {                                      \
+        PyObject *cap = PyCapsule_New(handle, "celesta_xylo_" #T "_t", T##_capsule_free);          \
+        if (cap == NULL) celesta_xylo_##T##_free(handle);                                          \
+        return cap;                                                                                \
+    }                                                                                              \
+    static inline PyObject *T##_result(int status, celesta_xylo_##T##_t *handle) {                 \
+        return status == CELESTA_OK ? wrap_##T(handle) : raise_status(status);                     \
+    }
+
+/* Methods of the common shapes, for the handle type T and the C function fn:
+ * HANDLE_STATUS_METHOD  name(capsule) -> None               fn(handle)
+ * HANDLE_TEXT_METHOD    name(capsule) -> str                fn(buf, cap, len, handle), size query
+ * PATH_CREATE_METHOD    name(path) -> capsule               fn(&out, path)
+ * JSON_CREATE_METHOD    name(text) -> capsule               fn(&out, text, len) */
+#define HANDLE_STATUS_METHOD(name, T, fn)                          \
+    static PyObject *name(PyObject *self, PyObject *args) {        \
+        (void)self;                                                \
+        celesta_xylo_##T##_t *handle = T##_arg(args);              \
+        return handle == NULL ? NULL : none_result(fn(handle));    \
+    }
+#define HANDLE_TEXT_METHOD(name, T, fn)                            \
+    TEXT_ADAPTER(fn, T)                                            \
+    static PyObject *name(PyObject *self, PyObject *args) {        \
+        (void)self;                                                \
+        celesta_xylo_##T##_t *handle = T##_arg(args);              \
+        return handle == NULL ? NULL : text_result(fn##_text, handle); \
+    }
+#define PATH_CREATE_METHOD(name, T, fn)                            \
+    static PyObject *name(PyObject *self, PyObject *args) {        \
+        (void)self;                                                \
+        const char *path;                                          \
+        if (!PyArg_ParseTuple(args, "s", &path)) return NULL;      \
+        celesta_xylo_##T##_t *out = NULL;                          \
+        int status = fn(&out, path);                               \
+        return T##_result(status, out);                            \
+    }
+#define JSON_CREATE_METHOD(name, T, fn)                            \
+    static PyObject *name(PyObject *self, PyObject *args) {        \
+        (void)self;                                                \
+        const char *text;                                          \
+        Py_ssize_t len;                                            \
+        if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL; \
+        celesta_xylo_##T##_t *out = NULL;                          \
+        int status = fn(&out, text, (size_t)len);                  \
+        return T##_result(status, out);                            \
     }
 
 CAPSULE_TYPE(config)
@@ -205,8 +282,7 @@ static int array_arg(PyObject *arrays, const char *name, const int32_t **ptr, si
 
 static PyObject *py_config_create(PyObject *self, PyObject *args) {
     (void)self;
-    celesta_config_desc_t d;
-    memset(&d, 0, sizeof d);
+    celesta_xylo_config_desc_t d = CELESTA_INIT(celesta_xylo_config_desc_t);
     PyObject *arrays;
     if (!PyArg_ParseTuple(args, "s(iiiiii)O!(iii)di", &d.chip, &d.n_in, &d.n_hidden, &d.n_out, &d.n_syn, &d.n_ien,
                           &d.n_oen, &PyDict_Type, &arrays, &d.weight_shift_in, &d.weight_shift_rec,
@@ -226,117 +302,62 @@ static PyObject *py_config_create(PyObject *self, PyObject *args) {
         array_arg(arrays, "bias_out", &d.bias_out, &d.bias_out_len) < 0 ||
         array_arg(arrays, "aliases", &d.aliases, &d.aliases_len) < 0)
         return NULL;
-    celesta_config_t *config = NULL;
-    int status = celesta_config_create(&config, &d);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_config(config);
+    celesta_xylo_config_t *config = NULL;
+    int status = celesta_xylo_config_create(&config, &d);
+    return config_result(status, config);
 }
 
-static PyObject *py_config_validate(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
-    size_t needed = 0;
-    int status = celesta_config_validate(config_of(cap), NULL, 0, &needed);
-    if (status != CELESTA_OK && status != CELESTA_ERR_INVALID_CONFIG) return raise_status(status);
-    char *buffer = malloc(needed);
-    if (buffer == NULL) return PyErr_NoMemory();
-    status = celesta_config_validate(config_of(cap), buffer, needed, NULL);
-    PyObject *result = (status == CELESTA_OK || status == CELESTA_ERR_INVALID_CONFIG)
-                           ? PyUnicode_FromString(buffer) : raise_status(status);
-    free(buffer);
-    return result;
-}
+/* config_validate(config) -> the broken rules, "; "-separated ('' when valid). */
+HANDLE_TEXT_METHOD(py_config_validate, config, celesta_xylo_config_issues)
 
-static PyObject *py_config_to_json(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
-    size_t needed = 0;
-    int status = celesta_config_to_json(config_of(cap), NULL, 0, &needed);
-    if (status != CELESTA_OK) return raise_status(status);
-    char *buffer = malloc(needed);
-    if (buffer == NULL) return PyErr_NoMemory();
-    status = celesta_config_to_json(config_of(cap), buffer, needed, NULL);
-    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
-    free(buffer);
-    return result;
-}
+HANDLE_TEXT_METHOD(py_config_to_json, config, celesta_xylo_config_to_json)
 
-static PyObject *py_config_from_json(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *text;
-    Py_ssize_t len;
-    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
-    celesta_config_t *config = NULL;
-    int status = celesta_config_from_json(text, (size_t)len, &config);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_config(config);
-}
+JSON_CREATE_METHOD(py_config_from_json, config, celesta_xylo_config_from_json)
 
 static PyObject *py_config_save(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
     const char *path;
     if (!PyArg_ParseTuple(args, "Os", &cap, &path) || config_of(cap) == NULL) return NULL;
-    int status = celesta_config_save(config_of(cap), path);
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    return none_result(celesta_xylo_config_save(config_of(cap), path));
 }
 
-static PyObject *py_config_load(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
-    celesta_config_t *config = NULL;
-    int status = celesta_config_load(path, &config);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_config(config);
-}
+PATH_CREATE_METHOD(py_config_load, config, celesta_xylo_config_load)
 
 static PyObject *py_config_dims(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
-    celesta_config_dims_t d;
-    int status = celesta_config_dims(config_of(cap), &d);
+    celesta_xylo_config_t *config = config_arg(args);
+    if (config == NULL) return NULL;
+    celesta_xylo_config_dims_t d = CELESTA_INIT(celesta_xylo_config_dims_t);
+    int status = celesta_xylo_config_dims(&d, config);
     if (status != CELESTA_OK) return raise_status(status);
     return Py_BuildValue("(iiiiii)", d.n_in, d.n_hidden, d.n_out, d.n_syn, d.n_ien, d.n_oen);
 }
 
 static PyObject *py_sim_create(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || config_of(cap) == NULL) return NULL;
-    celesta_sim_t *sim = NULL;
-    int status = celesta_sim_create(&sim, config_of(cap));
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_sim(sim);
+    celesta_xylo_config_t *config = config_arg(args);
+    if (config == NULL) return NULL;
+    celesta_xylo_sim_t *sim = NULL;
+    int status = celesta_xylo_sim_create(&sim, config);
+    return sim_result(status, sim);
 }
 
 static PyObject *py_sim_copy(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || sim_of(cap) == NULL) return NULL;
-    celesta_sim_t *copy = NULL;
-    int status = celesta_sim_copy(&copy, sim_of(cap));
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_sim(copy);
+    celesta_xylo_sim_t *sim = sim_arg(args);
+    if (sim == NULL) return NULL;
+    celesta_xylo_sim_t *copy = NULL;
+    int status = celesta_xylo_sim_copy(&copy, sim);
+    return sim_result(status, copy);
 }
 
-static PyObject *py_sim_reset(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || sim_of(cap) == NULL) return NULL;
-    int status = celesta_sim_reset(sim_of(cap));
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
-}
+HANDLE_STATUS_METHOD(py_sim_reset, sim, celesta_xylo_sim_reset)
 
 /* Fills *rec from records, a dict of name -> (address, length) of int32 buffers the caller keeps
  * alive, and points *recp at it; with records None *recp is NULL. -1 with an exception set. */
-static int record_args(PyObject *records, celesta_sim_record_t *rec, celesta_sim_record_t **recp) {
-    memset(rec, 0, sizeof *rec);
+static int record_args(PyObject *records, celesta_xylo_sim_record_t *rec, celesta_xylo_sim_record_t **recp) {
+    *rec = CELESTA_INIT(celesta_xylo_sim_record_t);
     *recp = NULL;
     if (records == Py_None) return 0;
     if (!PyDict_Check(records)) {
@@ -498,7 +519,7 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     unsigned long long out_addr = 0;
     Py_ssize_t out_len = 0, steps;
     if (!PyArg_ParseTuple(args, "OOnOO|O", &cap, &in_arg, &steps, &out_arg, &records, &progress_obj)) return NULL;
-    celesta_sim_t *sim = sim_of(cap);
+    celesta_xylo_sim_t *sim = sim_of(cap);
     if (sim == NULL) return NULL;
     py_progress progress;
     int with_progress = progress_arg(progress_obj, &progress);
@@ -515,8 +536,9 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     }
     int32_input in;
     if (input_arg(in_arg, &in) < 0) return NULL;
-    celesta_sim_record_t rec;
-    celesta_sim_record_t *recp = NULL;
+    celesta_xylo_sim_record_t rec;
+    celesta_xylo_sim_record_t *recp = NULL;
+    size_t out_needed = 0;
     if (PyLong_Check(out_arg)) {
         result = PyByteArray_FromStringAndSize(NULL, out_len * 4);
         if (result == NULL) goto fail;
@@ -524,9 +546,9 @@ static PyObject *py_sim_evolve(PyObject *self, PyObject *args) {
     }
     if (record_args(records, &rec, &recp) < 0) goto fail;
     int status;
-    CALL_WITH_PROGRESS(celesta_sim_set_progress, sim, with_progress, progress, status,
-                       celesta_sim_evolve(sim, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)(uintptr_t)out_addr,
-                                          (size_t)out_len, recp));
+    CALL_WITH_PROGRESS(celesta_xylo_sim_set_progress, sim, with_progress, progress, status,
+                       celesta_xylo_sim_evolve((int32_t *)(uintptr_t)out_addr, (size_t)out_len, &out_needed, recp, sim,
+                                               in.ptr, (size_t)in.len, (size_t)steps));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_XDECREF(result);
@@ -542,16 +564,7 @@ fail:
 
 /* ---- Networks, the Xylo mapper and the quantizers ------------------------------------ */
 
-static PyObject *py_network_from_json(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *text;
-    Py_ssize_t len;
-    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
-    celesta_network_t *net = NULL;
-    int status = celesta_network_from_json(text, (size_t)len, &net);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_network(net);
-}
+JSON_CREATE_METHOD(py_network_from_json, network, celesta_xylo_network_from_json)
 
 /* network_from_json_arrays(text, arrays): `arrays` a list of (address, length) of float64
  * buffers the caller keeps alive, referred to as {"$array": k} in the text. */
@@ -580,27 +593,19 @@ static PyObject *py_network_from_json_arrays(PyObject *self, PyObject *args) {
         arrays[k] = (const double *)(uintptr_t)addr;
         lens[k] = (size_t)n;
     }
-    celesta_network_t *net = NULL;
+    celesta_xylo_network_t *net = NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_network_from_json_arrays(text, (size_t)len, arrays, lens, (size_t)count, &net);
+    status = celesta_xylo_network_from_json_arrays(&net, text, (size_t)len, arrays, lens, (size_t)count);
     Py_END_ALLOW_THREADS
-    result = status == CELESTA_OK ? wrap_network(net) : raise_status(status);
+    result = network_result(status, net);
 done:
     PyMem_Free(arrays);
     PyMem_Free(lens);
     return result;
 }
 
-static PyObject *py_network_load(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *path;
-    if (!PyArg_ParseTuple(args, "s", &path)) return NULL;
-    celesta_network_t *net = NULL;
-    int status = celesta_network_load(path, &net);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_network(net);
-}
+PATH_CREATE_METHOD(py_network_load, network, celesta_xylo_network_load)
 
 /* xylo_map(network, chip, max_hidden (0 = chip limit), max_output (0 = chip limit), rockpool_compatible) */
 static PyObject *py_xylo_map(PyObject *self, PyObject *args) {
@@ -609,67 +614,29 @@ static PyObject *py_xylo_map(PyObject *self, PyObject *args) {
     const char *chip;
     int max_hidden, max_output, compatible;
     if (!PyArg_ParseTuple(args, "Osiip", &cap, &chip, &max_hidden, &max_output, &compatible)) return NULL;
-    celesta_network_t *net = network_of(cap);
+    celesta_xylo_network_t *net = network_of(cap);
     if (net == NULL) return NULL;
-    celesta_spec_t *spec = NULL;
+    celesta_xylo_spec_t *spec = NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_xylo_map_limits(net, chip, max_hidden, max_output, compatible, &spec);
+    status = celesta_xylo_map_limits(&spec, net, chip, max_hidden, max_output, compatible);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_spec(spec);
+    return spec_result(status, spec);
 }
 
-static PyObject *py_spec_from_json(PyObject *self, PyObject *args) {
-    (void)self;
-    const char *text;
-    Py_ssize_t len;
-    if (!PyArg_ParseTuple(args, "s#", &text, &len)) return NULL;
-    celesta_spec_t *spec = NULL;
-    int status = celesta_spec_from_json(text, (size_t)len, &spec);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_spec(spec);
-}
+JSON_CREATE_METHOD(py_spec_from_json, spec, celesta_xylo_spec_from_json)
 
-/* Calls a size-query text function twice and returns the text as str. */
-typedef int (*spec_text_fn)(const celesta_spec_t *, char *, size_t, size_t *);
+HANDLE_TEXT_METHOD(py_spec_to_json, spec, celesta_xylo_spec_to_json)
 
-static PyObject *spec_text(PyObject *args, spec_text_fn fn) {
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
-    if (spec == NULL) return NULL;
-    size_t needed = 0;
-    int status = fn(spec, NULL, 0, &needed);
-    if (status != CELESTA_OK) return raise_status(status);
-    char *buffer = malloc(needed);
-    if (buffer == NULL) return PyErr_NoMemory();
-    status = fn(spec, buffer, needed, NULL);
-    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
-    free(buffer);
-    return result;
-}
-
-static PyObject *py_spec_to_json(PyObject *self, PyObject *args) {
-    (void)self;
-    return spec_text(args, celesta_spec_to_json);
-}
-
-static PyObject *py_spec_warnings(PyObject *self, PyObject *args) {
-    (void)self;
-    return spec_text(args, celesta_spec_warnings);
-}
+HANDLE_TEXT_METHOD(py_spec_warnings, spec, celesta_xylo_spec_warnings)
 
 static PyObject *py_spec_weights_ndim(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
+    celesta_xylo_spec_t *spec = spec_arg(args);
     if (spec == NULL) return NULL;
     int ndim = 0;
-    int status = celesta_spec_weights_ndim(spec, &ndim);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromLong(ndim);
+    int status = celesta_xylo_spec_weights_ndim(&ndim, spec);
+    return status == CELESTA_OK ? PyLong_FromLong(ndim) : raise_status(status);
 }
 
 /* The same for a float64 buffer. */
@@ -680,9 +647,9 @@ static int double_arg(PyObject *arrays, const char *name, double **ptr, size_t *
     return status;
 }
 
-/* Fills a celesta_spec_arrays_t from a dict of (address, length): float64 buffers, int32 aliases. */
-static int spec_arrays_arg(PyObject *arrays, celesta_spec_arrays_t *a) {
-    memset(a, 0, sizeof *a);
+/* Fills a celesta_xylo_spec_arrays_t from a dict of (address, length): float64 buffers, int32 aliases. */
+static int spec_arrays_arg(PyObject *arrays, celesta_xylo_spec_arrays_t *a) {
+    *a = CELESTA_INIT(celesta_xylo_spec_arrays_t);
     void *aliases = NULL;
     int failed =
         double_arg(arrays, "weights_in", &a->weights_in, &a->weights_in_len) < 0 ||
@@ -708,10 +675,10 @@ static PyObject *py_spec_dims(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
     if (!PyArg_ParseTuple(args, "O", &cap)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
+    celesta_xylo_spec_t *spec = spec_of(cap);
     if (spec == NULL) return NULL;
-    celesta_spec_dims_t d;
-    int status = celesta_spec_dims(spec, &d);
+    celesta_xylo_spec_dims_t d = CELESTA_INIT(celesta_xylo_spec_dims_t);
+    int status = celesta_xylo_spec_dims(&d, spec);
     if (status != CELESTA_OK) return raise_status(status);
     return Py_BuildValue("(ziiiiiiiiiid)", d.chip, d.n_in, d.n_hidden, d.n_out, d.n_syn, d.n_ien, d.n_oen,
                          d.weight_shift_in, d.weight_shift_rec, d.weight_shift_out, d.weights_ndim, d.dt);
@@ -722,37 +689,34 @@ static PyObject *py_spec_read(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap, *arrays;
     if (!PyArg_ParseTuple(args, "OO!", &cap, &PyDict_Type, &arrays)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
-    celesta_spec_arrays_t a;
+    celesta_xylo_spec_t *spec = spec_of(cap);
+    celesta_xylo_spec_arrays_t a;
     if (spec == NULL || spec_arrays_arg(arrays, &a) < 0) return NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_spec_read(spec, &a);
+    status = celesta_xylo_spec_read(&a, spec);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    return none_result(status);
 }
 
 /* spec_create((chip or None, n_in, n_hidden, n_out, n_syn, n_ien, n_oen, shift_in, shift_rec,
  *              shift_out, weights_ndim, dt), arrays) -> specification capsule */
 static PyObject *py_spec_create(PyObject *self, PyObject *args) {
     (void)self;
-    celesta_spec_dims_t d;
-    memset(&d, 0, sizeof d);
+    celesta_xylo_spec_dims_t d = CELESTA_INIT(celesta_xylo_spec_dims_t);
     PyObject *arrays;
     if (!PyArg_ParseTuple(args, "(ziiiiiiiiiid)O!", &d.chip, &d.n_in, &d.n_hidden, &d.n_out, &d.n_syn, &d.n_ien,
                           &d.n_oen, &d.weight_shift_in, &d.weight_shift_rec, &d.weight_shift_out, &d.weights_ndim,
                           &d.dt, &PyDict_Type, &arrays))
         return NULL;
-    celesta_spec_arrays_t a;
+    celesta_xylo_spec_arrays_t a;
     if (spec_arrays_arg(arrays, &a) < 0) return NULL;
-    celesta_spec_t *spec = NULL;
+    celesta_xylo_spec_t *spec = NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_spec_create(&spec, &d, &a);
+    status = celesta_xylo_spec_create(&spec, &d, &a);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_spec(spec);
+    return spec_result(status, spec);
 }
 
 /* spec_quantize_read(spec, method, weight_bits, threshold_bits, arrays): quantized values into
@@ -763,15 +727,14 @@ static PyObject *py_spec_quantize_read(PyObject *self, PyObject *args) {
     int method, weight_bits, threshold_bits;
     if (!PyArg_ParseTuple(args, "OiiiO!", &cap, &method, &weight_bits, &threshold_bits, &PyDict_Type, &arrays))
         return NULL;
-    celesta_spec_t *spec = spec_of(cap);
-    celesta_spec_arrays_t a;
+    celesta_xylo_spec_t *spec = spec_of(cap);
+    celesta_xylo_spec_arrays_t a;
     if (spec == NULL || spec_arrays_arg(arrays, &a) < 0) return NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_spec_quantize_read(spec, method, weight_bits, threshold_bits, &a);
+    status = celesta_xylo_spec_quantize_read(&a, spec, method, weight_bits, threshold_bits);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    return none_result(status);
 }
 
 /* spec_quantize(spec, method, weight_bits, threshold_bits) -> configuration capsule */
@@ -780,31 +743,32 @@ static PyObject *py_spec_quantize(PyObject *self, PyObject *args) {
     PyObject *cap;
     int method, weight_bits, threshold_bits;
     if (!PyArg_ParseTuple(args, "Oiii", &cap, &method, &weight_bits, &threshold_bits)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
+    celesta_xylo_spec_t *spec = spec_of(cap);
     if (spec == NULL) return NULL;
-    celesta_config_t *config = NULL;
-    int status = celesta_spec_quantize(spec, method, weight_bits, threshold_bits, &config);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_config(config);
+    celesta_xylo_config_t *config = NULL;
+    int status = celesta_xylo_spec_quantize(&config, spec, method, weight_bits, threshold_bits);
+    return config_result(status, config);
+}
+
+/* The arguments of celesta_xylo_spec_quantize_json() but its buffer, as a text_fn context. */
+typedef struct {
+    const celesta_xylo_spec_t *spec;
+    int method, weight_bits, threshold_bits;
+} quantize_args;
+
+static int quantize_json_text(char *buf, size_t cap, size_t *len, const void *ctx) {
+    const quantize_args *q = ctx;
+    return celesta_xylo_spec_quantize_json(buf, cap, len, q->spec, q->method, q->weight_bits, q->threshold_bits);
 }
 
 /* spec_quantize_json(spec, method, weight_bits, threshold_bits) -> JSON text of the arrays */
 static PyObject *py_spec_quantize_json(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
-    int method, weight_bits, threshold_bits;
-    if (!PyArg_ParseTuple(args, "Oiii", &cap, &method, &weight_bits, &threshold_bits)) return NULL;
-    celesta_spec_t *spec = spec_of(cap);
-    if (spec == NULL) return NULL;
-    size_t needed = 0;
-    int status = celesta_spec_quantize_json(spec, method, weight_bits, threshold_bits, NULL, 0, &needed);
-    if (status != CELESTA_OK) return raise_status(status);
-    char *buffer = malloc(needed);
-    if (buffer == NULL) return PyErr_NoMemory();
-    status = celesta_spec_quantize_json(spec, method, weight_bits, threshold_bits, buffer, needed, NULL);
-    PyObject *result = status == CELESTA_OK ? PyUnicode_FromString(buffer) : raise_status(status);
-    free(buffer);
-    return result;
+    quantize_args q;
+    if (!PyArg_ParseTuple(args, "Oiii", &cap, &q.method, &q.weight_bits, &q.threshold_bits)) return NULL;
+    q.spec = spec_of(cap);
+    return q.spec == NULL ? NULL : text_result(quantize_json_text, &q);
 }
 
 static PyObject *py_xylo_cycles(PyObject *self, PyObject *args) {
@@ -812,7 +776,7 @@ static PyObject *py_xylo_cycles(PyObject *self, PyObject *args) {
     PyObject *cap;
     double p_in, p_hid, p_out, cycles = 0, isyn2 = 0;
     if (!PyArg_ParseTuple(args, "Oddd", &cap, &p_in, &p_hid, &p_out) || config_of(cap) == NULL) return NULL;
-    int status = celesta_xylo_cycles(config_of(cap), p_in, p_hid, p_out, &cycles, &isyn2);
+    int status = celesta_xylo_cycles(&cycles, &isyn2, config_of(cap), p_in, p_hid, p_out);
     if (status != CELESTA_OK) return raise_status(status);
     return Py_BuildValue("(dd)", cycles, isyn2);
 }
@@ -822,16 +786,15 @@ static PyObject *py_xylo_clock_frequency(PyObject *self, PyObject *args) {
     PyObject *cap;
     double dt, margin, hz = 0;
     if (!PyArg_ParseTuple(args, "Odd", &cap, &dt, &margin) || config_of(cap) == NULL) return NULL;
-    int status = celesta_xylo_clock_frequency(config_of(cap), dt, margin, &hz);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyFloat_FromDouble(hz);
+    int status = celesta_xylo_clock_frequency(&hz, config_of(cap), dt, margin);
+    return status == CELESTA_OK ? PyFloat_FromDouble(hz) : raise_status(status);
 }
 
 /* ---- Dev kits (HDK) ------------------------------------------------------------------- */
 
 CAPSULE_TYPE(hdk)
 
-static PyObject *hdk_info_dict(const celesta_hdk_info_t *i) {
+static PyObject *hdk_info_dict(const celesta_xylo_hdk_info_t *i) {
     return Py_BuildValue("{s:s,s:s,s:s,s:s,s:(ii),s:i}", "kind", i->kind == 0 ? "usb" : "virtual", "chip", i->chip_id,
                          "name", i->name, "location", i->location, "version", i->version_major, i->version_minor,
                          "power_rails", i->power_rails);
@@ -848,9 +811,7 @@ static PyObject *py_hdk_register_usb_id(PyObject *self, PyObject *args) {
         PyErr_Format(PyExc_ValueError, "USB ids are 16-bit: vendor_id %ld, product_id %ld", vid, pid);
         return NULL;
     }
-    int status = celesta_hdk_register_usb_id((uint16_t)vid, (uint16_t)pid, chip);
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    return none_result(celesta_xylo_hdk_register_usb_id((uint16_t)vid, (uint16_t)pid, chip));
 }
 
 /* hdk_list(virtual_chips or None) -> [info dict] */
@@ -859,11 +820,12 @@ static PyObject *py_hdk_list(PyObject *self, PyObject *args) {
     const char *chips = NULL;
     if (!PyArg_ParseTuple(args, "z", &chips)) return NULL;
     size_t count = 0;
-    int status = celesta_hdk_list(chips, NULL, 0, &count);
+    int status = celesta_xylo_hdk_list(NULL, 0, &count, chips);
     if (status != CELESTA_OK) return raise_status(status);
-    celesta_hdk_info_t *infos = PyMem_Calloc(count ? count : 1, sizeof *infos);
+    celesta_xylo_hdk_info_t *infos = PyMem_Calloc(count ? count : 1, sizeof *infos);
     if (infos == NULL) return PyErr_NoMemory();
-    status = celesta_hdk_list(chips, infos, count, &count);
+    for (size_t k = 0; k < (count ? count : 1); k++) infos[k] = CELESTA_INIT(celesta_xylo_hdk_info_t);
+    status = celesta_xylo_hdk_list(infos, count, &count, chips);
     if (status != CELESTA_OK) {
         PyMem_Free(infos);
         return raise_status(status);
@@ -884,28 +846,28 @@ static PyObject *py_hdk_open(PyObject *self, PyObject *args) {
     const char *location = NULL;
     unsigned long long timeout_ms;
     if (!PyArg_ParseTuple(args, "zK", &location, &timeout_ms)) return NULL;
-    celesta_hdk_t *hdk = NULL;
+    celesta_xylo_hdk_t *hdk = NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_open(&hdk, location, (size_t)timeout_ms);
+    status = celesta_xylo_hdk_open(&hdk, location, (size_t)timeout_ms);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_hdk(hdk);
+    return hdk_result(status, hdk);
 }
 
 /* hdk_info(hdk) -> info dict with "rails": [names] */
 static PyObject *py_hdk_info(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || hdk_of(cap) == NULL) return NULL;
-    celesta_hdk_info_t info;
-    int status = celesta_hdk_get_info(hdk_of(cap), &info);
+    celesta_xylo_hdk_t *hdk = hdk_arg(args);
+    if (hdk == NULL) return NULL;
+    celesta_xylo_hdk_info_t info = CELESTA_INIT(celesta_xylo_hdk_info_t);
+    int status = celesta_xylo_hdk_get_info(&info, hdk);
     if (status != CELESTA_OK) return raise_status(status);
     PyObject *d = hdk_info_dict(&info);
     PyObject *rails = PyList_New(0);
     for (int32_t k = 0; d != NULL && rails != NULL && k < info.power_rails; k++) {
         char name[64];
-        status = celesta_hdk_power_rail(hdk_of(cap), (size_t)k, name, sizeof name, NULL);
+        size_t len = 0;
+        status = celesta_xylo_hdk_power_rail(name, sizeof name, &len, hdk, (size_t)k);
         PyObject *s = status == CELESTA_OK ? PyUnicode_FromString(name) : raise_status(status);
         if (s == NULL || PyList_Append(rails, s) < 0) Py_CLEAR(rails);
         Py_XDECREF(s);
@@ -924,10 +886,9 @@ static PyObject *py_hdk_apply(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOd", &cap, &config, &dt) || hdk_of(cap) == NULL || config_of(config) == NULL) return NULL;
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = celesta_hdk_apply(hdk_of(cap), config_of(config), dt);
+    status = celesta_xylo_hdk_apply(hdk_of(cap), config_of(config), dt);
     Py_END_ALLOW_THREADS
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    return none_result(status);
 }
 
 /* hdk_evolve(hdk, input, steps, n_spikes, records or None, record_power[, progress]) -> bytearray
@@ -939,7 +900,7 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     Py_ssize_t n_spikes, steps;
     int power;
     if (!PyArg_ParseTuple(args, "OOnnOp|O", &cap, &in_arg, &steps, &n_spikes, &records, &power, &progress_obj)) return NULL;
-    celesta_hdk_t *hdk = hdk_of(cap);
+    celesta_xylo_hdk_t *hdk = hdk_of(cap);
     if (hdk == NULL) return NULL;
     py_progress progress;
     int with_progress = progress_arg(progress_obj, &progress);
@@ -948,8 +909,8 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
-    celesta_sim_record_t rec;
-    celesta_sim_record_t *recp = NULL;
+    celesta_xylo_sim_record_t rec;
+    celesta_xylo_sim_record_t *recp = NULL;
     if (record_args(records, &rec, &recp) < 0) return NULL;
     PyObject *spikes = PyByteArray_FromStringAndSize(NULL, n_spikes * 4);
     if (spikes == NULL) return NULL;
@@ -959,9 +920,10 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
         return NULL;
     }
     int status;
-    CALL_WITH_PROGRESS(celesta_hdk_set_progress, hdk, with_progress, progress, status,
-                       celesta_hdk_evolve(hdk, in.ptr, (size_t)in.len, (size_t)steps, (int32_t *)PyByteArray_AsString(spikes),
-                                          (size_t)n_spikes, recp, power));
+    size_t needed = 0;
+    CALL_WITH_PROGRESS(celesta_xylo_hdk_set_progress, hdk, with_progress, progress, status,
+                       celesta_xylo_hdk_evolve((int32_t *)PyByteArray_AsString(spikes), (size_t)n_spikes, &needed, recp, hdk,
+                                               in.ptr, (size_t)in.len, (size_t)steps, power));
     input_release(&in);
     if (status != CELESTA_OK) {
         Py_DECREF(spikes);
@@ -981,11 +943,11 @@ static PyObject *py_hdk_power(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
-    size_t count = 0;
-    int status = celesta_hdk_power_samples(hdk_of(cap), (double *)(uintptr_t)t_addr, (size_t)t_len,
-                                           (double *)(uintptr_t)w_addr, (size_t)w_len, &count);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromSize_t(count);
+    size_t count = 0, watts = 0;
+    int status = celesta_xylo_hdk_power_times((double *)(uintptr_t)t_addr, (size_t)t_len, &count, hdk_of(cap));
+    if (status == CELESTA_OK && (t_addr != 0 || w_addr != 0))
+        status = celesta_xylo_hdk_power_watts((double *)(uintptr_t)w_addr, (size_t)w_len, &watts, hdk_of(cap));
+    return status == CELESTA_OK ? PyLong_FromSize_t(count) : raise_status(status);
 }
 
 static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
@@ -993,9 +955,8 @@ static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
     PyObject *cap;
     double mhz, actual = 0;
     if (!PyArg_ParseTuple(args, "Od", &cap, &mhz) || hdk_of(cap) == NULL) return NULL;
-    int status = celesta_hdk_set_clock(hdk_of(cap), mhz, &actual);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyFloat_FromDouble(actual);
+    int status = celesta_xylo_hdk_set_clock(&actual, hdk_of(cap), mhz);
+    return status == CELESTA_OK ? PyFloat_FromDouble(actual) : raise_status(status);
 }
 
 static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
@@ -1003,14 +964,13 @@ static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
     PyObject *cap;
     double margin, hz = 0;
     if (!PyArg_ParseTuple(args, "Od", &cap, &margin) || hdk_of(cap) == NULL) return NULL;
-    int status = celesta_hdk_min_clock(hdk_of(cap), margin, &hz);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyFloat_FromDouble(hz);
+    int status = celesta_xylo_hdk_min_clock(&hz, hdk_of(cap), margin);
+    return status == CELESTA_OK ? PyFloat_FromDouble(hz) : raise_status(status);
 }
 
 
 /* ---- AFE ---- */
-/* The Xylo Audio 3 front end (celesta_afe_*) and the Xylo Audio 2 model (celesta_afe2_*). Buffers are (address, length) tuples of arrays
+/* The Xylo Audio 3 front end (celesta_xylo_afe_*) and the Xylo Audio 2 model (celesta_xylo_afe2_*). Buffers are (address, length) tuples of arrays
  * the Python caller keeps alive; the GIL is released while the front end runs. Registered by
  * PyInit__celesta through afe_methods. */
 
@@ -1033,9 +993,16 @@ static int afe_buffer(PyObject *item, const char *name, void **ptr, size_t *len)
     return 0;
 }
 
+/* An output buffer of a run that is to run: a buffer given as None (no value is expected in it)
+ * becomes an empty non-NULL one, since a NULL buffer would only query the size. */
+static int32_t *raster_or_empty(void *buffer) {
+    static int32_t empty;
+    return buffer != NULL ? buffer : &empty;
+}
+
 /* Fills a record from a dict of stage name -> (address, length), or returns NULL for None. */
-static int afe_record(PyObject *records, celesta_afe_record_t *rec, celesta_afe_record_t **recp) {
-    memset(rec, 0, sizeof *rec);
+static int afe_record(PyObject *records, celesta_xylo_afe_record_t *rec, celesta_xylo_afe_record_t **recp) {
+    *rec = CELESTA_INIT(celesta_xylo_afe_record_t);
     *recp = NULL;
     if (records == Py_None) return 0;
     if (!PyDict_Check(records)) {
@@ -1057,8 +1024,8 @@ static int afe_record(PyObject *records, celesta_afe_record_t *rec, celesta_afe_
  * eps[16], fixed[16], down_sampling_factor) */
 static PyObject *py_afe_params_default(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
-    celesta_afe_params_t p;
-    int status = celesta_afe_params_default(&p);
+    celesta_xylo_afe_params_t p = CELESTA_INIT(celesta_xylo_afe_params_t);
+    int status = celesta_xylo_afe_params_default(&p);
     if (status != CELESTA_OK) return raise_status(status);
     PyObject *filters = PyTuple_New(16), *eps = PyTuple_New(16), *fixed = PyTuple_New(16);
     if (filters == NULL || eps == NULL || fixed == NULL) {
@@ -1080,8 +1047,7 @@ static PyObject *py_afe_params_default(PyObject *self, PyObject *unused) {
 /* afe_create(input_mode, n_select, select[16], spike_gen_mode, b1, b2, low_pass, eps[16], fixed[16], factor) */
 static PyObject *py_afe_create(PyObject *self, PyObject *args) {
     (void)self;
-    celesta_afe_params_t p;
-    memset(&p, 0, sizeof p);
+    celesta_xylo_afe_params_t p = CELESTA_INIT(celesta_xylo_afe_params_t);
     int32_t *f = p.select_filters;
     long long *e = (long long *)p.dn_EPS, *t = (long long *)p.fixed_threshold_vec;
     if (!PyArg_ParseTuple(args, "ii" AFE_I16 "iiii" AFE_L16 AFE_L16 "i", &p.input_mode, &p.n_select_filters,
@@ -1092,31 +1058,28 @@ static PyObject *py_afe_create(PyObject *self, PyObject *args) {
                           &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9], &t[10], &t[11], &t[12],
                           &t[13], &t[14], &t[15], &p.down_sampling_factor))
         return NULL;
-    celesta_afe_t *afe = NULL;
-    int status = celesta_afe_create(&afe, &p);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_afe(afe);
+    celesta_xylo_afe_t *afe = NULL;
+    int status = celesta_xylo_afe_create(&afe, &p);
+    return afe_result(status, afe);
 }
 
 /* afe_loops(afe) -> "avx2", "sse2" or "scalar" */
 static PyObject *py_afe_loops(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
+    celesta_xylo_afe_t *afe = afe_arg(args);
+    if (afe == NULL) return NULL;
     const char *name = NULL;
-    int status = celesta_afe_loops(afe_of(cap), &name);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyUnicode_FromString(name);
+    int status = celesta_xylo_afe_loops(&name, afe);
+    return status == CELESTA_OK ? PyUnicode_FromString(name) : raise_status(status);
 }
 
 static PyObject *py_afe_channels(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
+    celesta_xylo_afe_t *afe = afe_arg(args);
+    if (afe == NULL) return NULL;
     int channels = 0;
-    int status = celesta_afe_channels(afe_of(cap), &channels);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromLong(channels);
+    int status = celesta_xylo_afe_channels(&channels, afe);
+    return status == CELESTA_OK ? PyLong_FromLong(channels) : raise_status(status);
 }
 
 /* afe_size(afe, input_len, stream, flush) -> (samples, steps) */
@@ -1131,8 +1094,8 @@ static PyObject *py_afe_size(PyObject *self, PyObject *args) {
         return NULL;
     }
     size_t samples = 0, steps = 0;
-    int status = stream ? celesta_afe_stream_size(afe_of(cap), (size_t)n, flush, &samples, &steps)
-                        : celesta_afe_output_size(afe_of(cap), (size_t)n, &samples, &steps);
+    int status = stream ? celesta_xylo_afe_stream_size(&samples, &steps, afe_of(cap), (size_t)n, flush)
+                        : celesta_xylo_afe_output_size(&samples, &steps, afe_of(cap), (size_t)n);
     if (status != CELESTA_OK) return raise_status(status);
     return Py_BuildValue("(nn)", (Py_ssize_t)samples, (Py_ssize_t)steps);
 }
@@ -1143,22 +1106,22 @@ static PyObject *py_afe_process(PyObject *self, PyObject *args) {
     PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
     int prefix;
     if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &prefix, &raster, &records, &progress_obj)) return NULL;
-    celesta_afe_t *afe = afe_of(cap);
+    celesta_xylo_afe_t *afe = afe_of(cap);
     if (afe == NULL) return NULL;
     py_progress progress;
     int with_progress = progress_arg(progress_obj, &progress);
     if (with_progress < 0) return NULL;
     void *in, *out;
     size_t in_len, out_len;
-    celesta_afe_record_t rec, *recp;
+    celesta_xylo_afe_record_t rec, *recp;
     if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
         afe_record(records, &rec, &recp) < 0)
         return NULL;
     int status;
-    CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
-                       celesta_afe_process(afe, in, in_len, prefix, out, out_len, recp));
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    size_t needed = 0;
+    CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
+                       celesta_xylo_afe_process(raster_or_empty(out), out_len, &needed, recp, afe, in, in_len, prefix));
+    return none_result(status);
 }
 
 /* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None[, progress]) -> rows */
@@ -1167,22 +1130,24 @@ static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
     int flush;
     if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &flush, &raster, &records, &progress_obj)) return NULL;
-    celesta_afe_t *afe = afe_of(cap);
+    celesta_xylo_afe_t *afe = afe_of(cap);
     if (afe == NULL) return NULL;
     py_progress progress;
     int with_progress = progress_arg(progress_obj, &progress);
     if (with_progress < 0) return NULL;
     void *in, *out;
-    size_t in_len, out_len, rows = 0;
-    celesta_afe_record_t rec, *recp;
+    size_t in_len, out_len, len = 0;
+    int channels = 0;
+    celesta_xylo_afe_record_t rec, *recp;
     if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
         afe_record(records, &rec, &recp) < 0)
         return NULL;
-    int status;
-    CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
-                       celesta_afe_stream_push(afe, in, in_len, flush, out, out_len, recp, &rows));
+    int status = celesta_xylo_afe_channels(&channels, afe);
+    if (status == CELESTA_OK)
+        CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
+                           celesta_xylo_afe_stream_push(raster_or_empty(out), out_len, &len, recp, afe, in, in_len, flush));
     if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromSize_t(rows);
+    return PyLong_FromSize_t(len / (size_t)channels);
 }
 
 /* afe_stream_push_new(afe, chunk, flush, progress, interruptible) -> int32 array [rows, C], or None
@@ -1190,7 +1155,7 @@ static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
  * built for Python < 3.11 (whose limited API has no buffer protocol): the caller then converts
  * the chunk and uses afe_size and afe_stream_push. One call does their work for the common
  * case: the chunk is read in place, the raster is allocated here (numpy.empty) with the size
- * celesta_afe_stream_size() gives, and no stage is recorded. `progress` as progress_arg() reads
+ * celesta_xylo_afe_stream_size() gives, and no stage is recorded. `progress` as progress_arg() reads
  * it; None with a chunk of `interruptible` values or more checks for Ctrl-C. A fast call
  * (METH_FASTCALL: no argument tuple), as it is made for every short chunk of a stream. */
 #if Py_LIMITED_API + 0 >= 0x030B0000
@@ -1201,7 +1166,7 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, P
         return NULL;
     }
     PyObject *chunk = args[1], *progress_obj = args[3];
-    celesta_afe_t *afe = afe_of(args[0]);
+    celesta_xylo_afe_t *afe = afe_of(args[0]);
     int flush = afe == NULL ? -1 : PyObject_IsTrue(args[2]);
     Py_ssize_t interruptible = flush < 0 ? -1 : PyLong_AsSsize_t(args[4]);
     if (afe == NULL || flush < 0 || (interruptible == -1 && PyErr_Occurred())) return NULL;
@@ -1215,13 +1180,13 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, P
         PyBuffer_Release(&in);
         Py_RETURN_NONE;
     }
-    size_t n = (size_t)in.len / 8, steps = 0, rows = 0;
+    size_t n = (size_t)in.len / 8, steps = 0, len = 0;
     int channels = 0;
     py_progress progress;
     int with_progress = progress_arg(progress_obj == Py_None && (Py_ssize_t)n >= interruptible ? Py_True : progress_obj,
                                      &progress);
-    int status = with_progress < 0 ? CELESTA_OK : celesta_afe_stream_size(afe, n, flush, NULL, &steps);
-    if (status == CELESTA_OK && with_progress >= 0) status = celesta_afe_channels(afe, &channels);
+    int status = with_progress < 0 ? CELESTA_OK : celesta_xylo_afe_stream_size(NULL, &steps, afe, n, flush);
+    if (status == CELESTA_OK && with_progress >= 0) status = celesta_xylo_afe_channels(&channels, afe);
     if (with_progress < 0 || status != CELESTA_OK) {
         PyBuffer_Release(&in);
         return with_progress < 0 ? NULL : raise_status(status);
@@ -1245,13 +1210,13 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, P
         return NULL;
     }
     if (with_progress || n >= 4096) {
-        CALL_WITH_PROGRESS(celesta_afe_set_progress, afe, with_progress, progress, status,
-                           celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
-                                                   steps * (size_t)channels, NULL, &rows));
+        CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
+                           celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, NULL, afe,
+                                                        (const double *)in.buf, n, flush));
     } else {
         /* A short chunk takes microseconds: releasing the GIL would cost more than it frees. */
-        status = celesta_afe_stream_push(afe, (const double *)in.buf, n, flush, (int32_t *)out.buf,
-                                         steps * (size_t)channels, NULL, &rows);
+        status = celesta_xylo_afe_stream_push(raster_or_empty(out.buf), steps * (size_t)channels, &len, NULL, afe,
+                                              (const double *)in.buf, n, flush);
     }
     PyBuffer_Release(&out);
     PyBuffer_Release(&in);
@@ -1259,6 +1224,7 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *const *args, P
         Py_DECREF(raster);
         return raise_status(status);
     }
+    size_t rows = len / (size_t)channels;
     if (rows == steps) return raster;
     /* Fewer rows than the size query said (not expected): the rows written. */
     PyObject *end = PyLong_FromSize_t(rows);
@@ -1278,31 +1244,23 @@ static PyObject *py_afe_stream_push_new(PyObject *self, PyObject *args) {
 #define AFE_STREAM_PUSH_NEW_FLAGS METH_VARARGS
 #endif
 
-static PyObject *py_afe_stream_reset(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || afe_of(cap) == NULL) return NULL;
-    int status = celesta_afe_stream_reset(afe_of(cap));
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
-}
+HANDLE_STATUS_METHOD(py_afe_stream_reset, afe, celesta_xylo_afe_stream_reset)
 
-/* The Xylo Audio 2 analog model (celesta_afe2_*). */
+/* The Xylo Audio 2 analog model (celesta_xylo_afe2_*). */
 CAPSULE_TYPE(afe2)
 
 /* afe2_create(fs, raster_period, max_spikes, add_noise, add_offset, add_mismatch, seed, lna_gain_db, counter) */
 static PyObject *py_afe2_create(PyObject *self, PyObject *args) {
     (void)self;
-    celesta_afe2_params_t p;
+    celesta_xylo_afe2_params_t p = CELESTA_INIT(celesta_xylo_afe2_params_t);
     unsigned long long seed;
     if (!PyArg_ParseTuple(args, "ddiiiiKdi", &p.fs, &p.raster_period, &p.max_spike_per_raster_period, &p.add_noise,
                           &p.add_offset, &p.add_mismatch, &seed, &p.lna_gain_db, &p.digital_counter))
         return NULL;
     p.seed = (uint64_t)seed;
-    celesta_afe2_t *afe = NULL;
-    int status = celesta_afe2_create(&afe, &p);
-    if (status != CELESTA_OK) return raise_status(status);
-    return wrap_afe2(afe);
+    celesta_xylo_afe2_t *afe = NULL;
+    int status = celesta_xylo_afe2_create(&afe, &p);
+    return afe2_result(status, afe);
 }
 
 /* afe2_process(afe2, (in_addr, n), (spikes_addr, len), records or None[, progress]) with records a
@@ -1311,15 +1269,14 @@ static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap, *input, *spikes, *records, *progress_obj = NULL;
     if (!PyArg_ParseTuple(args, "OOOO|O", &cap, &input, &spikes, &records, &progress_obj)) return NULL;
-    celesta_afe2_t *afe = afe2_of(cap);
+    celesta_xylo_afe2_t *afe = afe2_of(cap);
     if (afe == NULL) return NULL;
     py_progress progress;
     int with_progress = progress_arg(progress_obj, &progress);
     if (with_progress < 0) return NULL;
     void *in, *out, *p;
     size_t in_len, out_len;
-    celesta_afe2_record_t rec, *recp = NULL;
-    memset(&rec, 0, sizeof rec);
+    celesta_xylo_afe2_record_t rec = CELESTA_INIT(celesta_xylo_afe2_record_t), *recp = NULL;
     if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(spikes, "spikes", &out, &out_len) < 0) return NULL;
     if (records != Py_None) {
         if (!PyDict_Check(records)) {
@@ -1335,10 +1292,10 @@ static PyObject *py_afe2_process(PyObject *self, PyObject *args) {
         recp = &rec;
     }
     int status;
-    CALL_WITH_PROGRESS(celesta_afe2_set_progress, afe, with_progress, progress, status,
-                       celesta_afe2_process(afe, in, in_len, out, out_len, recp));
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
+    size_t needed = 0;
+    CALL_WITH_PROGRESS(celesta_xylo_afe2_set_progress, afe, with_progress, progress, status,
+                       celesta_xylo_afe2_process(raster_or_empty(out), out_len, &needed, recp, afe, in, in_len));
+    return none_result(status);
 }
 
 /* afe2_raster(afe2, (spikes_addr, len), (raster_addr, len) or None) -> rows */
@@ -1346,24 +1303,16 @@ static PyObject *py_afe2_raster(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap, *spikes, *raster;
     if (!PyArg_ParseTuple(args, "OOO", &cap, &spikes, &raster)) return NULL;
-    celesta_afe2_t *afe = afe2_of(cap);
+    celesta_xylo_afe2_t *afe = afe2_of(cap);
     if (afe == NULL) return NULL;
     void *in, *out;
-    size_t in_len, out_len, rows = 0;
+    size_t in_len, out_len, len = 0;
     if (afe_buffer(spikes, "spikes", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0) return NULL;
-    int status = celesta_afe2_raster(afe, in, in_len, out, out_len, &rows);
-    if (status != CELESTA_OK) return raise_status(status);
-    return PyLong_FromSize_t(rows);
+    int status = celesta_xylo_afe2_raster(out, out_len, &len, afe, in, in_len);
+    return status == CELESTA_OK ? PyLong_FromSize_t(len / 16) : raise_status(status);
 }
 
-static PyObject *py_afe2_reset(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *cap;
-    if (!PyArg_ParseTuple(args, "O", &cap) || afe2_of(cap) == NULL) return NULL;
-    int status = celesta_afe2_reset(afe2_of(cap));
-    if (status != CELESTA_OK) return raise_status(status);
-    Py_RETURN_NONE;
-}
+HANDLE_STATUS_METHOD(py_afe2_reset, afe2, celesta_xylo_afe2_reset)
 
 static PyMethodDef afe_methods[] = {
     {"afe_params_default", py_afe_params_default, METH_NOARGS, "Rockpool's defaults of the Xylo Audio 3 front end."},
@@ -1405,15 +1354,18 @@ static PyObject *py_hdk_monitor(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "negative length");
         return NULL;
     }
-    size_t steps = 0, overruns = 0;
-    int status;
-    celesta_hdk_t *hdk = hdk_of(cap);
-    CALL_WITH_PROGRESS(celesta_hdk_set_progress, hdk, with_progress, progress, status,
-                       celesta_hdk_monitor(hdk, afe_of(afe_cap), (const double *)(uintptr_t)audio_addr, (size_t)audio_len,
-                                           network, power, (int32_t *)(uintptr_t)raster_addr, (size_t)raster_len,
-                                           (int32_t *)(uintptr_t)spikes_addr, (size_t)spikes_len, &steps, &overruns));
+    size_t raster_needed = 0, spikes_needed = 0, overruns = 0;
+    int channels = 0;
+    celesta_xylo_hdk_t *hdk = hdk_of(cap);
+    int status = celesta_xylo_afe_channels(&channels, afe_of(afe_cap));
+    if (status == CELESTA_OK)
+        CALL_WITH_PROGRESS(celesta_xylo_hdk_set_progress, hdk, with_progress, progress, status,
+                           celesta_xylo_hdk_monitor((int32_t *)(uintptr_t)raster_addr, (size_t)raster_len, &raster_needed,
+                                                    (int32_t *)(uintptr_t)spikes_addr, (size_t)spikes_len, &spikes_needed,
+                                                    &overruns, hdk, afe_of(afe_cap), (const double *)(uintptr_t)audio_addr,
+                                                    (size_t)audio_len, network, power));
     if (status != CELESTA_OK) return raise_status(status);
-    return Py_BuildValue("(nn)", (Py_ssize_t)steps, (Py_ssize_t)overruns);
+    return Py_BuildValue("(nn)", (Py_ssize_t)(raster_needed / (size_t)channels), (Py_ssize_t)overruns);
 }
 
 static PyMethodDef methods[] = {

@@ -1,6 +1,6 @@
 """Specifications between numpy and the library as binary arrays: the extension fills numpy
-buffers (or reads them) through ``celesta_spec_read`` / ``celesta_spec_create`` /
-``celesta_spec_quantize_read``, so no array passes through JSON text."""
+buffers (or reads them) through ``celesta_xylo_spec_read`` / ``celesta_xylo_spec_create`` /
+``celesta_xylo_spec_quantize_read``, so no array passes through JSON text."""
 
 from __future__ import annotations
 

@@ -79,7 +79,7 @@ def _random(shape: tuple, fan_in: int, seed) -> np.ndarray:
 
 
 class NetworkGraph:
-    """A network lowered by the library (``celesta_network_t``), as returned by
+    """A network lowered by the library (``celesta_xylo_network_t``), as returned by
     ``Module.as_graph()``. ``mapper`` functions take it; ``to_json()`` gives its source."""
 
     def __init__(self, module: "Module"):
