@@ -53,6 +53,6 @@ public func celesta_ir_write(_ path: UnsafePointer<CChar>?, _ graph: celesta_ir_
 public func celesta_ir_read_version(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ path: UnsafePointer<CChar>?) -> Int32 {
     guarded {
         let p = try requiredString(path, "path")
-        try copyOut(try T1CFile.readVersion(path: p), to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(try T1CFile.readVersion(path: p), to: buf, capacity: cap, len: len, field: "buf")
     }
 }

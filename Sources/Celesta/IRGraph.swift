@@ -137,7 +137,7 @@ public func celesta_ir_graph_to_json(
             s.exportedShapes = arrays.map { $0.shape.map(Int64.init) }
             return text
         }
-        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
@@ -250,7 +250,7 @@ public func celesta_ir_graph_node_json(
             }
             return IRJSON.encode(node: g.nodes[Int(index)])
         }
-        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
@@ -270,7 +270,7 @@ public func celesta_ir_node_check(
         try checkFlags(flags, allowed: 1)
         let given = try borrowedArrays(arrays, n_arrays)
         let node = try IRJSON.decodeNode(try borrowedText(node_json, node_json_len, "node_json"), arrays: given, mode: irMode(flags))
-        try copyOut(IRJSON.encode(node: node, known: given), to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(IRJSON.encode(node: node, known: given), to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
@@ -280,7 +280,7 @@ public func celesta_ir_node_check(
 @_cdecl("celesta_ir_primitives_json")
 public func celesta_ir_primitives_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?) -> Int32 {
     guarded {
-        try copyOut(IRJSON.primitives(), to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(IRJSON.primitives(), to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
@@ -299,6 +299,6 @@ public func celesta_ir_graph_orders_json(_ buf: UnsafeMutablePointer<CChar>?, _ 
                 + "], \"cycles\": [" + g.cycles.map(names).joined(separator: ", ") + "], \"inputs\": " + names(g.inputs)
                 + ", \"outputs\": " + names(g.outputs) + ", \"stage\": " + JSONText.quote(g.stage) + "}"
         }
-        try copyOut(text, to: buf, capacity: cap, needed: len, field: "buf")
+        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
