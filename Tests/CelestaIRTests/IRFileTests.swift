@@ -287,7 +287,7 @@ final class IRFileTests: XCTestCase {
     func testDamagedFilesGiveErrors() throws {
         var files = IRFixtures.talonGraphs.filter { $0 != "conv_snn" }.map { (t1c($0), true) }
         files += IRFixtures.nirNames.map { (nirPath($0), false) }
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var errors = 0
         for (path, isT1C) in files {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -316,17 +316,5 @@ final class IRFileTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(errors, 60)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

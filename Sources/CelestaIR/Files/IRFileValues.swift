@@ -123,13 +123,19 @@ enum CelestaAttributes {
     static let writer = "celesta_writer"
 
     static func portsText(_ n: IRNode) -> String {
-        var w = IRJSON.Writer(arrays: nil)
-        w.out += "{\"input_type\": "
-        w.ports(n.inputType)
-        w.out += ", \"output_type\": "
-        w.ports(n.outputType)
+        var w = IRJSON.Writer(out: "{", arrays: nil)
+        w.portTypes(n)
         w.out += "}"
         return w.out
+    }
+
+    /// `nodes` in the order the `nodeOrder` attribute of `group` gives, when it names exactly
+    /// these nodes (files Celesta wrote); otherwise as read (HDF5 name order).
+    static func ordered(_ nodes: [IRNode], by group: HDF5Group) -> [IRNode] {
+        guard case .strings(_, let names)? = group.attribute(nodeOrder), names.count == nodes.count else { return nodes }
+        let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        guard byName.count == nodes.count, names.allSatisfy({ byName[$0] != nil }) else { return nodes }
+        return names.map { byName[$0]! }
     }
 
     static func ports(_ text: String) throws -> (PortShapes?, PortShapes?) {

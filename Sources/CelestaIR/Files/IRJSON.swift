@@ -44,13 +44,7 @@ public enum IRJSON {
             out += "{\"format\": \"\(IRJSON.format)\", \"nodes\": ["
             for (i, n) in g.nodes.enumerated() {
                 if i > 0 { out += ", " }
-                out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
-                dict(n.fields)
-                out += ", \"input_type\": "
-                ports(n.inputType)
-                out += ", \"output_type\": "
-                ports(n.outputType)
-                out += "}"
+                node(n)
             }
             out += "], \"edges\": ["
             out += g.edges.map { "[" + JSONText.quote($0.source) + ", " + JSONText.quote($0.target) + "]" }.joined(separator: ", ")
@@ -59,6 +53,23 @@ public enum IRJSON {
             out += ", \"allow_cycles\": " + (g.allowCycles ? "true" : "false") + ", \"settings\": "
             dict(g.settings)
             out += "}"
+        }
+
+        /// `{"name", "type", "fields", "input_type", "output_type"}`.
+        mutating func node(_ n: IRNode) {
+            out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
+            dict(n.fields)
+            out += ", "
+            portTypes(n)
+            out += "}"
+        }
+
+        /// `"input_type": ..., "output_type": ...` of a node.
+        mutating func portTypes(_ n: IRNode) {
+            out += "\"input_type\": "
+            ports(n.inputType)
+            out += ", \"output_type\": "
+            ports(n.outputType)
         }
 
         mutating func ports(_ p: PortShapes?) {
@@ -124,13 +135,7 @@ public enum IRJSON {
     /// one of `known` are written as references to it, others inline.
     public static func encode(node n: IRNode, known: [Tensor] = []) -> String {
         var w = Writer(arrays: nil, known: known)
-        w.out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
-        w.dict(n.fields)
-        w.out += ", \"input_type\": "
-        w.ports(n.inputType)
-        w.out += ", \"output_type\": "
-        w.ports(n.outputType)
-        w.out += "}"
+        w.node(n)
         return w.out
     }
 

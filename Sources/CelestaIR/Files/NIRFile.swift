@@ -134,11 +134,7 @@ public enum NIRFile {
             guard case .group(let ng) = c.node else { throw fail("'\(path)/nodes/\(c.name)' is not a group") }
             nodes.append(try node(c.name, ng, "\(path)/nodes/\(c.name)", depth: depth))
         }
-        if case .strings(_, let names)? = g.attribute(CelestaAttributes.nodeOrder), names.count == nodes.count, Set(names) == Set(nodes.map(\.name)) {
-            let byName = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0) })
-            nodes = names.map { byName[$0]! }
-        }
-        var graph = try IRGraph(nodes: nodes)
+        var graph = try IRGraph(nodes: CelestaAttributes.ordered(nodes, by: g))
         graph.allowCycles = true
         guard let e = g.dataset("edges") else { throw fail("'\(path)/edges' is missing") }
         switch e.value {
@@ -199,9 +195,7 @@ public enum NIRFile {
             if type == "Output" { output = PortShapes("output", shape) } else { input = PortShapes("input", shape) }
         }
         do {
-            let n = try IRNode.make(name: name, type: type, fields: fields, inputType: input, outputType: output)
-            _ = output
-            return n
+            return try IRNode.make(name: name, type: type, fields: fields, inputType: input, outputType: output)
         } catch let e as CelestaError {
             throw fail("'\(path)': \(e.message)")
         }

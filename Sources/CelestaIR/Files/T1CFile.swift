@@ -165,11 +165,7 @@ public enum T1CFile {
             guard case .group(let ng) = c.node else { throw fail("'/graph/nodes/\(c.name)' is not a group") }
             nodes.append(try node(c.name, ng, celesta: celesta, mode: mode))
         }
-        if celesta, let order = g.attribute(CelestaAttributes.nodeOrder), case .strings(_, let names) = order,
-            Set(names) == Set(nodes.map(\.name)), names.count == nodes.count {
-            let byName = Dictionary(uniqueKeysWithValues: nodes.map { ($0.name, $0) })
-            nodes = names.map { byName[$0]! }
-        }
+        if celesta { nodes = CelestaAttributes.ordered(nodes, by: g) }
         var graph = try IRGraph(nodes: nodes)
         if let e = g.group("edges") {
             for (s, t) in try edges(e, "/graph/edges") { graph.connect(s, t) }

@@ -77,6 +77,20 @@ enum BuiltinPrimitives {
 
     // MARK: Shared rules
 
+    /// Dense layers (Affine, SpikingAffine, Linear): a 2-D weight (out, in) and, when given, a
+    /// bias of `out` entries (TALON's messages).
+    private static let denseCheck: @Sendable (inout NodeDraft) throws -> Void = { d in
+        guard let w = d.shape("weight"), w.count == 2 else { throw fail("weight must be exactly 2D (out_features, in_features)") }
+        if let b = d.shape("bias") {
+            try require(b.count == 1 && b[0] == w[0], "bias must be 1D with \(w[0]) elements, got shape \(Tensor.describe(b))")
+        }
+    }
+
+    /// Dense layers' ports: `[in]` / `[out]` from the weight's shape.
+    private static let densePorts: @Sendable (NodeDraft) -> (PortShapes?, PortShapes?) = { d in
+        ports(d.shape("weight").map { [$0[1]] }, d.shape("weight").map { [$0[0]] })
+    }
+
     /// Neuron parameter arrays must share one shape (TALON's LIF message, extended by the
     /// NIR-only fields when they are set).
     private static func sameShapes(_ kind: String, _ names: [String]) -> @Sendable (inout NodeDraft) throws -> Void {
@@ -170,13 +184,7 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "Affine", dialects: both, summary: "y = W x + b",
             fields: [array("weight"), array("bias")],
-            check: { d in
-                guard let w = d.shape("weight"), w.count == 2 else { throw fail("weight must be exactly 2D (out_features, in_features)") }
-                if let b = d.shape("bias") {
-                    try require(b.count == 1 && b[0] == w[0], "bias must be 1D with \(w[0]) elements, got shape \(Tensor.describe(b))")
-                }
-            },
-            infer: { d in ports(d.shape("weight").map { [$0[1]] }, d.shape("weight").map { [$0[0]] }) }),
+            check: denseCheck, infer: densePorts),
         talonPrimitive(
             "SpikingAffine", summary: "Affine with quantisation hints for spiking hardware",
             fields: [
@@ -185,17 +193,14 @@ enum BuiltinPrimitives {
             ],
             nodeMetadata: both,
             check: { d in
-                guard let w = d.shape("weight"), w.count == 2 else { throw fail("weight must be exactly 2D (out_features, in_features)") }
-                if let b = d.shape("bias") {
-                    try require(b.count == 1 && b[0] == w[0], "bias must be 1D with \(w[0]) elements, got shape \(Tensor.describe(b))")
-                }
+                try denseCheck(&d)
                 let wb = d.int("weight_bits") ?? 8, ab = d.int("accumulator_bits") ?? 16
                 try require((1...32).contains(wb), "weight_bits must be in [1, 32]")
                 try require((1...64).contains(ab), "accumulator_bits must be in [1, 64]")
                 try require(ab >= wb, "accumulator_bits must be >= weight_bits")
                 try require(["binary", "graded", "rate"].contains(d.string("spike_mode") ?? ""), "spike_mode must be 'binary', 'graded', or 'rate'")
             },
-            infer: { d in ports(d.shape("weight").map { [$0[1]] }, d.shape("weight").map { [$0[0]] }) }),
+            infer: densePorts),
         talonPrimitive(
             "Conv1d", dialects: both, summary: "1-D convolution",
             fields: [
@@ -419,9 +424,7 @@ enum BuiltinPrimitives {
     // MARK: NIR-only primitives
 
     static let nirOnly: [PrimitiveDescriptor] = [
-        nir("Linear", "y = W x", [array("weight")],
-            check: { d in guard let w = d.shape("weight"), w.count == 2 else { throw fail("weight must be exactly 2D (out_features, in_features)") } },
-            infer: { d in ports(d.shape("weight").map { [$0[1]] }, d.shape("weight").map { [$0[0]] }) }),
+        nir("Linear", "y = W x", [array("weight")], check: denseCheck, infer: densePorts),
         nir("Scale", "y = s * x", [array("scale")], infer: sameAs("scale")),
         nir("Threshold", "spike where x > threshold", [array("threshold")], infer: sameAs("threshold")),
         nir("Delay", "delays each channel by `delay` seconds", [array("delay")], infer: sameAs("delay")),
