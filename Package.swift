@@ -112,5 +112,6 @@ let package = Package(
             name: "CelestaXyloTests",
             dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]
         ),
+        .testTarget(name: "CelestaIRTests", dependencies: ["CelestaIR"]),
     ]
 )
