@@ -28,14 +28,16 @@ public enum HDF5File {
                 guard let superblock = HDF5Precheck.superblockOffset(raw) else {
                     throw CelestaError(.parse, "'\(path)' is not an HDF5 file")
                 }
-                try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+                let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
                 return try HDF5Runtime.locked { () throws(CelestaError) -> HDF5Group in
                     let fapl = try fileAccess(place, backingStore: false)
                     defer { H5Pclose(fapl) }
                     let fid = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
                     guard fid >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
                     defer { H5Fclose(fid) }
-                    return try HDF5TreeReader(place: place, file: fid, fileSize: raw.count).readRoot()
+                    return try HDF5TreeReader(
+                        place: place, file: fid, bytes: raw, superblock: superblock, heap: heap
+                    ).readRoot()
                 }
             }
         }
