@@ -19,15 +19,31 @@ enum IRFixtures {
 
     /// Every HDF5 fixture file with its `hdf5_layout` list.
     static func hdf5Files() throws -> [(path: String, layout: [[String: Any]])] {
-        var out: [(String, [[String: Any]])] = []
-        for g in talonGraphs {
-            let json = try object("talon/cases/ir_roundtrip.\(g).json")
-            let expected = json["expected"] as! [String: Any]
-            out.append((root.appendingPathComponent("talon/graphs/\(g).t1c").path, expected["hdf5_layout"] as! [[String: Any]]))
+        try layoutSources().map { source in
+            var json = try object(source.json)
+            if let expected = json["expected"] as? [String: Any] { json = expected }
+            return (source.file, json["hdf5_layout"] as! [[String: Any]])
         }
-        for n in nirNames {
-            let json = try object("nir/\(n).json")
-            out.append((root.appendingPathComponent("nir/\(n).nir").path, json["hdf5_layout"] as! [[String: Any]]))
+    }
+
+    /// The fixture files and their JSON descriptions (relative to `root`).
+    static func layoutSources() -> [(file: String, json: String)] {
+        talonGraphs.map { (root.appendingPathComponent("talon/graphs/\($0).t1c").path, "talon/cases/ir_roundtrip.\($0).json") }
+            + nirNames.map { (root.appendingPathComponent("nir/\($0).nir").path, "nir/\($0).json") }
+    }
+
+    /// The numeric `value`s of a layout list by object path, parsed exactly (Foundation's
+    /// JSONSerialization can be off by an ulp; Celesta's parser rounds correctly).
+    static func exactNumbers(_ relativeJSON: String) throws -> [String: [Double]] {
+        let bytes = [UInt8](try Data(contentsOf: root.appendingPathComponent(relativeJSON)))
+        var json = try JSONParser.parse(bytes, name: relativeJSON)
+        if case .object(let members, _) = json, let expected = members["expected"] { json = expected }
+        guard case .object(let members, _) = json, let layout = members["hdf5_layout"]?.elements else { return [:] }
+        var out: [String: [Double]] = [:]
+        for entry in layout {
+            guard case .object(let fields, _) = entry, case .string(let path)? = fields["path"],
+                  let value = fields["value"], let numbers = try? value.flatNumbers(path) else { continue }
+            out[path] = numbers
         }
         return out
     }

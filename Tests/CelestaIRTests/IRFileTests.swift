@@ -292,11 +292,7 @@ final class IRFileTests: XCTestCase {
         for (path, isT1C) in files {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             var variants: [[UInt8]] = (1..<16).map { Array(bytes.prefix(bytes.count * $0 / 16)) }
-            // Byte flips: libhdf5 1.10 itself crashes on some corrupt global heaps (H5HG_read,
-            // reached through variable-length strings); CELESTA_DAMAGE_FLIPS turns them on
-            // until the reader checks the heap before libhdf5 reads it.
-            let flips = Int(ProcessInfo.processInfo.environment["CELESTA_DAMAGE_FLIPS"] ?? "") ?? 0
-            for _ in 0..<flips {
+            for _ in 0..<40 {
                 var b = bytes
                 let i = Int(rng.next() % UInt64(b.count))
                 b[i] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
@@ -305,7 +301,6 @@ final class IRFileTests: XCTestCase {
             for (k, v) in variants.enumerated() {
                 let p = tmp.appendingPathComponent("bad\(k)\(isT1C ? ".t1c" : ".nir")").path
                 try Data(v).write(to: URL(fileURLWithPath: p))
-                if ProcessInfo.processInfo.environment["CELESTA_TRACE_DAMAGE"] != nil { FileHandle.standardError.write(Data("\(path) \(k)\n".utf8)) }
                 do {
                     _ = isT1C ? try T1CFile.read(path: p) : try NIRFile.read(path: p)
                 } catch let e as CelestaError {
@@ -315,6 +310,6 @@ final class IRFileTests: XCTestCase {
                 }
             }
         }
-        XCTAssertGreaterThan(errors, 60)
+        XCTAssertGreaterThan(errors, 100)
     }
 }

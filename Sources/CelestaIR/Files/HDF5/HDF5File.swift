@@ -21,20 +21,25 @@ public enum HDF5File {
     /// links, compound and other datatypes) and `.limitExceeded` past the limits above; the
     /// message names the file and the object.
     public static func read(path: String) throws(CelestaError) -> HDF5Group {
-        let size = try regularFileSize(path)
-        guard size > 0 else { throw CelestaError(.parse, "'\(path)' is not an HDF5 file (it is empty)") }
+        let bytes = try wholeFile(path)
         let place = HDF5Place(file: path)
-        return try HDF5Runtime.locked { () throws(CelestaError) -> HDF5Group in
-            guard H5Fis_hdf5(path) > 0 else {
-                _ = HDF5Place.libraryReason()
-                throw CelestaError(.parse, "'\(path)' is not an HDF5 file")
+        return try keepingErrorType {
+            try bytes.withUnsafeBytes { raw in
+                guard let superblock = HDF5Precheck.superblockOffset(raw) else {
+                    throw CelestaError(.parse, "'\(path)' is not an HDF5 file")
+                }
+                let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+                return try HDF5Runtime.locked { () throws(CelestaError) -> HDF5Group in
+                    let fapl = try fileAccess(place, backingStore: false)
+                    defer { H5Pclose(fapl) }
+                    let fid = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
+                    guard fid >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
+                    defer { H5Fclose(fid) }
+                    return try HDF5TreeReader(
+                        place: place, file: fid, bytes: raw, superblock: superblock, heap: heap
+                    ).readRoot()
+                }
             }
-            let fapl = try fileAccess(place, backingStore: false)
-            defer { H5Pclose(fapl) }
-            let fid = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
-            guard fid >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
-            defer { H5Fclose(fid) }
-            return try HDF5TreeReader(place: place, file: fid, fileSize: size).readRoot()
         }
     }
 
@@ -110,9 +115,10 @@ public enum HDF5File {
         return fapl
     }
 
-    /// The size of the regular file at `path`; `.io` naming the path when it is missing,
-    /// unreadable, a folder or not a regular file. Opens without blocking (a FIFO would).
-    private static func regularFileSize(_ path: String) throws(CelestaError) -> Int {
+    /// The bytes of the regular file at `path`; `.io` naming the path when it is missing,
+    /// unreadable, a folder or not a regular file (opened without blocking: a FIFO would block);
+    /// `.parse` when it is empty.
+    private static func wholeFile(_ path: String) throws(CelestaError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             let why = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
@@ -122,10 +128,28 @@ public enum HDF5File {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
         switch info.st_mode & S_IFMT {
-        case S_IFREG: return Int(info.st_size)
+        case S_IFREG: break
         case S_IFDIR: throw CelestaError(.io, "cannot read '\(path)': it is a folder")
         default: throw CelestaError(.io, "cannot read '\(path)': it is not a regular file")
         }
+        let size = Int(info.st_size)
+        guard size > 0 else { throw CelestaError(.parse, "'\(path)' is not an HDF5 file (it is empty)") }
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let n = Glibc.read(fd, buffer.baseAddress! + initialized, size - initialized)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    failure = n < 0 ? errno : 0
+                    break
+                }
+                initialized += n
+            }
+        }
+        guard bytes.count == size else {
+            throw CelestaError(.io, "cannot read '\(path)': \(failure != 0 ? String(cString: strerror(failure)) : "it shrank while being read")")
+        }
+        return bytes
     }
 
     /// `path` with symlinks in its last component followed (the file a write must replace).

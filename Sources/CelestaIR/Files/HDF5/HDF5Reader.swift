@@ -21,9 +21,21 @@ final class HDF5TreeReader {
     private var byteBudget: Int
     private var objectBudget: Int
 
-    init(place: HDF5Place, file: hid_t, fileSize: Int) throws(CelestaError) {
+    /// The file's bytes (as libhdf5 reads them), where its superblock starts, and its global
+    /// heap objects, for checking variable-length references before libhdf5 follows them.
+    private let bytes: UnsafeRawBufferPointer
+    private let superblock: Int
+    private let heap: HDF5Precheck.HeapIndex
+
+    init(
+        place: HDF5Place, file: hid_t, bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex
+    ) throws(CelestaError) {
         self.place = place
         self.file = file
+        self.bytes = bytes
+        self.superblock = superblock
+        self.heap = heap
+        let fileSize = bytes.count
         self.types = try HDF5TypeSet()
         let (scaled, overflow) = fileSize.multipliedReportingOverflow(by: HDF5File.maxExpansion)
         byteBudget = overflow ? Int.max : scaled &+ (64 << 20)
@@ -133,10 +145,37 @@ final class HDF5TreeReader {
         let space = H5Dget_space(did)
         guard space >= 0 else { throw place.failure(.parse, path, "cannot read the dataspace") }
         defer { H5Sclose(space) }
+        if storage == .contiguous, H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) > 0 {
+            try checkReferences(did, space: space, path: path)
+        }
         let value = try readValue(type: type, space: space, path: path) { memType, buffer in
             H5Dread(did, memType, hdf5All, hdf5All, hdf5Default, buffer)
         }
         return HDF5Dataset(value, attributes: try readAttributes(did, path: path), storage: storage)
+    }
+
+    /// Checks the stored references of a contiguous variable-length string dataset (length,
+    /// heap collection address, object index: 16 bytes each) against the global heap index.
+    private func checkReferences(_ did: hid_t, space: hid_t, path: String) throws(CelestaError) {
+        let offset = H5Dget_offset(did)
+        guard offset != haddr_t.max else { return }  // no storage yet: all null
+        let count = H5Sget_simple_extent_npoints(space)
+        let start = UInt64(superblock).addingReportingOverflow(UInt64(offset))
+        let damaged = place.error(.parse, path, "damaged variable-length string references")
+        guard count >= 0, !start.overflow, start.partialValue <= UInt64(bytes.count),
+              UInt64(count) <= (UInt64(bytes.count) - start.partialValue) / 16
+        else { throw damaged }
+        var p = Int(start.partialValue)
+        for _ in 0..<count {
+            var length: UInt64 = 0, address: UInt64 = 0, index: UInt64 = 0
+            for k in (0..<4).reversed() { length = length << 8 | UInt64(bytes[p + k]) }
+            for k in (0..<8).reversed() { address = address << 8 | UInt64(bytes[p + 4 + k]) }
+            for k in (0..<4).reversed() { index = index << 8 | UInt64(bytes[p + 12 + k]) }
+            if address != 0 {
+                guard index > 0, index <= 0xFFFF, let size = heap.objects[address]?[Int(index)], length <= size else { throw damaged }
+            }
+            p += 16
+        }
     }
 
     private func readStorage(_ did: hid_t, path: String) throws(CelestaError) -> HDF5Storage {
