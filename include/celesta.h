@@ -37,10 +37,10 @@
  * this version and never changes struct_size.
  *
  * Sections, in this order: Version, status names, errors and build information; IR and files
- * (target-neutral); Xylo backend: handle types; Xylo: chips; Xylo: networks (from JSON, or
- * node by node); Xylo: mapper, specifications and quantizers; Xylo: configurations; Xylo: the
- * bit-exact simulator; Xylo: clock cycles and real-time clock; Xylo: audio front ends; Xylo:
- * dev kits.
+ * (target-neutral); Xylo backend: handle types; Xylo: chips; Xylo: networks (from JSON, node
+ * by node, or from an IR graph); Xylo: mapper, specifications and quantizers; Xylo:
+ * configurations; Xylo: the bit-exact simulator; Xylo: clock cycles and real-time clock; Xylo:
+ * audio front ends; Xylo: dev kits.
  */
 #ifndef CELESTA_H
 #define CELESTA_H
@@ -548,7 +548,7 @@ CELESTA_API int celesta_xylo_chip_find(celesta_xylo_chip_info_t *out, const char
 CELESTA_API int celesta_xylo_chip_ids(char *buf, size_t cap, size_t *len);
 
 
-/* ==== Xylo: networks (from JSON, or node by node) ==== */
+/* ==== Xylo: networks (from JSON, node by node, or from an IR graph) ==== */
 
 /* ---- Exported C functions: float networks from JSON text or files. ---- */
 
@@ -655,6 +655,24 @@ CELESTA_API int celesta_xylo_network_connect(celesta_xylo_network_t *net, int so
  * Errors: as celesta_xylo_network_connect().
  */
 CELESTA_API int celesta_xylo_network_alias(celesta_xylo_network_t *net, int source, int target);
+
+/* ---- Exported C functions: IR graphs to Xylo networks. ---- */
+
+/**
+ * Lowers an IR graph (TALON's or NIR's primitives) into a Xylo network for celesta_xylo_map():
+ * Input/Output become ports, Linear/Affine/SpikingAffine weight blocks, LIF and CubaLIF neuron
+ * populations (forward Euler with step `dt` seconds, the unit of the graph's time constants:
+ * 1 for taus counted in steps; gains folded into the weights, `v_leak` into the bias; see the
+ * README, "The network IR"); nested NIR graphs are inlined and identity nodes removed.
+ * Anything Xylo has no hardware for (convolutions, pooling, IF, non-zero v_reset, ...) is
+ * CELESTA_ERR_UNSUPPORTED naming the node and what is missing. A non-zero Affine bias becomes a
+ * warning of the mapping (celesta_xylo_spec_warnings()).
+ *
+ * Ownership: `*out` receives a new network (celesta_xylo_network_free()); the graph is only
+ * read. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_UNSUPPORTED,
+ * CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_INVALID_ARGUMENT.
+ */
+CELESTA_API int celesta_xylo_network_from_ir(celesta_xylo_network_t **out, const celesta_ir_graph_t *graph, double dt);
 
 
 /* ==== Xylo: mapper, specifications and quantizers ==== */

@@ -59,7 +59,7 @@ SECTIONS = [
     ("ir", "IR and files (target-neutral)", ["IR*.swift"]),
     ("xylo", "Xylo backend: handle types", []),
     ("xylo-chips", "Xylo: chips", ["Chips.swift"]),
-    ("xylo-networks", "Xylo: networks (from JSON, or node by node)", ["Network.swift", "GraphBuilder.swift"]),
+    ("xylo-networks", "Xylo: networks (from JSON, node by node, or from an IR graph)", ["Network.swift", "GraphBuilder.swift", "XyloIR.swift"]),
     ("xylo-spec", "Xylo: mapper, specifications and quantizers", ["Spec.swift", "SpecArrays.swift"]),
     ("xylo-configs", "Xylo: configurations", ["Config.swift"]),
     ("xylo-sim", "Xylo: the bit-exact simulator", ["Simulation.swift"]),

@@ -14,6 +14,9 @@ public typealias celesta_xylo_network_cref = OpaquePointer
 /// with the celesta_xylo_network_add_* calls (GraphBuilder.swift).
 final class NetworkBox {
     var graph: NetworkGraph
+    /// What lowering an IR graph reported (celesta_xylo_network_from_ir()); the mapper adds
+    /// them to its own warnings.
+    var warnings: [String] = []
     init(_ module: Module) throws {
         self.graph = try module.asGraph()
     }

@@ -119,7 +119,7 @@ public func celesta_xylo_map_limits(
             maxHiddenNeurons: max_hidden_neurons == 0 ? nil : Int(max_hidden_neurons),
             maxOutputNeurons: max_output_neurons == 0 ? nil : Int(max_output_neurons),
             rockpoolCompatible: rockpool_compatible != 0)
-        out.pointee = makeHandle(SpecBox(mapping.spec, warnings: mapping.warnings))
+        out.pointee = makeHandle(SpecBox(mapping.spec, warnings: box.warnings + mapping.warnings))
     }
 }
 

@@ -67,8 +67,23 @@ int main(int argc, char **argv) {
     CHECK(celesta_ir_write(out, g, CELESTA_IR_FORMAT_T1C, 0) == CELESTA_OK, "%s", celesta_last_error());
     char version[16];
     CHECK(celesta_ir_read_version(version, sizeof version, &len, out) == CELESTA_OK && strcmp(version, "0.0.1") == 0, "%s", version);
+    /* The same graph lowered to a Xylo network (dt = 1: TALON's taus count steps) and mapped. */
+    celesta_xylo_network_t *net = NULL;
+    CHECK(celesta_xylo_network_from_ir(&net, g, 1.0) == CELESTA_OK, "%s", celesta_last_error());
+    celesta_xylo_spec_t *spec = NULL;
+    CHECK(celesta_xylo_map(&spec, net, "xa3", 0) == CELESTA_OK, "%s", celesta_last_error());
+    celesta_xylo_spec_free(spec);
+    celesta_xylo_network_free(net);
+    CHECK(celesta_xylo_network_from_ir(&net, g, 0.0) == CELESTA_ERR_OUT_OF_RANGE && contains(celesta_last_error(), "dt"), "%s", celesta_last_error());
+    CHECK(celesta_xylo_network_from_ir(NULL, g, 1.0) == CELESTA_ERR_NULL_POINTER, "NULL out");
+    CHECK(celesta_xylo_network_from_ir(&net, NULL, 1.0) == CELESTA_ERR_NULL_POINTER, "NULL graph");
     celesta_ir_graph_free(g);
     celesta_ir_graph_free(NULL);
+    snprintf(out, sizeof out, "%s/talon/graphs/conv_snn.t1c", argv[1]);
+    CHECK(celesta_ir_read(&g, out, 0, 0) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(celesta_xylo_network_from_ir(&net, g, 1.0) == CELESTA_ERR_UNSUPPORTED
+          && contains(celesta_last_error(), "node 'conv1' (Conv2d): Xylo has no convolutions"), "%s", celesta_last_error());
+    celesta_ir_graph_free(g);
 
     /* A graph from JSON with one array passed beside the text, then a node check. */
     float w[6] = {1, 2, 3, 4, 5, 6};

@@ -607,6 +607,19 @@ done:
 
 PATH_CREATE_METHOD(py_network_load, network, celesta_xylo_network_load)
 
+/* network_adopt(address): takes ownership of a celesta_xylo_network_t * made through the
+ * library by another route (celesta_xylo_network_from_ir() called from celesta.ir via ctypes). */
+static PyObject *py_network_adopt(PyObject *self, PyObject *args) {
+    (void)self;
+    unsigned long long addr;
+    if (!PyArg_ParseTuple(args, "K", &addr)) return NULL;
+    if (addr == 0) {
+        PyErr_SetString(PyExc_ValueError, "network address is NULL");
+        return NULL;
+    }
+    return wrap_network((celesta_xylo_network_t *)(uintptr_t)addr);
+}
+
 /* xylo_map(network, chip, max_hidden (0 = chip limit), max_output (0 = chip limit), rockpool_compatible) */
 static PyObject *py_xylo_map(PyObject *self, PyObject *args) {
     (void)self;
@@ -1392,6 +1405,7 @@ static PyMethodDef methods[] = {
     {"network_from_json_arrays", py_network_from_json_arrays, METH_VARARGS,
      "Network handle from float-network JSON text whose {\"$array\": k} values are float64 buffers."},
     {"network_load", py_network_load, METH_VARARGS, "Network handle from a float-network JSON file."},
+    {"network_adopt", py_network_adopt, METH_VARARGS, "Network handle owning a celesta_xylo_network_t * address."},
     {"xylo_map", py_xylo_map, METH_VARARGS, "Map a network onto a Xylo chip: a specification handle."},
     {"spec_from_json", py_spec_from_json, METH_VARARGS, "Specification handle from JSON text."},
     {"spec_to_json", py_spec_to_json, METH_VARARGS, "Specification as JSON text."},

@@ -37,6 +37,7 @@ for _name, _args in {
     "celesta_ir_read": [ctypes.POINTER(_P), _STR, ctypes.c_int, ctypes.c_int],
     "celesta_ir_write": [_STR, _P, ctypes.c_int, ctypes.c_int],
     "celesta_ir_read_version": [_STR, _SZ, ctypes.POINTER(_SZ), _STR],
+    "celesta_xylo_network_from_ir": [ctypes.POINTER(_P), _P, ctypes.c_double],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -231,6 +232,13 @@ def node_check(doc: dict, enc: Encoder, flags: int) -> dict:
 
 def primitives() -> list:
     return json.loads(text_out(_lib.celesta_ir_primitives_json))
+
+
+def network_from_ir(handle: "Handle", dt: float) -> int:
+    """The address of a new ``celesta_xylo_network_t`` lowered from the graph (the caller adopts it)."""
+    out = _P()
+    check(_lib.celesta_xylo_network_from_ir(ctypes.byref(out), handle.ptr, dt))
+    return out.value
 
 
 def read_version(path: str) -> str:

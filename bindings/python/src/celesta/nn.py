@@ -94,6 +94,28 @@ class NetworkGraph:
         self.shape = (self.n_in, self.n_out)
 
     @classmethod
+    def from_ir(cls, graph, dt: float | None = None) -> "NetworkGraph":
+        """The Xylo network of a ``celesta.ir.Graph`` (TALON's or NIR's primitives: Input,
+        Output, Linear/Affine, LIF/CubaLIF), lowered by the library (README, "The network IR").
+        ``dt`` is the time step in the unit of the graph's time constants; by default the
+        graph's ``metadata["dt"]``, else 1e-3 s (Rockpool's)."""
+        from . import _irlib
+        if dt is None:
+            meta = graph.metadata.get("dt") if isinstance(graph.metadata, dict) else None
+            dt = float(meta) if isinstance(meta, (int, float, np.integer, np.floating)) and not isinstance(meta, bool) else 1e-3
+        if isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating)):
+            raise TypeError(f"dt must be a number, not {type(dt).__name__}")
+        address = _irlib.network_from_ir(graph._handle(), float(dt))
+        self = cls.__new__(cls)
+        self._module = None
+        self._ir = graph
+        self._handle = _celesta.network_adopt(address)
+        self.n_in = sum(int(np.prod(graph.nodes[n].output_type["output"])) for n in graph.inputs)
+        self.n_out = sum(int(np.prod(graph.nodes[n].input_type["input"])) for n in graph.outputs)
+        self.shape = (self.n_in, self.n_out)
+        return self
+
+    @classmethod
     def from_json(cls, text: str) -> "NetworkGraph":
         """A graph from float-network JSON text (``{"layers": [...]}``)."""
         if not isinstance(text, str):
@@ -102,6 +124,8 @@ class NetworkGraph:
         return module.as_graph()
 
     def to_json(self) -> str:
+        if self._module is None:
+            raise TypeError("this graph was lowered from a celesta.ir graph; write that graph instead (celesta.ir.write)")
         return self._module.to_json()
 
     def __repr__(self):

@@ -307,13 +307,18 @@ _THRESHOLD_KEYS = ("threshold", "threshold_out", "bias", "bias_out")
 _DASH_KEYS = ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out")
 
 
-def _graph_handle(graph):
+def _graph_handle(graph, dt=None):
+    from ...ir import Graph as IRGraph
     from ...nn import NetworkGraph, Module
 
+    if isinstance(graph, IRGraph):
+        return NetworkGraph.from_ir(graph, dt)
+    if dt is not None:
+        raise TypeError("'dt' applies to celesta.ir graphs only (a celesta.nn network carries its own)")
     if isinstance(graph, Module):
         graph = graph.as_graph()
     if not isinstance(graph, NetworkGraph):
-        raise TypeError(f"graph must be a celesta.nn NetworkGraph (module.as_graph()), not {type(graph).__name__}")
+        raise TypeError(f"graph must be a celesta.nn NetworkGraph (module.as_graph()) or a celesta.ir.Graph, not {type(graph).__name__}")
     return graph
 
 
@@ -343,8 +348,11 @@ def spec_from_handle(handle, two_dimensional: bool = False) -> dict:
 
 
 def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash_dtype="float",
-           max_hidden_neurons=None, max_output_neurons=None, rockpool_compatible: bool = False) -> dict:
-    """Rockpool's Xylo ``mapper(graph, ...)``: maps a ``celesta.nn`` graph onto the chip.
+           max_hidden_neurons=None, max_output_neurons=None, rockpool_compatible: bool = False, dt=None) -> dict:
+    """Rockpool's Xylo ``mapper(graph, ...)``: maps a ``celesta.nn`` graph, or a ``celesta.ir``
+    graph of Input/Output, Linear/Affine and LIF/CubaLIF nodes (read from NIR or ``.t1c``, with
+    ``dt`` the time step in the unit of its time constants: see ``NetworkGraph.from_ir``), onto
+    the chip.
 
     Returns Rockpool's specification dict: ``weights_in``, ``weights_out``, ``weights_rec``
     (2-D ``weights_in``/``weights_rec`` on Xylo Audio 2 and Xylo v1 when every neuron has one
@@ -362,7 +370,7 @@ def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash
     """
     import warnings
 
-    g = _graph_handle(graph)
+    g = _graph_handle(graph, dt)
     handle = _celesta.xylo_map(g._handle, chip, _limit(max_hidden_neurons, "max_hidden_neurons"),
                                _limit(max_output_neurons, "max_output_neurons"), bool(rockpool_compatible))
     spec = spec_from_handle(handle, two_dimensional=_celesta.spec_dims(handle)[10] == 2)
