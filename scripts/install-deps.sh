@@ -52,5 +52,9 @@ if [ ! -x .venv/bin/python ] || ! cmp -s "$req" "$stamp"; then
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+  # TALON's IR, for the .t1c interop tests (they skip without it): a CPython 3.11 wheel,
+  # installed without its dependencies (requirements-dev.txt has the ones `talon.ir` imports).
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps talon-ir==0.0.2 \
+    || echo "install-deps: talon-ir 0.0.2 (CPython 3.11 only) not installed; the TALON interop tests will skip"
   cp "$req" "$stamp"
 fi

@@ -16,9 +16,9 @@ final class IRPrimitiveTests: XCTestCase {
     func shapeCases(mode: IRMode) throws -> [String: IRNode] {
         let pair = { (a: Int, b: Int) in IRValue.tuple([.int(a), .int(b)]) }
         return [
-            "Conv2d(w 4x2x3x3, pad 1, input [2,8,8])": try make("Conv2d", ["weight": f32([4, 2, 3, 3]), "padding": pair(1, 1)], input: [2, 8, 8], mode: mode),
-            "Conv2d(w 4x2x3x3, no input_type)": try make("Conv2d", ["weight": f32([4, 2, 3, 3])], mode: mode),
-            "Conv1d(w 4x2x3, stride 2, pad 1, input [2,10])": try make("Conv1d", ["weight": f32([4, 2, 3]), "stride": .int(2), "padding": .int(1)], input: [2, 10], mode: mode),
+            "Conv2d(w 4x2x3x3, pad 1, input [2,8,8])": try make("Conv2d", ["weight": f32([4, 2, 3, 3]), "bias": f32([4]), "padding": pair(1, 1)], input: [2, 8, 8], mode: mode),
+            "Conv2d(w 4x2x3x3, no input_type)": try make("Conv2d", ["weight": f32([4, 2, 3, 3]), "bias": f32([4])], mode: mode),
+            "Conv1d(w 4x2x3, stride 2, pad 1, input [2,10])": try make("Conv1d", ["weight": f32([4, 2, 3]), "bias": f32([4]), "stride": .int(2), "padding": .int(1)], input: [2, 10], mode: mode),
             "SepConv2d(dw 2x1x3x3, pw 8x2x1x1, pad 1, input [2,35,35])": try make(
                 "SepConv2d", ["depthwise_weight": f32([2, 1, 3, 3]), "pointwise_weight": f32([8, 2, 1, 1]), "padding": pair(1, 1)], input: [2, 35, 35], mode: mode),
             "SepConv2d(stride (2,2), input [2,9,9])": try make(
@@ -83,7 +83,7 @@ final class IRPrimitiveTests: XCTestCase {
             "Affine(1-D weight)": { try self.make("Affine", ["weight": try self.f32([6]), "bias": b], mode: .talon) },
             "Affine(bias mismatch)": { try self.make("Affine", ["weight": w, "bias": try self.f32([3])], mode: .talon) },
             "LIF(shape mismatch)": { try self.make("LIF", try lif(2), mode: .talon) },
-            "Conv2d(3-D weight)": { try self.make("Conv2d", ["weight": try self.f32([4, 2, 3])], mode: .talon) },
+            "Conv2d(3-D weight)": { try self.make("Conv2d", ["weight": try self.f32([4, 2, 3]), "bias": try self.f32([4])], mode: .talon) },
         ]
         XCTAssertEqual(Set(calls.keys), Set(results.keys))
         for (label, expected) in results {

@@ -68,7 +68,7 @@ public enum T1CFile {
         var extra = IRDict()
         for e in n.fields.entries {
             let known = d?.field(e.key)?.dialects.contains(.talon) ?? true
-            if !known || (e.key == "metadata" && !(n.isA("Input") || n.isA("Output") || n.isA("SpikingAffine"))) {
+            if !known {
                 extra[e.key] = e.value
                 continue
             }
@@ -188,6 +188,20 @@ public enum T1CFile {
         return graph
     }
 
+    /// TALON writes numpy scalars as strings (a graph it read, written again, stores
+    /// `num_features` as "16", `ceil_mode` as "False"); a number or bool field holding such text
+    /// reads as the value it spells. Other text is left for the field's check to refuse.
+    static func numberFromText(_ v: IRValue, _ kind: FieldSpec.Kind) -> IRValue {
+        guard case .string(let text) = v else { return v }
+        switch kind {
+        case .int: return Int(text).map(IRValue.int) ?? v
+        case .float: return Double(text).map(IRValue.float) ?? v
+        case .number: return Int(text).map(IRValue.int) ?? Double(text).map(IRValue.float) ?? v
+        case .bool: return text == "True" ? .bool(true) : text == "False" ? .bool(false) : v
+        default: return v
+        }
+    }
+
     static func edges(_ g: HDF5Group, _ path: String) throws -> [(String, String)] {
         func names(_ n: String) throws -> [String] {
             guard let ds = g.dataset(n) else { throw fail("'\(path)/\(n)' is missing") }
@@ -236,8 +250,8 @@ public enum T1CFile {
                 shape = dims
                 continue
             }
-            guard d.field(c.name) != nil else { throw fail("'\(p)': \(type) has no field '\(c.name)'") }
-            fields[c.name] = try settingValue(c.node, p, celesta: celesta)
+            guard let spec = d.field(c.name) else { throw fail("'\(p)': \(type) has no field '\(c.name)'") }
+            fields[c.name] = numberFromText(try settingValue(c.node, p, celesta: celesta), spec.kind)
         }
         var input: PortShapes? = nil, output: PortShapes? = nil
         if let shape {

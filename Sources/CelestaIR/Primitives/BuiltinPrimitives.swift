@@ -204,7 +204,7 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "Conv1d", dialects: both, summary: "1-D convolution",
             fields: [
-                array("weight"), array("bias", .none), FieldSpec("stride", .ints, .value(.int(1))),
+                array("weight"), array("bias"), FieldSpec("stride", .ints, .value(.int(1))),
                 FieldSpec("padding", .ints, .value(.int(0))), FieldSpec("dilation", .ints, .value(.int(1))),
                 FieldSpec("groups", .int, .value(.int(1))), FieldSpec("input_shape", .ints, .none, dialects: [.nir]),
             ],
@@ -266,7 +266,7 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "Upsample", summary: "nearest or bilinear upsampling",
             fields: [
-                FieldSpec("scale_factor", .any, .value(.int(2))), FieldSpec("size", .ints, .none),
+                FieldSpec("scale_factor", .number, .value(.int(2))), FieldSpec("size", .ints, .none),
                 FieldSpec("mode", .string, .value(.string("nearest"))), FieldSpec("align_corners", .bool, .value(.bool(false))),
             ],
             check: { d in
@@ -297,11 +297,13 @@ enum BuiltinPrimitives {
         batchNorm("BatchNorm2d"),
         talonPrimitive(
             "LayerNorm", summary: "layer normalisation",
-            fields: [FieldSpec("normalized_shape", .ints), array("weight", .none), array("bias", .none), FieldSpec("eps", .float, .value(.float(1e-5)), omittedWhenDefault: true)],
+            fields: [FieldSpec("normalized_shape", .ints), array("weight"), array("bias"), FieldSpec("eps", .float, .value(.float(1e-5)), omittedWhenDefault: true)],
+            nodeMetadata: both,
             infer: { d in ports(d.ints("normalized_shape"), d.ints("normalized_shape")) }),
         talonPrimitive(
             "Dropout", summary: "dropout (identity at inference)",
             fields: [FieldSpec("features", .int), FieldSpec("p", .float, .value(.float(0.5)), omittedWhenDefault: true)],
+            nodeMetadata: both,
             check: { d in
                 try featuresCheck(&d)
                 let p = d.double("p") ?? 0.5
@@ -310,12 +312,14 @@ enum BuiltinPrimitives {
             infer: featuresPorts),
         talonPrimitive(
             "HybridRegion", summary: "marks an SNN or ANN region",
-            fields: [FieldSpec("mode", .string, .value(.string("snn"))), FieldSpec("features", .int, .none), FieldSpec("name", .string, .none)],
+            fields: [FieldSpec("mode", .string), FieldSpec("features", .int), FieldSpec("name", .string, .none)],
+            nodeMetadata: both,
             check: { d in try require(["snn", "ann"].contains(d.string("mode") ?? ""), "mode must be 'snn' or 'ann'") },
             infer: featuresPorts),
         talonPrimitive(
             "Skip", summary: "merge marker: residual (add), concatenate or passthrough",
             fields: [FieldSpec("skip_type", .string, .value(.string("residual")))],
+            nodeMetadata: both,
             check: { d in
                 let valid = ["residual", "add", "concatenate", "concat", "passthrough", "identity"]
                 try require(valid.contains(d.string("skip_type") ?? ""), "skip_type must be one of \(valid)")
@@ -360,7 +364,7 @@ enum BuiltinPrimitives {
         talonPrimitive(
             name, base: base, dialects: dialects, summary: summary,
             fields: [
-                array("weight"), array("bias", .none), FieldSpec("stride", .ints, .value(pair(1))),
+                array("weight"), array("bias"), FieldSpec("stride", .ints, .value(pair(1))),
                 FieldSpec("padding", .ints, .value(pair(0))), FieldSpec("dilation", .ints, .value(pair(1))),
                 FieldSpec("groups", .int, .value(.int(1))), FieldSpec("input_shape", .ints, .none, dialects: [.nir]),
             ],
@@ -374,7 +378,7 @@ enum BuiltinPrimitives {
 
     private static func activation(_ name: String, _ extra: [FieldSpec]) -> PrimitiveDescriptor {
         talonPrimitive(
-            name, summary: "\(name) activation", fields: [FieldSpec("features", .int)] + extra,
+            name, summary: "\(name) activation", fields: [FieldSpec("features", .int)] + extra, nodeMetadata: both,
             check: featuresCheck, infer: featuresPorts)
     }
 
@@ -382,10 +386,11 @@ enum BuiltinPrimitives {
         talonPrimitive(
             name, summary: "batch normalisation (inference statistics)",
             fields: [
-                FieldSpec("num_features", .int), array("weight", .none), array("bias", .none), array("running_mean", .none),
-                array("running_var", .none), FieldSpec("eps", .float, .value(.float(1e-5)), omittedWhenDefault: true),
+                FieldSpec("num_features", .int), array("weight"), array("bias"), array("running_mean"),
+                array("running_var"), FieldSpec("eps", .float, .value(.float(1e-5)), omittedWhenDefault: true),
                 FieldSpec("momentum", .float, .value(.float(0.1)), omittedWhenDefault: true),
             ],
+            nodeMetadata: both,
             check: { d in
                 let n = d.int("num_features") ?? 0
                 try require(n > 0, "num_features must be > 0, got \(n)")
@@ -396,29 +401,43 @@ enum BuiltinPrimitives {
             infer: { d in ports(d.int("num_features").map { [$0] }, d.int("num_features").map { [$0] }) })
     }
 
-    /// The SU-YOLO composite blocks: TALON counts them through their weight fields; their
-    /// internal arithmetic is not part of the IR's contract.
+    /// The SU-YOLO composite blocks, with TALON's fields (each sub-convolution's weight and
+    /// bias); TALON counts them through these arrays, and their arithmetic is not part of the
+    /// IR's contract.
     private static let suYOLO: [PrimitiveDescriptor] = [
-        composite("SGhostConv", [array("primary_weight", .none), array("cheap_weight", .none)]),
-        composite("SGhostEncoderLite", [array("primary_weight", .none), array("cheap_weight", .none)]),
-        composite("GhostBasicBlock1", [array("ghost1_weight", .none), array("ghost2_weight", .none), array("shortcut_weight", .none)]),
-        composite("GhostBasicBlock2", [array("ghost1_weight", .none), array("ghost2_weight", .none)]),
-        composite("SDDetect", [FieldSpec("num_classes", .int, .value(.int(80))), FieldSpec("reg_max", .int, .value(.int(16))), array("box_weight", .none), array("cls_weight", .none)]),
-        talonPrimitive("DFLDecode", summary: "distribution focal loss decode", fields: [FieldSpec("reg_max", .int, .value(.int(16)))]),
-        talonPrimitive("Dist2BBox", summary: "distances to boxes", fields: [FieldSpec("xywh", .bool, .value(.bool(true)))]),
+        talonPrimitive(
+            "SGhostConv", summary: "SU-YOLO spiking ghost convolution",
+            fields: arrays(["primary_weight", "primary_bias", "cheap_weight", "cheap_bias"]) + [
+                FieldSpec("primary_stride", .ints, .value(pair(1))), FieldSpec("primary_padding", .ints, .value(pair(0))),
+                FieldSpec("cheap_stride", .ints, .value(pair(1))), FieldSpec("cheap_padding", .ints, .value(pair(0))),
+            ]),
+        talonPrimitive(
+            "SGhostEncoderLite", summary: "SU-YOLO ghost encoder",
+            fields: arrays(["conv1_weight", "conv1_bias"] + ghost("ghost")) + [FieldSpec("stride", .int, .value(.int(2)))]),
+        talonPrimitive(
+            "GhostBasicBlock1", summary: "SU-YOLO ghost block with a residual branch",
+            fields: arrays(ghost("cvres") + ghost("cv0") + ghost("cv2")) + [FieldSpec("stride", .int, .value(.int(2)))]),
+        talonPrimitive("GhostBasicBlock2", summary: "SU-YOLO ghost block", fields: arrays(ghost("cv0") + ghost("cv2"))),
+        talonPrimitive(
+            "SDDetect", summary: "SU-YOLO detection head",
+            fields: [FieldSpec("num_classes", .int), FieldSpec("reg_max", .int), FieldSpec("stride", .int)]
+                + arrays(["cv2", "cv3"].flatMap { head in (0..<3).flatMap { ["\(head)_w\($0)", "\(head)_b\($0)"] } })),
+        talonPrimitive("DFLDecode", summary: "distribution focal loss decode", fields: [FieldSpec("reg_max", .int), array("dfl_weights", .none)]),
+        talonPrimitive("Dist2BBox", summary: "distances to boxes", fields: [FieldSpec("stride", .number)]),
         talonPrimitive(
             "NMS", summary: "non-maximum suppression",
             fields: [
-                FieldSpec("iou_threshold", .float, .value(.float(0.45))), FieldSpec("conf_threshold", .float, .value(.float(0.25))),
-                FieldSpec("max_det", .int, .value(.int(300))),
+                FieldSpec("score_threshold", .float, .value(.float(0.25))), FieldSpec("iou_threshold", .float, .value(.float(0.45))),
+                FieldSpec("max_detections", .int, .value(.int(300))),
             ]),
     ]
 
-    private static func composite(_ name: String, _ extra: [FieldSpec]) -> PrimitiveDescriptor {
-        talonPrimitive(
-            name, summary: "SU-YOLO composite block",
-            fields: [FieldSpec("in_channels", .int, .none), FieldSpec("out_channels", .int, .none), FieldSpec("stride", .int, .value(.int(1)))] + extra,
-            infer: { d in ports(d.int("in_channels").map { [$0] }, d.int("out_channels").map { [$0] }) })
+    /// Required array fields.
+    private static func arrays(_ names: [String]) -> [FieldSpec] { names.map { array($0) } }
+
+    /// A ghost module's four arrays: `<p>_primary_weight`, `_primary_bias`, `_cheap_weight`, `_cheap_bias`.
+    private static func ghost(_ p: String) -> [String] {
+        ["\(p)_primary_weight", "\(p)_primary_bias", "\(p)_cheap_weight", "\(p)_cheap_bias"]
     }
 
     // MARK: NIR-only primitives

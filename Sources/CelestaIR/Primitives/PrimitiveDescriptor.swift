@@ -21,6 +21,8 @@ public struct FieldSpec: Sendable {
         /// A numpy array.
         case array
         case int, float, bool, string
+        /// An int or a float, kept as given (Upsample's `scale_factor`).
+        case number
         /// An int or a tuple of ints (stride, padding...).
         case ints
         /// Any value (kept as given).
@@ -227,6 +229,12 @@ extension IRNode {
             case .float: return v
             case .int(let i): return .float(Double(i))
             case .tensor(let t) where t.count == 1 && t.ndim == 0: return .float(t.double(at: 0))
+            default: throw wrong()
+            }
+        case .number:
+            switch v {
+            case .int, .float: return v
+            case .tensor(let t) where t.count == 1 && t.ndim == 0: return t.dtype.isFloat ? .float(t.double(at: 0)) : (t.int(at: 0).map(IRValue.int) ?? v)
             default: throw wrong()
             }
         case .bool:

@@ -35,7 +35,7 @@ def test_constructor_messages_equal_talons():
         "Affine(1-D weight)": lambda: ir.Affine(f32(6), b),
         "Affine(bias mismatch)": lambda: ir.Affine(w, f32(3)),
         "LIF(shape mismatch)": lambda: ir.LIF(**lif(2)),
-        "Conv2d(3-D weight)": lambda: ir.Conv2d(f32(4, 2, 3)),
+        "Conv2d(3-D weight)": lambda: ir.Conv2d(f32(4, 2, 3), f32(4)),
     }
     assert set(calls) == set(results)
     for label, expected in results.items():
@@ -49,11 +49,11 @@ def test_inferred_shapes_talon_mode_and_celesta_correction():
     results = case("ir_shapes.inference_a")["expected"]["results"]
     label = "Conv2d(w 4x2x3x3, pad 1, input [2,8,8])"
     with celesta.talon_compatible():
-        n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
+        n = ir.Conv2d(f32(4, 2, 3, 3), f32(4), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
     assert n.output_type["output"].tolist() == results[label]["output_type"]["output"]
-    n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
+    n = ir.Conv2d(f32(4, 2, 3, 3), f32(4), padding=(1, 1), input_type={"input": np.array([2, 8, 8])})
     assert n.output_type["output"].tolist() == [4, 8, 8]          # Celesta infers the spatial size
-    n = ir.Conv2d(f32(4, 2, 3, 3), padding=(1, 1), input_type=np.array([2, 8, 8]), talon_compatible=True)
+    n = ir.Conv2d(f32(4, 2, 3, 3), f32(4), padding=(1, 1), input_type=np.array([2, 8, 8]), talon_compatible=True)
     assert n.output_type["output"].tolist() == [4]
     p = ir.MaxPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, input_type=np.array([8, 10, 10]))
     assert p.output_type["output"].tolist() == results["MaxPool2d(k3 s2 p1 ceil, input [8,10,10])"]["output_type"]["output"]

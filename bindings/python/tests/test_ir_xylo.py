@@ -7,7 +7,7 @@ import pytest
 
 import celesta
 from celesta import ir, nir
-from celesta.devices.xylo import xa2, xa3
+from celesta.devices.xylo import syns61300, xa2, xa3
 from celesta.nn import LIF, Linear, Sequential
 from celesta.transform import quantize_methods as q
 
@@ -44,7 +44,7 @@ def ir_net(p):
     return ir.Graph(nodes, edges, allow_cycles=True)
 
 
-@pytest.mark.parametrize("chip", [xa3, xa2])
+@pytest.mark.parametrize("chip", [xa3, xa2, syns61300])
 def test_nir_graph_deploys_bit_exactly(tmp_path, chip):
     rng = np.random.default_rng(11)
     net, params = rockpool_net(rng)
@@ -93,7 +93,7 @@ def test_talon_graph_maps_with_dt_in_steps():
 
 
 def test_what_xylo_cannot_do_names_the_node():
-    conv = ir.Graph({"input": ir.Input(np.array([1, 8, 8])), "conv": ir.Conv2d(np.ones((2, 1, 3, 3), np.float32)),
+    conv = ir.Graph({"input": ir.Input(np.array([1, 8, 8])), "conv": ir.Conv2d(np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32)),
                      "output": ir.Output(np.array([2]))}, [("input", "conv"), ("conv", "output")])
     with pytest.raises(celesta.UnsupportedError, match="node 'conv' \\(Conv2d\\): Xylo has no convolutions"):
         xa3.mapper(conv)
