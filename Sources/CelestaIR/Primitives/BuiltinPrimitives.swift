@@ -65,14 +65,29 @@ enum BuiltinPrimitives {
         { d in ports(d.shape(field), d.shape(field)) }
     }
 
+    /// TALON's LIF and IF ports: the parameters' shape (TALON mode: its first dimension only,
+    /// as TALON does for multi-dimensional populations).
+    private static func neuronPorts(_ field: String) -> @Sendable (NodeDraft) -> (PortShapes?, PortShapes?) {
+        { d in
+            guard let s = d.shape(field) else { return (nil, nil) }
+            let shape = d.mode == .talon ? Array(s.prefix(1)) : s
+            return ports(shape, shape)
+        }
+    }
+
     /// Both ports `[features]`.
     private static let featuresPorts: @Sendable (NodeDraft) -> (PortShapes?, PortShapes?) = { d in
         guard let f = d.int("features") else { return (nil, nil) }
         return ports([f], [f])
     }
 
-    private static let featuresCheck: @Sendable (inout NodeDraft) throws -> Void = { d in
-        if let f = d.int("features") { try require(f > 0, "features must be > 0, got \(f)") }
+    /// `features` must be positive. TALON checks it only for ReLU (`talonToo`); Celesta's mode
+    /// checks every primitive that has it.
+    private static func featuresCheck(talonToo: Bool) -> @Sendable (inout NodeDraft) throws -> Void {
+        { d in
+            guard talonToo || d.mode == .celesta, let f = d.int("features") else { return }
+            try require(f > 0, "features must be a positive int, got \(f)")
+        }
     }
 
     // MARK: Shared rules
@@ -209,7 +224,7 @@ enum BuiltinPrimitives {
                 FieldSpec("groups", .int, .value(.int(1))), FieldSpec("input_shape", .ints, .none, dialects: [.nir]),
             ],
             check: { d in
-                guard let w = d.shape("weight"), w.count == 3 else { throw fail("weight must be 3D (out_ch, in_ch, kernel)") }
+                guard let w = d.shape("weight"), w.count == 3 else { throw fail("weight must be 3D (out_ch, in_ch/groups, kernel_size)") }
                 if let b = d.shape("bias") { try require(b == [w[0]], "bias must be 1D with \(w[0]) elements, got shape \(Tensor.describe(b))") }
                 try require((d.int("groups") ?? 1) >= 1, "groups must be >= 1")
             },
@@ -225,8 +240,8 @@ enum BuiltinPrimitives {
                 FieldSpec("dilation", .ints, .value(pair(1))),
             ],
             check: { d in
-                guard let dw = d.shape("depthwise_weight"), dw.count == 4 else { throw fail("depthwise_weight must be 4D (C, 1, kH, kW)") }
-                guard let pw = d.shape("pointwise_weight"), pw.count == 4 else { throw fail("pointwise_weight must be 4D (C_out, C, 1, 1)") }
+                guard let dw = d.shape("depthwise_weight"), dw.count == 4 else { throw fail("depthwise_weight must be 4D (in_ch, 1, kH, kW)") }
+                guard let pw = d.shape("pointwise_weight"), pw.count == 4 else { throw fail("pointwise_weight must be 4D (out_ch, in_ch, 1, 1)") }
                 // TALON fills missing biases with zeros of the weight's type.
                 if d.tensor("depthwise_bias") == nil { d.fields["depthwise_bias"] = .tensor(try Tensor.filled(0, dtype: d.tensor("depthwise_weight")!.dtype, shape: [dw[0]])) }
                 if d.tensor("pointwise_bias") == nil { d.fields["pointwise_bias"] = .tensor(try Tensor.filled(0, dtype: d.tensor("pointwise_weight")!.dtype, shape: [pw[0]])) }
@@ -270,7 +285,8 @@ enum BuiltinPrimitives {
                 FieldSpec("mode", .string, .value(.string("nearest"))), FieldSpec("align_corners", .bool, .value(.bool(false))),
             ],
             check: { d in
-                try require(["nearest", "bilinear"].contains(d.string("mode") ?? ""), "mode must be 'nearest' or 'bilinear'")
+                let mode = d.string("mode") ?? ""
+                try require(["nearest", "bilinear"].contains(mode), "Upsample mode must be 'nearest' or 'bilinear', got '\(mode)'")
             },
             infer: { d in
                 guard let input = d.inputShape, input.count == 3 else { return (nil, nil) }
@@ -281,11 +297,11 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "LIF", dialects: both, summary: "leaky integrate-and-fire: tau dv/dt = (v_leak - v) + r i",
             fields: [array("tau"), array("r"), array("v_leak"), array("v_threshold"), array("v_reset", .none, [.nir])],
-            check: sameShapes("LIF", ["tau", "r", "v_leak", "v_threshold", "v_reset"]), infer: sameAs("tau")),
+            check: sameShapes("LIF", ["tau", "r", "v_leak", "v_threshold", "v_reset"]), infer: neuronPorts("tau")),
         talonPrimitive(
             "IF", dialects: both, summary: "integrate-and-fire: dv/dt = r i, spike at threshold",
             fields: [array("r", .none, [.nir]), array("v_threshold"), array("v_reset", .none, [.nir])],
-            check: sameShapes("IF", ["r", "v_threshold", "v_reset"]), infer: sameAs("v_threshold")),
+            check: sameShapes("IF", ["r", "v_threshold", "v_reset"]), infer: neuronPorts("v_threshold")),
         activation("ReLU", [FieldSpec("negative_slope", .float, .value(.float(0)), omittedWhenDefault: true)]),
         activation("Sigmoid", []),
         activation("Tanh", []),
@@ -305,36 +321,42 @@ enum BuiltinPrimitives {
             fields: [FieldSpec("features", .int), FieldSpec("p", .float, .value(.float(0.5)), omittedWhenDefault: true)],
             nodeMetadata: both,
             check: { d in
-                try featuresCheck(&d)
+                try featuresCheck(talonToo: false)(&d)
                 let p = d.double("p") ?? 0.5
-                try require(p >= 0 && p <= 1, "p must be in [0, 1], got \(PythonFormat.repr(p))")
+                try require(p >= 0 && p <= 1, "Dropout probability must be in [0, 1], got: \(PythonFormat.repr(p))")
             },
             infer: featuresPorts),
         talonPrimitive(
             "HybridRegion", summary: "marks an SNN or ANN region",
             fields: [FieldSpec("mode", .string), FieldSpec("features", .int), FieldSpec("name", .string, .none)],
             nodeMetadata: both,
-            check: { d in try require(["snn", "ann"].contains(d.string("mode") ?? ""), "mode must be 'snn' or 'ann'") },
+            check: { d in
+                let mode = d.string("mode") ?? ""
+                try require(["snn", "ann"].contains(mode), "mode must be 'snn' or 'ann', got: \(mode)")
+                try featuresCheck(talonToo: false)(&d)
+            },
             infer: featuresPorts),
         talonPrimitive(
             "Skip", summary: "merge marker: residual (add), concatenate or passthrough",
             fields: [FieldSpec("skip_type", .string, .value(.string("residual")))],
             nodeMetadata: both,
             check: { d in
-                let valid = ["residual", "add", "concatenate", "concat", "passthrough", "identity"]
-                try require(valid.contains(d.string("skip_type") ?? ""), "skip_type must be one of \(valid)")
+                let valid = ["residual", "concatenate", "passthrough", "add", "concat", "identity"]
+                let t = d.string("skip_type") ?? ""
+                try require(valid.contains(t), "skip_type must be one of (" + valid.map { "'\($0)'" }.joined(separator: ", ") + "), got '\(t)'")
             }),
         talonPrimitive(
             "ChannelSplit", summary: "splits channels into sections (ports output_0, output_1, ...)",
             fields: [FieldSpec("split_sections", .ints), FieldSpec("dim", .int, .value(.int(0)))],
             check: { d in
                 let sections = d.ints("split_sections") ?? []
-                try require(!sections.isEmpty && sections.allSatisfy { $0 > 0 }, "split_sections must be positive sizes")
+                try require(!sections.isEmpty, "split_sections must be non-empty")
+                if d.mode == .celesta { try require(sections.allSatisfy { $0 > 0 }, "split_sections must be positive, got \(sections)") }
                 if let input = d.inputShape, !input.isEmpty {
                     let dim = d.int("dim") ?? 0
                     let axis = dim < 0 ? dim + input.count : dim
                     if axis >= 0, axis < input.count {
-                        try require(sections.reduce(0, +) == input[axis], "split_sections must sum to the channel count \(input[axis]), got \(sections.reduce(0, +))")
+                        try require(sections.reduce(0, +) == input[axis], "split_sections sum (\(sections.reduce(0, +))) must equal input dim \(dim) (\(input[axis]))")
                     }
                 }
             },
@@ -351,7 +373,10 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "Concat", summary: "concatenates its inputs (ports input_0, input_1, ...) along dim",
             fields: [FieldSpec("num_inputs", .int, .value(.int(2))), FieldSpec("dim", .int, .value(.int(0)))],
-            check: { d in try require((d.int("num_inputs") ?? 2) >= 2, "num_inputs must be >= 2") },
+            check: { d in
+                let n = d.int("num_inputs") ?? 2
+                try require(n >= 2, "Concat requires at least 2 inputs, got \(n)")
+            },
             infer: { d in
                 guard let t = d.inputType, t.ports.count >= 2 else { return (nil, nil) }
                 var out = t.ports[0].shape
@@ -379,7 +404,7 @@ enum BuiltinPrimitives {
     private static func activation(_ name: String, _ extra: [FieldSpec]) -> PrimitiveDescriptor {
         talonPrimitive(
             name, summary: "\(name) activation", fields: [FieldSpec("features", .int)] + extra, nodeMetadata: both,
-            check: featuresCheck, infer: featuresPorts)
+            check: featuresCheck(talonToo: name == "ReLU"), infer: featuresPorts)
     }
 
     private static func batchNorm(_ name: String) -> PrimitiveDescriptor {
@@ -392,8 +417,10 @@ enum BuiltinPrimitives {
             ],
             nodeMetadata: both,
             check: { d in
+                // TALON checks none of this; Celesta's mode refuses what cannot be a normalisation.
+                guard d.mode == .celesta else { return }
                 let n = d.int("num_features") ?? 0
-                try require(n > 0, "num_features must be > 0, got \(n)")
+                try require(n > 0, "num_features must be a positive int, got \(n)")
                 for f in ["weight", "bias", "running_mean", "running_var"] {
                     if let s = d.shape(f) { try require(s == [n], "\(f) must have shape (\(n),), got \(Tensor.describe(s))") }
                 }
@@ -410,10 +437,17 @@ enum BuiltinPrimitives {
             fields: arrays(["primary_weight", "primary_bias", "cheap_weight", "cheap_bias"]) + [
                 FieldSpec("primary_stride", .ints, .value(pair(1))), FieldSpec("primary_padding", .ints, .value(pair(0))),
                 FieldSpec("cheap_stride", .ints, .value(pair(1))), FieldSpec("cheap_padding", .ints, .value(pair(0))),
-            ]),
+            ],
+            check: { d in
+                if let p = d.shape("primary_weight")?.first, let c = d.shape("cheap_weight")?.first {
+                    try require(c == p, "cheap_out_channels (\(c)) must match primary_out_channels (\(p))")
+                }
+            },
+            infer: { d in ghostPorts(d, input: "primary_weight", ghost: "") }),
         talonPrimitive(
             "SGhostEncoderLite", summary: "SU-YOLO ghost encoder",
-            fields: arrays(["conv1_weight", "conv1_bias"] + ghost("ghost")) + [FieldSpec("stride", .int, .value(.int(2)))]),
+            fields: arrays(["conv1_weight", "conv1_bias"] + ghost("ghost")) + [FieldSpec("stride", .int, .value(.int(2)))],
+            infer: { d in ghostPorts(d, input: "conv1_weight", ghost: "ghost_") }),
         talonPrimitive(
             "GhostBasicBlock1", summary: "SU-YOLO ghost block with a residual branch",
             fields: arrays(ghost("cvres") + ghost("cv0") + ghost("cv2")) + [FieldSpec("stride", .int, .value(.int(2)))]),
@@ -421,9 +455,16 @@ enum BuiltinPrimitives {
         talonPrimitive(
             "SDDetect", summary: "SU-YOLO detection head",
             fields: [FieldSpec("num_classes", .int), FieldSpec("reg_max", .int), FieldSpec("stride", .int)]
-                + arrays(["cv2", "cv3"].flatMap { head in (0..<3).flatMap { ["\(head)_w\($0)", "\(head)_b\($0)"] } })),
-        talonPrimitive("DFLDecode", summary: "distribution focal loss decode", fields: [FieldSpec("reg_max", .int), array("dfl_weights", .none)]),
-        talonPrimitive("Dist2BBox", summary: "distances to boxes", fields: [FieldSpec("stride", .number)]),
+                + arrays(["cv2", "cv3"].flatMap { head in (0..<3).flatMap { ["\(head)_w\($0)", "\(head)_b\($0)"] } }),
+            infer: { d in
+                // Box and class channels of the first scale, from its input channels.
+                guard let box = d.shape("cv2_w0"), let cls = d.shape("cv3_w0"), box.count > 1, !cls.isEmpty else { return (nil, nil) }
+                return ports([box[1]], [box[0] + cls[0]])
+            }),
+        talonPrimitive(
+            "DFLDecode", summary: "distribution focal loss decode", fields: [FieldSpec("reg_max", .int), array("dfl_weights", .none)],
+            infer: { d in ports(d.int("reg_max").map { [4 * $0] }, [4]) }),
+        talonPrimitive("Dist2BBox", summary: "distances to boxes", fields: [FieldSpec("stride", .number)], infer: { _ in ports([4], [4]) }),
         talonPrimitive(
             "NMS", summary: "non-maximum suppression",
             fields: [
@@ -431,6 +472,15 @@ enum BuiltinPrimitives {
                 FieldSpec("max_detections", .int, .value(.int(300))),
             ]),
     ]
+
+    /// A ghost module's ports: the input channels of `input`'s weight, and the primary plus
+    /// cheap output channels of the ghost part (`<ghost>primary_weight`, `<ghost>cheap_weight`).
+    private static func ghostPorts(_ d: NodeDraft, input: String, ghost: String) -> (PortShapes?, PortShapes?) {
+        guard let w = d.shape(input), w.count > 1, let p = d.shape(ghost + "primary_weight")?.first,
+            let c = d.shape(ghost + "cheap_weight")?.first
+        else { return (nil, nil) }
+        return ports([w[1]], [p + c])
+    }
 
     /// Required array fields.
     private static func arrays(_ names: [String]) -> [FieldSpec] { names.map { array($0) } }
