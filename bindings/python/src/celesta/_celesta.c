@@ -104,6 +104,10 @@ static PyObject *chip_dict(const celesta_xylo_chip_info_t *c) {
         INT_FIELD(max_hidden_spikes_per_step)
         INT_FIELD(max_output_spikes_per_step)
 #undef INT_FIELD
+        put(d, "front_end", PyUnicode_FromString(c->front_end)) < 0 ||
+        put(d, "mapper_dialect", PyUnicode_FromString(c->mapper_dialect)) < 0 ||
+        put(d, "has_dev_kit", PyBool_FromLong(c->has_dev_kit)) < 0 ||
+        put(d, "cycles_report_isyn2_ops", PyBool_FromLong(c->cycles_report_isyn2_ops)) < 0 ||
         0) {
         Py_DECREF(d);
         return NULL;
