@@ -81,6 +81,12 @@ public enum ChipTable {
         return all[index]
     }
 
+    /// The chip names of a comma-separated list (e.g. `"xa3, xa2"`), as given: whitespace is
+    /// removed and empty entries are dropped; the names are checked only when looked up.
+    public static func names(inList text: String) -> [String] {
+        text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+    }
+
     /// The chip named `name` (id, product name or alias, case-insensitive).
     public static func chip(named name: String) throws -> ChipSpec {
         if let chip = all.first(where: { $0.isNamed(name) }) { return chip }
