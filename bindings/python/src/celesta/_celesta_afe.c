@@ -8,19 +8,7 @@
 
 /* Reads an (address, length) tuple, or None (NULL, 0). */
 static int afe_buffer(PyObject *item, const char *name, void **ptr, size_t *len) {
-    *ptr = NULL;
-    *len = 0;
-    if (item == NULL || item == Py_None) return 0;
-    unsigned long long address;
-    Py_ssize_t count;
-    if (!PyArg_ParseTuple(item, "Kn", &address, &count)) return -1;
-    if (count < 0) {
-        PyErr_Format(PyExc_ValueError, "buffer '%s' has a negative length", name);
-        return -1;
-    }
-    *ptr = (void *)(uintptr_t)address;
-    *len = (size_t)count;
-    return 0;
+    return address_length_arg(item, "buffer", name, ptr, len);
 }
 
 /* An output buffer of a run that is to run: a buffer given as None (no value is expected in it)

@@ -152,22 +152,27 @@ CAPSULE_TYPE(hdk)
 CAPSULE_TYPE(afe)
 CAPSULE_TYPE(afe2)
 
-/* Reads arrays[name] = (address, length) of a buffer the caller keeps alive, or None. */
-static inline int buffer_arg(PyObject *arrays, const char *name, void **ptr, size_t *len) {
+/* Reads `item`, an (address, length) tuple of a buffer the caller keeps alive, or None or NULL
+ * (NULL, 0). A negative length is a ValueError naming the `kind` ("array", "buffer") `name`. */
+static inline int address_length_arg(PyObject *item, const char *kind, const char *name, void **ptr, size_t *len) {
     *ptr = NULL;
     *len = 0;
-    PyObject *item = PyDict_GetItemString(arrays, name); /* borrowed */
     if (item == NULL || item == Py_None) return 0;
     unsigned long long address;
     Py_ssize_t count;
     if (!PyArg_ParseTuple(item, "Kn", &address, &count)) return -1;
     if (count < 0) {
-        PyErr_Format(PyExc_ValueError, "array '%s' has a negative length", name);
+        PyErr_Format(PyExc_ValueError, "%s '%s' has a negative length", kind, name);
         return -1;
     }
     *ptr = (void *)(uintptr_t)address;
     *len = (size_t)count;
     return 0;
+}
+
+/* Reads arrays[name] = (address, length) of a buffer the caller keeps alive, or None. */
+static inline int buffer_arg(PyObject *arrays, const char *name, void **ptr, size_t *len) {
+    return address_length_arg(PyDict_GetItemString(arrays, name) /* borrowed */, "array", name, ptr, len);
 }
 
 /* The same for an int32 buffer that the library only reads. */
