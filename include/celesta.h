@@ -504,6 +504,15 @@ typedef struct celesta_xylo_chip_info {
     int32_t max_hidden_spikes_per_step;
     /** Spikes an output neuron can emit per time step. */
     int32_t max_output_spikes_per_step;
+    /** Audio front end: "none", "analog-model" (Xylo Audio 2: a floating-point model, not
+     *  bit-exact) or "digital" (Xylo Audio 3: bit-exact). */
+    const char *front_end;
+    /** The Rockpool mapper the chip follows: "xylo-audio-2" (also the Xylo v1 core) or "xylo-audio-3". */
+    const char *mapper_dialect;
+    /** 1 when a dev kit exists for the chip (a board, and so a virtual kit), else 0. */
+    int32_t has_dev_kit;
+    /** 1 when the clock-cycle model also reports the parallel synapse-2 operations (Xylo Audio 2), else 0. */
+    int32_t cycles_report_isyn2_ops;
 } celesta_xylo_chip_info_t;
 
 /* ---- Exported C functions: the chip table. ---- */

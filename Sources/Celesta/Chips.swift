@@ -9,12 +9,15 @@ private struct ChipCStrings {
     let id: UnsafePointer<CChar>
     let name: UnsafePointer<CChar>
     let aliases: UnsafePointer<CChar>
+    let frontEnd: UnsafePointer<CChar>
+    let mapperDialect: UnsafePointer<CChar>
 }
 
 private nonisolated(unsafe) let chipCStrings: [ChipCStrings] = ChipTable.all.map {
     ChipCStrings(
         id: permanentCString($0.id), name: permanentCString($0.name),
-        aliases: permanentCString($0.aliases.joined(separator: ",")))
+        aliases: permanentCString($0.aliases.joined(separator: ",")),
+        frontEnd: permanentCString($0.frontEnd.rawValue), mapperDialect: permanentCString($0.mapperDialect.rawValue))
 }
 
 /// The table's C string of the chip id `id` (static storage), or nil for an unknown id.
@@ -51,6 +54,10 @@ private func fill(_ out: UnsafeMutablePointer<celesta_xylo_chip_info_t>, index: 
     info.max_input_events_per_step = Int32(chip.maxInputEventsPerStep)
     info.max_hidden_spikes_per_step = Int32(chip.maxHiddenSpikesPerStep)
     info.max_output_spikes_per_step = Int32(chip.maxOutputSpikesPerStep)
+    info.front_end = strings.frontEnd
+    info.mapper_dialect = strings.mapperDialect
+    info.has_dev_kit = chip.hasDevKit ? 1 : 0
+    info.cycles_report_isyn2_ops = chip.cyclesReportIsyn2Operations ? 1 : 0
     store(info, to: out)
 }
 

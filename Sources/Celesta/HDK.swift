@@ -43,8 +43,7 @@ private func info(_ device: HDKDeviceInfo, rails: Int) -> celesta_xylo_hdk_info_
 
 /// The chip names of a comma-separated list (NULL or empty: none).
 private func chipList(_ text: UnsafePointer<CChar>?) -> [String] {
-    guard let text else { return [] }
-    return String(cString: text).split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
+    text.map { ChipTable.names(inList: String(cString: $0)) } ?? []
 }
 
 /// Lists the dev kits: the boards on USB whose vendor/product ids are known (the built-in table
@@ -102,21 +101,9 @@ public func celesta_xylo_hdk_open(
             throw CelestaError(.outOfRange, "argument 'timeout_ms' is \(timeout_ms); at most 3600000 (one hour)")
         }
         let timeout: Duration = .milliseconds(timeout_ms == 0 ? 5000 : Int(timeout_ms))
-        let transport: HDKTransport
-        if where_.hasPrefix("virtual:") {
-            let kit = try VirtualDevKit(chip: String(where_.dropFirst("virtual:".count)))
-            kit.timeout = timeout
-            transport = kit
-        } else {
-            let discovery = try HDKDiscovery()
-            let physical = discovery.physical()
-            guard let match = physical.first(where: { where_.isEmpty || $0.info.location == where_ }) else {
-                throw CelestaError(.notFound, where_.isEmpty
-                    ? "no dev kit on USB (\(physical.count) found); use \"virtual:<chip>\" for a virtual kit"
-                    : "no dev kit at '\(where_)'; locations are \"virtual:<chip>\" or \"usb:BUS:ADDRESS\" from celesta_xylo_hdk_list()")
-            }
-            transport = try discovery.open(.usb(match.info, match.descriptor), timeout: timeout)
-        }
+        let transport = try HDKLocation(parsing: where_).open(timeout: timeout, hints: HDKLocation.Hints(
+            noBoard: " (0 found); use \"virtual:<chip>\" for a virtual kit",
+            unknownLocation: "; locations are \"virtual:<chip>\" or \"usb:BUS:ADDRESS\" from celesta_xylo_hdk_list()"))
         out.pointee = makeHandle(HDKBox(try XyloHDK(transport: transport)))
     }
 }

@@ -25,18 +25,7 @@ final class SpecBox {
 func quantize(_ spec: XyloSpecification, _ method: Int32, _ weightBits: Int32, _ thresholdBits: Int32) throws
     -> QuantizedSpecification
 {
-    switch method {
-    case 0:
-        return try XyloQuantizer.global(spec, fuzzyScaling: false, weightBits: Int(weightBits), thresholdBits: Int(thresholdBits))
-    case 1:
-        return try XyloQuantizer.global(spec, fuzzyScaling: true, weightBits: Int(weightBits), thresholdBits: Int(thresholdBits))
-    case 2:
-        return try XyloQuantizer.channel(spec, weightBits: Int(weightBits), thresholdBits: Int(thresholdBits))
-    default:
-        throw CelestaError(
-            .invalidArgument,
-            "argument 'method' is \(method); it must be 0 (global), 1 (global, fuzzy scaling) or 2 (channel)")
-    }
+    try XyloQuantizeMethod(code: Int(method)).quantize(spec, weightBits: Int(weightBits), thresholdBits: Int(thresholdBits))
 }
 
 /// The quantizer's integer arrays with Rockpool's keys and shapes (3-D input and recurrent

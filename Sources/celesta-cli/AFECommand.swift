@@ -56,7 +56,7 @@ struct AFECommand: ParsableCommand {
         CtrlC.begin()
         defer { CtrlC.end() }
         let chipSpec = try ChipTable.chip(named: chip)
-        guard chipSpec.id == "syns65302" || chipSpec.id == "syns61201" else {
+        guard chipSpec.frontEnd != .none else {
             throw CelestaError(.unsupported, "chip '\(chip)' (\(chipSpec.id)) has no audio front end; use xa3 or xa2")
         }
         guard scale.isFinite else { throw CelestaError(.invalidArgument, "--scale \(scale) must be finite") }
@@ -70,14 +70,15 @@ struct AFECommand: ParsableCommand {
         }
         defer { bar.finish() }  // also when cancelled
         let rate: Double, steps: Int, dt: Double, raster: [Int32]
-        if chipSpec.id == "syns65302" {
+        switch chipSpec.frontEnd {
+        case .digital:
             rate = XyloAudio3FrontEnd.audioSampleRate
             let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate)
             let afe = try XyloAudio3FrontEndSimulator(settings: XyloAudio3FrontEndSettings())
             let out = try afe.offline(audio, timeReversedPrefix: !noPrefix, progress: progress)
             (steps, raster) = (out.steps, out.raster)
             dt = Double(afe.parameters.rasterDownSamplingFactor) / rate
-        } else {
+        case .analogModel, .none:
             rate = wav.sampleRate >= 101_640 ? wav.sampleRate : 110_000
             let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate)
             var settings = XyloAudio2AnalogFrontEnd.Settings(fs: rate)
@@ -101,7 +102,7 @@ struct AFECommand: ParsableCommand {
                 ("sample_rate", "\(wav.sampleRate)"), ("channels_in_file", "\(wav.channels)"),
                 ("duration_s", "\(seconds)"), ("front_end_rate", "\(rate)"),
                 ("resampled", wav.sampleRate != rate ? "true" : "false"),
-                ("time_reversed_prefix", chipSpec.id == "syns65302" && !noPrefix ? "true" : "false"),
+                ("time_reversed_prefix", chipSpec.frontEnd == .digital && !noPrefix ? "true" : "false"),
                 ("steps", "\(steps)"), ("channels", "16"), ("dt", "\(dt)"),
                 ("spikes_total", "\(perChannel.reduce(0, +))"),
                 ("spikes_per_channel", "[" + perChannel.map(String.init).joined(separator: ", ") + "]"),

@@ -31,20 +31,9 @@ struct KitOptions: ParsableArguments {
 
     func open() throws -> XyloHDK {
         guard timeoutMs > 0 else { throw CelestaError(.outOfRange, "--timeout-ms is \(timeoutMs); it must be > 0") }
-        let timeout: Duration = .milliseconds(timeoutMs)
-        if let virtual {
-            guard device == nil else { throw CelestaError(.invalidArgument, "give --virtual or --device, not both") }
-            let kit = try VirtualDevKit(chip: virtual)
-            kit.timeout = timeout
-            return try XyloHDK(transport: kit)
-        }
-        let discovery = try HDKDiscovery()
-        let boards = discovery.physical()
-        guard let board = boards.first(where: { device == nil || $0.info.location == device }) else {
-            throw CelestaError(.notFound, device.map { "no dev kit at '\($0)' (see `celesta hdk list`)" }
-                ?? "no dev kit on USB; use --virtual CHIP for a virtual kit")
-        }
-        return try XyloHDK(transport: discovery.open(.usb(board.info, board.descriptor), timeout: timeout))
+        let location = try HDKLocation(virtual: virtual, device: device, both: "give --virtual or --device, not both")
+        return try XyloHDK(transport: location.open(timeout: .milliseconds(timeoutMs), hints: HDKLocation.Hints(
+            noBoard: "; use --virtual CHIP for a virtual kit", unknownLocation: " (see `celesta hdk list`)")))
     }
 }
 
@@ -60,8 +49,7 @@ struct HDKListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let names = (virtual ?? "").split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
-        let found = try HDKDiscovery().find(virtual: names)
+        let found = try HDKDiscovery().find(virtual: ChipTable.names(inList: virtual ?? ""))
         if json {
             print(JSONText.array(found.map { opener in
                 let i = opener.info

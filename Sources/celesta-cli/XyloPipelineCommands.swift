@@ -3,18 +3,8 @@ import CelestaIR
 import CelestaXylo
 import FoundationEssentials
 
-/// Quantization methods as the CLI names them.
-enum QuantizeMethod: String, ExpressibleByArgument, CaseIterable {
-    case global, globalFuzzy = "global-fuzzy", channel
-
-    func run(_ spec: XyloSpecification) throws -> QuantizedSpecification {
-        switch self {
-        case .global: return try XyloQuantizer.global(spec)
-        case .globalFuzzy: return try XyloQuantizer.global(spec, fuzzyScaling: true)
-        case .channel: return try XyloQuantizer.channel(spec)
-        }
-    }
-}
+/// `--method`: the engine's quantizers by name.
+extension XyloQuantizeMethod: ExpressibleByArgument {}
 
 /// `celesta xylo map NETWORK --chip C`: the mapper.
 struct XyloMapCommand: ParsableCommand {
@@ -72,7 +62,7 @@ struct XyloQuantizeCommand: ParsableCommand {
     @Argument(help: "Specification JSON (from `celesta xylo map --output`).")
     var spec: String
     @Option(help: "global, global-fuzzy or channel.")
-    var method: QuantizeMethod = .global
+    var method: XyloQuantizeMethod = .global
     @Option(help: "Write the configuration JSON here (atomically).")
     var output: String?
     @Flag(help: "Print the configuration JSON on standard output.")
@@ -81,7 +71,7 @@ struct XyloQuantizeCommand: ParsableCommand {
     func run() throws {
         let s = try XyloSpecification.fromJSON(try AtomicFile.read(spec), name: spec)
         let chip = try ChipTable.chip(named: s.chipID)
-        let config = try method.run(s).config()
+        let config = try method.quantize(s).config()
         let issues = config.validate(for: chip)
         guard issues.isEmpty else {
             throw CelestaError(.invalidConfig, "quantized configuration is invalid: " + issues.map(\.description).joined(separator: "; "))
@@ -105,7 +95,7 @@ struct XyloPipelineCommand: ParsableCommand {
     @Option(help: "Chip id or alias.")
     var chip: String
     @Option(help: "global, global-fuzzy or channel.")
-    var method: QuantizeMethod = .channel
+    var method: XyloQuantizeMethod = .channel
     @Option(help: "Input raster (.npy or JSON) [T, n_in].")
     var input: String
     @Option(help: "Steps per classification window.")
@@ -118,7 +108,7 @@ struct XyloPipelineCommand: ParsableCommand {
         let chipSpec = try ChipTable.chip(named: chip)
         let mapping = try XyloMapper.map(try NetworkJSON.load(network).asGraph(), chip: chipSpec)
         printUsage(mapping, chipSpec)
-        let config = try method.run(mapping.spec).config()
+        let config = try method.quantize(mapping.spec).config()
         let issues = config.validate(for: chipSpec)
         guard issues.isEmpty else {
             throw CelestaError(.invalidConfig, issues.map(\.description).joined(separator: "; "))

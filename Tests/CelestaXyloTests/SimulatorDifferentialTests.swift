@@ -22,8 +22,9 @@ final class SimulatorDifferentialTests: XCTestCase {
 
     func network(_ g: inout Generator, chip: ChipSpec) throws -> XyloConfig {
         let nIn = g.int(1...16), nH = g.int(1...40), nOut = g.int(1...12), nSyn = g.int(1...2)
-        let audio3 = chip.id == "syns65302"
-        let nIEN = audio3 ? g.int(1...nH) : nH, nOEN = audio3 ? g.int(1...nH) : nH
+        // Expansion counts of their own where the chip's configurations carry them (Xylo Audio 3).
+        let expansion = chip.imageLayout?.field(.inputExpansionCount) != nil
+        let nIEN = expansion ? g.int(1...nH) : nH, nOEN = expansion ? g.int(1...nH) : nH
         let density = [0.05, 0.3, 1.0][g.int(0...2)]
         func weights(_ n: Int) -> [Int] { (0..<n).map { _ in g.chance(density) ? g.int(-128...127) : 0 } }
         // A third of the networks share one dash per kind (the simulator's one-shift path).

@@ -70,11 +70,13 @@ setup(
     version=read_version(),
     package_dir={"": "src"},
     packages=find_packages(where="src"),
-    exclude_package_data={"celesta": ["*.c"]},
+    exclude_package_data={"celesta": ["*.c", "*.h"]},
     ext_modules=[
         Extension(
             "celesta._celesta",
-            sources=["src/celesta/_celesta.c"],
+            # One extension from one C file per area; their shared helpers are in the header.
+            sources=[f"src/celesta/{name}.c" for name in ("_celesta", "_celesta_xylo", "_celesta_afe", "_celesta_hdk")],
+            depends=["src/celesta/_celesta_internal.h"],
             define_macros=[("Py_LIMITED_API", LIMITED_API)],
             py_limited_api=True,
             extra_compile_args=["-std=c99", "-Wall", "-Wextra", "-Werror"],

@@ -104,9 +104,10 @@ public final class VirtualDevKit: HDKTransport {
 
     public func configure(source: HDKInputSource, monitorState: Bool) throws {
         try open(.configure)
-        if source.takesAudio, chip.id != ChipTable.xyloAudio3.id {
+        if source.takesAudio, chip.frontEnd != .digital {
+            let takers = ChipTable.all.filter { $0.hasDevKit && $0.frontEnd == .digital }.map(\.name)
             throw CelestaError.hdk(.unsupported, device, .configure,
-                                   "the audio front end of \(chip.name) is analog and not modelled bit-exactly; only Xylo Audio 3 kits take audio")
+                                   "the audio front end of \(chip.name) is analog and not modelled bit-exactly; only \(takers.joined(separator: ", ")) kits take audio")
         }
         self.source = source
         self.monitorState = monitorState
@@ -301,7 +302,7 @@ public final class VirtualDevKit: HDKTransport {
         guard hertz.isFinite, hertz >= 1e6, hertz <= 200e6 else {
             throw CelestaError.hdk(.outOfRange, device, .setClock, "clock \(hertz) Hz is outside 1 MHz ... 200 MHz")
         }
-        clockHertz = HDKClock.achievable(hertz, chipID: chip.id)
+        clockHertz = HDKClock.achievable(hertz, chip: chip)
         return clockHertz
     }
 
@@ -456,16 +457,16 @@ public final class VirtualDevKit: HDKTransport {
     /// Output spike flags of the last step, "processing done", and the overrun flag.
     private func updateStatus(_ result: XyloSimulationResult, overrun: Bool) throws {
         guard result.steps > 0 else { return }
-        let isA2 = chip.id == ChipTable.xyloAudio2.id
         var flags: UInt32 = 0
         let nOut = result.nOut
         for k in 0..<min(nOut, 32) where result.spikesOut[(result.steps - 1) * nOut + k] != 0 { flags |= 1 << UInt32(k) }
-        if isA2 {
-            let stat = try image.registerAddress("STAT")
-            try image.writeRegister(stat, flags | 1 << 16 | (overrun ? 1 << 31 : 0))
-        } else {
-            try image.writeRegister(try image.registerAddress("stat1"), flags)
-            try image.writeRegister(try image.registerAddress("stat2"), 1 | (overrun ? 1 << 31 : 0))
+        let overrunBit: UInt32 = overrun ? 1 << 31 : 0
+        switch image.layout.status {
+        case .combined(let register, let doneBit):
+            try image.writeRegister(try image.registerAddress(register), flags | 1 << UInt32(doneBit) | overrunBit)
+        case .split(let flagsRegister, let doneRegister):
+            try image.writeRegister(try image.registerAddress(flagsRegister), flags)
+            try image.writeRegister(try image.registerAddress(doneRegister), 1 | overrunBit)
         }
     }
 }

@@ -2,6 +2,7 @@ import CelestaIR
 /// One value of a chip record as the front ends show it.
 public enum ChipFieldValue: Sendable, Equatable {
     case int(Int)
+    case bool(Bool)
     case text(String)
     case list([String])
 }
@@ -36,6 +37,10 @@ extension ChipSpec {
             ("max_input_events_per_step", .int(maxInputEventsPerStep)),
             ("max_hidden_spikes_per_step", .int(maxHiddenSpikesPerStep)),
             ("max_output_spikes_per_step", .int(maxOutputSpikesPerStep)),
+            ("front_end", .text(frontEnd.rawValue)),
+            ("mapper_dialect", .text(mapperDialect.rawValue)),
+            ("has_dev_kit", .bool(hasDevKit)),
+            ("cycles_report_isyn2_ops", .bool(cyclesReportIsyn2Operations)),
         ]
     }
 }
@@ -45,6 +50,7 @@ extension ChipFieldValue {
     public var json: String {
         switch self {
         case .int(let v): return String(v)
+        case .bool(let b): return b ? "true" : "false"
         case .text(let s): return JSONText.quote(s)
         case .list(let items): return "[" + items.map(JSONText.quote).joined(separator: ", ") + "]"
         }
@@ -54,6 +60,7 @@ extension ChipFieldValue {
     public var text: String {
         switch self {
         case .int(let v): return String(v)
+        case .bool(let b): return b ? "yes" : "no"
         case .text(let s): return s
         case .list(let items): return items.joined(separator: ",")
         }

@@ -8,6 +8,38 @@ public enum XyloCore: Int, Sendable, Codable, CaseIterable {
     case v2 = 2
 }
 
+/// The audio front end a chip carries.
+public enum XyloFrontEnd: String, Sendable, Codable, CaseIterable {
+    /// None: the chip takes spike input only (the Xylo v1 core).
+    case none
+    /// An analog front end, available as a floating-point model (`XyloAudio2AnalogFrontEnd`),
+    /// not bit-exact (Xylo Audio 2).
+    case analogModel = "analog-model"
+    /// A digital front end, simulated bit-exactly (`XyloAudio3FrontEnd`); its dev kit takes
+    /// audio (Xylo Audio 3).
+    case digital
+}
+
+/// Which of Rockpool's mappers a chip follows (`XyloMapper`).
+public enum XyloMapperDialect: String, Sendable, Codable, CaseIterable {
+    /// Rockpool's Xylo Audio 2 / Xylo v1 mapper: time constants are checked, one-synapse
+    /// specifications present two-dimensional input and recurrent weights.
+    case xyloAudio2 = "xylo-audio-2"
+    /// Rockpool's Xylo Audio 3 mapper: no time-constant check, always three-dimensional
+    /// weights, its own design-rule wording and its two-synapse dash bug (reproduced on request).
+    case xyloAudio3 = "xylo-audio-3"
+}
+
+/// How a chip's dev kit turns a requested core clock into the one it runs (`HDKClock`).
+public enum XyloDevKitClock: Sendable, Hashable, Codable {
+    /// The core clock is an FPGA clock of `baseHertz` divided through a wait count: `wait =
+    /// int(round(base_MHz / f_MHz) / 2 - 1)` (at least 0), running at `base / (2 (wait + 1))`
+    /// (Xylo Audio 2 boards, 100 MHz).
+    case dividedFPGAClock(baseHertz: Double)
+    /// The kit runs the clock as asked (Xylo Audio 3 boards).
+    case asRequested
+}
+
 /// Everything Celesta knows about one chip, as data.
 ///
 /// A chip is a record, never a module: one mapper, one validator, one simulator and one cost
@@ -24,6 +56,10 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     public let aliases: [String]
     /// The SNN core generation.
     public let core: XyloCore
+    /// The audio front end.
+    public let frontEnd: XyloFrontEnd
+    /// The Rockpool mapper the chip follows.
+    public let mapperDialect: XyloMapperDialect
 
     // MARK: Network size
 
@@ -75,6 +111,11 @@ public struct ChipSpec: Sendable, Hashable, Codable {
 
     // MARK: Dev kit
 
+    /// Whether a dev kit (a board, and so a virtual kit) exists for the chip; a chip with one
+    /// has an `imageLayout`, a `powerModel` and a `devKitClock`.
+    public let hasDevKit: Bool
+    /// How the dev kit derives its core clock; nil for a chip without a dev kit.
+    public let devKitClock: XyloDevKitClock?
     /// Where a configuration lives in the chip's registers and memory (`XyloImage`); nil for a
     /// chip whose register and memory map is not published.
     public let imageLayout: XyloImageLayout?
@@ -87,6 +128,9 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     /// for a chip without a dev kit.
     public let powerModel: XyloPowerModel?
 
+    /// Whether the clock-cycle model also reports the parallel synapse-2 operations (Rockpool's
+    /// Xylo Audio 2 `cycles_model` returns them next to the cycles).
+    public var cyclesReportIsyn2Operations: Bool { cycleModel?.reportsIsyn2Operations ?? false }
     /// Whether the core adds a per-neuron bias.
     public var hasBias: Bool { biasBits != nil }
     /// The accepted dash values.

@@ -8,7 +8,7 @@ public enum ChipTable {
     public static let xyloAudio2 = ChipSpec(
         id: "syns61201", name: "Xylo Audio 2",
         aliases: ["xa2"],
-        core: .v2,
+        core: .v2, frontEnd: .analogModel, mapperDialect: .xyloAudio2,
         maxInputs: 16, maxHiddenNeurons: 1000, maxOutputNeurons: 8, recommendedMaxOutputNeurons: 8,
         maxInputExpansionNeurons: 1000, maxOutputExpansionNeurons: 1000,
         synapsesPerHiddenNeuron: 2, synapsesPerOutputNeuron: 1,
@@ -19,6 +19,7 @@ public enum ChipTable {
         dashBits: 4,
         weightShiftBits: 3,  // IWBS/RWBS/OWBS are 3-bit CTRL1 fields
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        hasDevKit: true, devKitClock: .dividedFPGAClock(baseHertz: 100e6),  // a 100 MHz FPGA clock
         imageLayout: .xyloAudio2,
         cycleModel: .xyloAudio2, powerModel: .xyloAudio2
     )
@@ -27,7 +28,7 @@ public enum ChipTable {
     public static let xyloAudio3 = ChipSpec(
         id: "syns65302", name: "Xylo Audio 3",
         aliases: ["xa3"],
-        core: .v2,
+        core: .v2, frontEnd: .digital, mapperDialect: .xyloAudio3,
         maxInputs: 16, maxHiddenNeurons: 992,
         maxOutputNeurons: 32,  // output RAM (OWTRAM 128 x 32) and the mapper's default
         recommendedMaxOutputNeurons: 16,  // the mapper's design-rule check warns above 16
@@ -42,6 +43,7 @@ public enum ChipTable {
         // Xylo Audio 2 width (3 bits, 0..7), which fits between the start bits.
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        hasDevKit: true, devKitClock: .asRequested,  // the PDM clock follows at f / 32
         imageLayout: .xyloAudio3,
         cycleModel: .xyloAudio3, powerModel: .xyloAudio3
     )
@@ -50,7 +52,8 @@ public enum ChipTable {
     public static let xyloV1 = ChipSpec(
         id: "syns61300", name: "Xylo v1",
         aliases: ["xylo_v1"],
-        core: .v1,
+        core: .v1, frontEnd: .none,
+        mapperDialect: .xyloAudio2,  // the mapper Xylo Audio 2 uses too
         maxInputs: 16, maxHiddenNeurons: 1000, maxOutputNeurons: 8, recommendedMaxOutputNeurons: 8,
         maxInputExpansionNeurons: 1000, maxOutputExpansionNeurons: 1000,
         synapsesPerHiddenNeuron: 2, synapsesPerOutputNeuron: 1,
@@ -61,6 +64,7 @@ public enum ChipTable {
         dashBits: 4,
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
+        hasDevKit: false, devKitClock: nil,
         imageLayout: nil,  // no register or memory map is published for v1
         cycleModel: nil, powerModel: nil  // no cycle model is published; no dev kit
     )
@@ -75,6 +79,12 @@ public enum ChipTable {
                 .notFound, "chip index \(index) is out of range: there are \(all.count) chips (0..\(all.count - 1))")
         }
         return all[index]
+    }
+
+    /// The chip names of a comma-separated list (e.g. `"xa3, xa2"`), as given: whitespace is
+    /// removed and empty entries are dropped; the names are checked only when looked up.
+    public static func names(inList text: String) -> [String] {
+        text.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty }
     }
 
     /// The chip named `name` (id, product name or alias, case-insensitive).

@@ -57,6 +57,7 @@ extension XyloImageLayout {
             ("STAT", "ready", 16, 1, nil),
         ],
         hiddenNeurons: 1000, inputWeightRow: 1000, outputWeightRow: 8,
+        status: .combined(register: "STAT", doneBit: 16),
         banks: [
             XyloMemoryBank("IWTRAM", 0x00100, 16000, .inputWeight1, bits: 8, signed: true),
             XyloMemoryBank("IWT2RAM", 0x03F80, 16000, .inputWeight2, bits: 8, signed: true),

@@ -44,6 +44,7 @@ extension XyloImageLayout {
             ("dbg_stat1", "ispkreg_current", 16, 1, nil),
         ],
         hiddenNeurons: 992, inputWeightRow: 128, outputWeightRow: 32,
+        status: .split(flags: "stat1", done: "stat2"),
         banks: [
             XyloMemoryBank("IWTRAM", 0x00200, 2048, .inputWeight1, bits: 8, signed: true),
             XyloMemoryBank("IWT2RAM", 0x00A00, 2048, .inputWeight2, bits: 8, signed: true),

@@ -56,12 +56,15 @@ public struct XyloImageLayout: Sendable, Hashable, Codable {
     public let inputWeightRow: Int
     /// Words per output-expansion row of the output-weight bank (the output neurons).
     public let outputWeightRow: Int
+    /// Where the chip reports a processed time step.
+    public let status: XyloStatusRegisters
     /// Lower-cased register name -> address.
     private let addressByName: [String: UInt32]
 
     init(
         chipID: String, registerNames: [String], fields: [(String, String, Int, Int, XyloRegisterRole?)],
-        hiddenNeurons: Int, inputWeightRow: Int, outputWeightRow: Int, banks: [XyloMemoryBank]
+        hiddenNeurons: Int, inputWeightRow: Int, outputWeightRow: Int, status: XyloStatusRegisters,
+        banks: [XyloMemoryBank]
     ) {
         var index: [String: UInt32] = [:]
         for (a, name) in registerNames.enumerated() { index[name.lowercased()] = UInt32(a) }
@@ -78,13 +81,14 @@ public struct XyloImageLayout: Sendable, Hashable, Codable {
         self.hiddenNeurons = hiddenNeurons
         self.inputWeightRow = inputWeightRow
         self.outputWeightRow = outputWeightRow
+        self.status = status
         self.banks = banks.sorted { $0.start < $1.start }
     }
 
     public static func == (a: XyloImageLayout, b: XyloImageLayout) -> Bool {
         a.chipID == b.chipID && a.registerNames == b.registerNames && a.fields == b.fields && a.banks == b.banks
             && a.hiddenNeurons == b.hiddenNeurons && a.inputWeightRow == b.inputWeightRow
-            && a.outputWeightRow == b.outputWeightRow
+            && a.outputWeightRow == b.outputWeightRow && a.status == b.status
     }
 
     /// Hashes the chip id only (equal layouts have equal ids), so hashing a chip record is cheap.
@@ -138,6 +142,18 @@ public enum XyloRegisterRole: String, Sendable, Hashable, Codable, CaseIterable 
     /// `n_in`, `n_ien`, `n_hidden`, `n_out`, `n_oen`. A chip without an expansion-count field
     /// has `n_ien = n_oen = n_hidden`.
     case inputCount, inputExpansionCount, hiddenCount, outputCount, outputExpansionCount
+}
+
+/// Where a chip reports a processed time step: the output spike flags of the step (one bit
+/// per output neuron from bit 0), the "processing done" bit and the overrun flag (bit 31, a
+/// missed real-time deadline), in the register map.
+public enum XyloStatusRegisters: Sendable, Hashable, Codable {
+    /// All in one register: the flags, "done" at bit `doneBit`, the overrun at bit 31 (Xylo
+    /// Audio 2 `STAT`, done bit 16).
+    case combined(register: String, doneBit: Int)
+    /// The flags in one register; "done" (bit 0) and the overrun (bit 31) in another (Xylo
+    /// Audio 3 `stat1` and `stat2`).
+    case split(flags: String, done: String)
 }
 
 /// A bit field of a 32-bit register.

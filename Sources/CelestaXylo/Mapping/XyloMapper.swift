@@ -68,7 +68,7 @@ public enum XyloMapper {
         _ graph: NetworkGraph, chip: ChipSpec, maxHiddenNeurons: Int? = nil, maxOutputNeurons: Int? = nil,
         rockpoolCompatible: Bool = false
     ) throws -> XyloMapping {
-        let isAudio3 = chip.id == ChipTable.xyloAudio3.id
+        let isAudio3 = chip.mapperDialect == .xyloAudio3
         let hiddenLimit = try limit(maxHiddenNeurons, chip.maxHiddenNeurons, "max_hidden_neurons")
         let outputLimit = try limit(maxOutputNeurons, chip.maxOutputNeurons, "max_output_neurons")
 

@@ -316,15 +316,3 @@ class AFESim:
 
     def __repr__(self):
         return f"AFESim(fs={self.fs}, model of the Xylo Audio 2 analog front end)"
-
-
-def bind_afe(namespace: dict, chip: str) -> None:
-    """Adds the front-end classes of ``chip`` to its module and to its ``__all__``."""
-    if chip == "syns65302":
-        classes = {"AFESimExternal": AFESimExternal, "AFESimPDM": AFESimPDM}
-    elif chip == "syns61201":
-        classes = {"AFESim": AFESim}
-    else:
-        return
-    namespace.update(classes)
-    namespace["__all__"] = list(namespace.get("__all__", [])) + list(classes)

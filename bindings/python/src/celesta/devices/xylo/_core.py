@@ -1,6 +1,6 @@
 """Chip-independent parts of the Xylo devices API: configurations and the simulator.
 
-Every chip module binds these to its chip id; no code is copied per chip.
+Every chip module binds these to its chip id (``_bind``); no code is copied per chip.
 """
 
 from __future__ import annotations
@@ -406,7 +406,7 @@ def cycles_model(chip: str, config: XyloConfiguration, input_sp=1.0, hidden_sp=1
         raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
     cycles, isyn2 = _celesta.xylo_cycles(config._handle, _rate(input_sp, "input_sp"),
                                          _rate(hidden_sp, "hidden_sp"), _rate(output_sp, "output_sp"))
-    return (cycles, isyn2) if chip == "syns61201" else cycles
+    return (cycles, isyn2) if _celesta.chip_find(chip)["cycles_report_isyn2_ops"] else cycles
 
 
 def est_clock_freq(chip: str, config: XyloConfiguration, dt: float, margin: float = 0.2) -> float:
@@ -415,33 +415,3 @@ def est_clock_freq(chip: str, config: XyloConfiguration, dt: float, margin: floa
     if not isinstance(config, XyloConfiguration):
         raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
     return _celesta.xylo_clock_frequency(config._handle, float(dt), float(margin))
-
-
-def bind_chip(namespace: dict, chip: str) -> None:
-    """Fills a chip module (``syns61201`` etc.) with the chip-bound API: ``CHIP``,
-    ``config_from_specification``, ``mapper``, ``DRCWarning`` and a ``XyloSim`` class.
-    Every chip shares this code; a chip module is only its id."""
-    from functools import partial
-
-    bound_config = partial(config_from_specification, chip)
-    bound_config.__doc__ = config_from_specification.__doc__
-    bound_mapper = partial(mapper, chip)
-    bound_mapper.__doc__ = mapper.__doc__
-    sim = type("XyloSim", (XyloSimBase,), {"chip": chip, "__doc__": XyloSimBase.__doc__,
-                                            "__module__": namespace["__name__"]})
-    bound = {name: partial(fn, chip) for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq))}
-    for name, fn in (("cycles_model", cycles_model), ("est_clock_freq", est_clock_freq)):
-        bound[name].__doc__ = fn.__doc__
-    from . import _hdk
-
-    samna = type("XyloSamna", (_hdk.XyloSamnaBase,), {"chip": chip, "__doc__": _hdk.XyloSamnaBase.__doc__,
-                                                      "__module__": namespace["__name__"]})
-    extra = {}
-    if chip == "syns65302":  # the kit with a digital audio front end
-        for name, base in (("XyloMonitor", _hdk.XyloMonitorBase), ("AFESamna", _hdk.AFESamnaBase)):
-            extra[name] = type(name, (base,), {"chip": chip, "__doc__": base.__doc__, "__module__": namespace["__name__"]})
-    namespace.update(CHIP=chip, config_from_specification=bound_config, mapper=bound_mapper,
-                     DRCWarning=DRCWarning, XyloSim=sim, XyloSamna=samna, **extra,
-                     set_xylo_core_clock_freq=_hdk.set_xylo_core_clock_freq, **bound,
-                     __all__=["CHIP", "config_from_specification", "mapper", "DRCWarning", "XyloSim", "XyloSamna",
-                              "set_xylo_core_clock_freq", "cycles_model", "est_clock_freq", *extra])

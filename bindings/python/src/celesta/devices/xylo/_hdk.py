@@ -4,6 +4,7 @@ the core clock and power recording. The same calls drive a board on USB and the 
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from ... import _celesta
 from ..._buffers import address, int32_buffer
 from ..._errors import InvalidArgumentError
+from ._afe import AFESimExternal
 from ._core import INTERRUPTIBLE_STEPS, RECORD_KEYS, XyloConfiguration, progress_arg
 
 _TIMEOUT_MS = 5000
@@ -39,9 +41,9 @@ class XyloHDK:
 
 
 def _chip_module(chip: str):
-    from . import syns61201, syns61300, syns65302
-
-    return {"syns61201": syns61201, "syns65302": syns65302, "syns61300": syns61300}[chip]
+    """The chip module named by the chip id (imported by name at call time: the chip modules
+    import this one)."""
+    return importlib.import_module(f"{__package__}.{chip}")
 
 
 def find_xylo_hdks(virtual=None, timeout_ms: int = _TIMEOUT_MS):
@@ -202,8 +204,6 @@ class _AudioKit:
     chip = None
 
     def _setup(self, device, afe_settings: dict):
-        from ._afe import AFESimExternal
-
         _check_device(device)
         if device.chip != self.chip:
             raise InvalidArgumentError(f"device {device.name!r} carries {device.chip}; this module is {self.chip}")

@@ -1,5 +1,5 @@
 """the Xylo v1 SNN core (`syns61300`), with Rockpool's names: ``mapper``, ``config_from_specification``, ``XyloSim``."""
 
-from ._core import bind_chip
+from ._bind import bind_chip
 
 bind_chip(globals(), "syns61300")
