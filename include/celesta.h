@@ -671,14 +671,15 @@ CELESTA_API int celesta_xylo_network_alias(celesta_xylo_network_t *net, int sour
  * Lowers an IR graph (TALON's or NIR's primitives) into a Xylo network for celesta_xylo_map():
  * Input/Output become ports, Linear/Affine/SpikingAffine weight blocks, LIF and CubaLIF neuron
  * populations (forward Euler with step `dt` seconds, the unit of the graph's time constants:
- * 1 for taus counted in steps; gains folded into the weights, `v_leak` into the bias; see the
- * README, "The network IR"); nested NIR graphs are inlined and identity nodes removed.
+ * 1 for taus counted in steps; 0 takes the graph's metadata "dt", else 1e-3; gains folded into
+ * the weights, `v_leak` into the bias; see the README, "The network IR"); nested NIR graphs are
+ * inlined and identity nodes removed.
  * Anything Xylo has no hardware for (convolutions, pooling, IF, non-zero v_reset, ...) is
  * CELESTA_ERR_UNSUPPORTED naming the node and what is missing. A non-zero Affine bias becomes a
  * warning of the mapping (celesta_xylo_spec_warnings()).
  *
  * Ownership: `*out` receives a new network (celesta_xylo_network_free()); the graph is only
- * read. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (dt), CELESTA_ERR_UNSUPPORTED,
+ * read. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (dt negative or not finite), CELESTA_ERR_UNSUPPORTED,
  * CELESTA_ERR_SHAPE_MISMATCH, CELESTA_ERR_INVALID_ARGUMENT.
  */
 CELESTA_API int celesta_xylo_network_from_ir(celesta_xylo_network_t **out, const celesta_ir_graph_t *graph, double dt);

@@ -9,11 +9,13 @@ extension XyloQuantizeMethod: ExpressibleByArgument {}
 /// `celesta xylo map NETWORK --chip C`: the mapper.
 struct XyloMapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "map", abstract: "Map a float network (JSON layer list) onto a chip.",
+        commandName: "map", abstract: "Map a network (a float network's JSON layer list, or an IR graph: .nir, .t1c) onto a chip.",
         discussion: "Writes the real-valued specification (Rockpool's keys) with --output; prints hardware use and warnings.")
 
-    @Argument(help: "Network JSON file ({\"layers\": [...]}, see NetworkJSON).")
+    @Argument(help: "Network file: JSON layer list ({\"layers\": [...]}), or an IR graph (.nir, .t1c, IR JSON).")
     var network: String
+    @Option(help: "IR graphs: the time step in the unit of their time constants (default: the graph's metadata dt, else 0.001).")
+    var dt: Double?
     @Option(help: "Chip id or alias (syns61201/xa2, syns65302/xa3, syns61300/xylo_v1).")
     var chip: String
     @Option(help: "Write the specification JSON here (atomically).")
@@ -25,7 +27,9 @@ struct XyloMapCommand: ParsableCommand {
 
     func run() throws {
         let chipSpec = try ChipTable.chip(named: chip)
-        let mapping = try XyloMapper.map(try NetworkJSON.load(network).asGraph(), chip: chipSpec, rockpoolCompatible: rockpoolCompatible)
+        let source = try XyloIRLowering.network(fromFile: network, dt: dt)
+        var mapping = try XyloMapper.map(source.network, chip: chipSpec, rockpoolCompatible: rockpoolCompatible)
+        mapping.warnings = source.warnings + mapping.warnings
         if let output { try AtomicFile.write(try mapping.spec.jsonData(), to: output) }
         if json {
             let s = mapping.spec
@@ -90,8 +94,10 @@ struct XyloPipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline", abstract: "Map, quantize, validate and simulate a network in one go.")
 
-    @Argument(help: "Network JSON file.")
+    @Argument(help: "Network file: JSON layer list, or an IR graph (.nir, .t1c, IR JSON).")
     var network: String
+    @Option(help: "IR graphs: the time step in the unit of their time constants (default: the graph's metadata dt, else 0.001).")
+    var dt: Double?
     @Option(help: "Chip id or alias.")
     var chip: String
     @Option(help: "global, global-fuzzy or channel.")
@@ -106,7 +112,9 @@ struct XyloPipelineCommand: ParsableCommand {
     func run() throws {
         guard window > 0 else { throw CelestaError(.outOfRange, "'--window' is \(window); it must be > 0") }
         let chipSpec = try ChipTable.chip(named: chip)
-        let mapping = try XyloMapper.map(try NetworkJSON.load(network).asGraph(), chip: chipSpec)
+        let source = try XyloIRLowering.network(fromFile: network, dt: dt)
+        var mapping = try XyloMapper.map(source.network, chip: chipSpec)
+        mapping.warnings = source.warnings + mapping.warnings
         printUsage(mapping, chipSpec)
         let config = try method.quantize(mapping.spec).config()
         let issues = config.validate(for: chipSpec)

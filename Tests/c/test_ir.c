@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
     CHECK(celesta_xylo_map(&spec, net, "xa3", 0) == CELESTA_OK, "%s", celesta_last_error());
     celesta_xylo_spec_free(spec);
     celesta_xylo_network_free(net);
-    CHECK(celesta_xylo_network_from_ir(&net, g, 0.0) == CELESTA_ERR_OUT_OF_RANGE && contains(celesta_last_error(), "dt"), "%s", celesta_last_error());
+    CHECK(celesta_xylo_network_from_ir(&net, g, -1.0) == CELESTA_ERR_OUT_OF_RANGE && contains(celesta_last_error(), "dt"), "%s", celesta_last_error());
     CHECK(celesta_xylo_network_from_ir(NULL, g, 1.0) == CELESTA_ERR_NULL_POINTER, "NULL out");
     CHECK(celesta_xylo_network_from_ir(&net, NULL, 1.0) == CELESTA_ERR_NULL_POINTER, "NULL graph");
     celesta_ir_graph_free(g);

@@ -119,6 +119,10 @@ enum CelestaAttributes {
     static let extraFields = "celesta_fields"
     /// On a dataset: "tuple" or "list" when the value was one.
     static let kind = "celesta_kind"
+    /// On a NIR node group: the fields written only because NIR requires them (zero resets...).
+    static let defaulted = "celesta_defaulted"
+    /// On a NIR graph group: "true" when the graph allows cycles (NIR has no such flag).
+    static let allowCycles = "celesta_allow_cycles"
     /// On the root: the Celesta version that wrote the file.
     static let writer = "celesta_writer"
 

@@ -212,7 +212,8 @@ public enum IRJSON {
                 guard case .string(let s) = f, s == IRJSON.format else { throw fail("\(path).format", "expected \"\(IRJSON.format)\"") }
             }
             var g = try IRGraph()
-            guard case .array(let nodes)? = o.members["nodes"] ?? .array([]) else { throw fail("\(path).nodes", "expected a list") }
+            guard let nodeList = o.members["nodes"] else { throw fail(path, "no \"nodes\" list: not IR JSON (celesta.ir/1)") }
+            guard let nodes = nodeList.elements else { throw fail("\(path).nodes", "expected a list") }
             for (i, nv) in nodes.enumerated() {
                 let p = "\(path).nodes[\(i)]"
                 let n = try object(nv, p)

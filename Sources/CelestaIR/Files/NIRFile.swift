@@ -37,6 +37,7 @@ public enum NIRFile {
             g.children.append((name: "metadata", node: .group(try IRFileValues.group(graph.metadata, storage: storage, path: "\(path)/metadata"))))
         }
         g.attributes.append((name: CelestaAttributes.nodeOrder, value: .strings(graph.nodeNames)))
+        if graph.allowCycles { g.attributes.append((name: CelestaAttributes.allowCycles, value: .string("true"))) }
         return g
     }
 
@@ -60,14 +61,19 @@ public enum NIRFile {
         if n.isA("Output"), let s = n.outputType?.first { add("shape", .numbers(try Tensor(int64: s))) }
         if n.type == "Flatten", let s = n.inputType?.first { add("input_type", .numbers(try Tensor(int64: s))) }
         var extra = IRDict()
+        var defaulted: [String] = []
         for spec in d.fields {
             var value = n.fields[spec.name]
             guard spec.dialects.contains(.nir) else {
                 if let value { extra[spec.name] = value }
                 continue
             }
-            // Values NIR requires that the IR leaves optional.
-            if value == nil { value = try nirDefault(n, spec.name) }
+            // Values NIR requires that the IR leaves optional (named in an attribute, so that
+            // Celesta reads the node back as it was).
+            if value == nil, let filled = try nirDefault(n, spec.name) {
+                value = filled
+                defaulted.append(spec.name)
+            }
             guard var v = value else { continue }
             if spec.name == "metadata" {
                 guard case .dict(let m) = v, !m.isEmpty else { continue }
@@ -83,6 +89,7 @@ public enum NIRFile {
             g.children.append((name: spec.name, node: node))
         }
         if !extra.isEmpty { g.attributes.append((name: CelestaAttributes.extraFields, value: .string(IRJSON.encode(.dict(extra))))) }
+        if !defaulted.isEmpty { g.attributes.append((name: CelestaAttributes.defaulted, value: .strings(defaulted))) }
         g.attributes.append((name: CelestaAttributes.ports, value: .string(CelestaAttributes.portsText(n))))
         return g
     }
@@ -123,7 +130,7 @@ public enum NIRFile {
     static func fail(_ why: String) -> CelestaError { CelestaError(.parse, why) }
 
     /// The deepest nesting of NIRGraph nodes read.
-    public static let maxNesting = 32
+    public static let maxNesting = 16
 
     static func graph(_ g: HDF5Group, _ path: String, depth: Int) throws -> IRGraph {
         guard depth < maxNesting else { throw fail("'\(path)': graphs nested deeper than \(maxNesting)") }
@@ -135,7 +142,6 @@ public enum NIRFile {
             nodes.append(try node(c.name, ng, "\(path)/nodes/\(c.name)", depth: depth))
         }
         var graph = try IRGraph(nodes: CelestaAttributes.ordered(nodes, by: g))
-        graph.allowCycles = true
         guard let e = g.dataset("edges") else { throw fail("'\(path)/edges' is missing") }
         switch e.value {
         case .strings(let shape, let values) where shape.count == 2 && shape[1] == 2:
@@ -150,6 +156,9 @@ public enum NIRFile {
             }
         }
         if let m = g.group("metadata") { graph.metadata = try IRFileValues.dict(m) }
+        // NIR has no allow_cycles: a recurrent graph allows them; Celesta keeps the flag of a
+        // graph it wrote.
+        graph.allowCycles = g.attribute(CelestaAttributes.allowCycles)?.stringValue == "true" || !graph.isDAG
         return graph
     }
 
@@ -188,6 +197,9 @@ public enum NIRFile {
         if let text = g.attribute(CelestaAttributes.extraFields)?.stringValue,
             case .dict(let extra) = try IRJSON.decodeValue(Array(text.utf8), name: "\(path) attribute \(CelestaAttributes.extraFields)") {
             for e in extra.entries where fields[e.key] == nil { fields[e.key] = e.value }
+        }
+        if case .strings(_, let names)? = g.attribute(CelestaAttributes.defaulted) {
+            for name in names { fields[name] = nil }
         }
         var input: PortShapes? = flattenInput.map { PortShapes("input", $0) }
         var output: PortShapes? = nil

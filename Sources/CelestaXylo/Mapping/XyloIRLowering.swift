@@ -33,9 +33,17 @@ public enum XyloIRLowering {
         public var warnings: [String]
     }
 
-    /// The Xylo network of `ir`, with the time step `dt` in seconds (the unit of the IR's time
-    /// constants: 1 for graphs whose taus count steps).
-    public static func lower(_ ir: IRGraph, dt: Double) throws -> Result {
+    /// The step a graph maps with when the caller names none: its metadata's `dt`, else 1 ms
+    /// (Rockpool's default).
+    public static func defaultDT(of ir: IRGraph) -> Double {
+        if let d = ir.metadata["dt"]?.double, d.isFinite, d > 0 { return d }
+        return 1e-3
+    }
+
+    /// The Xylo network of `ir`, with the time step `dt` in the unit of the IR's time constants
+    /// (seconds; 1 for graphs whose taus count steps); nil takes `defaultDT(of:)`.
+    public static func lower(_ ir: IRGraph, dt given: Double? = nil) throws -> Result {
+        let dt = given ?? defaultDT(of: ir)
         guard dt.isFinite, dt > 0 else { throw CelestaError(.outOfRange, "'dt' is \(dt); it must be finite and > 0") }
         var flat = try inline(ir, prefix: "", depth: 0)
         try removePassThroughs(&flat)
@@ -84,6 +92,22 @@ public enum XyloIRLowering {
 
     /// The primitives that map (after nested graphs and identity nodes are gone).
     static let mapped: Set<String> = ["Input", "Output", "Linear", "Affine", "SpikingAffine", "LIF", "CubaLIF"]
+
+    /// A Xylo network from a file: an IR graph (`.nir`, `.t1c`, IR JSON with
+    /// `"format": "celesta.ir/1"`) lowered with `dt`, or a float network's layer list (JSON).
+    /// Used by the CLI's `xylo map` and `xylo pipeline`.
+    public static func network(fromFile path: String, dt: Double?) throws -> Result {
+        let format = try? IRFileFormat.of(path: path)
+        if format == .t1c || format == .nir {
+            return try lower(try IRFiles.read(path: path, format: format!), dt: dt)
+        }
+        let bytes = [UInt8](try AtomicFile.read(path))
+        if case .object(let top, _) = try JSONParser.parse(bytes, name: path), top["format"] == .string(IRJSON.format) {
+            return try lower(try IRJSON.decode(bytes, name: path), dt: dt)
+        }
+        if let dt { throw CelestaError(.invalidArgument, "'dt' is \(dt); a float network's layers carry their own dt (it applies to IR graphs only)") }
+        return Result(network: try NetworkJSON.load(path).asGraph(), warnings: [])
+    }
 
     // MARK: Neurons
 

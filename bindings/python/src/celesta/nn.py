@@ -100,12 +100,12 @@ class NetworkGraph:
         ``dt`` is the time step in the unit of the graph's time constants; by default the
         graph's ``metadata["dt"]``, else 1e-3 s (Rockpool's)."""
         from . import _irlib
-        if dt is None:
-            meta = graph.metadata.get("dt") if isinstance(graph.metadata, dict) else None
-            dt = float(meta) if isinstance(meta, (int, float, np.integer, np.floating)) and not isinstance(meta, bool) else 1e-3
-        if isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating)):
+        if dt is not None and (isinstance(dt, bool) or not isinstance(dt, (int, float, np.integer, np.floating))):
             raise TypeError(f"dt must be a number, not {type(dt).__name__}")
-        address = _irlib.network_from_ir(graph._handle(), float(dt))
+        if dt is not None and not dt > 0:  # the library takes 0 for "the graph's default"
+            from ._errors import OutOfRangeError
+            raise OutOfRangeError(f"'dt' is {dt}; it must be finite and > 0 (None takes the graph's metadata dt, else 1e-3)")
+        address = _irlib.network_from_ir(graph._handle(), 0.0 if dt is None else float(dt))
         self = cls.__new__(cls)
         self._module = None
         self._ir = graph
