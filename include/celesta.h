@@ -369,6 +369,18 @@ CELESTA_API int celesta_ir_primitives_json(char *buf, size_t cap, size_t *len);
  */
 CELESTA_API int celesta_ir_graph_orders_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
 
+/**
+ * The edges as JSON `[["source", "target"], ...]` in insertion order (size-query idiom).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_edges_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
+
+/**
+ * `*out` receives the index (insertion order) of the node called `name`, for
+ * celesta_ir_graph_node_json(). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND.
+ */
+CELESTA_API int celesta_ir_graph_node_index(size_t *out, const celesta_ir_graph_t *graph, const char *name);
+
 
 /* ==== Xylo backend: handle types ==== */
 

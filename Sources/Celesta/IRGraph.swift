@@ -302,3 +302,46 @@ public func celesta_ir_graph_orders_json(_ buf: UnsafeMutablePointer<CChar>?, _ 
         try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
+
+/// The edges as JSON `[["source", "target"], ...]` in insertion order (size-query idiom).
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_graph_edges_json")
+public func celesta_ir_graph_edges_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let text = try box.withGraph { g in
+            "[" + g.edges.map { "[" + JSONText.quote($0.source) + ", " + JSONText.quote($0.target) + "]" }.joined(separator: ", ") + "]"
+        }
+        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
+    }
+}
+
+/// `*out` receives the index (insertion order) of the node called `name`, for
+/// celesta_ir_graph_node_json(). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND.
+@_cdecl("celesta_ir_graph_node_index")
+public func celesta_ir_graph_node_index(_ out: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?, _ name: UnsafePointer<CChar>?) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let n = try requiredString(name, "name")
+        out.pointee = UInt(try box.withGraph { g in
+            guard let i = g.position(of: n) else { throw CelestaError(.notFound, "the graph has no node '\(n)'") }
+            return i
+        })
+    }
+}
+
+/// Registers a primitive for the whole process (TALON's `register_node`): JSON `{"name",
+/// "base"?, "summary"?, "fields": [{"name", "kind", "required"?, "default"?}]}`. With a base
+/// (a primitive's name) it inherits the base's fields, checks and shape inference, and its
+/// files store the base's datasets plus its own. Registering a name again replaces it;
+/// built-in primitives cannot be replaced.
+///
+/// Thread safety: may be called from any thread. Errors: CELESTA_ERR_NULL_POINTER,
+/// CELESTA_ERR_PARSE, CELESTA_ERR_NOT_FOUND (base), CELESTA_ERR_INVALID_ARGUMENT.
+@_cdecl("celesta_ir_primitive_register")
+public func celesta_ir_primitive_register(_ json: UnsafePointer<CChar>?, _ json_len: UInt) -> Int32 {
+    guarded {
+        try IRJSON.registerPrimitive(try borrowedText(json, json_len, "json"))
+    }
+}

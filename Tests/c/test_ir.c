@@ -40,6 +40,11 @@ int main(int argc, char **argv) {
     CHECK(celesta_ir_graph_node_json(node, len, &len, g, 0) == CELESTA_OK && contains(node, "\"type\": \"Affine\""), "%s", node);
     free(node);
     CHECK(celesta_ir_graph_node_json(NULL, 0, &len, g, 99) == CELESTA_ERR_NOT_FOUND, "index 99");
+    size_t index = 0;
+    CHECK(celesta_ir_graph_node_index(&index, g, "lif1") == CELESTA_OK && index < 6, "%s", celesta_last_error());
+    CHECK(celesta_ir_graph_node_index(&index, g, "nope") == CELESTA_ERR_NOT_FOUND && contains(celesta_last_error(), "'nope'"), "%s", celesta_last_error());
+    char edges[512];
+    CHECK(celesta_ir_graph_edges_json(edges, sizeof edges, &len, g) == CELESTA_OK && contains(edges, "[\"fc1\", \"lif1\"]"), "%s", edges);
 
     /* Arrays by reference: fc1's weight is a float32 128 x 784 array. */
     char *text = json_of(g, CELESTA_IR_ARRAY_REFS);

@@ -179,6 +179,51 @@ public enum IRJSON {
         return w.out
     }
 
+    /// Registers a primitive described as JSON: `{"name", "base"?, "summary"?, "fields":
+    /// [{"name", "kind", "required"?, "default"?}]}` (kinds as `primitives()` lists them). A
+    /// primitive with a base inherits its fields, checks and shape inference (TALON's
+    /// `register_node` of a subclass); without one it has no checks and unknown port shapes.
+    /// Built-in primitives cannot be replaced.
+    public static func registerPrimitive(_ text: [UInt8]) throws {
+        let root = try JSONParser.parse(text, name: "primitive JSON", integers: true)
+        let r = Reader(arrays: [], mode: .celesta)
+        let o = try r.object(root, "$")
+        guard case .string(let name)? = o.members["name"], !name.isEmpty else { throw r.fail("$.name", "expected a non-empty string") }
+        if BuiltinPrimitives.all.contains(where: { $0.name == name }) {
+            throw CelestaError(.invalidArgument, "'\(name)' is a built-in primitive and cannot be registered again")
+        }
+        var base: PrimitiveDescriptor? = nil
+        if case .string(let b)? = o.members["base"] {
+            guard let d = PrimitiveRegistry.shared.descriptor(b) else { throw CelestaError(.notFound, "'$.base': unknown primitive '\(b)'") }
+            base = d
+        }
+        var fields = base?.fields ?? []
+        for (i, f) in (o.members["fields"]?.elements ?? []).enumerated() {
+            let p = "$.fields[\(i)]"
+            let fo = try r.object(f, p)
+            guard case .string(let fname)? = fo.members["name"], !fname.isEmpty else { throw r.fail("\(p).name", "expected a non-empty string") }
+            guard case .string(let kindName)? = fo.members["kind"], let kind = FieldSpec.Kind(rawValue: kindName) else {
+                throw r.fail("\(p).kind", "expected one of " + ["array", "int", "float", "bool", "string", "number", "ints", "any", "dict"].joined(separator: ", "))
+            }
+            guard !fields.contains(where: { $0.name == fname }) else { throw r.fail("\(p).name", "'\(fname)' is already a field of '\(name)'") }
+            var d = FieldSpec.Default.none
+            if case .bool(true)? = fo.members["required"] { d = .required } else if let v = fo.members["default"], v != .null {
+                d = .value(try r.value(v, "\(p).default"))
+            }
+            // Insert before the shared metadata and hardware fields, which stay last.
+            let at = fields.firstIndex { $0.name == "metadata" } ?? fields.count
+            fields.insert(FieldSpec(fname, kind, d, dialects: base?.dialects ?? [.talon]), at: at)
+        }
+        var summary = "a registered primitive"
+        if case .string(let s)? = o.members["summary"] { summary = s }
+        if let base {
+            PrimitiveRegistry.shared.register(PrimitiveDescriptor(
+                name, base: base.name, dialects: base.dialects, summary: summary, fields: fields, check: base.check, infer: base.infer))
+        } else {
+            PrimitiveRegistry.shared.register(PrimitiveDescriptor(name, dialects: [.talon], summary: summary, fields: fields))
+        }
+    }
+
     // MARK: Reading
 
     /// Reads a graph; `{"$array": k}` references take `arrays[k]`. Nodes are rebuilt through

@@ -142,3 +142,28 @@ def test_nir_files_read_and_round_trip_through_nir_package(tmp_path):
     back = cnir.from_nir(cnir.to_nir(g))
     assert np.array_equal(back.nodes["fc1"].weight, g.nodes["fc1"].weight)
     assert back.nodes["fc1"].weight.dtype == np.float32
+
+
+def test_register_node_subclass_round_trips_through_files(tmp_path):
+    @ir.register_node
+    class GainLIF(ir.LIF):
+        """A LIF with an input gain (a user primitive)."""
+        gain: np.ndarray
+        label: str = "g"
+
+    n = GainLIF(tau=f32(3), r=f32(3), v_leak=f32(3), v_threshold=f32(3), gain=np.arange(3, dtype=np.float32))
+    assert isinstance(n, ir.LIF) and n.label == "g" and n.output_type["output"].tolist() == [3]
+    assert "GainLIF" in ir.list_primitives() and ir.str_to_node("GainLIF") is GainLIF
+    with pytest.raises(ValueError, match="All LIF parameters must have same shape"):   # the base's checks
+        GainLIF(tau=f32(3), r=f32(2), v_leak=f32(3), v_threshold=f32(3), gain=f32(3))
+    with pytest.raises(ValueError, match="missing required argument: 'gain'"):
+        GainLIF(tau=f32(3), r=f32(3), v_leak=f32(3), v_threshold=f32(3))
+    g = ir.Graph({"input": ir.Input(np.array([3])), "n": n, "output": ir.Output(np.array([3]))},
+                 [("input", "n"), ("n", "output")])
+    ir.write(tmp_path / "g.t1c", g)
+    back = ir.read(tmp_path / "g.t1c").nodes["n"]
+    assert type(back) is GainLIF and np.array_equal(back.gain, n.gain) and back.label == "g"
+    with pytest.raises(TypeError):
+        ir.register_node(int)
+    with pytest.raises(ValueError, match="built-in primitive"):
+        ir.register_node(type("LIF", (ir.Node,), {}))

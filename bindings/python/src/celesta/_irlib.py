@@ -38,6 +38,7 @@ for _name, _args in {
     "celesta_ir_write": [_STR, _P, ctypes.c_int, ctypes.c_int],
     "celesta_ir_read_version": [_STR, _SZ, ctypes.POINTER(_SZ), _STR],
     "celesta_xylo_network_from_ir": [ctypes.POINTER(_P), _P, ctypes.c_double],
+    "celesta_ir_primitive_register": [_STR, _SZ],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -228,6 +229,11 @@ def node_check(doc: dict, enc: Encoder, flags: int) -> dict:
     text = json.dumps(doc).encode()
     arrays, n = enc.c_arrays()
     return json.loads(text_out(_lib.celesta_ir_node_check, text, len(text), arrays, n, flags))
+
+
+def register_primitive(doc: dict) -> None:
+    text = json.dumps(doc).encode()
+    check(_lib.celesta_ir_primitive_register(text, len(text)))
 
 
 def primitives() -> list:

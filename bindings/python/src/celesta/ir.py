@@ -183,10 +183,38 @@ def str_to_node(name: str) -> type:
 
 
 def register_node(cls: type) -> type:
-    """Registers a user primitive (a ``Node`` subclass deriving from a built-in one, whose
-    checks and files it shares); usable as a decorator."""
+    """Registers a user primitive, TALON's way (usable as a decorator): a subclass of a built-in
+    primitive (or of ``Node``) whose own fields are its class annotations; an annotation of
+    ``np.ndarray`` is an array field, others hold any value; a class attribute of the same name is
+    its default, else the field is required. A subclass keeps its base's checks, shape inference
+    and file layout, and its files read back as this class (``read`` looks it up by name)."""
     if not (isinstance(cls, type) and issubclass(cls, Node)):
         raise TypeError("register_node() takes a subclass of celesta.ir.Node")
+    base = next((b for b in cls.__mro__[1:] if b is not Node and b.__name__ in _PRIMITIVES and b is _PRIMITIVES[b.__name__]), None)
+    inherited = base._field_names if base else ()
+    enc = _irlib.Encoder()
+    own = []
+    for name, annotation in getattr(cls, "__annotations__", {}).items():
+        if name in inherited or name in ("input_type", "output_type") or name.startswith("_"):
+            continue
+        field = {"name": name, "kind": "array" if annotation in (np.ndarray, "np.ndarray", "numpy.ndarray") else "any"}
+        if name in cls.__dict__:
+            field["default"] = enc.value(cls.__dict__[name])
+            if enc.arrays:
+                raise TypeError(f"register_node(): the default of '{name}' must not be an array")
+        else:
+            field["required"] = True
+        own.append(field)
+    doc = {"name": cls.__name__, "fields": own, "summary": (cls.__doc__ or "a registered primitive").strip().split("\n")[0]}
+    if base is not None:
+        doc["base"] = base.__name__
+    _irlib.register_primitive(doc)
+    desc = next(d for d in _irlib.primitives() if d["name"] == cls.__name__)
+    cls._descriptor = desc
+    cls._field_names = tuple(f["name"] for f in desc["fields"])
+    for name in cls._field_names:  # the instance holds the values, not the class defaults
+        if name in cls.__dict__ and not callable(cls.__dict__[name]):
+            delattr(cls, name)
     _PRIMITIVES[cls.__name__] = cls
     return cls
 
