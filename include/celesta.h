@@ -381,6 +381,18 @@ CELESTA_API int celesta_ir_graph_edges_json(char *buf, size_t cap, size_t *len, 
  */
 CELESTA_API int celesta_ir_graph_node_index(size_t *out, const celesta_ir_graph_t *graph, const char *name);
 
+/**
+ * Registers a primitive for the whole process (TALON's `register_node`): JSON `{"name",
+ * "base"?, "summary"?, "fields": [{"name", "kind", "required"?, "default"?}]}`. With a base
+ * (a primitive's name) it inherits the base's fields, checks and shape inference, and its
+ * files store the base's datasets plus its own. Registering a name again replaces it;
+ * built-in primitives cannot be replaced.
+ *
+ * Thread safety: may be called from any thread. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_PARSE, CELESTA_ERR_NOT_FOUND (base), CELESTA_ERR_INVALID_ARGUMENT.
+ */
+CELESTA_API int celesta_ir_primitive_register(const char *json, size_t json_len);
+
 
 /* ==== Xylo backend: handle types ==== */
 
