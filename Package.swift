@@ -108,6 +108,9 @@ let package = Package(
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]
         ),
+        // `make bench`'s measurement of the HDF5 tree layer alone (HDF5File.read/write), below
+        // the codecs and the C ABI. Not installed.
+        .executableTarget(name: "celesta-bench-hdf5", dependencies: ["CelestaIR"]),
         .testTarget(
             name: "CelestaXyloTests",
             dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]

@@ -77,7 +77,7 @@ final class HDF5TreeWriter {
             let did = H5Dcreate2(gid, name, type, space, linkCreation, dcpl, hdf5Default)
             guard did >= 0 else { throw place.failure(.io, path, "cannot create the dataset") }
             defer { H5Dclose(did) }
-            if let data, H5Dwrite(did, type, hdf5All, hdf5All, hdf5Default, data) < 0 {
+            if let data, H5Dwrite(did, type, hdf5All, hdf5All, types.transfer, data) < 0 {
                 throw place.failure(.io, path, "cannot write the data")
             }
             try writeAttributes(dataset.attributes, on: did, path: path)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import gc
 import json
 import os
+import sys
 import threading
 
 import numpy as np
@@ -31,6 +33,7 @@ for _name, _args in {
     "celesta_ir_graph_to_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, ctypes.c_int],
     "celesta_ir_graph_array": [ctypes.POINTER(Array), _P, _SZ],
     "celesta_ir_graph_validate": [_P],
+    "celesta_ir_graph_node_count": [ctypes.POINTER(_SZ), _P],
     "celesta_ir_graph_orders_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
     "celesta_ir_node_check": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
     "celesta_ir_primitives_json": [_STR, _SZ, ctypes.POINTER(_SZ)],
@@ -59,13 +62,36 @@ def check(status: int) -> None:
         raise error_from_status(status, message)
 
 
-def text_out(fn, *args) -> str:
-    """Calls a size-query function: first for the size, then into a buffer of that size."""
+def text_out(fn, *args, guess: int = 0) -> str:
+    """Calls a size-query function: first for the size, then into a buffer of that size. With
+    `guess`, first straight into a buffer of that many bytes (one call when it is enough: for
+    the calls whose text is costly to make)."""
     need = _SZ(0)
-    check(fn(None, 0, ctypes.byref(need), *args))
+    if guess > 0:
+        buf = ctypes.create_string_buffer(guess)
+        status = fn(buf, guess, ctypes.byref(need), *args)
+        if status == 0:
+            return buf.value.decode("utf-8")
+        if need.value <= guess:
+            check(status)
+    else:
+        check(fn(None, 0, ctypes.byref(need), *args))
     buf = ctypes.create_string_buffer(need.value)
     check(fn(buf, need.value, ctypes.byref(need), *args))
     return buf.value.decode("utf-8")
+
+
+class no_gc:
+    """Pauses Python's cyclic garbage collector around the bulk conversion of a large graph
+    (tens of thousands of new containers, none of them cyclic, would run it many times)."""
+
+    def __enter__(self):
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
 
 
 # --- talon_compatible: one switch for a call or a block --------------------------------------
@@ -100,6 +126,9 @@ class Encoder:
         self._keep: list = []
 
     def value(self, v):
+        if type(v) is np.ndarray:
+            self.arrays.append(v)
+            return {"$array": len(self.arrays) - 1}
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, (np.bool_,)):
@@ -130,18 +159,31 @@ class Encoder:
     def c_arrays(self):
         n = len(self.arrays)
         out = (Array * max(n, 1))()
+        size = ctypes.sizeof(Array)
+        keep = self._keep
         for k, a in enumerate(self.arrays):
-            a = np.ascontiguousarray(a)
+            if not a.flags.c_contiguous:
+                a = np.ascontiguousarray(a)
             if a.dtype.byteorder == ">":
                 a = a.astype(a.dtype.newbyteorder("<"))
-            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
-            self._keep += [a, shape]
-            out[k].struct_size = ctypes.sizeof(Array)
-            out[k].dtype = a.dtype.name.encode()
-            out[k].data = a.ctypes.data if a.size else None
-            out[k].ndim = a.ndim
-            out[k].shape = shape
+            name = _DTYPE_NAMES.get(a.dtype)
+            if name is None:
+                name = _DTYPE_NAMES[a.dtype] = a.dtype.name.encode()
+            ndim = a.ndim
+            shape = (ctypes.c_int64 * (ndim or 1))(*a.shape)
+            keep.append(a)
+            keep.append(shape)
+            entry = out[k]
+            entry.struct_size = size
+            entry.dtype = name
+            entry.data = a.ctypes.data if a.size else None
+            entry.ndim = ndim
+            entry.shape = shape
         return out, n
+
+
+# numpy dtype -> its name as bytes (dtype.name is slow to compute).
+_DTYPE_NAMES: dict = {}
 
 
 def decode(v, arrays):
@@ -193,22 +235,27 @@ class Handle:
 
     def to_json(self):
         """The graph's JSON document and its arrays (copied into numpy)."""
-        doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS))
+        # The text is made once when the guess (about 100 bytes a node) is large enough.
+        count = _SZ(0)
+        check(_lib.celesta_ir_graph_node_count(ctypes.byref(count), self.ptr))
+        doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS, guess=4096 + 256 * count.value))
         arrays = []
+        a = Array()
+        a.struct_size = ctypes.sizeof(Array)
+        get = _lib.celesta_ir_graph_array
+        ref = ctypes.byref(a)
+        dtypes = {}
         k = 0
-        while True:
-            a = Array()
-            a.struct_size = ctypes.sizeof(Array)
-            if _lib.celesta_ir_graph_array(ctypes.byref(a), self.ptr, k) != 0:
-                break
+        while get(ref, self.ptr, k) == 0:
             shape = tuple(a.shape[i] for i in range(a.ndim))
-            dtype = np.dtype(a.dtype.decode())
-            count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-            if count == 0:
-                arr = np.zeros(shape, dtype=dtype)
-            else:
-                raw = ctypes.string_at(a.data, count * dtype.itemsize)
-                arr = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype, copy=False).reshape(shape).copy()
+            dtype = dtypes.get(a.dtype)
+            if dtype is None:
+                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode())
+            arr = np.empty(shape, dtype=dtype)
+            if arr.nbytes:
+                ctypes.memmove(arr.ctypes.data, a.data, arr.nbytes)
+                if sys.byteorder == "big":  # the library's arrays are little-endian
+                    arr = arr.view(dtype.newbyteorder("<")).astype(dtype)
             arrays.append(arr)
             k += 1
         return doc, arrays
