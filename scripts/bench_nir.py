@@ -19,7 +19,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+from bench_ir import timed  # best of N (scripts/ is this script's folder)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF_PY = os.path.join(ROOT, ".bench", "talon-venv", "bin", "python")
@@ -27,13 +28,7 @@ REPEAT = 3
 
 
 def best(fn):
-    t_best = float("inf")
-    out = None
-    for _ in range(REPEAT):
-        t = time.perf_counter()
-        out = fn()
-        t_best = min(t_best, time.perf_counter() - t)
-    return t_best, out
+    return timed(fn, REPEAT)
 
 
 def nir_side(folder: str) -> None:

@@ -8,7 +8,6 @@ import ctypes
 import gc
 import json
 import os
-import sys
 import threading
 
 import numpy as np
@@ -245,17 +244,24 @@ class Handle:
         get = _lib.celesta_ir_graph_array
         ref = ctypes.byref(a)
         dtypes = {}
+        blocks = {}  # byte count -> ctypes char array type (a view of the library's memory)
         k = 0
         while get(ref, self.ptr, k) == 0:
-            shape = tuple(a.shape[i] for i in range(a.ndim))
+            shape = tuple(a.shape[:a.ndim])
             dtype = dtypes.get(a.dtype)
             if dtype is None:
-                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode())
-            arr = np.empty(shape, dtype=dtype)
-            if arr.nbytes:
-                ctypes.memmove(arr.ctypes.data, a.data, arr.nbytes)
-                if sys.byteorder == "big":  # the library's arrays are little-endian
-                    arr = arr.view(dtype.newbyteorder("<")).astype(dtype)
+                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode()).newbyteorder("<")
+            n = dtype.itemsize
+            for d in shape:
+                n *= d
+            if n:
+                block = blocks.get(n)
+                if block is None:
+                    block = blocks[n] = ctypes.c_char * n
+                # Copied out of the library's memory, little-endian as stored, in native order.
+                arr = np.frombuffer(block.from_address(a.data), dtype).reshape(shape).astype(dtype.newbyteorder("="))
+            else:
+                arr = np.zeros(shape, dtype=dtype.newbyteorder("="))
             arrays.append(arr)
             k += 1
         return doc, arrays
