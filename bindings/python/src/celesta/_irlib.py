@@ -156,33 +156,44 @@ class Encoder:
         raise TypeError(f"cannot store a value of type {type(v).__name__} in the IR")
 
     def c_arrays(self):
+        """The arrays as a C table of celesta_ir_array_t: every element copied into one
+        buffer and the table filled column by column (per-struct ctypes was most of the cost
+        of handing over a graph of thousands of small arrays)."""
         n = len(self.arrays)
-        out = (Array * max(n, 1))()
-        size = ctypes.sizeof(Array)
-        keep = self._keep
-        for k, a in enumerate(self.arrays):
-            if not a.flags.c_contiguous:
-                a = np.ascontiguousarray(a)
-            if a.dtype.byteorder == ">":
-                a = a.astype(a.dtype.newbyteorder("<"))
-            name = _DTYPE_NAMES.get(a.dtype)
-            if name is None:
-                name = _DTYPE_NAMES[a.dtype] = a.dtype.name.encode()
-            ndim = a.ndim
-            shape = (ctypes.c_int64 * (ndim or 1))(*a.shape)
-            keep.append(a)
-            keep.append(shape)
-            entry = out[k]
-            entry.struct_size = size
-            entry.dtype = name
-            entry.data = a.ctypes.data if a.size else None
-            entry.ndim = ndim
-            entry.shape = shape
-        return out, n
+        if n == 0:
+            return (Array * 1)(), 0
+        arrays = [a if a.dtype.byteorder != ">" else a.astype(a.dtype.newbyteorder("<")) for a in self.arrays]
+        nbytes = np.fromiter((a.nbytes for a in arrays), np.int64, n)
+        ndims = np.fromiter((a.ndim for a in arrays), np.int64, n)
+        data = np.concatenate([a.reshape(-1).view(np.uint8) for a in arrays] + [np.zeros(1, np.uint8)])
+        shapes = np.fromiter((d for a in arrays for d in a.shape), np.int64, int(ndims.sum()))
+        shapes = np.concatenate([shapes, np.zeros(1, np.int64)])
+        table = np.zeros(n, _ARRAY_TABLE)
+        table["struct_size"] = ctypes.sizeof(Array)
+        table["dtype"] = np.fromiter((_dtype_name(a.dtype) for a in arrays), np.uint64, n)
+        table["data"] = np.where(nbytes > 0, data.ctypes.data + np.cumsum(nbytes) - nbytes, 0)
+        table["ndim"] = ndims
+        table["shape"] = np.where(ndims > 0, shapes.ctypes.data + 8 * (np.cumsum(ndims) - ndims), 0)
+        self._keep += [data, shapes, table]
+        return ctypes.cast(table.ctypes.data, ctypes.POINTER(Array)), n
 
 
-# numpy dtype -> its name as bytes (dtype.name is slow to compute).
+# celesta_ir_array_t as a numpy record, for filling a table of them at once.
+_ARRAY_TABLE = np.dtype({"names": ["struct_size", "dtype", "data", "ndim", "shape"],
+                         "formats": [np.uint32, np.uint64, np.uint64, np.uint64, np.uint64],
+                         "offsets": [Array.struct_size.offset, Array.dtype.offset, Array.data.offset,
+                                     Array.ndim.offset, Array.shape.offset],
+                         "itemsize": ctypes.sizeof(Array)})
+# numpy dtype -> the address of its name as a C string (kept alive here).
 _DTYPE_NAMES: dict = {}
+
+
+def _dtype_name(dtype) -> int:
+    entry = _DTYPE_NAMES.get(dtype)
+    if entry is None:
+        text = ctypes.c_char_p(dtype.name.encode())
+        entry = _DTYPE_NAMES[dtype] = (text, ctypes.cast(text, ctypes.c_void_p).value)
+    return entry[1]
 
 
 def decode(v, arrays):
