@@ -163,9 +163,11 @@ class Encoder:
         if n == 0:
             return (Array * 1)(), 0
         arrays = [a if a.dtype.byteorder != ">" else a.astype(a.dtype.newbyteorder("<")) for a in self.arrays]
-        nbytes = np.fromiter((a.nbytes for a in arrays), np.int64, n)
+        # (An object array's elements are not bytes: the library refuses its dtype by name.)
+        raw = [a.reshape(-1).view(np.uint8) if not a.dtype.hasobject else np.zeros(0, np.uint8) for a in arrays]
+        nbytes = np.fromiter((r.size for r in raw), np.int64, n)
         ndims = np.fromiter((a.ndim for a in arrays), np.int64, n)
-        data = np.concatenate([a.reshape(-1).view(np.uint8) for a in arrays] + [np.zeros(1, np.uint8)])
+        data = np.concatenate(raw + [np.zeros(1, np.uint8)])
         shapes = np.fromiter((d for a in arrays for d in a.shape), np.int64, int(ndims.sum()))
         shapes = np.concatenate([shapes, np.zeros(1, np.int64)])
         table = np.zeros(n, _ARRAY_TABLE)
