@@ -26,6 +26,7 @@ final class HDF5TreeReader {
     private let bytes: UnsafeRawBufferPointer
     private let superblock: Int
     private let heap: HDF5Precheck.HeapIndex
+    private let decompressor = HDF5Decompressor()
 
     init(
         place: HDF5Place, file: hid_t, bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex
@@ -152,9 +153,52 @@ final class HDF5TreeReader {
             try checkReferences(offset: offset, space: space, path: path)
         }
         let value = try readValue(type: type, space: space, path: path) { memType, buffer in
-            H5Dread(did, memType, hdf5All, hdf5All, types.transfer, buffer)
+            if case .chunked(let chunk, _?) = storage, readGzipChunks(did, fileType: type, memType: memType, space: space, chunk: chunk, into: buffer) {
+                return 0
+            }
+            return H5Dread(did, memType, hdf5All, hdf5All, types.transfer, buffer)
         }
         return HDF5Dataset(value, attributes: try readAttributes(did, path: path), storage: storage)
+    }
+
+    /// Reads a gzip-compressed chunked dataset chunk by chunk, decompressed by libdeflate,
+    /// when it is the simple case: deflate its only filter, no type conversion, every chunk
+    /// stored, each decompressing to exactly a chunk. False otherwise (a damaged chunk too):
+    /// the caller then reads through libhdf5, which decides.
+    private func readGzipChunks(_ did: hid_t, fileType: hid_t, memType: hid_t, space: hid_t, chunk: [Int], into buffer: UnsafeMutableRawPointer) -> Bool {
+        guard H5Tequal(fileType, memType) > 0 else { return false }
+        let dcpl = H5Dget_create_plist(did)
+        guard dcpl >= 0 else { return false }
+        defer { H5Pclose(dcpl) }
+        var flags: UInt32 = 0, count = 1, config: UInt32 = 0
+        var values: [UInt32] = [0]
+        var name = [CChar](repeating: 0, count: 2)
+        guard H5Pget_nfilters(dcpl) == 1, H5Pget_filter2(dcpl, 0, &flags, &count, &values, 1, &name, &config) == H5Z_FILTER_DEFLATE else {
+            return false
+        }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank == chunk.count, rank > 0 else { return false }
+        var dims = [hsize_t](repeating: 0, count: rank)
+        guard H5Sget_simple_extent_dims(space, &dims, nil) == rank else { return false }
+        let grid = HDF5ChunkGrid(shape: dims.map { Int(clamping: $0) }, chunk: chunk, itemSize: H5Tget_size(memType))
+        guard let chunks = grid.count, chunks <= 1 << 20, grid.chunkBytes <= 1 << 30 else { return false }
+        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
+        var packed = [UInt8]()
+        return grid.forEachChunk { origin in
+            var offset = origin.map { hsize_t($0) }
+            var stored: hsize_t = 0
+            guard H5Dget_chunk_storage_size(did, &offset, &stored) >= 0, stored > 0, stored <= UInt64(bytes.count) else { return false }
+            if packed.count < Int(stored) { packed = [UInt8](repeating: 0, count: Int(stored)) }
+            var mask: UInt32 = 0
+            guard H5Dread_chunk(did, types.transfer, &offset, &mask, &packed) >= 0, mask == 0 else { return false }
+            return plain.withUnsafeMutableBytes { target in
+                let ok = packed.withUnsafeBytes { source in
+                    decompressor.zlib(UnsafeRawBufferPointer(rebasing: source[..<Int(stored)]), into: target.baseAddress!, count: grid.chunkBytes)
+                }
+                if ok { grid.copy(array: buffer, chunkBuffer: target.baseAddress!, origin: origin, toChunk: false) }
+                return ok
+            }
+        }
     }
 
     /// Checks the stored references of a contiguous variable-length string dataset (length,
