@@ -29,7 +29,7 @@ TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g
 help:
 	@echo "make demo       build everything (installing what is missing) and run the demo"
 	@echo "make test       every test: Swift, C harness, ABI checks, install + consumers, Python"
-	@echo "make bench      benchmarks"
+	@echo "make bench      benchmarks (BENCH=ir: only the IR file rows, against TALON and nir)"
 	@echo "make install    install into PREFIX (default /usr/local; DESTDIR honoured)"
 	@echo "make header     regenerate include/celesta.h from the Swift shim"
 	@echo "make python     build the Python package and install it into .venv"

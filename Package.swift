@@ -11,7 +11,7 @@
 //   CelestaWideKernels - hot loops of CelestaXylo compiled for AVX2 (x86-64-v3), run only
 //                  after CCPUFeatures has found the CPU able to (internal to CelestaXylo)
 //   CelestaHDK   - the dev-kit driver (transport protocol, libusb transport, virtual kit)
-//   CLibUSB, CHDF5 - system-library targets for the C libraries we link
+//   CLibUSB, CHDF5, CDeflate - system-library targets for the C libraries we link
 //   CelestaABI   - C declarations of the ABI's structs and handle types (imported by the shim)
 //   Celesta      - the C ABI shim, the only place with exported C functions -> libcelesta.so
 //   celesta-cli  - the `celesta` command
@@ -64,9 +64,16 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // libdeflate: gzip (zlib-format) chunks of HDF5 datasets compressed and decompressed
+        // directly, several times faster than libhdf5's zlib filter.
+        .systemLibrary(
+            name: "CDeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]
+        ),
         .target(
             name: "CelestaIR",
-            dependencies: ["CHDF5"]
+            dependencies: ["CHDF5", "CDeflate"]
         ),
         .target(
             name: "CelestaXylo",
@@ -108,6 +115,9 @@ let package = Package(
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]
         ),
+        // `make bench`'s measurement of the HDF5 tree layer alone (HDF5File.read/write), below
+        // the codecs and the C ABI. Not installed.
+        .executableTarget(name: "celesta-bench-hdf5", dependencies: ["CelestaIR"]),
         .testTarget(
             name: "CelestaXyloTests",
             dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]

@@ -1,9 +1,30 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks of the built library. Figures are printed, never asserted.
+# `make bench BENCH=ir` runs only the IR file rows (.t1c against TALON, NIR against nir, the
+# HDF5 tree layer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+only=${BENCH:-}
+case "$only" in ""|ir) ;; *) echo "BENCH=$only: use BENCH=ir or leave it unset (every row)" >&2; exit 2 ;; esac
+
+ir_rows() {
+  scripts/bench_setup.sh
+  echo "== IR files: .t1c from Python, Celesta vs TALON 0.0.x =="
+  .venv/bin/python scripts/bench_ir.py
+  echo "== IR files: NIR from C, Celesta vs nir 1.0.8 =="
+  cc -std=c99 -O2 -I include Tests/bench/ir_nir.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/ir_nir"
+  .venv/bin/python scripts/bench_nir.py "$tmp/ir_nir"
+  echo "== IR files: the HDF5 tree layer alone =="
+  .build/release/celesta-bench-hdf5
+}
+
+if [ "$only" = ir ]; then
+  ir_rows
+  exit 0
+fi
+
 echo "== C ABI call overhead =="
 cc -std=c99 -O2 -I include Tests/bench/call_overhead.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/bench"
 "$tmp/bench"
@@ -32,3 +53,4 @@ echo "== Xylo mapper + quantizer =="
 cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/mapper"
 "$tmp/mapper"
 .venv/bin/python scripts/bench_mapper.py
+ir_rows

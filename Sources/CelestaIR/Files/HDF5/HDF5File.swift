@@ -103,11 +103,17 @@ public enum HDF5File {
 
     /// File access: the core driver (the whole file in memory: one read on open, one write on
     /// close, no small I/O per object) and strong close (closing the file closes all its objects).
+    ///
+    /// Files are written in the HDF5 1.8 format (superblock 2, version-2 object headers, links
+    /// and attributes stored compactly in the object header or densely past that): every
+    /// reader since HDF5 1.8 (2008; h5py 2.x and 3.x, hence TALON and nir) reads it, and it
+    /// has no 64 KiB limit on an attribute (the node order of a 5,000-node graph is larger).
     private static func fileAccess(_ place: HDF5Place, backingStore: Bool) throws(CelestaError) -> hid_t {
         let fapl = H5Pcreate(HDF5Runtime.fileAccessClass)
         guard fapl >= 0 else { throw place.failure(.internalError, "/", "cannot create the file access properties") }
         guard H5Pset_fapl_core(fapl, 1 << 20, backingStore) >= 0,
-              H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0
+              H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0,
+              !backingStore || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0
         else {
             H5Pclose(fapl)
             throw place.failure(.internalError, "/", "cannot set the file access properties")

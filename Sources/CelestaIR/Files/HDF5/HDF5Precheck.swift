@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Checks on a file's bytes before libhdf5 sees them, for damage libhdf5 1.10 does not survive.
 ///
 /// A global heap collection (where variable-length strings live) whose object sizes do not
@@ -44,10 +50,15 @@ enum HDF5Precheck {
             return v
         }
         let count = bytes.count
+        guard let base = bytes.baseAddress else { return heap }
         var i = 0
         while i + 16 <= count {
-            // "GCOL", version 1, three reserved bytes, then the collection size.
-            guard bytes[i] == 0x47, bytes[i + 1] == 0x43, bytes[i + 2] == 0x4F, bytes[i + 3] == 0x4C, bytes[i + 4] == 1 else {
+            // "GCOL", version 1, three reserved bytes, then the collection size. memchr finds
+            // the next "G" (a byte-by-byte loop cost most of the time of reading a file of
+            // large arrays).
+            guard let found = memchr(base + i, 0x47, count - 16 + 1 - i) else { break }
+            i = base.distance(to: UnsafeRawPointer(found))
+            guard bytes[i + 1] == 0x43, bytes[i + 2] == 0x4F, bytes[i + 3] == 0x4C, bytes[i + 4] == 1 else {
                 i += 1
                 continue
             }

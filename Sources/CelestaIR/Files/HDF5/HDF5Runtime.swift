@@ -51,14 +51,23 @@ enum HDF5Runtime {
     static var datasetCreateClass: hid_t { H5P_CLS_DATASET_CREATE_ID_g }
     static var groupCreateClass: hid_t { H5P_CLS_GROUP_CREATE_ID_g }
     static var linkCreateClass: hid_t { H5P_CLS_LINK_CREATE_ID_g }
+    static var datasetTransferClass: hid_t { H5P_CLS_DATASET_XFER_ID_g }
 }
 
-/// The derived types a read or a write needs (IEEE half, h5py's bool enum, vlen UTF-8 string),
-/// made once per file operation and closed with it. Only use under `HDF5Runtime.locked`.
+/// The derived types a read or a write needs (IEEE half, h5py's bool enum, vlen UTF-8 string)
+/// and the dataset transfer properties, made once per file operation and closed with it. Only
+/// use under `HDF5Runtime.locked`.
 struct HDF5TypeSet: ~Copyable {
     let half: hid_t
     let boolEnum: hid_t
     let vlenUTF8: hid_t
+    /// Dataset transfer with a small type-conversion buffer. libhdf5's default is 1 MiB,
+    /// allocated zeroed for every read or write that converts (every variable-length string):
+    /// past malloc's mmap threshold, so each one cost fresh pages from the kernel, which made
+    /// such datasets several times slower than numeric ones. Larger selections are converted
+    /// in pieces of this size.
+    let transfer: hid_t
+    static let conversionBuffer = 4 << 10
 
     init() throws(CelestaError) {
         // IEEE 754 binary16: sign bit 15, exponent bits 10..14 (bias 15), mantissa bits 0..9.
@@ -76,14 +85,19 @@ struct HDF5TypeSet: ~Copyable {
         ok = ok && vlen >= 0 && H5Tset_size(vlen, hdf5VariableSize) >= 0 && H5Tset_cset(vlen, H5T_CSET_UTF8) >= 0
             && H5Tset_strpad(vlen, H5T_STR_NULLTERM) >= 0
 
+        let transfer = H5Pcreate(HDF5Runtime.datasetTransferClass)
+        ok = ok && transfer >= 0 && H5Pset_buffer(transfer, HDF5TypeSet.conversionBuffer, nil, nil) >= 0
+
         self.half = half
         self.boolEnum = boolEnum
         self.vlenUTF8 = vlen
+        self.transfer = transfer
         guard ok else { throw CelestaError(.internalError, "libhdf5 could not build its datatypes") }
     }
 
     deinit {
         for t in [half, boolEnum, vlenUTF8] where t >= 0 { H5Tclose(t) }
+        if transfer >= 0 { H5Pclose(transfer) }
     }
 
     /// The little-endian type of `dtype` (not to be closed).

@@ -66,18 +66,24 @@ final class HDF5TreeWriter {
         try withEncoded(dataset.value, path: path) { type, space, data throws(CelestaError) in
             var dcpl = contiguousCreation
             var ownPlist = false
+            var gzipChunks: (chunk: [Int], level: Int)?
             defer { if ownPlist { H5Pclose(dcpl) } }
             switch dataset.storage {
             case .contiguous: break
             case .compact: dcpl = compactCreation
             case .chunked(let chunk, let level):
-                dcpl = try chunkedCreation(shape: dataset.value.shape, chunk: chunk, level: level, itemSize: H5Tget_size(type), path: path)
+                let made = try chunkedCreation(shape: dataset.value.shape, chunk: chunk, level: level, itemSize: H5Tget_size(type), path: path)
+                dcpl = made.dcpl
                 ownPlist = true
+                // Numbers and bools (not variable-length strings): compressed here, by libdeflate.
+                if let level, H5Tget_class(type) != H5T_STRING { gzipChunks = (made.chunk, level) }
             }
             let did = H5Dcreate2(gid, name, type, space, linkCreation, dcpl, hdf5Default)
             guard did >= 0 else { throw place.failure(.io, path, "cannot create the dataset") }
             defer { H5Dclose(did) }
-            if let data, H5Dwrite(did, type, hdf5All, hdf5All, hdf5Default, data) < 0 {
+            if let data, let gzip = gzipChunks {
+                try writeChunks(did, data: data, shape: dataset.value.shape, chunk: gzip.chunk, level: gzip.level, itemSize: H5Tget_size(type), path: path)
+            } else if let data, H5Dwrite(did, type, hdf5All, hdf5All, types.transfer, data) < 0 {
                 throw place.failure(.io, path, "cannot write the data")
             }
             try writeAttributes(dataset.attributes, on: did, path: path)
@@ -106,7 +112,39 @@ final class HDF5TreeWriter {
     }
 
     /// h5py's chunked layout: the given chunk shape, or h5py's guess; gzip when `level` is set.
-    private func chunkedCreation(shape: [Int], chunk: [Int], level: Int?, itemSize: Int, path: String) throws(CelestaError) -> hid_t {
+    /// Every chunk of `data` compressed by libdeflate at `level` and written as it is stored.
+    private func writeChunks(_ did: hid_t, data: UnsafeRawPointer, shape: [Int], chunk: [Int], level: Int, itemSize: Int, path: String) throws(CelestaError) {
+        let grid = HDF5ChunkGrid(shape: shape, chunk: chunk, itemSize: itemSize)
+        guard grid.count != nil else { throw place.error(.invalidArgument, path, "chunk shape \(Tensor.describe(chunk)) is too large") }
+        if compressor?.level != level { compressor = HDF5Compressor(level: level) }
+        guard let compressor else { throw place.error(.internalError, path, "cannot compress") }
+        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
+        var failure: CelestaError?
+        _ = grid.forEachChunk { origin in
+            let packed: [UInt8]? = plain.withUnsafeMutableBytes { buffer in
+                if origin.indices.contains(where: { origin[$0] + chunk[$0] > shape[$0] }) {
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0)  // an edge chunk: zero padding
+                }
+                grid.copy(array: UnsafeMutableRawPointer(mutating: data), chunkBuffer: buffer.baseAddress!, origin: origin, toChunk: true)
+                return compressor.zlib(buffer.baseAddress!, count: grid.chunkBytes)
+            }
+            guard let packed else {
+                failure = place.error(.internalError, path, "cannot compress a chunk")
+                return false
+            }
+            let offset = origin.map { hsize_t($0) }
+            guard H5Dwrite_chunk(did, types.transfer, 0, offset, packed.count, packed) >= 0 else {
+                failure = place.failure(.io, path, "cannot write the data")
+                return false
+            }
+            return true
+        }
+        if let failure { throw failure }
+    }
+
+    private var compressor: HDF5Compressor?
+
+    private func chunkedCreation(shape: [Int], chunk: [Int], level: Int?, itemSize: Int, path: String) throws(CelestaError) -> (dcpl: hid_t, chunk: [Int]) {
         guard !shape.isEmpty else { throw place.error(.invalidArgument, path, "a scalar cannot be chunked or compressed") }
         let chunk = chunk.isEmpty ? HDF5TreeWriter.guessChunk(shape: shape, itemSize: itemSize) : chunk
         guard chunk.count == shape.count, chunk.allSatisfy({ $0 >= 1 && $0 <= Int(UInt32.max) }) else {
@@ -124,7 +162,7 @@ final class HDF5TreeWriter {
             H5Pclose(dcpl)
             throw place.failure(.invalidArgument, path, "cannot set chunk shape \(Tensor.describe(chunk))")
         }
-        return dcpl
+        return (dcpl, chunk)
     }
 
     /// The chunk shape h5py picks for a dataset of `shape`: start from the whole array and halve

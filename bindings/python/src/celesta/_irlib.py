@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import gc
 import json
 import os
 import threading
@@ -31,6 +32,7 @@ for _name, _args in {
     "celesta_ir_graph_to_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, ctypes.c_int],
     "celesta_ir_graph_array": [ctypes.POINTER(Array), _P, _SZ],
     "celesta_ir_graph_validate": [_P],
+    "celesta_ir_graph_node_count": [ctypes.POINTER(_SZ), _P],
     "celesta_ir_graph_orders_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
     "celesta_ir_node_check": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
     "celesta_ir_primitives_json": [_STR, _SZ, ctypes.POINTER(_SZ)],
@@ -61,13 +63,36 @@ def check(status: int) -> None:
         raise error_from_status(status, message)
 
 
-def text_out(fn, *args) -> str:
-    """Calls a size-query function: first for the size, then into a buffer of that size."""
+def text_out(fn, *args, guess: int = 0) -> str:
+    """Calls a size-query function: first for the size, then into a buffer of that size. With
+    `guess`, first straight into a buffer of that many bytes (one call when it is enough: for
+    the calls whose text is costly to make)."""
     need = _SZ(0)
-    check(fn(None, 0, ctypes.byref(need), *args))
+    if guess > 0:
+        buf = ctypes.create_string_buffer(guess)
+        status = fn(buf, guess, ctypes.byref(need), *args)
+        if status == 0:
+            return buf.value.decode("utf-8")
+        if need.value <= guess:
+            check(status)
+    else:
+        check(fn(None, 0, ctypes.byref(need), *args))
     buf = ctypes.create_string_buffer(need.value)
     check(fn(buf, need.value, ctypes.byref(need), *args))
     return buf.value.decode("utf-8")
+
+
+class no_gc:
+    """Pauses Python's cyclic garbage collector around the bulk conversion of a large graph
+    (tens of thousands of new containers, none of them cyclic, would run it many times)."""
+
+    def __enter__(self):
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
 
 
 # --- talon_compatible: one switch for a call or a block --------------------------------------
@@ -102,6 +127,9 @@ class Encoder:
         self._keep: list = []
 
     def value(self, v):
+        if type(v) is np.ndarray:
+            self.arrays.append(v)
+            return {"$array": len(self.arrays) - 1}
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, (np.bool_,)):
@@ -130,20 +158,46 @@ class Encoder:
         raise TypeError(f"cannot store a value of type {type(v).__name__} in the IR")
 
     def c_arrays(self):
+        """The arrays as a C table of celesta_ir_array_t: every element copied into one
+        buffer and the table filled column by column (per-struct ctypes was most of the cost
+        of handing over a graph of thousands of small arrays)."""
         n = len(self.arrays)
-        out = (Array * max(n, 1))()
-        for k, a in enumerate(self.arrays):
-            a = np.ascontiguousarray(a)
-            if a.dtype.byteorder == ">":
-                a = a.astype(a.dtype.newbyteorder("<"))
-            shape = (ctypes.c_int64 * max(a.ndim, 1))(*a.shape)
-            self._keep += [a, shape]
-            out[k].struct_size = ctypes.sizeof(Array)
-            out[k].dtype = a.dtype.name.encode()
-            out[k].data = a.ctypes.data if a.size else None
-            out[k].ndim = a.ndim
-            out[k].shape = shape
-        return out, n
+        if n == 0:
+            return (Array * 1)(), 0
+        arrays = [a if a.dtype.byteorder != ">" else a.astype(a.dtype.newbyteorder("<")) for a in self.arrays]
+        # (An object array's elements are not bytes: the library refuses its dtype by name.)
+        raw = [a.reshape(-1).view(np.uint8) if not a.dtype.hasobject else np.zeros(0, np.uint8) for a in arrays]
+        nbytes = np.fromiter((r.size for r in raw), np.int64, n)
+        ndims = np.fromiter((a.ndim for a in arrays), np.int64, n)
+        data = np.concatenate(raw + [np.zeros(1, np.uint8)])
+        shapes = np.fromiter((d for a in arrays for d in a.shape), np.int64, int(ndims.sum()))
+        shapes = np.concatenate([shapes, np.zeros(1, np.int64)])
+        table = np.zeros(n, _ARRAY_TABLE)
+        table["struct_size"] = ctypes.sizeof(Array)
+        table["dtype"] = np.fromiter((_dtype_name(a.dtype) for a in arrays), np.uint64, n)
+        table["data"] = np.where(nbytes > 0, data.ctypes.data + np.cumsum(nbytes) - nbytes, 0)
+        table["ndim"] = ndims
+        table["shape"] = np.where(ndims > 0, shapes.ctypes.data + 8 * (np.cumsum(ndims) - ndims), 0)
+        self._keep += [data, shapes, table]
+        return ctypes.cast(table.ctypes.data, ctypes.POINTER(Array)), n
+
+
+# celesta_ir_array_t as a numpy record, for filling a table of them at once.
+_ARRAY_TABLE = np.dtype({"names": ["struct_size", "dtype", "data", "ndim", "shape"],
+                         "formats": [np.uint32, np.uint64, np.uint64, np.uint64, np.uint64],
+                         "offsets": [Array.struct_size.offset, Array.dtype.offset, Array.data.offset,
+                                     Array.ndim.offset, Array.shape.offset],
+                         "itemsize": ctypes.sizeof(Array)})
+# numpy dtype -> the address of its name as a C string (kept alive here).
+_DTYPE_NAMES: dict = {}
+
+
+def _dtype_name(dtype) -> int:
+    entry = _DTYPE_NAMES.get(dtype)
+    if entry is None:
+        text = ctypes.c_char_p(dtype.name.encode())
+        entry = _DTYPE_NAMES[dtype] = (text, ctypes.cast(text, ctypes.c_void_p).value)
+    return entry[1]
 
 
 def decode(v, arrays):
@@ -195,22 +249,34 @@ class Handle:
 
     def to_json(self):
         """The graph's JSON document and its arrays (copied into numpy)."""
-        doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS))
+        # The text is made once when the guess (about 100 bytes a node) is large enough.
+        count = _SZ(0)
+        check(_lib.celesta_ir_graph_node_count(ctypes.byref(count), self.ptr))
+        doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS, guess=4096 + 256 * count.value))
         arrays = []
+        a = Array()
+        a.struct_size = ctypes.sizeof(Array)
+        get = _lib.celesta_ir_graph_array
+        ref = ctypes.byref(a)
+        dtypes = {}
+        blocks = {}  # byte count -> ctypes char array type (a view of the library's memory)
         k = 0
-        while True:
-            a = Array()
-            a.struct_size = ctypes.sizeof(Array)
-            if _lib.celesta_ir_graph_array(ctypes.byref(a), self.ptr, k) != 0:
-                break
-            shape = tuple(a.shape[i] for i in range(a.ndim))
-            dtype = np.dtype(a.dtype.decode())
-            count = int(np.prod(shape, dtype=np.int64)) if shape else 1
-            if count == 0:
-                arr = np.zeros(shape, dtype=dtype)
+        while get(ref, self.ptr, k) == 0:
+            shape = tuple(a.shape[:a.ndim])
+            dtype = dtypes.get(a.dtype)
+            if dtype is None:
+                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode()).newbyteorder("<")
+            n = dtype.itemsize
+            for d in shape:
+                n *= d
+            if n:
+                block = blocks.get(n)
+                if block is None:
+                    block = blocks[n] = ctypes.c_char * n
+                # Copied out of the library's memory, little-endian as stored, in native order.
+                arr = np.frombuffer(block.from_address(a.data), dtype).reshape(shape).astype(dtype.newbyteorder("="))
             else:
-                raw = ctypes.string_at(a.data, count * dtype.itemsize)
-                arr = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype, copy=False).reshape(shape).copy()
+                arr = np.zeros(shape, dtype=dtype.newbyteorder("="))
             arrays.append(arr)
             k += 1
         return doc, arrays

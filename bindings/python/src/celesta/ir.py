@@ -37,8 +37,8 @@ def _ports(value, key):
     if value is None:
         return None
     if isinstance(value, dict):
-        return {str(k): [int(d) for d in np.asarray(v).reshape(-1)] for k, v in value.items()}
-    return {key: [int(d) for d in np.asarray(value).reshape(-1)]}
+        return {str(k): [int(d) for d in np.asarray(v).reshape(-1).tolist()] for k, v in value.items()}
+    return {key: [int(d) for d in np.asarray(value).reshape(-1).tolist()]}
 
 
 def _ports_py(doc):
@@ -253,7 +253,9 @@ class Graph:
 
     def _handle(self, flags=0):
         enc = _irlib.Encoder()
-        return _irlib.Handle.from_json(self._json(enc), enc, flags)
+        with _irlib.no_gc():
+            doc = self._json(enc)
+        return _irlib.Handle.from_json(doc, enc, flags)
 
     @classmethod
     def _from_json(cls, doc, arrays):
@@ -270,8 +272,9 @@ class Graph:
 
     @classmethod
     def _from_handle(cls, handle):
-        doc, arrays = handle.to_json()
-        return cls._from_json(doc, arrays)
+        with _irlib.no_gc():
+            doc, arrays = handle.to_json()
+            return cls._from_json(doc, arrays)
 
     # --- TALON's graph API ------------------------------------------------------------------
     def validate(self) -> None:
