@@ -180,22 +180,8 @@ enum BuiltinPrimitives {
     // MARK: TALON primitives
 
     static let talon: [PrimitiveDescriptor] = [
-        PrimitiveDescriptor(
-            "Input", dialects: both, summary: "graph entry; output = input",
-            fields: [metadata(both)] + hardware,
-            check: { d in
-                guard let t = d.inputType ?? d.outputType, !t.isEmpty else { throw fail("Input needs input_type (its shape)") }
-                d.inputType = t
-                d.outputType = PortShapes("output", t.first!)
-            }),
-        PrimitiveDescriptor(
-            "Output", dialects: both, summary: "graph exit; input = output",
-            fields: [metadata(both)] + hardware,
-            check: { d in
-                guard let t = d.outputType ?? d.inputType, !t.isEmpty else { throw fail("Output needs output_type (its shape)") }
-                d.outputType = t
-                d.inputType = PortShapes("input", t.first!)
-            }),
+        port("Input", summary: "graph entry; output = input", given: \.inputType, "input_type", mirrored: \.outputType, "output"),
+        port("Output", summary: "graph exit; input = output", given: \.outputType, "output_type", mirrored: \.inputType, "input"),
         talonPrimitive(
             "Affine", dialects: both, summary: "y = W x + b",
             fields: [array("weight"), array("bias")],
@@ -384,6 +370,21 @@ enum BuiltinPrimitives {
                 return (t, PortShapes("output", out))
             }),
     ] + suYOLO
+
+    /// A graph port (Input, Output): the shape it is given (`given`, named `field` in errors)
+    /// is also the shape of its other side (`mirrored`, one port named `port`).
+    private static func port(
+        _ name: String, summary: String, given: WritableKeyPath<NodeDraft, PortShapes?> & Sendable, _ field: String,
+        mirrored: WritableKeyPath<NodeDraft, PortShapes?> & Sendable, _ port: String
+    ) -> PrimitiveDescriptor {
+        PrimitiveDescriptor(
+            name, dialects: both, summary: summary, fields: [metadata(both)] + hardware,
+            check: { d in
+                guard let t = d[keyPath: given] ?? d[keyPath: mirrored], let shape = t.first else { throw fail("\(name) needs \(field) (its shape)") }
+                d[keyPath: given] = t
+                d[keyPath: mirrored] = PortShapes(port, shape)
+            })
+    }
 
     private static func conv2d(_ name: String, base: String?, dialects: Set<Dialect>, summary: String) -> PrimitiveDescriptor {
         talonPrimitive(
