@@ -54,6 +54,8 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     public let name: String
     /// Other names accepted wherever a chip is named (matched without regard to case).
     public let aliases: [String]
+    /// The chip's name in the IR's backend registry (`xylo-a3`).
+    public let backendName: String
     /// The SNN core generation.
     public let core: XyloCore
     /// The audio front end.

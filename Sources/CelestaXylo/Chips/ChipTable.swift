@@ -7,7 +7,7 @@ public enum ChipTable {
     /// Xylo Audio 2.
     public static let xyloAudio2 = ChipSpec(
         id: "syns61201", name: "Xylo Audio 2",
-        aliases: ["xa2"],
+        aliases: ["xa2"], backendName: "xylo-a2",
         core: .v2, frontEnd: .analogModel, mapperDialect: .xyloAudio2,
         maxInputs: 16, maxHiddenNeurons: 1000, maxOutputNeurons: 8, recommendedMaxOutputNeurons: 8,
         maxInputExpansionNeurons: 1000, maxOutputExpansionNeurons: 1000,
@@ -27,7 +27,7 @@ public enum ChipTable {
     /// Xylo Audio 3.
     public static let xyloAudio3 = ChipSpec(
         id: "syns65302", name: "Xylo Audio 3",
-        aliases: ["xa3"],
+        aliases: ["xa3"], backendName: "xylo-a3",
         core: .v2, frontEnd: .digital, mapperDialect: .xyloAudio3,
         maxInputs: 16, maxHiddenNeurons: 992,
         maxOutputNeurons: 32,  // output RAM (OWTRAM 128 x 32) and the mapper's default
@@ -51,7 +51,7 @@ public enum ChipTable {
     /// The Xylo v1 SNN core.
     public static let xyloV1 = ChipSpec(
         id: "syns61300", name: "Xylo v1",
-        aliases: ["xylo_v1"],
+        aliases: ["xylo_v1"], backendName: "xylo-v1",
         core: .v1, frontEnd: .none,
         mapperDialect: .xyloAudio2,  // the mapper Xylo Audio 2 uses too
         maxInputs: 16, maxHiddenNeurons: 1000, maxOutputNeurons: 8, recommendedMaxOutputNeurons: 8,

@@ -1,0 +1,71 @@
+import Synchronization
+
+/// What a backend says of a graph before compiling it: whether it can take it, the nodes it
+/// cannot, and warnings (TALON's `ValidationResult`).
+public struct BackendValidation: Sendable, Equatable {
+    public var isValid: Bool { unsupportedNodes.isEmpty && errors.isEmpty }
+    /// Nodes whose primitive the backend has no place for.
+    public var unsupportedNodes: [String]
+    /// Problems of the graph as a whole, or of a node the backend could otherwise take.
+    public var errors: [String]
+    public var warnings: [String]
+
+    public init(unsupportedNodes: [String] = [], errors: [String] = [], warnings: [String] = []) {
+        self.unsupportedNodes = unsupportedNodes
+        self.errors = errors
+        self.warnings = warnings
+    }
+}
+
+/// A target that consumes the IR: a chip, an FPGA flow, a simulator. Backends are data about
+/// themselves (name, description, the primitives they take) plus the operations they offer;
+/// the registry lists them, and nothing in the core names a particular one.
+public protocol Backend: Sendable {
+    /// The registry key (`"xylo-a3"`, later `"cpu"`, `"fpga"`).
+    var name: String { get }
+    /// One line on the target.
+    var summary: String { get }
+    /// The primitives the backend takes (the registry's names).
+    var primitives: Set<String> { get }
+    /// Checks the graph for this target without changing it.
+    func validate(_ graph: IRGraph) -> BackendValidation
+}
+
+extension Backend {
+    /// The default check: every node's primitive must be among `primitives`.
+    public func unsupportedNodes(of graph: IRGraph) -> [String] {
+        graph.nodes.filter { !primitives.contains($0.type) }.map(\.name)
+    }
+}
+
+/// The backends of this process, by name, in registration order. Backend modules register
+/// theirs (CelestaXylo: `XyloBackend.registerAll()`); users may register their own.
+public final class BackendRegistry: Sendable {
+    public static let shared = BackendRegistry()
+
+    private let table = Mutex<[any Backend]>([])
+
+    public init() {}
+
+    /// Adds `backend`, replacing one of the same name.
+    public func register(_ backend: any Backend) {
+        table.withLock { list in
+            if let i = list.firstIndex(where: { $0.name == backend.name }) { list[i] = backend } else { list.append(backend) }
+        }
+    }
+
+    public var names: [String] { table.withLock { $0.map(\.name) } }
+
+    /// The backend called `name`, or `.notFound` listing the known ones.
+    public func backend(_ name: String) throws -> any Backend {
+        guard let b = table.withLock({ list in list.first { $0.name == name } }) else {
+            throw CelestaError(.notFound, "no backend '\(name)'; known: \(names.joined(separator: ", "))")
+        }
+        return b
+    }
+
+    /// The backends that take `primitive` (all when nil).
+    public func backends(taking primitive: String?) -> [any Backend] {
+        table.withLock { list in list.filter { primitive == nil || $0.primitives.contains(primitive!) } }
+    }
+}
