@@ -111,7 +111,9 @@ enum IRFileValues {
 /// The attributes in which Celesta keeps what TALON's and NIR's layouts lose. Neither tool
 /// reads attributes, so both still read the files.
 enum CelestaAttributes {
-    /// On the graph group: the node names in insertion order (a string array).
+    /// On the graph group: the node names in insertion order, as one JSON array text (a
+    /// scalar string, so that the attribute stays small for any number of nodes; files of
+    /// Celesta 0.2.0 before this held a string array, which is read as well).
     static let nodeOrder = "celesta_node_order"
     /// On a node group: `{"input_type": ..., "output_type": ...}` as IR JSON text.
     static let ports = "celesta_ports"
@@ -136,10 +138,32 @@ enum CelestaAttributes {
     /// `nodes` in the order the `nodeOrder` attribute of `group` gives, when it names exactly
     /// these nodes (files Celesta wrote); otherwise as read (HDF5 name order).
     static func ordered(_ nodes: [IRNode], by group: HDF5Group) -> [IRNode] {
-        guard case .strings(_, let names)? = group.attribute(nodeOrder), names.count == nodes.count else { return nodes }
+        guard let names = orderNames(group.attribute(nodeOrder)), names.count == nodes.count else { return nodes }
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         guard byName.count == nodes.count, names.allSatisfy({ byName[$0] != nil }) else { return nodes }
         return names.map { byName[$0]! }
+    }
+
+    /// The `nodeOrder` attribute's value for `names`.
+    static func order(_ names: [String]) -> HDF5Value {
+        .string("[" + names.map(JSONText.quote).joined(separator: ",") + "]")
+    }
+
+    private static func orderNames(_ value: HDF5Value?) -> [String]? {
+        switch value {
+        case .strings(let shape, let names)? where shape.count == 1: return names
+        case .strings(let shape, let texts)? where shape.isEmpty:
+            guard let v = try? JSONParser.parse(Array(texts[0].utf8), name: "attribute \(nodeOrder)"),
+                  case .array(let items) = v else { return nil }
+            var names: [String] = []
+            names.reserveCapacity(items.count)
+            for item in items {
+                guard case .string(let s) = item else { return nil }
+                names.append(s)
+            }
+            return names
+        default: return nil
+        }
     }
 
     static func ports(_ text: String) throws -> (PortShapes?, PortShapes?) {

@@ -36,7 +36,7 @@ public enum NIRFile {
         if !graph.metadata.isEmpty {
             g.children.append((name: "metadata", node: .group(try IRFileValues.group(graph.metadata, storage: storage, path: "\(path)/metadata"))))
         }
-        g.attributes.append((name: CelestaAttributes.nodeOrder, value: .strings(graph.nodeNames)))
+        g.attributes.append((name: CelestaAttributes.nodeOrder, value: CelestaAttributes.order(graph.nodeNames)))
         if graph.allowCycles { g.attributes.append((name: CelestaAttributes.allowCycles, value: .string("true"))) }
         return g
     }

@@ -39,7 +39,7 @@ public enum T1CFile {
             g.children.append((name: key, node: node))
         }
         if celesta {
-            g.attributes.append((name: CelestaAttributes.nodeOrder, value: .strings(graph.nodeNames)))
+            g.attributes.append((name: CelestaAttributes.nodeOrder, value: CelestaAttributes.order(graph.nodeNames)))
         }
         var root = HDF5Group()
         root.children.append((name: "version", node: .dataset(HDF5Dataset(.string(version)))))

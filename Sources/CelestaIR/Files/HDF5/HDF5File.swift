@@ -5,7 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading and writing whole HDF5 files as `HDF5Group` trees, through libhdf5.
+/// Reading and writing whole HDF5 files as `HDF5Group` trees. Files in h5py's default layout
+/// (TALON's, and what Celesta writes unless a tree needs more) are read and written by this
+/// layer itself (`HDF5Parser`, `HDF5Emitter`), anything else through libhdf5.
 public enum HDF5File {
     /// Groups may nest this deep below the root.
     public static let maxDepth = 64
@@ -21,6 +23,12 @@ public enum HDF5File {
     /// links, compound and other datatypes) and `.limitExceeded` past the limits above; the
     /// message names the file and the object.
     public static func read(path: String) throws(CelestaError) -> HDF5Group {
+        try read(path: path, throughLibrary: false)
+    }
+
+    /// `read(path:)`, forced through libhdf5 when `throughLibrary` (tests compare the two
+    /// readers on the same files).
+    package static func read(path: String, throughLibrary: Bool) throws(CelestaError) -> HDF5Group {
         let bytes = try wholeFile(path)
         let place = HDF5Place(file: path)
         return try keepingErrorType {
@@ -29,6 +37,9 @@ public enum HDF5File {
                     throw CelestaError(.parse, "'\(path)' is not an HDF5 file")
                 }
                 let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+                // h5py's default layout (TALON's files, Celesta's own) is read from the bytes;
+                // anything else, or anything damaged, through libhdf5.
+                if !throughLibrary, let tree = try HDF5Parser.read(raw, superblock: superblock, file: path) { return tree }
                 return try HDF5Runtime.locked { () throws(CelestaError) -> HDF5Group in
                     let fapl = try fileAccess(place, backingStore: false)
                     defer { H5Pclose(fapl) }
@@ -46,7 +57,9 @@ public enum HDF5File {
     /// Writes `root` as the HDF5 file at `path`, atomically: into a new file beside the target,
     /// renamed over it once complete. On failure the target is left as it was and the temporary
     /// file is removed. A symlink is followed (its target is replaced); a path that exists and
-    /// is not a regular file (folder, FIFO, device) is refused with `.io`.
+    /// is not a regular file (folder, FIFO, device) is refused with `.io`. The file has h5py's
+    /// default layout (`HDF5Emitter`) unless the tree holds chunked or compressed datasets or
+    /// an attribute past 64 KiB; then libhdf5 writes it in the HDF5 1.8 format.
     public static func write(_ root: HDF5Group, to path: String) throws(CelestaError) {
         let target = try resolveSymlinks(path)
         var info = stat()
@@ -61,26 +74,10 @@ public enum HDF5File {
         let place = HDF5Place(file: path)
 
         do throws(CelestaError) {
-            try HDF5Runtime.locked { () throws(CelestaError) in
-                let fapl = try fileAccess(place, backingStore: true)
-                defer { H5Pclose(fapl) }
-                let fid = H5Fcreate(temporary, 4 /* H5F_ACC_EXCL */, hdf5Default, fapl)
-                guard fid >= 0 else {
-                    _ = HDF5Place.libraryReason()
-                    var folderInfo = stat()
-                    let why = stat(folder.isEmpty ? "/" : folder, &folderInfo) != 0 ? "no such folder" : "cannot create a file in its folder"
-                    throw CelestaError(.io, "cannot write '\(path)': \(why)")
-                }
-                do throws(CelestaError) {
-                    let root_ = H5Gopen2(fid, "/", hdf5Default)
-                    guard root_ >= 0 else { throw place.failure(.io, "/", "cannot open the root group") }
-                    defer { H5Gclose(root_) }
-                    try HDF5TreeWriter(place: place).write(root, into: root_, path: "")
-                } catch {
-                    H5Fclose(fid)
-                    throw error
-                }
-                guard H5Fclose(fid) >= 0 else { throw place.failure(.io, "/", "cannot finish the file") }
+            if let bytes = try HDF5Emitter.encode(root, place: place) {
+                try writeBytes(bytes, to: temporary, path: path, folder: folder)
+            } else {
+                try writeThroughLibrary(root, to: temporary, path: path, folder: folder)
             }
             // Durable before it replaces the target.
             let fd = open(temporary, O_RDONLY)
@@ -99,15 +96,75 @@ public enum HDF5File {
         }
     }
 
+    /// Whether `read(path:)` reads the file at `path` without libhdf5 (h5py's default layout).
+    package static func readsWithoutLibrary(path: String) -> Bool {
+        guard let bytes = try? wholeFile(path) else { return false }
+        return bytes.withUnsafeBytes { raw in
+            guard let superblock = HDF5Precheck.superblockOffset(raw) else { return false }
+            return (try? HDF5Parser.read(raw, superblock: superblock, file: path)) != nil
+        }
+    }
+
+    /// Whether `write(_:to:)` writes `root` without libhdf5 (no chunked or compressed
+    /// dataset, no object header message past 64 KiB).
+    package static func writesWithoutLibrary(_ root: HDF5Group) -> Bool {
+        HDF5Emitter.fits(root)
+    }
+
+    /// Writes `root` into the new file `temporary` through libhdf5 (trees that the emitter's
+    /// layout cannot hold: chunked or compressed datasets, very large attributes).
+    private static func writeThroughLibrary(_ root: HDF5Group, to temporary: String, path: String, folder: String) throws(CelestaError) {
+        let place = HDF5Place(file: path)
+        try HDF5Runtime.locked { () throws(CelestaError) in
+            let fapl = try fileAccess(place, backingStore: true)
+            defer { H5Pclose(fapl) }
+            let fid = H5Fcreate(temporary, 4 /* H5F_ACC_EXCL */, hdf5Default, fapl)
+            guard fid >= 0 else {
+                _ = HDF5Place.libraryReason()
+                throw cannotCreate(path, folder: folder)
+            }
+            do throws(CelestaError) {
+                let root_ = H5Gopen2(fid, "/", hdf5Default)
+                guard root_ >= 0 else { throw place.failure(.io, "/", "cannot open the root group") }
+                defer { H5Gclose(root_) }
+                try HDF5TreeWriter(place: place).write(root, into: root_, path: "")
+            } catch {
+                H5Fclose(fid)
+                throw error
+            }
+            guard H5Fclose(fid) >= 0 else { throw place.failure(.io, "/", "cannot finish the file") }
+        }
+    }
+
+    /// Writes `bytes` as the new file `temporary` (created exclusively).
+    private static func writeBytes(_ bytes: [UInt8], to temporary: String, path: String, folder: String) throws(CelestaError) {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw cannotCreate(path, folder: folder) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw CelestaError(.io, "cannot write '\(path)': \(String(cString: strerror(errno)))") }
+            done += n
+        }
+    }
+
+    private static func cannotCreate(_ path: String, folder: String) -> CelestaError {
+        var folderInfo = stat()
+        let why = stat(folder.isEmpty ? "/" : folder, &folderInfo) != 0 ? "no such folder" : "cannot create a file in its folder"
+        return CelestaError(.io, "cannot write '\(path)': \(why)")
+    }
+
     // MARK: helpers
 
     /// File access: the core driver (the whole file in memory: one read on open, one write on
     /// close, no small I/O per object) and strong close (closing the file closes all its objects).
     ///
-    /// Files are written in the HDF5 1.8 format (superblock 2, version-2 object headers, links
+    /// libhdf5 writes in the HDF5 1.8 format (superblock 2, version-2 object headers, links
     /// and attributes stored compactly in the object header or densely past that): every
     /// reader since HDF5 1.8 (2008; h5py 2.x and 3.x, hence TALON and nir) reads it, and it
-    /// has no 64 KiB limit on an attribute (the node order of a 5,000-node graph is larger).
+    /// has no 64 KiB limit on an attribute.
     private static func fileAccess(_ place: HDF5Place, backingStore: Bool) throws(CelestaError) -> hid_t {
         let fapl = H5Pcreate(HDF5Runtime.fileAccessClass)
         guard fapl >= 0 else { throw place.failure(.internalError, "/", "cannot create the file access properties") }
