@@ -55,8 +55,8 @@ public enum HDF5File {
     }
 
     /// Writes `root` as the HDF5 file at `path`, atomically: into a new file beside the target,
-    /// renamed over it once complete. On failure the target is left as it was and the temporary
-    /// file is removed. A symlink is followed (its target is replaced); a path that exists and
+    /// renamed over it once complete (and flushed to disk first when it replaces a file). On
+    /// failure the target is left as it was and the temporary file is removed. A symlink is followed (its target is replaced); a path that exists and
     /// is not a regular file (folder, FIFO, device) is refused with `.io`. The file has h5py's
     /// default layout (`HDF5Emitter`) unless the tree holds chunked or compressed datasets or
     /// an attribute past 64 KiB; then libhdf5 writes it in the HDF5 1.8 format.
@@ -79,13 +79,16 @@ public enum HDF5File {
             } else {
                 try writeThroughLibrary(root, to: temporary, path: path, folder: folder)
             }
-            // Durable before it replaces the target.
-            let fd = open(temporary, O_RDONLY)
-            guard fd >= 0, fsync(fd) == 0 else {
-                if fd >= 0 { close(fd) }
-                throw CelestaError(.io, "cannot write '\(path)': \(String(cString: strerror(errno)))")
+            // Durable before it replaces a file (so that a crash cannot leave the old file
+            // replaced by a partial one); a new file needs no flush to be atomic.
+            if exists {
+                let fd = open(temporary, O_RDONLY)
+                guard fd >= 0, fsync(fd) == 0 else {
+                    if fd >= 0 { close(fd) }
+                    throw CelestaError(.io, "cannot write '\(path)': \(String(cString: strerror(errno)))")
+                }
+                close(fd)
             }
-            close(fd)
             if exists { _ = chmod(temporary, info.st_mode & 0o7777) }
             guard rename(temporary, target) == 0 else {
                 throw CelestaError(.io, "cannot write '\(path)': \(String(cString: strerror(errno)))")
