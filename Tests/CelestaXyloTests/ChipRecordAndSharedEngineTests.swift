@@ -64,6 +64,19 @@ final class ChipRecordAndSharedEngineTests: XCTestCase {
         XCTAssertEqual(v1["has_dev_kit"], .bool(false))
     }
 
+    /// The dev kits' USB ids are chip data: the built-in discovery table is made from the
+    /// records, and a chip without a kit has none.
+    func testUSBIdsComeFromTheRecords() {
+        XCTAssertEqual(USBDeviceTable.builtIn.entries.map { "\(XyloUSBID.hex4($0.vendorID)):\(XyloUSBID.hex4($0.productID))=\($0.chipID)" },
+                       ["337d:0c01=syns61201", "337d:0c02=syns65302"])
+        for chip in ChipTable.all {
+            XCTAssertEqual(chip.devKitUSBIDs.isEmpty, !chip.hasDevKit, chip.id)
+        }
+        let fields = Dictionary(uniqueKeysWithValues: ChipTable.xyloAudio3.fields.map { ($0.key, $0.value) })
+        XCTAssertEqual(fields["dev_kit_usb_ids"], .list(["337d:0c02"]))
+        XCTAssertEqual(ChipTable.xyloV1.fields.first { $0.key == "dev_kit_usb_ids" }?.value, .list([]))
+    }
+
     func testClockFromTheRecord() {
         XCTAssertEqual(HDKClock.achievable(12e6, chip: ChipTable.xyloAudio2), 12.5e6)
         XCTAssertEqual(HDKClock.achievable(12e6, chip: ChipTable.xyloAudio3), 12e6)

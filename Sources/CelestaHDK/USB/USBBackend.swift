@@ -17,7 +17,7 @@ public struct USBDeviceDescriptor: Sendable, Equatable {
     /// `usb:BUS:ADDRESS`.
     public var location: String { "usb:\(bus):\(address)" }
     /// `vvvv:pppp` in hex.
-    public var idString: String { USBDeviceTable.hex4(vendorID) + ":" + USBDeviceTable.hex4(productID) }
+    public var idString: String { XyloUSBID.hex4(vendorID) + ":" + XyloUSBID.hex4(productID) }
 }
 
 /// Why a USB call failed, in the terms the transport reports.

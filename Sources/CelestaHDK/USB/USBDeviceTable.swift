@@ -32,12 +32,11 @@ public struct USBDeviceTable: Sendable, Equatable {
     /// Entries, user entries first.
     public private(set) var entries: [Entry]
 
-    /// The built-in table (see the type's note: unverified assumptions).
-    public static let builtIn = USBDeviceTable(entries: [
-        Entry(vendorID: 0x337D, productID: 0x0C01, chipID: "syns61201"),
-        Entry(vendorID: 0x337D, productID: 0x0C02, chipID: "syns65302"),
-        Entry(vendorID: 0x337D, productID: 0x0C00, chipID: "syns61300"),
-    ])
+    /// The built-in table: the ids of every chip record's dev kit (`ChipSpec.devKitUSBIDs`; see
+    /// the type's note: unverified assumptions).
+    public static let builtIn = USBDeviceTable(entries: ChipTable.all.flatMap { chip in
+        chip.devKitUSBIDs.map { Entry(vendorID: $0.vendorID, productID: $0.productID, chipID: chip.id) }
+    })
 
     public init(entries: [Entry]) {
         self.entries = entries
@@ -83,10 +82,4 @@ public struct USBDeviceTable: Sendable, Equatable {
                 throw CelestaError(error.code, "\(source): entry '\(entry)': \(error.message)")
             }
         }
-    }
-
-    static func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-}
+    }}

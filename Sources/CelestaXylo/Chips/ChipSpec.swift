@@ -28,6 +28,35 @@ public enum XyloMapperDialect: String, Sendable, Codable, CaseIterable {
     /// Rockpool's Xylo Audio 3 mapper: no time-constant check, always three-dimensional
     /// weights, its own design-rule wording and its two-synapse dash bug (reproduced on request).
     case xyloAudio3 = "xylo-audio-3"
+
+    /// Neuron time constants must give integer dashes at the chip's `dt` (Audio 2's check).
+    public var checksTimeConstants: Bool { self == .xyloAudio2 }
+    /// Hidden neurons are allocated input-expansion first, output-expansion last, and the
+    /// mapping records where each range starts (Audio 3).
+    public var allocatesExpansionNeurons: Bool { self == .xyloAudio3 }
+    /// One-synapse specifications present two-dimensional input and recurrent weights.
+    public var presentsTwoDimensionalWeights: Bool { self == .xyloAudio2 }
+    /// In `rockpool_compatible` mode a two-synapse neuron's dashes stay interleaved, unsplit
+    /// (Rockpool's Audio 3 mapper bug).
+    public var hasUnsplitDashBug: Bool { self == .xyloAudio3 }
+    /// The product the design-rule warnings name, as the dialect's Rockpool mapper words it.
+    public var designRuleProduct: String { self == .xyloAudio3 ? "XyloAudio 3" : "Xylo" }
+}
+
+/// A USB vendor and product id pair.
+public struct XyloUSBID: Sendable, Hashable, Codable {
+    public let vendorID: UInt16
+    public let productID: UInt16
+    public init(vendorID: UInt16, productID: UInt16) {
+        self.vendorID = vendorID
+        self.productID = productID
+    }
+
+    /// Four lowercase hex digits, as `lsusb` prints an id.
+    public static func hex4(_ v: UInt16) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
 }
 
 /// How a chip's dev kit turns a requested core clock into the one it runs (`HDKClock`).
@@ -118,6 +147,9 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     public let hasDevKit: Bool
     /// How the dev kit derives its core clock; nil for a chip without a dev kit.
     public let devKitClock: XyloDevKitClock?
+    /// The USB ids its dev kit enumerates with (Celesta's assumption, not checked against a
+    /// board: see `USBDeviceTable`); empty for a chip without a dev kit.
+    public let devKitUSBIDs: [XyloUSBID]
     /// Where a configuration lives in the chip's registers and memory (`XyloImage`); nil for a
     /// chip whose register and memory map is not published.
     public let imageLayout: XyloImageLayout?

@@ -20,6 +20,7 @@ public enum ChipTable {
         weightShiftBits: 3,  // IWBS/RWBS/OWBS are 3-bit CTRL1 fields
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
         hasDevKit: true, devKitClock: .dividedFPGAClock(baseHertz: 100e6),  // a 100 MHz FPGA clock
+        devKitUSBIDs: [XyloUSBID(vendorID: 0x337D, productID: 0x0C01)],
         imageLayout: .xyloAudio2,
         cycleModel: .xyloAudio2, powerModel: .xyloAudio2
     )
@@ -44,6 +45,7 @@ public enum ChipTable {
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
         hasDevKit: true, devKitClock: .asRequested,  // the PDM clock follows at f / 32
+        devKitUSBIDs: [XyloUSBID(vendorID: 0x337D, productID: 0x0C02)],
         imageLayout: .xyloAudio3,
         cycleModel: .xyloAudio3, powerModel: .xyloAudio3
     )
@@ -64,7 +66,7 @@ public enum ChipTable {
         dashBits: 4,
         weightShiftBits: 3,
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
-        hasDevKit: false, devKitClock: nil,
+        hasDevKit: false, devKitClock: nil, devKitUSBIDs: [],
         imageLayout: nil,  // no register or memory map is published for v1
         cycleModel: nil, powerModel: nil  // no cycle model is published; no dev kit
     )

@@ -7,7 +7,7 @@ import CelestaIR
 /// Codes: structural violations are `.unsupported`; a missing or inconsistent `dt` is
 /// `.invalidArgument`.
 enum XyloDesignRules {
-    static func check(_ graph: NetworkGraph, chip: ChipSpec, isAudio3: Bool, warnings: inout [String]) throws {
+    static func check(_ graph: NetworkGraph, chip: ChipSpec, warnings: inout [String]) throws {
         // 1. Network outputs come straight from neurons.
         for output in graph.outputNodes {
             let sources = graph.sources(of: output.id)
@@ -50,7 +50,7 @@ enum XyloDesignRules {
         // 5. More than the recommended number of outputs only warns.
         let outputChannels = graph.outputNodes.reduce(0) { $0 + $1.nIn }
         if outputChannels > chip.recommendedMaxOutputNeurons {
-            let product = isAudio3 ? "XyloAudio 3" : "Xylo"
+            let product = chip.mapperDialect.designRuleProduct
             warnings.append(
                 "\(product) only supports up to \(chip.recommendedMaxOutputNeurons) output channels. The network requires \(outputChannels) output channels.")
         }

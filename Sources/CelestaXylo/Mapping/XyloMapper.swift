@@ -68,12 +68,12 @@ public enum XyloMapper {
         _ graph: NetworkGraph, chip: ChipSpec, maxHiddenNeurons: Int? = nil, maxOutputNeurons: Int? = nil,
         rockpoolCompatible: Bool = false
     ) throws -> XyloMapping {
-        let isAudio3 = chip.mapperDialect == .xyloAudio3
+        let dialect = chip.mapperDialect
         let hiddenLimit = try limit(maxHiddenNeurons, chip.maxHiddenNeurons, "max_hidden_neurons")
         let outputLimit = try limit(maxOutputNeurons, chip.maxOutputNeurons, "max_output_neurons")
 
         var warnings: [String] = []
-        try XyloDesignRules.check(graph, chip: chip, isAudio3: isAudio3, warnings: &warnings)
+        try XyloDesignRules.check(graph, chip: chip, warnings: &warnings)
 
         // --- Classification and dt
         let outputBlocks = XyloDesignRules.outputNeuronBlocks(graph)
@@ -95,7 +95,7 @@ public enum XyloMapper {
                     .unsupported,
                     "Error replacing output neuron module '\(block.name)': output neurons have one synapse each, so 'n_in' (\(lif.nIn)) must equal 'n_out' (\(lif.nOut))")
             }
-            if !isAudio3 { try checkTimeConstants(lif, dt: dt, node: block.name, output: true) }
+            if dialect.checksTimeConstants { try checkTimeConstants(lif, dt: dt, node: block.name, output: true) }
             if !graph.sinks(of: block.id).allSatisfy({ if case .output = $0.kind { return true } else { return false } }) {
                 throw CelestaError(
                     .unsupported, "output neuron module '\(block.name)' feeds other blocks; Xylo output neurons can only drive network outputs")
@@ -108,7 +108,7 @@ public enum XyloMapper {
                     .unsupported,
                     "Error replacing module '\(block.name)': \(lif.synapsesPerNeuron) synapses per neuron (n_in \(lif.nIn), n_out \(lif.nOut)); the limit is \(chip.synapsesPerHiddenNeuron)")
             }
-            if !isAudio3 { try checkTimeConstants(lif, dt: dt, node: block.name, output: false) }
+            if dialect.checksTimeConstants { try checkTimeConstants(lif, dt: dt, node: block.name, output: false) }
         }
 
         // --- Hardware ids
@@ -121,7 +121,7 @@ public enum XyloMapper {
                 .unsupported, "output neuron module '\(block.name)' receives input weights; input weights must feed hidden neurons")
         }
         var allocationOrder: [GraphNode]
-        if isAudio3 {
+        if dialect.allocatesExpansionNeurons {
             let ien = hiddenBlocks.filter { inputFed.contains($0.id) }
             let oen = hiddenBlocks.filter { outputFeeders.contains($0.id) && !inputFed.contains($0.id) }
             let middle = hiddenBlocks.filter { !inputFed.contains($0.id) && !outputFeeders.contains($0.id) }
@@ -155,7 +155,7 @@ public enum XyloMapper {
 
         let nIEN: Int
         let oenOffset: Int
-        if isAudio3 {
+        if dialect.allocatesExpansionNeurons {
             nIEN = hiddenBlocks.filter { inputFed.contains($0.id) }.reduce(0) { $0 + $1.nOut }
             let oenIDs = hiddenBlocks.filter { outputFeeders.contains($0.id) }.flatMap { hw[$0.id] ?? [] }
             oenOffset = oenIDs.min() ?? nHidden
@@ -258,7 +258,7 @@ public enum XyloMapper {
                 threshold[id] = lif.threshold[i]
                 bias[id] = lif.bias[i]
                 if lif.synapsesPerNeuron == 2 {
-                    if isAudio3 && rockpoolCompatible {
+                    if dialect.hasUnsplitDashBug && rockpoolCompatible {
                         dashSyn[id] = synDash[i]  // Rockpool's A3 bug: the interleaved list, unsplit
                     } else {
                         dashSyn[id] = synDash[2 * i]
@@ -312,7 +312,7 @@ public enum XyloMapper {
             dashMem: dashMem, dashSyn: dashSyn, dashSyn2: dashSyn2, threshold: threshold, bias: bias,
             dashMemOut: dashMemOut, dashSynOut: dashSynOut, thresholdOut: thresholdOut, biasOut: biasOut,
             weightShiftIn: 0, weightShiftRec: 0, weightShiftOut: 0,
-            aliases: aliases, dt: dt, presentsTwoDimensionalWeights: !isAudio3 && nSyn == 1)
+            aliases: aliases, dt: dt, presentsTwoDimensionalWeights: dialect.presentsTwoDimensionalWeights && nSyn == 1)
         let allocations = graph.nodes.filter { $0.kind.isNeurons }.map {
             XyloMapping.HardwareAllocation(module: $0.name, ids: hw[$0.id] ?? [])
         }
