@@ -161,9 +161,10 @@ public enum T1CFile {
         guard let nodesGroup = g.group("nodes") else { throw fail("no group '/graph/nodes'") }
         var nodes: [IRNode] = []
         nodes.reserveCapacity(nodesGroup.children.count)
+        var ports = PortsCache()
         for c in nodesGroup.children {
             guard case .group(let ng) = c.node else { throw fail("'/graph/nodes/\(c.name)' is not a group") }
-            nodes.append(try node(c.name, ng, celesta: celesta, mode: mode))
+            nodes.append(try node(c.name, ng, celesta: celesta, mode: mode, ports: &ports))
         }
         if celesta { nodes = CelestaAttributes.ordered(nodes, by: g) }
         var graph = try IRGraph(nodes: nodes)
@@ -235,7 +236,10 @@ public enum T1CFile {
         return d
     }
 
-    static func node(_ name: String, _ g: HDF5Group, celesta: Bool, mode: IRMode) throws -> IRNode {
+    /// Port attributes already parsed in this file: nodes of one kind and size share the text.
+    typealias PortsCache = [String: (PortShapes?, PortShapes?)]
+
+    static func node(_ name: String, _ g: HDF5Group, celesta: Bool, mode: IRMode, ports: inout PortsCache) throws -> IRNode {
         let path = "/graph/nodes/\(name)"
         guard let type = g.dataset("type")?.value.stringValue else { throw fail("'\(path)/type' is missing or not a string") }
         guard let d = PrimitiveRegistry.shared.descriptor(type) else { throw fail("'\(path)': unknown primitive '\(type)'") }
@@ -259,7 +263,8 @@ public enum T1CFile {
         }
         if celesta {
             if let text = g.attribute(CelestaAttributes.ports)?.stringValue {
-                let (i, o) = try CelestaAttributes.ports(text)
+                let (i, o) = try ports[text] ?? CelestaAttributes.ports(text)
+                ports[text] = (i, o)
                 input = i ?? input
                 output = o ?? output
             }
