@@ -138,6 +138,35 @@ final class HDF5RoundTripTests: XCTestCase {
         XCTAssertEqual(seen["inner"]?["attrs"] as? NSDictionary, ["note": "grüße", "flag": true] as NSDictionary)
     }
 
+    /// Arrays past 256 KiB are compressed on several threads: the file is the same as h5py
+    /// reads it, chunk by chunk, edge chunks included.
+    func testLargeGzipArraysReadBackInH5py() throws {
+        let folder = try IRFixtures.temporaryFolder(self)
+        let path = folder.appendingPathComponent("large.h5").path
+        let values = (0..<(301 * 299)).map { Double(($0 * 7919) % 10007) / 7.0 }
+        let tree = HDF5Group(children: [
+            (name: "a", node: .dataset(HDF5Dataset(.numbers(try Tensor(values, shape: [301, 299])), storage: .gzip))),
+            (name: "b", node: .dataset(HDF5Dataset(.numbers(try Tensor(converting: values, to: .float32, shape: [301, 299])),
+                                                   storage: .chunked(chunk: [7, 298], gzipLevel: 1)))),
+        ])
+        try HDF5File.write(tree, to: path)
+        let back = try HDF5File.read(path: path)
+        XCTAssertEqual(back.dataset("a")?.value, tree.dataset("a")?.value)
+        XCTAssertEqual(back.dataset("b")?.value, tree.dataset("b")?.value)
+        let script = """
+        import sys, json, h5py, numpy as np
+        f = h5py.File(sys.argv[1], 'r')
+        v = (np.arange(301 * 299) * 7919 % 10007) / 7.0
+        print(json.dumps([bool(np.array_equal(f['a'][()].ravel(), v)), bool(np.array_equal(f['b'][()].ravel(), v.astype(np.float32))),
+                          f['b'].chunks, f['b'].compression_opts]))
+        """
+        let seen = try IRFixtures.python(script: script, [path]) as! [Any]
+        XCTAssertEqual(seen[0] as? Bool, true)
+        XCTAssertEqual(seen[1] as? Bool, true)
+        XCTAssertEqual(seen[2] as? [Int], [7, 298])
+        XCTAssertEqual(seen[3] as? Int, 1)
+    }
+
     /// h5py's chunk guess for a few shapes (values computed with h5py 3).
     func testChunkGuessFollowsH5py() throws {
         let folder = try IRFixtures.temporaryFolder(self)

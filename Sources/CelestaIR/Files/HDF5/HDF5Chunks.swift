@@ -1,4 +1,8 @@
 internal import CDeflate
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A chunked dataset's chunk grid, for moving whole gzip chunks between an array (C order)
 /// and the file with libdeflate instead of libhdf5's zlib filter (H5Dwrite_chunk /
@@ -81,6 +85,80 @@ struct HDF5ChunkGrid {
                 axis -= 1
             }
             if axis < 0 { return }
+        }
+    }
+}
+
+/// Every chunk of an array packed for the file: zero-padded at the edges, zlib-compressed.
+/// Arrays past 256 KiB are split among up to 4 threads by chunk (libdeflate's compression is
+/// most of the cost of a gzip write); the result is the same on any number of threads.
+final class HDF5ChunkPacker: @unchecked Sendable {
+    private let data: UnsafeRawPointer
+    private let grid: HDF5ChunkGrid
+    private let shape: [Int]
+    private let chunk: [Int]
+    private let level: Int
+    private let origins: [[Int]]
+    /// One slot per chunk, each written by one thread only.
+    private let slots: UnsafeMutablePointer<[UInt8]?>
+
+    /// The packed chunks in `grid`'s order with their origins, or nil when a chunk could not be
+    /// compressed.
+    static func pack(_ data: UnsafeRawPointer, grid: HDF5ChunkGrid, shape: [Int], chunk: [Int], level: Int) -> [(origin: [Int], bytes: [UInt8])]? {
+        var origins: [[Int]] = []
+        _ = grid.forEachChunk { origins.append($0); return true }
+        let packer = HDF5ChunkPacker(data: data, grid: grid, shape: shape, chunk: chunk, level: level, origins: origins)
+        return packer.run()
+    }
+
+    private init(data: UnsafeRawPointer, grid: HDF5ChunkGrid, shape: [Int], chunk: [Int], level: Int, origins: [[Int]]) {
+        self.data = data
+        self.grid = grid
+        self.shape = shape
+        self.chunk = chunk
+        self.level = level
+        self.origins = origins
+        slots = .allocate(capacity: max(1, origins.count))
+        slots.initialize(repeating: nil, count: max(1, origins.count))
+    }
+
+    deinit {
+        slots.deinitialize(count: max(1, origins.count))
+        slots.deallocate()
+    }
+
+    private func run() -> [(origin: [Int], bytes: [UInt8])]? {
+        let n = origins.count
+        let bytes = n * grid.chunkBytes
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let threads = bytes < (256 << 10) ? 1 : max(1, min(4, cores, n))
+        if threads == 1 {
+            work(0, of: 1)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: threads) { work($0, of: threads) }
+        }
+        var out: [(origin: [Int], bytes: [UInt8])] = []
+        out.reserveCapacity(n)
+        for k in 0..<n {
+            guard let packed = slots[k] else { return nil }
+            out.append((origins[k], packed))
+        }
+        return out
+    }
+
+    /// Packs chunks `part`, `part + of`, `part + 2 of`, ...
+    private func work(_ part: Int, of parts: Int) {
+        let compressor = HDF5Compressor(level: level)
+        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
+        for k in stride(from: part, to: origins.count, by: parts) {
+            let origin = origins[k]
+            slots[k] = plain.withUnsafeMutableBytes { buffer in
+                if origin.indices.contains(where: { origin[$0] + chunk[$0] > shape[$0] }) {
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0)  // an edge chunk: zero padding
+                }
+                grid.copy(array: UnsafeMutableRawPointer(mutating: data), chunkBuffer: buffer.baseAddress!, origin: origin, toChunk: true)
+                return compressor.zlib(buffer.baseAddress!, count: grid.chunkBytes)
+            }
         }
     }
 }

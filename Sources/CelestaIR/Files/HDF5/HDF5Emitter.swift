@@ -31,8 +31,6 @@ struct HDF5Emitter {
     private var trail: [String] = []
     private let place: HDF5Place
 
-    private struct Unfit: Error {}
-
     private init(place: HDF5Place) { self.place = place }
 
     /// The file's bytes, or nil when the tree does not fit this layout. Names and values are

@@ -116,33 +116,16 @@ final class HDF5TreeWriter {
     private func writeChunks(_ did: hid_t, data: UnsafeRawPointer, shape: [Int], chunk: [Int], level: Int, itemSize: Int, path: String) throws(CelestaError) {
         let grid = HDF5ChunkGrid(shape: shape, chunk: chunk, itemSize: itemSize)
         guard grid.count != nil else { throw place.error(.invalidArgument, path, "chunk shape \(Tensor.describe(chunk)) is too large") }
-        if compressor?.level != level { compressor = HDF5Compressor(level: level) }
-        guard let compressor else { throw place.error(.internalError, path, "cannot compress") }
-        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
-        var failure: CelestaError?
-        _ = grid.forEachChunk { origin in
-            let packed: [UInt8]? = plain.withUnsafeMutableBytes { buffer in
-                if origin.indices.contains(where: { origin[$0] + chunk[$0] > shape[$0] }) {
-                    buffer.initializeMemory(as: UInt8.self, repeating: 0)  // an edge chunk: zero padding
-                }
-                grid.copy(array: UnsafeMutableRawPointer(mutating: data), chunkBuffer: buffer.baseAddress!, origin: origin, toChunk: true)
-                return compressor.zlib(buffer.baseAddress!, count: grid.chunkBytes)
-            }
-            guard let packed else {
-                failure = place.error(.internalError, path, "cannot compress a chunk")
-                return false
-            }
-            let offset = origin.map { hsize_t($0) }
-            guard H5Dwrite_chunk(did, types.transfer, 0, offset, packed.count, packed) >= 0 else {
-                failure = place.failure(.io, path, "cannot write the data")
-                return false
-            }
-            return true
+        guard let packed = HDF5ChunkPacker.pack(data, grid: grid, shape: shape, chunk: chunk, level: level) else {
+            throw place.error(.internalError, path, "cannot compress a chunk")
         }
-        if let failure { throw failure }
+        for (origin, bytes) in packed {
+            let offset = origin.map { hsize_t($0) }
+            guard H5Dwrite_chunk(did, types.transfer, 0, offset, bytes.count, bytes) >= 0 else {
+                throw place.failure(.io, path, "cannot write the data")
+            }
+        }
     }
-
-    private var compressor: HDF5Compressor?
 
     private func chunkedCreation(shape: [Int], chunk: [Int], level: Int?, itemSize: Int, path: String) throws(CelestaError) -> (dcpl: hid_t, chunk: [Int]) {
         guard !shape.isEmpty else { throw place.error(.invalidArgument, path, "a scalar cannot be chunked or compressed") }
