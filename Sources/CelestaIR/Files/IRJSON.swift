@@ -142,6 +142,12 @@ public enum IRJSON {
     /// Reads one node (the form `encode(node:)` writes; `name` may be absent), building it
     /// through its primitive's checks.
     public static func decodeNode(_ text: [UInt8], arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRNode {
+        if let n = FastReader.node(text, arrays: arrays, mode: mode) { return n }
+        return try decodeNodeGenerally(text, arrays: arrays, mode: mode)
+    }
+
+    /// `decodeNode` by the general reader alone (tests hold FastReader to its results).
+    package static func decodeNodeGenerally(_ text: [UInt8], arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRNode {
         let root = try JSONParser.parse(text, name: "node JSON", integers: true)
         let r = Reader(arrays: arrays, mode: mode)
         let o = try r.object(root, "$")
@@ -230,6 +236,12 @@ public enum IRJSON {
     /// their primitives' checks (`mode` as in `IRNode.make`), keeping the port shapes the text
     /// gives.
     public static func decode(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRGraph {
+        if let g = FastReader.graph(text, arrays: arrays, mode: mode) { return g }
+        return try decodeGenerally(text, name: name, arrays: arrays, mode: mode)
+    }
+
+    /// `decode` by the general reader alone (tests hold FastReader to its results).
+    package static func decodeGenerally(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRGraph {
         let root = try JSONParser.parse(text, name: name, integers: true)
         return try Reader(arrays: arrays, mode: mode).graph(root, "$")
     }
