@@ -108,7 +108,14 @@ func copyOut(
     _ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: UInt,
     len: UnsafeMutablePointer<UInt>?, field: String = "buf"
 ) throws {
-    let bytes = Array(text.utf8)
+    try copyOut(bytes: Array(text.utf8), to: buffer, capacity: capacity, len: len, field: field)
+}
+
+/// `copyOut` of text given as UTF-8 bytes.
+func copyOut(
+    bytes: [UInt8], to buffer: UnsafeMutablePointer<CChar>?, capacity: UInt,
+    len: UnsafeMutablePointer<UInt>?, field: String = "buf"
+) throws {
     guard let buffer = try sizedOutput(buffer, capacity, len, needed: bytes.count + 1, field, unit: "bytes") else { return }
     bytes.withUnsafeBufferPointer { src in
         buffer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in

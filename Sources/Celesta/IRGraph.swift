@@ -129,15 +129,15 @@ public func celesta_ir_graph_to_json(
     guarded {
         try checkFlags(flags, allowed: 2)
         let box = try object(graph, IRGraphBox.self, "graph")
-        let text: String = box.state.withLock { s in
-            guard flags & 2 != 0 else { return IRJSON.encode(s.graph) }
+        let text: [UInt8] = box.state.withLock { s in
+            guard flags & 2 != 0 else { return IRJSON.encodeBytes(s.graph) }
             var arrays: [Tensor] = []
-            let text = withUnsafeMutablePointer(to: &arrays) { IRJSON.encode(s.graph, arrays: $0) }
+            let text = withUnsafeMutablePointer(to: &arrays) { IRJSON.encodeBytes(s.graph, arrays: $0) }
             s.exported = arrays
             s.exportedShapes = arrays.map { $0.shape.map(Int64.init) }
             return text
         }
-        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
+        try copyOut(bytes: text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
