@@ -40,30 +40,49 @@ func borrowedArrays(_ arrays: UnsafePointer<celesta_ir_array_t>?, _ count: UInt)
     guard count > 0 else { return [] }
     guard let arrays else { throw CelestaError(.nullPointer, "argument 'arrays' is NULL but n_arrays is \(count)") }
     guard count <= 1 << 24 else { throw CelestaError(.outOfRange, "argument 'n_arrays' is \(count), too large") }
-    return try (0..<Int(count)).map { k in
+    var out: [Tensor] = []
+    out.reserveCapacity(Int(count))
+    // A table of thousands of arrays names a handful of dtypes, mostly by the same pointers:
+    // the last name read is not read again (it cannot change during the call).
+    var lastName: UnsafePointer<CChar>? = nil
+    var lastType = DType.float64
+    for k in 0..<Int(count) {
         let a = arrays[k]
-        let name = "arrays[\(k)]"
+        func name() -> String { "arrays[\(k)]" }  // for messages only
         guard a.struct_size >= UInt32(MemoryLayout<celesta_ir_array_t>.size) else {
-            throw CelestaError(.invalidArgument, "'\(name).struct_size' is \(a.struct_size); set it to sizeof(celesta_ir_array_t) (\(MemoryLayout<celesta_ir_array_t>.size))")
+            throw CelestaError(.invalidArgument, "'\(name()).struct_size' is \(a.struct_size); set it to sizeof(celesta_ir_array_t) (\(MemoryLayout<celesta_ir_array_t>.size))")
         }
-        let typeName = try requiredString(a.dtype, "\(name).dtype")
-        guard let dtype = DType(numpy: typeName) else { throw CelestaError(.invalidArgument, "'\(name).dtype' is '\(typeName)', not a numpy type name") }
-        guard a.ndim >= 0, a.ndim <= 32 else { throw CelestaError(.outOfRange, "'\(name).ndim' is \(a.ndim); at most 32 dimensions") }
+        let dtype: DType
+        if let p = a.dtype, p == lastName {
+            dtype = lastType
+        } else {
+            let typeName = try a.dtype.flatMap { String(validatingCString: $0) } ?? requiredString(a.dtype, "\(name()).dtype")
+            guard let t = DType(numpy: typeName) else { throw CelestaError(.invalidArgument, "'\(name()).dtype' is '\(typeName)', not a numpy type name") }
+            dtype = t
+            lastName = a.dtype
+            lastType = t
+        }
+        guard a.ndim >= 0, a.ndim <= 32 else { throw CelestaError(.outOfRange, "'\(name()).ndim' is \(a.ndim); at most 32 dimensions") }
         var shape: [Int] = []
         if a.ndim > 0 {
-            guard let s = a.shape else { throw CelestaError(.nullPointer, "'\(name).shape' is NULL but ndim is \(a.ndim)") }
+            guard let s = a.shape else { throw CelestaError(.nullPointer, "'\(name()).shape' is NULL but ndim is \(a.ndim)") }
+            shape.reserveCapacity(Int(a.ndim))
             for i in 0..<Int(a.ndim) {
-                guard s[i] >= 0, s[i] <= Int64(Int32.max) else { throw CelestaError(.outOfRange, "'\(name).shape[\(i)]' is \(s[i])") }
+                guard s[i] >= 0, s[i] <= Int64(Int32.max) else { throw CelestaError(.outOfRange, "'\(name()).shape[\(i)]' is \(s[i])") }
                 shape.append(Int(s[i]))
             }
         }
         let count = try Tensor.elementCount(shape)
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard !overflow, bytes <= 1 << 40 else { throw CelestaError(.outOfRange, "'\(name)' is too large") }
-        if bytes == 0 { return try Tensor(dtype: dtype, shape: shape, bytes: []) }
-        guard let data = a.data else { throw CelestaError(.nullPointer, "'\(name).data' is NULL but the array has \(count) elements") }
-        return try Tensor(dtype: dtype, shape: shape, bytes: Array(UnsafeRawBufferPointer(start: data, count: bytes)))
+        guard !overflow, bytes <= 1 << 40 else { throw CelestaError(.outOfRange, "'\(name())' is too large") }
+        if bytes == 0 {
+            out.append(try Tensor(dtype: dtype, shape: shape, bytes: []))
+            continue
+        }
+        guard let data = a.data else { throw CelestaError(.nullPointer, "'\(name()).data' is NULL but the array has \(count) elements") }
+        out.append(try Tensor(dtype: dtype, shape: shape, bytes: Array(UnsafeRawBufferPointer(start: data, count: bytes))))
     }
+    return out
 }
 
 /// Borrows `len` bytes of text (NULL only with a zero length).

@@ -181,7 +181,7 @@ extension IRNode {
         for entry in given.entries where d.field(entry.key) == nil {
             throw CelestaError(.invalidArgument, "\(type).__init__() got an unexpected keyword argument '\(entry.key)'")
         }
-        var fields = IRDict()
+        var fields = IRDict(capacity: given.count + 2)
         for spec in d.fields {
             if let v = given[spec.name], v != .none {
                 fields[spec.name] = try normalized(v, spec, type)
