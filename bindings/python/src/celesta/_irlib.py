@@ -31,6 +31,8 @@ for _name, _args in {
     "celesta_ir_graph_from_json": [ctypes.POINTER(_P), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
     "celesta_ir_graph_to_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, ctypes.c_int],
     "celesta_ir_graph_array": [ctypes.POINTER(Array), _P, _SZ],
+    "celesta_ir_graph_arrays": [_P, _SZ, ctypes.POINTER(_SZ), _P],
+    "celesta_ir_graph_arrays_copy": [_P, _SZ, _P, _P, _SZ],
     "celesta_ir_graph_validate": [_P],
     "celesta_ir_graph_node_count": [ctypes.POINTER(_SZ), _P],
     "celesta_ir_graph_orders_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
@@ -192,6 +194,18 @@ _ARRAY_TABLE = np.dtype({"names": ["struct_size", "dtype", "data", "ndim", "shap
 _DTYPE_NAMES: dict = {}
 
 
+# The address of a dtype name the library hands out (static strings) -> its numpy dtype
+# (little-endian, as the library stores the elements).
+_DTYPES_OF: dict = {}
+
+
+def _dtype_of(address: int):
+    dtype = _DTYPES_OF.get(address)
+    if dtype is None:
+        dtype = _DTYPES_OF[address] = np.dtype(ctypes.string_at(address).decode()).newbyteorder("<")
+    return dtype
+
+
 def _dtype_name(dtype) -> int:
     entry = _DTYPE_NAMES.get(dtype)
     if entry is None:
@@ -253,33 +267,74 @@ class Handle:
         count = _SZ(0)
         check(_lib.celesta_ir_graph_node_count(ctypes.byref(count), self.ptr))
         doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS, guess=4096 + 256 * count.value))
-        arrays = []
-        a = Array()
-        a.struct_size = ctypes.sizeof(Array)
-        get = _lib.celesta_ir_graph_array
-        ref = ctypes.byref(a)
-        dtypes = {}
-        blocks = {}  # byte count -> ctypes char array type (a view of the library's memory)
-        k = 0
-        while get(ref, self.ptr, k) == 0:
-            shape = tuple(a.shape[:a.ndim])
-            dtype = dtypes.get(a.dtype)
-            if dtype is None:
-                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode()).newbyteorder("<")
-            n = dtype.itemsize
-            for d in shape:
-                n *= d
-            if n:
-                block = blocks.get(n)
-                if block is None:
-                    block = blocks[n] = ctypes.c_char * n
-                # Copied out of the library's memory, little-endian as stored, in native order.
-                arr = np.frombuffer(block.from_address(a.data), dtype).reshape(shape).astype(dtype.newbyteorder("="))
-            else:
-                arr = np.zeros(shape, dtype=dtype.newbyteorder("="))
-            arrays.append(arr)
-            k += 1
-        return doc, arrays
+        return doc, self._exported_arrays()
+
+    def _exported_arrays(self) -> list:
+        """The arrays of the last export, copied out of the library with two calls: its table
+        of them (celesta_ir_graph_arrays) tells their dtypes and shapes; arrays of one dtype and
+        shape are then laid out one after another in one numpy block, which
+        celesta_ir_graph_arrays_copy fills, and each array is a row of its block. The rows own
+        no memory of their own but keep their block alive; no two share elements, and none
+        points into the library."""
+        n = _SZ(0)
+        check(_lib.celesta_ir_graph_arrays(None, 0, ctypes.byref(n), self.ptr))
+        n = n.value
+        if n == 0:
+            return []
+        table = np.zeros(n, _ARRAY_TABLE)
+        table["struct_size"] = ctypes.sizeof(Array)
+        check(_lib.celesta_ir_graph_arrays(table.ctypes.data, n, ctypes.byref(_SZ()), self.ptr))
+        ndim = table["ndim"].astype(np.int64)
+        starts = np.cumsum(ndim) - ndim
+        total = int(ndim.sum())
+        # The shapes lie one after another in one block, from the first array that has one.
+        if total:
+            first = int(table["shape"][np.flatnonzero(ndim)[0]])
+            dims = np.frombuffer((ctypes.c_int64 * total).from_address(first), np.int64).copy()
+        else:
+            dims = np.zeros(0, np.int64)
+        names, kind = np.unique(table["dtype"], return_inverse=True)
+        kind = kind.reshape(-1)
+        dtypes = [_dtype_of(int(p)) for p in names]
+        counts = np.ones(n, np.int64)
+        shaped = ndim > 0
+        if total:
+            counts[shaped] = np.multiply.reduceat(dims, starts[shaped])
+        nbytes = counts * np.array([d.itemsize for d in dtypes], np.int64)[kind]
+        # Group by (dtype, shape): one row of `keys` per array, -1 past its dimensions.
+        width = int(ndim.max())
+        keys = np.full((n, 2 + width), -1, np.int64)
+        keys[:, 0] = kind
+        keys[:, 1] = ndim
+        if total:
+            keys[np.repeat(np.arange(n), ndim), 2 + np.arange(total) - np.repeat(starts, ndim)] = dims
+        order = np.lexsort(keys.T[::-1])  # stable: a group's arrays stay in index order
+        ranked = keys[order]
+        starts_group = np.ones(n, bool)
+        starts_group[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+        first_of = np.flatnonzero(starts_group)  # each group's first position in `order`
+        groups = ranked[first_of]
+        sorted_group = np.cumsum(starts_group) - 1
+        sizes = np.diff(np.append(first_of, n))
+        size_of = nbytes[order[first_of]]  # bytes of one array of each group
+        block = (sizes * size_of + 63) // 64 * 64  # groups 64-byte aligned
+        base_of = np.cumsum(block) - block
+        offsets = np.empty(n, np.uint64)
+        offsets[order] = base_of[sorted_group] + (np.arange(n) - first_of[sorted_group]) * size_of[sorted_group]
+        buf = np.empty(max(int(block.sum()), 1), np.uint8)
+        check(_lib.celesta_ir_graph_arrays_copy(buf.ctypes.data, buf.size, self.ptr, offsets.ctypes.data, n))
+        out = [None] * n
+        for g, key in enumerate(groups.tolist()):
+            dtype, nd, c = dtypes[key[0]], key[1], int(sizes[g])
+            shape = tuple(key[2:2 + nd])
+            start = int(base_of[g])
+            rows = buf[start:start + c * int(size_of[g])].view(dtype).reshape((c,) + shape)
+            if not dtype.isnative:  # stored little-endian; handed out in native order
+                rows = rows.astype(dtype.newbyteorder("="))
+            members = order[int(first_of[g]):int(first_of[g]) + c].tolist()
+            for i, row in zip(members, list(rows) if nd else [rows[j, ...] for j in range(c)]):
+                out[i] = row
+        return out
 
     def write(self, path: str, fmt: str, flags: int) -> None:
         check(_lib.celesta_ir_write(os.fsencode(path), self.ptr, FORMATS[fmt], flags))

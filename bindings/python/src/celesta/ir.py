@@ -41,10 +41,73 @@ def _ports(value, key):
     return {key: [int(d) for d in np.asarray(value).reshape(-1).tolist()]}
 
 
+# Port shapes -> an int64 array of them, copied for each node (np.asarray of a short list costs
+# a few times more than a copy).
+_PORT_ARRAYS: dict = {}
+
+
 def _ports_py(doc):
     if doc is None:
         return None
-    return {k: np.asarray(v, dtype=np.int64) for k, v in doc.items()}
+    out = {}
+    for k, v in doc.items():
+        template = None
+        if type(v) is list:
+            try:
+                template = _PORT_ARRAYS.get(tuple(v))
+            except TypeError:  # nested lists
+                pass
+        if template is None:
+            out[k] = np.asarray(v, dtype=np.int64)
+            if type(v) is list and len(_PORT_ARRAYS) < 256 and all(type(d) is int for d in v):
+                _PORT_ARRAYS[tuple(v)] = out[k].copy()
+        else:
+            out[k] = template.copy()
+    return out
+
+
+def _fill_ports(waiting: dict) -> None:
+    """``_ports_py`` for the single ports of many nodes at once: ``waiting`` maps dimensions
+    (a tuple) to the (dict, port name) pairs that hold them; the arrays of one shape are made
+    as the rows of one block (np.asarray per port cost most of reading a large graph)."""
+    for dims, pending in waiting.items():
+        one = np.asarray(list(dims), dtype=np.int64)
+        rows = list(np.broadcast_to(one, (len(pending),) + one.shape).copy())
+        for (out, k), row in zip(pending, rows):
+            out[k] = row
+
+
+_edge = tuple.__new__
+
+
+class _ClassRead:
+    """What setting a node's attributes needs, made once per class: every field None (the
+    start of its __dict__), and whether the attributes can go straight into __dict__ (no data
+    descriptor of the class takes one of their names)."""
+
+    __slots__ = ("names", "empty", "plain")
+
+    def __init__(self, cls):
+        self.names = cls._field_names
+        self.empty = dict.fromkeys(self.names)
+        self.plain = True
+        for name in self.names + ("input_type", "output_type"):
+            for base in cls.__mro__:
+                if name in base.__dict__:
+                    kind = type(base.__dict__[name])
+                    if hasattr(kind, "__set__") or hasattr(kind, "__delete__"):
+                        self.plain = False
+                    break
+
+
+_CLASS_READ: dict = {}
+
+
+def _class_read(cls) -> _ClassRead:
+    info = _CLASS_READ.get(cls)
+    if info is None or info.names is not cls._field_names:
+        info = _CLASS_READ[cls] = _ClassRead(cls)
+    return info
 
 
 class Node:
@@ -79,12 +142,20 @@ class Node:
         self._set(out, enc.arrays)
 
     def _set(self, doc, arrays):
-        for name in self._field_names:
-            object.__setattr__(self, name, None)
+        info = _class_read(type(self))
+        values = info.empty.copy()  # every field None, then those the document has
         for k, v in doc["fields"].items():
-            object.__setattr__(self, k, _irlib.decode(v, arrays))
-        object.__setattr__(self, "input_type", _ports_py(doc.get("input_type")))
-        object.__setattr__(self, "output_type", _ports_py(doc.get("output_type")))
+            if type(v) is dict and len(v) == 1 and "$array" in v:
+                values[k] = arrays[v["$array"]]
+            else:
+                values[k] = _irlib.decode(v, arrays)
+        values["input_type"] = _ports_py(doc.get("input_type"))
+        values["output_type"] = _ports_py(doc.get("output_type"))
+        if info.plain:
+            self.__dict__.update(values)
+        else:
+            for k, v in values.items():
+                object.__setattr__(self, k, v)
 
     @classmethod
     def _from_doc(cls, doc, arrays):
@@ -260,10 +331,59 @@ class Graph:
     @classmethod
     def _from_json(cls, doc, arrays):
         g = cls()
+        nodes = g.nodes
+        kinds = {}  # type name -> (class, _ClassRead) when its nodes can be made here, else None
+        waiting = {}  # single ports: dimensions -> the dicts to hold them (_fill_ports)
         for n in doc["nodes"]:
-            klass = _PRIMITIVES.get(n["type"]) or type(n["type"], (Node,), {"_field_names": tuple(n["fields"])})
-            g.nodes[n["name"]] = klass._from_doc(n, arrays)
-        g.edges = [Edge(s, t) for s, t in doc["edges"]]
+            t = n["type"]
+            kind = kinds.get(t, False)
+            if kind is False:
+                klass = _PRIMITIVES.get(t)
+                info = _class_read(klass) if klass is not None else None
+                # Node's own _from_doc and _set, attributes straight into __dict__: made here,
+                # as they would make it (a new object, its __dict__ is the attributes).
+                fast = (klass is not None and info.plain and klass._set is Node._set
+                        and getattr(klass._from_doc, "__func__", None) is Node._from_doc.__func__)
+                kind = kinds[t] = (klass, info) if fast else None
+            if kind is None:
+                klass = _PRIMITIVES.get(t) or type(t, (Node,), {"_field_names": tuple(n["fields"])})
+                nodes[n["name"]] = klass._from_doc(n, arrays)
+                continue
+            klass, info = kind
+            values = info.empty.copy()  # every field None, then those the document has
+            for k, v in n["fields"].items():
+                if type(v) is dict and len(v) == 1 and "$array" in v:
+                    values[k] = arrays[v["$array"]]
+                else:
+                    values[k] = _irlib.decode(v, arrays)
+            # Ports of one port and a plain list of dimensions wait for the batch (inline: this
+            # loop runs once per node of a graph of thousands).
+            for key in ("input_type", "output_type"):
+                p = n.get(key)
+                if p is None:
+                    values[key] = None
+                    continue
+                if len(p) == 1:
+                    (k, v), = p.items()
+                    if type(v) is list:
+                        dims = tuple(v)
+                        try:
+                            pending = waiting.get(dims)
+                        except TypeError:  # nested lists
+                            dims = None
+                        if dims is not None:
+                            out = values[key] = {}
+                            if pending is None:
+                                waiting[dims] = [(out, k)]
+                            else:
+                                pending.append((out, k))
+                            continue
+                values[key] = _ports_py(p)
+            node = klass.__new__(klass)
+            node.__dict__ = values
+            nodes[n["name"]] = node
+        _fill_ports(waiting)
+        g.edges = [_edge(Edge, (s, t)) for s, t in doc["edges"]]
         g.metadata = _irlib.decode(doc.get("metadata") or {}, arrays)
         g.allow_cycles = bool(doc.get("allow_cycles"))
         for k, v in (doc.get("settings") or {}).items():
