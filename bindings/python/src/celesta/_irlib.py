@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import ctypes
 import gc
+import itertools
 import json
+import operator
 import os
 import threading
 
@@ -160,28 +162,60 @@ class Encoder:
         raise TypeError(f"cannot store a value of type {type(v).__name__} in the IR")
 
     def c_arrays(self):
-        """The arrays as a C table of celesta_ir_array_t: every element copied into one
-        buffer and the table filled column by column (per-struct ctypes was most of the cost
-        of handing over a graph of thousands of small arrays)."""
+        """The arrays as a C table of celesta_ir_array_t: the elements of every array copied
+        into one buffer and the table filled column by column (per-array ctypes or numpy calls
+        were most of the cost of handing over a graph of thousands of small arrays)."""
         n = len(self.arrays)
         if n == 0:
             return (Array * 1)(), 0
-        arrays = [a if a.dtype.byteorder != ">" else a.astype(a.dtype.newbyteorder("<")) for a in self.arrays]
-        # (An object array's elements are not bytes: the library refuses its dtype by name.)
-        raw = [a.reshape(-1).view(np.uint8) if not a.dtype.hasobject else np.zeros(0, np.uint8) for a in arrays]
-        nbytes = np.fromiter((r.size for r in raw), np.int64, n)
-        ndims = np.fromiter((a.ndim for a in arrays), np.int64, n)
-        data = np.concatenate(raw + [np.zeros(1, np.uint8)])
-        shapes = np.fromiter((d for a in arrays for d in a.shape), np.int64, int(ndims.sum()))
-        shapes = np.concatenate([shapes, np.zeros(1, np.int64)])
+        arrays = self.arrays
+        dtypes = list(map(_DTYPE, arrays))
+        kinds = set(dtypes)
+        data = None
+        if not any(d.byteorder == ">" or d.hasobject for d in kinds):
+            try:  # the bytes of C-contiguous arrays through the buffer protocol, in one pass
+                data = b"".join(arrays)
+            except (BufferError, ValueError, TypeError):  # a non-contiguous array
+                pass
+        if data is None:  # little-endian, C order, one by one
+            arrays = [a.astype(a.dtype.newbyteorder("<")) if a.dtype.byteorder == ">" else a for a in arrays]
+            dtypes = list(map(_DTYPE, arrays))
+            kinds = set(dtypes)
+            # (An object array's elements are not bytes: the library refuses its dtype by name.)
+            data = b"".join(np.ascontiguousarray(a) if not a.dtype.hasobject else b"" for a in arrays)
+        shapes = list(map(_SHAPE, arrays))
+        ndims = np.fromiter(map(len, shapes), np.int64, n)
+        flat = np.fromiter(itertools.chain.from_iterable(shapes), np.int64, int(ndims.sum()))
+        starts = np.cumsum(ndims) - ndims
+        counts = np.ones(n, np.int64)
+        if flat.size:
+            counts[ndims > 0] = np.multiply.reduceat(flat, starts[ndims > 0])
+        if len(kinds) == 1:
+            kind = dtypes[0]
+            itemsizes = 0 if kind.hasobject else kind.itemsize
+            names = _dtype_name(kind)
+        else:
+            index = {d: i for i, d in enumerate(kinds)}
+            which = np.fromiter(map(index.__getitem__, dtypes), np.int64, n)
+            itemsizes = np.array([0 if d.hasobject else d.itemsize for d in index], np.int64)[which]
+            names = np.array([_dtype_name(d) for d in index], np.uint64)[which]
+        nbytes = counts * itemsizes
+        if len(data) != int(nbytes.sum()):
+            raise ValueError("celesta: the arrays' bytes do not add up to their shapes")
+        data = np.frombuffer(data or b"\0", np.uint8)
+        flat = np.concatenate([flat, np.zeros(1, np.int64)])
         table = np.zeros(n, _ARRAY_TABLE)
         table["struct_size"] = ctypes.sizeof(Array)
-        table["dtype"] = np.fromiter((_dtype_name(a.dtype) for a in arrays), np.uint64, n)
+        table["dtype"] = names
         table["data"] = np.where(nbytes > 0, data.ctypes.data + np.cumsum(nbytes) - nbytes, 0)
         table["ndim"] = ndims
-        table["shape"] = np.where(ndims > 0, shapes.ctypes.data + 8 * (np.cumsum(ndims) - ndims), 0)
-        self._keep += [data, shapes, table]
+        table["shape"] = np.where(ndims > 0, flat.ctypes.data + 8 * starts, 0)
+        self._keep += [data, flat, table]
         return ctypes.cast(table.ctypes.data, ctypes.POINTER(Array)), n
+
+
+_DTYPE = operator.attrgetter("dtype")
+_SHAPE = operator.attrgetter("shape")
 
 
 # celesta_ir_array_t as a numpy record, for filling a table of them at once.
@@ -250,6 +284,13 @@ class Handle:
     @classmethod
     def from_json(cls, doc: dict, enc: Encoder, flags: int) -> "Handle":
         text = json.dumps(doc).encode()
+        arrays, n = enc.c_arrays()
+        out = _P()
+        check(_lib.celesta_ir_graph_from_json(ctypes.byref(out), text, len(text), arrays, n, flags))
+        return cls(out.value)
+
+    @classmethod
+    def from_text(cls, text: bytes, enc: Encoder, flags: int) -> "Handle":
         arrays, n = enc.c_arrays()
         out = _P()
         check(_lib.celesta_ir_graph_from_json(ctypes.byref(out), text, len(text), arrays, n, flags))

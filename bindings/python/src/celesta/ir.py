@@ -15,6 +15,9 @@ TALON's lose, where TALON does not look.
 
 from __future__ import annotations
 
+import json
+import operator
+
 import numpy as np
 
 from . import _irlib
@@ -39,6 +42,95 @@ def _ports(value, key):
     if isinstance(value, dict):
         return {str(k): [int(d) for d in np.asarray(v).reshape(-1).tolist()] for k, v in value.items()}
     return {key: [int(d) for d in np.asarray(value).reshape(-1).tolist()]}
+
+
+def _ports_text(value, key):
+    """``_dumps(_ports(value, key))``. A single port of int64 dimensions (what every node holds)
+    costs a lookup: its text is kept by its bytes (``_ports`` flattens, so the shape does not
+    matter)."""
+    if type(value) is dict and len(value) == 1:
+        (k, v), = value.items()
+        if type(v) is np.ndarray and v.dtype is _INT64 and type(k) is str:
+            known = (k, v.tobytes())
+            text = _PORT_TEXT.get(known)
+            if text is None:
+                if len(_PORT_TEXT) >= 4096:
+                    _PORT_TEXT.clear()
+                text = _PORT_TEXT[known] = _dumps(_ports(value, key))
+            return text
+    return _dumps(_ports(value, key))
+
+
+_INT64 = np.dtype(np.int64)
+_PORT_TEXT: dict = {}
+_dumps = json.dumps
+_quote = json.encoder.encode_basestring_ascii  # json.dumps of a str
+
+
+class _ClassText:
+    """What writing a node of one class as JSON text needs, made once per class: its field
+    names, getters of all their values at once, the JSON of its type name and of each key, and
+    per combination of unset fields and arrays, the text with the array indices left open."""
+
+    __slots__ = ("names", "get", "direct", "head", "keys", "forms")
+
+    def __init__(self, cls):
+        self.names = names = cls._field_names
+        if len(names) > 1:
+            self.get = operator.attrgetter(*names)
+        elif names:
+            self.get = lambda node, _n=names[0]: (getattr(node, _n),)
+        else:
+            self.get = lambda node: ()
+        # The fields and port types straight from the instance __dict__ (a KeyError when one is
+        # not there), where that is what getattr gives: no data descriptor of the class takes
+        # one of their names, and attribute lookup is object's.
+        self.direct = None
+        if _class_read(cls).plain and cls.__getattribute__ is object.__getattribute__:
+            self.direct = operator.itemgetter(*names, "input_type", "output_type")
+        self.head = ", \"type\": " + _dumps(cls.__name__) + ", \"fields\": {"
+        self.keys = tuple(_dumps(k) + ": " for k in names)
+        self.forms: dict = {}
+
+    def form(self, kinds):
+        """For the value types `kinds` (one per field, maybe followed by more that are not
+        looked at): (text with a %s for the name, each array's index and the two port types;
+        a getter of the arrays), or None when a field holds neither None nor an array."""
+        fields = kinds[:len(self.names)]
+        if not all(k is _NONE or k is np.ndarray for k in fields):
+            return None
+        where = [i for i, k in enumerate(fields) if k is np.ndarray]
+        body = ", ".join(self.keys[i].replace("%", "%%") + '{"$array": %s}' for i in where)
+        text = '{"name": %s' + self.head.replace("%", "%%") + body + '}, "input_type": %s, "output_type": %s}'
+        if len(where) > 1:
+            pick = operator.itemgetter(*where)
+        elif where:
+            pick = lambda values, _i=where[0]: (values[_i],)
+        else:
+            pick = lambda values: ()
+        if len(self.forms) >= 256:
+            self.forms.clear()
+        self.forms[kinds] = (text, pick)
+        return self.forms[kinds]
+
+
+def _index_texts(end: int) -> list:
+    """``str(k)`` for every k < end (at least), kept: the array indices of the JSON text."""
+    if len(_INDEX_TEXT) < end:
+        _INDEX_TEXT.extend(map(str, range(len(_INDEX_TEXT), max(end, 2 * len(_INDEX_TEXT)))))
+    return _INDEX_TEXT
+
+
+_INDEX_TEXT: list = []
+_NONE = type(None)
+_CLASS_TEXT: dict = {}
+
+
+def _class_text(cls) -> _ClassText:
+    info = _CLASS_TEXT.get(cls)
+    if info is None or info.names is not cls._field_names:  # register_node() sets new names
+        info = _CLASS_TEXT[cls] = _ClassText(cls)
+    return info
 
 
 # Port shapes -> an int64 array of them, copied for each node (np.asarray of a short list costs
@@ -174,6 +266,39 @@ class Node:
         if name is not None:
             doc["name"] = name
         return doc
+
+    def _json_text(self, enc, name) -> str:
+        """``json.dumps(self._json(enc, name))`` (the same values and arrays, in the same order),
+        written straight as text: a graph of thousands of nodes goes through here, most of
+        them holding arrays and None only (one text per class and such combination)."""
+        info = _class_text(type(self))
+        try:
+            values = info.get(self)
+        except AttributeError:
+            values = tuple(getattr(self, k, None) for k in info.names)
+        kinds = tuple(map(type, values))
+        form = info.forms.get(kinds) or info.form(kinds)
+        arrays = enc.arrays
+        quoted = _quote(name) if type(name) is str else _dumps(name)
+        if form is not None:
+            text, pick = form
+            found = pick(values)
+            k = len(arrays)
+            arrays.extend(found)
+            return text % (quoted, *_index_texts(k + len(found))[k:k + len(found)], _ports_text(self.input_type, "input"),
+                           _ports_text(self.output_type, "output"))
+        fields = []
+        for key, v in zip(info.keys, values):
+            if v is None:
+                continue
+            if type(v) is np.ndarray:
+                fields.append(f'{key}{{"$array": {len(arrays)}}}')
+                arrays.append(v)
+            else:
+                fields.append(key + _dumps(enc.value(v)))
+        return ("{\"name\": " + quoted + info.head + ", ".join(fields)
+                + "}, \"input_type\": " + _ports_text(self.input_type, "input")
+                + ", \"output_type\": " + _ports_text(self.output_type, "output") + "}")
 
     def to_dict(self) -> dict:
         """TALON's ``to_dict``: ``type`` and every field that is set (port shapes left out)."""
@@ -322,11 +447,66 @@ class Graph:
                 "allow_cycles": self.allow_cycles,
                 "settings": {k: enc.value(getattr(self, k)) for k in self._SETTINGS if getattr(self, k, None) is not None}}
 
+    def _json_text(self, enc) -> str:
+        """``json.dumps(self._json(enc))``, the nodes written straight as text (Node._json_text,
+        inline for the nodes of arrays and None only: the loop runs once per node of a graph of
+        thousands)."""
+        parts = []
+        arrays = enc.arrays
+        classes = {}  # node class -> its _ClassText, or None when its nodes write themselves
+        ports_known = _PORT_TEXT
+        quoted = {}  # node name -> its JSON, for the edges
+        for name, n in self.nodes.items():
+            cls = type(n)
+            info = classes.get(cls, False)
+            if info is False:
+                info = classes[cls] = (_class_text(cls) if cls._json_text is Node._json_text and cls._json is Node._json
+                                       and type(name) is str else None)
+            if info is not None and info.direct is not None:
+                try:
+                    values = info.direct(n.__dict__)
+                except KeyError:
+                    values = None
+                form = info.forms.get(tuple(map(type, values))) if values is not None else None
+                if form is None and values is not None:
+                    form = info.form(tuple(map(type, values)))
+                if form is not None:
+                    ports = []
+                    for p, key in ((values[-2], "input"), (values[-1], "output")):
+                        if type(p) is dict and len(p) == 1:
+                            (k, v), = p.items()
+                            if type(v) is np.ndarray and v.dtype is _INT64 and type(k) is str:
+                                text = ports_known.get((k, v.tobytes()))
+                                if text is not None:
+                                    ports.append(text)
+                                    continue
+                        ports.append(_ports_text(p, key))
+                    text, pick = form
+                    found = pick(values)
+                    k = len(arrays)
+                    end = k + len(found)
+                    arrays.extend(found)
+                    q = quoted[name] = _quote(name)
+                    parts.append(text % (q, *(_INDEX_TEXT if len(_INDEX_TEXT) >= end else _index_texts(end))[k:end], *ports))
+                    continue
+            if type(name) is str:
+                quoted[name] = _quote(name)
+            parts.append(n._json_text(enc, name))
+        try:
+            edges = "[" + ", ".join([f"[{quoted[s]}, {quoted[t]}]" for s, t in self.edges]) + "]"
+        except (KeyError, TypeError):  # an edge to a name that is not a node's
+            edges = _dumps([[s, t] for s, t in self.edges])
+        # (One join: each + would copy the whole text again.)
+        return "".join(['{"format": "celesta.ir/1", "nodes": [', ", ".join(parts), '], "edges": ', edges,
+                        ', "metadata": ', _dumps(enc.value(self.metadata)), ', "allow_cycles": ', _dumps(self.allow_cycles),
+                        ', "settings": ',
+                        _dumps({k: enc.value(getattr(self, k)) for k in self._SETTINGS if getattr(self, k, None) is not None}), "}"])
+
     def _handle(self, flags=0):
         enc = _irlib.Encoder()
         with _irlib.no_gc():
-            doc = self._json(enc)
-        return _irlib.Handle.from_json(doc, enc, flags)
+            text = self._json_text(enc)
+        return _irlib.Handle.from_text(text.encode(), enc, flags)
 
     @classmethod
     def _from_json(cls, doc, arrays):
