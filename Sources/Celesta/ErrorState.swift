@@ -147,6 +147,19 @@ func checkStructSize<T>(_ pointer: UnsafeRawPointer, _ type: T.Type, _ name: Str
     return size
 }
 
+/// Fills a caller's array of `count` structs of type `T` whose stride is `out[0].struct_size`
+/// (checked, named `name`[0]): `fill` writes entry k (all but struct_size), and every entry
+/// written gets the same struct_size. Nothing is written for `count` 0.
+func fillEntries<T>(_ out: UnsafeMutablePointer<T>, count: Int, _ name: String, _ fill: (Int, UnsafeMutablePointer<T>) throws -> Void) throws {
+    guard count > 0 else { return }
+    let stride = try checkStructSize(UnsafeRawPointer(out), T.self, "\(name)[0]")
+    let base = UnsafeMutableRawPointer(out)
+    for k in 0..<count {
+        try fill(k, (base + k * stride).assumingMemoryBound(to: T.self))
+        (base + k * stride).storeBytes(of: UInt32(stride), as: UInt32.self)
+    }
+}
+
 /// Reads a caller's input struct after checking its struct_size (NULL: `nullPointer`).
 func structIn<T>(_ pointer: UnsafePointer<T>?, _ name: String) throws -> T {
     let p = try required(pointer, name)

@@ -229,15 +229,8 @@ public func celesta_ir_graph_arrays(
         let box = try object(graph, IRGraphBox.self, "graph")
         try box.state.withLock { s in
             guard let out = try sizedOutput(buf, cap, len, needed: s.exported.count, unit: "entries") else { return }
-            guard !s.exported.isEmpty else { return }
-            let stride = try checkStructSize(UnsafeRawPointer(out), celesta_ir_array_t.self, "buf[0]")
-            let base = UnsafeMutableRawPointer(out)
-            s.exportedShapes.withUnsafeBufferPointer { shapes in
-                for k in 0..<s.exported.count {
-                    let entry = (base + k * stride).assumingMemoryBound(to: celesta_ir_array_t.self)
-                    s.describe(k, entry, shapes: shapes.baseAddress)
-                    (base + k * stride).storeBytes(of: UInt32(stride), as: UInt32.self)
-                }
+            try s.exportedShapes.withUnsafeBufferPointer { shapes in
+                try fillEntries(out, count: s.exported.count, "buf") { k, entry in s.describe(k, entry, shapes: shapes.baseAddress) }
             }
         }
     }

@@ -163,6 +163,14 @@ public enum IRJSON {
             }
         }
 
+        /// `v0, v1, ...`.
+        func ints(_ values: [Int]) {
+            for (j, v) in values.enumerated() {
+                if j > 0 { raw(", ") }
+                int(v)
+            }
+        }
+
         mutating func graph(_ g: IRGraph) {
             raw("{\"format\": \"")
             rawText(IRJSON.format)
@@ -217,10 +225,7 @@ public enum IRJSON {
                 if i > 0 { raw(", ") }
                 quote(port.name)
                 raw(": [")
-                for (j, d) in port.shape.enumerated() {
-                    if j > 0 { raw(", ") }
-                    int(d)
-                }
+                ints(port.shape)
                 raw("]")
             }
             raw("}")
@@ -261,10 +266,7 @@ public enum IRJSON {
                     raw("{\"$tensor\": {\"dtype\": \"")
                     rawText(t.dtype.rawValue)
                     raw("\", \"shape\": [")
-                    for (j, d) in t.shape.enumerated() {
-                        if j > 0 { raw(", ") }
-                        int(d)
-                    }
+                    ints(t.shape)
                     raw("], \"b64\": \"")
                     rawText(Data(t.bytes).base64EncodedString())
                     raw("\"}}")

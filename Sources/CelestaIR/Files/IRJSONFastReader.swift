@@ -109,58 +109,26 @@ extension IRJSON {
         /// escape.
         private mutating func rawString() throws -> UnsafeBufferPointer<UInt8> {
             try expect(UInt8(ascii: "\""))
-            let start = i
-            while i < bytes.count {
-                let b = bytes[i]
-                if b == UInt8(ascii: "\"") {
-                    i += 1
-                    return UnsafeBufferPointer(rebasing: bytes[start..<(i - 1)])
-                }
-                if b == UInt8(ascii: "\\") { throw GiveUp() }
-                i += 1
-            }
-            throw GiveUp()
+            var unused: [UInt8] = []
+            guard case .plain(let range) = JSONParser.stringBytes(bytes, from: i, into: &unused) else { throw GiveUp() }
+            i = range.upperBound + 1
+            return UnsafeBufferPointer(rebasing: bytes[range])
         }
 
         /// A string value, escapes decoded as JSONParser decodes them.
         private mutating func string() throws -> String {
             try expect(UInt8(ascii: "\""))
-            let start = i
-            while i < bytes.count {
-                let b = bytes[i]
-                if b == UInt8(ascii: "\"") {
-                    i += 1
-                    return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(i - 1)]), as: UTF8.self)
-                }
-                if b == UInt8(ascii: "\\") { break }
-                i += 1
+            var out: [UInt8] = []
+            switch JSONParser.stringBytes(bytes, from: i, into: &out) {
+            case .plain(let range):
+                i = range.upperBound + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            case .escaped(let next):
+                i = next
+                return String(decoding: out, as: UTF8.self)
+            case .badEscape, .unterminated:
+                throw GiveUp()
             }
-            // With escapes: JSONParser.string()'s rules.
-            var out = Array(bytes[start..<i])
-            while i < bytes.count {
-                let b = bytes[i]
-                i += 1
-                if b == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-                if b != UInt8(ascii: "\\") { out.append(b); continue }
-                guard i < bytes.count else { break }
-                let e = bytes[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "u"):
-                    guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                        throw GiveUp()
-                    }
-                    i += 4
-                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
-                default: out.append(e)
-                }
-            }
-            throw GiveUp()
         }
 
         /// A member's key (no escapes) and its ':'.

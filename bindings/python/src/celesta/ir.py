@@ -191,6 +191,17 @@ class _ClassRead:
                         self.plain = False
                     break
 
+    def values(self, fields, arrays) -> dict:
+        """The attributes of a node of a document's `fields`: every field None, then those
+        given (arrays by reference taken straight, other values decoded)."""
+        values = self.empty.copy()
+        for k, v in fields.items():
+            if type(v) is dict and len(v) == 1 and "$array" in v:
+                values[k] = arrays[v["$array"]]
+            else:
+                values[k] = _irlib.decode(v, arrays)
+        return values
+
 
 _CLASS_READ: dict = {}
 
@@ -235,12 +246,7 @@ class Node:
 
     def _set(self, doc, arrays):
         info = _class_read(type(self))
-        values = info.empty.copy()  # every field None, then those the document has
-        for k, v in doc["fields"].items():
-            if type(v) is dict and len(v) == 1 and "$array" in v:
-                values[k] = arrays[v["$array"]]
-            else:
-                values[k] = _irlib.decode(v, arrays)
+        values = info.values(doc["fields"], arrays)
         values["input_type"] = _ports_py(doc.get("input_type"))
         values["output_type"] = _ports_py(doc.get("output_type"))
         if info.plain:
@@ -530,12 +536,7 @@ class Graph:
                 nodes[n["name"]] = klass._from_doc(n, arrays)
                 continue
             klass, info = kind
-            values = info.empty.copy()  # every field None, then those the document has
-            for k, v in n["fields"].items():
-                if type(v) is dict and len(v) == 1 and "$array" in v:
-                    values[k] = arrays[v["$array"]]
-                else:
-                    values[k] = _irlib.decode(v, arrays)
+            values = info.values(n["fields"], arrays)
             # Ports of one port and a plain list of dimensions wait for the batch (inline: this
             # loop runs once per node of a graph of thousands).
             for key in ("input_type", "output_type"):
