@@ -276,8 +276,10 @@ public func celesta_ir_graph_arrays_copy(
 }
 
 /// A static C string per dtype name.
-nonisolated(unsafe) private let dtypeNames: [DType: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, permanentCString($0.rawValue)) })
-func dtypeCString(_ t: DType) -> UnsafePointer<CChar> { dtypeNames[t]! }
+/// (In DType.allCases order: finding a case among a dozen costs less than hashing it, once per
+/// array of an export.)
+nonisolated(unsafe) private let dtypeNames: [(DType, UnsafePointer<CChar>)] = DType.allCases.map { ($0, permanentCString($0.rawValue)) }
+func dtypeCString(_ t: DType) -> UnsafePointer<CChar> { dtypeNames.first { $0.0 == t }!.1 }
 
 /// Adds a node given as JSON `{"name", "type", "fields", "input_type"?, "output_type"?}` (the
 /// IR JSON node form), after its primitive's checks; arrays as in celesta_ir_graph_from_json().

@@ -18,6 +18,8 @@ extension IRJSON {
         private var i = 0
         private let arrays: [Tensor]
         private let mode: IRMode
+        /// The text (a range of `bytes`) and shapes of the last port objects read.
+        private var recentPorts: [(Range<Int>, PortShapes)] = []
         /// Below JSONParser's nesting limit, so that text the general reader refuses for
         /// its depth is never taken here.
         private static let maxDepth = 150
@@ -298,12 +300,33 @@ extension IRJSON {
 
         // MARK: Graphs and nodes
 
-        /// Port shapes (Reader.ports): null, or an object of lists of dimensions.
+        /// Port shapes (Reader.ports): null, or an object of lists of dimensions. The text of
+        /// the last few objects is kept with their shapes: the same bytes again (most nodes'
+        /// ports) are the same shapes, shared rather than read again.
         private mutating func ports() throws -> PortShapes? {
             if try peek() == UInt8(ascii: "n") {
                 try literal("null")
                 return nil
             }
+            let start = i
+            for (range, shapes) in recentPorts where sameBytes(range, at: start) {
+                i = start + range.count
+                return shapes
+            }
+            let shapes = try portsObject()
+            if recentPorts.count == 4 { recentPorts.removeFirst() }
+            recentPorts.append((start..<i, shapes))
+            return shapes
+        }
+
+        /// True when the bytes at `start` repeat those of `range`.
+        private func sameBytes(_ range: Range<Int>, at start: Int) -> Bool {
+            guard range.count <= bytes.count - start else { return false }
+            for k in 0..<range.count where bytes[range.lowerBound + k] != bytes[start + k] { return false }
+            return true
+        }
+
+        private mutating func portsObject() throws -> PortShapes {
             var list: [PortShapes.Port] = []
             if try open(UInt8(ascii: "{"), UInt8(ascii: "}")) { return PortShapes(list) }
             repeat {

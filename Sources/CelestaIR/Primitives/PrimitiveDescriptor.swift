@@ -196,7 +196,8 @@ extension IRNode {
         }
         var draft = NodeDraft(fields: fields, inputType: inputType, outputType: outputType, mode: mode)
         try d.check(&draft)
-        let (inferredIn, inferredOut) = d.infer(draft)
+        // (Inference is only for the ports the caller did not give.)
+        let (inferredIn, inferredOut) = draft.inputType == nil || draft.outputType == nil ? d.infer(draft) : (nil, nil)
         return IRNode(
             name: name, type: type, fields: draft.fields,
             inputType: draft.inputType ?? inferredIn, outputType: draft.outputType ?? inferredOut)
