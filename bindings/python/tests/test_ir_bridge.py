@@ -34,7 +34,9 @@ def kitchen_sink():
 
 
 def test_text_is_the_json_of_the_graph():
-    for g in (kitchen_sink(), ir.Graph({"in": ir.Input(np.array([2]))}, [("in", "nowhere"), ("x", "in")])):
+    odd_names = ir.Graph({"in": ir.Input(np.array([2])), 7: ir.Input(np.array([3])), "é\n": ir.Input(np.array([1]))},
+                         [("in", "nowhere"), ("x", "in"), ("é\n", "in")])
+    for g in (kitchen_sink(), odd_names):
         fast, slow = _irlib.Encoder(), _irlib.Encoder()
         text = g._json_text(fast)
         doc = g._json(slow)
