@@ -171,8 +171,9 @@ def _ports_py(doc):
 
 def _fill_ports(waiting: dict) -> None:
     """``_ports_py`` for the single ports of many nodes at once: ``waiting`` maps dimensions
-    (a tuple) to the (dict, port name) pairs that hold them; the arrays of one shape are made
-    as the rows of one block (np.asarray per port cost most of reading a large graph)."""
+    (a tuple) to the (dict, port name) pairs whose value they are; each value becomes an int64
+    array, the arrays of one shape made as the rows of one block (np.asarray per port cost
+    most of reading a large graph)."""
     for dims, pending in waiting.items():
         one = np.asarray(list(dims), dtype=np.int64)
         rows = list(np.broadcast_to(one, (len(pending),) + one.shape).copy())
@@ -538,28 +539,23 @@ class Graph:
                 continue
             klass, info = kind
             values = info.values(n["fields"], arrays)
-            # Ports of one port and a plain list of dimensions wait for the batch (inline: this
-            # loop runs once per node of a graph of thousands).
+            # A single port of a plain list of dimensions waits for the batch, in the document's
+            # own dict (inline: this loop runs once per node of a graph of thousands).
             for key in ("input_type", "output_type"):
-                p = n.get(key)
+                p = values[key] = n.get(key)
                 if p is None:
-                    values[key] = None
                     continue
                 if len(p) == 1:
                     (k, v), = p.items()
                     if type(v) is list:
-                        dims = tuple(v)
                         try:
-                            pending = waiting.get(dims)
-                        except TypeError:  # nested lists
-                            dims = None
-                        if dims is not None:
-                            out = values[key] = {}
-                            if pending is None:
-                                waiting[dims] = [(out, k)]
-                            else:
-                                pending.append((out, k))
+                            waiting[tuple(v)].append((p, k))
                             continue
+                        except KeyError:
+                            waiting[tuple(v)] = [(p, k)]
+                            continue
+                        except TypeError:  # nested lists
+                            pass
                 values[key] = _ports_py(p)
             node = klass.__new__(klass)
             node.__dict__ = values
