@@ -539,20 +539,23 @@ class Graph:
                 continue
             klass, info = kind
             values = info.values(n["fields"], arrays)
-            # A single port of a plain list of dimensions waits for the batch, in the document's
-            # own dict (inline: this loop runs once per node of a graph of thousands).
+            # A single port of a plain list of dimensions waits for the batch, in a new dict
+            # (one that only ever holds an array is not tracked by the garbage collector, as the
+            # document's is), inline: this loop runs once per node of a graph of thousands.
             for key in ("input_type", "output_type"):
-                p = values[key] = n.get(key)
+                p = n.get(key)
                 if p is None:
+                    values[key] = None
                     continue
                 if len(p) == 1:
                     (k, v), = p.items()
                     if type(v) is list:
+                        out = values[key] = {}
                         try:
-                            waiting[tuple(v)].append((p, k))
+                            waiting[tuple(v)].append((out, k))
                             continue
                         except KeyError:
-                            waiting[tuple(v)] = [(p, k)]
+                            waiting[tuple(v)] = [(out, k)]
                             continue
                         except TypeError:  # nested lists
                             pass
