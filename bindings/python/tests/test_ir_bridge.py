@@ -136,3 +136,15 @@ def test_chain_round_trips(layers):
     g = ir.Graph(nodes, edges)
     back = ir.Graph._from_handle(g._handle())
     assert all(back.nodes[k] == v for k, v in g.nodes.items()) and back.edges == g.edges
+
+
+def test_array_indices_past_the_kept_texts(monkeypatch):
+    monkeypatch.setattr(ir, "_INDEX_LIMIT", 5)
+    monkeypatch.setattr(ir, "_INDEX_TEXT", [])
+    nodes = {f"n{i}": ir.Affine(weight=np.full((2, 2), i, np.float32), bias=np.zeros(2, np.float32)) for i in range(6)}
+    g = ir.Graph(nodes, [])
+    enc = _irlib.Encoder()
+    doc = json.loads(g._json_text(enc))
+    assert [n["fields"]["weight"]["$array"] for n in doc["nodes"]] == [0, 2, 4, 6, 8, 10]
+    back = ir.Graph._from_handle(g._handle())
+    assert all(back.nodes[k] == v for k, v in nodes.items())

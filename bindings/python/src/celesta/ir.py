@@ -125,13 +125,23 @@ class _ClassText:
         return self.forms[kinds]
 
 
-def _index_texts(end: int) -> list:
-    """``str(k)`` for every k < end (at least), kept: the array indices of the JSON text."""
+def _index_texts(end: int):
+    """``str(k)`` at [k] for every k < end: a list kept for the array indices of the JSON text
+    (up to _INDEX_LIMIT of them; a larger graph gets them made one by one)."""
     if len(_INDEX_TEXT) < end:
-        _INDEX_TEXT.extend(map(str, range(len(_INDEX_TEXT), max(end, 2 * len(_INDEX_TEXT)))))
+        if end > _INDEX_LIMIT:
+            return _ANY_INDEX
+        _INDEX_TEXT.extend(map(str, range(len(_INDEX_TEXT), min(max(end, 2 * len(_INDEX_TEXT)), _INDEX_LIMIT))))
     return _INDEX_TEXT
 
 
+class _IndexText:
+    def __getitem__(self, k):
+        return str(k)
+
+
+_ANY_INDEX = _IndexText()
+_INDEX_LIMIT = 1 << 16
 _INDEX_TEXT: list = []
 _NONE = type(None)
 _CLASS_TEXT: dict = {}
