@@ -300,12 +300,42 @@ CELESTA_API int celesta_ir_graph_to_json(char *buf, size_t cap, size_t *len, con
 /**
  * Array `index` of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS: `*out`
  * (its struct_size set by the caller) receives pointers into the graph's memory, valid until
- * the next such export or the graph's release.
+ * the next such export or the graph's release (`shape` is NULL when `ndim` is 0).
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size),
  * CELESTA_ERR_NOT_FOUND (index).
  */
 CELESTA_API int celesta_ir_graph_array(celesta_ir_array_t *out, const celesta_ir_graph_t *graph, size_t index);
+
+/**
+ * Every array of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS at once, as
+ * celesta_ir_graph_array() gives them one by one: by the size-query idiom in entries (`*len`
+ * receives the number of arrays), entry k describes array k. `buf[0].struct_size` must be set
+ * (CELESTA_INIT each entry); it is the table's stride, and every entry written gets the same
+ * struct_size. The pointers are into the graph's memory, valid until the next such export or
+ * the graph's release; the shapes lie one after another in one block, in index order (so the
+ * dimensions of every array can be read at once from the first entry whose `ndim` is not 0;
+ * `shape` is NULL when `ndim` is 0). celesta_ir_graph_arrays_copy() copies the elements.
+ *
+ * Thread safety: any thread, but an export on another thread invalidates the pointers.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (buf[0].struct_size too small),
+ * CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_arrays(celesta_ir_array_t *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
+
+/**
+ * Copies the elements of every array of the last celesta_ir_graph_to_json() with
+ * CELESTA_IR_ARRAY_REFS into the caller's buffer `buf` of `cap` bytes: array k's bytes (C order,
+ * little-endian; as many as its dtype and shape from celesta_ir_graph_arrays() give) to
+ * `buf + offsets[k]`. `n_offsets` must be the number of arrays. One call gathers thousands of
+ * arrays into memory of the caller's, laid out as it chooses.
+ *
+ * Nothing is written when the call fails. Thread safety: any thread.
+ * Errors: CELESTA_ERR_NULL_POINTER (`graph`; `buf` with a non-zero `cap`; `offsets` with a
+ * non-zero `n_offsets`), CELESTA_ERR_INVALID_ARGUMENT (`n_offsets` is not the number of arrays),
+ * CELESTA_ERR_BUFFER_TOO_SMALL (an array would end past `cap`, naming it).
+ */
+CELESTA_API int celesta_ir_graph_arrays_copy(void *buf, size_t cap, const celesta_ir_graph_t *graph, const size_t *offsets, size_t n_offsets);
 
 /**
  * Adds a node given as JSON `{"name", "type", "fields", "input_type"?, "output_type"?}` (the

@@ -108,7 +108,14 @@ func copyOut(
     _ text: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: UInt,
     len: UnsafeMutablePointer<UInt>?, field: String = "buf"
 ) throws {
-    let bytes = Array(text.utf8)
+    try copyOut(bytes: Array(text.utf8), to: buffer, capacity: capacity, len: len, field: field)
+}
+
+/// `copyOut` of text given as UTF-8 bytes.
+func copyOut(
+    bytes: [UInt8], to buffer: UnsafeMutablePointer<CChar>?, capacity: UInt,
+    len: UnsafeMutablePointer<UInt>?, field: String = "buf"
+) throws {
     guard let buffer = try sizedOutput(buffer, capacity, len, needed: bytes.count + 1, field, unit: "bytes") else { return }
     bytes.withUnsafeBufferPointer { src in
         buffer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { dst in
@@ -138,6 +145,19 @@ func checkStructSize<T>(_ pointer: UnsafeRawPointer, _ type: T.Type, _ name: Str
             "field '\(name)->struct_size' is \(size) but sizeof(\(c)) is \(expected): set it with CELESTA_INIT(\(c))")
     }
     return size
+}
+
+/// Fills a caller's array of `count` structs of type `T` whose stride is `out[0].struct_size`
+/// (checked, named `name`[0]): `fill` writes entry k (all but struct_size), and every entry
+/// written gets the same struct_size. Nothing is written for `count` 0.
+func fillEntries<T>(_ out: UnsafeMutablePointer<T>, count: Int, _ name: String, _ fill: (Int, UnsafeMutablePointer<T>) throws -> Void) throws {
+    guard count > 0 else { return }
+    let stride = try checkStructSize(UnsafeRawPointer(out), T.self, "\(name)[0]")
+    let base = UnsafeMutableRawPointer(out)
+    for k in 0..<count {
+        try fill(k, (base + k * stride).assumingMemoryBound(to: T.self))
+        (base + k * stride).storeBytes(of: UInt32(stride), as: UInt32.self)
+    }
 }
 
 /// Reads a caller's input struct after checking its struct_size (NULL: `nullPointer`).

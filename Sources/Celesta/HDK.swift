@@ -68,15 +68,11 @@ public func celesta_xylo_hdk_list(
     guarded {
         let found = try HDKDiscovery().find(virtual: chipList(virtual_chips))
         guard let out = try sizedOutput(buf, cap, len, needed: found.count) else { return }
-        guard !found.isEmpty else { return }
-        let stride = try checkStructSize(UnsafeRawPointer(out), celesta_xylo_hdk_info_t.self, "buf[0]")
-        let base = UnsafeMutableRawPointer(out)
-        for (i, opener) in found.enumerated() {
+        try fillEntries(out, count: found.count, "buf") { i, entry in
+            let opener = found[i]
             let rails = opener.info.kind == .virtual
                 ? ((try? XyloPowerModel.model(for: ChipTable.chip(named: opener.info.chipID)).rails.count) ?? 0) : 0
-            let entry = (base + i * stride).assumingMemoryBound(to: celesta_xylo_hdk_info_t.self)
             entry.pointee = info(opener.info, rails: rails)
-            (base + i * stride).storeBytes(of: UInt32(stride), as: UInt32.self)
         }
     }
 }

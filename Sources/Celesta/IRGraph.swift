@@ -10,12 +10,39 @@ public typealias celesta_ir_graph_ref = OpaquePointer
 public typealias celesta_ir_graph_cref = OpaquePointer
 
 /// The object behind a `celesta_ir_graph_t *`: the graph behind a lock, and the arrays of the
-/// last export with their shapes, kept alive for celesta_ir_graph_array().
+/// last export with their shapes, kept alive for celesta_ir_graph_array() and
+/// celesta_ir_graph_arrays().
 final class IRGraphBox: Sendable {
     struct State {
         var graph: IRGraph
         var exported: [Tensor] = []
-        var exportedShapes: [[Int64]] = []
+        /// The shapes of `exported`, one after another in one block.
+        var exportedShapes: [Int64] = []
+        /// Where each array's shape starts in `exportedShapes`.
+        var shapeStarts: [Int] = []
+
+        mutating func export(_ arrays: [Tensor]) {
+            exported = arrays
+            exportedShapes = []
+            exportedShapes.reserveCapacity(arrays.reduce(0) { $0 + $1.ndim })
+            shapeStarts = []
+            shapeStarts.reserveCapacity(arrays.count)
+            for t in arrays {
+                shapeStarts.append(exportedShapes.count)
+                for d in t.shape { exportedShapes.append(Int64(d)) }
+            }
+        }
+
+        /// Fills `out` (all but struct_size) with exported array `k`, pointing into this
+        /// state's memory. (The stored arrays are not mutated while they are exported, and
+        /// the state lives in the box: the buffers stay where they are.)
+        func describe(_ k: Int, _ out: UnsafeMutablePointer<celesta_ir_array_t>, shapes: UnsafePointer<Int64>?) {
+            let t = exported[k]
+            out.pointee.dtype = dtypeCString(t.dtype)
+            out.pointee.ndim = t.ndim
+            out.pointee.data = t.bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
+            out.pointee.shape = t.ndim > 0 ? shapes.map { $0 + shapeStarts[k] } : nil
+        }
     }
     let state: Mutex<State>
     init(_ graph: IRGraph) { state = Mutex(State(graph: graph)) }
@@ -40,30 +67,49 @@ func borrowedArrays(_ arrays: UnsafePointer<celesta_ir_array_t>?, _ count: UInt)
     guard count > 0 else { return [] }
     guard let arrays else { throw CelestaError(.nullPointer, "argument 'arrays' is NULL but n_arrays is \(count)") }
     guard count <= 1 << 24 else { throw CelestaError(.outOfRange, "argument 'n_arrays' is \(count), too large") }
-    return try (0..<Int(count)).map { k in
+    var out: [Tensor] = []
+    out.reserveCapacity(Int(count))
+    // A table of thousands of arrays names a handful of dtypes, mostly by the same pointers:
+    // the last name read is not read again (it cannot change during the call).
+    var lastName: UnsafePointer<CChar>? = nil
+    var lastType = DType.float64
+    for k in 0..<Int(count) {
         let a = arrays[k]
-        let name = "arrays[\(k)]"
+        func name() -> String { "arrays[\(k)]" }  // for messages only
         guard a.struct_size >= UInt32(MemoryLayout<celesta_ir_array_t>.size) else {
-            throw CelestaError(.invalidArgument, "'\(name).struct_size' is \(a.struct_size); set it to sizeof(celesta_ir_array_t) (\(MemoryLayout<celesta_ir_array_t>.size))")
+            throw CelestaError(.invalidArgument, "'\(name()).struct_size' is \(a.struct_size); set it to sizeof(celesta_ir_array_t) (\(MemoryLayout<celesta_ir_array_t>.size))")
         }
-        let typeName = try requiredString(a.dtype, "\(name).dtype")
-        guard let dtype = DType(numpy: typeName) else { throw CelestaError(.invalidArgument, "'\(name).dtype' is '\(typeName)', not a numpy type name") }
-        guard a.ndim >= 0, a.ndim <= 32 else { throw CelestaError(.outOfRange, "'\(name).ndim' is \(a.ndim); at most 32 dimensions") }
+        let dtype: DType
+        if let p = a.dtype, p == lastName {
+            dtype = lastType
+        } else {
+            let typeName = try a.dtype.flatMap { String(validatingCString: $0) } ?? requiredString(a.dtype, "\(name()).dtype")
+            guard let t = DType(numpy: typeName) else { throw CelestaError(.invalidArgument, "'\(name()).dtype' is '\(typeName)', not a numpy type name") }
+            dtype = t
+            lastName = a.dtype
+            lastType = t
+        }
+        guard a.ndim >= 0, a.ndim <= 32 else { throw CelestaError(.outOfRange, "'\(name()).ndim' is \(a.ndim); at most 32 dimensions") }
         var shape: [Int] = []
         if a.ndim > 0 {
-            guard let s = a.shape else { throw CelestaError(.nullPointer, "'\(name).shape' is NULL but ndim is \(a.ndim)") }
+            guard let s = a.shape else { throw CelestaError(.nullPointer, "'\(name()).shape' is NULL but ndim is \(a.ndim)") }
+            shape.reserveCapacity(Int(a.ndim))
             for i in 0..<Int(a.ndim) {
-                guard s[i] >= 0, s[i] <= Int64(Int32.max) else { throw CelestaError(.outOfRange, "'\(name).shape[\(i)]' is \(s[i])") }
+                guard s[i] >= 0, s[i] <= Int64(Int32.max) else { throw CelestaError(.outOfRange, "'\(name()).shape[\(i)]' is \(s[i])") }
                 shape.append(Int(s[i]))
             }
         }
         let count = try Tensor.elementCount(shape)
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard !overflow, bytes <= 1 << 40 else { throw CelestaError(.outOfRange, "'\(name)' is too large") }
-        if bytes == 0 { return try Tensor(dtype: dtype, shape: shape, bytes: []) }
-        guard let data = a.data else { throw CelestaError(.nullPointer, "'\(name).data' is NULL but the array has \(count) elements") }
-        return try Tensor(dtype: dtype, shape: shape, bytes: Array(UnsafeRawBufferPointer(start: data, count: bytes)))
+        guard !overflow, bytes <= 1 << 40 else { throw CelestaError(.outOfRange, "'\(name())' is too large") }
+        if bytes == 0 {
+            out.append(try Tensor(dtype: dtype, shape: shape, bytes: []))
+            continue
+        }
+        guard let data = a.data else { throw CelestaError(.nullPointer, "'\(name()).data' is NULL but the array has \(count) elements") }
+        out.append(try Tensor(dtype: dtype, shape: shape, bytes: Array(UnsafeRawBufferPointer(start: data, count: bytes))))
     }
+    return out
 }
 
 /// Borrows `len` bytes of text (NULL only with a zero length).
@@ -129,21 +175,20 @@ public func celesta_ir_graph_to_json(
     guarded {
         try checkFlags(flags, allowed: 2)
         let box = try object(graph, IRGraphBox.self, "graph")
-        let text: String = box.state.withLock { s in
-            guard flags & 2 != 0 else { return IRJSON.encode(s.graph) }
+        let text: [UInt8] = box.state.withLock { s in
+            guard flags & 2 != 0 else { return IRJSON.encodeBytes(s.graph) }
             var arrays: [Tensor] = []
-            let text = withUnsafeMutablePointer(to: &arrays) { IRJSON.encode(s.graph, arrays: $0) }
-            s.exported = arrays
-            s.exportedShapes = arrays.map { $0.shape.map(Int64.init) }
+            let text = withUnsafeMutablePointer(to: &arrays) { IRJSON.encodeBytes(s.graph, arrays: $0) }
+            s.export(arrays)
             return text
         }
-        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
+        try copyOut(bytes: text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }
 
 /// Array `index` of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS: `*out`
 /// (its struct_size set by the caller) receives pointers into the graph's memory, valid until
-/// the next such export or the graph's release.
+/// the next such export or the graph's release (`shape` is NULL when `ndim` is 0).
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size),
 /// CELESTA_ERR_NOT_FOUND (index).
@@ -159,19 +204,82 @@ public func celesta_ir_graph_array(_ out: UnsafeMutablePointer<celesta_ir_array_
             guard index < UInt(s.exported.count) else {
                 throw CelestaError(.notFound, "argument 'index' is \(index); the last export holds \(s.exported.count) arrays")
             }
-            let t = s.exported[Int(index)]
-            out.pointee.dtype = dtypeCString(t.dtype)
-            out.pointee.ndim = t.ndim
-            // The stored arrays are not mutated while they are exported: their buffers are stable.
-            out.pointee.data = t.bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
-            out.pointee.shape = s.exportedShapes[Int(index)].withUnsafeBufferPointer { UnsafePointer($0.baseAddress) }
+            s.exportedShapes.withUnsafeBufferPointer { s.describe(Int(index), out, shapes: $0.baseAddress) }
+        }
+    }
+}
+
+/// Every array of the last celesta_ir_graph_to_json() with CELESTA_IR_ARRAY_REFS at once, as
+/// celesta_ir_graph_array() gives them one by one: by the size-query idiom in entries (`*len`
+/// receives the number of arrays), entry k describes array k. `buf[0].struct_size` must be set
+/// (CELESTA_INIT each entry); it is the table's stride, and every entry written gets the same
+/// struct_size. The pointers are into the graph's memory, valid until the next such export or
+/// the graph's release; the shapes lie one after another in one block, in index order (so the
+/// dimensions of every array can be read at once from the first entry whose `ndim` is not 0;
+/// `shape` is NULL when `ndim` is 0). celesta_ir_graph_arrays_copy() copies the elements.
+///
+/// Thread safety: any thread, but an export on another thread invalidates the pointers.
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (buf[0].struct_size too small),
+/// CELESTA_ERR_BUFFER_TOO_SMALL.
+@_cdecl("celesta_ir_graph_arrays")
+public func celesta_ir_graph_arrays(
+    _ buf: UnsafeMutablePointer<celesta_ir_array_t>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?
+) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        try box.state.withLock { s in
+            guard let out = try sizedOutput(buf, cap, len, needed: s.exported.count, unit: "entries") else { return }
+            try s.exportedShapes.withUnsafeBufferPointer { shapes in
+                try fillEntries(out, count: s.exported.count, "buf") { k, entry in s.describe(k, entry, shapes: shapes.baseAddress) }
+            }
+        }
+    }
+}
+
+/// Copies the elements of every array of the last celesta_ir_graph_to_json() with
+/// CELESTA_IR_ARRAY_REFS into the caller's buffer `buf` of `cap` bytes: array k's bytes (C order,
+/// little-endian; as many as its dtype and shape from celesta_ir_graph_arrays() give) to
+/// `buf + offsets[k]`. `n_offsets` must be the number of arrays. One call gathers thousands of
+/// arrays into memory of the caller's, laid out as it chooses.
+///
+/// Nothing is written when the call fails. Thread safety: any thread.
+/// Errors: CELESTA_ERR_NULL_POINTER (`graph`; `buf` with a non-zero `cap`; `offsets` with a
+/// non-zero `n_offsets`), CELESTA_ERR_INVALID_ARGUMENT (`n_offsets` is not the number of arrays),
+/// CELESTA_ERR_BUFFER_TOO_SMALL (an array would end past `cap`, naming it).
+@_cdecl("celesta_ir_graph_arrays_copy")
+public func celesta_ir_graph_arrays_copy(
+    _ buf: UnsafeMutableRawPointer?, _ cap: UInt, _ graph: celesta_ir_graph_cref?, _ offsets: UnsafePointer<UInt>?, _ n_offsets: UInt
+) -> Int32 {
+    guarded {
+        let box = try object(graph, IRGraphBox.self, "graph")
+        if buf == nil, cap > 0 { throw CelestaError(.nullPointer, "argument 'buf' is NULL but cap is \(cap)") }
+        if offsets == nil, n_offsets > 0 { throw CelestaError(.nullPointer, "argument 'offsets' is NULL but n_offsets is \(n_offsets)") }
+        try box.state.withLock { s in
+            guard n_offsets == UInt(s.exported.count) else {
+                throw CelestaError(.invalidArgument, "argument 'n_offsets' is \(n_offsets); the last export holds \(s.exported.count) arrays")
+            }
+            guard let offsets, n_offsets > 0 else { return }
+            for k in 0..<s.exported.count {
+                let n = UInt(s.exported[k].bytes.count)
+                guard offsets[k] <= cap, n <= cap - offsets[k] else {
+                    throw CelestaError(.bufferTooSmall, "array \(k) (\(n) bytes at offsets[\(k)] = \(offsets[k])) ends past cap (\(cap) bytes)")
+                }
+            }
+            guard let buf else { return }  // cap is 0: every array is empty
+            for k in 0..<s.exported.count {
+                s.exported[k].bytes.withUnsafeBytes { src in
+                    if let from = src.baseAddress, src.count > 0 { (buf + Int(offsets[k])).copyMemory(from: from, byteCount: src.count) }
+                }
+            }
         }
     }
 }
 
 /// A static C string per dtype name.
-nonisolated(unsafe) private let dtypeNames: [DType: UnsafePointer<CChar>] = Dictionary(uniqueKeysWithValues: DType.allCases.map { ($0, permanentCString($0.rawValue)) })
-func dtypeCString(_ t: DType) -> UnsafePointer<CChar> { dtypeNames[t]! }
+/// (In DType.allCases order: finding a case among a dozen costs less than hashing it, once per
+/// array of an export.)
+nonisolated(unsafe) private let dtypeNames: [(DType, UnsafePointer<CChar>)] = DType.allCases.map { ($0, permanentCString($0.rawValue)) }
+func dtypeCString(_ t: DType) -> UnsafePointer<CChar> { dtypeNames.first { $0.0 == t }!.1 }
 
 /// Adds a node given as JSON `{"name", "type", "fields", "input_type"?, "output_type"?}` (the
 /// IR JSON node form), after its primitive's checks; arrays as in celesta_ir_graph_from_json().

@@ -9,6 +9,94 @@
 
 #include "check.h"
 
+/* Bytes per element of a numpy type name the library hands out. */
+static size_t dtype_size(const char *name) {
+    if (strcmp(name, "bool") == 0 || strcmp(name, "int8") == 0 || strcmp(name, "uint8") == 0) return 1;
+    if (strstr(name, "16")) return 2;
+    if (strstr(name, "32")) return 4;
+    return 8;
+}
+
+/* The bytes of an array described by the library. */
+static size_t array_bytes(const celesta_ir_array_t *a) {
+    size_t n = dtype_size(a->dtype);
+    for (size_t i = 0; i < a->ndim; ++i) n *= (size_t)a->shape[i];
+    return n;
+}
+
+/* celesta_ir_graph_arrays() and celesta_ir_graph_arrays_copy() after an export by reference of
+ * `g` (the arrays that celesta_ir_graph_array() gives one by one), with their error paths. */
+static void check_bulk_arrays(const celesta_ir_graph_t *g) {
+    size_t count = 0, len = 0;
+    celesta_ir_array_t one;
+    memset(&one, 0, sizeof one);
+    one.struct_size = sizeof one;
+    while (celesta_ir_graph_array(&one, g, count) == CELESTA_OK) ++count;
+    CHECK(count > 1, "arrays %zu", count);
+    CHECK(celesta_ir_graph_arrays(NULL, 0, &len, g) == CELESTA_OK && len == count, "query %zu of %zu", len, count);
+
+    celesta_ir_array_t *table = calloc(count, sizeof *table);
+    table[0].struct_size = sizeof *table;
+    CHECK(celesta_ir_graph_arrays(table, count - 1, &len, g) == CELESTA_ERR_BUFFER_TOO_SMALL && len == count, "%s", celesta_last_error());
+    CHECK(table[0].dtype == NULL, "a failed call writes nothing");
+    CHECK(celesta_ir_graph_arrays(table, count, NULL, g) == CELESTA_ERR_NULL_POINTER, "NULL len");
+    CHECK(celesta_ir_graph_arrays(NULL, count, &len, g) == CELESTA_ERR_NULL_POINTER, "NULL buf with a capacity");
+    CHECK(celesta_ir_graph_arrays(table, count, &len, NULL) == CELESTA_ERR_NULL_POINTER, "NULL graph");
+    table[0].struct_size = 4;
+    CHECK(celesta_ir_graph_arrays(table, count, &len, g) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "struct_size"), "%s", celesta_last_error());
+    table[0].struct_size = sizeof *table;
+    CHECK(celesta_ir_graph_arrays(table, count, &len, g) == CELESTA_OK && len == count, "%s", celesta_last_error());
+
+    /* The same entries as one by one; the shapes one after another in one block. */
+    const int64_t *shapes = NULL;
+    size_t dims = 0, total = 0, same = 0;
+    for (size_t k = 0; k < count; ++k) {
+        celesta_ir_graph_array(&one, g, k);
+        int equal = table[k].struct_size == sizeof *table && strcmp(table[k].dtype, one.dtype) == 0 && table[k].ndim == one.ndim
+                    && table[k].data == one.data;
+        for (size_t i = 0; equal && i < one.ndim; ++i) equal = table[k].shape[i] == one.shape[i];
+        if (table[k].ndim > 0) {
+            if (shapes == NULL) shapes = table[k].shape;
+            equal = equal && table[k].shape == shapes + dims;
+            dims += table[k].ndim;
+        } else {
+            equal = equal && table[k].shape == NULL;
+        }
+        same += (size_t)equal;
+        total += array_bytes(&table[k]);
+    }
+    CHECK(same == count, "%zu of %zu entries as celesta_ir_graph_array() gives them", same, count);
+
+    /* Copy every array, last first, each after the one before it in the buffer. */
+    size_t *offsets = calloc(count, sizeof *offsets);
+    size_t at = 0;
+    for (size_t k = count; k-- > 0;) {
+        offsets[k] = at;
+        at += array_bytes(&table[k]);
+    }
+    unsigned char *buf = malloc(total);
+    memset(buf, 0xAB, total);
+    CHECK(celesta_ir_graph_arrays_copy(buf, total - 1, g, offsets, count) == CELESTA_ERR_BUFFER_TOO_SMALL
+          && contains(celesta_last_error(), "cap"), "%s", celesta_last_error());
+    CHECK(buf[0] == 0xAB && buf[total - 1] == 0xAB, "a failed copy writes nothing");
+    CHECK(celesta_ir_graph_arrays_copy(buf, total, g, offsets, count - 1) == CELESTA_ERR_INVALID_ARGUMENT
+          && contains(celesta_last_error(), "n_offsets"), "%s", celesta_last_error());
+    CHECK(celesta_ir_graph_arrays_copy(NULL, total, g, offsets, count) == CELESTA_ERR_NULL_POINTER, "NULL buf");
+    CHECK(celesta_ir_graph_arrays_copy(buf, total, g, NULL, count) == CELESTA_ERR_NULL_POINTER, "NULL offsets");
+    CHECK(celesta_ir_graph_arrays_copy(buf, total, NULL, offsets, count) == CELESTA_ERR_NULL_POINTER, "NULL graph");
+    size_t keep = offsets[0];
+    offsets[0] = (size_t)-1;  /* past any buffer, without overflowing */
+    CHECK(celesta_ir_graph_arrays_copy(buf, total, g, offsets, count) == CELESTA_ERR_BUFFER_TOO_SMALL, "%s", celesta_last_error());
+    offsets[0] = keep;
+    CHECK(celesta_ir_graph_arrays_copy(buf, total, g, offsets, count) == CELESTA_OK, "%s", celesta_last_error());
+    same = 0;
+    for (size_t k = 0; k < count; ++k) same += (size_t)(memcmp(buf + offsets[k], table[k].data, array_bytes(&table[k])) == 0);
+    CHECK(same == count, "%zu of %zu arrays copied", same, count);
+    free(buf);
+    free(offsets);
+    free(table);
+}
+
 static char *json_of(const celesta_ir_graph_t *g, int flags) {
     size_t len = 0;
     if (celesta_ir_graph_to_json(NULL, 0, &len, g, flags) != CELESTA_OK) return NULL;
@@ -58,6 +146,7 @@ int main(int argc, char **argv) {
         if (a.ndim == 2 && a.shape[0] == 128 && a.shape[1] == 784 && strcmp(a.dtype, "float32") == 0) found = 1;
     }
     CHECK(found, "fc1 weight among the arrays");
+    check_bulk_arrays(g);
     a.struct_size = 4;
     CHECK(celesta_ir_graph_array(&a, g, 0) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "struct_size"), "%s", celesta_last_error());
 

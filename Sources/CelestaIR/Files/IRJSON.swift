@@ -22,9 +22,15 @@ public enum IRJSON {
     /// Writes `graph`; with `arrays` non-nil every tensor goes there and the text holds
     /// `{"$array": k}` references (in the order written).
     public static func encode(_ graph: IRGraph, arrays: UnsafeMutablePointer<[Tensor]>? = nil) -> String {
-        var w = Writer(arrays: arrays)
+        String(decoding: encodeBytes(graph, arrays: arrays), as: UTF8.self)
+    }
+
+    /// `encode(graph, arrays:)` as UTF-8 bytes (what the C ABI hands out, without a String
+    /// in between).
+    public static func encodeBytes(_ graph: IRGraph, arrays: UnsafeMutablePointer<[Tensor]>? = nil) -> [UInt8] {
+        var w = Writer(arrays: arrays, capacity: 4096 + 256 * graph.nodes.count)
         w.graph(graph)
-        return w.out
+        return w.bytes
     }
 
     /// Writes one value (the same rules).
@@ -34,98 +40,256 @@ public enum IRJSON {
         return w.out
     }
 
+    /// Growing UTF-8 bytes behind a pointer: appending copies without the uniqueness and
+    /// capacity checks of an Array append (the writer appends a few bytes at a time, millions of
+    /// times for a large graph).
+    final class ByteSink {
+        private(set) var base: UnsafeMutablePointer<UInt8>
+        private(set) var count = 0
+        private var capacity: Int
+
+        init(capacity: Int = 256) {
+            self.capacity = max(capacity, 16)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        private func reserve(_ extra: Int) {
+            guard count + extra > capacity else { return }
+            let grown = max(2 * capacity, count + extra)
+            let new = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            new.update(from: base, count: count)
+            base.deallocate()
+            base = new
+            capacity = grown
+        }
+
+        @inline(__always) func append(_ b: UInt8) {
+            if count == capacity { reserve(1) }
+            base[count] = b
+            count += 1
+        }
+
+        @inline(__always) func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+            reserve(n)
+            (base + count).update(from: p, count: n)
+            count += n
+        }
+
+        func reset(_ bytes: [UInt8]) {
+            count = 0
+            bytes.withUnsafeBufferPointer { if let p = $0.baseAddress { append(p, $0.count) } }
+        }
+
+        var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    }
+
+    /// The text is built as UTF-8 bytes (appending to a String costs several times more).
     struct Writer {
-        var out = ""
+        let sink: ByteSink
         let arrays: UnsafeMutablePointer<[Tensor]>?
         /// Tensors the reader already has: one equal to `known[k]` is written `{"$array": k}`.
-        var known: [Tensor] = []
+        var known: [Tensor]
+
+        init(out: String = "", arrays: UnsafeMutablePointer<[Tensor]>?, known: [Tensor] = [], capacity: Int = 256) {
+            sink = ByteSink(capacity: capacity)
+            self.arrays = arrays
+            self.known = known
+            rawText(out)
+        }
+
+        /// The text so far.
+        var bytes: [UInt8] { sink.bytes }
+
+        /// The text so far.
+        var out: String {
+            get { String(decoding: UnsafeBufferPointer(start: sink.base, count: sink.count), as: UTF8.self) }
+            set { sink.reset(Array(newValue.utf8)) }
+        }
+
+        func raw(_ text: StaticString) { sink.append(text.utf8Start, text.utf8CodeUnitCount) }
+
+        func rawText(_ text: String) {
+            var text = text
+            text.withUTF8 { if let p = $0.baseAddress { sink.append(p, $0.count) } }
+        }
+
+        /// `JSONText.quote(text)`.
+        func quote(_ text: String) {
+            sink.append(0x22)
+            var text = text
+            text.withUTF8 { u in
+                // Only ASCII needs escapes, and no byte of a multi-byte UTF-8 sequence is ASCII.
+                guard let p = u.baseAddress else { return }
+                var plain = true
+                for b in u where b < 0x20 || b == 0x22 || b == 0x5C {
+                    plain = false
+                    break
+                }
+                if plain {
+                    sink.append(p, u.count)
+                    return
+                }
+                for b in u {
+                    switch b {
+                    case 0x22: raw("\\\"")
+                    case 0x5C: raw("\\\\")
+                    case 0x0A: raw("\\n")
+                    case 0x0D: raw("\\r")
+                    case 0x09: raw("\\t")
+                    case 0..<0x20:
+                        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                        raw("\\u00")
+                        sink.append(hex[Int(b >> 4)])
+                        sink.append(hex[Int(b & 15)])
+                    default: sink.append(b)
+                    }
+                }
+            }
+            sink.append(0x22)
+        }
+
+        /// `String(v)`.
+        func int(_ v: Int) {
+            guard v >= 0, v < 1_000_000_000 else { rawText(String(v)); return }
+            var scale = 1
+            while scale * 10 <= v { scale *= 10 }
+            var rest = v
+            while scale > 0 {
+                sink.append(UInt8(truncatingIfNeeded: rest / scale) + 0x30)
+                rest %= scale
+                scale /= 10
+            }
+        }
+
+        /// `v0, v1, ...`.
+        func ints(_ values: [Int]) {
+            for (j, v) in values.enumerated() {
+                if j > 0 { raw(", ") }
+                int(v)
+            }
+        }
 
         mutating func graph(_ g: IRGraph) {
-            out += "{\"format\": \"\(IRJSON.format)\", \"nodes\": ["
+            raw("{\"format\": \"")
+            rawText(IRJSON.format)
+            raw("\", \"nodes\": [")
             for (i, n) in g.nodes.enumerated() {
-                if i > 0 { out += ", " }
+                if i > 0 { raw(", ") }
                 node(n)
             }
-            out += "], \"edges\": ["
-            out += g.edges.map { "[" + JSONText.quote($0.source) + ", " + JSONText.quote($0.target) + "]" }.joined(separator: ", ")
-            out += "], \"metadata\": "
+            raw("], \"edges\": [")
+            for (i, e) in g.edges.enumerated() {
+                if i > 0 { raw(", ") }
+                raw("[")
+                quote(e.source)
+                raw(", ")
+                quote(e.target)
+                raw("]")
+            }
+            raw("], \"metadata\": ")
             dict(g.metadata)
-            out += ", \"allow_cycles\": " + (g.allowCycles ? "true" : "false") + ", \"settings\": "
+            raw(", \"allow_cycles\": ")
+            raw(g.allowCycles ? "true" : "false")
+            raw(", \"settings\": ")
             dict(g.settings)
-            out += "}"
+            raw("}")
         }
 
         /// `{"name", "type", "fields", "input_type", "output_type"}`.
         mutating func node(_ n: IRNode) {
-            out += "{\"name\": " + JSONText.quote(n.name) + ", \"type\": " + JSONText.quote(n.type) + ", \"fields\": "
+            raw("{\"name\": ")
+            quote(n.name)
+            raw(", \"type\": ")
+            quote(n.type)
+            raw(", \"fields\": ")
             dict(n.fields)
-            out += ", "
+            raw(", ")
             portTypes(n)
-            out += "}"
+            raw("}")
         }
 
         /// `"input_type": ..., "output_type": ...` of a node.
         mutating func portTypes(_ n: IRNode) {
-            out += "\"input_type\": "
+            raw("\"input_type\": ")
             ports(n.inputType)
-            out += ", \"output_type\": "
+            raw(", \"output_type\": ")
             ports(n.outputType)
         }
 
         mutating func ports(_ p: PortShapes?) {
-            guard let p else { out += "null"; return }
-            out += "{" + p.ports.map { JSONText.quote($0.name) + ": [" + $0.shape.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "}"
+            guard let p else { raw("null"); return }
+            raw("{")
+            for (i, port) in p.ports.enumerated() {
+                if i > 0 { raw(", ") }
+                quote(port.name)
+                raw(": [")
+                ints(port.shape)
+                raw("]")
+            }
+            raw("}")
         }
 
         mutating func dict(_ d: IRDict) {
-            out += "{"
+            raw("{")
             for (i, e) in d.entries.enumerated() {
-                if i > 0 { out += ", " }
-                out += JSONText.quote(e.key) + ": "
+                if i > 0 { raw(", ") }
+                quote(e.key)
+                raw(": ")
                 value(e.value)
             }
-            out += "}"
+            raw("}")
         }
 
         mutating func value(_ v: IRValue) {
             switch v {
-            case .none: out += "null"
-            case .bool(let b): out += b ? "true" : "false"
-            case .int(let i): out += String(i)
+            case .none: raw("null")
+            case .bool(let b): raw(b ? "true" : "false")
+            case .int(let i): int(i)
             case .float(let f):
-                if f.isNaN { out += "{\"$float\": \"nan\"}" } else if f.isInfinite { out += f < 0 ? "{\"$float\": \"-inf\"}" : "{\"$float\": \"inf\"}" } else {
-                    out += "\(f)"
+                if f.isNaN { raw("{\"$float\": \"nan\"}") } else if f.isInfinite { raw(f < 0 ? "{\"$float\": \"-inf\"}" : "{\"$float\": \"inf\"}") } else {
+                    rawText(f.description)
                 }
-            case .string(let s): out += JSONText.quote(s)
+            case .string(let s): quote(s)
             case .tensor(let t):
                 if let k = known.firstIndex(where: { $0.dtype == t.dtype && $0.shape == t.shape && $0.bytes == t.bytes }) {
-                    out += "{\"$array\": \(k)}"
+                    raw("{\"$array\": ")
+                    int(k)
+                    raw("}")
                 } else if let arrays {
-                    out += "{\"$array\": \(arrays.pointee.count)}"
+                    raw("{\"$array\": ")
+                    int(arrays.pointee.count)
+                    raw("}")
                     arrays.pointee.append(t)
                 } else {
-                    out += "{\"$tensor\": {\"dtype\": \"\(t.dtype.rawValue)\", \"shape\": [" + t.shape.map(String.init).joined(separator: ", ")
-                        + "], \"b64\": \"" + Data(t.bytes).base64EncodedString() + "\"}}"
+                    raw("{\"$tensor\": {\"dtype\": \"")
+                    rawText(t.dtype.rawValue)
+                    raw("\", \"shape\": [")
+                    ints(t.shape)
+                    raw("], \"b64\": \"")
+                    rawText(Data(t.bytes).base64EncodedString())
+                    raw("\"}}")
                 }
             case .tuple(let items):
-                out += "{\"$tuple\": ["
+                raw("{\"$tuple\": [")
                 list(items)
-                out += "]}"
+                raw("]}")
             case .list(let items):
-                out += "["
+                raw("[")
                 list(items)
-                out += "]"
+                raw("]")
             case .dict(let d): dict(d)
             case .graph(let g):
-                out += "{\"$graph\": "
+                raw("{\"$graph\": ")
                 graph(g)
-                out += "}"
+                raw("}")
             }
         }
 
         mutating func list(_ items: [IRValue]) {
             for (i, item) in items.enumerated() {
-                if i > 0 { out += ", " }
+                if i > 0 { raw(", ") }
                 value(item)
             }
         }
@@ -142,6 +306,12 @@ public enum IRJSON {
     /// Reads one node (the form `encode(node:)` writes; `name` may be absent), building it
     /// through its primitive's checks.
     public static func decodeNode(_ text: [UInt8], arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRNode {
+        if let n = FastReader.node(text, arrays: arrays, mode: mode) { return n }
+        return try decodeNodeGenerally(text, arrays: arrays, mode: mode)
+    }
+
+    /// `decodeNode` by the general reader alone (tests hold FastReader to its results).
+    package static func decodeNodeGenerally(_ text: [UInt8], arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRNode {
         let root = try JSONParser.parse(text, name: "node JSON", integers: true)
         let r = Reader(arrays: arrays, mode: mode)
         let o = try r.object(root, "$")
@@ -158,24 +328,24 @@ public enum IRJSON {
     /// "fields": [{"name", "kind", "default", "required", "dialects"}]}]`.
     public static func primitives() -> String {
         var w = Writer(arrays: nil)
-        w.out += "["
+        w.raw("[")
         for (i, name) in PrimitiveRegistry.shared.names.enumerated() {
             guard let d = PrimitiveRegistry.shared.descriptor(name) else { continue }
-            if i > 0 { w.out += ", " }
-            w.out += "{\"name\": " + JSONText.quote(d.name) + ", \"base\": " + (d.base.map(JSONText.quote) ?? "null")
-            w.out += ", \"dialects\": [" + Dialect.allCases.filter(d.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]"
-            w.out += ", \"summary\": " + JSONText.quote(d.summary) + ", \"fields\": ["
+            if i > 0 { w.raw(", ") }
+            w.rawText("{\"name\": " + JSONText.quote(d.name) + ", \"base\": " + (d.base.map(JSONText.quote) ?? "null"))
+            w.rawText(", \"dialects\": [" + Dialect.allCases.filter(d.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]")
+            w.rawText(", \"summary\": " + JSONText.quote(d.summary) + ", \"fields\": [")
             for (j, f) in d.fields.enumerated() {
-                if j > 0 { w.out += ", " }
-                w.out += "{\"name\": " + JSONText.quote(f.name) + ", \"kind\": " + JSONText.quote(f.kind.rawValue) + ", \"required\": "
-                if case .required = f.defaultValue { w.out += "true" } else { w.out += "false" }
-                w.out += ", \"default\": "
-                if case .value(let v) = f.defaultValue { w.value(v) } else { w.out += "null" }
-                w.out += ", \"dialects\": [" + Dialect.allCases.filter(f.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]}"
+                if j > 0 { w.raw(", ") }
+                w.rawText("{\"name\": " + JSONText.quote(f.name) + ", \"kind\": " + JSONText.quote(f.kind.rawValue) + ", \"required\": ")
+                if case .required = f.defaultValue { w.raw("true") } else { w.raw("false") }
+                w.raw(", \"default\": ")
+                if case .value(let v) = f.defaultValue { w.value(v) } else { w.raw("null") }
+                w.rawText(", \"dialects\": [" + Dialect.allCases.filter(f.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]}")
             }
-            w.out += "]}"
+            w.raw("]}")
         }
-        w.out += "]"
+        w.raw("]")
         return w.out
     }
 
@@ -230,6 +400,12 @@ public enum IRJSON {
     /// their primitives' checks (`mode` as in `IRNode.make`), keeping the port shapes the text
     /// gives.
     public static func decode(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRGraph {
+        if let g = FastReader.graph(text, arrays: arrays, mode: mode) { return g }
+        return try decodeGenerally(text, name: name, arrays: arrays, mode: mode)
+    }
+
+    /// `decode` by the general reader alone (tests hold FastReader to its results).
+    package static func decodeGenerally(_ text: [UInt8], name: String = "IR JSON", arrays: [Tensor] = [], mode: IRMode = .celesta) throws -> IRGraph {
         let root = try JSONParser.parse(text, name: name, integers: true)
         return try Reader(arrays: arrays, mode: mode).graph(root, "$")
     }

@@ -134,6 +134,8 @@ public struct IRDict: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public private(set) var entries: [IREntry] = []
 
     public init() {}
+    /// An empty dict with room for `capacity` entries.
+    init(capacity: Int) { entries.reserveCapacity(capacity) }
     public init(_ entries: [IREntry]) {
         for e in entries { self[e.key] = e.value }
     }

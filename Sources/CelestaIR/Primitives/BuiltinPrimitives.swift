@@ -110,10 +110,17 @@ enum BuiltinPrimitives {
     /// NIR-only fields when they are set).
     private static func sameShapes(_ kind: String, _ names: [String]) -> @Sendable (inout NodeDraft) throws -> Void {
         { d in
+            // One pass without allocating first (every neuron node of a graph goes through here).
+            var first: [Int]? = nil
+            var differ = false
+            for name in names {
+                guard let s = d.shape(name) else { continue }
+                if let f = first { if s != f { differ = true; break } } else { first = s }
+            }
+            guard differ else { return }
             let present = names.filter { d.tensor($0) != nil }
             let shapes = present.map { d.shape($0)! }
-            guard let first = shapes.first else { return }
-            if shapes.contains(where: { $0 != first }) {
+            if let first = shapes.first, shapes.contains(where: { $0 != first }) {
                 let listing = zip(present, shapes).map { "\($0)=\(Tensor.describe($1))" }.joined(separator: ", ")
                 throw fail("All \(kind) parameters must have same shape, got: \(listing)")
             }

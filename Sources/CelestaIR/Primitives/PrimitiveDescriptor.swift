@@ -181,7 +181,7 @@ extension IRNode {
         for entry in given.entries where d.field(entry.key) == nil {
             throw CelestaError(.invalidArgument, "\(type).__init__() got an unexpected keyword argument '\(entry.key)'")
         }
-        var fields = IRDict()
+        var fields = IRDict(capacity: given.count + 2)
         for spec in d.fields {
             if let v = given[spec.name], v != .none {
                 fields[spec.name] = try normalized(v, spec, type)
@@ -196,7 +196,8 @@ extension IRNode {
         }
         var draft = NodeDraft(fields: fields, inputType: inputType, outputType: outputType, mode: mode)
         try d.check(&draft)
-        let (inferredIn, inferredOut) = d.infer(draft)
+        // (Inference is only for the ports the caller did not give.)
+        let (inferredIn, inferredOut) = draft.inputType == nil || draft.outputType == nil ? d.infer(draft) : (nil, nil)
         return IRNode(
             name: name, type: type, fields: draft.fields,
             inputType: draft.inputType ?? inferredIn, outputType: draft.outputType ?? inferredOut)

@@ -126,10 +126,48 @@ package struct JSONParser {
     private mutating func string() throws -> String {
         i += 1
         var out: [UInt8] = []
+        let end = bytes.withUnsafeBufferPointer { Self.stringBytes($0, from: i, into: &out) }
+        switch end {
+        case .plain(let range):
+            i = range.upperBound + 1
+            return String(decoding: bytes[range], as: UTF8.self)
+        case .escaped(let next):
+            i = next
+            return String(decoding: out, as: UTF8.self)
+        case .badEscape(let at):
+            i = at
+            throw error("bad \\u escape")
+        case .unterminated:
+            i = bytes.count
+            throw error("unterminated string")
+        }
+    }
+
+    /// Where a string's content ends (see `stringBytes`).
+    package enum StringEnd {
+        /// No escapes: the content is `range` of the bytes (the closing quote at its end).
+        case plain(Range<Int>)
+        /// The content, escapes decoded, went to `out`; the string ended before `next`.
+        case escaped(next: Int)
+        /// A `\u` escape without four hex digits at `at`.
+        case badEscape(at: Int)
+        /// No closing quote.
+        case unterminated
+    }
+
+    /// The content of the string whose opening quote is just before `start`: JSON's escapes as
+    /// this parser reads them (`\u` of a lone surrogate becomes U+FFFD), decoded into `out`
+    /// only when there are any. (IRJSON's one-pass reader reads strings through here too.)
+    package static func stringBytes(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into out: inout [UInt8]) -> StringEnd {
+        var i = start
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") { i += 1 }
+        guard i < bytes.count else { return .unterminated }
+        if bytes[i] == UInt8(ascii: "\"") { return .plain(start..<i) }
+        out.append(contentsOf: bytes[start..<i])
         while i < bytes.count {
             let b = bytes[i]
             i += 1
-            if b == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
+            if b == UInt8(ascii: "\"") { return .escaped(next: i) }
             if b != UInt8(ascii: "\\") { out.append(b); continue }
             guard i < bytes.count else { break }
             let e = bytes[i]
@@ -142,13 +180,13 @@ package struct JSONParser {
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
                 guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                    throw error("bad \\u escape")
+                    return .badEscape(at: i)
                 }
                 i += 4
                 out.append(contentsOf: Array(String(Character(Unicode.Scalar(code) ?? "\u{FFFD}")).utf8))
             default: out.append(e)
             }
         }
-        throw error("unterminated string")
+        return .unterminated
     }
 }

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import ctypes
 import gc
+import itertools
 import json
+import operator
 import os
 import threading
 
@@ -31,6 +33,8 @@ for _name, _args in {
     "celesta_ir_graph_from_json": [ctypes.POINTER(_P), _STR, _SZ, ctypes.POINTER(Array), _SZ, ctypes.c_int],
     "celesta_ir_graph_to_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, ctypes.c_int],
     "celesta_ir_graph_array": [ctypes.POINTER(Array), _P, _SZ],
+    "celesta_ir_graph_arrays": [_P, _SZ, ctypes.POINTER(_SZ), _P],
+    "celesta_ir_graph_arrays_copy": [_P, _SZ, _P, _P, _SZ],
     "celesta_ir_graph_validate": [_P],
     "celesta_ir_graph_node_count": [ctypes.POINTER(_SZ), _P],
     "celesta_ir_graph_orders_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
@@ -158,28 +162,60 @@ class Encoder:
         raise TypeError(f"cannot store a value of type {type(v).__name__} in the IR")
 
     def c_arrays(self):
-        """The arrays as a C table of celesta_ir_array_t: every element copied into one
-        buffer and the table filled column by column (per-struct ctypes was most of the cost
-        of handing over a graph of thousands of small arrays)."""
+        """The arrays as a C table of celesta_ir_array_t: the elements of every array copied
+        into one buffer and the table filled column by column (per-array ctypes or numpy calls
+        were most of the cost of handing over a graph of thousands of small arrays)."""
         n = len(self.arrays)
         if n == 0:
             return (Array * 1)(), 0
-        arrays = [a if a.dtype.byteorder != ">" else a.astype(a.dtype.newbyteorder("<")) for a in self.arrays]
-        # (An object array's elements are not bytes: the library refuses its dtype by name.)
-        raw = [a.reshape(-1).view(np.uint8) if not a.dtype.hasobject else np.zeros(0, np.uint8) for a in arrays]
-        nbytes = np.fromiter((r.size for r in raw), np.int64, n)
-        ndims = np.fromiter((a.ndim for a in arrays), np.int64, n)
-        data = np.concatenate(raw + [np.zeros(1, np.uint8)])
-        shapes = np.fromiter((d for a in arrays for d in a.shape), np.int64, int(ndims.sum()))
-        shapes = np.concatenate([shapes, np.zeros(1, np.int64)])
+        arrays = self.arrays
+        dtypes = list(map(_DTYPE, arrays))
+        kinds = set(dtypes)
+        data = None
+        if not any(d.byteorder == ">" or d.hasobject for d in kinds):
+            try:  # the bytes of C-contiguous arrays through the buffer protocol, in one pass
+                data = b"".join(arrays)
+            except (BufferError, ValueError, TypeError):  # a non-contiguous array
+                pass
+        if data is None:  # little-endian, C order, one by one
+            arrays = [a.astype(a.dtype.newbyteorder("<")) if a.dtype.byteorder == ">" else a for a in arrays]
+            dtypes = list(map(_DTYPE, arrays))
+            kinds = set(dtypes)
+            # (An object array's elements are not bytes: the library refuses its dtype by name.)
+            data = b"".join(np.ascontiguousarray(a) if not a.dtype.hasobject else b"" for a in arrays)
+        shapes = list(map(_SHAPE, arrays))
+        ndims = np.fromiter(map(len, shapes), np.int64, n)
+        flat = np.fromiter(itertools.chain.from_iterable(shapes), np.int64, int(ndims.sum()))
+        starts = np.cumsum(ndims) - ndims
+        counts = np.ones(n, np.int64)
+        if flat.size:
+            counts[ndims > 0] = np.multiply.reduceat(flat, starts[ndims > 0])
+        if len(kinds) == 1:
+            kind = dtypes[0]
+            itemsizes = 0 if kind.hasobject else kind.itemsize
+            names = _dtype_name(kind)
+        else:
+            index = {d: i for i, d in enumerate(kinds)}
+            which = np.fromiter(map(index.__getitem__, dtypes), np.int64, n)
+            itemsizes = np.array([0 if d.hasobject else d.itemsize for d in index], np.int64)[which]
+            names = np.array([_dtype_name(d) for d in index], np.uint64)[which]
+        nbytes = counts * itemsizes
+        if len(data) != int(nbytes.sum()):
+            raise ValueError("celesta: the arrays' bytes do not add up to their shapes")
+        data = np.frombuffer(data or b"\0", np.uint8)
+        flat = np.concatenate([flat, np.zeros(1, np.int64)])
         table = np.zeros(n, _ARRAY_TABLE)
         table["struct_size"] = ctypes.sizeof(Array)
-        table["dtype"] = np.fromiter((_dtype_name(a.dtype) for a in arrays), np.uint64, n)
+        table["dtype"] = names
         table["data"] = np.where(nbytes > 0, data.ctypes.data + np.cumsum(nbytes) - nbytes, 0)
         table["ndim"] = ndims
-        table["shape"] = np.where(ndims > 0, shapes.ctypes.data + 8 * (np.cumsum(ndims) - ndims), 0)
-        self._keep += [data, shapes, table]
+        table["shape"] = np.where(ndims > 0, flat.ctypes.data + 8 * starts, 0)
+        self._keep += [data, flat, table]
         return ctypes.cast(table.ctypes.data, ctypes.POINTER(Array)), n
+
+
+_DTYPE = operator.attrgetter("dtype")
+_SHAPE = operator.attrgetter("shape")
 
 
 # celesta_ir_array_t as a numpy record, for filling a table of them at once.
@@ -190,6 +226,18 @@ _ARRAY_TABLE = np.dtype({"names": ["struct_size", "dtype", "data", "ndim", "shap
                          "itemsize": ctypes.sizeof(Array)})
 # numpy dtype -> the address of its name as a C string (kept alive here).
 _DTYPE_NAMES: dict = {}
+
+
+# The address of a dtype name the library hands out (static strings) -> its numpy dtype
+# (little-endian, as the library stores the elements).
+_DTYPES_OF: dict = {}
+
+
+def _dtype_of(address: int):
+    dtype = _DTYPES_OF.get(address)
+    if dtype is None:
+        dtype = _DTYPES_OF[address] = np.dtype(ctypes.string_at(address).decode()).newbyteorder("<")
+    return dtype
 
 
 def _dtype_name(dtype) -> int:
@@ -242,6 +290,13 @@ class Handle:
         return cls(out.value)
 
     @classmethod
+    def from_text(cls, text: bytes, enc: Encoder, flags: int) -> "Handle":
+        arrays, n = enc.c_arrays()
+        out = _P()
+        check(_lib.celesta_ir_graph_from_json(ctypes.byref(out), text, len(text), arrays, n, flags))
+        return cls(out.value)
+
+    @classmethod
     def read(cls, path: str, fmt: str, flags: int) -> "Handle":
         out = _P()
         check(_lib.celesta_ir_read(ctypes.byref(out), os.fsencode(path), FORMATS[fmt], flags))
@@ -253,33 +308,74 @@ class Handle:
         count = _SZ(0)
         check(_lib.celesta_ir_graph_node_count(ctypes.byref(count), self.ptr))
         doc = json.loads(text_out(_lib.celesta_ir_graph_to_json, self.ptr, ARRAY_REFS, guess=4096 + 256 * count.value))
-        arrays = []
-        a = Array()
-        a.struct_size = ctypes.sizeof(Array)
-        get = _lib.celesta_ir_graph_array
-        ref = ctypes.byref(a)
-        dtypes = {}
-        blocks = {}  # byte count -> ctypes char array type (a view of the library's memory)
-        k = 0
-        while get(ref, self.ptr, k) == 0:
-            shape = tuple(a.shape[:a.ndim])
-            dtype = dtypes.get(a.dtype)
-            if dtype is None:
-                dtype = dtypes[a.dtype] = np.dtype(a.dtype.decode()).newbyteorder("<")
-            n = dtype.itemsize
-            for d in shape:
-                n *= d
-            if n:
-                block = blocks.get(n)
-                if block is None:
-                    block = blocks[n] = ctypes.c_char * n
-                # Copied out of the library's memory, little-endian as stored, in native order.
-                arr = np.frombuffer(block.from_address(a.data), dtype).reshape(shape).astype(dtype.newbyteorder("="))
-            else:
-                arr = np.zeros(shape, dtype=dtype.newbyteorder("="))
-            arrays.append(arr)
-            k += 1
-        return doc, arrays
+        return doc, self._exported_arrays()
+
+    def _exported_arrays(self) -> list:
+        """The arrays of the last export, copied out of the library with two calls: its table
+        of them (celesta_ir_graph_arrays) tells their dtypes and shapes; arrays of one dtype and
+        shape are then laid out one after another in one numpy block, which
+        celesta_ir_graph_arrays_copy fills, and each array is a row of its block. The rows own
+        no memory of their own but keep their block alive; no two share elements, and none
+        points into the library."""
+        n = _SZ(0)
+        check(_lib.celesta_ir_graph_arrays(None, 0, ctypes.byref(n), self.ptr))
+        n = n.value
+        if n == 0:
+            return []
+        table = np.zeros(n, _ARRAY_TABLE)
+        table["struct_size"] = ctypes.sizeof(Array)
+        check(_lib.celesta_ir_graph_arrays(table.ctypes.data, n, ctypes.byref(_SZ()), self.ptr))
+        ndim = table["ndim"].astype(np.int64)
+        starts = np.cumsum(ndim) - ndim
+        total = int(ndim.sum())
+        # The shapes lie one after another in one block, from the first array that has one.
+        if total:
+            first = int(table["shape"][np.flatnonzero(ndim)[0]])
+            dims = np.frombuffer((ctypes.c_int64 * total).from_address(first), np.int64).copy()
+        else:
+            dims = np.zeros(0, np.int64)
+        names, kind = np.unique(table["dtype"], return_inverse=True)
+        kind = kind.reshape(-1)
+        dtypes = [_dtype_of(int(p)) for p in names]
+        counts = np.ones(n, np.int64)
+        shaped = ndim > 0
+        if total:
+            counts[shaped] = np.multiply.reduceat(dims, starts[shaped])
+        nbytes = counts * np.array([d.itemsize for d in dtypes], np.int64)[kind]
+        # Group by (dtype, shape): one row of `keys` per array, -1 past its dimensions.
+        width = int(ndim.max())
+        keys = np.full((n, 2 + width), -1, np.int64)
+        keys[:, 0] = kind
+        keys[:, 1] = ndim
+        if total:
+            keys[np.repeat(np.arange(n), ndim), 2 + np.arange(total) - np.repeat(starts, ndim)] = dims
+        order = np.lexsort(keys.T[::-1])  # stable: a group's arrays stay in index order
+        ranked = keys[order]
+        starts_group = np.ones(n, bool)
+        starts_group[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+        first_of = np.flatnonzero(starts_group)  # each group's first position in `order`
+        groups = ranked[first_of]
+        sorted_group = np.cumsum(starts_group) - 1
+        sizes = np.diff(np.append(first_of, n))
+        size_of = nbytes[order[first_of]]  # bytes of one array of each group
+        block = (sizes * size_of + 63) // 64 * 64  # groups 64-byte aligned
+        base_of = np.cumsum(block) - block
+        offsets = np.empty(n, np.uint64)
+        offsets[order] = base_of[sorted_group] + (np.arange(n) - first_of[sorted_group]) * size_of[sorted_group]
+        buf = np.empty(max(int(block.sum()), 1), np.uint8)
+        check(_lib.celesta_ir_graph_arrays_copy(buf.ctypes.data, buf.size, self.ptr, offsets.ctypes.data, n))
+        out = [None] * n
+        for g, key in enumerate(groups.tolist()):
+            dtype, nd, c = dtypes[key[0]], key[1], int(sizes[g])
+            shape = tuple(key[2:2 + nd])
+            start = int(base_of[g])
+            rows = buf[start:start + c * int(size_of[g])].view(dtype).reshape((c,) + shape)
+            if not dtype.isnative:  # stored little-endian; handed out in native order
+                rows = rows.astype(dtype.newbyteorder("="))
+            members = order[int(first_of[g]):int(first_of[g]) + c].tolist()
+            for i, row in zip(members, list(rows) if nd else [rows[j, ...] for j in range(c)]):
+                out[i] = row
+        return out
 
     def write(self, path: str, fmt: str, flags: int) -> None:
         check(_lib.celesta_ir_write(os.fsencode(path), self.ptr, FORMATS[fmt], flags))

@@ -15,6 +15,9 @@ TALON's lose, where TALON does not look.
 
 from __future__ import annotations
 
+import json
+import operator
+
 import numpy as np
 
 from . import _irlib
@@ -41,10 +44,195 @@ def _ports(value, key):
     return {key: [int(d) for d in np.asarray(value).reshape(-1).tolist()]}
 
 
+def _ports_text(value, key):
+    """``_dumps(_ports(value, key))``. A single port of int64 dimensions (what every node holds)
+    costs a lookup: its text is kept by its bytes (``_ports`` flattens, so the shape does not
+    matter)."""
+    if type(value) is dict and len(value) == 1:
+        (k, v), = value.items()
+        if type(v) is np.ndarray and v.dtype is _INT64 and type(k) is str:
+            known = (k, v.tobytes())
+            text = _PORT_TEXT.get(known)
+            if text is None:
+                if len(_PORT_TEXT) >= 4096:
+                    _PORT_TEXT.clear()
+                text = _PORT_TEXT[known] = _dumps(_ports(value, key))
+            return text
+    return _dumps(_ports(value, key))
+
+
+_INT64 = np.dtype(np.int64)
+_PORT_TEXT: dict = {}
+_dumps = json.dumps
+_quote = json.encoder.encode_basestring_ascii  # json.dumps of a str
+
+
+class _ClassText:
+    """What writing a node of one class as JSON text needs, made once per class: its field
+    names, getters of all their values at once, the JSON of its type name and of each key, and
+    per combination of unset fields and arrays, the text with the array indices left open."""
+
+    __slots__ = ("names", "get", "direct", "head", "keys", "forms")
+
+    def __init__(self, cls):
+        self.names = names = cls._field_names
+        if len(names) > 1:
+            self.get = operator.attrgetter(*names)
+        elif names:
+            self.get = lambda node, _n=names[0]: (getattr(node, _n),)
+        else:
+            self.get = lambda node: ()
+        # The fields and port types straight from the instance __dict__ (a KeyError when one is
+        # not there), where that is what getattr gives: no data descriptor of the class takes
+        # one of their names, and attribute lookup is object's.
+        self.direct = None
+        if _class_read(cls).plain and cls.__getattribute__ is object.__getattribute__:
+            self.direct = operator.itemgetter(*names, "input_type", "output_type")
+        self.head = ", \"type\": " + _dumps(cls.__name__) + ", \"fields\": {"
+        self.keys = tuple(_dumps(k) + ": " for k in names)
+        self.forms: dict = {}
+
+    def form(self, kinds):
+        """For the value types `kinds` (one per field, maybe followed by more that are not
+        looked at): (a function of the name's JSON, the list of index texts, the first array's
+        index and the two port types' JSON that gives the node's text; a getter of the arrays),
+        or None when a field holds neither None nor an array."""
+        fields = kinds[:len(self.names)]
+        if not all(k is _NONE or k is np.ndarray for k in fields):
+            return None
+        where = [i for i, k in enumerate(fields) if k is np.ndarray]
+        # The text between the values, and a function that joins them with the values: made
+        # once per form as the source of one join (a few times cheaper than str % per node).
+        texts = ['{"name": ']
+        before = self.head
+        for i in where:
+            texts.append(before + self.keys[i] + '{"$array": ')
+            before = "}, "
+        texts += [("}" if where else self.head) + '}, "input_type": ', ', "output_type": ', "}"]
+        values = ["name"] + [f"ix[k + {j}]" for j in range(len(where))] + ["pin", "pout"]
+        joined = ", ".join(f"T[{j}], {v}" for j, v in enumerate(values)) + f", T[{len(values)}]"
+        scope = {"T": tuple(texts)}
+        exec(f"def render(name, ix, k, pin, pout):\n    return ''.join(({joined}))", scope)
+        if len(where) > 1:
+            pick = operator.itemgetter(*where)
+        elif where:
+            pick = lambda values, _i=where[0]: (values[_i],)
+        else:
+            pick = lambda values: ()
+        if len(self.forms) >= 256:
+            self.forms.clear()
+        self.forms[kinds] = (scope["render"], pick)
+        return self.forms[kinds]
+
+
+def _index_texts(end: int):
+    """``str(k)`` at [k] for every k < end: a list kept for the array indices of the JSON text
+    (up to _INDEX_LIMIT of them; a larger graph gets them made one by one)."""
+    if len(_INDEX_TEXT) < end:
+        if end > _INDEX_LIMIT:
+            return _ANY_INDEX
+        _INDEX_TEXT.extend(map(str, range(len(_INDEX_TEXT), min(max(end, 2 * len(_INDEX_TEXT)), _INDEX_LIMIT))))
+    return _INDEX_TEXT
+
+
+class _IndexText:
+    def __getitem__(self, k):
+        return str(k)
+
+
+_ANY_INDEX = _IndexText()
+_INDEX_LIMIT = 1 << 16
+_INDEX_TEXT: list = []
+_NONE = type(None)
+_CLASS_TEXT: dict = {}
+
+
+def _class_text(cls) -> _ClassText:
+    info = _CLASS_TEXT.get(cls)
+    if info is None or info.names is not cls._field_names:  # register_node() sets new names
+        info = _CLASS_TEXT[cls] = _ClassText(cls)
+    return info
+
+
+# Port shapes -> an int64 array of them, copied for each node (np.asarray of a short list costs
+# a few times more than a copy).
+_PORT_ARRAYS: dict = {}
+
+
 def _ports_py(doc):
     if doc is None:
         return None
-    return {k: np.asarray(v, dtype=np.int64) for k, v in doc.items()}
+    out = {}
+    for k, v in doc.items():
+        template = None
+        if type(v) is list:
+            try:
+                template = _PORT_ARRAYS.get(tuple(v))
+            except TypeError:  # nested lists
+                pass
+        if template is None:
+            out[k] = np.asarray(v, dtype=np.int64)
+            if type(v) is list and len(_PORT_ARRAYS) < 256 and all(type(d) is int for d in v):
+                _PORT_ARRAYS[tuple(v)] = out[k].copy()
+        else:
+            out[k] = template.copy()
+    return out
+
+
+def _fill_ports(waiting: dict) -> None:
+    """``_ports_py`` for the single ports of many nodes at once: ``waiting`` maps dimensions
+    (a tuple) to the (dict, port name) pairs whose value they are; each value becomes an int64
+    array, the arrays of one shape made as the rows of one block (np.asarray per port cost
+    most of reading a large graph)."""
+    for dims, pending in waiting.items():
+        one = np.asarray(list(dims), dtype=np.int64)
+        rows = list(np.broadcast_to(one, (len(pending),) + one.shape).copy())
+        for (out, k), row in zip(pending, rows):
+            out[k] = row
+
+
+_edge = tuple.__new__
+
+
+class _ClassRead:
+    """What setting a node's attributes needs, made once per class: every field None (the
+    start of its __dict__), and whether the attributes can go straight into __dict__ (no data
+    descriptor of the class takes one of their names)."""
+
+    __slots__ = ("names", "empty", "plain")
+
+    def __init__(self, cls):
+        self.names = cls._field_names
+        self.empty = dict.fromkeys(self.names)
+        self.plain = True
+        for name in self.names + ("input_type", "output_type"):
+            for base in cls.__mro__:
+                if name in base.__dict__:
+                    kind = type(base.__dict__[name])
+                    if hasattr(kind, "__set__") or hasattr(kind, "__delete__"):
+                        self.plain = False
+                    break
+
+    def values(self, fields, arrays) -> dict:
+        """The attributes of a node of a document's `fields`: every field None, then those
+        given (arrays by reference taken straight, other values decoded)."""
+        values = self.empty.copy()
+        for k, v in fields.items():
+            if type(v) is dict and len(v) == 1 and "$array" in v:
+                values[k] = arrays[v["$array"]]
+            else:
+                values[k] = _irlib.decode(v, arrays)
+        return values
+
+
+_CLASS_READ: dict = {}
+
+
+def _class_read(cls) -> _ClassRead:
+    info = _CLASS_READ.get(cls)
+    if info is None or info.names is not cls._field_names:
+        info = _CLASS_READ[cls] = _ClassRead(cls)
+    return info
 
 
 class Node:
@@ -79,12 +267,15 @@ class Node:
         self._set(out, enc.arrays)
 
     def _set(self, doc, arrays):
-        for name in self._field_names:
-            object.__setattr__(self, name, None)
-        for k, v in doc["fields"].items():
-            object.__setattr__(self, k, _irlib.decode(v, arrays))
-        object.__setattr__(self, "input_type", _ports_py(doc.get("input_type")))
-        object.__setattr__(self, "output_type", _ports_py(doc.get("output_type")))
+        info = _class_read(type(self))
+        values = info.values(doc["fields"], arrays)
+        values["input_type"] = _ports_py(doc.get("input_type"))
+        values["output_type"] = _ports_py(doc.get("output_type"))
+        if info.plain:
+            self.__dict__.update(values)
+        else:
+            for k, v in values.items():
+                object.__setattr__(self, k, v)
 
     @classmethod
     def _from_doc(cls, doc, arrays):
@@ -103,6 +294,39 @@ class Node:
         if name is not None:
             doc["name"] = name
         return doc
+
+    def _json_text(self, enc, name) -> str:
+        """``json.dumps(self._json(enc, name))`` (the same values and arrays, in the same order),
+        written straight as text: a graph of thousands of nodes goes through here, most of
+        them holding arrays and None only (one text per class and such combination)."""
+        info = _class_text(type(self))
+        try:
+            values = info.get(self)
+        except AttributeError:
+            values = tuple(getattr(self, k, None) for k in info.names)
+        kinds = tuple(map(type, values))
+        form = info.forms.get(kinds) or info.form(kinds)
+        arrays = enc.arrays
+        quoted = _quote(name) if type(name) is str else _dumps(name)
+        if form is not None:
+            render, pick = form
+            found = pick(values)
+            k = len(arrays)
+            arrays.extend(found)
+            return render(quoted, _index_texts(k + len(found)), k, _ports_text(self.input_type, "input"),
+                        _ports_text(self.output_type, "output"))
+        fields = []
+        for key, v in zip(info.keys, values):
+            if v is None:
+                continue
+            if type(v) is np.ndarray:
+                fields.append(f'{key}{{"$array": {len(arrays)}}}')
+                arrays.append(v)
+            else:
+                fields.append(key + _dumps(enc.value(v)))
+        return ("{\"name\": " + quoted + info.head + ", ".join(fields)
+                + "}, \"input_type\": " + _ports_text(self.input_type, "input")
+                + ", \"output_type\": " + _ports_text(self.output_type, "output") + "}")
 
     def to_dict(self) -> dict:
         """TALON's ``to_dict``: ``type`` and every field that is set (port shapes left out)."""
@@ -251,19 +475,106 @@ class Graph:
                 "allow_cycles": self.allow_cycles,
                 "settings": {k: enc.value(getattr(self, k)) for k in self._SETTINGS if getattr(self, k, None) is not None}}
 
+    def _json_text(self, enc) -> str:
+        """``json.dumps(self._json(enc))``, the nodes written straight as text (Node._json_text,
+        inline for the nodes of arrays and None only: the loop runs once per node of a graph of
+        thousands)."""
+        parts = []
+        arrays = enc.arrays
+        classes = {}  # node class -> its _ClassText, or None when its nodes write themselves
+        quoted = {}  # node name -> its JSON, for the edges
+        for name, n in self.nodes.items():
+            cls = type(n)
+            info = classes.get(cls, False)
+            if info is False:
+                info = classes[cls] = (_class_text(cls) if cls._json_text is Node._json_text and cls._json is Node._json
+                                       else None)
+            if info is not None and info.direct is not None and type(name) is str:
+                try:
+                    values = info.direct(n.__dict__)
+                except KeyError:
+                    values = None
+                if values is not None:
+                    kinds = tuple(map(type, values))
+                    form = info.forms.get(kinds) or info.form(kinds)
+                    if form is not None:
+                        render, pick = form
+                        found = pick(values)
+                        k = len(arrays)
+                        end = k + len(found)
+                        arrays.extend(found)
+                        q = quoted[name] = _quote(name)
+                        parts.append(render(q, _INDEX_TEXT if len(_INDEX_TEXT) >= end else _index_texts(end), k,
+                                            _ports_text(values[-2], "input"), _ports_text(values[-1], "output")))
+                        continue
+            if type(name) is str:
+                quoted[name] = _quote(name)
+            parts.append(n._json_text(enc, name))
+        try:
+            edges = "[" + ", ".join([f"[{quoted[s]}, {quoted[t]}]" for s, t in self.edges]) + "]"
+        except (KeyError, TypeError):  # an edge to a name that is not a node's
+            edges = _dumps([[s, t] for s, t in self.edges])
+        # (One join: each + would copy the whole text again.)
+        return "".join(['{"format": "celesta.ir/1", "nodes": [', ", ".join(parts), '], "edges": ', edges,
+                        ', "metadata": ', _dumps(enc.value(self.metadata)), ', "allow_cycles": ', _dumps(self.allow_cycles),
+                        ', "settings": ',
+                        _dumps({k: enc.value(getattr(self, k)) for k in self._SETTINGS if getattr(self, k, None) is not None}), "}"])
+
     def _handle(self, flags=0):
         enc = _irlib.Encoder()
         with _irlib.no_gc():
-            doc = self._json(enc)
-        return _irlib.Handle.from_json(doc, enc, flags)
+            text = self._json_text(enc)
+        return _irlib.Handle.from_text(text.encode(), enc, flags)
 
     @classmethod
     def _from_json(cls, doc, arrays):
         g = cls()
+        nodes = g.nodes
+        kinds = {}  # type name -> (class, _ClassRead) when its nodes can be made here, else None
+        waiting = {}  # single ports: dimensions -> the dicts to hold them (_fill_ports)
         for n in doc["nodes"]:
-            klass = _PRIMITIVES.get(n["type"]) or type(n["type"], (Node,), {"_field_names": tuple(n["fields"])})
-            g.nodes[n["name"]] = klass._from_doc(n, arrays)
-        g.edges = [Edge(s, t) for s, t in doc["edges"]]
+            t = n["type"]
+            kind = kinds.get(t, False)
+            if kind is False:
+                klass = _PRIMITIVES.get(t)
+                info = _class_read(klass) if klass is not None else None
+                # Node's own _from_doc and _set, attributes straight into __dict__: made here,
+                # as they would make it (a new object, its __dict__ is the attributes).
+                fast = (klass is not None and info.plain and klass._set is Node._set
+                        and getattr(klass._from_doc, "__func__", None) is Node._from_doc.__func__)
+                kind = kinds[t] = (klass, info) if fast else None
+            if kind is None:
+                klass = _PRIMITIVES.get(t) or type(t, (Node,), {"_field_names": tuple(n["fields"])})
+                nodes[n["name"]] = klass._from_doc(n, arrays)
+                continue
+            klass, info = kind
+            values = info.values(n["fields"], arrays)
+            # A single port of a plain list of dimensions waits for the batch, in a new dict
+            # (one that only ever holds an array is not tracked by the garbage collector, as the
+            # document's is), inline: this loop runs once per node of a graph of thousands.
+            for key in ("input_type", "output_type"):
+                p = n.get(key)
+                if p is None:
+                    values[key] = None
+                    continue
+                if len(p) == 1:
+                    (k, v), = p.items()
+                    if type(v) is list:
+                        out = values[key] = {}
+                        try:
+                            waiting[tuple(v)].append((out, k))
+                            continue
+                        except KeyError:
+                            waiting[tuple(v)] = [(out, k)]
+                            continue
+                        except TypeError:  # nested lists
+                            pass
+                values[key] = _ports_py(p)
+            node = klass.__new__(klass)
+            node.__dict__ = values
+            nodes[n["name"]] = node
+        _fill_ports(waiting)
+        g.edges = [_edge(Edge, (s, t)) for s, t in doc["edges"]]
         g.metadata = _irlib.decode(doc.get("metadata") or {}, arrays)
         g.allow_cycles = bool(doc.get("allow_cycles"))
         for k, v in (doc.get("settings") or {}).items():
