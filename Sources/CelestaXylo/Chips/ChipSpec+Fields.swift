@@ -40,7 +40,6 @@ extension ChipSpec {
             ("front_end", .text(frontEnd.rawValue)),
             ("mapper_dialect", .text(mapperDialect.rawValue)),
             ("has_dev_kit", .bool(hasDevKit)),
-            ("dev_kit_usb_ids", .list(devKitUSBIDs.map { XyloUSBID.hex4($0.vendorID) + ":" + XyloUSBID.hex4($0.productID) })),
             ("cycles_report_isyn2_ops", .bool(cyclesReportIsyn2Operations)),
         ]
     }
