@@ -163,6 +163,58 @@ final class HDF5ChunkPacker: @unchecked Sendable {
     }
 }
 
+/// Stored gzip chunks decompressed into an array (C order): like `HDF5ChunkPacker`, split among
+/// up to 4 threads past 256 KiB, each chunk's elements written by one thread only.
+final class HDF5ChunkUnpacker: @unchecked Sendable {
+    private let chunks: [(origin: [Int], packed: [UInt8])]
+    private let grid: HDF5ChunkGrid
+    private let array: UnsafeMutableRawPointer
+    /// One flag per part: whether all its chunks decompressed to exactly a chunk's bytes.
+    private let ok: UnsafeMutablePointer<Bool>
+    private let parts: Int
+
+    /// False when a chunk is damaged (not a zlib stream of exactly one chunk).
+    static func unpack(_ chunks: [(origin: [Int], packed: [UInt8])], grid: HDF5ChunkGrid, into array: UnsafeMutableRawPointer) -> Bool {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let parts = chunks.count * grid.chunkBytes < (256 << 10) ? 1 : max(1, min(4, cores, chunks.count))
+        return HDF5ChunkUnpacker(chunks, grid: grid, array: array, parts: parts).run()
+    }
+
+    private init(_ chunks: [(origin: [Int], packed: [UInt8])], grid: HDF5ChunkGrid, array: UnsafeMutableRawPointer, parts: Int) {
+        self.chunks = chunks
+        self.grid = grid
+        self.array = array
+        self.parts = parts
+        ok = .allocate(capacity: parts)
+        ok.initialize(repeating: false, count: parts)
+    }
+
+    deinit { ok.deallocate() }
+
+    private func run() -> Bool {
+        if parts == 1 {
+            work(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts) { work($0) }
+        }
+        return (0..<parts).allSatisfy { ok[$0] }
+    }
+
+    private func work(_ part: Int) {
+        let decompressor = HDF5Decompressor()
+        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
+        var good = true
+        for k in stride(from: part, to: chunks.count, by: parts) where good {
+            good = plain.withUnsafeMutableBytes { target in
+                let done = chunks[k].packed.withUnsafeBytes { decompressor.zlib($0, into: target.baseAddress!, count: grid.chunkBytes) }
+                if done { grid.copy(array: array, chunkBuffer: target.baseAddress!, origin: chunks[k].origin, toChunk: false) }
+                return done
+            }
+        }
+        ok[part] = good
+    }
+}
+
 /// A libdeflate compressor of one level (freed with the value).
 final class HDF5Compressor {
     let level: Int

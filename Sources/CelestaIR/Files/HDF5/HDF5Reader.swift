@@ -28,7 +28,6 @@ final class HDF5TreeReader {
     private let bytes: UnsafeRawBufferPointer
     private let superblock: Int
     private let heap: HDF5Precheck.HeapIndex
-    private let decompressor = HDF5Decompressor()
 
     init(
         place: HDF5Place, file: hid_t, bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex
@@ -184,23 +183,24 @@ final class HDF5TreeReader {
         guard H5Sget_simple_extent_dims(space, &dims, nil) == rank else { return false }
         let grid = HDF5ChunkGrid(shape: dims.map { Int(clamping: $0) }, chunk: chunk, itemSize: H5Tget_size(memType))
         guard let chunks = grid.count, chunks <= 1 << 20, grid.chunkBytes <= 1 << 30 else { return false }
-        var plain = [UInt8](repeating: 0, count: grid.chunkBytes)
-        var packed = [UInt8]()
-        return grid.forEachChunk { origin in
+        // The stored chunks read in turn (libhdf5 is not thread-safe), then decompressed on
+        // threads.
+        var stored: [(origin: [Int], packed: [UInt8])] = []
+        stored.reserveCapacity(chunks)
+        var total = 0
+        let read = grid.forEachChunk { origin in
             var offset = origin.map { hsize_t($0) }
-            var stored: hsize_t = 0
-            guard H5Dget_chunk_storage_size(did, &offset, &stored) >= 0, stored > 0, stored <= UInt64(bytes.count) else { return false }
-            if packed.count < Int(stored) { packed = [UInt8](repeating: 0, count: Int(stored)) }
+            var size: hsize_t = 0
+            guard H5Dget_chunk_storage_size(did, &offset, &size) >= 0, size > 0, size <= UInt64(bytes.count) else { return false }
+            total += Int(size)
+            guard total <= bytes.count else { return false }
+            var packed = [UInt8](repeating: 0, count: Int(size))
             var mask: UInt32 = 0
             guard H5Dread_chunk(did, types.transfer, &offset, &mask, &packed) >= 0, mask == 0 else { return false }
-            return plain.withUnsafeMutableBytes { target in
-                let ok = packed.withUnsafeBytes { source in
-                    decompressor.zlib(UnsafeRawBufferPointer(rebasing: source[..<Int(stored)]), into: target.baseAddress!, count: grid.chunkBytes)
-                }
-                if ok { grid.copy(array: buffer, chunkBuffer: target.baseAddress!, origin: origin, toChunk: false) }
-                return ok
-            }
+            stored.append((origin, packed))
+            return true
         }
+        return read && HDF5ChunkUnpacker.unpack(stored, grid: grid, into: buffer)
     }
 
     /// Checks the stored references of a contiguous variable-length string dataset (length,
