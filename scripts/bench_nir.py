@@ -10,8 +10,12 @@ rows are Celesta's CELESTA_IR_UNCOMPRESSED and nir's compression=None. Each writ
 file on both sides (nir's h5py writes in place and never flushes to disk; Celesta flushes a file
 that replaces another before the rename, which the "replacing" row shows).
 
+Reads are timed in a fresh process on both sides (a process that has just written 16 MB reads
+the same file up to twice as slowly here).
+
 Usage: bench_nir.py IR_NIR_BINARY          (the driver, in the project venv)
        bench_nir.py --nir DIR              (the nir side, in the reference venv; prints JSON)
+       bench_nir.py --nir-read FILE        (nir's read of FILE, best of 3; prints seconds)
 """
 
 from __future__ import annotations
@@ -52,9 +56,17 @@ def nir_side(folder: str) -> None:
         return time.perf_counter() - t
     result["write_gzip"] = min(fresh(out) for _ in range(REPEAT))
     result["write_plain"] = min(fresh(out_plain, compression=None) for _ in range(REPEAT))
-    result["read_gzip"], _ = best(lambda: nir.read(out))
-    result["read_plain"], _ = best(lambda: nir.read(out_plain))
+    os.sync()
+    # Reads in a fresh process, as Celesta's: a process that has just written reads slower.
+    for key, path in (("read_gzip", out), ("read_plain", out_plain)):
+        run = subprocess.run([sys.executable, __file__, "--nir-read", path], check=True, capture_output=True, text=True)
+        result[key] = float(run.stdout.strip().splitlines()[-1])
     print(json.dumps(result))
+
+
+def nir_read(path: str) -> None:
+    import nir
+    print(best(lambda: nir.read(path))[0])
 
 
 def keyed(text: str) -> dict:
@@ -64,6 +76,9 @@ def keyed(text: str) -> dict:
 def main(binary: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mine = keyed(subprocess.run([binary, "write", tmp], check=True, capture_output=True, text=True).stdout)
+        # Reads in a fresh process (both sides): one that has just written reads slower.
+        for key, name in (("read_gzip", "celesta.nir"), ("read_plain", "celesta-plain.nir")):
+            mine[key] = keyed(subprocess.run([binary, "read", os.path.join(tmp, name)], check=True, capture_output=True, text=True).stdout)["read_other"]
         print(f"graph: Input 500 -> 4 x (Affine 500x500 -> LIF 500) -> Output, {int(mine['params']):,} float32 parameters; "
               f"Celesta files {os.path.getsize(os.path.join(tmp, 'celesta.nir')):,} B (gzip), "
               f"{os.path.getsize(os.path.join(tmp, 'celesta-plain.nir')):,} B (plain); best of 5 (Celesta), {REPEAT} (nir)")
@@ -95,5 +110,7 @@ def main(binary: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--nir":
         nir_side(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--nir-read":
+        nir_read(sys.argv[2])
     else:
         main(sys.argv[1])
