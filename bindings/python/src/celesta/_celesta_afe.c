@@ -118,52 +118,55 @@ static PyObject *py_afe_size(PyObject *self, PyObject *args) {
     return Py_BuildValue("(nn)", (Py_ssize_t)samples, (Py_ssize_t)steps);
 }
 
+/* The arguments afe_process and afe_stream_push share: (afe, (in_addr, in_len), flag,
+ * (raster_addr, len), records or None[, progress]). `rec_ptr` is NULL or &rec. */
+typedef struct {
+    celesta_xylo_afe_t *afe;
+    int flag;
+    py_progress progress;
+    int with_progress;
+    void *in, *out;
+    size_t in_len, out_len;
+    celesta_xylo_afe_record_t rec, *rec_ptr;
+} afe_call;
+
+/* Fills `c` from `args`; -1 with a Python error set. */
+static int afe_call_args(PyObject *args, afe_call *c) {
+    PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
+    if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &c->flag, &raster, &records, &progress_obj)) return -1;
+    c->afe = afe_of(cap);
+    if (c->afe == NULL) return -1;
+    c->with_progress = progress_arg(progress_obj, &c->progress);
+    if (c->with_progress < 0) return -1;
+    if (afe_buffer(input, "input", &c->in, &c->in_len) < 0 || afe_buffer(raster, "raster", &c->out, &c->out_len) < 0 ||
+        afe_record(records, &c->rec, &c->rec_ptr) < 0)
+        return -1;
+    return 0;
+}
+
 /* afe_process(afe, (in_addr, in_len), prefix, (raster_addr, len), records or None[, progress]) */
 static PyObject *py_afe_process(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
-    int prefix;
-    if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &prefix, &raster, &records, &progress_obj)) return NULL;
-    celesta_xylo_afe_t *afe = afe_of(cap);
-    if (afe == NULL) return NULL;
-    py_progress progress;
-    int with_progress = progress_arg(progress_obj, &progress);
-    if (with_progress < 0) return NULL;
-    void *in, *out;
-    size_t in_len, out_len;
-    celesta_xylo_afe_record_t rec, *recp;
-    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
-        afe_record(records, &rec, &recp) < 0)
-        return NULL;
+    afe_call c;
+    if (afe_call_args(args, &c) < 0) return NULL;
     int status;
     size_t needed = 0;
-    CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
-                       celesta_xylo_afe_process(raster_or_empty(out), out_len, &needed, recp, afe, in, in_len, prefix));
+    CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, c.afe, c.with_progress, c.progress, status,
+                       celesta_xylo_afe_process(raster_or_empty(c.out), c.out_len, &needed, c.rec_ptr, c.afe, c.in, c.in_len, c.flag));
     return none_result(status);
 }
 
 /* afe_stream_push(afe, (in_addr, in_len), flush, (raster_addr, len), records or None[, progress]) -> rows */
 static PyObject *py_afe_stream_push(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *cap, *input, *raster, *records, *progress_obj = NULL;
-    int flush;
-    if (!PyArg_ParseTuple(args, "OOpOO|O", &cap, &input, &flush, &raster, &records, &progress_obj)) return NULL;
-    celesta_xylo_afe_t *afe = afe_of(cap);
-    if (afe == NULL) return NULL;
-    py_progress progress;
-    int with_progress = progress_arg(progress_obj, &progress);
-    if (with_progress < 0) return NULL;
-    void *in, *out;
-    size_t in_len, out_len, len = 0;
+    afe_call c;
+    if (afe_call_args(args, &c) < 0) return NULL;
+    size_t len = 0;
     int channels = 0;
-    celesta_xylo_afe_record_t rec, *recp;
-    if (afe_buffer(input, "input", &in, &in_len) < 0 || afe_buffer(raster, "raster", &out, &out_len) < 0 ||
-        afe_record(records, &rec, &recp) < 0)
-        return NULL;
-    int status = celesta_xylo_afe_channels(&channels, afe);
+    int status = celesta_xylo_afe_channels(&channels, c.afe);
     if (status == CELESTA_OK)
-        CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, afe, with_progress, progress, status,
-                           celesta_xylo_afe_stream_push(raster_or_empty(out), out_len, &len, recp, afe, in, in_len, flush));
+        CALL_WITH_PROGRESS(celesta_xylo_afe_set_progress, c.afe, c.with_progress, c.progress, status,
+                           celesta_xylo_afe_stream_push(raster_or_empty(c.out), c.out_len, &len, c.rec_ptr, c.afe, c.in, c.in_len, c.flag));
     if (status != CELESTA_OK) return raise_status(status);
     return PyLong_FromSize_t(len / (size_t)channels);
 }
