@@ -81,6 +81,15 @@ else
   record "c-ir (compile)" 1
 fi
 
+section "C harness: SDK analyses of IR graphs (Tests/c/test_ir_sdk.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_sdk.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_sdk"; then
+  "$tmp/test_ir_sdk" Tests/Fixtures
+  record "c-ir-sdk" $?
+else
+  record "c-ir-sdk (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

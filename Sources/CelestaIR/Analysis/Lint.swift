@@ -1,0 +1,154 @@
+/// One finding of `lint` (TALON's `LintIssue`).
+public struct LintIssue: Sendable, Equatable {
+    public enum Severity: String, Sendable { case error, warning, info }
+    public var severity: Severity
+    public var code: String
+    public var message: String
+    /// The node concerned; nil for a finding about the graph.
+    public var node: String?
+    public var suggestion: String?
+}
+
+/// The findings of `lint`, in check order (TALON's `LintResult`).
+public struct LintResult: Sendable, Equatable {
+    public var issues: [LintIssue] = []
+    public var errors: Int { issues.filter { $0.severity == .error }.count }
+    public var warnings: Int { issues.filter { $0.severity == .warning }.count }
+    public var infos: Int { issues.filter { $0.severity == .info }.count }
+    public var isValid: Bool { !issues.contains { $0.severity == .error } }
+}
+
+/// TALON's `lint_graph`: structure first (a graph that fails `validate()` gets one STRUCTURE
+/// error and nothing else), then reachability, outputs, node parameters, Skip inputs, names,
+/// model size and shapes, in that order. In `.celesta` mode the Skip aliases (`add`, `concat`,
+/// `identity`) are checked like the names they stand for; TALON skips them.
+public enum GraphLint {
+    public static func lint(_ graph: IRGraph, strict: Bool = false, mode: IRMode = .celesta) -> LintResult {
+        var r = LintResult()
+        func add(_ s: LintIssue.Severity, _ code: String, _ message: String, _ node: String?, _ suggestion: String) {
+            r.issues.append(LintIssue(severity: s, code: code, message: message, node: node, suggestion: suggestion))
+        }
+        do {
+            try graph.validate()
+        } catch let e as CelestaError {
+            add(.error, "STRUCTURE", e.message, nil, "Fix graph structure before linting")
+            return r
+        } catch {
+            add(.error, "STRUCTURE", "\(error)", nil, "Fix graph structure before linting")
+            return r
+        }
+        let adj = graph.adjacency()
+        let n = graph.nodes.count
+        func reach(_ starts: [String], _ next: [[Int]]) -> [Bool] {
+            var seen = [Bool](repeating: false, count: n)
+            var queue = starts.compactMap { graph.position(of: $0) }
+            var head = 0
+            while head < queue.count {
+                let v = queue[head]
+                head += 1
+                if seen[v] { continue }
+                seen[v] = true
+                queue.append(contentsOf: next[v].filter { !seen[$0] })
+            }
+            return seen
+        }
+        let fromInput = reach(graph.inputs, adj.out)
+        let toOutput = reach(graph.outputs, adj.into)
+        for (i, node) in graph.nodes.enumerated() {
+            if !fromInput[i] {
+                add(.warning, "UNREACHABLE", "Node '\(node.name)' is not reachable from any Input", node.name, "Remove dead node or connect it to the graph")
+            } else if !toOutput[i] {
+                add(.warning, "DEAD_END", "Node '\(node.name)' does not reach any Output", node.name, "Remove dead node or connect it to an Output")
+            }
+        }
+        let outputs = graph.outputs
+        if outputs.count > 1 {
+            add(.info, "MULTI_OUTPUT", "Graph has \(outputs.count) Output nodes: " + IRValue.list(outputs.map(IRValue.string)).pythonStr, nil,
+                "Ensure each output has clear semantics")
+        }
+        func f2(_ v: Double) -> String { PyFormat.fixed(v, 2) }
+        for node in graph.nodes {
+            let name = node.name
+            if node.isA("LIF") {
+                if let tau = node.tensor("tau"), tau.count > 0 {
+                    let (lo, hi) = minMax(tau)
+                    if lo < 1.0 { add(.warning, "LIF_LOW_TAU", "Node '\(name)' has very low tau=\(f2(lo)) (< 1.0)", name, "Low tau means fast decay; check if intentional") }
+                    if hi > 100.0 { add(.warning, "LIF_HIGH_TAU", "Node '\(name)' has very high tau=\(f2(hi)) (> 100)", name, "High tau means slow decay; may cause gradient issues") }
+                }
+                if let thr = node.tensor("v_threshold"), thr.count > 0 {
+                    let (lo, hi) = minMax(thr)
+                    if lo <= 0 { add(.error, "LIF_NONPOSITIVE_THRESHOLD", "Node '\(name)' has non-positive threshold=\(f2(lo))", name, "LIF thresholds must be positive") }
+                    if hi > 10.0 { add(.info, "LIF_HIGH_THRESHOLD", "Node '\(name)' has high threshold=\(f2(hi))", name, "High thresholds may reduce spike activity") }
+                }
+            }
+            if node.isA("GhostBasicBlock1") {
+                let stride = node["stride"] ?? .int(2)
+                if stride.int != 1 && stride.int != 2 {
+                    add(.warning, "GHOST_UNUSUAL_STRIDE", "GhostBasicBlock1 '\(name)' has stride=\(stride.pythonStr) (expected 1 or 2)", name, "Paper specifies stride=2 for backbone blocks")
+                }
+            }
+            if node.isA("SDDetect") {
+                let stride = node["stride"] ?? .none
+                if ![4, 8, 16].contains(stride.int ?? -1) {
+                    add(.warning, "DETECT_UNUSUAL_STRIDE", "SDDetect '\(name)' has stride=\(stride.pythonStr) (expected 4, 8, or 16)", name, "SU-YOLO uses strides 4, 8, 16 for P2/P3/P4 scales")
+                }
+            }
+            if node.isA("SpikingAffine"), let bits = node["weight_bits"]?.int {
+                if bits < 4 { add(.warning, "LOW_WEIGHT_BITS", "Node '\(name)' has only \(bits)-bit weights", name, "Very low bit widths may hurt accuracy") }
+                if bits > 16 { add(.info, "HIGH_WEIGHT_BITS", "Node '\(name)' uses \(bits)-bit weights", name, "Consider lower bits for hardware efficiency") }
+            }
+        }
+        // Skip inputs (every edge counts: validate() has checked them).
+        for (i, node) in graph.nodes.enumerated() where node.isA("Skip") {
+            let inputs = adj.into[i].count
+            let given = node["skip_type"]?.string ?? "residual"
+            var kind = given
+            if mode == .celesta {
+                kind = ["add": "residual", "concat": "concatenate", "identity": "passthrough"][given] ?? given
+            }
+            if kind == "passthrough" {
+                if inputs != 1 {
+                    add(.warning, "SKIP_PASSTHROUGH_INPUTS", "Skip node '\(node.name)' (\(given)) has \(inputs) inputs (expected 1)", node.name, "Passthrough should have exactly one input")
+                }
+            } else if kind == "residual" || kind == "concatenate" {
+                if inputs < 2 {
+                    add(.warning, "SKIP_MERGE_INPUTS", "Skip node '\(node.name)' (\(given)) has only \(inputs) input(s)", node.name, "\(given) requires at least 2 inputs to merge")
+                }
+            }
+        }
+        let keywords: Set<String> = ["input", "output", "lambda", "class", "def", "return", "for", "if"]
+        for node in graph.nodes {
+            if ["node", "layer", "module"].contains(node.name) {
+                add(.info, "GENERIC_NAME", "Node has generic name: '\(node.name)'", node.name, "Use descriptive names (e.g., 'conv1', 'fc_hidden')")
+            }
+            if keywords.contains(node.name) {
+                add(.warning, "PYTHON_KEYWORD", "Node name '\(node.name)' is a Python keyword", node.name, "May cause issues in code generation; consider renaming")
+            }
+        }
+        var params = 0
+        for node in graph.nodes { params += GraphAnalysis.layer(node, mode: mode).params }
+        if params > 10_000_000 {
+            add(.info, "LARGE_MODEL", "Graph has \(GraphAnalysis.grouped(params)) parameters (> 10M)", nil, "Large models may require more FPGA resources")
+        }
+        if params > 0 && params < 100 {
+            add(.info, "SMALL_MODEL", "Graph has only \(params) parameters", nil, "Very small model; verify this is intentional")
+        }
+        for node in graph.nodes where !node.isA("Input") && !node.isA("Output") && node.outputType == nil {
+            add(.warning, "MISSING_OUTPUT_SHAPE", "Node '\(node.name)' has no output shape", node.name, "Output shapes should be inferred during export")
+        }
+        if strict {
+            for i in r.issues.indices where r.issues[i].severity == .warning { r.issues[i].severity = .error }
+        }
+        return r
+    }
+
+    private static func minMax(_ t: Tensor) -> (Double, Double) {
+        var lo = Double.infinity, hi = -Double.infinity
+        for v in t.doubles {
+            if v.isNaN { return (.nan, .nan) }
+            lo = min(lo, v)
+            hi = max(hi, v)
+        }
+        return (lo, hi)
+    }
+}
