@@ -232,6 +232,123 @@ typedef enum celesta_ir_format {
     CELESTA_IR_FORMAT_JSON = 3
 } celesta_ir_format;
 
+/* ---- Exported C functions: analysis of IR graphs (TALON's SDK: statistics, hardware profile, ---- */
+
+/**
+ * The graph's statistics (TALON's `analyze_graph`) as JSON with TALON's `GraphStats` field
+ * names (`layers` as `LayerStats` objects; tuples as lists; `depth`/`width` null for a cyclic
+ * graph), by the size-query idiom (`*len`: bytes with the NUL).
+ *
+ * Flags: CELESTA_IR_TALON_COMPATIBLE (Conv1d, IF, BatchNorm, PReLU and LayerNorm count no
+ * parameters, as in TALON). Thread safety: any thread. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_analyze_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int flags);
+
+/**
+ * TALON's `summarize(graph, verbose)` text (size-query idiom). `verbose` is 0 or 1 (1 adds the
+ * per-layer breakdown). Flags: CELESTA_IR_TALON_COMPATIBLE.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_summarize(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int verbose, int flags);
+
+/**
+ * The graph's hardware profile (TALON's `profile_graph`) as JSON with the field names of
+ * TALON's `HardwareProfile` (size-query idiom). Cyclic graphs are profiled (without depth).
+ *
+ * Flags: CELESTA_IR_TALON_COMPATIBLE (TALON's parameter counts, and a cyclic graph fails with
+ * CELESTA_ERR_UNSUPPORTED and TALON's TypeError message, as TALON does).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_UNSUPPORTED,
+ * CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_profile_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int flags);
+
+/**
+ * TALON's `format_profile` text of a profile given as the JSON of celesta_ir_profile_json()
+ * (`profile_json_len` bytes, no NUL needed), by the size-query idiom.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (naming the field), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_format_profile(char *buf, size_t cap, size_t *len, const char *profile_json, size_t profile_json_len);
+
+/**
+ * Lints the graph (TALON's `lint_graph`, every rule with its code and severity) and writes
+ * the result as JSON `{"total_issues", "errors", "warnings", "infos", "is_valid", "issues":
+ * [{"severity", "code", "message", "node", "suggestion"}]}` (size-query idiom). `strict` (0 or
+ * 1) turns warnings into errors. Flags: CELESTA_IR_TALON_COMPATIBLE (Skip aliases unchecked,
+ * TALON's parameter counts). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT,
+ * CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_lint_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int strict, int flags);
+
+/**
+ * TALON's fingerprint of the graph: 64 hex digits of SHA-256 (size-query idiom; 65 bytes).
+ * `include_weights` and `include_metadata` are 0 or 1 (TALON's defaults: 1 and 0).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_fingerprint(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int include_weights, int include_metadata);
+
+/**
+ * The inference energy estimate of TALON's `estimate_energy` as JSON with the field names of
+ * TALON's `EnergyEstimate` (size-query idiom). `energy_table_json` (`energy_table_len` bytes;
+ * NULL with length 0 for the defaults) is an object of pJ costs overriding TALON's
+ * `ENERGY_TABLE` per key (`mac_pj`, `spike_pj`, `sram_read_pj`, `sram_write_pj`).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (spike_rate not finite,
+ * timesteps < 0, an unknown key), CELESTA_ERR_PARSE, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_energy_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, double spike_rate, int64_t timesteps, const char *energy_table_json, size_t energy_table_len);
+
+/**
+ * TALON's default `ENERGY_TABLE` as JSON (size-query idiom).
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_energy_table_json(char *buf, size_t cap, size_t *len);
+
+/**
+ * A new graph with the weights quantized (TALON's `quantize_weights(graph, bits, per_channel)`):
+ * `bits` in 2...32, `per_channel` 0 or 1. By default the integers are stored (int8 up to 8
+ * bits) with their float32 scales in each node's `hardware_hints` (`<array>_scale`), and the
+ * graph keeps `allow_cycles` and its settings; with CELESTA_IR_TALON_COMPATIBLE the arrays
+ * hold TALON's dequantized float32 values and the graph is made as TALON makes it.
+ *
+ * Ownership: `*out` receives a new graph. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT.
+ */
+CELESTA_API int celesta_ir_quantize_weights(celesta_ir_graph_t **out, const celesta_ir_graph_t *graph, int bits, int per_channel, int flags);
+
+/**
+ * A new graph whose Affine nodes are SpikingAffine (TALON's `convert_to_spiking`), with the
+ * given `weight_bits` (1...32), `accumulator_bits` (>= weight_bits, <= 64) and `spike_mode`
+ * ("binary", "graded" or "rate"). Flags: CELESTA_IR_TALON_COMPATIBLE (the new graph drops
+ * `allow_cycles` and the settings, as TALON's does).
+ *
+ * Ownership: `*out` receives a new graph. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT (naming the node and the value).
+ */
+CELESTA_API int celesta_ir_convert_to_spiking(celesta_ir_graph_t **out, const celesta_ir_graph_t *graph, int weight_bits, int accumulator_bits, const char *spike_mode, int flags);
+
+/**
+ * A new graph holding `n_graphs` graphs side by side (TALON's `merge_graphs`): node names
+ * prefixed `g<i>_` when `prefix` is 1. Flags: CELESTA_IR_TALON_COMPATIBLE (never allows cycles).
+ *
+ * Ownership: `*out` receives a new graph; the inputs are read only. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT ("Node name collision: x").
+ */
+CELESTA_API int celesta_ir_merge(celesta_ir_graph_t **out, const celesta_ir_graph_t * const *graphs, size_t n_graphs, int prefix, int flags);
+
+/**
+ * A new graph without the nodes that lie on no Input-to-Output path (and their edges); its
+ * metadata lists them as `pruned_nodes`. Ownership: `*out` receives a new graph.
+ * Errors: CELESTA_ERR_NULL_POINTER.
+ */
+CELESTA_API int celesta_ir_prune_disconnected(celesta_ir_graph_t **out, const celesta_ir_graph_t *graph);
+
+/**
+ * TALON's `format_bytes(n)` ("1.5 KB") or, with `number` 1, `format_number(n)` ("12,345",
+ * "1.23M"), by the size-query idiom. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_format_quantity(char *buf, size_t cap, size_t *len, int64_t value, int number);
+
 /* ---- Exported C functions: reading and writing IR files (.t1c, NIR, IR JSON). ---- */
 
 /**
