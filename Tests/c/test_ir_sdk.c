@@ -50,9 +50,9 @@ static void test_analyze(void) {
     char small[8];
     CHECK(celesta_ir_analyze_json(small, sizeof small, &len, g, 0) == CELESTA_ERR_BUFFER_TOO_SMALL && len > sizeof small, "%zu", len);
 
-    CHECK(celesta_ir_summarize(NULL, 0, &len, g, 1, 1) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(celesta_ir_summarize(NULL, 0, &len, g, 1, CELESTA_IR_TALON_COMPATIBLE) == CELESTA_OK, "%s", celesta_last_error());
     char *text = malloc(len);
-    CHECK(celesta_ir_summarize(text, len, &len, g, 1, 1) == CELESTA_OK && contains(text, "Layer Breakdown:\n  fc1: Affine - 144 params, 576 B"), "%s", text);
+    CHECK(celesta_ir_summarize(text, len, &len, g, 1, CELESTA_IR_TALON_COMPATIBLE) == CELESTA_OK && contains(text, "Layer Breakdown:\n  fc1: Affine - 144 params, 576 B"), "%s", text);
     CHECK(celesta_ir_summarize(text, len, &len, g, 2, 0) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "verbose"), "%s", celesta_last_error());
     free(text);
     free(talon);
