@@ -30,7 +30,7 @@ public func celesta_ir_analyze_json(
     guarded {
         try checkFlags(flags, allowed: 1)
         let g = try graphOf(graph)
-        try copyOut(AnalysisJSON.stats(GraphAnalysis.analyze(g, mode: irMode(flags))), to: buf, capacity: cap, len: len)
+        try copyOut(bytes: AnalysisJSON.statsBytes(GraphAnalysis.analyze(g, mode: irMode(flags))), to: buf, capacity: cap, len: len)
     }
 }
 

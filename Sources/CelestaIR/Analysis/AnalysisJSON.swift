@@ -5,38 +5,76 @@ public enum AnalysisJSON {
         "{" + pairs.map { JSONText.quote($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 
-    private static func ints(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
     private static func strings(_ v: [String]) -> String { "[" + v.map(JSONText.quote).joined(separator: ", ") + "]" }
     private static func number(_ v: Double) -> String {
         v.isFinite ? PythonFormat.repr(v) : (v.isNaN ? "NaN" : (v < 0 ? "-Infinity" : "Infinity"))
     }
-    private static func optional(_ v: Int?) -> String { v.map(String.init) ?? "null" }
 
     public static func layer(_ l: LayerStats) -> String {
-        obj([
-            ("name", JSONText.quote(l.name)), ("node_type", JSONText.quote(l.nodeType)), ("params", String(l.params)),
-            ("bytes", String(l.bytes)), ("input_shape", ints(l.inputShape)), ("output_shape", ints(l.outputShape)),
-            ("flops", String(l.flops)), ("config", PythonJSON.dumps(.dict(l.config))),
-        ])
+        var w = JSONBytes(capacity: 256)
+        layer(l, &w)
+        return w.text
     }
 
-    public static func stats(_ s: GraphStats) -> String {
-        var out = "{"
-        out += "\"total_params\": \(s.totalParams), \"total_bytes\": \(s.totalBytes), \"total_flops\": \(s.totalFlops), "
-        out += "\"node_count\": \(s.nodeCount), \"edge_count\": \(s.edgeCount), \"depth\": \(optional(s.depth)), "
-        out += "\"width\": \(optional(s.width)), \"is_dag\": \(s.isDAG), "
-        out += "\"type_counts\": " + obj(s.typeCounts.map { ($0.0, String($0.1)) }) + ", \"layers\": ["
-        var first = true
-        for l in s.layers {
-            if !first { out += ", " }
-            first = false
-            out += layer(l)
+    private static func layer(_ l: LayerStats, _ w: inout JSONBytes) {
+        w.raw("{\"name\": ")
+        w.string(l.name)
+        w.raw(", \"node_type\": ")
+        w.string(l.nodeType)
+        w.raw(", \"params\": ")
+        w.int(l.params)
+        w.raw(", \"bytes\": ")
+        w.int(l.bytes)
+        w.raw(", \"input_shape\": ")
+        w.ints(l.inputShape)
+        w.raw(", \"output_shape\": ")
+        w.ints(l.outputShape)
+        w.raw(", \"flops\": ")
+        w.int(l.flops)
+        w.raw(", \"config\": ")
+        w.value(.dict(l.config))
+        w.raw("}")
+    }
+
+    public static func stats(_ s: GraphStats) -> String { String(decoding: statsBytes(s), as: UTF8.self) }
+
+    /// `stats` as UTF-8 bytes.
+    public static func statsBytes(_ s: GraphStats) -> [UInt8] {
+        var w = JSONBytes(capacity: 512 + 200 * s.layers.count)
+        func counts(_ list: [(String, Int)]) {
+            w.raw("{")
+            for (i, (k, v)) in list.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.key(k)
+                w.int(v)
+            }
+            w.raw("}")
         }
-        out += "], \"input_shapes\": [" + s.inputShapes.map(ints).joined(separator: ", ") + "], "
-        out += "\"output_shapes\": [" + s.outputShapes.map(ints).joined(separator: ", ") + "], "
-        out += "\"memory_breakdown\": " + obj(s.memoryBreakdown.map { ($0.0, String($0.1)) }) + ", "
-        out += "\"lif_count\": \(s.lifCount), \"affine_count\": \(s.affineCount), \"conv_count\": \(s.convCount)}"
-        return out
+        func optional(_ v: Int?) { if let v { w.int(v) } else { w.raw("null") } }
+        w.raw("{\"total_params\": "); w.int(s.totalParams)
+        w.raw(", \"total_bytes\": "); w.int(s.totalBytes)
+        w.raw(", \"total_flops\": "); w.int(s.totalFlops)
+        w.raw(", \"node_count\": "); w.int(s.nodeCount)
+        w.raw(", \"edge_count\": "); w.int(s.edgeCount)
+        w.raw(", \"depth\": "); optional(s.depth)
+        w.raw(", \"width\": "); optional(s.width)
+        w.raw(", \"is_dag\": "); w.bool(s.isDAG)
+        w.raw(", \"type_counts\": "); counts(s.typeCounts)
+        w.raw(", \"layers\": [")
+        for (i, l) in s.layers.enumerated() {
+            if i > 0 { w.raw(", ") }
+            layer(l, &w)
+        }
+        w.raw("], \"input_shapes\": [")
+        for (i, x) in s.inputShapes.enumerated() { if i > 0 { w.raw(", ") }; w.ints(x) }
+        w.raw("], \"output_shapes\": [")
+        for (i, x) in s.outputShapes.enumerated() { if i > 0 { w.raw(", ") }; w.ints(x) }
+        w.raw("], \"memory_breakdown\": "); counts(s.memoryBreakdown)
+        w.raw(", \"lif_count\": "); w.int(s.lifCount)
+        w.raw(", \"affine_count\": "); w.int(s.affineCount)
+        w.raw(", \"conv_count\": "); w.int(s.convCount)
+        w.raw("}")
+        return w.out
     }
 
     public static func profile(_ p: HardwareProfile) -> String {

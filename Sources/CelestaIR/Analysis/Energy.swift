@@ -63,9 +63,11 @@ public enum EnergyModel {
         guard spikeRate.isFinite else { throw CelestaError(.invalidArgument, "argument 'spike_rate' is \(spikeRate); it must be a finite number") }
         var e = EnergyEstimate()
         var memBytes = 0
+        var types = TypeInfoCache()
         for node in graph.nodes {
-            guard let facts = AnalysisFacts.of(node.type) else { continue }
-            if facts.compute == .neuron && node.isA("LIF") {
+            let info = types(node.type)
+            guard let facts = info.facts else { continue }
+            if facts.compute == .neuron && info.isLIF {
                 let neurons = node.tensor("v_threshold")?.count ?? node.outputType?["output"]?.reduce(1, *) ?? 0
                 let spikes = Int((Double(neurons) * spikeRate * Double(timesteps)).rounded(.towardZero))
                 e.spikeCount += spikes

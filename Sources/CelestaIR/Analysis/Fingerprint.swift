@@ -26,12 +26,13 @@ public enum Fingerprint {
     }
 
     static func hash(_ graph: IRGraph, into h: inout SHA256, weights: Bool) {
+        var types = TypeInfoCache()
         let order = graph.nodes.indices.sorted { graph.nodes[$0].name.utf8.lexicographicallyPrecedes(graph.nodes[$1].name.utf8) }
         for i in order {
             let node = graph.nodes[i]
             h.update(node.name)
             h.update(node.type)
-            let facts = AnalysisFacts.of(node.type)
+            let facts = types(node.type).facts
             for item in facts?.structure ?? [] {
                 switch item {
                 case .ports:
@@ -111,40 +112,9 @@ public enum Fingerprint {
 /// `NaN`/`Infinity` for non-finite floats; tuples and arrays are written as lists.
 public enum PythonJSON {
     public static func dumps(_ v: IRValue, sortKeys: Bool = false) -> String {
-        var out = ""
-        write(v, sortKeys, &out)
-        return out
-    }
-
-    private static func write(_ v: IRValue, _ sortKeys: Bool, _ out: inout String) {
-        switch v {
-        case .none: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .float(let f):
-            if f.isNaN { out += "NaN" } else if f.isInfinite { out += f < 0 ? "-Infinity" : "Infinity" } else { out += PythonFormat.repr(f) }
-        case .string(let s): out += quote(s)
-        case .tuple(let items), .list(let items):
-            out += "["
-            for (i, x) in items.enumerated() {
-                if i > 0 { out += ", " }
-                write(x, sortKeys, &out)
-            }
-            out += "]"
-        case .dict(let d):
-            let entries = sortKeys ? d.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : d.entries
-            out += "{"
-            for (i, e) in entries.enumerated() {
-                if i > 0 { out += ", " }
-                out += quote(e.key) + ": "
-                write(e.value, sortKeys, &out)
-            }
-            out += "}"
-        case .tensor(let t):
-            let values: [IRValue] = t.dtype.isFloat ? t.doubles.map(IRValue.float) : (t.ints ?? []).map(IRValue.int)
-            write(.list(values), sortKeys, &out)
-        case .graph: out += "null"
-        }
+        var w = JSONBytes(capacity: 64)
+        w.value(v, sortKeys: sortKeys)
+        return w.text
     }
 
     /// A JSON string with Python's escapes (`ensure_ascii=True`).

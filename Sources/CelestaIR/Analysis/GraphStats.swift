@@ -51,8 +51,10 @@ public enum GraphAnalysis {
         stats.edgeCount = graph.edges.count
         stats.layers.reserveCapacity(graph.nodes.count)
         var typeIndex: [String: Int] = [:]
+        var types = TypeInfoCache()
         for node in graph.nodes {
-            let layer = self.layer(node, mode: mode)
+            let info = types(node.type)
+            let layer = self.layer(node, facts: info.facts, mode: mode)
             stats.totalParams += layer.params
             stats.totalBytes += layer.bytes
             stats.totalFlops += layer.flops
@@ -67,10 +69,10 @@ public enum GraphAnalysis {
             switch node.type {
             case "LIF": stats.lifCount += 1
             case "Affine", "SpikingAffine": stats.affineCount += 1
-            default: if AnalysisFacts.exact(node.type)?.countsAsConv == true { stats.convCount += 1 }
+            default: if info.exact?.countsAsConv == true { stats.convCount += 1 }
             }
-            if node.isA("Input"), let s = node.inputType?["input"] { stats.inputShapes.append(s) }
-            if node.isA("Output"), let s = node.outputType?["output"] { stats.outputShapes.append(s) }
+            if info.isInput, let s = node.inputType?["input"] { stats.inputShapes.append(s) }
+            if info.isOutput, let s = node.outputType?["output"] { stats.outputShapes.append(s) }
             stats.layers.append(layer)
         }
         if let (depth, width) = depthAndWidth(graph) {
@@ -86,18 +88,28 @@ public enum GraphAnalysis {
 
     /// One node's statistics.
     public static func layer(_ node: IRNode, mode: IRMode = .celesta) -> LayerStats {
+        layer(node, facts: AnalysisFacts.of(node.type), mode: mode)
+    }
+
+    /// (parameters, bytes) of a node with these facts.
+    static func parameters(_ node: IRNode, _ facts: AnalysisFacts?, mode: IRMode) -> (Int, Int) {
+        guard let facts, facts.talonCountsParameters || mode == .celesta else { return (0, 0) }
+        var params = 0, bytes = 0
+        for f in facts.parameters {
+            if let t = node.tensor(f) {
+                params += t.count
+                bytes += t.bytes.count
+            }
+        }
+        return (params, bytes)
+    }
+
+    static func layer(_ node: IRNode, facts: AnalysisFacts?, mode: IRMode) -> LayerStats {
         var l = LayerStats(name: node.name, nodeType: node.type)
         l.inputShape = node.inputType?["input"] ?? []
         l.outputShape = node.outputType?["output"] ?? []
-        guard let facts = AnalysisFacts.of(node.type) else { return l }
-        if facts.talonCountsParameters || mode == .celesta {
-            for f in facts.parameters {
-                if let t = node.tensor(f) {
-                    l.params += t.count
-                    l.bytes += t.bytes.count
-                }
-            }
-        }
+        guard let facts else { return l }
+        (l.params, l.bytes) = parameters(node, facts, mode: mode)
         switch facts.compute {
         case .dense:
             if let w = node.tensor("weight") { l.flops = 2 * w.count }

@@ -67,9 +67,11 @@ public enum GraphLint {
                 "Ensure each output has clear semantics")
         }
         func f2(_ v: Double) -> String { PyFormat.fixed(v, 2) }
+        var types = TypeInfoCache()
         for node in graph.nodes {
             let name = node.name
-            if node.isA("LIF") {
+            let info = types(node.type)
+            if info.isLIF {
                 if let tau = node.tensor("tau"), tau.count > 0 {
                     let (lo, hi) = minMax(tau)
                     if lo < 1.0 { add(.warning, "LIF_LOW_TAU", "Node '\(name)' has very low tau=\(f2(lo)) (< 1.0)", name, "Low tau means fast decay; check if intentional") }
@@ -81,25 +83,25 @@ public enum GraphLint {
                     if hi > 10.0 { add(.info, "LIF_HIGH_THRESHOLD", "Node '\(name)' has high threshold=\(f2(hi))", name, "High thresholds may reduce spike activity") }
                 }
             }
-            if node.isA("GhostBasicBlock1") {
+            if info.isGhostBlock1 {
                 let stride = node["stride"] ?? .int(2)
                 if stride.int != 1 && stride.int != 2 {
                     add(.warning, "GHOST_UNUSUAL_STRIDE", "GhostBasicBlock1 '\(name)' has stride=\(stride.pythonStr) (expected 1 or 2)", name, "Paper specifies stride=2 for backbone blocks")
                 }
             }
-            if node.isA("SDDetect") {
+            if info.isDetect {
                 let stride = node["stride"] ?? .none
                 if ![4, 8, 16].contains(stride.int ?? -1) {
                     add(.warning, "DETECT_UNUSUAL_STRIDE", "SDDetect '\(name)' has stride=\(stride.pythonStr) (expected 4, 8, or 16)", name, "SU-YOLO uses strides 4, 8, 16 for P2/P3/P4 scales")
                 }
             }
-            if node.isA("SpikingAffine"), let bits = node["weight_bits"]?.int {
+            if info.isSpikingAffine, let bits = node["weight_bits"]?.int {
                 if bits < 4 { add(.warning, "LOW_WEIGHT_BITS", "Node '\(name)' has only \(bits)-bit weights", name, "Very low bit widths may hurt accuracy") }
                 if bits > 16 { add(.info, "HIGH_WEIGHT_BITS", "Node '\(name)' uses \(bits)-bit weights", name, "Consider lower bits for hardware efficiency") }
             }
         }
         // Skip inputs (every edge counts: validate() has checked them).
-        for (i, node) in graph.nodes.enumerated() where node.isA("Skip") {
+        for (i, node) in graph.nodes.enumerated() where types(node.type).isSkip {
             let inputs = adj.into[i].count
             let given = node["skip_type"]?.string ?? "residual"
             var kind = given
@@ -126,14 +128,14 @@ public enum GraphLint {
             }
         }
         var params = 0
-        for node in graph.nodes { params += GraphAnalysis.layer(node, mode: mode).params }
+        for node in graph.nodes { params += GraphAnalysis.parameters(node, types(node.type).facts, mode: mode).0 }
         if params > 10_000_000 {
             add(.info, "LARGE_MODEL", "Graph has \(GraphAnalysis.grouped(params)) parameters (> 10M)", nil, "Large models may require more FPGA resources")
         }
         if params > 0 && params < 100 {
             add(.info, "SMALL_MODEL", "Graph has only \(params) parameters", nil, "Very small model; verify this is intentional")
         }
-        for node in graph.nodes where !node.isA("Input") && !node.isA("Output") && node.outputType == nil {
+        for node in graph.nodes where node.outputType == nil && !types(node.type).isInput && !types(node.type).isOutput {
             add(.warning, "MISSING_OUTPUT_SHAPE", "Node '\(node.name)' has no output shape", node.name, "Output shapes should be inferred during export")
         }
         if strict {

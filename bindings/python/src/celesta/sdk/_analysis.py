@@ -78,12 +78,13 @@ def _flags(talon_compatible) -> int:
     return _irlib.flags_for(talon_compatible)
 
 
-def _text(fn, *args) -> str:
-    return _irlib.text_out(fn, *args, guess=1 << 16)
+def _text(fn, *args, guess: int = 1 << 16) -> str:
+    return _irlib.text_out(fn, *args, guess=guess)
 
 
-def _call_json(fn, handle, *args):
-    return json.loads(_text(fn, handle.ptr, *args))
+def _call_json(fn, handle, *args, guess: int = 1 << 16):
+    """The JSON result of a size-query call on a graph (one call when `guess` is enough)."""
+    return json.loads(_text(fn, handle.ptr, *args, guess=guess))
 
 
 # --- results ------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ def analyze_graph(graph, *, talon_compatible: Optional[bool] = None) -> GraphSta
     a ``.t1c`` path). Celesta counts the parameters of every primitive; TALON's mode leaves
     Conv1d, IF, BatchNorm, PReLU and LayerNorm at 0."""
     g = _graph(graph)
-    return _stats(_call_json(_lib.celesta_ir_analyze_json, g._handle(), _flags(talon_compatible)))
+    return _stats(_call_json(_lib.celesta_ir_analyze_json, g._handle(), _flags(talon_compatible), guess=4096 + 320 * len(g.nodes)))
 
 
 def summarize(graph, verbose: bool = False, *, talon_compatible: Optional[bool] = None) -> str:

@@ -1,0 +1,96 @@
+/// JSON written straight into bytes (the analyses' results for thousands of nodes: building
+/// them as Swift strings cost more than the analyses).
+struct JSONBytes {
+    var out: [UInt8] = []
+
+    init(capacity: Int = 1024) { out.reserveCapacity(capacity) }
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    mutating func int(_ v: Int) {
+        if v >= 0 && v < 10 {
+            out.append(UInt8(48 + v))
+            return
+        }
+        out.append(contentsOf: String(v).utf8)
+    }
+
+    mutating func bool(_ v: Bool) { v ? raw("true") : raw("false") }
+
+    /// A float as Python's json.dumps writes it (repr; NaN/Infinity for non-finite values).
+    mutating func double(_ v: Double) {
+        if v.isNaN { raw("NaN") } else if v.isInfinite { v < 0 ? raw("-Infinity") : raw("Infinity") } else { out.append(contentsOf: PythonFormat.repr(v).utf8) }
+    }
+
+    /// A string literal with the escapes JSON requires (non-ASCII text is kept as UTF-8).
+    mutating func string(_ s: String) {
+        out.append(0x22)
+        var s = s
+        s.withUTF8 { bytes in
+            for b in bytes {
+                switch b {
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                case 0x0D: out.append(0x5C); out.append(0x72)
+                case 0x09: out.append(0x5C); out.append(0x74)
+                case 0..<0x20:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                default: out.append(b)
+                }
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// `"key": `.
+    mutating func key(_ k: String) {
+        string(k)
+        raw(": ")
+    }
+
+    mutating func ints(_ v: [Int]) {
+        out.append(0x5B)
+        for (i, x) in v.enumerated() {
+            if i > 0 { raw(", ") }
+            int(x)
+        }
+        out.append(0x5D)
+    }
+
+    /// An IR value as Python's `json.dumps` writes it (tuples and arrays as lists).
+    mutating func value(_ v: IRValue, sortKeys: Bool = false) {
+        switch v {
+        case .none, .graph: raw("null")
+        case .bool(let b): bool(b)
+        case .int(let i): int(i)
+        case .float(let f): double(f)
+        case .string(let s): out.append(contentsOf: PythonJSON.quote(s).utf8)
+        case .tuple(let items), .list(let items):
+            out.append(0x5B)
+            for (i, x) in items.enumerated() {
+                if i > 0 { raw(", ") }
+                value(x, sortKeys: sortKeys)
+            }
+            out.append(0x5D)
+        case .dict(let d):
+            let entries = sortKeys ? d.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : d.entries
+            out.append(0x7B)
+            for (i, e) in entries.enumerated() {
+                if i > 0 { raw(", ") }
+                out.append(contentsOf: PythonJSON.quote(e.key).utf8)
+                raw(": ")
+                value(e.value, sortKeys: sortKeys)
+            }
+            out.append(0x7D)
+        case .tensor(let t):
+            let items: [IRValue] = t.dtype.isFloat ? t.doubles.map(IRValue.float) : (t.ints ?? []).map(IRValue.int)
+            value(.list(items))
+        }
+    }
+
+    var text: String { String(decoding: out, as: UTF8.self) }
+}
