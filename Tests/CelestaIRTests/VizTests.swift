@@ -1,4 +1,4 @@
-@testable import CelestaIR
+import CelestaIR
 import Foundation
 import XCTest
 
