@@ -10,7 +10,7 @@ private func optionalText(_ text: UnsafePointer<CChar>?, _ len: UInt, _ name: St
 }
 
 /// The optional title argument (NULL: the view's default).
-private func title(_ p: UnsafePointer<CChar>?, _ fallback: String) throws -> String {
+private func pageTitle(_ p: UnsafePointer<CChar>?, _ fallback: String) throws -> String {
     p == nil ? fallback : try requiredString(p, "title")
 }
 
@@ -44,12 +44,12 @@ public func celesta_ir_viz_graph_json(
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_IO.
 @_cdecl("celesta_ir_viz_export_html")
-public func celesta_ir_viz_export_html(_ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title_: UnsafePointer<CChar>?, _ flags: Int32) -> Int32 {
+public func celesta_ir_viz_export_html(_ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title: UnsafePointer<CChar>?, _ flags: Int32) -> Int32 {
     guarded {
         let p = try requiredString(path, "path")
         let box = try object(graph, IRGraphBox.self, "graph")
         try checkFlags(flags, allowed: 1)
-        let t = try title(title_, VizPages.defaultTitle)
+        let t = try pageTitle(title, VizPages.defaultTitle)
         let g = try box.withGraph { $0 }
         try VizPages.write(VizPages.graphPage(g, title: t, embedArrays: flags & 1 != 0), to: p, createFolders: true)
     }
@@ -66,14 +66,14 @@ public func celesta_ir_viz_export_html(_ path: UnsafePointer<CChar>?, _ graph: c
 /// bad core id; flags), CELESTA_ERR_IO.
 @_cdecl("celesta_ir_viz_export_partitioned")
 public func celesta_ir_viz_export_partitioned(
-    _ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title_: UnsafePointer<CChar>?,
+    _ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title: UnsafePointer<CChar>?,
     _ assignments_json: UnsafePointer<CChar>?, _ assignments_len: UInt, _ flags: Int32
 ) -> Int32 {
     guarded {
         let p = try requiredString(path, "path")
         let box = try object(graph, IRGraphBox.self, "graph")
         try checkFlags(flags, allowed: 1)
-        let t = try title(title_, VizPages.defaultPartitionedTitle)
+        let t = try pageTitle(title, VizPages.defaultPartitionedTitle)
         let given = try optionalText(assignments_json, assignments_len, "assignments_json").map {
             try VizPages.assignments(json: $0, name: "assignments_json")
         }
@@ -92,14 +92,14 @@ public func celesta_ir_viz_export_partitioned(
 /// CELESTA_ERR_INVALID_ARGUMENT (a negative or non-numeric latency; flags), CELESTA_ERR_IO.
 @_cdecl("celesta_ir_viz_export_schedule")
 public func celesta_ir_viz_export_schedule(
-    _ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title_: UnsafePointer<CChar>?,
+    _ path: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ title: UnsafePointer<CChar>?,
     _ latency_json: UnsafePointer<CChar>?, _ latency_len: UInt, _ flags: Int32
 ) -> Int32 {
     guarded {
         let p = try requiredString(path, "path")
         let box = try object(graph, IRGraphBox.self, "graph")
         try checkFlags(flags, allowed: 0)
-        let t = try title(title_, VizPages.defaultScheduleTitle)
+        let t = try pageTitle(title, VizPages.defaultScheduleTitle)
         let latencies = try optionalText(latency_json, latency_len, "latency_json").map {
             try VizPages.latencies(json: $0, name: "latency_json")
         }

@@ -125,8 +125,8 @@ public indirect enum VizJSON: Sendable, Equatable {
             case UInt8(ascii: "\n"): out.append(contentsOf: [92, UInt8(ascii: "n")])
             case UInt8(ascii: "\r"): out.append(contentsOf: [92, UInt8(ascii: "r")])
             case UInt8(ascii: "\t"): out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&") where safeForScript:
-                escaped(b, into: &out)
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                if safeForScript { escaped(b, into: &out) } else { out.append(b) }
             case 0..<0x20: escaped(b, into: &out)
             default: out.append(b)
             }

@@ -108,13 +108,15 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
 (function () {
   'use strict';
   var started = performance.now();
-  var status = { view: null, nodes: 0, edges: 0, regions: 0, groups: 0, lanes: 0, skipped_edges: 0, errors: [], script_ms: null, load_ms: null };
+  var status = { view: null, nodes: 0, edges: 0, regions: 0, groups: 0, lanes: 0, skipped_edges: 0, errors: [], lazy: false, laid_out_nodes: 0, laid_out_edges: 0, script_ms: null, load_ms: null };
   function report() { document.getElementById('celesta-status').textContent = JSON.stringify(status); }
   window.addEventListener('error', function (e) { status.errors.push(String(e.message || e)); report(); });
+  document.addEventListener('securitypolicyviolation', function (e) { status.errors.push('blocked: ' + e.blockedURI); report(); });
   var consoleError = console.error;
   console.error = function () { status.errors.push(Array.prototype.join.call(arguments, ' ')); report(); return consoleError.apply(console, arguments); };
 
   var NS = 'http' + '://www.w3.org/2000/svg';
+  var LAZY_NODES = 1500;
   var DATA = JSON.parse(document.getElementById('celesta-data').textContent);
   var svg = document.getElementById('svg');
   var tip = document.getElementById('tip');
@@ -145,7 +147,7 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
       if ('stats' in v && 'shape' in v) return shapeText(v.shape) + ' ' + v.dtype;
       return '{' + Object.keys(v).map(function (k) { return k + ': ' + short(v[k]); }).join(', ') + '}';
     }
-    return typeof v === 'number' ? num(v) : String(v);
+    return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : num(v)) : String(v);
   }
   var measureCtx = document.createElement('canvas').getContext('2d');
   var widthCache = {};
@@ -164,7 +166,11 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
   // ---- pan and zoom -------------------------------------------------------------------------
   var root = el('g', {}, svg);
   var view = { x: 0, y: 0, k: 1 }, bounds = { x: 0, y: 0, w: 1, h: 1 };
-  function apply() { root.setAttribute('transform', 'translate(' + view.x + ',' + view.y + ') scale(' + view.k + ')'); }
+  var onView = null;
+  function apply() {
+    root.setAttribute('transform', 'translate(' + view.x + ',' + view.y + ') scale(' + view.k + ')');
+    if (onView) onView();
+  }
   function fit(readable) {
     var W = svg.clientWidth || 800, H = svg.clientHeight || 600, pad = 30;
     var k = Math.min((W - 2 * pad) / bounds.w, (H - 2 * pad) / bounds.h, 1.6);
@@ -442,16 +448,18 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
 
     var crossSet = {};
     G.edges.forEach(function (e) { if (e.cross_core) crossSet[e.source + '\u0000' + e.target] = true; });
-    var edgeEls = [], byNode = nodes.map(function () { return []; });
-    links.forEach(function (l, li) {
-      var r = L.routes[li], d, cls = 'edge', marker = 'arrow';
+    // Every edge's path and box, drawn now or (for a large graph) when it comes into view.
+    var byNode = nodes.map(function () { return []; });
+    var edgeSpec = links.map(function (l, li) {
+      var r = L.routes[li], d, cls = 'edge', marker = 'arrow', P;
       var e = G.edges[l.k];
       if (!r) {
         var p = pts[l.s];
         d = 'M' + (p.x + p.w / 2) + ',' + (p.y - 8) + 'c50,-30 50,46 0,16';
+        P = [[p.x + p.w / 2, p.y - 30], [p.x + p.w / 2 + 40, p.y + 30]];
       } else {
-        var chain = r.chain, P = [];
-        var a = pts[chain[0]], b = pts[chain[chain.length - 1]];
+        var chain = r.chain, a = pts[chain[0]], b = pts[chain[chain.length - 1]];
+        P = [];
         if (r.back) {
           P.push([a.x + a.w / 2 - 8, a.y - a.h / 2]);
           for (var c = 1; c + 1 < chain.length; c++) P.push([pts[chain[c]].x + 60, pts[chain[c]].y]);
@@ -465,17 +473,22 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
         if (r.back) { cls += ' back'; marker = 'arrow-back'; }
       }
       if (e.cross_core || crossSet[e.source + '\u0000' + e.target]) { cls += ' cross'; marker = 'arrow-cross'; }
-      var path = el('path', { d: d, 'class': cls, 'marker-end': 'url(#' + marker + ')', 'data-source': e.source, 'data-target': e.target }, gEdges);
-      path.dataset.marker = marker;
-      edgeEls.push(path);
-      byNode[l.s].push(path);
-      byNode[l.t].push(path);
-      status.edges++;
+      var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      P.forEach(function (q) { x0 = Math.min(x0, q[0]); x1 = Math.max(x1, q[0]); y0 = Math.min(y0, q[1]); y1 = Math.max(y1, q[1]); });
+      return { d: d, cls: cls, marker: marker, e: e, l: l, x0: x0 - 60, x1: x1 + 60, y0: y0, y1: y1, el: null };
     });
-
-    var nodeEls = [];
-    nodes.forEach(function (nd, i) {
-      var p = pts[i], it = items[i];
+    function drawEdge(spec) {
+      var path = el('path', { d: spec.d, 'class': spec.cls, 'marker-end': 'url(#' + spec.marker + ')', 'data-source': spec.e.source, 'data-target': spec.e.target }, gEdges);
+      path.dataset.marker = spec.marker;
+      spec.el = path;
+      byNode[spec.l.s].push(path);
+      if (spec.l.t !== spec.l.s) byNode[spec.l.t].push(path);
+      if (highlighted.indexOf(spec.l.s) >= 0 || highlighted.indexOf(spec.l.t) >= 0) { path.classList.add('hi'); path.setAttribute('marker-end', 'url(#arrow-hi)'); }
+      status.edges++;
+    }
+    var nodeEls = new Array(nodes.length);
+    function drawNode(i) {
+      var nd = nodes[i], p = pts[i], it = items[i];
       var g = el('g', { 'class': 'node', transform: 'translate(' + p.x.toFixed(1) + ',' + p.y.toFixed(1) + ')', 'data-id': nd.id, 'data-index': i }, gNodes);
       var attrs = { 'class': 'outline', fill: nd.color || '#e0e0e0' };
       if (nd.borderColor) { attrs.stroke = nd.borderColor; attrs['stroke-dasharray'] = '7 4'; attrs['stroke-width'] = nd.borderWidth || 3; attrs.style = 'stroke:' + nd.borderColor; }
@@ -484,9 +497,31 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
       t1.textContent = nd.id;
       var t2 = el('text', { 'class': 'sub', 'text-anchor': 'middle', y: 13 }, g);
       t2.textContent = it.sub;
-      nodeEls.push(g);
+      nodeEls[i] = g;
       status.nodes++;
-    });
+    }
+    var highlighted = [];
+    // A large graph is drawn as it comes into view (the browser's layout of tens of thousands
+    // of SVG elements would take seconds); a smaller one at once.
+    var lazy = nodes.length > LAZY_NODES;
+    status.lazy = lazy;
+    status.laid_out_nodes = nodes.length;
+    status.laid_out_edges = links.length;
+    if (!lazy) {
+      edgeSpec.forEach(drawEdge);
+      nodes.forEach(function (nd, i) { drawNode(i); });
+    } else {
+      onView = function () {
+        var W = svg.clientWidth || 800, H = svg.clientHeight || 600, m = 200 / view.k;
+        var x0 = -view.x / view.k - m, y0 = -view.y / view.k - m, x1 = (W - view.x) / view.k + m, y1 = (H - view.y) / view.k + m;
+        edgeSpec.forEach(function (sp) { if (!sp.el && sp.x1 >= x0 && sp.x0 <= x1 && sp.y1 >= y0 && sp.y0 <= y1) drawEdge(sp); });
+        for (var i = 0; i < nodes.length; i++) {
+          var p = pts[i];
+          if (!nodeEls[i] && p.x + p.w / 2 >= x0 && p.x - p.w / 2 <= x1 && p.y + p.h / 2 >= y0 && p.y - p.h / 2 <= y1) drawNode(i);
+        }
+        report();
+      };
+    }
 
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     pts.forEach(function (p) { minX = Math.min(minX, p.x - p.w / 2 - 80); maxX = Math.max(maxX, p.x + p.w / 2 + 80); minY = Math.min(minY, p.y - p.h / 2 - 40); maxY = Math.max(maxY, p.y + p.h / 2 + 30); });
@@ -547,6 +582,9 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
     var selected = -1;
     function highlight(i, on) {
       if (i < 0) return;
+      var k = highlighted.indexOf(i);
+      if (on && k < 0) highlighted.push(i);
+      if (!on && k >= 0) highlighted.splice(k, 1);
       byNode[i].forEach(function (p) {
         p.classList.toggle('hi', on);
         p.setAttribute('marker-end', 'url(#' + (on ? 'arrow-hi' : p.dataset.marker) + ')');
@@ -580,7 +618,9 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
   // ---- the execution schedule ----------------------------------------------------------------
   function scheduleView(D) {
     var S = D.schedule, lanes = S.lanes || [];
-    var W = Math.max(svg.clientWidth || 900, 600), labelW = 96, right = 30, top = 40, laneH = 46;
+    var W = Math.max(svg.clientWidth || 900, 600), labelW = 96, right = 30, top = 40;
+    var laneH = Math.max(46, Math.min(72, ((svg.clientHeight || 600) - top - 30) / Math.max(1, lanes.length)));
+    var chipH = laneH - 18;
     var span = S.makespan > 0 ? S.makespan : 1;
     var scale = (W - labelW - right) / span;
     var where = {};
@@ -608,8 +648,13 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
       lane.items.forEach(function (it) {
         var x0 = labelW + it.start * scale, w = Math.max(2, it.duration * scale - 2);
         var g = el('g', { 'class': 'chip', 'data-id': it.id }, gLanes);
-        el('rect', { x: x0 + 1, y: y + 9, width: w, height: laneH - 18, rx: 4, fill: it.color, 'fill-opacity': 0.28, stroke: it.color }, g);
-        if (textWidth(it.id, '11px sans-serif') + 8 < w) { var tt = el('text', { x: x0 + 1 + w / 2, y: y + laneH / 2 + 4, 'text-anchor': 'middle' }, g); tt.textContent = it.id; }
+        el('rect', { x: x0 + 1, y: y + 9, width: w, height: chipH, rx: 4, fill: it.color, 'fill-opacity': 0.28, stroke: it.color }, g);
+        var two = chipH >= 40 && textWidth(it.type, '11px sans-serif') + 8 < w;
+        if (textWidth(it.id, '11px sans-serif') + 8 < w) {
+          var tt = el('text', { x: x0 + 1 + w / 2, y: y + laneH / 2 + (two ? -2 : 4), 'text-anchor': 'middle', 'font-weight': 600 }, g);
+          tt.textContent = it.id;
+          if (two) { var ty = el('text', { x: x0 + 1 + w / 2, y: y + laneH / 2 + 12, 'text-anchor': 'middle', fill: '#52606d' }, g); ty.textContent = it.type; }
+        }
         g.addEventListener('mousemove', function (e) {
           showTip('<b>' + esc(it.id) + '</b> <span class="t">' + esc(it.type) + (it.precision ? ' [' + esc(it.precision) + ']' : '') + '</span><table>' +
             '<tr><td class="t">core</td><td>' + esc(lane.core) + '</td></tr><tr><td class="t">stage</td><td>' + esc(it.stage) + '</td></tr>' +
@@ -623,8 +668,10 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
     (S.dependencies || []).forEach(function (d) {
       var a = where[d.source], b = where[d.target];
       if (!a || !b) { status.skipped_edges++; return; }
-      var mx = (a.x1 + b.x0) / 2;
-      el('path', { d: 'M' + a.x1 + ',' + a.y + 'C' + mx + ',' + a.y + ' ' + mx + ',' + b.y + ' ' + (b.x0 - 2) + ',' + b.y, 'class': 'edge cross', 'marker-end': 'url(#dep)' }, gDeps);
+      var down = b.y >= a.y ? 1 : -1;
+      var sx = Math.max(a.x0 + 3, a.x1 - 8), sy = a.y + down * chipH / 2, ex = Math.min(b.x1 - 3, b.x0 + 10), ey = b.y - down * (chipH / 2 + 1);
+      var my = (sy + ey) / 2;
+      el('path', { d: 'M' + sx + ',' + sy + 'C' + sx + ',' + my + ' ' + ex + ',' + my + ' ' + ex + ',' + ey, 'class': 'edge cross', 'marker-end': 'url(#dep)' }, gDeps);
       status.edges++;
     });
     bounds = { x: 0, y: 0, w: W, h: Math.max(H + 20, 200) };

@@ -81,7 +81,7 @@ def test_export_html(tmp_path):
     out = viz.export_html(graph, tmp_path / "sub" / "graph.html", title="ConvSNN")
     assert isinstance(out, Path) and out.exists()
     text = out.read_text()
-    assert "<title>ConvSNN</title>" in text and "://" not in text
+    assert "<title>ConvSNN</title>" in text and "http://" not in text and "https://" not in text
     assert out.stat().st_size < 64_000  # 403,538 parameters, summarised
     big = viz.export_html(graph, tmp_path / "talon.html", talon_compatible=True)
     assert big.stat().st_size > 1_500_000  # TALON embeds every weight

@@ -70,7 +70,8 @@ def export_html(graph, path, title: str = "celesta.viz", *, talon_compatible: bo
     full, as TALON does (a much larger page)."""
     g = _graph(graph, talon_compatible)
     target = Path(os.fsdecode(_path(path, "path")))
-    _irlib.check(_lib.celesta_ir_viz_export_html(os.fsencode(target), g._handle().ptr, _title(title),
+    handle = g._handle()  # (kept alive in a local until the call returns)
+    _irlib.check(_lib.celesta_ir_viz_export_html(os.fsencode(target), handle.ptr, _title(title),
                                                  _irlib.flags_for(talon_compatible)))
     return target
 
@@ -116,8 +117,9 @@ def visualize_partitioned(graph, output_path, title: str = "Partitioned Graph", 
     """
     g = _graph(graph, talon_compatible)
     text = _assignments(partition)
+    handle = g._handle()
     _irlib.check(_lib.celesta_ir_viz_export_partitioned(
-        _path(output_path, "output_path"), g._handle().ptr, _title(title), text, len(text) if text else 0,
+        _path(output_path, "output_path"), handle.ptr, _title(title), text, len(text) if text else 0,
         _irlib.flags_for(talon_compatible)))
     return output_path
 
@@ -147,6 +149,7 @@ def visualize_execution_schedule(graph, output_path, title: str = "Execution Sch
     """
     g = _graph(graph, None)
     text = _latencies(profile_result)
+    handle = g._handle()
     _irlib.check(_lib.celesta_ir_viz_export_schedule(
-        _path(output_path, "output_path"), g._handle().ptr, _title(title), text, len(text) if text else 0, 0))
+        _path(output_path, "output_path"), handle.ptr, _title(title), text, len(text) if text else 0, 0))
     return output_path
