@@ -89,6 +89,14 @@ final class VizTests: XCTestCase {
         XCTAssertEqual(big.mean, Double(Float(Double(Float(16_777_216) + 1 + 1 + 1) / 4)))
     }
 
+    func testJSONText() {
+        XCTAssertEqual(VizJSON.object([("s", .string("<a & b>\n\u{1}")), ("i", .int(3)), ("d", .double(3)), ("e", .double(1e-5))]).text,
+                       "{\"s\": \"<a & b>\\n\\u0001\", \"i\": 3, \"d\": 3.0, \"e\": 1e-05}")
+        // Inside a page's <script> element nothing can close it.
+        XCTAssertEqual(String(decoding: VizJSON.string("</script>&").bytes(safeForScript: true), as: UTF8.self),
+                       "\"\\u003c/script\\u003e\\u0026\"")
+    }
+
     // MARK: Partitioned view
 
     /// `skip_mixed` with the greedy partition of the shared case partition.skip_mixed.mesh_4x4_cap3.greedy.

@@ -435,14 +435,15 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
         });
       });
     }
-    (G.groups || []).forEach(function (g) {
+    // Pattern groups (not in the partitioned view, where the core regions take their place).
+    (partitioned ? [] : G.groups || []).forEach(function (g) {
       var members = g.nodes.filter(function (id) { return id in index; }).map(function (id) { return index[id]; });
       if (!members.length) return;
       var b = box(members, 10);
       var gg = el('g', { 'class': 'group' }, gGroups);
       el('rect', { x: b.x, y: b.y - 12, width: b.w, height: b.h + 12, rx: 10, fill: g.color, stroke: g.color }, gg);
       var t = el('text', { x: b.x + 8, y: b.y - 1 }, gg);
-      t.textContent = (g.icon ? g.icon + ' ' : '') + g.label + ' \u00b7 ' + g.subtitle;
+      t.textContent = g.label + ' \u00b7 ' + g.subtitle;
       status.groups++;
     });
 
@@ -491,6 +492,7 @@ table.kv td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
       var nd = nodes[i], p = pts[i], it = items[i];
       var g = el('g', { 'class': 'node', transform: 'translate(' + p.x.toFixed(1) + ',' + p.y.toFixed(1) + ')', 'data-id': nd.id, 'data-index': i }, gNodes);
       var attrs = { 'class': 'outline', fill: nd.color || '#e0e0e0' };
+      if (partitioned) attrs['fill-opacity'] = 0.5;
       if (nd.borderColor) { attrs.stroke = nd.borderColor; attrs['stroke-dasharray'] = '7 4'; attrs['stroke-width'] = nd.borderWidth || 3; attrs.style = 'stroke:' + nd.borderColor; }
       outline(nd.shape, it.w, it.h, attrs, g);
       var t1 = el('text', { 'text-anchor': 'middle', y: -2, 'font-weight': 600 }, g);

@@ -101,20 +101,24 @@ def test_schedule_draws_a_lane_per_core(tmp_path):
     assert (status["lanes"], status["nodes"], status["edges"]) == (1, 10, 0)
 
 
-def test_large_graph(tmp_path):
-    """A chain of 400 x (Affine 16x16 -> LIF 16): 802 nodes, every one drawn."""
+def chain(blocks: int, width: int) -> ir.Graph:
+    """Input -> blocks x (Affine width x width -> LIF width) -> Output."""
     import numpy as np
-    nodes, edges, prev = {"in": ir.Input(np.array([16]))}, [], "in"
-    w, z, one = np.full((16, 16), 0.1, np.float32), np.zeros(16, np.float32), np.ones(16, np.float32)
-    for i in range(400):
+    nodes, edges, prev = {"in": ir.Input(np.array([width]))}, [], "in"
+    w, z, one = np.full((width, width), 0.1, np.float32), np.zeros(width, np.float32), np.ones(width, np.float32)
+    for i in range(blocks):
         nodes[f"fc{i}"] = ir.Affine(weight=w, bias=z)
         nodes[f"lif{i}"] = ir.LIF(tau=one, r=one, v_leak=z, v_threshold=one)
         edges += [(prev, f"fc{i}"), (f"fc{i}", f"lif{i}")]
         prev = f"lif{i}"
-    nodes["out"] = ir.Output(np.array([16]))
+    nodes["out"] = ir.Output(np.array([width]))
     edges.append((prev, "out"))
-    graph = ir.Graph(nodes, edges)
-    page = viz.export_html(graph, tmp_path / "chain.html")
+    return ir.Graph(nodes, edges)
+
+
+def test_large_graph(tmp_path):
+    """802 nodes (400 x Affine 16x16 -> LIF 16), every one drawn."""
+    page = viz.export_html(chain(400, 16), tmp_path / "chain.html")
     status = drawn(tmp_path, page)
     assert (status["nodes"], status["edges"], status["lazy"]) == (802, 801, False)
     print(f"802-node chain: {page.stat().st_size} bytes, drawn in {status['script_ms']} ms")
@@ -122,17 +126,7 @@ def test_large_graph(tmp_path):
 
 def test_very_large_graph_is_drawn_as_it_comes_into_view(tmp_path):
     """5,002 nodes (2,500 x Affine -> LIF): laid out in full, drawn where the window shows."""
-    import numpy as np
-    nodes, edges, prev = {"in": ir.Input(np.array([4]))}, [], "in"
-    w, z, one = np.full((4, 4), 0.1, np.float32), np.zeros(4, np.float32), np.ones(4, np.float32)
-    for i in range(2500):
-        nodes[f"fc{i}"] = ir.Affine(weight=w, bias=z)
-        nodes[f"lif{i}"] = ir.LIF(tau=one, r=one, v_leak=z, v_threshold=one)
-        edges += [(prev, f"fc{i}"), (f"fc{i}", f"lif{i}")]
-        prev = f"lif{i}"
-    nodes["out"] = ir.Output(np.array([4]))
-    edges.append((prev, "out"))
-    page = viz.export_html(ir.Graph(nodes, edges), tmp_path / "chain5002.html")
+    page = viz.export_html(chain(2500, 4), tmp_path / "chain5002.html")
     status = drawn(tmp_path, page)
     assert status["lazy"] and (status["laid_out_nodes"], status["laid_out_edges"]) == (5002, 5001)
     assert 0 < status["nodes"] < 100 and 0 < status["edges"] < 100  # the top of the chain, in view
