@@ -29,8 +29,9 @@ def test_graph_view(tmp_path):
     d = data(out)
     assert d["view"] == "graph" and d["title"] == "ConvSNN"
     assert d["graph"]["summary"]["total_params"] == 403552  # 403,538 + the int64 stride/padding arrays a TALON .t1c stores
-    assert d["graph"]["nodes"][0]["params"] == {} and all(
-        p["data"] == "<omitted>" for n in d["graph"]["nodes"] for p in n["params"].values())
+    nodes = {n["id"]: n for n in d["graph"]["nodes"]}
+    assert nodes["input"]["params"] == {} and nodes["fc1"]["params"]["weight"]["shape"] == [128, 3136]
+    assert all(p["data"] == "<omitted>" for n in nodes.values() for p in n["params"].values())
     r = run("sdk", "viz", GRAPHS / "conv_snn.t1c", "-o", tmp_path / "full.html", "--talon-compatible")
     assert r.returncode == 0 and (tmp_path / "full.html").stat().st_size > 1_500_000
 
