@@ -232,6 +232,12 @@ typedef enum celesta_ir_format {
     CELESTA_IR_FORMAT_JSON = 3
 } celesta_ir_format;
 
+/** Flags of the celesta_ir_viz_* calls (with CELESTA_IR_TALON_COMPATIBLE: embed arrays in full). */
+enum {
+    /** celesta_ir_viz_graph_json(): skip the pattern detection (no groups). */
+    CELESTA_IR_VIZ_NO_PATTERNS = 0x100
+};
+
 /* ---- Exported C functions: analysis of IR graphs (TALON's SDK: statistics, hardware profile, ---- */
 
 /**
@@ -539,6 +545,57 @@ CELESTA_API int celesta_ir_graph_node_index(size_t *out, const celesta_ir_graph_
  * CELESTA_ERR_PARSE, CELESTA_ERR_NOT_FOUND (base), CELESTA_ERR_INVALID_ARGUMENT.
  */
 CELESTA_API int celesta_ir_primitive_register(const char *json, size_t json_len);
+
+/* ---- Exported C functions: the visualisation of IR graphs (graph_to_dict and the HTML views). ---- */
+
+/**
+ * The visualisation's JSON view of the graph (TALON's `talon.viz.graph_to_dict`, README
+ * "Visualisation"): `version, nodes, edges, metadata, summary, groups, node_to_group`, by the
+ * size-query idiom (`*len` receives the bytes needed including the NUL; `buf = NULL, cap = 0`
+ * only queries). Arrays are summarised (`"data": "<omitted>"` with their stats); with
+ * CELESTA_IR_TALON_COMPATIBLE their elements are embedded as base64, as TALON does.
+ * CELESTA_IR_VIZ_NO_PATTERNS skips the pattern detection (`groups` stays empty).
+ *
+ * Thread safety: takes the graph's lock. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_viz_graph_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int flags);
+
+/**
+ * Writes the graph view to `path` as one self-contained HTML page (TALON's `export_html`):
+ * nodes coloured by type, shapes and array summaries on hover, pattern groups; no network
+ * request. `title` NULL: "celesta.viz". Missing parent folders are created; the page is
+ * written atomically (an existing file stays as it was when the call fails).
+ * Flags: CELESTA_IR_TALON_COMPATIBLE embeds the arrays' elements as TALON does.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_ir_viz_export_html(const char *path, const celesta_ir_graph_t *graph, const char *title, int flags);
+
+/**
+ * Writes the partitioned view to `path` (TALON's `visualize_partitioned`): each core's nodes
+ * inside a region outlined in the core's colour, nodes filled by kind, cross-core edges
+ * dashed. The cores come from `assignments_json` (`{"node": core, ...}`, `assignments_len`
+ * bytes; NULL with 0: none), else the graph's `partition_metadata` assignments, then the
+ * nodes' `core_id`. `title` NULL: "Partitioned Graph". Written atomically.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (assignments_json),
+ * CELESTA_ERR_INVALID_ARGUMENT (a node other than Input/Output without a core, names it; a
+ * bad core id; flags), CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_ir_viz_export_partitioned(const char *path, const celesta_ir_graph_t *graph, const char *title, const char *assignments_json, size_t assignments_len, int flags);
+
+/**
+ * Writes the execution schedule to `path` (TALON's `visualize_execution_schedule`): one
+ * timeline lane per core, from the graph's `execution_schedule`, else its partition, else all
+ * nodes on core 0 in topological order; cross-core dependencies as arrows. Each node lasts
+ * its latency from `latency_json` (`{"node": microseconds, ...}`, `latency_len` bytes; NULL
+ * with 0: one step per node). `title` NULL: "Execution Schedule". Written atomically.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (latency_json),
+ * CELESTA_ERR_INVALID_ARGUMENT (a negative or non-numeric latency; flags), CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_ir_viz_export_schedule(const char *path, const celesta_ir_graph_t *graph, const char *title, const char *latency_json, size_t latency_len, int flags);
 
 
 /* ==== Xylo backend: handle types ==== */

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libusb-1.0-0-dev libhdf5-dev libdeflate-dev pkg-config cmake gcc g++ make)
+packages=(libusb-1.0-0-dev libhdf5-dev libdeflate-dev pkg-config cmake gcc g++ make chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -90,6 +90,16 @@ else
   record "c-ir-sdk (compile)" 1
 fi
 
+section "C harness: the visualisation (Tests/c/test_ir_viz.c)"
+mkdir -p "$tmp/viz"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_viz.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_viz"; then
+  "$tmp/test_ir_viz" Tests/Fixtures "$tmp"
+  record "c-ir-viz" $?
+else
+  record "c-ir-viz (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

@@ -6,8 +6,8 @@ import CelestaIR
 struct SDKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sdk",
-        abstract: "Analyse a network graph as TALON's SDK does (statistics, hardware profile, lint, fingerprint).",
-        subcommands: [Analyze.self, Profile.self, Lint.self, FingerprintCommand.self]
+        abstract: "Analyse, map and visualise network graphs as TALON's SDK does.",
+        subcommands: [Analyze.self, Profile.self, Lint.self, FingerprintCommand.self, SDKViz.self]
     )
 
     struct Options: ParsableArguments {

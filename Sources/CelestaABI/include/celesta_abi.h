@@ -88,6 +88,14 @@ typedef enum celesta_ir_format {
 } celesta_ir_format;
 /* ABI-TYPES:END */
 
+/* ABI-TYPES:BEGIN ir */
+/** Flags of the celesta_ir_viz_* calls (with CELESTA_IR_TALON_COMPATIBLE: embed arrays in full). */
+enum {
+    /** celesta_ir_viz_graph_json(): skip the pattern detection (no groups). */
+    CELESTA_IR_VIZ_NO_PATTERNS = 0x100
+};
+/* ABI-TYPES:END */
+
 /* ABI-TYPES:BEGIN xylo */
 /**
  * A float network (Linear, LIF and Residual layers applied in sequence, lowered to a graph),
