@@ -17,6 +17,37 @@ public struct BackendValidation: Sendable, Equatable {
     }
 }
 
+/// What a backend takes, as data (TALON's `BackendCapabilities` and `get_constraints()`).
+public struct BackendCapabilities: Sendable, Equatable {
+    /// The primitives it takes, sorted.
+    public var primitives: [String]
+    /// The number formats it computes in (`fp32`, `int8`, `ap_fixed<16,6>`...).
+    public var precisions: [String]
+    public var supportsCyclic: Bool
+    /// The most nodes a graph may have.
+    public var maxGraphSize: Int
+    /// Limits per primitive: primitive -> [(limit name, value)], in a fixed order.
+    public var constraints: [String: [BackendLimit]]
+
+    public init(primitives: [String], precisions: [String], supportsCyclic: Bool, maxGraphSize: Int, constraints: [String: [BackendLimit]] = [:]) {
+        self.primitives = primitives
+        self.precisions = precisions
+        self.supportsCyclic = supportsCyclic
+        self.maxGraphSize = maxGraphSize
+        self.constraints = constraints
+    }
+}
+
+/// One named limit of a primitive on a backend (`max_kernel_size` 64).
+public struct BackendLimit: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(_ name: String, _ value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// A target that consumes the IR: a chip, an FPGA flow, a simulator. Backends are data about
 /// themselves (name, description, the primitives they take) plus the operations they offer;
 /// the registry lists them, and nothing in the core names a particular one.
@@ -29,9 +60,16 @@ public protocol Backend: Sendable {
     var primitives: Set<String> { get }
     /// Checks the graph for this target without changing it.
     func validate(_ graph: IRGraph) -> BackendValidation
+    /// What it takes, as data.
+    var capabilities: BackendCapabilities { get }
 }
 
 extension Backend {
+    /// By default: its primitives, fp32 only, no cycles, no size limit of its own.
+    public var capabilities: BackendCapabilities {
+        BackendCapabilities(primitives: primitives.sorted(), precisions: ["fp32"], supportsCyclic: false, maxGraphSize: Int(Int32.max))
+    }
+
     /// The default check: every node's primitive must be among `primitives`.
     public func unsupportedNodes(of graph: IRGraph) -> [String] {
         graph.nodes.filter { !primitives.contains($0.type) }.map(\.name)
