@@ -21,12 +21,12 @@ final class CPUSimulatorTests: XCTestCase {
     func testConstantInputShapesAgree() throws {
         let g = mlp()
         let x: [Float] = [0.5, 1, -0.2, 0.3, 0.9, 0.1]
-        let a = try run(g, ["in": CPUArray(shape: [6], values: x)], steps: 5)
-        let b = try run(g, ["in": CPUArray(shape: [1, 6], values: x)], steps: 5)
-        let c = try run(g, ["in": CPUArray(shape: [5, 6], values: Array([[Float]](repeating: x, count: 5).joined()))], steps: 5)
+        let a = try simulate(g, ["in": CPUArray(shape: [6], values: x)], steps: 5)
+        let b = try simulate(g, ["in": CPUArray(shape: [1, 6], values: x)], steps: 5)
+        let c = try simulate(g, ["in": CPUArray(shape: [5, 6], values: Array([[Float]](repeating: x, count: 5).joined()))], steps: 5)
         XCTAssertEqual(a.outputs[0].value, b.outputs[0].value)
         XCTAssertEqual(a.outputs[0].value, c.outputs[0].value)
-        XCTAssertEqual(a.spikeCounts.map(\.count), c.spikeCounts.map(\.count))
+        XCTAssertEqual(a.spikeCounts.map { $0.count }, c.spikeCounts.map { $0.count })
         XCTAssertNil(a.batch)
     }
 
@@ -37,12 +37,12 @@ final class CPUSimulatorTests: XCTestCase {
         let (batch, steps) = (5, 4)
         let x = noise.values(batch * steps * 6)
         for threads in [1, 2, 3] {
-            let r = try run(g, ["in": CPUArray(shape: [batch, steps, 6], values: x)], steps: steps, threads: threads)
+            let r = try simulate(g, ["in": CPUArray(shape: [batch, steps, 6], values: x)], steps: steps, threads: threads)
             XCTAssertEqual(r.batch, batch)
             XCTAssertEqual(r.outputs[0].value.shape, [batch, 8])
             var total = 0
             for b in 0..<batch {
-                let one = try run(g, ["in": CPUArray(shape: [steps, 6], values: Array(x[(b * steps * 6)..<((b + 1) * steps * 6)]))], steps: steps)
+                let one = try simulate(g, ["in": CPUArray(shape: [steps, 6], values: Array(x[(b * steps * 6)..<((b + 1) * steps * 6)]))], steps: steps)
                 XCTAssertEqual(Array(r.outputs[0].value.values[(b * 8)..<((b + 1) * 8)]), one.outputs[0].value.values, "sample \(b)")
                 total += one.spikeCounts[0].count
             }
@@ -54,7 +54,7 @@ final class CPUSimulatorTests: XCTestCase {
         let g = mlp()
         func message(_ inputs: [String: CPUArray], steps: Int = 3) -> String {
             do {
-                _ = try run(g, inputs, steps: steps)
+                _ = try simulate(g, inputs, steps: steps)
                 return "no error"
             } catch let e as CelestaError { return e.message } catch { return "\(error)" }
         }
@@ -71,7 +71,7 @@ final class CPUSimulatorTests: XCTestCase {
         m.input("in", [5])
         m.node("fc", "Affine", ["weight": G.t([Float](repeating: 1, count: 12), [3, 4]), "bias": G.t([0, 0, 0])], from: ["in"])
         m.output("out", [3], from: "fc")
-        XCTAssertThrowsError(try run(m.graph, ["in": CPUArray(shape: [5], values: [1, 1, 1, 1, 1])])) { e in
+        XCTAssertThrowsError(try simulate(m.graph, ["in": CPUArray(shape: [5], values: [1, 1, 1, 1, 1])])) { e in
             XCTAssertEqual((e as? CelestaError)?.code, .shapeMismatch)
             XCTAssertTrue("\(e)".contains("node 'fc' (Affine)"), "\(e)")
         }
@@ -87,7 +87,7 @@ final class CPUSimulatorTests: XCTestCase {
         m.output("out", [4], from: "d")
         let v = CPUBackend().validate(m.graph)
         XCTAssertEqual(v.unsupportedNodes, ["d"])
-        XCTAssertThrowsError(try run(m.graph, ["in": CPUArray(shape: [4], values: [1, 2, 3, 4])])) { e in
+        XCTAssertThrowsError(try simulate(m.graph, ["in": CPUArray(shape: [4], values: [1, 2, 3, 4])])) { e in
             XCTAssertEqual((e as? CelestaError)?.code, .unsupported)
             XCTAssertTrue("\(e)".contains("node 'd' (Dist2BBox)"))
         }
@@ -102,7 +102,7 @@ final class CPUSimulatorTests: XCTestCase {
         m.graph.connect("fb", "acc")
         m.graph.allowCycles = true
         m.output("out", [1], from: "acc")
-        let r = try run(m.graph, ["in": CPUArray(shape: [1], values: [1])], steps: 4, stepByStep: true)
+        let r = try simulate(m.graph, ["in": CPUArray(shape: [1], values: [1])], steps: 4, stepByStep: true)
         XCTAssertEqual(r.nodeStates.map { $0.first { $0.name == "acc" }!.value.values[0] }, [1, 2, 3, 4])
     }
 
@@ -112,10 +112,10 @@ final class CPUSimulatorTests: XCTestCase {
         m.node("s", "Scale", ["scale": G.t([100, 0.1])], from: ["in"])
         m.output("out", [2], from: "s")
         let x = CPUArray(shape: [2], values: [3, 1])
-        XCTAssertEqual(try run(m.graph, ["in": x], precision: .int8).outputs[0].value.values[0], 127)
-        XCTAssertEqual(try run(m.graph, ["in": x], precision: .int4).outputs[0].value.values[0], 7)
-        XCTAssertEqual(try run(m.graph, ["in": x], precision: .fp32).outputs[0].value.values, [300, 0.1])
-        XCTAssertEqual(try run(m.graph, ["in": x], precision: .fp16).outputs[0].value.values[1], Float(Float16(Float(0.1))))
+        XCTAssertEqual(try simulate(m.graph, ["in": x], precision: .int8).outputs[0].value.values[0], 127)
+        XCTAssertEqual(try simulate(m.graph, ["in": x], precision: .int4).outputs[0].value.values[0], 7)
+        XCTAssertEqual(try simulate(m.graph, ["in": x], precision: .fp32).outputs[0].value.values, [300, 0.1])
+        XCTAssertEqual(try simulate(m.graph, ["in": x], precision: .fp16).outputs[0].value.values[1], Float(Float16(Float(0.1))))
         XCTAssertThrowsError(try CPUPrecision(named: "int3"))
     }
 

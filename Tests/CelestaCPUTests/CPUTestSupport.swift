@@ -33,7 +33,7 @@ struct Noise {
     mutating func values(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
 }
 
-func run(_ g: IRGraph, _ inputs: [String: CPUArray], steps: Int = 1, stepByStep: Bool = false, precision: CPUPrecision = .fp32, threads: Int = 0) throws -> CPUSimulationResult {
+func simulate(_ g: IRGraph, _ inputs: [String: CPUArray], steps: Int = 1, stepByStep: Bool = false, precision: CPUPrecision = .fp32, threads: Int = 0) throws -> CPUSimulationResult {
     var o = CPUSimulationOptions()
     o.nSteps = steps
     o.stepByStep = stepByStep

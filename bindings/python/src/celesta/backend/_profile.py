@@ -169,7 +169,10 @@ def run(graph, input_data=None, timesteps: int = 1, backend: str = "cpu", profil
     except Exception as e:  # noqa: BLE001 - run() reports, as TALON's does
         return RunResult(errors=[str(e)])
     result = RunResult(outputs=sim.outputs, spike_counts=sim.spike_counts, timesteps_run=sim.timesteps_run, errors=list(sim.errors))
-    if profile:
+    if profile and backend != "cpu":  # a chip's own models (cycles), no energy formula of TALON's
+        result.profile = b.profile(graph, input_data, n_steps=timesteps)
+        result.total_latency_us = result.profile.total_latency_us
+    elif profile:
         p = b.profile(graph, input_data, n_steps=timesteps, energy_preset=DEFAULT_PRESET, talon_compatible=talon)
         result.profile = p
         result.total_latency_us = p.total_latency_us

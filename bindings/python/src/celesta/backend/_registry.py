@@ -216,15 +216,17 @@ def _init() -> None:
         return
     _REGISTRY["cpu"] = CPUBackend()
     _REGISTRY["fpga"] = FPGABackend()
+    from ._xylo import _CHIPS, XyloBackend
     for record in _native.backends():
         if record["name"] not in _REGISTRY:
-            _REGISTRY[record["name"]] = LibraryBackend(record)
+            _REGISTRY[record["name"]] = XyloBackend(record) if record["name"] in _CHIPS else LibraryBackend(record)
 
 
 def _visible(talon_compatible) -> list:
     _init()
     if _compatible(talon_compatible):
-        return [n for n in _REGISTRY if n in _BUILTIN_TALON or not isinstance(_REGISTRY[n], LibraryBackend)]
+        from ._xylo import XyloBackend
+        return [n for n in _REGISTRY if n in _BUILTIN_TALON or not isinstance(_REGISTRY[n], (LibraryBackend, XyloBackend))]
     return list(_REGISTRY)
 
 
