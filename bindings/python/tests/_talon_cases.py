@@ -65,4 +65,6 @@ def inputs(obj):
     """A case's ``input_data``: None, or {name: array}."""
     if obj is None:
         return None
+    if "dtype" in obj:  # a bare array (run's input_data)
+        return array(obj)
     return {k: array(v) for k, v in obj.items()}

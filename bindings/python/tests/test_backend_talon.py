@@ -3,6 +3,7 @@ simulate, cpu_profile and run (talon_compatible=True reproduces TALON 0.0.3 exac
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def test_registry_case():
             assert caps.primitive_constraints == exp["primitive_constraints"]
             assert vars(b.get_constraints()) == e[name]["constraints"]
         for query, names in e["query_backends"].items():
-            kw = dict(part.split("=") for part in query.split(","))
+            kw = dict(part.split("=", 1) for part in re.split(r",(?=\w+=)", query))
             assert backend.query_backends(**kw) == names, query
         with pytest.raises(KeyError) as err:
             backend.get_backend("gpu")

@@ -40,7 +40,7 @@ def _layer(graph, name, node, shapes):
     if t == "LIF":
         n = int(len(node.tau))
         return {"class_name": "H_LIF", "name": name, "n_in": n, "n_out": n, "threshold": float(node.v_threshold[0]),
-                "leak": float(1 - 1 / node.tau[0])}
+                "leak": 1 - 1 / float(node.tau[0])}
     if t in ("MaxPool2d", "AvgPool2d"):
         k = _pair(node.kernel_size, (2, 2))
         s = _pair(node.stride, k)
@@ -49,13 +49,14 @@ def _layer(graph, name, node, shapes):
                 "stride_width": s[1], "padding_height": p[0], "padding_width": p[1], "pool_layer": "Max" if t == "MaxPool2d" else "Avg"}
     if t in ("BatchNorm1d", "BatchNorm2d"):
         return {"class_name": "BatchNormalization", "name": name}
+    sizes = {"n_in": int(node.features), "n_out": int(node.features)} if getattr(node, "features", None) else {}
     if t == "ReLU":
         slope = float(getattr(node, "negative_slope", 0) or 0)
         if slope != 0:
-            return {"class_name": "Activation", "name": name, "activation": "leaky_relu", "leaky_slope": slope}
-        return {"class_name": "Activation", "name": name, "activation": "relu"}
+            return {"class_name": "Activation", "name": name, **sizes, "activation": "leaky_relu", "leaky_slope": slope}
+        return {"class_name": "Activation", "name": name, **sizes, "activation": "relu"}
     if t == "Sigmoid":
-        return {"class_name": "Activation", "name": name, "activation": "sigmoid"}
+        return {"class_name": "Activation", "name": name, **sizes, "activation": "sigmoid"}
     if t == "Flatten":
         preds = graph.predecessors(name)
         shape = shapes.get(preds[0]) if preds else None

@@ -188,7 +188,7 @@ class HardwareDescriptor:
                 core, name = key.split("/", 1)
                 tables.setdefault(int(core), {})[name] = np.frombuffer(data[pos:pos + nb], np.dtype(dtype).newbyteorder("<")).reshape(shape)
                 pos += nb
-        except (struct.error, IndexError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
+        except (struct.error, IndexError, UnicodeDecodeError, ValueError, TypeError) as e:
             raise ValueError(f"{os.fspath(path)}: damaged T1CB file ({e})") from None
         return cls(metadata=meta, weight_tables=tables)
 
