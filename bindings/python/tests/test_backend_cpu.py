@@ -18,7 +18,7 @@ def mlp():
 
 def test_input_rule_constant_per_step_and_batch():
     g = mlp()
-    x = np.random.default_rng(0).random(784).astype(np.float32)
+    x = 3 * np.random.default_rng(0).random(784).astype(np.float32)
     a = CPU.simulate(g, {"input": x}, n_steps=5)
     b = CPU.simulate(g, {"input": x[None]}, n_steps=5)
     c = CPU.simulate(g, {"input": np.tile(x, (5, 1))}, n_steps=5)
@@ -67,10 +67,13 @@ def test_validate_names_unsupported_nodes_and_simulate_never_crashes_on_valid_gr
             assert sim.timesteps_run == 2
         else:
             assert v.errors and all("node '" in e or "cycle" in e for e in v.errors), (name, v.errors)
-    assert CPU.validate(tc.graph("conv_snn")).is_valid
-    bad = tc.graph("kitchen_sink")
+    assert CPU.validate(tc.graph("conv_snn")).is_valid and CPU.validate(tc.graph("kitchen_sink")).is_valid
+    bad = ir.Graph({"in": ir.Input(np.array([4])), "box": ir.Dist2BBox(stride=8), "out": ir.Output(np.array([4]))},
+                   [("in", "box"), ("box", "out")])
     v = CPU.validate(bad)
-    assert not v.is_valid
+    assert not v.is_valid and v.unsupported_nodes == ["box"] and "node 'box' (Dist2BBox)" in v.errors[0]
+    with pytest.raises(celesta.UnsupportedError, match="node 'box' \\(Dist2BBox\\)"):
+        CPU.simulate(bad, {"in": np.ones(4, np.float32)})
 
 
 def test_conv_snn_computes_the_conv():

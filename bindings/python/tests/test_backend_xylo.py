@@ -10,6 +10,7 @@ from celesta.devices.xylo import xa3
 from celesta.transform import quantize_methods as q
 
 import _talon_cases as tc
+from test_ir_xylo import DT, ir_net, rockpool_net
 
 
 def talon_graph(n=6):
@@ -34,19 +35,21 @@ def test_xylo_validate_names_the_conv(name):
 
 
 def test_xylo_a3_simulate_equals_the_devices_path():
-    g = talon_graph()
+    rng = np.random.default_rng(11)
+    _, params = rockpool_net(rng)
+    g = ir_net(params)  # a recurrent CubaLIF network in Rockpool's NIR convention
     b = backend.get_backend("xylo-a3")
-    d = b.compile(g, dt=1)
+    d = b.compile(g, dt=DT)
     assert d.metadata["chip"] == "syns65302" and "weights_in" in d.weight_tables[0]
-    x = np.random.default_rng(1).poisson(1.0, (40, 3))
-    sim = b.simulate(g, {"input": x}, dt=1)
-    spec = xa3.mapper(g, dt=1)
+    x = rng.poisson(0.4, (300, 4))
+    sim = b.simulate(g, {"input": x}, dt=DT)
+    spec = xa3.mapper(g, dt=DT)
     spec.update(q.channel_quantize(**spec))
     config, ok, _ = xa3.config_from_specification(**{k: v for k, v in spec.items() if k != "mapped_graph"})
-    out, _, rec = xa3.XyloSim.from_config(config, dt=1)(x, record=True)
-    assert np.array_equal(sim.outputs["output"], out)
+    out, _, rec = xa3.XyloSim.from_config(config, dt=DT)(x, record=True)
+    assert np.array_equal(sim.outputs["output"], out) and out.sum() > 0
     assert sim.spike_counts["hidden"] == int(rec["Spikes"].sum()) > 0
-    p = b.profile(g, {"input": x}, dt=1)
+    p = b.profile(g, {"input": x}, dt=DT)
     assert p.latency_source == "cycle model" and p.cycles_per_step > 0 and p.clock_hz > 0
 
 

@@ -89,8 +89,9 @@ class XyloBackend:
         chip = _module(self.chip_id)
         cfg = d.xylo_config
         steps = max(sim.timesteps_run, 1)
-        hidden_rate = sim.spike_counts["hidden"] / max(steps * cfg.n_hidden, 1)
-        out_rate = sum(v for k, v in sim.spike_counts.items() if k != "hidden") / max(steps * cfg.n_out, 1)
+        # Firing probabilities per neuron and step (a neuron may emit several events a step).
+        hidden_rate = min(sim.spike_counts["hidden"] / max(steps * cfg.n_hidden, 1), 1.0)
+        out_rate = min(sum(v for k, v in sim.spike_counts.items() if k != "hidden") / max(steps * cfg.n_out, 1), 1.0)
         x = None if input_data is None else np.asarray(list(dict(input_data).values())[0])
         in_rate = 0.0 if x is None else float(np.count_nonzero(x)) / max(x.size, 1)
         cycles = chip.cycles_model(cfg, in_rate, hidden_rate, out_rate)
