@@ -49,4 +49,26 @@ enum CPUMath {
         }
         return s
     }
+
+    /// y += a0 x0 + a1 x1 + a2 x2 + a3 x3 over n values: four rows per pass over y.
+    @inline(__always)
+    static func axpy4(_ n: Int, _ a: SIMD4<Float>, _ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                      _ x3: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        let v0 = SIMD8<Float>(repeating: a[0]), v1 = SIMD8<Float>(repeating: a[1])
+        let v2 = SIMD8<Float>(repeating: a[2]), v3 = SIMD8<Float>(repeating: a[3])
+        var i = 0
+        while i + 8 <= n {
+            var acc = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v0 * UnsafeRawPointer(x0 + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v1 * UnsafeRawPointer(x1 + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v2 * UnsafeRawPointer(x2 + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += v3 * UnsafeRawPointer(x3 + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: acc, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            y[i] += a[0] * x0[i] + a[1] * x1[i] + a[2] * x2[i] + a[3] * x3[i]
+            i += 1
+        }
+    }
 }

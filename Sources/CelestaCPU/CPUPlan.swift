@@ -28,6 +28,9 @@ public final class CPUPlan: @unchecked Sendable {
         let scratch: Int
         /// The index among the graph's inputs, for Input nodes.
         let inputSlot: Int?
+        /// A pure function of values computed earlier in the same step (no state, no feedback
+        /// input): when none of those changed since its last run, its output stands.
+        let pure: Bool
     }
 
     let nodes: [Node]
@@ -160,8 +163,9 @@ public final class CPUPlan: @unchecked Sendable {
             }
             shapes[name] = kernel.outputShape
             if let slices = kernel.portSlices { slicesOf[name] = slices }
+            let pure = kernel.stateSize == 0 && feedbackCounts.isEmpty
             built.append(Node(name: name, type: node.type, kernel: kernel, sources: sources, output: output, outputCount: outCount,
-                              state: state, scratch: scratch, inputSlot: isInput ? inputs.count - 1 : nil))
+                              state: state, scratch: scratch, inputSlot: isInput ? inputs.count - 1 : nil, pure: pure))
         }
         for f in pendingFeedback {
             let n = shapes[f.source]!.reduce(1, *)

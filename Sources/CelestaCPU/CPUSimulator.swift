@@ -65,6 +65,15 @@ public enum CPUSimulator {
         let binding: Binding
         let batch: Int?
 
+        /// True when the value differs from step to step.
+        var varies: Bool {
+            switch binding {
+            case .constant: return false
+            case .perStep: return true
+            case .batch(let steps): return steps > 1
+            }
+        }
+
         func pointer(_ base: UnsafePointer<Float>, sample: Int, step: Int) -> UnsafePointer<Float> {
             switch binding {
             case .constant: return base
@@ -228,6 +237,9 @@ public enum CPUSimulator {
         }
         defer { inputBases.forEach { $0.deallocate() } }
         let timing = options.timing
+        // Which nodes produced a new value this step: a pure node whose inputs did not change
+        // keeps its output (a constant input's first layer is computed once).
+        var changed = [Bool](repeating: true, count: nodes.count)
         for sample in range {
             arena.initialize(repeating: 0, count: plan.arenaSize)
             for n in nodes where n.kernel.stateSize > 0 { n.kernel.reset(arena + n.state) }
@@ -235,8 +247,16 @@ public enum CPUSimulator {
                 for (i, n) in nodes.enumerated() {
                     let start = timing ? now() : 0
                     let out = arena + n.output
+                    if t > 0, n.pure {
+                        let fresh = n.inputSlot.map { bound[$0].varies } ?? n.sources.contains { changed[$0.node] }
+                        changed[i] = fresh
+                    } else {
+                        changed[i] = true
+                    }
                     var count = 1
-                    if let slot = n.inputSlot {
+                    if !changed[i] {
+                        // Unchanged: the output of the last run stands.
+                    } else if let slot = n.inputSlot {
                         ptrs[0] = bound[slot].pointer(UnsafePointer(inputBases[slot]), sample: sample, step: t)
                     } else if n.scratch >= 0 {
                         let s = arena + n.scratch
@@ -248,8 +268,10 @@ public enum CPUSimulator {
                         for (k, src) in n.sources.enumerated() { ptrs[k] = UnsafePointer(arena + nodes[src.node].output + src.offset) }
                         count = n.sources.count
                     }
-                    n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
-                    if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
+                    if changed[i] {
+                        n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
+                        if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
+                    }
                     if n.kernel.spiking {
                         var s = 0
                         for j in 0..<n.outputCount where out[j] != 0 { s += 1 }

@@ -6,7 +6,8 @@ import CelestaIR
 final class DenseKernel: CPUKernel {
     let inputs: Int
     let outputs: Int
-    /// W transposed: `inputs` rows of `outputs` values.
+    /// W transposed: `inputs` rows of `outputs` values. (Summation order: bias, then the active
+    /// inputs four at a time.)
     let rows: [Float]
     let bias: [Float]
     let outputShape: [Int]
@@ -29,14 +30,28 @@ final class DenseKernel: CPUKernel {
     }
 
     func step(_ inputs: UnsafeBufferPointer<UnsafePointer<Float>>, _ out: UnsafeMutablePointer<Float>, _ state: UnsafeMutablePointer<Float>) {
-        let x = inputs[0], n = outputs
+        let x = inputs[0], n = outputs, count = self.inputs
         bias.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: n) }
         rows.withUnsafeBufferPointer { w in
             let base = w.baseAddress!
-            for j in 0..<self.inputs {
-                let a = x[j]
-                if a == 0 { continue }
-                if a == 1 { CPUMath.add(n, base + j * n, out) } else { CPUMath.axpy(n, a, base + j * n, out) }
+            // The events: the inputs that are not zero (all of a dense input), four rows a pass.
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: count) { active in
+                var m = 0
+                for j in 0..<count where x[j] != 0 {
+                    active[m] = Int32(j)
+                    m += 1
+                }
+                var k = 0
+                while k + 4 <= m {
+                    let j0 = Int(active[k]), j1 = Int(active[k + 1]), j2 = Int(active[k + 2]), j3 = Int(active[k + 3])
+                    CPUMath.axpy4(n, SIMD4(x[j0], x[j1], x[j2], x[j3]), base + j0 * n, base + j1 * n, base + j2 * n, base + j3 * n, out)
+                    k += 4
+                }
+                while k < m {
+                    let j = Int(active[k])
+                    if x[j] == 1 { CPUMath.add(n, base + j * n, out) } else { CPUMath.axpy(n, x[j], base + j * n, out) }
+                    k += 1
+                }
             }
         }
     }
