@@ -1,6 +1,7 @@
 """celesta.backend against every shared TALON case of kinds registry, validate, compile,
 simulate, cpu_profile and run (talon_compatible=True reproduces TALON 0.0.3 exactly)."""
 
+import hashlib
 import json
 import math
 import re
@@ -120,9 +121,12 @@ def test_compile_cases(case_id, tmp_path):
     back = backend.HardwareDescriptor.from_json(tmp_path / "d.json")
     assert back.metadata == d.metadata and list(back.weight_tables[0]) == list(d.weight_tables[0])
     if "to_json_content" in e:
-        mine = json.loads((tmp_path / "d.json").read_text())
-        exp = e["to_json_content"]
-        assert sorted(mine) == sorted(exp) if isinstance(exp, dict) and "version" in exp else True
+        _same_json(json.loads((tmp_path / "d.json").read_text()), e["to_json_content"], "to_json")
+    if "to_binary" in e:
+        d.to_binary(tmp_path / "talon.bin", talon_compatible=True)
+        raw_talon = (tmp_path / "talon.bin").read_bytes()
+        assert len(raw_talon) == e["to_binary"]["size"]
+        assert hashlib.sha256(raw_talon).hexdigest() == e["to_binary"]["sha256"]
     # Unlike TALON's, the binary carries the weights: they read back equal.
     d.to_binary(tmp_path / "d.bin")
     raw = (tmp_path / "d.bin").read_bytes()
@@ -138,6 +142,27 @@ def test_compile_cases(case_id, tmp_path):
     (tmp_path / "bad2.bin").write_bytes(b"XXXX" + raw[4:])
     with pytest.raises(ValueError, match="magic"):
         backend.HardwareDescriptor.from_binary(tmp_path / "bad2.bin")
+
+
+def _same_json(mine, exp, where):
+    """The written JSON against the case's: arrays (given there as a summary) by shape, dtype and
+    the sha256 of their bytes; everything else equal."""
+    if isinstance(exp, dict) and "data_summary" in exp:
+        summary = exp["data_summary"]
+        assert mine["shape"] == exp["shape"] and mine["dtype"] == exp["dtype"], where
+        data = np.asarray(mine["data"], dtype=mine["dtype"]).reshape(mine["shape"])
+        assert hashlib.sha256(data.astype(data.dtype.newbyteorder("<")).tobytes()).hexdigest() == summary["sha256"], where
+        return
+    if isinstance(exp, dict):
+        assert isinstance(mine, dict) and sorted(mine) == sorted(exp), (where, sorted(mine), sorted(exp))
+        for k in exp:
+            _same_json(mine[k], exp[k], f"{where}.{k}")
+    elif isinstance(exp, list):
+        assert isinstance(mine, list) and len(mine) == len(exp), where
+        for i, (a, b) in enumerate(zip(mine, exp)):
+            _same_json(a, b, f"{where}[{i}]")
+    else:
+        assert mine == exp, (where, mine, exp)
 
 
 def _check_vector(got, exp, where):

@@ -52,6 +52,19 @@ def _talon_edges(graph, v: ValidationResult, warn: bool) -> None:
                     v.warnings.append(f"Edge references missing node: {end}")
 
 
+def _talon_params(node) -> dict:
+    """TALON's ``node.to_dict()`` without ``type``: the fields TALON leaves out while they hold
+    their default (``eps``, ``momentum``, ``dim``...) are left out."""
+    params = node.to_dict()
+    params.pop("type", None)
+    for f in type(node)._descriptor.get("fields", []):
+        if f.get("omitted_when_default") and f["name"] in params:
+            v = params[f["name"]]
+            if not isinstance(v, np.ndarray) and v == f["default"]:
+                del params[f["name"]]
+    return params
+
+
 def _execution_order(graph) -> list:
     order = graph.topological_order()
     return list(graph.nodes) if order is None else order
@@ -69,8 +82,7 @@ def _compile_descriptor(graph, config: CompileConfig | None, backend: str) -> Ha
         if _type(node) in _IO:
             continue
         core = getattr(node, "core_id", None) or 0
-        params = node.to_dict()
-        params.pop("type", None)
+        params = _talon_params(node)
         precision = getattr(node, "precision", None) or config.target_precision
         configs.setdefault(core, []).append(NeuronConfig(name, _type(node), core, precision, params))
         for key, value in params.items():

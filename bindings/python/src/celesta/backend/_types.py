@@ -137,14 +137,19 @@ class HardwareDescriptor:
                    execution_schedule={int(c): v for c, v in d.get("execution_schedule", {}).items()},
                    metadata=d.get("metadata", {}))
 
-    def to_binary(self, path) -> None:
+    def to_binary(self, path, *, talon_compatible: bool | None = None) -> None:
         """"T1CB", u16 version, u32 metadata-JSON length, the metadata JSON, u32 number of neuron
         configs, then (unlike TALON) u32 number of weight records and each record: u32 key length,
         key ("<core>/<node>.<field>"), u8 dtype-name length, dtype name, u8 ndim, u32 dims,
-        u64 byte count, the raw little-endian C-order bytes."""
+        u64 byte count, the raw little-endian C-order bytes. TALON-compatible: TALON's file,
+        which ends after the count (no weights)."""
+        from .._irlib import compatible_default
         meta = json.dumps(_plain(self.metadata)).encode()
         out = [b"T1CB", struct.pack("<H", 1), struct.pack("<I", len(meta)), meta,
                struct.pack("<I", sum(len(v) for v in self.neuron_configs.values()))]
+        if compatible_default() if talon_compatible is None else talon_compatible:
+            _atomic_write(path, b"".join(out))
+            return
         records = []
         for core, table in self.weight_tables.items():
             for key, value in table.items():
