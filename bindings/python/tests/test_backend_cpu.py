@@ -116,3 +116,15 @@ def test_energy_presets():
     assert backend.ENERGY_PRESETS["zcu102"]["mac_pj"] == 3.2
     with pytest.raises(KeyError, match="Available: \\['28nm_cmos'"):
         backend.get_energy_preset("x")
+
+
+@pytest.mark.parametrize("shape", [(784,), (4, 784), (3, 4, 784), (3, 1, 784)])
+def test_profile_takes_every_input_form(shape):
+    g = mlp()
+    x = 3 * np.random.default_rng(1).random(shape).astype(np.float32)
+    p = CPU.profile(g, {"input": x}, n_steps=4)
+    # Per sample: the weights and neuron parameters, and each node's value (784 + 128 + 128 + 10 + 10 + 10 floats).
+    assert p.peak_memory_bytes == p.weight_memory_bytes + p.state_memory_bytes + 4 * (784 + 2 * 128 + 3 * 10)
+    batch = shape[0] if len(shape) == 3 else 1
+    assert p.mac_ops == 4 * (784 * 128 + 128 * 10) * batch  # a batch's work counts once per sample
+    assert sum(p.spike_counts.values()) > 0

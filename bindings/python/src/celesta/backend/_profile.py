@@ -59,6 +59,24 @@ def _coefficients(preset, mac, spike, read, write):
             p["sram_read_pj"] if read is None else float(read), p["sram_write_pj"] if write is None else float(write))
 
 
+def _first_step(graph, inputs):
+    """The inputs of the first step only ([T, *S] -> [1, *S], [B, T, *S] -> [B, 1, *S]), for a
+    one-step run that measures the values' sizes."""
+    if inputs is None:
+        return None
+    out = {}
+    for name, v in inputs.items():
+        node = graph.nodes.get(name)
+        port = getattr(node, "input_type", None) or {}
+        rank = len(next(iter(port.values()))) if port else v.ndim
+        if v.ndim == rank + 1:
+            v = v[:1]
+        elif v.ndim == rank + 2:
+            v = v[:, :1]
+        out[name] = v
+    return out
+
+
 def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, per_op, talon: bool) -> ProfileResult:
     mac_pj, spike_pj, read_pj, write_pj = _coefficients(energy_preset, mac, spike, read, write)
     per_op = dict(per_op or {})
@@ -87,13 +105,15 @@ def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, 
         # Every node's value, held once per sample (the simulator's arena).
         activation = sum(4 * int(np.prod(s.shape)) for s in (doc["node_states"][-1].values() if doc["node_states"] else []))
         if not doc["node_states"]:
-            d2 = _native.simulate(graph, inputs, n_steps=1, step_by_step=True, talon_compatible=False)
+            d2 = _native.simulate(graph, _first_step(graph, inputs), n_steps=1, step_by_step=True, talon_compatible=False)
             activation = sum(4 * int(np.prod(s.shape)) for s in d2["node_states"][-1].values())
             if d2["batch"]:
                 activation //= d2["batch"]
-    mac_ops = sum(macs.values()) * steps
+    # A batch is B runs: its work counts B times (the weights are read once per step for all).
+    batch = doc.get("batch") or 1
+    mac_ops = sum(macs.values()) * steps * batch
     lif = {n: v for n, v in nodes.items() if _type(v) == "LIF" or (not talon and n in spikes)}
-    state_traffic = sum(_lif_size(v) if _type(v) == "LIF" else int(np.prod(np.shape(getattr(v, "v_threshold", [0])))) for v in lif.values()) * steps
+    state_traffic = sum(_lif_size(v) if _type(v) == "LIF" else int(np.prod(np.shape(getattr(v, "v_threshold", [0])))) for v in lif.values()) * steps * batch
     reads = math.ceil(weight_bytes / 4) + state_traffic
     writes = state_traffic
 
@@ -103,7 +123,7 @@ def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, 
     if talon:
         mac_energy = mac_ops * mac_pj
     else:
-        mac_energy = sum(macs[n] * steps * op_mac(v) for n, v in nodes.items())
+        mac_energy = sum(macs[n] * steps * batch * op_mac(v) for n, v in nodes.items())
     spike_energy = sum(spikes.values()) * spike_pj
     sram_energy = reads * read_pj + writes * write_pj
     per_layer: dict = {}
@@ -115,7 +135,7 @@ def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, 
         if weighted:
             wb = sum(v.nbytes for k, v in _arrays(node) if k not in _STATE_FIELDS) if not talon else \
                 node.weight.nbytes + (node.bias.nbytes if getattr(node, "bias", None) is not None else 0)
-            m = (node.weight.size if t == "Affine" else int(np.prod(node.weight.shape))) if talon else macs[name]
+            m = (node.weight.size if t == "Affine" else int(np.prod(node.weight.shape))) if talon else macs[name] * batch
             e = m * steps * (mac_pj if talon else op_mac(node)) + math.ceil(wb / 4) * read_pj
             if e > 0:
                 per_layer[name] = e / 1e6
@@ -123,7 +143,7 @@ def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, 
         elif name in lif:
             n = _lif_size(node) if t == "LIF" else int(np.size(getattr(node, "v_threshold", 0)))
             s = spikes.get(name, 0)
-            e = s * spike_pj + n * steps * (read_pj + write_pj)
+            e = s * spike_pj + n * steps * batch * (read_pj + write_pj)
             if e > 0:
                 per_layer[name] = e / 1e6
             per_core[core] = per_core.get(core, 0.0) + s * spike_pj
