@@ -178,9 +178,6 @@ public func celesta_backend_simulate(
         let out = try required(out, "out")
         let backendName = try requiredString(name, "name")
         let backend = try registry().backend(backendName)
-        guard backend is CPUBackend else {
-            throw CelestaError(.unsupported, "Backend '\(backendName)' does not support simulation here; use backend 'cpu' (or celesta_xylo_sim_* for a Xylo chip)")
-        }
         let box = try object(graph, IRGraphBox.self, "graph")
         let tensors = try borrowedArrays(arrays, n_arrays)
         let options = try SimulateOptions(try borrowedText(options_json, options_json_len, "options_json"), arrays: tensors.count)
@@ -191,15 +188,25 @@ public func celesta_backend_simulate(
         }
         let text: String
         if options.talon {
+            // TALON's simulator is the cpu backend's compatibility mode.
+            guard backend is CPUBackend else { throw CelestaError(.invalidArgument, "talon_compatible applies to backend 'cpu' only") }
             text = talonJSON(TalonSimulator.run(g, inputs: inputs, nSteps: options.cpu.nSteps, stepByStep: options.cpu.stepByStep, profiling: options.profiling))
         } else {
-            text = cpuJSON(try CPUSimulator.run(g, inputs: inputs ?? [:], options: options.cpu, zerosForMissing: inputs == nil))
+            var run = BackendRunOptions()
+            run.nSteps = options.cpu.nSteps
+            run.stepByStep = options.cpu.stepByStep
+            run.precision = options.cpu.precision.rawValue
+            run.dt = options.cpu.dt
+            run.threads = options.cpu.threads
+            run.timing = options.cpu.timing
+            run.zerosForMissing = inputs == nil
+            text = cpuJSON(try backend.simulate(g, inputs: inputs ?? [:], options: run))
         }
         out.pointee = makeHandle(BackendResultBox(text))
     }
 }
 
-func cpuJSON(_ r: CPUSimulationResult) -> String {
+func cpuJSON(_ r: BackendRunResult) -> String {
     var parts = ["\"outputs_valid\": true", "\"timesteps_run\": \(r.timestepsRun)", "\"batch\": " + (r.batch.map(String.init) ?? "null"), "\"errors\": []"]
     parts.append("\"outputs\": {" + r.outputs.map { JSONText.quote($0.name) + ": " + arrayJSON($0.value) }.joined(separator: ", ") + "}")
     parts.append("\"spike_counts\": {" + r.spikeCounts.map { JSONText.quote($0.name) + ": \($0.count)" }.joined(separator: ", ") + "}")

@@ -49,6 +49,18 @@ public struct CPUBackend: Backend {
         return v
     }
 
+    /// Runs `CPUSimulator` (see its input rule); `options.precision` names a `CPUPrecision`.
+    public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
+        var o = CPUSimulationOptions()
+        o.nSteps = options.nSteps
+        o.stepByStep = options.stepByStep
+        o.precision = try CPUPrecision(named: options.precision)
+        o.dt = options.dt
+        o.threads = options.threads
+        o.timing = options.timing
+        return try CPUSimulator.run(graph, inputs: inputs, options: o, zerosForMissing: options.zerosForMissing)
+    }
+
     /// Registers the backend with `registry` (idempotent).
     public static func register(in registry: BackendRegistry = .shared) {
         registry.register(CPUBackend())

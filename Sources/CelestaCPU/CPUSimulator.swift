@@ -5,14 +5,7 @@ import Glibc
 #endif
 
 /// Values and their shape (float32, C order).
-public struct CPUArray: Sendable, Equatable {
-    public var shape: [Int]
-    public var values: [Float]
-    public init(shape: [Int], values: [Float]) {
-        self.shape = shape
-        self.values = values
-    }
-}
+public typealias CPUArray = BackendArray
 
 /// How a run goes.
 public struct CPUSimulationOptions: Sendable {
@@ -30,21 +23,7 @@ public struct CPUSimulationOptions: Sendable {
 }
 
 /// What a run gives: TALON's `SimulationResult` fields, batch-aware.
-public struct CPUSimulationResult: Sendable {
-    public var timestepsRun = 0
-    /// The batch size, or nil for an unbatched run (outputs then have no batch axis).
-    public var batch: Int?
-    /// The final value of each Output node ([B, *shape] when batched).
-    public var outputs: [(name: String, value: CPUArray)] = []
-    /// Spikes emitted by each spiking node over the run (all samples).
-    public var spikeCounts: [(name: String, count: Int)] = []
-    /// With `stepByStep`: every node's value after each step.
-    public var nodeStates: [[(name: String, value: CPUArray)]] = []
-    /// With `timing`: the time spent in each node over the run (all samples), in nanoseconds.
-    public var nodeNanoseconds: [(name: String, ns: UInt64)] = []
-    /// Multiply-accumulates of one step per node.
-    public var nodeMACs: [(name: String, macs: Int)] = []
-}
+public typealias CPUSimulationResult = BackendRunResult
 
 /// The CPU simulator of the IR: every node computed (see `CPUKernels`), batches over all cores.
 ///
