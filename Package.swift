@@ -90,6 +90,9 @@ let package = Package(
             name: "CelestaWideKernels",
             swiftSettings: wideKernelSettings
         ),
+        // The CPU backend: the simulator of every IR primitive (batched over all cores), its
+        // kernels as a table by primitive, and TALON's simulator for talon_compatible runs.
+        .target(name: "CelestaCPU", dependencies: ["CelestaIR"]),
         .target(
             name: "CelestaHDK",
             dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]
@@ -97,7 +100,7 @@ let package = Package(
         .target(name: "CelestaABI"),
         .target(
             name: "Celesta",
-            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI"],
+            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI", "CelestaCPU"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([
@@ -123,5 +126,6 @@ let package = Package(
             dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]
         ),
         .testTarget(name: "CelestaIRTests", dependencies: ["CelestaIR"]),
+        .testTarget(name: "CelestaCPUTests", dependencies: ["CelestaIR", "CelestaCPU"]),
     ]
 )

@@ -37,10 +37,10 @@
  * this version and never changes struct_size.
  *
  * Sections, in this order: Version, status names, errors and build information; IR and files
- * (target-neutral); Xylo backend: handle types; Xylo: chips; Xylo: networks (from JSON, node
- * by node, or from an IR graph); Xylo: mapper, specifications and quantizers; Xylo:
- * configurations; Xylo: the bit-exact simulator; Xylo: clock cycles and real-time clock; Xylo:
- * audio front ends; Xylo: dev kits.
+ * (target-neutral); Backends: registry, validation, the CPU simulator; Xylo backend: handle
+ * types; Xylo: chips; Xylo: networks (from JSON, node by node, or from an IR graph); Xylo:
+ * mapper, specifications and quantizers; Xylo: configurations; Xylo: the bit-exact simulator;
+ * Xylo: clock cycles and real-time clock; Xylo: audio front ends; Xylo: dev kits.
  */
 #ifndef CELESTA_H
 #define CELESTA_H
@@ -596,6 +596,64 @@ CELESTA_API int celesta_ir_viz_export_partitioned(const char *path, const celest
  * CELESTA_ERR_INVALID_ARGUMENT (a negative or non-numeric latency; flags), CELESTA_ERR_IO.
  */
 CELESTA_API int celesta_ir_viz_export_schedule(const char *path, const celesta_ir_graph_t *graph, const char *title, const char *latency_json, size_t latency_len, int flags);
+
+
+/* ==== Backends: registry, validation, the CPU simulator ==== */
+
+/**
+ * The result of one celesta_backend_simulate() (outputs, spike counts, per-step node values,
+ * per-node times), read with celesta_backend_result_json() and released with
+ * celesta_backend_result_free(). Immutable: may be read from several threads.
+ */
+typedef struct celesta_backend_result celesta_backend_result_t;
+
+/* ---- Exported C functions: the backend registry (list, capabilities, validate) and the CPU ---- */
+
+/**
+ * The registered backends with their capabilities, as JSON `[{name, summary,
+ * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
+ * in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_backend_list_json(char *buf, size_t cap, size_t *len);
+
+/**
+ * Checks `graph` for the backend `name`: JSON `{"is_valid", "unsupported_nodes", "errors",
+ * "warnings"}` (size-query idiom). Each error names the node and the reason.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend; the message lists
+ * the known ones), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_backend_validate_json(char *buf, size_t cap, size_t *len, const char *name, const celesta_ir_graph_t *graph);
+
+/**
+ * Runs the graph on the CPU simulator. `options_json` is a JSON object: `inputs` (Input node
+ * name -> index into `arrays`; omitted or null: zeros of each Input's declared shape),
+ * `n_steps` (1), `step_by_step` (false), `precision` ("fp32", "fp16", "int16", "int8",
+ * "int4"), `dt` (1.0), `threads` (0: all cores), `timing` (false: per-node host times),
+ * `talon_compatible` (false: TALON 0.0.3's simulator exactly), `profiling` (TALON's profiler
+ * loop, with talon_compatible). Input shapes follow the rule of the README ("CPU simulator").
+ * `*out` receives the result (release with celesta_backend_result_free()).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend, unknown input name,
+ * an Input without data), CELESTA_ERR_UNSUPPORTED (a backend that does not simulate here, a
+ * primitive without a kernel), CELESTA_ERR_SHAPE_MISMATCH (an input shape that fits no rule,
+ * shapes that do not meet at a node), CELESTA_ERR_INVALID_ARGUMENT (NaN input, bad options).
+ * Messages name the node and the reason. In TALON-compatible mode, like TALON, errors of the
+ * run itself are reported in the result (`outputs_valid` false, `errors`).
+ */
+CELESTA_API int celesta_backend_simulate(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays);
+
+/**
+ * The result as JSON (size-query idiom): `outputs_valid`, `timesteps_run`, `batch` (null when
+ * unbatched), `errors`, `outputs` {node: array}, `spike_counts` {node: n}, `node_states`
+ * [{node: array} per step], `node_ns` {node: host ns, with timing}, `node_macs` {node: MACs
+ * per step}, and (TALON mode) `peak_activation_bytes`. An array is `{"shape", "b64"}`: base64
+ * of float32 little-endian values. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_backend_result_json(char *buf, size_t cap, size_t *len, const celesta_backend_result_t *result);
+
+/** Releases a result; NULL is ignored. */
+CELESTA_API void celesta_backend_result_free(celesta_backend_result_t *result);
 
 
 /* ==== Xylo backend: handle types ==== */

@@ -56,4 +56,7 @@ cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/bu
 echo "== SDK analysis: analyze/profile/lint of 5,002 nodes from Python, Celesta vs TALON 0.0.x =="
 scripts/bench_setup.sh
 .venv/bin/python scripts/bench_sdk.py
+echo "== CPU simulator: celesta.backend cpu vs TALON =="
+scripts/bench_setup.sh
+.venv/bin/python scripts/bench_cpu.py
 ir_rows

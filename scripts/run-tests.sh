@@ -100,6 +100,15 @@ else
   record "c-ir-viz (compile)" 1
 fi
 
+section "C harness: backends and the CPU simulator (Tests/c/test_backend.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_backend.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_backend"; then
+  "$tmp/test_backend"
+  record "c-backend" $?
+else
+  record "c-backend (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

@@ -565,5 +565,14 @@ typedef struct celesta_xylo_hdk_info {
 } celesta_xylo_hdk_info_t;
 /* ABI-TYPES:END */
 
+/* ABI-TYPES:BEGIN backend */
+/**
+ * The result of one celesta_backend_simulate() (outputs, spike counts, per-step node values,
+ * per-node times), read with celesta_backend_result_json() and released with
+ * celesta_backend_result_free(). Immutable: may be read from several threads.
+ */
+typedef struct celesta_backend_result celesta_backend_result_t;
+/* ABI-TYPES:END */
+
 
 #endif /* CELESTA_ABI_H */

@@ -17,6 +17,83 @@ public struct BackendValidation: Sendable, Equatable {
     }
 }
 
+/// What a backend takes, as data (TALON's `BackendCapabilities` and `get_constraints()`).
+public struct BackendCapabilities: Sendable, Equatable {
+    /// The primitives it takes, sorted.
+    public var primitives: [String]
+    /// The number formats it computes in (`fp32`, `int8`, `ap_fixed<16,6>`...).
+    public var precisions: [String]
+    public var supportsCyclic: Bool
+    /// The most nodes a graph may have.
+    public var maxGraphSize: Int
+    /// Limits per primitive: primitive -> [(limit name, value)], in a fixed order.
+    public var constraints: [String: [BackendLimit]]
+
+    public init(primitives: [String], precisions: [String], supportsCyclic: Bool, maxGraphSize: Int, constraints: [String: [BackendLimit]] = [:]) {
+        self.primitives = primitives
+        self.precisions = precisions
+        self.supportsCyclic = supportsCyclic
+        self.maxGraphSize = maxGraphSize
+        self.constraints = constraints
+    }
+}
+
+/// One named limit of a primitive on a backend (`max_kernel_size` 64).
+public struct BackendLimit: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public init(_ name: String, _ value: Double) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Values crossing a backend's `simulate`: float32 in C order, with their shape.
+public struct BackendArray: Sendable, Equatable {
+    public var shape: [Int]
+    public var values: [Float]
+    public init(shape: [Int], values: [Float]) {
+        self.shape = shape
+        self.values = values
+    }
+}
+
+/// How a backend runs a graph (each backend documents the values it takes).
+public struct BackendRunOptions: Sendable {
+    public var nSteps = 1
+    /// Keep every node's value after every step.
+    public var stepByStep = false
+    /// The number format (`fp32`, `int8`...).
+    public var precision = "fp32"
+    /// The simulated time of one step.
+    public var dt = 1.0
+    /// Worker threads (0: one per core).
+    public var threads = 0
+    /// Measure the time spent in each node.
+    public var timing = false
+    /// An Input without data gets zeros of its declared shape (otherwise an error).
+    public var zerosForMissing = false
+    public init() {}
+}
+
+/// What a run gives (TALON's `SimulationResult` fields, batch-aware).
+public struct BackendRunResult: Sendable {
+    public var timestepsRun = 0
+    /// The batch size, or nil for an unbatched run (outputs then have no batch axis).
+    public var batch: Int?
+    /// The final value of each Output node ([B, *shape] when batched).
+    public var outputs: [(name: String, value: BackendArray)] = []
+    /// Spikes emitted by each spiking node over the run (all samples).
+    public var spikeCounts: [(name: String, count: Int)] = []
+    /// With `stepByStep`: every node's value after each step.
+    public var nodeStates: [[(name: String, value: BackendArray)]] = []
+    /// With `timing`: the time spent in each node over the run, in nanoseconds.
+    public var nodeNanoseconds: [(name: String, ns: UInt64)] = []
+    /// Multiply-accumulates of one step per node.
+    public var nodeMACs: [(name: String, macs: Int)] = []
+    public init() {}
+}
+
 /// A target that consumes the IR: a chip, an FPGA flow, a simulator. Backends are data about
 /// themselves (name, description, the primitives they take) plus the operations they offer;
 /// the registry lists them, and nothing in the core names a particular one.
@@ -29,9 +106,23 @@ public protocol Backend: Sendable {
     var primitives: Set<String> { get }
     /// Checks the graph for this target without changing it.
     func validate(_ graph: IRGraph) -> BackendValidation
+    /// What it takes, as data.
+    var capabilities: BackendCapabilities { get }
+    /// Runs the graph on `inputs` (by Input node name), for the backends that simulate.
+    func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult
 }
 
 extension Backend {
+    /// By default: its primitives, fp32 only, no cycles, no size limit of its own.
+    public var capabilities: BackendCapabilities {
+        BackendCapabilities(primitives: primitives.sorted(), precisions: ["fp32"], supportsCyclic: false, maxGraphSize: Int(Int32.max))
+    }
+
+    /// By default a backend does not simulate.
+    public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
+        throw CelestaError(.unsupported, "Backend '\(name)' does not support simulation")
+    }
+
     /// The default check: every node's primitive must be among `primitives`.
     public func unsupportedNodes(of graph: IRGraph) -> [String] {
         graph.nodes.filter { !primitives.contains($0.type) }.map(\.name)

@@ -325,7 +325,7 @@ public enum IRJSON {
     }
 
     /// Every primitive of the registry as data: `[{"name", "base", "dialects", "summary",
-    /// "fields": [{"name", "kind", "default", "required", "dialects"}]}]`.
+    /// "fields": [{"name", "kind", "default", "required", "dialects", "omitted_when_default"?}]}]`.
     public static func primitives() -> String {
         var w = Writer(arrays: nil)
         w.raw("[")
@@ -341,7 +341,9 @@ public enum IRJSON {
                 if case .required = f.defaultValue { w.raw("true") } else { w.raw("false") }
                 w.raw(", \"default\": ")
                 if case .value(let v) = f.defaultValue { w.value(v) } else { w.raw("null") }
-                w.rawText(", \"dialects\": [" + Dialect.allCases.filter(f.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]}")
+                w.rawText(", \"dialects\": [" + Dialect.allCases.filter(f.dialects.contains).map { JSONText.quote($0.rawValue) }.joined(separator: ", ") + "]")
+                // TALON's to_dict leaves such a field out while it holds its default.
+                w.raw(f.omittedWhenDefault ? ", \"omitted_when_default\": true}" : "}")
             }
             w.raw("]}")
         }

@@ -13,6 +13,7 @@ Errors are raised as subclasses of :class:`celesta.CelestaError`.
 from __future__ import annotations
 
 from . import _celesta, devices, ir, nir, nn, transform
+from . import backend  # TALON's talon.backend names: cpu, fpga and the Xylo chips
 from ._compat import talon_compatible
 from ._errors import *  # noqa: F401,F403  (the CelestaError hierarchy)
 from ._errors import CelestaError, ERRORS_BY_STATUS
