@@ -94,6 +94,9 @@ let package = Package(
             name: "CelestaHDK",
             dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]
         ),
+        // The FPGA backend: hls4ml-style HLS C++ projects, Celesta's own kernels, and a
+        // bit-exact ap_fixed simulator in Swift.
+        .target(name: "CelestaFPGA", dependencies: ["CelestaIR"]),
         .target(name: "CelestaABI"),
         .target(
             name: "Celesta",
@@ -123,5 +126,6 @@ let package = Package(
             dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK"]
         ),
         .testTarget(name: "CelestaIRTests", dependencies: ["CelestaIR"]),
+        .testTarget(name: "CelestaFPGATests", dependencies: ["CelestaIR", "CelestaFPGA"]),
     ]
 )
