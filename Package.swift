@@ -100,7 +100,7 @@ let package = Package(
         .target(name: "CelestaABI"),
         .target(
             name: "Celesta",
-            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI"],
+            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI", "CelestaFPGA"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([
@@ -113,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "celesta-cli",
             dependencies: [
-                "CelestaIR", "CelestaXylo", "CelestaHDK",
+                "CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaFPGA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]

@@ -23,6 +23,14 @@ extension HLSModel {
         return try fromLayers(l, config: c)
     }
 
+    /// A layers document `{"layers": [...], "hls_config": {...}}` (the config optional:
+    /// `defaultConfig` then); nil when the JSON is not such a document (e.g. an IR graph).
+    public static func fromLayersDocument(_ bytes: [UInt8], defaultConfig: [UInt8]) throws -> HLSModel? {
+        guard case .object(let m, _) = try JSONParser.parse(bytes, name: "layers file"), let layers = m["layers"] else { return nil }
+        let config = try m["hls_config"] ?? JSONParser.parse(defaultConfig, name: "hls_config")
+        return try fromLayers(layers, config: config)
+    }
+
     package static func fromLayers(_ layersValue: JSONValue, config: JSONValue) throws -> HLSModel {
         guard let items = layersValue.elements, !items.isEmpty else {
             throw CelestaError(.invalidArgument, "layers must be a non-empty list of layer dicts")

@@ -15,27 +15,34 @@ extension FixedType {
 
     /// The double the C++ reads back from the element's text.
     public func decimalTextValue(_ v: Double) -> Double {
-        let f32 = Double(Float(v))
-        let digits = max(fracBits, 0)
-        if f32 == 0 || !f32.isFinite { return f32 }
-        // On the type's grid (or at most `digits` binary fraction digits), the F-digit decimal
-        // text is exact.
-        if scaled(f32, by: digits).rounded(.towardZero) == scaled(f32, by: digits) { return f32 }
-        // A float32 has a 24-bit significand, so significand * 10^digits fits 128 bits up to 30.
-        guard digits <= 30 else { return f32 }
+        Double(decimalText(v)) ?? Double(Float(v))
+    }
+
+    /// The element's text: the float32 value with exactly max(F, 0) digits after the point,
+    /// rounded to nearest with ties to even on the exact binary value (as printf does).
+    public func decimalText(_ v: Double) -> String {
         let x = Float(v)
+        let digits = max(fracBits, 0)
+        guard x.isFinite else { return "0" }
+        // A float32 has a 24-bit significand, so significand * 10^digits fits 128 bits up to 30.
+        guard digits <= 30 else { return "\(x)" }
         let sig = Int128(x.significandBitPattern) | (x.isNormal ? (Int128(1) << 23) : 0)
         let exp = (x.isNormal ? Int(x.exponent) : -126) - 23
         var p10 = Int128(1)
         for _ in 0..<digits { p10 *= 10 }
-        let scaledUp = sig * p10          // value * 10^digits = scaledUp * 2^exp
-        // exp < 0 here, otherwise the value would be an integer and on the grid.
-        let n = FixedType.roundHalfEven(scaledUp, shift: -exp)
-        let signedN = x.sign == .minus ? -n : n
-        guard signedN.magnitude < (UInt128(1) << 53), digits <= 22 else {
-            return Double(signedN) / Double(p10)
+        let n: Int128
+        if exp >= 0 {
+            guard exp < 40 else { return "\(x)" }
+            n = (sig << exp) * p10
+        } else {
+            n = FixedType.roundHalfEven(sig * p10, shift: -exp)
         }
-        return Double(Int64(signedN)) / Double(Int64(p10))
+        var text = String(n)
+        if digits > 0 {
+            if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
+            text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
+        }
+        return (x.sign == .minus && n != 0 ? "-" : "") + text
     }
 
     /// m * 2^-shift rounded to the nearest integer, ties to even (m >= 0).

@@ -1,5 +1,5 @@
 import CelestaIR
-@testable import CelestaFPGA
+import CelestaFPGA
 import XCTest
 
 /// ap_fixed store semantics: every quantization and overflow mode.

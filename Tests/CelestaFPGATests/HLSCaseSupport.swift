@@ -1,5 +1,5 @@
 import CelestaIR
-@testable import CelestaFPGA
+import CelestaFPGA
 import Foundation
 import XCTest
 

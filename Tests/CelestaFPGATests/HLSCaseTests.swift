@@ -1,5 +1,5 @@
 import CelestaIR
-@testable import CelestaFPGA
+import CelestaFPGA
 import XCTest
 
 /// Every shared hls4ml case through `from_layers` and the Swift simulators, bit for bit.
