@@ -53,4 +53,6 @@ echo "== Xylo mapper + quantizer =="
 cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/mapper"
 "$tmp/mapper"
 .venv/bin/python scripts/bench_mapper.py
+echo "== FPGA backend: HLS projects, C simulation, fixed-point simulator =="
+.venv/bin/python scripts/bench_hls.py
 ir_rows

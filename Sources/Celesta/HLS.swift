@@ -191,8 +191,9 @@ public func celesta_hls_simulate(
             return
         }
         let outBox = UnsafeMutableSendable(os)
+        let seqs = (0..<b).map { rows($0) }
         DispatchQueue.concurrentPerform(iterations: b) { s in
-            let y = float ? FloatSimulator(m).run(rows(s)).output : FixedSimulator(m).run(rows(s)).output
+            let y = float ? FloatSimulator(m).run(seqs[s]).output : FixedSimulator(m).run(seqs[s]).output
             for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
         }
     }

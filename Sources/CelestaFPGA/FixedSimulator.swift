@@ -16,6 +16,9 @@ public final class FixedSimulator {
         let inType: FixedType
         let outType: FixedType
         let op: Op
+        /// Dense with a wrapping accumulator whose products need no rounding: weight * 2^(F_acc
+        /// - F_w - F_x), for modular accumulation (nil otherwise).
+        var modularWeights: [Int64]? = nil
         /// Membranes (neurons, membrane readout), and a spike readout's counts.
         var state: [Int64]
         var counts: [Int]
@@ -55,8 +58,15 @@ public final class FixedSimulator {
                 op = .readout(r: r, mem: mem, betaM: mem.storeFloatConstant(r.beta))
             }
             let width = layer.stateWidth
-            ks.append(Kernel(name: layer.name, inType: inType, outType: out, op: op,
-                             state: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width)))
+            var kernel = Kernel(name: layer.name, inType: inType, outType: out, op: op,
+                                state: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width))
+            if case .dense(_, _, let w, _, let wt, _, let acc) = op, acc.overflow == .wrap {
+                let shift = acc.fracBits - wt.fracBits - inType.fracBits
+                if shift >= 0 && shift < 64 && inType.fracBits >= 0 {
+                    kernel.modularWeights = w.map { $0 &<< Int64(shift) }
+                }
+            }
+            ks.append(kernel)
             inType = out
         }
         kernels = ks
@@ -129,6 +139,17 @@ public final class FixedSimulator {
             let fa = acc.fracBits, fp = fx + wt.fracBits
             var y = [Int64](repeating: 0, count: nOut)
             var sums = b.map { acc.store(Int128($0), frac: bt.fracBits) }
+            if let wShifted = k.modularWeights {
+                // A wrapping accumulator that needs no rounding: the sum is modulo 2^W, so it
+                // is accumulated in wrapping 64-bit arithmetic (spikes: one add per weight).
+                for i in 0..<nIn where x[i] != 0 {
+                    let row = i * nOut, xi = x[i]
+                    for j in 0..<nOut { sums[j] = sums[j] &+ xi &* wShifted[row + j] }
+                }
+                for j in 0..<nOut { y[j] = outT.store(Int128(acc.storeOnGrid(Int128(sums[j]))), frac: fa) }
+                trace?.pointee.append(k.name, "out", y.map(outT.value))
+                return y
+            }
             for i in 0..<nIn where x[i] != 0 {
                 let xi = Int128(x[i])
                 let row = i * nOut

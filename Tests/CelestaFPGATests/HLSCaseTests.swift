@@ -59,36 +59,32 @@ final class HLSCaseTests: XCTestCase {
         }
     }
 
+    /// Compares a run with expected.<which> of a case: the output and every traced value.
+    private func assertEqualsExpected(_ c: HLSCase, _ which: String, _ out: [[Double]], _ trace: HLSTrace?) {
+        let want = c.expected(which)
+        if let d = firstDifference(out, want.output) { XCTFail("\(c.id) \(which) output: \(d)") }
+        for (layer, keys) in want.layers {
+            for (key, rows) in keys {
+                guard let got = trace?.layers[layer]?[key] else { XCTFail("\(c.id) \(which) \(layer).\(key) not traced"); continue }
+                if let d = firstDifference(got, rows) { XCTFail("\(c.id) \(which) \(layer).\(key): \(d)") }
+            }
+        }
+        XCTAssertEqual(Set(trace?.order ?? []), Set(want.layers.keys), c.id)
+    }
+
     /// The fixed-point simulator equals expected.csim at every step of every layer.
     func testFixedSimulatorEqualsCsim() throws {
         for c in try HLSCase.all() {
-            let sim = FixedSimulator(try c.model())
-            let (out, trace) = sim.run(c.input, trace: true)
-            let want = c.expected("csim")
-            if let d = firstDifference(out, want.output) { XCTFail("\(c.id) output: \(d)") }
-            for (layer, keys) in want.layers {
-                for (key, rows) in keys {
-                    guard let got = trace?.layers[layer]?[key] else { XCTFail("\(c.id) \(layer).\(key) not traced"); continue }
-                    if let d = firstDifference(got, rows) { XCTFail("\(c.id) \(layer).\(key): \(d)") }
-                }
-            }
-            XCTAssertEqual(Set(trace?.order ?? []), Set(want.layers.keys), c.id)
+            let (out, trace) = FixedSimulator(try c.model()).run(c.input, trace: true)
+            assertEqualsExpected(c, "csim", out, trace)
         }
     }
 
     /// The float reference equals expected.float.
     func testFloatReferenceEqualsExpectedFloat() throws {
         for c in try HLSCase.all() {
-            let sim = FloatSimulator(try c.model())
-            let (out, trace) = sim.run(c.input, trace: true)
-            let want = c.expected("float")
-            if let d = firstDifference(out, want.output) { XCTFail("\(c.id) float output: \(d)") }
-            for (layer, keys) in want.layers {
-                for (key, rows) in keys {
-                    guard let got = trace?.layers[layer]?[key] else { XCTFail("\(c.id) float \(layer).\(key) not traced"); continue }
-                    if let d = firstDifference(got, rows) { XCTFail("\(c.id) float \(layer).\(key): \(d)") }
-                }
-            }
+            let (out, trace) = FloatSimulator(try c.model()).run(c.input, trace: true)
+            assertEqualsExpected(c, "float", out, trace)
         }
     }
 

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     CHECK(celesta_hls_simulate(y, 12, m, x, 24, 2, 6, 0) == CELESTA_OK, "%s", celesta_last_error());
     CHECK(memcmp(y, y + 6, 6 * sizeof(double)) == 0, "independent sequences agree");
     /* stateful: 3 + 3 steps equal 6 steps */
-    CHECK(celesta_hls_simulate(y1, 6, m, x, 6, 1, 3, 1 | 8) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(celesta_hls_simulate(y1, 6, m, x, 6, 1, 3, CELESTA_HLS_SIM_KEEP_STATE | CELESTA_HLS_SIM_RESET) == CELESTA_OK, "%s", celesta_last_error());
     CHECK(celesta_hls_simulate(y1 + 3, 3, m, x, 6, 1, 3, 1) == CELESTA_OK, "%s", celesta_last_error());
     CHECK(memcmp(y1, y, 6 * sizeof(double)) == 0, "keep-state split run equals one run");
     /* trace */

@@ -60,13 +60,30 @@ def _trace_from_json(text: str) -> dict:
     return {name: {k: np.asarray(v, dtype=np.float64) for k, v in doc[name].items()} for name in order}
 
 
+def _default_ap_types() -> str | None:
+    """The ap_types folder of an installed hls4ml wheel in this interpreter (not imported)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("hls4ml")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for base in spec.submodule_search_locations:
+        path = os.path.join(base, "templates", "vivado", "ap_types")
+        if os.path.isfile(os.path.join(path, "ap_fixed.h")):
+            return path
+    return None
+
+
 class HLSModel:
     """A network as an HLS project: write(), compile(), predict(), trace(), simulate()."""
 
     def __init__(self, ptr: int, output_dir: str, ap_types: str | None):
         self._ptr = ptr
         self.output_dir = os.path.abspath(output_dir)
-        self.ap_types = ap_types
+        self.ap_types = ap_types or _default_ap_types()
         self._csim = None
         self._csim_path = None
         info = json.loads(_irlib.text_out(_lib.celesta_hls_model_info, self._ptr))
