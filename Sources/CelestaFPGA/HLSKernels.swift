@@ -82,20 +82,13 @@ template <typename T> void trace_row(const char *layer, const char *key, const T
 // resource strategy (the transposed layout keeps one output's weights together in a BRAM
 // word sequence). The reuse factor sets the initiation interval; the numbers do not depend
 // on it.
-template <class X, class Y, class CONFIG>
-void dense_latency(const X x[CONFIG::n_in], Y y[CONFIG::n_out],
-                   const typename CONFIG::weight_t w[CONFIG::n_in * CONFIG::n_out],
-                   const typename CONFIG::bias_t b[CONFIG::n_out]) {
+// The latency strategy: every product in parallel (the reuse factor shares multipliers).
+template <class X, class CONFIG>
+void dense_latency_sum(const X x[CONFIG::n_in], const typename CONFIG::weight_t w[CONFIG::n_in * CONFIG::n_out],
+                       typename CONFIG::accum_t acc[CONFIG::n_out]) {
 #pragma HLS INLINE
 #pragma HLS PIPELINE II = CONFIG::reuse_factor
 #pragma HLS ARRAY_PARTITION variable = w complete
-#pragma HLS ARRAY_PARTITION variable = b complete
-    typename CONFIG::accum_t acc[CONFIG::n_out];
-#pragma HLS ARRAY_PARTITION variable = acc complete
-    for (unsigned j = 0; j < CONFIG::n_out; j++) {
-#pragma HLS UNROLL
-        acc[j] = b[j];
-    }
     for (unsigned i = 0; i < CONFIG::n_in; i++) {
         for (unsigned j = 0; j < CONFIG::n_out; j++) {
 #pragma HLS ALLOCATION operation instances = mul limit = CONFIG::multiplier_limit
@@ -103,36 +96,22 @@ void dense_latency(const X x[CONFIG::n_in], Y y[CONFIG::n_out],
             acc[j] = acc[j] + p;
         }
     }
-    for (unsigned j = 0; j < CONFIG::n_out; j++) {
-#pragma HLS UNROLL
-        y[j] = acc[j];
-    }
 }
 
-template <class X, class Y, class CONFIG>
-void dense_resource(const X x[CONFIG::n_in], Y y[CONFIG::n_out],
-                    const typename CONFIG::weight_t w[CONFIG::n_in * CONFIG::n_out],
-                    const typename CONFIG::bias_t b[CONFIG::n_out]) {
+// The resource strategy: weights in BRAM, one output's products after another. Each output's
+// products are still visited in input order, so a saturating accumulator gives the same value
+// as with the latency strategy.
+template <class X, class CONFIG>
+void dense_resource_sum(const X x[CONFIG::n_in], const typename CONFIG::weight_t w[CONFIG::n_in * CONFIG::n_out],
+                        typename CONFIG::accum_t acc[CONFIG::n_out]) {
 #pragma HLS INLINE
 #pragma HLS ARRAY_RESHAPE variable = w block factor = CONFIG::block_factor
-    typename CONFIG::accum_t acc[CONFIG::n_out];
-#pragma HLS ARRAY_PARTITION variable = acc complete
-    for (unsigned j = 0; j < CONFIG::n_out; j++) {
-#pragma HLS UNROLL
-        acc[j] = b[j];
-    }
-    // Each output's products are visited in input order, so a saturating accumulator gives
-    // the same value as with the latency strategy.
     for (unsigned j = 0; j < CONFIG::n_out; j++) {
         for (unsigned i = 0; i < CONFIG::n_in; i++) {
 #pragma HLS PIPELINE II = 1
             typename CONFIG::accum_t p = x[i] * w[j * CONFIG::n_in + i];
             acc[j] = acc[j] + p;
         }
-    }
-    for (unsigned j = 0; j < CONFIG::n_out; j++) {
-#pragma HLS UNROLL
-        y[j] = acc[j];
     }
 }
 
@@ -141,10 +120,21 @@ void dense(const X x[CONFIG::n_in], Y y[CONFIG::n_out],
            const typename CONFIG::weight_t w[CONFIG::n_in * CONFIG::n_out],
            const typename CONFIG::bias_t b[CONFIG::n_out]) {
 #pragma HLS INLINE
+#pragma HLS ARRAY_PARTITION variable = b complete
+    typename CONFIG::accum_t acc[CONFIG::n_out];
+#pragma HLS ARRAY_PARTITION variable = acc complete
+    for (unsigned j = 0; j < CONFIG::n_out; j++) {
+#pragma HLS UNROLL
+        acc[j] = b[j];
+    }
     if (CONFIG::strategy == resource) {
-        dense_resource<X, Y, CONFIG>(x, y, w, b);
+        dense_resource_sum<X, CONFIG>(x, w, acc);
     } else {
-        dense_latency<X, Y, CONFIG>(x, y, w, b);
+        dense_latency_sum<X, CONFIG>(x, w, acc);
+    }
+    for (unsigned j = 0; j < CONFIG::n_out; j++) {
+#pragma HLS UNROLL
+        y[j] = acc[j];
     }
     CELESTA_TRACE_ROW(CONFIG::layer_name, "out", y, CONFIG::n_out);
 }

@@ -50,8 +50,10 @@ public enum HLSToolchain {
     }
 
     /// Flags shared by the precompiled header and the compilation that uses it.
+    /// `-fno-gnu-unique` (GCC): the kernels' function-local statics stay private to each loaded
+    /// copy of a C-sim library, so loading a fresh copy starts from zero state.
     static func flags(_ apTypes: String, optimization: Int) -> String {
-        "-std=c++17 -O\(optimization) -fPIC -DCELESTA_TRACE -DCELESTA_UNITY -I\(Shell.quote(apTypes))"
+        "-std=c++17 -O\(optimization) -fPIC -fno-gnu-unique -DCELESTA_TRACE -DCELESTA_UNITY -I\(Shell.quote(apTypes))"
     }
 
     /// The ap_types precompiled header for these flags, built once and cached per user

@@ -407,7 +407,7 @@ struct ProjectFiles {
         fi
         WD="$(pwd)/firmware/weights"
         "$CXX" -std=c++17 -O2 -DCELESTA_TRACE -DCELESTA_UNITY -I"$AP_TYPES" -Ifirmware "-DWEIGHTS_DIR=\\"$WD\\"" \\
-            -fPIC -shared \(project)_bridge.cpp -o firmware/\(project).so
+            -fPIC -fno-gnu-unique -shared \(project)_bridge.cpp -o firmware/\(project).so
         "$CXX" -std=c++17 -O2 -DCELESTA_TRACE -DCELESTA_UNITY -I"$AP_TYPES" -Ifirmware "-DWEIGHTS_DIR=\\"$WD\\"" \\
             \(project)_test.cpp -o csim
 

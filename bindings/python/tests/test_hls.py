@@ -147,6 +147,6 @@ def test_convert_from_ir_graph(tmp_path):
     assert y.shape == (12, 1)
     # an unsupported primitive names the node
     nodes2 = dict(nodes)
-    nodes2["lif1"] = ir.ReLU() if hasattr(ir, "ReLU") else None
+    nodes2["lif1"] = ir.ReLU(features=6)
     with pytest.raises(celesta.CelestaError, match="lif1"):
         hls.convert(ir.Graph(nodes2, edges))
