@@ -65,12 +65,29 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
+    /// Every case with CELESTA_HLS_ALL_CASES=1 (about a minute on 2 cores); by default a set that
+    /// covers every feature (membrane binary logit, ap_uint<1> spikes and 3 layers, AP_WRAP
+    /// <8,3>, mixed and unsigned types, AP_RND/AP_SAT with the resource strategy, io_parallel
+    /// IF with vector thresholds, and a readout in io_parallel), to keep `make test` short.
+    static let allCases = ProcessInfo.processInfo.environment["CELESTA_HLS_ALL_CASES"] == "1"
+    static let coveringCases = ["S09", "S11", "S13", "S14", "S15", "S18"]
+
     func testGeneratedCppEqualsSimulatorAndCsimOnEveryCase() throws {
         try requireToolchain()
-        let cases = try HLSCase.all()
+        let cases = try HLSCase.all().filter { Self.allCases || Self.coveringCases.contains(String($0.id.prefix(3))) }
         var models: [(String, HLSModel, [[Double]])] = []
         for c in cases { models.append((c.id, try c.model(), c.input)) }
+        // A readout in an io_parallel project (which hls4ml cannot compile): same numbers.
+        let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
+        var parallel = try s01.model()
+        parallel.ioType = .parallel
+        models.append(("S01-io_parallel", parallel, s01.input))
         let got = try csim(models)
+        if let g = got["S01-io_parallel"] {
+            XCTAssertEqual(g.output, s01.expected("csim").output)
+            let sim = FixedSimulator(parallel).run(s01.input, trace: true)
+            assertSame("S01-io_parallel", g, (sim.output, sim.trace))
+        }
         for (c, (_, model, input)) in zip(cases, models) {
             guard let g = got[c.id] else { continue }
             let sim = FixedSimulator(model).run(input, trace: true)
@@ -85,7 +102,7 @@ final class HLSProjectTests: XCTestCase {
         try requireToolchain()
         var rng = SystemRandomNumberGenerator()
         var models: [(String, HLSModel, [[Double]])] = []
-        for k in 0..<4 {
+        for k in 0..<(Self.allCases ? 6 : 3) {
             let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
             let (m, x) = RandomNetwork.make(seed: seed)
             models.append(("rand\(k)-seed\(seed)", m, x))
