@@ -61,8 +61,8 @@ public final class FixedSimulator {
             var kernel = Kernel(name: layer.name, inType: inType, outType: out, op: op,
                                 state: Array(repeating: 0, count: width), counts: Array(repeating: 0, count: width))
             if case .dense(_, _, let w, _, let wt, _, let acc) = op, acc.overflow == .wrap {
-                let shift = acc.fracBits - wt.fracBits - inType.fracBits
-                if shift >= 0 && shift < 64 && inType.fracBits >= 0 {
+                let shift = acc.fracBits - wt.fracBits
+                if shift >= 0 && shift < 48 {
                     kernel.modularWeights = w.map { $0 &<< Int64(shift) }
                 }
             }
@@ -140,11 +140,24 @@ public final class FixedSimulator {
             var y = [Int64](repeating: 0, count: nOut)
             var sums = b.map { acc.store(Int128($0), frac: bt.fracBits) }
             if let wShifted = k.modularWeights {
-                // A wrapping accumulator that needs no rounding: the sum is modulo 2^W, so it
-                // is accumulated in wrapping 64-bit arithmetic (spikes: one add per weight).
+                // A wrapping accumulator: the sum is modulo 2^W, so the stored products are
+                // accumulated in wrapping 64-bit arithmetic and wrapped once at the end. An
+                // integer input (a spike) times a weight needs no rounding: v * w on the
+                // accumulator's grid; any other input stores its product exactly as C_accum does.
+                let intMask: Int64 = fx > 0 ? (Int64(1) << min(fx, 62)) - 1 : 0
                 for i in 0..<nIn where x[i] != 0 {
                     let row = i * nOut, xi = x[i]
-                    for j in 0..<nOut { sums[j] = sums[j] &+ xi &* wShifted[row + j] }
+                    if fx <= 62 && xi & intMask == 0 {
+                        let v = fx >= 0 ? xi >> fx : xi &<< Int64(-fx)
+                        if v == 1 {
+                            for j in 0..<nOut { sums[j] = sums[j] &+ wShifted[row + j] }
+                        } else {
+                            for j in 0..<nOut { sums[j] = sums[j] &+ v &* wShifted[row + j] }
+                        }
+                    } else {
+                        let x128 = Int128(xi)
+                        for j in 0..<nOut { sums[j] = sums[j] &+ acc.store(x128 * Int128(w[row + j]), frac: fp) }
+                    }
                 }
                 for j in 0..<nOut { y[j] = outT.store(Int128(acc.storeOnGrid(Int128(sums[j]))), frac: fa) }
                 trace?.pointee.append(k.name, "out", y.map(outT.value))
