@@ -192,11 +192,18 @@ public func celesta_hls_simulate(
         }
         let outBox = UnsafeMutableSendable(os)
         let seqs = (0..<b).map { rows($0) }
+        let prototype = SendableSimulator(float ? nil : FixedSimulator(m))
         DispatchQueue.concurrentPerform(iterations: b) { s in
-            let y = float ? FloatSimulator(m).run(seqs[s]).output : FixedSimulator(m).run(seqs[s]).output
+            let y = float ? FloatSimulator(m).run(seqs[s]).output : prototype.sim!.fresh().run(seqs[s]).output
             for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
         }
     }
+}
+
+/// A prototype simulator read (never run) by the batch's threads: `fresh()` copies it.
+private struct SendableSimulator: @unchecked Sendable {
+    let sim: FixedSimulator?
+    init(_ sim: FixedSimulator?) { self.sim = sim }
 }
 
 private struct UnsafeMutableSendable: @unchecked Sendable {

@@ -9,6 +9,8 @@ public final class FixedSimulator {
     public let model: HLSModel
     private var kernels: [Kernel]
     private let input: FixedType
+    /// The input type's mantissa of 1 (a spike).
+    private let inputOne: Int64
 
     /// One layer, ready to run: its constants as mantissas and its state.
     private struct Kernel {
@@ -35,6 +37,7 @@ public final class FixedSimulator {
     public init(_ model: HLSModel) {
         self.model = model
         self.input = model.input.type
+        self.inputOne = model.input.type.store(1.0)
         var ks: [Kernel] = []
         var inType = model.input.type
         for layer in model.layers {
@@ -70,6 +73,21 @@ public final class FixedSimulator {
             inType = out
         }
         kernels = ks
+    }
+
+    private init(copying other: FixedSimulator) {
+        model = other.model
+        input = other.input
+        inputOne = other.inputOne
+        kernels = other.kernels
+    }
+
+    /// A simulator of the same model from zero state, sharing the quantized constants (cheaper
+    /// than a new one for large layers: the weights are not quantized again).
+    public func fresh() -> FixedSimulator {
+        let s = FixedSimulator(copying: self)
+        s.reset()
+        return s
     }
 
     /// Scalar constants are float literals; vectors are weight arrays.
@@ -108,7 +126,8 @@ public final class FixedSimulator {
     /// Runs one time step (one call of the top function) on one input row of float32 values;
     /// returns the model output. With `trace`, appends every layer's values of this step.
     public func step(_ x: [Double], trace: UnsafeMutablePointer<HLSTrace>? = nil) -> [Double] {
-        var cur = x.map { input.store(Double(Float($0))) }
+        let one = inputOne
+        var cur = x.map { $0 == 0 ? 0 : ($0 == 1 ? one : input.store(Double(Float($0)))) }
         for k in kernels.indices {
             cur = run(&kernels[k], cur, trace)
         }

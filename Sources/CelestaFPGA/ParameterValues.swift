@@ -10,7 +10,11 @@
 extension FixedType {
     /// The mantissa the C++ holds for an array element of nominal value `v`.
     public func storeArrayElement(_ v: Double) -> Int64 {
-        store(decimalTextValue(v))
+        // On the type's grid the F-digit decimal text is exact: no text needed.
+        let f32 = Double(Float(v))
+        let scaledUp = scaled(f32, by: fracBits)
+        if f32.isFinite && scaledUp == scaledUp.rounded(.towardZero) { return store(f32) }
+        return store(decimalTextValue(v))
     }
 
     /// The double the C++ reads back from the element's text.
