@@ -97,10 +97,13 @@ let package = Package(
             name: "CelestaHDK",
             dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]
         ),
+        // The FPGA backend: hls4ml-style HLS C++ projects, Celesta's own kernels, and a
+        // bit-exact ap_fixed simulator in Swift.
+        .target(name: "CelestaFPGA", dependencies: ["CelestaIR"]),
         .target(name: "CelestaABI"),
         .target(
             name: "Celesta",
-            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI", "CelestaCPU"],
+            dependencies: ["CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaABI", "CelestaCPU", "CelestaFPGA"],
             exclude: ["exports.map"],
             linkerSettings: [
                 .unsafeFlags([
@@ -113,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "celesta-cli",
             dependencies: [
-                "CelestaIR", "CelestaXylo", "CelestaHDK",
+                "CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaFPGA",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]
@@ -127,5 +130,6 @@ let package = Package(
         ),
         .testTarget(name: "CelestaIRTests", dependencies: ["CelestaIR"]),
         .testTarget(name: "CelestaCPUTests", dependencies: ["CelestaIR", "CelestaCPU"]),
+        .testTarget(name: "CelestaFPGATests", dependencies: ["CelestaIR", "CelestaFPGA"]),
     ]
 )

@@ -40,7 +40,8 @@
  * (target-neutral); Backends: registry, validation, the CPU simulator; Xylo backend: handle
  * types; Xylo: chips; Xylo: networks (from JSON, node by node, or from an IR graph); Xylo:
  * mapper, specifications and quantizers; Xylo: configurations; Xylo: the bit-exact simulator;
- * Xylo: clock cycles and real-time clock; Xylo: audio front ends; Xylo: dev kits.
+ * Xylo: clock cycles and real-time clock; Xylo: audio front ends; Xylo: dev kits; FPGA
+ * backend: HLS C++ projects, their C simulation and the fixed-point simulator.
  */
 #ifndef CELESTA_H
 #define CELESTA_H
@@ -606,6 +607,37 @@ CELESTA_API int celesta_ir_viz_export_schedule(const char *path, const celesta_i
  * celesta_backend_result_free(). Immutable: may be read from several threads.
  */
 typedef struct celesta_backend_result celesta_backend_result_t;
+/* ABI-TYPES:BEGIN fpga */
+/**
+ * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF
+ * neuron and SNN readout layers with their resolved ap_fixed types. Made by
+ * celesta_hls_model_from_layers() or celesta_hls_model_from_graph(); released with
+ * celesta_hls_model_free().
+ *
+ * Thread safety: a model may be shared by threads; simulations that keep state
+ * (CELESTA_HLS_SIM_KEEP_STATE) and traces are serialised by the model's lock.
+ */
+typedef struct celesta_hls_model celesta_hls_model_t;
+
+/** Flags of celesta_hls_write() and celesta_hls_compile(). */
+enum {
+    /** celesta_hls_write(): replace an output folder that is not empty. */
+    CELESTA_HLS_OVERWRITE = 1,
+    /** celesta_hls_compile(): build the shared library firmware/<project>.so instead of ./csim. */
+    CELESTA_HLS_SHARED_LIBRARY = 2
+};
+
+/** Flags of celesta_hls_simulate(). */
+enum {
+    /** Continue from the model's own state (batch 1), as the compiled C simulation does. */
+    CELESTA_HLS_SIM_KEEP_STATE = 1,
+    /** Run the float64 reference model instead of the fixed-point one. */
+    CELESTA_HLS_SIM_FLOAT = 2,
+    /** Keep every layer's values of every step for celesta_hls_last_trace() (batch 1). */
+    CELESTA_HLS_SIM_TRACE = 4,
+    /** Clear the kept state first. */
+    CELESTA_HLS_SIM_RESET = 8
+};
 
 /* ---- Exported C functions: the backend registry (list, capabilities, validate) and the CPU ---- */
 
@@ -1978,6 +2010,92 @@ CELESTA_API int celesta_xylo_hdk_monitor(int *raster, size_t raster_cap, size_t 
  * Thread safety: any thread.
  */
 CELESTA_API int celesta_xylo_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
+
+
+/* ==== FPGA backend: HLS C++ projects, their C simulation and the fixed-point simulator ==== */
+
+/* ---- Exported C functions: the FPGA backend (HLS projects, C simulation, fixed-point simulator). ---- */
+
+/**
+ * Makes a model from hls4ml's vocabulary: `layers_json`, a JSON list of layer dicts
+ * (`class_name` Input / Dense / IFNeuron / LIFNeuron / SNNReadout with the attributes of
+ * the hls4ml reference cases), and `config_json`, an hls4ml config dict (`IOType`,
+ * `HLSConfig` with Model / LayerType / LayerName `Precision`, `ReuseFactor`, `Strategy`; may
+ * be empty). Types resolve as hls4ml resolves them.
+ *
+ * Ownership: `*out` receives a model to release with celesta_hls_model_free(). Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (JSON, a type string that does not parse,
+ * naming the layer and slot), CELESTA_ERR_INVALID_ARGUMENT / CELESTA_ERR_SHAPE_MISMATCH /
+ * CELESTA_ERR_OUT_OF_RANGE (naming the layer and value: e.g. a fixed-window readout with
+ * window 0), CELESTA_ERR_UNSUPPORTED (a class the FPGA backend does not have).
+ */
+CELESTA_API int celesta_hls_model_from_layers(celesta_hls_model_t **out, const char *layers_json, size_t layers_len, const char *config_json, size_t config_len);
+
+/**
+ * Makes a model from an IR graph: Affine / SpikingAffine -> Dense, LIF -> LIF (beta =
+ * 1 - 1/tau), IF -> IF, an `SNNReadout` node. `options_json` (may be empty): a dict with
+ * `hls_config` (an hls4ml config dict), `readout` (a readout dict to append), and
+ * `reset_mechanism` ("subtract" or "zero").
+ *
+ * Ownership: `*out` receives a model to release with celesta_hls_model_free(). Errors: as
+ * celesta_hls_model_from_layers(), and CELESTA_ERR_UNSUPPORTED naming a node whose primitive
+ * the FPGA backend cannot map.
+ */
+CELESTA_API int celesta_hls_model_from_graph(celesta_hls_model_t **out, const celesta_ir_graph_t *graph, const char *options_json, size_t options_len);
+
+/** Releases a model; NULL is ignored. */
+CELESTA_API void celesta_hls_model_free(celesta_hls_model_t *model);
+
+/**
+ * The model as JSON (size-query idiom): `input` {name, n, type}, `output_width`, `io_type`,
+ * `layers` [{name, class_name, types {slot: type}, and the layer's fields}], `warnings`
+ * (parameters that do not fit their types: clamped under AP_SAT, wrapped under AP_WRAP,
+ * counted per layer). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_hls_model_info(char *buf, size_t cap, size_t *len, const celesta_hls_model_t *model);
+
+/**
+ * Writes the model's HLS project to the folder `dir` (Celesta's kernels, top function,
+ * weights, testbench, build_lib.sh, Vitis HLS Tcl). `ap_types` (may be NULL): the ap_types
+ * folder written into build_lib.sh. Flags: CELESTA_HLS_OVERWRITE (1) replaces a folder that
+ * is not empty (refused otherwise). Written to a temporary folder and renamed: a failure
+ * leaves `dir` as it was. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT
+ * (folder not empty, bad flags), CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_hls_write(const celesta_hls_model_t *model, const char *dir, const char *ap_types, int flags);
+
+/**
+ * Compiles the C simulation of a generated project with g++ (the testbench `csim`, and with
+ * CELESTA_HLS_SHARED_LIBRARY (2) the shared library `firmware/<project>.so` for ctypes), using
+ * a precompiled ap_types header cached per user. `ap_types` (may be NULL): the ap_types
+ * folder; else found in $CELESTA_AP_TYPES, the active virtualenv or a .venv above the current
+ * folder. Errors: CELESTA_ERR_NOT_FOUND (no g++ or no ap_types: the message says how to get
+ * them), CELESTA_ERR_IO (g++ failed: its messages).
+ */
+CELESTA_API int celesta_hls_compile(const char *dir, const char *ap_types, int flags);
+
+/**
+ * Runs the fixed-point simulator (no compiler needed): `x` holds `batch` independent
+ * sequences of `steps` rows of n_in values ([batch][steps][n_in]); `out` receives
+ * [batch][steps][n_out] (out_len must be at least that). Each sequence starts from zero
+ * state (sequences run in parallel), unless CELESTA_HLS_SIM_KEEP_STATE (1): then batch must
+ * be 1 and the model's own state carries on from the previous such call, as the compiled
+ * C-sim does. CELESTA_HLS_SIM_FLOAT (2): the float64 reference instead. CELESTA_HLS_SIM_TRACE
+ * (4): batch 1; every layer's values of every step are kept for celesta_hls_last_trace().
+ * CELESTA_HLS_SIM_RESET (8): clears the kept state first.
+ *
+ * Thread safety: calls on one model are serialised. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_SHAPE_MISMATCH (x_len or out_len), CELESTA_ERR_INVALID_ARGUMENT (flags).
+ */
+CELESTA_API int celesta_hls_simulate(double *out, size_t out_len, celesta_hls_model_t *model, const double *x, size_t x_len, size_t batch, size_t steps, int flags);
+
+/**
+ * The trace of the last celesta_hls_simulate() with CELESTA_HLS_SIM_TRACE, as JSON
+ * (size-query idiom): {layer: {key: [[...]...]}} with the keys `out`, `v_pre`, `v_post`,
+ * `counts`, `membrane`, each [steps][n], plus "__order__": [layer names].
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_hls_last_trace(char *buf, size_t cap, size_t *len, const celesta_hls_model_t *model);
 
 #ifdef __cplusplus
 } /* extern "C" */

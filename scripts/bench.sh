@@ -59,4 +59,6 @@ scripts/bench_setup.sh
 echo "== CPU simulator: celesta.backend cpu vs TALON =="
 scripts/bench_setup.sh
 .venv/bin/python scripts/bench_cpu.py
+echo "== FPGA backend: HLS projects, C simulation, fixed-point simulator =="
+.venv/bin/python scripts/bench_hls.py
 ir_rows

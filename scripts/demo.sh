@@ -50,3 +50,31 @@ build/bin/celesta xylo map examples/networks/kws_default.json --chip xa3 --outpu
 build/bin/celesta xylo quantize "$tmp/kws_xa3_spec.json" --method channel --output "$tmp/kws_xa3.json" >/dev/null
 build/bin/celesta hdk list --virtual xa3
 build/bin/celesta hdk monitor --virtual xa3 --config "$tmp/kws_xa3.json" --audio examples/audio/kws_default.wav --window 146
+
+echo
+echo "== FPGA: an hls4ml-style 8-16-4 LIF network with a readout as an HLS project (celesta.hls) =="
+echo "network: Tests/Fixtures/hls4ml/S01 (hls4ml's layer dicts and config), 25 steps, windows of 10"
+.venv/bin/python - "$tmp/hls" <<'PY'
+import json, sys
+import numpy as np
+from celesta import hls
+case = json.load(open("Tests/Fixtures/hls4ml/S01_lif_8-16-4_sub_scalar_argmax_w10.json"))
+m = hls.from_layers(case["layers"], case["hls4ml_config"], output_dir=sys.argv[1])
+print(m)
+x = np.asarray(case["input"])
+m.compile()
+import os
+files = sum(len(f) for _, _, f in os.walk(m.output_dir))
+print("project:", m.output_dir, "-", files, "files (firmware, weights, testbench, build_lib.sh, build_prj.tcl, the compiled C-sim)")
+csim = m.predict(x)[:, 0]
+sim = m.simulate(x)[:, 0]
+ref = m.simulate(x, reference="float")[:, 0]
+print("C-sim (g++) class per step:    ", csim.astype(int).tolist())
+print("Swift fixed-point simulator:   ", sim.astype(int).tolist(), "equal:", bool(np.array_equal(csim, sim)))
+print("hls4ml's C-sim (reference):    ", np.asarray(case["expected"]["csim"]["output"])[:, 0].astype(int).tolist())
+print("float64 model:                 ", ref.astype(int).tolist(), "- steps that differ:", int((ref != sim).sum()))
+_, tr = m.simulate(x, trace=True)
+_, tf = m.simulate(x, trace=True, reference="float")
+gap = np.abs(tr["lif1"]["v_pre"] - tf["lif1"]["v_pre"]).max()
+print(f"quantization loss: largest lif1 membrane difference fixed vs float {gap:.6f}")
+PY

@@ -67,6 +67,7 @@ SECTIONS = [
     ("xylo-cycles", "Xylo: clock cycles and real-time clock", ["Profiling.swift"]),
     ("xylo-afe", "Xylo: audio front ends", ["AFE.swift", "AFEAudio2.swift"]),
     ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift"]),
+    ("fpga", "FPGA backend: HLS C++ projects, their C simulation and the fixed-point simulator", ["HLS.swift"]),
 ]
 
 # The conventions every function follows; the functions' docs refer to them by name.

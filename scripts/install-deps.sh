@@ -56,5 +56,9 @@ if [ ! -x .venv/bin/python ] || ! cmp -s "$req" "$stamp"; then
   # installed without its dependencies (requirements-dev.txt has the ones `talon.ir` imports).
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps talon-ir==0.0.2 \
     || echo "install-deps: talon-ir 0.0.2 (CPython 3.11 only) not installed; the TALON interop tests will skip"
+  # hls4ml 1.3.0 only for its ap_types headers (Xilinx, Apache-2.0), which the FPGA backend's
+  # generated C++ compiles against (README "ap_types headers"); its dependencies are not needed.
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps hls4ml==1.3.0 \
+    || echo "install-deps: hls4ml 1.3.0 not installed; the FPGA C-simulation tests will skip"
   cp "$req" "$stamp"
 fi

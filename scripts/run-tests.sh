@@ -127,6 +127,16 @@ else
   record "c-spec-arrays (compile)" 1
 fi
 
+section "C harness: the FPGA backend (Tests/c/test_hls.c)"
+mkdir -p "$tmp/hls"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hls.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_hls"; then
+  "$tmp/test_hls" "$tmp/hls"
+  record "c-hls" $?
+else
+  record "c-hls (compile)" 1
+fi
+
 section "ABI checks"
 scripts/check-abi.sh "$lib/libcelesta.so.0" include "$(swift build -c release --show-bin-path)/CelestaWideKernels.build"
 record "abi" $?

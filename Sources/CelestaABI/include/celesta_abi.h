@@ -572,6 +572,37 @@ typedef struct celesta_xylo_hdk_info {
  * celesta_backend_result_free(). Immutable: may be read from several threads.
  */
 typedef struct celesta_backend_result celesta_backend_result_t;
+/* ABI-TYPES:BEGIN fpga */
+/**
+ * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF
+ * neuron and SNN readout layers with their resolved ap_fixed types. Made by
+ * celesta_hls_model_from_layers() or celesta_hls_model_from_graph(); released with
+ * celesta_hls_model_free().
+ *
+ * Thread safety: a model may be shared by threads; simulations that keep state
+ * (CELESTA_HLS_SIM_KEEP_STATE) and traces are serialised by the model's lock.
+ */
+typedef struct celesta_hls_model celesta_hls_model_t;
+
+/** Flags of celesta_hls_write() and celesta_hls_compile(). */
+enum {
+    /** celesta_hls_write(): replace an output folder that is not empty. */
+    CELESTA_HLS_OVERWRITE = 1,
+    /** celesta_hls_compile(): build the shared library firmware/<project>.so instead of ./csim. */
+    CELESTA_HLS_SHARED_LIBRARY = 2
+};
+
+/** Flags of celesta_hls_simulate(). */
+enum {
+    /** Continue from the model's own state (batch 1), as the compiled C simulation does. */
+    CELESTA_HLS_SIM_KEEP_STATE = 1,
+    /** Run the float64 reference model instead of the fixed-point one. */
+    CELESTA_HLS_SIM_FLOAT = 2,
+    /** Keep every layer's values of every step for celesta_hls_last_trace() (batch 1). */
+    CELESTA_HLS_SIM_TRACE = 4,
+    /** Clear the kept state first. */
+    CELESTA_HLS_SIM_RESET = 8
+};
 /* ABI-TYPES:END */
 
 

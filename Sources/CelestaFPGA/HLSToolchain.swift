@@ -1,0 +1,146 @@
+import CelestaIR
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// g++ and the ap_types headers for the C simulation of generated projects.
+///
+/// The ap_types headers (Xilinx, Apache-2.0) are never part of Celesta: they come from the
+/// `hls4ml==1.3.0` wheel (`make` installs it into `.venv`), found in this order: the folder
+/// given by the caller, `$CELESTA_AP_TYPES`, the active virtualenv (`$VIRTUAL_ENV`), a
+/// `.venv` in the current folder or one of its parents.
+public enum HLSToolchain {
+    static let wheelPath = "hls4ml/templates/vivado/ap_types"
+
+    public static func findAPTypes(_ explicit: String? = nil) throws -> String {
+        if let explicit {
+            guard Shell.exists("\(explicit)/ap_fixed.h") else {
+                throw CelestaError(.notFound, "ap_types folder '\(explicit)' has no ap_fixed.h; give the folder that holds ap_fixed.h and hls_stream.h (pip install hls4ml==1.3.0 ships them in site-packages/\(wheelPath))")
+            }
+            return explicit
+        }
+        var candidates: [String] = []
+        if let env = ProcessInfoLite.environment("CELESTA_AP_TYPES") { candidates.append(env) }
+        if let venv = ProcessInfoLite.environment("VIRTUAL_ENV") { candidates += sitePackages(venv) }
+        var dir = FileManager.default.currentDirectoryPath
+        while true {
+            candidates += sitePackages("\(dir)/.venv")
+            let parent = NSStringLite(s: dir).deletingLastPathComponent
+            if parent == dir || parent.isEmpty { break }
+            dir = parent
+        }
+        for c in candidates where Shell.exists("\(c)/ap_fixed.h") && Shell.exists("\(c)/hls_stream.h") { return c }
+        throw CelestaError(.notFound, "no ap_types headers (ap_fixed.h, hls_stream.h) found: run `make` (it installs hls4ml==1.3.0 into .venv), or `pip install hls4ml==1.3.0` in your virtualenv, or give their folder (ap_types= in Python, --ap-types on the command line, or $CELESTA_AP_TYPES); see README \"ap_types headers\"")
+    }
+
+    static func sitePackages(_ venv: String) -> [String] {
+        let lib = "\(venv)/lib"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: lib) else { return [] }
+        return entries.filter { $0.hasPrefix("python") }.sorted().map { "\(lib)/\($0)/site-packages/\(wheelPath)" }
+    }
+
+    /// The C++ compiler: `$CXX`, else g++ on PATH.
+    public static func findCompiler() throws -> String {
+        let name = ProcessInfoLite.environment("CXX") ?? "g++"
+        guard let path = Shell.which(name) else {
+            throw CelestaError(.notFound, "C++ compiler '\(name)' not found on PATH: install g++ (Debian/Ubuntu: apt-get install g++) or set CXX to a C++17 compiler")
+        }
+        return path
+    }
+
+    /// Flags shared by the precompiled header and the compilation that uses it.
+    /// `-fno-gnu-unique` (GCC): the kernels' function-local statics stay private to each loaded
+    /// copy of a C-sim library, so loading a fresh copy starts from zero state.
+    static func flags(_ apTypes: String, optimization: Int) -> String {
+        "-std=c++17 -O\(optimization) -fPIC -fno-gnu-unique -DCELESTA_TRACE -DCELESTA_UNITY -I\(Shell.quote(apTypes))"
+    }
+
+    /// The ap_types precompiled header for these flags, built once and cached per user
+    /// (`$XDG_CACHE_HOME/celesta/hls-pch`, else `~/.cache/...`); nil when it cannot be built
+    /// (the compilation then parses the headers itself).
+    static func precompiledHeader(cxx: String, apTypes: String, optimization: Int) -> String? {
+        guard let home = ProcessInfoLite.environment("XDG_CACHE_HOME") ?? ProcessInfoLite.environment("HOME").map({ "\($0)/.cache" }) else { return nil }
+        let version = Shell.run("\(Shell.quote(cxx)) -dumpfullversion -dumpversion").output.split(separator: "\n").first.map(String.init) ?? ""
+        let key = "\(cxx)|\(version)|\(apTypes)|\(flags(apTypes, optimization: optimization))|\(HLSKernels.snnHeader.utf8.count)"
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        let dir = "\(home)/celesta/hls-pch/\(String(h, radix: 16))"
+        let header = "\(dir)/celesta_pch.h"
+        if Shell.exists(header + ".gch") { return header }
+        _ = try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let text = "#include <cstdio>\n#include <cstdlib>\n#include <cstring>\n#include <vector>\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n#include \"hls_stream.h\"\n"
+        guard Shell.writeText(text, to: header) else { return nil }
+        let tmp = "\(header).gch.\(UInt32.random(in: 0...UInt32.max))"
+        let r = Shell.run("\(Shell.quote(cxx)) \(flags(apTypes, optimization: optimization)) -x c++-header \(Shell.quote(header)) -o \(Shell.quote(tmp))")
+        guard r.status == 0, rename(tmp, header + ".gch") == 0 else { unlink(tmp); return nil }
+        return header
+    }
+
+    /// Compiles a generated project's testbench into `<dir>/csim` (one translation unit with the
+    /// top function, using the cached precompiled header). Errors carry g++'s messages.
+    public static func compile(project dir: String, apTypes explicit: String? = nil, optimization: Int = 1,
+                               sharedLibrary: Bool = false) throws {
+        let cxx = try findCompiler()
+        let ap = try findAPTypes(explicit)
+        guard let name = projectName(dir) else {
+            throw CelestaError(.notFound, "'\(dir)' is not a generated HLS project (no firmware/*.cpp top function)")
+        }
+        let pch = precompiledHeader(cxx: cxx, apTypes: ap, optimization: optimization)
+        let include = pch.map { "-include \(Shell.quote($0)) -Winvalid-pch " } ?? ""
+        let weights = "-DWEIGHTS_DIR=\(Shell.quote("\"\(dir)/firmware/weights\""))"
+        let common = "\(Shell.quote(cxx)) \(include)\(flags(ap, optimization: optimization)) -Ifirmware \(weights)"
+        var cmd = "cd \(Shell.quote(dir)) && \(common) \(name)_test.cpp -o csim"
+        if sharedLibrary {
+            cmd = "cd \(Shell.quote(dir)) && \(common) -shared \(name)_bridge.cpp -o firmware/\(name).so"
+        }
+        let r = Shell.run(cmd)
+        guard r.status == 0 else {
+            throw CelestaError(.io, "g++ failed to compile the C simulation of '\(dir)' (exit \(r.status)):\n\(String(r.output.prefix(4000)))")
+        }
+    }
+
+    /// The project (top function) name of a generated project folder.
+    static func projectName(_ dir: String) -> String? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/firmware") else { return nil }
+        for e in entries.sorted() where e.hasSuffix(".cpp") && Shell.exists("\(dir)/\(e.dropLast(4))_test.cpp") {
+            return String(e.dropLast(4))
+        }
+        return nil
+    }
+
+    /// Runs a compiled project's C simulation on `[T][n_in]` inputs from zero state; returns
+    /// `[T][n_out]` and, if asked, every layer's values of every step.
+    public static func runCSim(project dir: String, inputs: [[Double]], trace: Bool = false) throws -> (output: [[Double]], trace: HLSTrace?) {
+        guard Shell.exists("\(dir)/csim") else {
+            throw CelestaError(.invalidState, "'\(dir)' has no compiled C simulation (csim); compile it first")
+        }
+        let input = Shell.tempPath("in.dat"), output = Shell.tempPath("out.dat"), tracePath = Shell.tempPath("trace.txt")
+        defer { unlink(input); unlink(output); unlink(tracePath) }
+        let text = inputs.map { row in row.map { "\(Float($0))" }.joined(separator: " ") }.joined(separator: "\n") + "\n"
+        guard Shell.writeText(text, to: input) else { throw CelestaError(.io, "cannot write '\(input)'") }
+        let r = Shell.run("cd \(Shell.quote(dir)) && ./csim \(Shell.quote(input)) \(Shell.quote(output))\(trace ? " " + Shell.quote(tracePath) : "")")
+        guard r.status == 0 else { throw CelestaError(.io, "the C simulation of '\(dir)' failed (exit \(r.status)): \(r.output.prefix(2000))") }
+        let rows = (Shell.readText(output) ?? "").split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }
+        guard rows.count == inputs.count else {
+            throw CelestaError(.io, "the C simulation of '\(dir)' wrote \(rows.count) rows for \(inputs.count) steps")
+        }
+        guard trace else { return (rows, nil) }
+        var t = HLSTrace()
+        for line in (Shell.readText(tracePath) ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count >= 2, parts[0] != "step" else { continue }
+            t.append(String(parts[0]), String(parts[1]), parts.dropFirst(2).compactMap { Double($0) })
+        }
+        return (rows, t)
+    }
+}
+
+/// Path helper without Foundation's NSString.
+struct NSStringLite {
+    let s: String
+    var deletingLastPathComponent: String {
+        guard let i = s.lastIndex(of: "/") else { return "" }
+        return i == s.startIndex ? "/" : String(s[..<i])
+    }
+}
