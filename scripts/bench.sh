@@ -53,4 +53,7 @@ echo "== Xylo mapper + quantizer =="
 cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/build/lib" -lcelesta -o "$tmp/mapper"
 "$tmp/mapper"
 .venv/bin/python scripts/bench_mapper.py
+echo "== Hardware mapping: partition from Python, Celesta vs TALON 0.0.x =="
+scripts/bench_setup.sh
+.venv/bin/python scripts/bench_mapping.py
 ir_rows

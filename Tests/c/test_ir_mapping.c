@@ -103,7 +103,7 @@ static void test_tutorial(const char *fixtures) {
     char *alloc = allocate_of(g, spec);
     CHECK(contains(alloc, "\"total_weight_bytes\": 1611944") && contains(alloc, "\"total_state_bytes\": 2208") &&
               contains(alloc, "\"fits_hardware\": false") && contains(alloc, "\"violations\": [0]") &&
-              contains(alloc, "\"peak_core_utilization\": 16.42000325520833") && contains(alloc, "[\"fc1\", 1605632]"),
+              contains(alloc, "\"peak_core_utilization\": 16.42000325520833") && contains(alloc, "[\"fc1\", 1606144]"),
           "%s", alloc ? alloc : celesta_last_error());
     free(alloc);
     char *place = place_of(g, spec);
@@ -145,7 +145,9 @@ static void test_modes(const char *fixtures) {
     const char *wide = "{\"max_neurons_per_core\": 200, \"core_mesh_topology\": [1, 4], \"num_cores\": 4}";
     CHECK(celesta_ir_graph_partition(g, wide, strlen(wide), "greedy", 0) == CELESTA_OK, "%s", celesta_last_error());
     meta = text_of(celesta_ir_graph_partition_metadata_json, g);
-    CHECK(contains(meta, "\"neurons_per_core\": [128, 10]") || contains(meta, "\"num_cores_used\": 2"), "%s", meta ? meta : "");
+    /* 138 neurons fit one core; fc1's 401,920 bytes exceed any core's SRAM, so memory cannot be
+     * balanced into fitting and does not add cores. */
+    CHECK(contains(meta, "\"neurons_per_core\": [138]") && contains(meta, "\"num_cores_used\": 1"), "%s", meta ? meta : "");
     free(meta);
 
     /* Bad arguments. */

@@ -20,7 +20,7 @@ def test_tutorial_summary_on_zcu102():
     assert "32 cores (8x4 mesh)" in out
     assert "10 nodes on 1 core, 0 of 9 edges cross cores" in out
     assert "1,611,944 weight + 2,208 state bytes, peak utilisation 16.42; does NOT fit:" in out
-    assert "core 0: 1614152 bytes > sram_bytes_per_core=98304 (fc1 1605632" in out
+    assert "core 0: 1614152 bytes > sram_bytes_per_core=98304 (fc1 1606144" in out
     assert "(4, 0)" in out
 
 

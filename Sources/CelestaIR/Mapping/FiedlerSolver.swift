@@ -10,17 +10,23 @@
 /// first, and their gaps are wide exactly where plain Lanczos on M (and ARPACK's "SM" mode,
 /// which TALON uses) struggles: the small eigenvalues of long chains. Deterministic: the start
 /// vector comes from a fixed seed.
-struct FiedlerSolver {
+package struct FiedlerSolver {
     let n: Int
     let diagonal: [Double]
     /// Off-diagonal neighbours (local index, weight > 0), each pair listed both ways.
     let neighbours: [[(Int, Double)]]
 
+    package init(n: Int, diagonal: [Double], neighbours: [[(Int, Double)]]) {
+        self.n = n
+        self.diagonal = diagonal
+        self.neighbours = neighbours
+    }
+
     enum Failure: Error { case notPositiveDefinite, noConvergence }
 
     /// The eigenvector of the second-smallest eigenvalue (unit length), and the two smallest
     /// eigenvalues.
-    func fiedler() throws -> (vector: [Double], lambda: (Double, Double)) {
+    package func fiedler() throws -> (vector: [Double], lambda: (Double, Double)) {
         precondition(n >= 2)
         let scale = max(diagonal.max() ?? 1, 1)
         var sigma = scale * 1e-10
@@ -131,7 +137,7 @@ struct FiedlerSolver {
 
     /// Cyclic Jacobi rotations on the symmetric `m` x `m` matrix `a` (row major, destroyed):
     /// the eigenvalues, and the eigenvectors as the columns of an `m` x `m` row-major matrix.
-    static func jacobiEigen(_ a: inout [Double], _ m: Int) -> ([Double], [Double]) {
+    package static func jacobiEigen(_ a: inout [Double], _ m: Int) -> ([Double], [Double]) {
         var v = [Double](repeating: 0, count: m * m)
         for i in 0..<m { v[i * m + i] = 1 }
         var frobenius = 0.0

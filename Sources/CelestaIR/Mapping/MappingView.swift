@@ -1,7 +1,7 @@
 /// The graph as the mapping algorithms see it: nodes by insertion index, which of them are
 /// Input/Output, the edges between known nodes as index pairs (graph order, parallel edges
 /// kept), neighbour lists, and each node's neurons and bytes.
-struct MappingView {
+package struct MappingView {
     let graph: IRGraph
     let count: Int
     let names: [String]
@@ -87,12 +87,16 @@ struct MappingView {
         }
     }
 
-    /// (weight bytes, state bytes) of a node as TALON's `allocate` counts them.
+    /// (weight bytes, state bytes) of a node as TALON's `allocate` counts them: its array
+    /// fields (a field of integers, such as a stride, may be held as an array after a file
+    /// read, but is a tuple in TALON and does not count).
     static func bytes(_ node: IRNode) -> (weight: Int, state: Int) {
         let per = bytesPerElement(node)
+        let specs = node.descriptor?.fields ?? []
         var weight = 0, state = 0
         for e in node.fields.entries {
             guard case .tensor(let t) = e.value else { continue }
+            if let kind = specs.first(where: { $0.name == e.key })?.kind, kind != .array, kind != .any { continue }
             if stateFields.contains(e.key) { state += t.count * 4 } else { weight += t.count * per }
         }
         return (weight, state)
@@ -102,7 +106,7 @@ struct MappingView {
     /// LIF, IF and their kin have) holds as many as its largest state array has elements (at
     /// least 1, and its output size when that is larger); every other node (synapses,
     /// activations, pooling, I/O) holds none.
-    static func neurons(_ node: IRNode) -> Int {
+    package static func neurons(_ node: IRNode) -> Int {
         var n = 0
         for e in node.fields.entries where stateFields.contains(e.key) {
             if case .tensor(let t) = e.value { n = max(n, t.count) }

@@ -69,18 +69,9 @@ extension IRGraph {
     public mutating func partition(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
         try hardware.validate()
         let algorithm = try PartitionAlgorithm(named: name)
-        let view = MappingView(self)
-        let sccs = view.components()
-        var decided: CoreAssignment
-        switch (algorithm, mode) {
-        case (.greedy, .talon): decided = try TalonPartition.greedy(view, sccs, hardware)
-        case (.edgemap, .talon): decided = try TalonPartition.edgemap(view, sccs, hardware)
-        case (.greedy, .celesta): decided = try BalancedPartition.greedy(view, sccs, hardware)
-        case (.edgemap, .celesta): decided = try BalancedPartition.edgemap(view, sccs, hardware)
-        case (.spectral, _): decided = try SpectralPartition.run(view, sccs, hardware, mode: mode)
-        }
-        let result = try PartitionBookkeeping.finish(view, sccs, decided, algorithm: algorithm.rawValue, hardware: hardware)
-        // Everything checked: write it down.
+        let result = try IRGraph.decide(MappingView(self), algorithm, hardware, mode)
+        // Everything checked: write it down. (The view, which shares the node array, is gone:
+        // each write below is in place.)
         for (name, core) in result.assignments {
             guard let i = position(of: name) else { continue }
             var n = nodes[i]
@@ -89,6 +80,21 @@ extension IRGraph {
         }
         settings["partition_metadata"] = .dict(result.metadata)
         return result
+    }
+}
+
+extension IRGraph {
+    static func decide(_ view: MappingView, _ algorithm: PartitionAlgorithm, _ hardware: HardwareSpec, _ mode: IRMode) throws -> PartitionResult {
+        let sccs = view.components()
+        let decided: CoreAssignment
+        switch (algorithm, mode) {
+        case (.greedy, .talon): decided = try TalonPartition.greedy(view, sccs, hardware)
+        case (.edgemap, .talon): decided = try TalonPartition.edgemap(view, sccs, hardware)
+        case (.greedy, .celesta): decided = try BalancedPartition.greedy(view, sccs, hardware)
+        case (.edgemap, .celesta): decided = try BalancedPartition.edgemap(view, sccs, hardware)
+        case (.spectral, _): decided = try SpectralPartition.run(view, sccs, hardware, mode: mode)
+        }
+        return try PartitionBookkeeping.finish(view, sccs, decided, algorithm: algorithm.rawValue, hardware: hardware)
     }
 }
 

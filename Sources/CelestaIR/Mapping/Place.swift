@@ -105,7 +105,7 @@ private struct Pair: Hashable {
 }
 
 /// TALON's fallback order of mesh cells per mesh shape (from `PlaceSetOrderTable`).
-enum PlaceSetOrder {
+package enum PlaceSetOrder {
     private static let table: [String: [Int]] = {
         var out: [String: [Int]] = [:]
         for line in PlaceSetOrderTable.text.split(separator: "\n") {
@@ -116,10 +116,10 @@ enum PlaceSetOrder {
     }()
 
     /// Whether the table covers the mesh.
-    static func covers(rows: Int, cols: Int) -> Bool { table["\(rows)x\(cols)"] != nil }
+    package static func covers(rows: Int, cols: Int) -> Bool { table["\(rows)x\(cols)"] != nil }
 
     /// The cells (row * cols + col) in TALON's order; row-major for a mesh outside the table.
-    static func order(rows: Int, cols: Int) -> [Int] {
+    package static func order(rows: Int, cols: Int) -> [Int] {
         table["\(rows)x\(cols)"] ?? Array(0..<(rows * cols))
     }
 }

