@@ -33,8 +33,10 @@ package struct MappingView {
         self.into = into
     }
 
-    /// Strongly connected components as rustworkx gives them (sinks first), as index lists,
-    /// and each node's component number.
+    /// Strongly connected components as rustworkx gives them (sinks first), as index lists
+    /// with the members in rustworkx's order too (TALON's greedy assigns a loop's nodes in that
+    /// order), and each node's component number. The second pass is petgraph's `Dfs`: a node
+    /// is marked when it is popped, not when it is pushed.
     func components() -> (list: [[Int]], of: [Int]) {
         let finish = IRGraph.postOrder(into, starts: Array(0..<count))
         var of = [Int](repeating: -1, count: count)
@@ -42,13 +44,11 @@ package struct MappingView {
         for v in finish.reversed() where of[v] < 0 {
             var component: [Int] = []
             var stack = [v]
-            of[v] = list.count
             while let top = stack.popLast() {
+                guard of[top] < 0 else { continue }
+                of[top] = list.count
                 component.append(top)
-                for s in out[top].reversed() where of[s] < 0 {
-                    of[s] = list.count
-                    stack.append(s)
-                }
+                for s in out[top].reversed() where of[s] < 0 { stack.append(s) }
             }
             list.append(component)
         }

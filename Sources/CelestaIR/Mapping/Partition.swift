@@ -158,9 +158,37 @@ enum PartitionBookkeeping {
         guard let top = order.map({ core[$0] }).max(), top >= 0 else { return 0 }
         var bins = [Double](repeating: 0, count: top + 1)
         for i in order { bins[core[i]] += 1 }
-        let mean = bins.reduce(0, +) / Double(bins.count)
-        let variance = bins.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(bins.count)
+        // numpy's order of operations: pairwise sums, mean, mean of squared deviations.
+        let mean = pairwiseSum(bins[...]) / Double(bins.count)
+        let variance = pairwiseSum(bins.map { ($0 - mean) * ($0 - mean) }[...]) / Double(bins.count)
         return variance.squareRoot() / max(mean, 1)
+    }
+
+    /// numpy's pairwise summation (8 running sums in blocks of up to 128, halves above).
+    static func pairwiseSum(_ a: ArraySlice<Double>) -> Double {
+        let n = a.count, base = a.startIndex
+        if n < 8 {
+            var s = 0.0
+            for x in a { s += x }
+            return s
+        }
+        if n <= 128 {
+            var r = [Double](a[base..<(base + 8)])
+            var i = 8
+            while i < n - n % 8 {
+                for j in 0..<8 { r[j] += a[base + i + j] }
+                i += 8
+            }
+            var s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            while i < n {
+                s += a[base + i]
+                i += 1
+            }
+            return s
+        }
+        var half = n / 2
+        half -= half % 8
+        return pairwiseSum(a[base..<(base + half)]) + pairwiseSum(a[(base + half)...])
     }
 }
 
