@@ -547,6 +547,89 @@ CELESTA_API int celesta_ir_graph_node_index(size_t *out, const celesta_ir_graph_
  */
 CELESTA_API int celesta_ir_primitive_register(const char *json, size_t json_len);
 
+/* ---- Exported C functions: hardware mapping of IR graphs onto cores (TALON's talon.graph): ---- */
+
+/**
+ * A hardware spec as JSON with TALON's field names (size-query idiom: `*len` receives the
+ * bytes needed including the NUL). `name` is a preset (`zynq_7020`, `zynq_us_plus`, `zcu102`,
+ * `t1c_asic_target`) or `default` / NULL for TALON's `HardwareSpec()`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown preset, listing the names),
+ * CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_hardware_spec_json(char *buf, size_t cap, size_t *len, const char *name);
+
+/**
+ * Checks a hardware spec (`spec_json`, `spec_len` bytes: JSON as celesta_ir_hardware_spec_json()
+ * writes it, fields left out keep their defaults, or a preset name as a JSON string) as
+ * TALON's `HardwareSpec.validate()` does: the first problem, with TALON's message.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (not a spec: names the field),
+ * CELESTA_ERR_NOT_FOUND (unknown preset), CELESTA_ERR_INVALID_ARGUMENT (a value out of range).
+ */
+CELESTA_API int celesta_ir_hardware_spec_validate(const char *spec_json, size_t spec_len);
+
+/**
+ * Partitions the graph onto the cores of the spec (NULL: the default spec) with `algorithm`
+ * (`greedy`, `edgemap` or `spectral`; NULL: greedy), as TALON's `partition()`: every node
+ * gets its `core_id` and the graph its `partition_metadata` (read it with
+ * celesta_ir_graph_partition_metadata_json()). On failure the graph is unchanged.
+ *
+ * Celesta's greedy and edgemap count neurons (not nodes), keep every recurrent loop on one core
+ * and balance neurons and memory; with CELESTA_IR_TALON_COMPATIBLE they are TALON's. Spectral
+ * is TALON's algorithm with an eigen-solver that always converges, in both modes.
+ *
+ * Thread safety: the graph is locked for the call. Errors: CELESTA_ERR_NULL_POINTER,
+ * CELESTA_ERR_PARSE (spec), CELESTA_ERR_INVALID_ARGUMENT (spec values, unknown algorithm,
+ * feedback delay, TALON's "requires more than N cores"), CELESTA_ERR_LIMIT_EXCEEDED (the
+ * graph does not fit: the message says what overflows where).
+ */
+CELESTA_API int celesta_ir_graph_partition(celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, const char *algorithm, int flags);
+
+/**
+ * The graph's `partition_metadata` as JSON (size-query idiom): `{"assignments": {node: core},
+ * "num_cores_used", "cross_core_edges": [[src, dst]], "feedback_edges", "algorithm",
+ * "metrics", "routing"?}`, or `null` when the graph was never partitioned or routed.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_partition_metadata_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph);
+
+/**
+ * TALON's `allocate()` as JSON (size-query idiom): `{"budgets": {"core": {"core_id",
+ * "neuron_count", "weight_bytes", "state_bytes", "routing_bytes", "total_bytes",
+ * "utilization"}}, "total_weight_bytes", "total_state_bytes", "peak_core_utilization",
+ * "fits_hardware", "violations", "overflow": [{"core", "total_bytes", "nodes": [[name,
+ * bytes]]}]}`; `overflow` (Celesta's) lists what fills each core that exceeds its SRAM,
+ * largest first. Works on a graph that was never partitioned (everything on core 0).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_allocate_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len);
+
+/**
+ * TALON's `place()` as JSON (size-query idiom): `{"logical_to_physical": {"core": [row, col]},
+ * "total_hop_distance", "improvement"}`, cores in placement order. The same in both modes
+ * (TALON's fallback cell order included).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_LIMIT_EXCEEDED (more
+ * cores used than the mesh has cells), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_graph_place_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len);
+
+/**
+ * TALON's `route()`: a path of cores for every ordered pair of cores that an edge crosses,
+ * stored as `partition_metadata["routing"]` (`{"forward_routes": {"a->b": [cores]},
+ * "feedback_routes", "total_hops", "max_hops"}`; read it with
+ * celesta_ir_graph_partition_metadata_json()). Celesta's paths are shortest routes on the mesh
+ * (dimension-ordered); with CELESTA_IR_TALON_COMPATIBLE every path is TALON's direct `[a, b]`.
+ * On failure the graph is unchanged.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_INVALID_ARGUMENT (a
+ * core id off the mesh, flags).
+ */
+CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, int flags);
+
 /* ---- Exported C functions: the visualisation of IR graphs (graph_to_dict and the HTML views). ---- */
 
 /**

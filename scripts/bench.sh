@@ -61,4 +61,7 @@ scripts/bench_setup.sh
 .venv/bin/python scripts/bench_cpu.py
 echo "== FPGA backend: HLS projects, C simulation, fixed-point simulator =="
 .venv/bin/python scripts/bench_hls.py
+echo "== Hardware mapping: partition from Python, Celesta vs TALON 0.0.x =="
+scripts/bench_setup.sh
+.venv/bin/python scripts/bench_mapping.py
 ir_rows

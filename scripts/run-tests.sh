@@ -109,6 +109,15 @@ else
   record "c-backend (compile)" 1
 fi
 
+section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_mapping.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_mapping"; then
+  "$tmp/test_ir_mapping" Tests/Fixtures
+  record "c-ir-mapping" $?
+else
+  record "c-ir-mapping (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

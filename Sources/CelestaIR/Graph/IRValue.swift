@@ -159,6 +159,10 @@ public struct IRDict: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Appends an entry whose key the caller knows is new (no lookup: for dicts of thousands
+    /// of entries built in one go).
+    package mutating func appendNew(_ key: String, _ value: IRValue) { entries.append(IREntry(key, value)) }
+
     /// The entries sorted by key (file order of HDF5 groups).
     public var sortedByKey: IRDict { IRDict(entries.sorted { $0.key < $1.key }) }
 }

@@ -1,0 +1,37 @@
+/// The mapping results as JSON with TALON's field names (the C ABI, the CLI's `--json` and the
+/// Python dataclasses read these).
+public enum MappingJSON {
+    /// `partition_metadata`: `{"assignments": {name: core}, "num_cores_used", "cross_core_edges":
+    /// [[src, dst]], "feedback_edges", "algorithm", "metrics"}`.
+    public static func partition(_ r: PartitionResult) -> String { IRJSON.encode(.dict(r.metadata)) }
+
+    /// `{"budgets": {"core": {CoreBudget}}, "total_weight_bytes", "total_state_bytes",
+    /// "peak_core_utilization", "fits_hardware", "violations", "overflow": [{"core", "total_bytes",
+    /// "nodes": [[name, bytes]]}]}` (`overflow` is Celesta's: what fills each core that does not
+    /// fit, largest first).
+    public static func resources(_ m: ResourceMap) -> String {
+        let budgets = m.budgets.map { b in
+            "\(JSONText.quote(String(b.coreId))): {\"core_id\": \(b.coreId), \"neuron_count\": \(b.neuronCount), "
+                + "\"weight_bytes\": \(b.weightBytes), \"state_bytes\": \(b.stateBytes), \"routing_bytes\": \(b.routingBytes), "
+                + "\"total_bytes\": \(b.totalBytes), \"utilization\": \(JSONText.number(b.utilization))}"
+        }
+        let overflow = m.overflow.map { o in
+            "{\"core\": \(o.core), \"total_bytes\": \(o.total), \"nodes\": ["
+                + o.nodes.map { "[\(JSONText.quote($0.name)), \($0.bytes)]" }.joined(separator: ", ") + "]}"
+        }
+        return "{\"budgets\": {" + budgets.joined(separator: ", ") + "}, \"total_weight_bytes\": \(m.totalWeightBytes), "
+            + "\"total_state_bytes\": \(m.totalStateBytes), \"peak_core_utilization\": \(JSONText.number(m.peakCoreUtilization)), "
+            + "\"fits_hardware\": \(m.fitsHardware), \"violations\": [" + m.violations.map(String.init).joined(separator: ", ")
+            + "], \"overflow\": [" + overflow.joined(separator: ", ") + "]}"
+    }
+
+    /// `{"logical_to_physical": {"core": [row, col]}, "total_hop_distance", "improvement"}`.
+    public static func placement(_ p: PlacementResult) -> String {
+        "{\"logical_to_physical\": {" + p.logicalToPhysical.map { "\"\($0.core)\": [\($0.row), \($0.col)]" }.joined(separator: ", ")
+            + "}, \"total_hop_distance\": \(p.totalHopDistance), \"improvement\": \(JSONText.number(p.improvement))}"
+    }
+
+    /// `partition_metadata["routing"]`: `{"forward_routes": {"a->b": [cores]}, "feedback_routes",
+    /// "total_hops", "max_hops"}`.
+    public static func routing(_ t: RoutingTable) -> String { IRJSON.encode(.dict(t.metadata)) }
+}

@@ -1,0 +1,295 @@
+/// The partitioning algorithms of TALON's `talon.graph.partition` (reference README §12.2).
+public enum PartitionAlgorithm: String, Sendable, CaseIterable {
+    case greedy, edgemap, spectral
+
+    /// The algorithm called `name`, or TALON's ValueError (`.invalidArgument`).
+    public init(named name: String) throws {
+        guard let a = PartitionAlgorithm(rawValue: name) else {
+            throw CelestaError(.invalidArgument, "Unknown algorithm: \(name). Use 'edgemap', 'spectral', or 'greedy'.")
+        }
+        self = a
+    }
+}
+
+/// What `partition` decided (TALON's `PartitionResult` plus the algorithm's name): it is also
+/// written into the graph, as each node's `core_id` and the graph's `partition_metadata`.
+public struct PartitionResult: Sendable, Equatable {
+    /// Node name -> core, in the order the algorithm assigned them.
+    public var assignments: [(name: String, core: Int)]
+    public var numCoresUsed: Int
+    /// Edges whose endpoints sit on different cores, in graph edge order.
+    public var crossCoreEdges: [IREdge]
+    /// Cross-core edges inside a strongly connected component (cyclic graphs).
+    public var feedbackEdges: [IREdge]
+    public var algorithm: String
+    /// The algorithm's metrics (`cut_ratio`, `total_cross_core_edges`, ...), in TALON's order.
+    public var metrics: IRDict
+
+    public static func == (a: PartitionResult, b: PartitionResult) -> Bool {
+        a.assignments.map(\.name) == b.assignments.map(\.name) && a.assignments.map(\.core) == b.assignments.map(\.core)
+            && a.numCoresUsed == b.numCoresUsed && a.crossCoreEdges == b.crossCoreEdges && a.feedbackEdges == b.feedbackEdges
+            && a.algorithm == b.algorithm && a.metrics == b.metrics
+    }
+
+    /// TALON's `partition_metadata` dict: `assignments`, `num_cores_used`, `cross_core_edges`,
+    /// `feedback_edges` (edges as [src, dst] lists), `algorithm`, `metrics`.
+    public var metadata: IRDict {
+        var assigned = IRDict(capacity: assignments.count)
+        for a in assignments { assigned.appendNew(a.name, .int(a.core)) }
+        func pairs(_ edges: [IREdge]) -> IRValue { .list(edges.map { .list([.string($0.source), .string($0.target)]) }) }
+        return [
+            "assignments": .dict(assigned), "num_cores_used": .int(numCoresUsed), "cross_core_edges": pairs(crossCoreEdges),
+            "feedback_edges": pairs(feedbackEdges), "algorithm": .string(algorithm), "metrics": .dict(metrics),
+        ]
+    }
+}
+
+/// One algorithm's raw decision before the shared bookkeeping.
+struct CoreAssignment {
+    /// Core per node index (-1: not assigned).
+    var core: [Int]
+    /// Node indices in assignment order.
+    var order: [Int]
+    /// Feedback edges when the algorithm fixes them itself (TALON's edgemap keeps greedy's).
+    var feedback: [(s: Int, t: Int, position: Int)]? = nil
+    var metrics: IRDict = IRDict()
+}
+
+extension IRGraph {
+    /// TALON's `partition(graph, hw, algorithm)`: validates `hardware`, runs the algorithm,
+    /// checks feedback delays, then writes `core_id` on every assigned node and sets
+    /// `partition_metadata`. On an error the graph is left as it was.
+    ///
+    /// In `.celesta` mode greedy and edgemap count neurons rather than nodes, keep every
+    /// strongly connected component on one core, balance neurons and memory over the cores
+    /// they need, and report a graph that does not fit with what overflows where
+    /// (`.limitExceeded`); spectral is TALON's algorithm with a deterministic eigen-solver that
+    /// always converges. `.talon` mode reproduces TALON exactly.
+    @discardableResult
+    public mutating func partition(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
+        try hardware.validate()
+        let algorithm = try PartitionAlgorithm(named: name)
+        let result = try IRGraph.decide(MappingView(self), algorithm, hardware, mode)
+        // Everything checked: write it down. (The view, which shares the node array, is gone:
+        // each write below is in place.)
+        for (name, core) in result.assignments {
+            guard let i = position(of: name) else { continue }
+            var n = nodes[i]
+            n.fields["core_id"] = .int(core)
+            try replace(n)
+        }
+        settings["partition_metadata"] = .dict(result.metadata)
+        return result
+    }
+}
+
+extension IRGraph {
+    static func decide(_ view: MappingView, _ algorithm: PartitionAlgorithm, _ hardware: HardwareSpec, _ mode: IRMode) throws -> PartitionResult {
+        let sccs = view.components()
+        let decided: CoreAssignment
+        switch (algorithm, mode) {
+        case (.greedy, .talon): decided = try TalonPartition.greedy(view, sccs, hardware)
+        case (.edgemap, .talon): decided = try TalonPartition.edgemap(view, sccs, hardware)
+        case (.greedy, .celesta): decided = try BalancedPartition.greedy(view, sccs, hardware)
+        case (.edgemap, .celesta): decided = try BalancedPartition.edgemap(view, sccs, hardware)
+        case (.spectral, _): decided = try SpectralPartition.run(view, sccs, hardware, mode: mode)
+        }
+        return try PartitionBookkeeping.finish(view, sccs, decided, algorithm: algorithm.rawValue, hardware: hardware)
+    }
+}
+
+/// The parts every algorithm shares: cross-core and feedback edges, the feedback-delay check,
+/// the result.
+enum PartitionBookkeeping {
+    /// Cross-core edges whose endpoints share a strongly connected component (cyclic graphs only).
+    static func feedbackEdges(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), core: [Int], cyclic: Bool) -> [(s: Int, t: Int, position: Int)] {
+        guard cyclic else { return [] }
+        return view.crossEdges(core).filter { sccs.of[$0.s] == sccs.of[$0.t] }
+    }
+
+    static func isCyclic(_ sccs: (list: [[Int]], of: [Int]), _ view: MappingView) -> Bool {
+        sccs.list.count < view.count || view.edges.contains { $0.s == $0.t }
+    }
+
+    static func finish(
+        _ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ decided: CoreAssignment, algorithm: String, hardware: HardwareSpec
+    ) throws -> PartitionResult {
+        let core = decided.core
+        let cross = view.crossEdges(core)
+        let feedback = decided.feedback ?? feedbackEdges(view, sccs, core: core, cyclic: isCyclic(sccs, view))
+        try checkFeedbackDelay(view, feedback, core: core, hardware: hardware)
+        func edge(_ e: (s: Int, t: Int, position: Int)) -> IREdge { view.graph.edges[e.position] }
+        let used = Set(decided.order.map { core[$0] })
+        return PartitionResult(
+            assignments: decided.order.map { (view.names[$0], core[$0]) }, numCoresUsed: used.count,
+            crossCoreEdges: cross.map(edge), feedbackEdges: feedback.map(edge), algorithm: algorithm, metrics: decided.metrics)
+    }
+
+    /// TALON's check: on a mesh a feedback edge may span at most `max_feedback_delay` hops
+    /// (Manhattan distance between the cores' cells); without a mesh any cross-core feedback
+    /// edge needs a limit of at least 1.
+    static func checkFeedbackDelay(_ view: MappingView, _ feedback: [(s: Int, t: Int, position: Int)], core: [Int], hardware: HardwareSpec) throws {
+        var lines: [String] = []
+        for e in feedback {
+            let a = core[e.s], b = core[e.t]
+            let hops: Int
+            if let m = hardware.mesh {
+                hops = abs(a / m.cols - b / m.cols) + abs(a % m.cols - b % m.cols)
+                if hops <= hardware.maxFeedbackDelay { continue }
+            } else {
+                hops = 1
+                if hardware.maxFeedbackDelay >= 1 { continue }
+            }
+            lines.append("  \(view.names[e.s]) (core \(a)) -> \(view.names[e.t]) (core \(b)): \(hops) hops > max_feedback_delay=\(hardware.maxFeedbackDelay)")
+        }
+        guard lines.isEmpty else {
+            throw CelestaError(.invalidArgument, "Feedback delay constraint violated for \(lines.count) edge(s):\n" + lines.joined(separator: "\n"))
+        }
+    }
+
+    /// `cut_ratio`: cross-core edges over all edges (at least 1).
+    static func cutRatio(_ view: MappingView, cross: Int) -> Double {
+        Double(cross) / Double(max(view.graph.edges.count, 1))
+    }
+
+    /// TALON's `balance_stddev`: the population standard deviation of the nodes per core
+    /// (bincount over every assigned node, I/O included) over max(mean, 1).
+    static func balanceStddev(_ core: [Int], order: [Int]) -> Double {
+        guard let top = order.map({ core[$0] }).max(), top >= 0 else { return 0 }
+        var bins = [Double](repeating: 0, count: top + 1)
+        for i in order { bins[core[i]] += 1 }
+        // numpy's order of operations: pairwise sums, mean, mean of squared deviations.
+        let mean = pairwiseSum(bins[...]) / Double(bins.count)
+        let variance = pairwiseSum(bins.map { ($0 - mean) * ($0 - mean) }[...]) / Double(bins.count)
+        return variance.squareRoot() / max(mean, 1)
+    }
+
+    /// numpy's pairwise summation (8 running sums in blocks of up to 128, halves above).
+    static func pairwiseSum(_ a: ArraySlice<Double>) -> Double {
+        let n = a.count, base = a.startIndex
+        if n < 8 {
+            var s = 0.0
+            for x in a { s += x }
+            return s
+        }
+        if n <= 128 {
+            var r = [Double](a[base..<(base + 8)])
+            var i = 8
+            while i < n - n % 8 {
+                for j in 0..<8 { r[j] += a[base + i + j] }
+                i += 8
+            }
+            var s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            while i < n {
+                s += a[base + i]
+                i += 1
+            }
+            return s
+        }
+        var half = n / 2
+        half -= half % 8
+        return pairwiseSum(a[base..<(base + half)]) + pairwiseSum(a[(base + half)...])
+    }
+}
+
+/// TALON's greedy and edgemap, exactly (quirks included: a node costs one "neuron" slot, an
+/// SCC may overflow its core, edgemap keeps greedy's feedback edges).
+enum TalonPartition {
+    static func greedy(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+        let cyclic = PartitionBookkeeping.isCyclic(sccs, view)
+        let sequence: [Int]
+        if !cyclic, let topo = view.topologicalOrder() {
+            sequence = topo
+        } else {
+            // SCCs stably sorted by size, largest first, flattened.
+            let ranked = sccs.list.enumerated().sorted { a, b in
+                a.element.count != b.element.count ? a.element.count > b.element.count : a.offset < b.offset
+            }
+            sequence = ranked.flatMap(\.element)
+        }
+        var core = [Int](repeating: -1, count: view.count)
+        var counts = [Int](repeating: 0, count: hw.numCores)
+        var current = 0
+        // SCC number -> the core of its first assigned non-I/O member.
+        var sccCore: [Int: Int] = [:]
+        var order: [Int] = []
+        order.reserveCapacity(view.count)
+        for v in sequence {
+            if view.isIO[v] {
+                core[v] = current
+            } else if cyclic, let c = sccCore[sccs.of[v]] {
+                core[v] = c
+                counts[c] += 1
+            } else {
+                if counts[current] >= hw.maxNeuronsPerCore {
+                    current += 1
+                    if current >= hw.numCores {
+                        throw CelestaError(.invalidArgument, "Graph requires more than \(hw.numCores) cores. Reduce model size or increase core capacity.")
+                    }
+                }
+                core[v] = current
+                counts[current] += 1
+                if cyclic { sccCore[sccs.of[v]] = current }
+            }
+            order.append(v)
+        }
+        var a = CoreAssignment(core: core, order: order)
+        let cross = view.crossEdges(core).count
+        let feedback = PartitionBookkeeping.feedbackEdges(view, sccs, core: core, cyclic: cyclic).count
+        a.metrics = [
+            "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cross)),
+            "balance_stddev": .float(PartitionBookkeeping.balanceStddev(core, order: order)),
+            "total_cross_core_edges": .int(cross), "total_feedback_edges": .int(feedback),
+        ]
+        return a
+    }
+
+    static func edgemap(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+        let start = try greedy(view, sccs, hw)
+        var core = start.core
+        let greedyFeedback = PartitionBookkeeping.feedbackEdges(view, sccs, core: core, cyclic: PartitionBookkeeping.isCyclic(sccs, view))
+        let greedyCut = view.crossEdges(core).count
+        // Core sizes count every assigned node, I/O included.
+        var size: [Int: Int] = [:]
+        for v in start.order { size[core[v], default: 0] += 1 }
+        // Incident edges per node, one entry per edge end (parallel edges repeated).
+        var incident = [[Int]](repeating: [], count: view.count)
+        for e in view.edges {
+            incident[e.s].append(e.t)
+            incident[e.t].append(e.s)
+        }
+        var sweeps = 0
+        var improved = true
+        while improved && sweeps < 50 {
+            improved = false
+            sweeps += 1
+            for v in start.order where !view.isIO[v] {
+                let own = core[v]
+                // Neighbour cores other than its own, ascending (CPython's order for small ints).
+                var candidates = Set<Int>()
+                for w in view.out[v] + view.into[v] where core[w] != own { candidates.insert(core[w]) }
+                for c in candidates.sorted() where size[c, default: 0] < hw.maxNeuronsPerCore {
+                    var delta = 0
+                    for w in incident[v] {
+                        delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0)
+                    }
+                    if delta < 0 {
+                        core[v] = c
+                        size[own, default: 0] -= 1
+                        size[c, default: 0] += 1
+                        improved = true
+                        break
+                    }
+                }
+            }
+        }
+        let cut = view.crossEdges(core).count
+        var a = CoreAssignment(core: core, order: start.order, feedback: greedyFeedback)
+        a.metrics = [
+            "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cut)), "total_cross_core_edges": .int(cut),
+            "total_feedback_edges": .int(greedyFeedback.count), "refinement_iterations": .int(sweeps),
+            "improvement_over_greedy": .int(greedyCut - cut),
+        ]
+        return a
+    }
+}

@@ -1,0 +1,15 @@
+"""``celesta.graph``: TALON's ``talon.graph`` — mapping a graph onto the cores of a hardware spec.
+
+``HardwareSpec`` (with the presets ``zynq_7020()``, ``zynq_us_plus()``, ``zcu102()``,
+``t1c_asic_target()`` and ``validate()``), ``partition(graph, hw, algorithm)`` (greedy, edgemap,
+spectral), ``allocate``, ``place`` and ``route``, with TALON's names, signatures and result
+dataclasses. Where TALON is wrong Celesta's default is the corrected behaviour;
+``talon_compatible=True`` (or ``with celesta.talon_compatible():``) gives TALON's exactly (see
+the README's table "Where Celesta differs from TALON").
+"""
+
+from ._mapping import (CoreBudget, HardwareSpec, PartitionResult, PlacementResult, ResourceMap, RoutingTable,
+                       allocate, partition, partition_edgemap, partition_greedy, partition_spectral, place, route)
+
+__all__ = ["HardwareSpec", "CoreBudget", "ResourceMap", "PlacementResult", "RoutingTable", "PartitionResult",
+           "partition", "partition_greedy", "partition_edgemap", "partition_spectral", "allocate", "place", "route"]
