@@ -65,7 +65,7 @@ SECTIONS = [
     ("xylo-sim", "Xylo: the bit-exact simulator", ["Simulation.swift"]),
     ("xylo-cycles", "Xylo: clock cycles and real-time clock", ["Profiling.swift"]),
     ("xylo-afe", "Xylo: audio front ends", ["AFE.swift", "AFEAudio2.swift"]),
-    ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift"]),
+    ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift", "HDKPower.swift"]),
 ]
 
 # The conventions every function follows; the functions' docs refer to them by name.
