@@ -73,7 +73,8 @@ def from_rockpool(obj):
         n_in, n_out = shape[0], shape[-1]
         n_syn = n_in // n_out
         w_rec = getattr(obj, "w_rec", None)
-        has_rec = w_rec is not None and not (isinstance(w_rec, (int, float)) and w_rec == 0)
+        flag = getattr(obj, "_has_rec", None)  # Rockpool's LIF keeps a zero w_rec when it has none
+        has_rec = bool(flag) if flag is not None else (w_rec is not None and bool(np.any(_array(w_rec))))
         bias = getattr(obj, "bias", 0.0)
         max_spikes = getattr(obj, "max_spikes_per_dt", 2.0**16)
         return _base.LIF((n_in, n_out), tau_mem=_array(obj.tau_mem).reshape(-1),
