@@ -149,6 +149,10 @@ def test_power_frequency_is_honoured(module, default):
     assert counts[20.0] == 200 and counts[None] == int(10 * default)
     with pytest.raises(ValueError, match="power_frequency"):
         module.XyloSamna(kit, config_of(module), power_frequency=-1)
+    with pytest.raises(celesta.OutOfRangeError, match="10000"):  # the library's own check
+        module.XyloSamna(kit, config_of(module), power_frequency=20000.0)
+    from celesta import _celesta
+    assert _celesta.hdk_set_power_rate(kit._handle, 0.0) == default  # 0: back to the chip's default
 
 
 def test_output_mode_of_xylosim():
