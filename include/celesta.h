@@ -2094,6 +2094,19 @@ CELESTA_API int celesta_xylo_hdk_monitor(int *raster, size_t raster_cap, size_t 
  */
 CELESTA_API int celesta_xylo_hdk_register_usb_id(uint16_t vendor_id, uint16_t product_id, const char *chip);
 
+/* ---- Exported C functions: the dev kit's power sampling rate (Rockpool's `power_frequency`). ---- */
+
+/**
+ * Sets the sampling rate of the kit's power monitor for the later runs that record power
+ * (celesta_xylo_hdk_evolve() and celesta_xylo_hdk_monitor() with `record_power`), Rockpool's
+ * `power_frequency`; `hertz` 0 restores the chip's default (5 Hz on Xylo Audio 2, 100 Hz on
+ * Xylo Audio 3, as Rockpool). `*actual_hz` (may be NULL) receives the rate in force.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER (hdk), CELESTA_ERR_OUT_OF_RANGE (`hertz` not finite, or
+ * outside (0, 10000] and not 0). On error the rate is unchanged. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_set_power_rate(double *actual_hz, celesta_xylo_hdk_t *hdk, double hertz);
+
 
 /* ==== FPGA backend: HLS C++ projects, their C simulation and the fixed-point simulator ==== */
 

@@ -66,7 +66,7 @@ SECTIONS = [
     ("xylo-sim", "Xylo: the bit-exact simulator", ["Simulation.swift"]),
     ("xylo-cycles", "Xylo: clock cycles and real-time clock", ["Profiling.swift"]),
     ("xylo-afe", "Xylo: audio front ends", ["AFE.swift", "AFEAudio2.swift"]),
-    ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift"]),
+    ("xylo-hdk", "Xylo: dev kits", ["HDK.swift", "HDKUSBIds.swift", "HDKPower.swift"]),
     ("fpga", "FPGA backend: HLS C++ projects, their C simulation and the fixed-point simulator", ["HLS.swift"]),
 ]
 

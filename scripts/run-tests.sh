@@ -162,6 +162,15 @@ else
   record "python (build)" 1
 fi
 
+section "Rockpool interop (.venv-rockpool: Rockpool 3.1.0 needs numpy < 2)"
+scripts/rockpool_venv.sh
+if .venv-rockpool/bin/python -c 'import rockpool' 2>/dev/null; then
+  .venv-rockpool/bin/python -m pytest -q bindings/python/tests/test_rockpool_interop.py
+  record "rockpool interop" $?
+else
+  echo "rockpool interop: skipped (Rockpool 3.1.0 could not be installed)"
+fi
+
 echo
 if ((${#failures[@]})); then
   echo "run-tests: FAILED suites: ${failures[*]}"

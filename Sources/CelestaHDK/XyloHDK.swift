@@ -12,6 +12,9 @@ public final class XyloHDK {
     /// The configuration last applied, and its time step.
     public private(set) var config: XyloConfig?
     public private(set) var dt: Double = 1e-3
+    /// The power monitor's sampling rate in Hz for the runs that record power; nil: the chip's
+    /// default (`XyloPowerModel.defaultSampleRate`, Rockpool's).
+    public private(set) var powerSampleRate: Double?
 
     /// Steps per `process` call in accelerated time (progress and cancellation granularity).
     public static let stepsPerBlock = 4096
@@ -76,7 +79,7 @@ public final class XyloHDK {
         let config = try requireConfig("evolve")
         let raster = try HDKInputRaster(firstTimestep: 0, steps: steps, channels: config.nIn, counts: input)
         try transport.configure(source: .events, monitorState: record)
-        if recordPower { try transport.startPowerMonitor(rate: try XyloPowerModel.model(for: chip).defaultSampleRate) }
+        if recordPower { try transport.startPowerMonitor(rate: try effectivePowerSampleRate()) }
         let start = try transport.currentTimestep()
         guard start >= 0, start <= Int.max - steps else {
             throw CelestaError(.device, "\(device.name): the kit reports time step \(start); \(steps) more do not fit its counter")
@@ -126,7 +129,7 @@ public final class XyloHDK {
         guard chunk > 0 else { throw CelestaError(.outOfRange, "'chunk' is \(chunk); it must be > 0 samples") }
         if let virtual = transport as? VirtualDevKit { virtual.frontEndParameters = frontEnd }
         try transport.configure(source: networkEnabled ? .audioFrontEnd : .audioFrontEndOnly, monitorState: record)
-        if recordPower { try transport.startPowerMonitor(rate: try XyloPowerModel.model(for: chip).defaultSampleRate) }
+        if recordPower { try transport.startPowerMonitor(rate: try effectivePowerSampleRate()) }
         var fed = 0
         while fed < audio.count {
             let end = min(audio.count, fed + chunk)
@@ -141,6 +144,26 @@ public final class XyloHDK {
         let power = recordPower ? try transport.readPower() : []
         return MonitorRun(result: block.result, inputRaster: block.inputRaster, channels: frontEnd.channelCount,
                           overruns: block.overruns, power: power)
+    }
+
+    /// Sets the power monitor's sampling rate for later runs (Rockpool's `power_frequency`);
+    /// nil or 0 restores the chip's default. Returns the rate in force. Throws `.outOfRange`
+    /// outside (0, 10000] Hz.
+    @discardableResult
+    public func setPowerSampleRate(hertz: Double?) throws -> Double {
+        if let hertz, hertz != 0 {
+            guard hertz.isFinite, hertz > 0, hertz <= 10_000 else {
+                throw CelestaError(.outOfRange, "power sampling rate \(hertz) Hz is outside (0, 10000]")
+            }
+            powerSampleRate = hertz
+        } else {
+            powerSampleRate = nil
+        }
+        return try effectivePowerSampleRate()
+    }
+
+    private func effectivePowerSampleRate() throws -> Double {
+        try powerSampleRate ?? XyloPowerModel.model(for: chip).defaultSampleRate
     }
 
     /// Sets the core clock; returns the frequency the kit runs (an Xylo Audio 2 board rounds

@@ -197,6 +197,13 @@ static void test_kit(void) {
     CHECK(celesta_xylo_hdk_set_clock(&actual, hdk, 12) == CELESTA_OK && actual == 12.5, "A2 clock %g", actual);
     CHECK(celesta_xylo_hdk_set_clock(&actual, hdk, NAN) == CELESTA_ERR_OUT_OF_RANGE, "NaN clock");
     CHECK(celesta_xylo_hdk_set_clock(NULL, hdk, 500) == CELESTA_ERR_OUT_OF_RANGE, "500 MHz");
+    double rate = 0;
+    CHECK(celesta_xylo_hdk_set_power_rate(&rate, hdk, 0) == CELESTA_OK && rate == 5, "A2 default power rate %g", rate);
+    CHECK(celesta_xylo_hdk_set_power_rate(&rate, hdk, 20) == CELESTA_OK && rate == 20, "power rate %g", rate);
+    CHECK(celesta_xylo_hdk_set_power_rate(&rate, hdk, 20000) == CELESTA_ERR_OUT_OF_RANGE && rate == 20, "20 kHz");
+    CHECK(celesta_xylo_hdk_set_power_rate(NULL, hdk, NAN) == CELESTA_ERR_OUT_OF_RANGE, "NaN power rate");
+    CHECK(celesta_xylo_hdk_set_power_rate(&rate, NULL, 5) == CELESTA_ERR_NULL_POINTER, "NULL hdk power rate");
+    CHECK(celesta_xylo_hdk_set_power_rate(NULL, hdk, 0) == CELESTA_OK, "default again");
     CHECK(celesta_xylo_hdk_min_clock(&hz, hdk, 0.2) == CELESTA_OK && hz > 0, "min clock %g", hz);
     CHECK(celesta_xylo_hdk_min_clock(&hz, hdk, -1) == CELESTA_ERR_OUT_OF_RANGE, "margin");
     CHECK(celesta_xylo_hdk_min_clock(NULL, hdk, 0.2) == CELESTA_ERR_NULL_POINTER, "NULL hertz");

@@ -32,6 +32,9 @@ final class SynapseTable: @unchecked Sendable {
     private let listStart: UnsafeMutablePointer<Int32>
     private let listBlock: UnsafeMutablePointer<UInt16>
     private let listWeights: UnsafeMutablePointer<Int8>
+    /// Per source: the largest magnitude of its 16-bit delivered values (`w << shift`), which
+    /// tells when `n` deliveries can be one multiply-add (`deliver`).
+    private let sourceMax: UnsafeMutablePointer<Int32>
     /// The weight shift of every synapse of the table.
     private let shift: Int16
     /// Synapses with a non-zero weight.
@@ -46,6 +49,8 @@ final class SynapseTable: @unchecked Sendable {
         var runValues: [Int8] = []
         var listStarts: [Int32] = [0], listBlocks: [UInt16] = [], listValues: [Int8] = []
         var synapses = 0
+        var maxima: [Int32] = []
+        let laneShift = min(max(shift, 0), 15)
         var byRegion = Array(repeating: [(lane: Int, weight: Int8)](), count: regions.count)
         for s in 0..<sources {
             for r in byRegion.indices { byRegion[r].removeAll(keepingCapacity: true) }
@@ -53,6 +58,9 @@ final class SynapseTable: @unchecked Sendable {
                 guard w != 0, let r = regions.firstIndex(where: { $0.contains(lane) }) else { return }
                 byRegion[r].append((lane, w))
             }
+            // What a weight becomes in a 16-bit lane (`w << shift`, wrapped as on delivery).
+            let largest = byRegion.joined().map { Int32(Int16(truncatingIfNeeded: Int($0.weight) << laneShift)).magnitude }.max() ?? 0
+            maxima.append(Int32(largest))
             for region in byRegion {
                 synapses += region.count
                 // The blocks holding a synapse, in increasing order, with their weights.
@@ -88,6 +96,7 @@ final class SynapseTable: @unchecked Sendable {
         listStart = Self.store(listStarts)
         listBlock = Self.store(listBlocks)
         listWeights = Self.store(listValues)
+        sourceMax = Self.store(maxima)
         self.shift = Int16(min(max(shift, 0), 15))
         count = synapses
     }
@@ -103,7 +112,7 @@ final class SynapseTable: @unchecked Sendable {
     }
 
     deinit {
-        for p in [runStart, runBlock, runLength, runOffset, listStart] { p.deallocate() }
+        for p in [runStart, runBlock, runLength, runOffset, listStart, sourceMax] { p.deallocate() }
         listBlock.deallocate()
         runWeights.deallocate()
         listWeights.deallocate()
@@ -113,7 +122,7 @@ final class SynapseTable: @unchecked Sendable {
     /// copies of one network do not contend on the table objects).
     var view: View {
         View(runStart: runStart, runBlock: runBlock, runLength: runLength, runOffset: runOffset, runWeights: runWeights,
-             listStart: listStart, listBlock: listBlock, listWeights: listWeights, shift: shift)
+             listStart: listStart, listBlock: listBlock, listWeights: listWeights, sourceMax: sourceMax, shift: shift)
     }
 
     struct View {
@@ -122,12 +131,16 @@ final class SynapseTable: @unchecked Sendable {
         let listStart: UnsafeMutablePointer<Int32>
         let listBlock: UnsafeMutablePointer<UInt16>
         let listWeights: UnsafeMutablePointer<Int8>
+        let sourceMax: UnsafeMutablePointer<Int32>
         let shift: Int16
 
         /// Adds `n` times each synapse of `source` to `syn`, saturating to int16 after every
         /// addition. Returns whether the source has any synapse.
         ///
-        /// For `n <= 6` this makes `n` passes of one saturating addition each, literally the
+        /// When `n > 1` and every `n * (w << shift)` of the source fits 16 bits (the table keeps
+        /// each source's largest magnitude), one 16-bit multiply and one saturating add per
+        /// block do it for the runs (the multi-spike regime). Otherwise, and for listed blocks,
+        /// for `n <= 6` this makes `n` passes of one saturating addition each, literally the
         /// core's additions; on operands loaded from memory the compiler turns the widened sum
         /// and clamp of `add` into one saturating 16-bit add per block. Above, repeated
         /// additions of one weight being monotone, one clamp of `n * w` equals the `n`
@@ -152,10 +165,25 @@ final class SynapseTable: @unchecked Sendable {
                 let sum = SIMD8<Int32>(truncatingIfNeeded: target.block(0)) &+ times &* SIMD8<Int32>(truncatingIfNeeded: w)
                 target.setBlock(0, LaneMath.saturate(sum))
             }
+            // Several events of a source whose products n * (w << shift) all fit 16 bits: one
+            // 16-bit multiply and one saturating add per block. Exact: the n additions of one
+            // weight move the state one way, so saturating after each equals saturating their
+            // sum once, and that sum is the product, which does not wrap.
+            // (Runs only: on the listed blocks of sparse rows, measured, the passes below are
+            // faster for small n.)
+            let multiplyRuns = n > 1 && n &* sourceMax[s] <= Int32(Int16.max)
+            if multiplyRuns {
+                let n16 = Lanes(repeating: Int16(truncatingIfNeeded: n))
+                for r in r0..<r1 {
+                    let target = syn + 8 &* Int(runBlock[r])
+                    let w = runWeights + 8 &* Int(runOffset[r])
+                    for b in 0..<Int(runLength[r]) { add(target + 8 &* b, weights(w, b) &* n16) }
+                }
+            }
             let passes = n <= 6 ? Int(n) : 1
             let times = SIMD8<Int32>(repeating: n)
             for _ in 0..<passes {
-                for r in r0..<r1 {
+                for r in r0..<r1 where !multiplyRuns {
                     let target = syn + 8 &* Int(runBlock[r])
                     let w = runWeights + 8 &* Int(runOffset[r])
                     if n <= 6 {

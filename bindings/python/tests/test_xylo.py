@@ -143,7 +143,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         sim(np.zeros(4))
     with pytest.raises(ValueError):
-        sim(np.full((2, 4), 0.5))
+        sim(np.full((2, 4), np.nan))  # floats are cast as Rockpool casts them; NaN has no count
     with pytest.raises(TypeError):
         xa2.XyloSim("not a config")
     config, _, _ = xa3.config_from_specification(**spec_of(load("a3_edge_bias")["config"]))

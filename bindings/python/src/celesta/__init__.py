@@ -17,6 +17,8 @@ from . import backend  # TALON's talon.backend names: cpu, fpga and the Xylo chi
 from ._compat import talon_compatible
 from ._errors import *  # noqa: F401,F403  (the CelestaError hierarchy)
 from ._errors import CelestaError, ERRORS_BY_STATUS
+from . import graph, timeseries  # Rockpool's graph API; Rockpool's TSEvent / TSContinuous
+from .timeseries import TSContinuous, TSEvent, plot_record
 
 __version__: str = _celesta.version_string()
 """The version of the loaded library (equal to the package version)."""
@@ -62,3 +64,4 @@ def chip(name: str) -> dict:
 
 __all__ = ["ir", "nir", "talon_compatible", "nn", "transform", "devices", "__version__", "version_info", "build_info", "status_name", "chips", "chip",
            "CelestaError", "ERRORS_BY_STATUS"] + [cls.__name__ for cls in ERRORS_BY_STATUS.values()]
+__all__ += ["graph", "timeseries", "TSEvent", "TSContinuous", "plot_record"]

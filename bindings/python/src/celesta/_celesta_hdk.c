@@ -169,6 +169,15 @@ static PyObject *py_hdk_set_clock(PyObject *self, PyObject *args) {
     return status == CELESTA_OK ? PyFloat_FromDouble(actual) : raise_status(status);
 }
 
+static PyObject *py_hdk_set_power_rate(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    double hz, actual = 0;
+    if (!PyArg_ParseTuple(args, "Od", &cap, &hz) || hdk_of(cap) == NULL) return NULL;
+    int status = celesta_xylo_hdk_set_power_rate(&actual, hdk_of(cap), hz);
+    return status == CELESTA_OK ? PyFloat_FromDouble(actual) : raise_status(status);
+}
+
 static PyObject *py_hdk_min_clock(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
@@ -222,6 +231,7 @@ CELESTA_PY_INTERNAL PyMethodDef celesta_hdk_methods[] = {
     {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run an int32 raster on the kit in accelerated time."},
     {"hdk_power", py_hdk_power, METH_VARARGS, "Power samples of the last run into float64 buffers; their count."},
     {"hdk_set_clock", py_hdk_set_clock, METH_VARARGS, "Set the core clock (MHz); the clock the kit runs."},
+    {"hdk_set_power_rate", py_hdk_set_power_rate, METH_VARARGS, "Set the power sampling rate (Hz, 0: default); the rate."},
     {"hdk_monitor", py_hdk_monitor, METH_VARARGS, "Run a kit free on its audio front end: (steps, overruns)."},
     {"hdk_min_clock", py_hdk_min_clock, METH_VARARGS, "Lowest real-time clock (Hz) of the applied configuration."},
     {NULL, NULL, 0, NULL},

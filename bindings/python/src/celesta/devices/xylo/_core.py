@@ -12,7 +12,7 @@ import threading
 import numpy as np
 
 from ... import _celesta, _spec_arrays
-from ..._buffers import address, int32_buffer
+from ..._buffers import address, event_raster, int32_buffer
 from ..._errors import CelestaError
 
 _HIDDEN = ("dash_mem", "dash_syn", "dash_syn_2", "threshold", "bias")
@@ -143,16 +143,30 @@ def build_config(chip: str, spec: dict) -> XyloConfiguration:
     return XyloConfiguration(handle)
 
 
-def config_from_specification(chip: str, **spec):
-    """Rockpool's ``config_from_specification``: ``(config, is_valid, message)``.
+def config_from_specification(chip: str, weights_in, weights_out, weights_rec=None, dash_mem=None, dash_mem_out=None,
+                              dash_syn=None, dash_syn_2=None, dash_syn_out=None, threshold=None, threshold_out=None,
+                              bias=None, bias_out=None, weight_shift_in: int = 0, weight_shift_rec: int = 0,
+                              weight_shift_out: int = 0, aliases=None, dt: float = 1e-3, mapped_graph=None):
+    """Rockpool's ``config_from_specification``: ``(config, is_valid, message)``; the keywords
+    are the keys of a mapper's specification, so a ``spec`` dict passes with ``**``.
 
-    Unlike Rockpool, values are never wrapped into range: a weight of 200 makes the
-    configuration invalid (``config`` is then None and ``message`` names the field, index and
-    value) instead of silently becoming -56.
+    One contract for every value: nothing raises but a keyword that is not a specification
+    key (``TypeError``: nothing is swallowed). ``is_valid`` is True exactly when the
+    configuration fits every limit of the chip, and ``message`` is then ``''``; otherwise it
+    names the field, index and value. ``config`` is the configuration whenever its values fit
+    the simulator's fields (so an over-limit network, e.g. a dash of 20 or more synapses than
+    the chip's memory holds, can still be simulated, as in Rockpool), and None when a value
+    does not even fit those, or a shape is wrong: unlike Rockpool, a weight of 200 is never
+    wrapped into int8 (it does not silently become -56).
     """
+    spec = dict(weights_in=weights_in, weights_out=weights_out, weights_rec=weights_rec, dash_mem=dash_mem,
+                dash_mem_out=dash_mem_out, dash_syn=dash_syn, dash_syn_2=dash_syn_2, dash_syn_out=dash_syn_out,
+                threshold=threshold, threshold_out=threshold_out, bias=bias, bias_out=bias_out,
+                weight_shift_in=weight_shift_in, weight_shift_rec=weight_shift_rec, weight_shift_out=weight_shift_out,
+                aliases=aliases, dt=dt)
     try:
         config = build_config(chip, spec)
-    except (CelestaError, ValueError) as err:
+    except (CelestaError, ValueError, TypeError) as err:
         return None, False, str(err)
     message = config.validate()
     return config, message == "", message
@@ -193,25 +207,38 @@ def _batch_progress(progress, elements: int, steps: int):
     return element
 
 
+OUTPUT_MODES = {"Spike": None, "Vmem": "Vmem_out", "Isyn": "Isyn_out"}
+
+
+def check_output_mode(output_mode) -> str:
+    if output_mode not in OUTPUT_MODES:
+        raise ValueError(f"output_mode must be 'Spike', 'Vmem' or 'Isyn', not {output_mode!r}")
+    return output_mode
+
+
 class XyloSimBase:
     """The bit-exact Xylo simulator (Rockpool's ``XyloSim``), bound to a chip by its module.
 
     ``sim(input, record=False)`` or ``sim.evolve(...)`` -> ``(output, state, record)``:
-    ``input`` is ``[T, n_in]`` (or ``[B, T, n_in]``) integer event counts 0..255, ``output``
-    ``[T, n_out]`` (``[B, T, n_out]``) spikes, ``record`` the states ``Vmem``, ``Isyn``,
-    ``Isyn2``, ``Spikes`` ``[T, n_hidden]`` and ``Vmem_out``, ``Isyn_out`` ``[T, n_out]`` when
-    ``record=True``. State persists between calls until ``reset_state()``; each element of a
-    batch starts from the current state and the batch leaves the state unchanged.
+    ``input`` is ``[T, n_in]`` (or ``[B, T, n_in]``) event counts 0..255 (floats are cast as
+    Rockpool casts them: truncated toward zero), ``output`` ``[T, n_out]`` (``[B, T, n_out]``)
+    int64: the output spikes with ``output_mode="Spike"``, else the output neurons' membrane
+    potentials (``"Vmem"``) or synaptic currents (``"Isyn"``); ``record`` the states ``Vmem``,
+    ``Isyn``, ``Isyn2``, ``Spikes`` ``[T, n_hidden]`` and ``Vmem_out``, ``Isyn_out``
+    ``[T, n_out]`` when ``record=True``. State persists between calls until
+    ``reset_state()``; each element of a batch starts from the current state and the batch
+    leaves the state unchanged.
     """
 
     chip = None  # set by each chip module
 
-    def __init__(self, config: XyloConfiguration, dt: float = 1e-3):
+    def __init__(self, config: XyloConfiguration, dt: float = 1e-3, output_mode: str = "Spike"):
         if not isinstance(config, XyloConfiguration):
             raise TypeError(f"config must be a XyloConfiguration, not {type(config).__name__}")
         if config.chip != self.chip:
             raise CelestaError(f"config is for chip {config.chip!r}, this simulator is {self.chip!r}",
                                status=-2, status_name="CELESTA_ERR_INVALID_ARGUMENT")
+        self.output_mode = check_output_mode(output_mode)
         self.config = config
         self.dt = dt
         self.size_in, self.size_out = config.n_in, config.n_out
@@ -219,12 +246,32 @@ class XyloSimBase:
         self._sim = _celesta.sim_create(config._handle)
 
     @classmethod
-    def from_config(cls, config: XyloConfiguration, dt: float = 1e-3, **kwargs):
-        return cls(config, dt=dt)
+    def from_config(cls, config: XyloConfiguration, dt: float = 1e-3, output_mode: str = "Spike"):
+        """A simulator of ``config`` (Rockpool's ``XyloSim.from_config``)."""
+        return cls(config, dt=dt, output_mode=output_mode)
 
     @classmethod
-    def from_specification(cls, dt: float = 1e-3, **spec):
-        return cls(build_config(cls.chip, dict(spec, dt=dt)), dt=dt)
+    def from_specification(cls, weights_in, weights_out, weights_rec=None, dash_mem=None, dash_mem_out=None,
+                           dash_syn=None, dash_syn_2=None, dash_syn_out=None, threshold=None, threshold_out=None,
+                           bias=None, bias_out=None, weight_shift_in: int = 0, weight_shift_rec: int = 0,
+                           weight_shift_out: int = 0, aliases=None, dt: float = 1e-3, verify_config: bool = False,
+                           output_mode: str = "Spike"):
+        """A simulator of a specification (Rockpool's ``XyloSim.from_specification``). Values
+        that do not fit the simulator's fields raise ``ValueError`` naming the field. With
+        ``verify_config=True`` the chip's limits are checked too (``ValueError`` naming the
+        field); by default any network the simulator holds runs, as in Rockpool 3.1.0, whose
+        ``verify_config`` (default True) checks nothing."""
+        spec = dict(weights_in=weights_in, weights_out=weights_out, weights_rec=weights_rec, dash_mem=dash_mem,
+                    dash_mem_out=dash_mem_out, dash_syn=dash_syn, dash_syn_2=dash_syn_2, dash_syn_out=dash_syn_out,
+                    threshold=threshold, threshold_out=threshold_out, bias=bias, bias_out=bias_out,
+                    weight_shift_in=weight_shift_in, weight_shift_rec=weight_shift_rec,
+                    weight_shift_out=weight_shift_out, aliases=aliases, dt=dt)
+        config = build_config(cls.chip, spec)
+        if verify_config:
+            message = config.validate()
+            if message:
+                raise ValueError(f"the specification does not fit {cls.chip}: {message}")
+        return cls(config, dt=dt, output_mode=output_mode)
 
     def reset_state(self):
         _celesta.sim_reset(self._sim)
@@ -241,12 +288,13 @@ class XyloSimBase:
         spikes = _celesta.sim_evolve(sim, raster, steps, steps * n_out,
                                      None if records is None else {k: address(v) for k, v in records.items()},
                                      progress_arg(progress, steps >= INTERRUPTIBLE_STEPS))
-        return np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out), records or {}
+        out = np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out)
+        return out, records or {}
 
     def _sim_copy(self):
         return _celesta.sim_copy(self._sim)
 
-    def evolve(self, input, record: bool = False, progress=None, **kwargs):
+    def evolve(self, input, record: bool = False, progress=None):
         """Runs the input (see the class); ``progress``, if given, is called as
         ``progress(done, total)`` (time steps; over a batch, of all its elements) about every
         millisecond of simulation, and returning ``False`` cancels the run with
@@ -260,11 +308,12 @@ class XyloSimBase:
         # Counts outside 0..255 are refused by the library (OutOfRangeError, a ValueError naming
         # the step and channel), before any state changes.
         if x.ndim == 2:
-            out, rec = self._run(self._sim, int32_buffer(x, "input"), record, progress)
-            return out, {}, rec
+            out, rec = self._run(self._sim, event_raster(x, "input"), record or self.output_mode != "Spike", progress)
+            return self._output(out, rec), {}, (rec if record else {})
         # Batch elements run on all cores: the extension releases the GIL while simulating.
         # (A new simulator per element starts from zero state: copy the current state first.)
-        rasters = [int32_buffer(x[b], "input") for b in range(x.shape[0])]
+        rasters = [event_raster(x[b], "input") for b in range(x.shape[0])]
+        states = record or self.output_mode != "Spike"
 
         results, errors = [None] * len(rasters), []
         element_progress = _batch_progress(progress, len(rasters), x.shape[1])
@@ -272,7 +321,7 @@ class XyloSimBase:
         def work(first, stride):  # elements first, first + stride, ...: an even split, no queue
             try:
                 for b in range(first, len(rasters), stride):
-                    results[b] = self._run(self._sim_copy(), rasters[b], record, element_progress(b))
+                    results[b] = self._run(self._sim_copy(), rasters[b], states, element_progress(b))
             except BaseException as err:  # noqa: BLE001 - re-raised on the calling thread
                 errors.append(err)
 
@@ -285,15 +334,20 @@ class XyloSimBase:
             t.join()
         if errors:
             raise errors[0]
-        outs = [o for o, _ in results]
+        outs = [self._output(o, r) for o, r in results]
         recs = [r for _, r in results]
         rec = {k: np.stack([r[k] for r in recs]) for k in RECORD_KEYS} if record else {}
         return np.stack(outs), {}, rec
 
+    def _output(self, spikes, rec):
+        """The output of ``output_mode`` as int64 (Rockpool's dtype)."""
+        key = OUTPUT_MODES[self.output_mode]
+        return (spikes if key is None else rec[key]).astype(np.int64)
+
     __call__ = evolve
 
     def __repr__(self):
-        return f"XyloSim({self.chip}) with shape {self.shape}"
+        return f"XyloSim  with shape {self.shape} ({self.chip}, output_mode={self.output_mode!r})"
 
 
 # ---- The mapper ------------------------------------------------------------------------
@@ -315,11 +369,54 @@ def _graph_handle(graph, dt=None):
         return NetworkGraph.from_ir(graph, dt)
     if dt is not None:
         raise TypeError("'dt' applies to celesta.ir graphs only (a celesta.nn network carries its own)")
+    if not isinstance(graph, (Module, NetworkGraph)):
+        graph = _foreign_graph(graph)
     if isinstance(graph, Module):
         graph = graph.as_graph()
     if not isinstance(graph, NetworkGraph):
         raise TypeError(f"graph must be a celesta.nn NetworkGraph (module.as_graph()) or a celesta.ir.Graph, not {type(graph).__name__}")
     return graph
+
+
+def _foreign_graph(graph):
+    """A Rockpool module or graph (``rockpool_net.as_graph()``), or a ``celesta.graph`` graph,
+    as the celesta.nn module behind it (duck typing: Rockpool is never imported)."""
+    from ...nn._rockpool import from_rockpool, looks_like_rockpool
+
+    if looks_like_rockpool(graph):
+        return from_rockpool(graph)
+    module = getattr(graph, "computational_module", None)
+    from ...nn import Module
+    if isinstance(module, Module):
+        return module
+    if module is not None and looks_like_rockpool(module):
+        return from_rockpool(module)
+    from ...graph._modules import GraphModuleBase, to_module
+    if isinstance(graph, GraphModuleBase):
+        return to_module(graph)
+    return graph
+
+
+# Xylo Audio 3's two-synapse dash rule: Celesta's differs from Rockpool's; said once per process.
+_DASH_RULE_WARNED = []
+
+
+def _warn_dash_rule(g, chip: str, spec: dict, max_hidden: int, max_output: int) -> None:
+    import warnings
+
+    if _DASH_RULE_WARNED or not _celesta.chip_find(chip).get("id") == "syns65302":
+        return
+    w_in = np.asarray(spec["weights_in"])
+    if w_in.ndim != 3 or w_in.shape[2] < 2:
+        return
+    theirs = spec_from_handle(_celesta.xylo_map(g._handle, chip, max_hidden, max_output, True))
+    if all(np.array_equal(theirs[k], spec[k]) for k in ("dash_syn", "dash_syn_2")):
+        return
+    _DASH_RULE_WARNED.append(True)
+    warnings.warn("Xylo Audio 3, two synapses per neuron: Celesta maps synapse 1's time constant to dash_syn_2, "
+                  "where Rockpool 3.1.0 leaves dash_syn_2 at 0 and puts both into dash_syn, so spikes differ from "
+                  "Rockpool's. Pass rockpool_compatible=True to the mapper to reproduce Rockpool "
+                  "(said once per process).", DRCWarning, stacklevel=3)
 
 
 def _limit(value, name: str) -> int:
@@ -365,15 +462,19 @@ def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash
 
     ``max_hidden_neurons`` / ``max_output_neurons`` (None: the chip's limit) must lie in
     1..the chip's limit. ``rockpool_compatible=True`` reproduces Rockpool's Xylo Audio 3
-    two-synapse dash bug. Mapping errors raise the ``celesta.CelestaError`` subclass of their
+    two-synapse dash bug; without it, a warning (once per process) says when Celesta's dashes
+    differ from Rockpool's. A Rockpool network or graph (``rockpool_net.as_graph()``) is
+    accepted too (converted by ``celesta.nn.from_rockpool``, Rockpool not imported). Mapping errors raise the ``celesta.CelestaError`` subclass of their
     status, with a message naming the rule, node and value.
     """
     import warnings
 
     g = _graph_handle(graph, dt)
-    handle = _celesta.xylo_map(g._handle, chip, _limit(max_hidden_neurons, "max_hidden_neurons"),
-                               _limit(max_output_neurons, "max_output_neurons"), bool(rockpool_compatible))
+    limits = (_limit(max_hidden_neurons, "max_hidden_neurons"), _limit(max_output_neurons, "max_output_neurons"))
+    handle = _celesta.xylo_map(g._handle, chip, *limits, bool(rockpool_compatible))
     spec = spec_from_handle(handle, two_dimensional=_celesta.spec_dims(handle)[10] == 2)
+    if not rockpool_compatible:
+        _warn_dash_rule(g, chip, spec, *limits)
     for keys, dtype in ((_WEIGHT_KEYS, weight_dtype), (_THRESHOLD_KEYS, threshold_dtype), (_DASH_KEYS, dash_dtype)):
         if dtype not in ("float", float, np.float64):
             for key in keys:

@@ -1,0 +1,5 @@
+"""Rockpool's ``rockpool.nn.combinators`` names: ``Sequential`` and ``Residual``."""
+
+from ._base import Residual, Sequential
+
+__all__ = ["Sequential", "Residual"]
