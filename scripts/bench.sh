@@ -54,3 +54,5 @@ cc -std=c99 -O2 -I include Tests/bench/mapper.c -L build/lib -Wl,-rpath,"$PWD/bu
 "$tmp/mapper"
 .venv/bin/python scripts/bench_mapper.py
 ir_rows
+echo "== Event files and spike encoders: Celesta vs TALON 0.0.1 (h5py, numpy) =="
+.venv/bin/python scripts/bench_io.py
