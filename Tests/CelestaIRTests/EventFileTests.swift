@@ -227,7 +227,7 @@ final class EventFileTests: XCTestCase {
             do {
                 let got = try EventFile.read(path: cut)
                 XCTAssertEqual(got, events, "a truncated file read without error must read right (\(length) bytes)")
-            } catch let error as CelestaError {
+            } catch {
                 XCTAssertTrue([.parse, .notFound, .io].contains(error.code), "\(length): \(error)")
                 failures += 1
             }

@@ -105,6 +105,8 @@ def test_encoder_bad_arguments_name_the_argument():
         delta_encode(np.array(1.0), 0.1)
     with pytest.raises(TypeError, match="threshold"):
         latency_encode(np.ones(3), 3, threshold="x")
+    with celesta.talon_compatible():
+        assert rate_encode(np.ones(3), 2.5, seed=1).shape == (2, 3)
 
 
 def test_rate_encode_other_dtypes_and_seeds():

@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 
 from . import _lib
+from .._irlib import compatible_default
 
 __all__ = ["rate_encode", "latency_encode", "temporal_encode", "delta_encode"]
 
@@ -33,6 +34,8 @@ def _steps(n_steps) -> int:
         value = operator.index(n_steps)
     except TypeError:
         f = float(n_steps)
+        if math.isfinite(f) and compatible_default():
+            f = float(int(f))  # TALON's Cython `int` truncates
         if not math.isfinite(f) or f != int(f):
             raise ValueError(f"n_steps must be a positive int, got {n_steps!r}") from None
         value = int(f)
