@@ -105,7 +105,7 @@ static void test_write_read(const char *tmp) {
     uint16_t *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
     uint8_t *p = malloc(N);
     for (size_t i = 0; i < N; ++i) {
-        t[i] = i * 3 + (i % 7);
+        t[i] = i * 3 + (i % 3); /* ascending */
         x[i] = (uint16_t)(i * 31 % 640);
         y[i] = (uint16_t)(i * 17 % 480);
         p[i] = (uint8_t)(i & 1);
@@ -134,6 +134,7 @@ static void test_write_read(const char *tmp) {
 
     /* The streaming writer: nothing at the path until closed; appends in pieces. */
     snprintf(path, sizeof path, "%s/events_stream.h5", tmp);
+    remove(path);
     celesta_events_writer_t *w = NULL;
     CHECK(celesta_events_writer_create(&w, path, NULL, NULL, 5000, -1) == CELESTA_OK, "%s", celesta_last_error());
     celesta_events_t part = cols;
