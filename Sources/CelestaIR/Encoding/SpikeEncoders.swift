@@ -49,14 +49,10 @@ public enum SpikeEncoders {
         let n = p.count
         guard steps >= 1 else { throw CelestaError(.invalidArgument, "argument 'n_steps' must be a positive int, got \(steps)") }
         guard out.count >= n * steps else { throw CelestaError(.bufferTooSmall, "the output holds \(out.count) values but \(n * steps) are needed") }
-        var table = RateTable(count: n)
-        for i in 0..<n {
-            let pi = p[i]
-            guard pi >= 0, pi <= 1 else {
-                throw CelestaError(.invalidArgument, "argument 'data' gives the probability \(pi) at index \(i) (p < 0, p > 1 or p is NaN)")
-            }
-            table.set(i, probability: pi)
+        if let bad = p.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+            throw CelestaError(.invalidArgument, "argument 'data' gives the probability \(p[bad]) at index \(bad) (p < 0, p > 1 or p is NaN)")
         }
+        let table = RateTable(probabilities: p)
         try table.draw(steps: steps, generator: &generator, into: out.baseAddress!, progress: progress)
     }
 
@@ -146,64 +142,84 @@ public enum SpikeEncoders {
     }
 }
 
-/// Per-element constants of the Bernoulli inversion sampler: a draw u gives 0 when u <= q^n
-/// (`stay`), 1 when u - stay <= `next` and draws again otherwise (numpy's loop resets when the
-/// count passes its bound of 1); `flip` marks p > 0.5, sampled on 1 - p and inverted.
-struct RateTable: @unchecked Sendable {
-    var stay: [Double]
-    var next: [Double]
-    var flip: [Bool]
-    var zero: [Bool]
-    var drawing = 0
+/// Per-element constants of numpy's Bernoulli inversion sampler (`binomial(1, p)`): a draw
+/// u = k * 2^-53 gives 0 when u <= q^n (`stay`), i.e. when the integer k <= `limit` (exactly:
+/// u is k scaled by a power of two), 1 when u - stay <= `next`, and is drawn again otherwise
+/// (numpy's loop resets when the count passes its bound of 1); `flip` marks p > 0.5, sampled on
+/// 1 - p and inverted; p == 0 draws nothing.
+struct RateEntry {
+    var limit: UInt64 = 0
+    var stay: Double = 0
+    var next: Double = 0
+    /// 0: p == 0 (no draw), 1: p <= 0.5, 2: p > 0.5 (inverted).
+    var kind: UInt8 = 0
+}
 
-    init(count: Int) {
-        stay = [Double](repeating: 0, count: count)
-        next = [Double](repeating: 0, count: count)
-        flip = [Bool](repeating: false, count: count)
-        zero = [Bool](repeating: false, count: count)
+final class RateTable: @unchecked Sendable {
+    let entries: UnsafeMutablePointer<RateEntry>
+    let count: Int
+    /// The number of elements that draw (p != 0): draws per step without rejections.
+    let drawing: Int
+
+    init(probabilities p: UnsafeBufferPointer<Double>) {
+        count = p.count
+        entries = .allocate(capacity: max(1, count))
+        entries.initialize(repeating: RateEntry(), count: max(1, count))
+        nonisolated(unsafe) let e = entries
+        nonisolated(unsafe) let probabilities = p
+        // exp(log(q)) per element: split over the cores for large inputs.
+        let parts = count >= 1 << 16 ? EncoderCores.count : 1
+        let fill: @Sendable (Int) -> Void = { part in
+            let lo = part * probabilities.count / parts, hi = (part + 1) * probabilities.count / parts
+            for i in lo..<hi { RateTable.set(e + i, probability: probabilities[i]) }
+        }
+        if parts == 1 { fill(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: fill) }
+        var drawing = 0
+        for i in 0..<count where entries[i].kind != 0 { drawing += 1 }
+        self.drawing = drawing
     }
 
-    mutating func set(_ i: Int, probability p: Double) {
-        if p == 0 {
-            zero[i] = true
+    deinit {
+        entries.deinitialize(count: max(1, count))
+        entries.deallocate()
+    }
+
+    static func set(_ entry: UnsafeMutablePointer<RateEntry>, probability p: Double) {
+        guard p != 0 else {
+            entry.pointee = RateEntry()
             return
         }
-        drawing += 1
         let inverted = p > 0.5
         let pp = inverted ? 1.0 - p : p
         let q = 1.0 - pp
         let qn = exp(1.0 * log(q))
-        stay[i] = qn
-        next[i] = (1.0 * pp * qn) / (1.0 * q)
-        flip[i] = inverted
+        // k * 2^-53 <= qn  <=>  k <= floor(qn * 2^53) (an exact scaling); qn <= 1.
+        let scaled = (qn * 9_007_199_254_740_992.0).rounded(.down)
+        entry.pointee = RateEntry(limit: UInt64(scaled), stay: qn, next: (1.0 * pp * qn) / (1.0 * q), kind: inverted ? 2 : 1)
     }
 
     /// Draws steps `first..<last`, returning the number of generator outputs consumed.
     func drawSteps(_ first: Int, _ last: Int, generator: inout PCG64, into out: UnsafeMutablePointer<Float>) -> UInt64 {
-        let n = stay.count
+        let n = count
         var used: UInt64 = 0
-        stay.withUnsafeBufferPointer { stay in
-            next.withUnsafeBufferPointer { next in
-                flip.withUnsafeBufferPointer { flip in
-                    zero.withUnsafeBufferPointer { zero in
-                        for s in first..<last {
-                            let row = out + s * n
-                            for i in 0..<n {
-                                if zero[i] { row[i] = 0; continue }
-                                var x: Float
-                                while true {
-                                    let u = generator.nextDouble()
-                                    used &+= 1
-                                    if u <= stay[i] { x = 0; break }
-                                    if u - stay[i] <= next[i] { x = 1; break }
-                                }
-                                row[i] = flip[i] ? 1 - x : x
-                            }
-                        }
-                    }
+        var rng = generator
+        for s in first..<last {
+            let row = out + s * n
+            for i in 0..<n {
+                let e = entries[i]
+                if e.kind == 0 { row[i] = 0; continue }
+                var x: UInt8
+                while true {
+                    let k = rng.next() >> 11
+                    used &+= 1
+                    if k <= e.limit { x = 0; break }
+                    let u = Double(k) * (1.0 / 9_007_199_254_740_992.0)
+                    if u - e.stay <= e.next { x = 1; break }
                 }
+                row[i] = (x == 1) != (e.kind == 2) ? 1 : 0
             }
         }
+        generator = rng
         return used
     }
 
@@ -211,9 +227,8 @@ struct RateTable: @unchecked Sendable {
     /// advanced by the draws the first part is expected to use, and is redone in order in the
     /// (rare) case the first part drew more (a rejected draw of the inversion loop).
     func draw(steps: Int, generator: inout PCG64, into out: UnsafeMutablePointer<Float>, progress: ((Int, Int) -> Bool)?) throws(CelestaError) {
-        let n = stay.count
-        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        if progress == nil, cores >= 2, steps >= 2, n * steps >= 1 << 20 {
+        let n = count
+        if progress == nil, EncoderCores.count >= 2, steps >= 2, n * steps >= 1 << 20 {
             let half = steps / 2
             let expected = UInt64(half) * UInt64(drawing)
             var second = generator
@@ -228,9 +243,8 @@ struct RateTable: @unchecked Sendable {
                 used.deallocate()
             }
             nonisolated(unsafe) let target = out, g = gens, u = used
-            let table = self
             DispatchQueue.concurrentPerform(iterations: 2) { part in
-                u[part] = part == 0 ? table.drawSteps(0, half, generator: &g[0], into: target) : table.drawSteps(half, steps, generator: &g[1], into: target)
+                u[part] = part == 0 ? self.drawSteps(0, half, generator: &g[0], into: target) : self.drawSteps(half, steps, generator: &g[1], into: target)
             }
             if used[0] == expected {
                 generator = gens[1]
@@ -250,4 +264,8 @@ struct RateTable: @unchecked Sendable {
             if let progress, !progress(s, steps) { throw CelestaError(.cancelled, "rate encoding cancelled after \(s) of \(steps) steps") }
         }
     }
+}
+
+enum EncoderCores {
+    static let count = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }
