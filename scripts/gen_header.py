@@ -57,7 +57,6 @@ SCALARS = {
 SECTIONS = [
     ("core", "Version, status names, errors and build information", ["Library.swift"]),
     ("ir", "IR and files (target-neutral)", ["IR*.swift"]),
-    ("events", "Event files (TALON's talon.io.h5 layout, target-neutral)", ["Events.swift"]),
     ("xylo", "Xylo backend: handle types", []),
     ("xylo-chips", "Xylo: chips", ["Chips.swift"]),
     ("xylo-networks", "Xylo: networks (from JSON, node by node, or from an IR graph)", ["Network.swift", "GraphBuilder.swift", "XyloIR.swift"]),

@@ -558,7 +558,7 @@ typedef struct celesta_xylo_hdk_info {
 /* ABI-TYPES:END */
 
 
-/* ABI-TYPES:BEGIN events */
+/* ABI-TYPES:BEGIN ir */
 /**
  * A writer of an event file (celesta_events_writer_create()), released with
  * celesta_events_writer_free(). Ownership: the caller's until freed. Thread safety: use one

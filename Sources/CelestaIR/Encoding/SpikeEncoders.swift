@@ -10,14 +10,22 @@ import Dispatch
 public protocol EncoderFloat: BinaryFloatingPoint, Sendable {
     /// The natural logarithm in this type.
     static func naturalLog(_ x: Self) -> Self
+    /// `Self(x)`, rounded to nearest (without the generic conversion's cost).
+    static func fromDouble(_ x: Double) -> Self
+    /// The value as a double (exact).
+    var asDouble: Double { get }
 }
 
 extension Float: EncoderFloat {
     public static func naturalLog(_ x: Float) -> Float { logf(x) }
+    public static func fromDouble(_ x: Double) -> Float { Float(x) }
+    public var asDouble: Double { Double(self) }
 }
 
 extension Double: EncoderFloat {
     public static func naturalLog(_ x: Double) -> Double { log(x) }
+    public static func fromDouble(_ x: Double) -> Double { x }
+    public var asDouble: Double { self }
 }
 
 /// Spike encoders of the target-neutral core (TALON's `talon.io.encoding`): rate (Bernoulli
@@ -29,12 +37,12 @@ public enum SpikeEncoders {
     /// The spike probabilities of `rate_encode`: `clip(data * rateScale, 0, 1)` computed in the
     /// data's type, widened to double. NaN stays NaN (and is refused by `rate`).
     public static func rateProbabilities<F: EncoderFloat>(_ data: UnsafeBufferPointer<F>, rateScale: Double, into out: UnsafeMutableBufferPointer<Double>) {
-        let scale = F(rateScale)
+        let scale = F.fromDouble(rateScale)
         for i in 0..<data.count {
             let v = data[i] * scale
             // np.clip keeps NaN; max/min order as numpy's minimum(maximum(v, lo), hi).
             let clipped: F = v.isNaN ? v : Swift.min(Swift.max(v, 0), 1)
-            out[i] = Double(clipped)
+            out[i] = clipped.asDouble
         }
     }
 
@@ -64,7 +72,7 @@ public enum SpikeEncoders {
         _ data: UnsafeBufferPointer<F>, steps: Int, tau: Double, threshold: Double, into out: UnsafeMutableBufferPointer<Float>
     ) throws(CelestaError) {
         try checkSteps(steps, count: data.count, out: out)
-        let thr = F(threshold), t = F(tau)
+        let thr = F.fromDouble(threshold), t = F.fromDouble(tau)
         try oneSpikeEach(data, steps: steps, threshold: thr, into: out) { x in
             let safe = x.isNaN ? x : Swift.min(Swift.max(x, thr), 1)
             return t * F.naturalLog(1 / safe)
@@ -77,7 +85,7 @@ public enum SpikeEncoders {
         _ data: UnsafeBufferPointer<F>, steps: Int, threshold: Double, into out: UnsafeMutableBufferPointer<Float>
     ) throws(CelestaError) {
         try checkSteps(steps, count: data.count, out: out)
-        let thr = F(threshold), n = F(steps)
+        let thr = F.fromDouble(threshold), n = F.fromDouble(Double(steps))
         try oneSpikeEach(data, steps: steps, threshold: thr, into: out) { x in (1 - x) * n }
     }
 
@@ -103,8 +111,8 @@ public enum SpikeEncoders {
     /// numpy's `astype(int64)` on x86-64: truncation, with NaN and out-of-range values giving
     /// INT64_MIN (the CPU's "integer indefinite").
     @inline(__always)
-    static func truncatedInt64<F: BinaryFloatingPoint>(_ x: F) -> Int64 {
-        let d = Double(x)
+    static func truncatedInt64<F: EncoderFloat>(_ x: F) -> Int64 {
+        let d = x.asDouble
         guard d.isFinite, d > -9.223372036854775808e18 - 1, d < 9.223372036854775808e18 else { return Int64.min }
         return Int64(d.rounded(.towardZero))
     }
@@ -126,7 +134,7 @@ public enum SpikeEncoders {
         guard out.count >= (frames - 1) * perStep else {
             throw CelestaError(.bufferTooSmall, "the output holds \(out.count) values but \((frames - 1) * perStep) are needed")
         }
-        let thr = F(threshold)
+        let thr = F.fromDouble(threshold)
         for t in 0..<(frames - 1) {
             let a = t * frameSize, b = a + frameSize, o = t * perStep
             for i in 0..<frameSize {

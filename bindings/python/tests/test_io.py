@@ -194,6 +194,7 @@ def test_writer_reader_roundtrip_case(tmp_path):
         tw = e["time_window"]
         assert len(win) == tw["n"] and win["t"][0] == tw["first_t"] and win["t"][-1] == tw["last_t"]
         assert np.array_equal(win, ev[tw["index_start"]:tw["index_end"]])
+        assert np.array_equal(r.read_time_window(-5, 200), ev[ev["t"] < 200]) and len(r.read_time_window(50, 50)) == 0
     # TALON's write_h5 file of the same events.
     assert np.array_equal(read_h5(FIX / "events" / "events_write_h5.h5"), ev)
 

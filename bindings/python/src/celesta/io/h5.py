@@ -133,9 +133,12 @@ class H5EventReader:
     def read_time_window(self, t_start: int, t_end: int) -> np.ndarray:
         """The events with t_start <= t < t_end. Raises ParseError (a ValueError) when the
         timestamps around and inside the window are not ascending."""
-        t0, t1 = operator.index(t_start), operator.index(t_end)
-        if t0 < 0 or t1 < 0:
-            raise ValueError(f"t_start and t_end must be non-negative microseconds, got {t0}, {t1}")
+        try:
+            t0, t1 = operator.index(t_start), operator.index(t_end)
+        except TypeError:
+            raise TypeError(f"t_start and t_end must be ints (microseconds), got {type(t_start).__name__}, "
+                            f"{type(t_end).__name__}") from None
+        t0 = max(t0, 0)  # timestamps are unsigned: a negative start is the file's start
         if t0 >= t1:
             return np.array([], dtype=EVENT_DTYPE)
         with _lib.Reader(self.path, self.config) as r:

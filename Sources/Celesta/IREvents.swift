@@ -1,4 +1,4 @@
-// Exported C functions: event files (TALON's talon.io.h5 layout) through libhdf5.
+// Exported C functions: event files (TALON's talon.io.h5 layout) through libhdf5 (IR and files section).
 
 import CelestaABI
 import CelestaIR
