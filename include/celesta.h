@@ -239,6 +239,87 @@ enum {
     CELESTA_IR_VIZ_NO_PATTERNS = 0x100
 };
 
+/**
+ * A writer of an event file (celesta_events_writer_create()), released with
+ * celesta_events_writer_free(). Ownership: the caller's until freed. Thread safety: use one
+ * writer from one thread at a time.
+ */
+typedef struct celesta_events_writer celesta_events_writer_t;
+
+/**
+ * An open event file (celesta_events_reader_open()), released with celesta_events_reader_free().
+ * Thread safety: use one reader from one thread at a time; several readers may be used at once.
+ */
+typedef struct celesta_events_reader celesta_events_reader_t;
+
+/**
+ * Event columns in the caller's memory: `t` uint64 microseconds, `x`, `y` uint16, `p` uint8,
+ * each with its stride in bytes (13 for TALON's packed EVENT_DTYPE records: t at +0, x at +8,
+ * y at +10, p at +12; the element size for plain arrays). Writes read them, reads fill them.
+ */
+typedef struct celesta_events {
+    /** sizeof(celesta_events_t). */
+    uint32_t struct_size;
+    void *t;
+    size_t t_stride;
+    void *x;
+    size_t x_stride;
+    void *y;
+    size_t y_stride;
+    void *p;
+    size_t p_stride;
+} celesta_events_t;
+
+/**
+ * Where the events are in the file (TALON's H5Config). NULL strings take TALON's defaults:
+ * group "events", datasets "t", "x", "y", "p", no compound dataset. An empty `events_group`
+ * is the file root.
+ */
+typedef struct celesta_events_config {
+    /** sizeof(celesta_events_config_t). */
+    uint32_t struct_size;
+    const char *events_group;
+    const char *timestamp_key;
+    const char *x_key;
+    const char *y_key;
+    const char *polarity_key;
+    /** A compound dataset to read instead of separate datasets (NULL: none). */
+    const char *compound_key;
+} celesta_events_config_t;
+
+/** Event file layouts (celesta_events_info_t.layout). */
+typedef enum celesta_events_layout {
+    /** Separate t, x, y, p datasets (TALON's files). */
+    CELESTA_EVENTS_SEPARATE = 0,
+    /** The compound dataset named by the config's compound_key. */
+    CELESTA_EVENTS_COMPOUND = 1,
+    /** A compound dataset named "events" in the group. */
+    CELESTA_EVENTS_COMPOUND_FALLBACK = 2
+} celesta_events_layout;
+
+/** What an open event file holds (celesta_events_reader_info()). */
+typedef struct celesta_events_info {
+    /** sizeof(celesta_events_info_t). */
+    uint32_t struct_size;
+    /** A celesta_events_layout. */
+    int layout;
+    uint64_t n_events;
+    /** The group's `format` attribute ("t1c_events_v1" in TALON's files; "" when absent). */
+    char format[64];
+    /** 1 when sensor_width and sensor_height were stored. */
+    int has_sensor_size;
+    int64_t sensor_width;
+    int64_t sensor_height;
+    /** 1 when t_start and t_end were stored. */
+    int has_time_range;
+    int64_t t_start;
+    int64_t t_end;
+    /** The gzip level of the timestamps' dataset, -1 when not gzip-compressed. */
+    int gzip_level;
+    /** The chunk length of the timestamps' dataset, 0 when not read chunk by chunk. */
+    uint64_t chunk_length;
+} celesta_events_info_t;
+
 /* ---- Exported C functions: analysis of IR graphs (TALON's SDK: statistics, hardware profile, ---- */
 
 /**
@@ -355,6 +436,138 @@ CELESTA_API int celesta_ir_prune_disconnected(celesta_ir_graph_t **out, const ce
  * CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_ir_format_quantity(char *buf, size_t cap, size_t *len, int64_t value, int number);
+
+/* ---- Exported C functions: spike encoders (TALON's talon.io.encoding) and the PCG64 generator ---- */
+
+/**
+ * TALON's rate_encode: spikes of shape (n_steps, *data.shape), float32 0/1, each a Bernoulli
+ * draw with p = clip(data * rate_scale, 0, 1) (computed in the data's type), bit-exact with
+ * numpy's default_rng(seed).binomial(1, p) (PCG64 seeded through SeedSequence). `entropy`:
+ * the seed as 32-bit words, low first (NULL, 0: unseeded). Size query idiom on `buf`
+ * (n_steps x data size floats).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (dtype other than float32 or
+ * float64, n_steps 0, a NaN probability: naming the index), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_ir_rate_encode(float *buf, size_t cap, size_t *len, const celesta_ir_array_t *data, size_t n_steps, double rate_scale, const uint32_t *entropy, size_t entropy_len);
+
+/**
+ * TALON's latency_encode: one spike per element x >= threshold at step
+ * trunc(tau * log(1 / clip(x, threshold, 1))) clipped to [0, n_steps - 1], in the data's type;
+ * output (n_steps, *data.shape) float32 (size query idiom on `buf`).
+ * Errors: as celesta_ir_rate_encode().
+ */
+CELESTA_API int celesta_ir_latency_encode(float *buf, size_t cap, size_t *len, const celesta_ir_array_t *data, size_t n_steps, double tau, double threshold);
+
+/**
+ * TALON's temporal_encode: one spike per element x >= threshold at step trunc((1 - x) *
+ * n_steps) clipped to [0, n_steps - 1]; output (n_steps, *data.shape) float32.
+ * Errors: as celesta_ir_rate_encode().
+ */
+CELESTA_API int celesta_ir_temporal_encode(float *buf, size_t cap, size_t *len, const celesta_ir_array_t *data, size_t n_steps, double threshold);
+
+/**
+ * TALON's delta_encode of a sequence (axis 0 is time, at least 1 frame): d = x[t+1] - x[t]
+ * in the data's type; `off_spikes` non-zero gives (T - 1, 2, *frame) of (d > threshold,
+ * d < -threshold), zero gives (T - 1, *frame) of |d| > threshold; float32 0/1.
+ * Errors: as celesta_ir_rate_encode(); a 0-d array is CELESTA_ERR_INVALID_ARGUMENT.
+ */
+CELESTA_API int celesta_ir_delta_encode(float *buf, size_t cap, size_t *len, const celesta_ir_array_t *data, double threshold, int off_spikes);
+
+/**
+ * `count` raw 64-bit outputs of numpy's PCG64 seeded as default_rng(seed) (`entropy`: the
+ * seed's 32-bit words, low first), for checking the generator. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT.
+ */
+CELESTA_API int celesta_ir_pcg64_random_raw(uint64_t *out, size_t count, const uint32_t *entropy, size_t entropy_len);
+
+/* ---- Exported C functions: event files (TALON's talon.io.h5 layout) through libhdf5 (IR and files section). ---- */
+
+/**
+ * Writes `count` events to `path` as TALON's write_h5 lays them out: datasets t, x, y, p in
+ * the config's group (NULL config: group "events"), chunks of min(count, 100000) compressed
+ * with gzip level `gzip_level` (-1: uncompressed chunks; 4 is TALON's), contiguous when
+ * count is 0; attributes n_events, format, t_start/t_end (min/max t) and, when `sensor_size`
+ * (width, height) is not NULL, sensor_width/sensor_height. The file is written under a
+ * temporary name and renamed over `path`: a failed call leaves `path` as it was.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size, strides, config
+ * names), CELESTA_ERR_OUT_OF_RANGE (gzip_level), CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_events_write(const char *path, const celesta_events_t *events, size_t count, const celesta_events_config_t *config, const int64_t *sensor_size, int gzip_level);
+
+/**
+ * Opens a streaming writer (TALON's H5EventWriter): resizable datasets (maxshape None) with
+ * chunks of min(chunk_length, 100000) events, gzip level `gzip_level` (-1: none), the
+ * attributes format and sensor_width/sensor_height (when `sensor_size` is not NULL) now and
+ * n_events, t_start (first t), t_end (last t) at celesta_events_writer_close(). Nothing
+ * appears at `path` before the close.
+ *
+ * Ownership: `*out` receives a writer to release with celesta_events_writer_free().
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT, CELESTA_ERR_OUT_OF_RANGE, CELESTA_ERR_IO.
+ */
+CELESTA_API int celesta_events_writer_create(celesta_events_writer_t **out, const char *path, const celesta_events_config_t *config, const int64_t *sensor_size, size_t chunk_length, int gzip_level);
+
+/**
+ * Appends `count` events (whole chunks are compressed and stored at once, the rest when more
+ * events come or at the close). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT,
+ * CELESTA_ERR_INVALID_STATE (closed), CELESTA_ERR_IO, CELESTA_ERR_CANCELLED (progress callback).
+ */
+CELESTA_API int celesta_events_writer_append(celesta_events_writer_t *writer, const celesta_events_t *events, size_t count);
+
+/** The number of events appended so far. */
+CELESTA_API int celesta_events_writer_count(uint64_t *out, celesta_events_writer_t *writer);
+
+/**
+ * Stores the last events, writes the closing attributes and renames the file over its path.
+ * A second close does nothing. On failure the path is left as it was and the writer is closed.
+ */
+CELESTA_API int celesta_events_writer_close(celesta_events_writer_t *writer);
+
+/**
+ * Sets (or with `fn` NULL clears) the progress callback of celesta_events_writer_append()
+ * (events stored of the events appended).
+ */
+CELESTA_API int celesta_events_writer_set_progress(celesta_events_writer_t *writer, celesta_progress_fn fn, void *user_data);
+
+/**
+ * Releases a writer; NULL is ignored. A writer not closed is discarded: its file never
+ * appears at its path.
+ */
+CELESTA_API void celesta_events_writer_free(celesta_events_writer_t *writer);
+
+/**
+ * Opens the event file `path` (NULL config: TALON's defaults) and detects its layout as
+ * TALON's read_h5 does. Ownership: `*out` receives a reader to release with
+ * celesta_events_reader_free(). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_IO (no such
+ * file), CELESTA_ERR_PARSE (not HDF5, truncated, no event layout), CELESTA_ERR_NOT_FOUND (the
+ * group or one of the separate datasets is missing: the message names it).
+ */
+CELESTA_API int celesta_events_reader_open(celesta_events_reader_t **out, const char *path, const celesta_events_config_t *config);
+
+/** What the file holds. `out->struct_size` must be set (CELESTA_INIT). */
+CELESTA_API int celesta_events_reader_info(celesta_events_info_t *out, celesta_events_reader_t *reader);
+
+/**
+ * Reads events `start` to `start + count - 1` into the caller's columns `out` (struct_size
+ * set). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (past the end),
+ * CELESTA_ERR_PARSE (a truncated or damaged chunk, naming the dataset and chunk),
+ * CELESTA_ERR_CANCELLED (progress callback).
+ */
+CELESTA_API int celesta_events_reader_read(const celesta_events_t *out, celesta_events_reader_t *reader, uint64_t start, uint64_t count);
+
+/**
+ * The events with t_start <= t < t_end are `*first` to `*end - 1` (TALON's read_time_window:
+ * two binary searches on t). Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (the
+ * timestamps are not ascending: the message names the event).
+ */
+CELESTA_API int celesta_events_reader_window(uint64_t *first, uint64_t *end, celesta_events_reader_t *reader, uint64_t t_start, uint64_t t_end);
+
+/** Sets (or with `fn` NULL clears) the progress callback of celesta_events_reader_read(). */
+CELESTA_API int celesta_events_reader_set_progress(celesta_events_reader_t *reader, celesta_progress_fn fn, void *user_data);
+
+/** Releases a reader (closing its file); NULL is ignored. */
+CELESTA_API void celesta_events_reader_free(celesta_events_reader_t *reader);
 
 /* ---- Exported C functions: reading and writing IR files (.t1c, NIR, IR JSON). ---- */
 

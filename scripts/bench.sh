@@ -65,3 +65,5 @@ echo "== Hardware mapping: partition from Python, Celesta vs TALON 0.0.x =="
 scripts/bench_setup.sh
 .venv/bin/python scripts/bench_mapping.py
 ir_rows
+echo "== Event files and spike encoders: Celesta vs TALON 0.0.1 (h5py, numpy) =="
+.venv/bin/python scripts/bench_io.py

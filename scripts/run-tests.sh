@@ -118,6 +118,16 @@ else
   record "c-ir-mapping (compile)" 1
 fi
 
+section "C harness: event files and spike encoders (Tests/c/test_events.c)"
+mkdir -p "$tmp/events"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_events.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_events"; then
+  "$tmp/test_events" Tests/Fixtures "$tmp/events"
+  record "c-events" $?
+else
+  record "c-events (compile)" 1
+fi
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then

@@ -606,4 +606,87 @@ enum {
 /* ABI-TYPES:END */
 
 
+/* ABI-TYPES:BEGIN ir */
+/**
+ * A writer of an event file (celesta_events_writer_create()), released with
+ * celesta_events_writer_free(). Ownership: the caller's until freed. Thread safety: use one
+ * writer from one thread at a time.
+ */
+typedef struct celesta_events_writer celesta_events_writer_t;
+
+/**
+ * An open event file (celesta_events_reader_open()), released with celesta_events_reader_free().
+ * Thread safety: use one reader from one thread at a time; several readers may be used at once.
+ */
+typedef struct celesta_events_reader celesta_events_reader_t;
+
+/**
+ * Event columns in the caller's memory: `t` uint64 microseconds, `x`, `y` uint16, `p` uint8,
+ * each with its stride in bytes (13 for TALON's packed EVENT_DTYPE records: t at +0, x at +8,
+ * y at +10, p at +12; the element size for plain arrays). Writes read them, reads fill them.
+ */
+typedef struct celesta_events {
+    /** sizeof(celesta_events_t). */
+    uint32_t struct_size;
+    void *t;
+    size_t t_stride;
+    void *x;
+    size_t x_stride;
+    void *y;
+    size_t y_stride;
+    void *p;
+    size_t p_stride;
+} celesta_events_t;
+
+/**
+ * Where the events are in the file (TALON's H5Config). NULL strings take TALON's defaults:
+ * group "events", datasets "t", "x", "y", "p", no compound dataset. An empty `events_group`
+ * is the file root.
+ */
+typedef struct celesta_events_config {
+    /** sizeof(celesta_events_config_t). */
+    uint32_t struct_size;
+    const char *events_group;
+    const char *timestamp_key;
+    const char *x_key;
+    const char *y_key;
+    const char *polarity_key;
+    /** A compound dataset to read instead of separate datasets (NULL: none). */
+    const char *compound_key;
+} celesta_events_config_t;
+
+/** Event file layouts (celesta_events_info_t.layout). */
+typedef enum celesta_events_layout {
+    /** Separate t, x, y, p datasets (TALON's files). */
+    CELESTA_EVENTS_SEPARATE = 0,
+    /** The compound dataset named by the config's compound_key. */
+    CELESTA_EVENTS_COMPOUND = 1,
+    /** A compound dataset named "events" in the group. */
+    CELESTA_EVENTS_COMPOUND_FALLBACK = 2
+} celesta_events_layout;
+
+/** What an open event file holds (celesta_events_reader_info()). */
+typedef struct celesta_events_info {
+    /** sizeof(celesta_events_info_t). */
+    uint32_t struct_size;
+    /** A celesta_events_layout. */
+    int layout;
+    uint64_t n_events;
+    /** The group's `format` attribute ("t1c_events_v1" in TALON's files; "" when absent). */
+    char format[64];
+    /** 1 when sensor_width and sensor_height were stored. */
+    int has_sensor_size;
+    int64_t sensor_width;
+    int64_t sensor_height;
+    /** 1 when t_start and t_end were stored. */
+    int has_time_range;
+    int64_t t_start;
+    int64_t t_end;
+    /** The gzip level of the timestamps' dataset, -1 when not gzip-compressed. */
+    int gzip_level;
+    /** The chunk length of the timestamps' dataset, 0 when not read chunk by chunk. */
+    uint64_t chunk_length;
+} celesta_events_info_t;
+/* ABI-TYPES:END */
+
 #endif /* CELESTA_ABI_H */
