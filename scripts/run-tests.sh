@@ -99,12 +99,14 @@ else
   record "c-spec-arrays (compile)" 1
 fi
 
-section "C harness: hardening (Tests/c/test_hardening.c, test_threads.c; also under ASan)"
+section "C harness: hardening (Tests/c/test_hardening.c, test_threads.c, test_faults.c; also under ASan)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hardening.c \
      -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_hardening" &&
    cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_threads.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread -o "$tmp/test_threads"; then
-  "$tmp/test_hardening" && "$tmp/test_threads" 20
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread -o "$tmp/test_threads" &&
+   cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_faults.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_faults"; then
+  "$tmp/test_hardening" && "$tmp/test_threads" 20 && "$tmp/test_faults"
   record "c-hardening" $?
 else
   record "c-hardening (compile)" 1

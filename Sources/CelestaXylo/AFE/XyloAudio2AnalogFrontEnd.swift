@@ -135,10 +135,13 @@ public final class XyloAudio2AnalogFrontEnd {
         }
         let n = signal.count, c = Self.channelCount, s = settings
         guard n > 0 else { return Output(spikes: [], lna: record ? [] : nil, bandPass: record ? [] : nil, rectified: record ? [] : nil) }
+        // A failed or cancelled call leaves the generator as it was (restored here, once the
+        // call unwinds: a check runs inside the generator's own mutating calls).
         let randomBefore = random
+        var completed = false
+        defer { if !completed { random = randomBefore } }
         func report(_ units: Int) throws {
             guard let progress, !progress(units * n, (c + 1) * n) else { return }
-            random = randomBefore
             throw CelestaError(.cancelled, "the Xylo Audio 2 front-end model was cancelled after \(units) of \(c + 1) stages")
         }
         // Inside a stage the callback is asked again (same count) between blocks of samples,
@@ -202,6 +205,7 @@ public final class XyloAudio2AnalogFrontEnd {
             }
         }
         try report(c + 1)
+        completed = true
         self.membrane = membrane
         return Output(spikes: spikes, lna: record ? Array(lna[n...]) : nil, bandPass: record ? bank : nil,
                       rectified: record ? rect : nil)

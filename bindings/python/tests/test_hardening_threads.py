@@ -50,25 +50,22 @@ def test_afe_external_shared_by_threads_streams_every_chunk():
         chunk = 0.3 * np.sin(np.arange(5000) / 7.0)
         rows = []
         def push():
-            rows.append(afe.stream_push(chunk).shape[0])
+            rows.append(afe.stream_push(chunk)[0].shape[0])
         hammer(push, 100)
         assert len(rows) == THREADS * 100, len(rows)
         # Every chunk went through the stream exactly once: the rows add up to a single
         # thread's pushes of the same chunks.
         one = syns65302.AFESimExternal()
-        total = sum(one.stream_push(chunk).shape[0] for _ in range(THREADS * 100))
+        total = sum(one.stream_push(chunk)[0].shape[0] for _ in range(THREADS * 100))
         assert sum(rows) == total, (sum(rows), total)
     """)
     assert "errors []" in out, out
 
 
 def test_simulator_kit_and_monitor_shared_by_threads():
-    doc = load("a3_random_medium_dense")
-    spec = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in spec_of(doc["config"]).items()}
-    out = run_child(f"""
-        spec = {spec!r}
-        spec = {{k: (np.asarray(v) if isinstance(v, list) else v) for k, v in spec.items()}}
-        config, ok, msg = xa3.config_from_specification(**spec)
+    out = run_child("""
+        from test_xylo import load, spec_of
+        config, ok, msg = xa3.config_from_specification(**spec_of(load("a3_random_medium_dense")["config"]))
         assert config is not None, msg
         x = (np.arange(40 * config.n_in).reshape(40, config.n_in) % 3).astype(np.int32)
         sim = xa3.XyloSim(config)
