@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 mode=${1:-}
 clang=$(command -v clang) || { echo "sanitizers: clang is needed"; exit 2; }
-cflags=(-std=c99 -g -O1 -I include)
+cflags=(-std=c99 -g -O1 -fuse-ld=lld -I include)
 # The toolchain's ThreadSanitizer runtime intercepts libdispatch: link the toolchain's copy.
 swiftlib=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift/linux
 tsanlibs=(-L"$swiftlib" -Wl,-rpath,"$swiftlib" -ldispatch -lBlocksRuntime)
@@ -64,7 +64,19 @@ full)
   trap 'rm -rf "$out"' EXIT
   failures=()
   echo "==== Swift tests under ASan ===="
-  swift test "${swift_asan[@]}" --skip-build --disable-swift-testing || failures+=(swift)
+  # Why the full run "did not finish": XCTest's output to a pipe is block-buffered (nothing
+  # shows for minutes), and a few reference sweeps that take minutes in release (every
+  # recorded vector through the simulator, the cycle model and the virtual kit) take many
+  # times that under ASan. Output is line-buffered here, and those sweeps (which the release
+  # suite runs in full) are skipped; CELESTA_ASAN_ALL=1 runs them too.
+  skips=()
+  if [ -z "${CELESTA_ASAN_ALL:-}" ]; then
+    for t in SimulatorReferenceTests/testRandomCases CyclesReferenceTests HDKTests/testVirtualKitEqualsEveryReferenceVector \
+             HDF5RoundTripTests/testFixturesRoundTrip HDF5RobustnessTests/testDamagedFilesFailCleanlyAndSilently; do
+      skips+=(--skip "$t")
+    done
+  fi
+  stdbuf -oL -eL swift test "${swift_asan[@]}" --skip-build --disable-swift-testing "${skips[@]}" || failures+=(swift)
   echo "==== C harnesses under ASan ===="
   asanrt=$("$clang" -print-file-name=libclang_rt.asan-x86_64.so)
   for t in test_hardening test_abi test_pipeline test_spec_arrays; do
@@ -74,7 +86,7 @@ full)
   "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
   python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&
-    "$clang" -std=c99 -g -fsanitize=address -shared-libsan -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
+    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
       -lcelesta -lm -o "$out/sweep" && "$out/sweep" || failures+=(abi-sweep)
   echo "==== Python tests against the ASan library ===="
   # A copy of the installed package whose library is the ASan build; the ASan runtime preloaded.
