@@ -267,6 +267,10 @@ static void sweep(const char *fn, const char *what, void (*body)(int variant), i
         w.append(f"static void {body}(int v) {{")
         for vi, (i, label, expr) in enumerate(variants):
             call_args = [expr if j == i else baseline(j) for j in range(len(args))]
+            # A string with its length next: the length of the string passed (a longer one
+            # would be the caller's overread, not the library's).
+            if i >= 0 and kinds[i][0] == "string" and i + 1 < len(args) and kinds[i + 1][0] == "size":
+                call_args[i + 1] = "(size_t)0" if expr == "NULL" else f"strlen({expr})"
             call = f"{fname}({', '.join(call_args)})"
             if ret == "int":
                 stmt = f"if (check_status({call})) _exit(1);"
