@@ -8,7 +8,9 @@
 #                                          frees, heap corruption), ThreadSanitizer the harness.
 #   scripts/sanitizers.sh asan-lib         the library built with -sanitize=address and coverage
 #                                          counters (.build-asan), staged in build-asan/lib; the
-#                                          fuzz targets link it (scripts/fuzz.sh).
+#                                          fuzz targets link it (scripts/fuzz.sh). The counters are
+#                                          inline-8bit-counters + pc-table: libFuzzer refuses the
+#                                          older trace-pc-guard that "edge" alone gives.
 #   scripts/sanitizers.sh full             `make test-asan`: asan-lib, the Swift tests built and
 #                                          run under ASan, the C harnesses and the Python tests
 #                                          against the ASan library.
@@ -36,7 +38,7 @@ stage() {  # stage SCRATCH DEST: the library of a sanitizer build, with its sona
 }
 
 swift_asan=(-c release --scratch-path "$root/.build-asan" -Xswiftc -sanitize=address
-            -Xswiftc -sanitize-coverage=edge,trace-cmp -Xcc -fsanitize=address)
+            -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp -Xcc -fsanitize=address)
 
 case "$mode" in
 subset)
