@@ -124,7 +124,7 @@ else
 fi
 
 section "Fuzzing (short run: scripts/fuzz.sh; make fuzz for long campaigns)"
-CELESTA_FUZZ_WORK="$tmp/fuzz" scripts/fuzz.sh --seconds "${CELESTA_FUZZ_SECONDS:-8}"
+CELESTA_FUZZ_WORK="$tmp/fuzz" scripts/fuzz.sh --lib "$lib" --seconds "${CELESTA_FUZZ_SECONDS:-8}"
 record "fuzz" $?
 
 section "ABI checks"
