@@ -24,7 +24,7 @@ TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g
 
 # Nothing here is a file target but the deps stamp.
 .PHONY: all help deps venv swift-build stage lib cli header check-header python demo test test-swift \
-        python-install bench install install-staged clean print-version
+        python-install bench install install-staged clean print-version asan-lib test-asan test-tsan fuzz
 
 help:
 	@echo "make demo       build everything (installing what is missing) and run the demo"
@@ -100,6 +100,19 @@ demo: lib cli python
 
 test: check-header lib cli venv
 	@scripts/run-tests.sh
+
+# Hardening (issue 16): sanitizers and fuzzing; see scripts/sanitizers.sh and scripts/fuzz.sh.
+asan-lib: deps
+	scripts/sanitizers.sh asan-lib
+
+test-asan: lib venv
+	scripts/sanitizers.sh full
+
+test-tsan: lib
+	scripts/sanitizers.sh tsan
+
+fuzz: lib
+	scripts/fuzz.sh --seconds $${FUZZ_SECONDS:-600}
 
 bench: lib cli python
 	@scripts/bench.sh

@@ -15,6 +15,19 @@
  *  - Handles are opaque and typed; each celesta_x_create() has a NULL-safe celesta_x_free().
  *  - No call traps or aborts on bad input: it returns a status instead.
  *
+ * Handles and threads (what the ABI promises):
+ *  - A handle is a value the library hands out, never a pointer to dereference, and a value is
+ *    never handed out twice in a process. Every call checks the handles it is given: a freed
+ *    (or double-freed) handle, a handle of another type, or a pointer that never was a handle
+ *    gives CELESTA_ERR_INVALID_ARGUMENT naming the argument, however long ago it was freed
+ *    (the message says "freed" for the last 4096 frees). celesta_x_free() of such a value frees
+ *    nothing and only sets the calling thread's last error.
+ *  - Every handle has a lock: calls on one handle from several threads run one after the
+ *    other, calls on different handles run in parallel. A free waits for the calls in progress
+ *    on its handle; a call that then uses it gets CELESTA_ERR_INVALID_ARGUMENT. A progress
+ *    callback may call the library, also on the handle whose call it reports on.
+ *  - "Thread safety" notes below say which calls only read; they all hold the handle's lock.
+ *
  * Size query (the one idiom of every variable-size output: text, lists, arrays):
  *   int f(T *buf, size_t cap, size_t *len, inputs...)
  *  - `len` must not be NULL; `*len` always receives the number of elements needed (for text:
@@ -1020,8 +1033,9 @@ typedef struct celesta_xylo_config celesta_xylo_config_t;
  * A bit-exact simulator of one configuration, created by celesta_xylo_sim_create() and released by
  * celesta_xylo_sim_free(). It keeps its state between celesta_xylo_sim_evolve() calls.
  *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
- * per thread; handles are independent of each other and of the config they came from.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock); handles are independent of each other
+ * and of the config they came from.
  */
 typedef struct celesta_xylo_sim celesta_xylo_sim_t;
 
@@ -1030,9 +1044,9 @@ typedef struct celesta_xylo_sim celesta_xylo_sim_t;
  * celesta_xylo_afe_create() and released by celesta_xylo_afe_free(). It holds the settings and the
  * state of one stream (celesta_xylo_afe_stream_push()).
  *
- * Ownership: owned by the caller until freed. Thread safety: celesta_xylo_afe_process() and the
- * size queries only read the settings and may run on several threads at once, also alongside
- * stream calls; the celesta_xylo_afe_stream_* calls change the stream and must not overlap.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock); celesta_xylo_afe_process() and the size
+ * queries only read the settings, the celesta_xylo_afe_stream_* calls change the stream.
  */
 typedef struct celesta_xylo_afe celesta_xylo_afe_t;
 
@@ -1041,8 +1055,8 @@ typedef struct celesta_xylo_afe celesta_xylo_afe_t;
  * celesta_xylo_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
  * integrate-and-fire membranes, which carry over between calls.
  *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
- * thread.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock).
  */
 typedef struct celesta_xylo_afe2 celesta_xylo_afe2_t;
 
@@ -1051,8 +1065,8 @@ typedef struct celesta_xylo_afe2 celesta_xylo_afe2_t;
  * celesta_xylo_hdk_open() and released by celesta_xylo_hdk_free().
  *
  * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
- * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
- * serialised by the caller); different handles are independent.
+ * applied to it. Thread safety: calls on one kit from several threads run one after the other
+ * (the handle's lock); different handles are independent.
  */
 typedef struct celesta_xylo_hdk celesta_xylo_hdk_t;
 
@@ -2066,7 +2080,8 @@ CELESTA_API void celesta_xylo_afe2_free(celesta_xylo_afe2_t *afe2);
  * Sets the progress callback of celesta_xylo_afe2_process() on this handle (see
  * celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
  * their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
- * spike encoders.
+ * spike encoders; inside a stage it is called again with the count so far every 65,536
+ * samples or so, so that a cancel takes effect within about a millisecond of work.
  *
  * Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
  */

@@ -84,6 +84,19 @@ Conventions, for every function below:
  - Handles are opaque and typed; each celesta_x_create() has a NULL-safe celesta_x_free().
  - No call traps or aborts on bad input: it returns a status instead.
 
+Handles and threads (what the ABI promises):
+ - A handle is a value the library hands out, never a pointer to dereference, and a value is
+   never handed out twice in a process. Every call checks the handles it is given: a freed
+   (or double-freed) handle, a handle of another type, or a pointer that never was a handle
+   gives CELESTA_ERR_INVALID_ARGUMENT naming the argument, however long ago it was freed
+   (the message says "freed" for the last 4096 frees). celesta_x_free() of such a value frees
+   nothing and only sets the calling thread's last error.
+ - Every handle has a lock: calls on one handle from several threads run one after the
+   other, calls on different handles run in parallel. A free waits for the calls in progress
+   on its handle; a call that then uses it gets CELESTA_ERR_INVALID_ARGUMENT. A progress
+   callback may call the library, also on the handle whose call it reports on.
+ - "Thread safety" notes below say which calls only read; they all hold the handle's lock.
+
 Size query (the one idiom of every variable-size output: text, lists, arrays):
   int f(T *buf, size_t cap, size_t *len, inputs...)
  - `len` must not be NULL; `*len` always receives the number of elements needed (for text:

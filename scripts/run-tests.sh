@@ -156,6 +156,34 @@ else
   record "c-hls (compile)" 1
 fi
 
+section "C harness: hardening (Tests/c/test_hardening.c, test_threads.c, test_faults.c; also under ASan)"
+if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hardening.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_hardening" &&
+   cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_threads.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread -o "$tmp/test_threads" &&
+   cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_faults.c \
+     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_faults"; then
+  "$tmp/test_hardening" && "$tmp/test_threads" 20 && "$tmp/test_faults"
+  record "c-hardening" $?
+else
+  record "c-hardening (compile)" 1
+fi
+scripts/sanitizers.sh subset "$lib" "$tmp/asan"
+record "asan-subset" $?
+
+section "ABI sweep (generated from include/celesta.h)"
+if python3 scripts/gen_abi_sweep.py include/celesta.h > "$tmp/abi_sweep.c" &&
+   cc -std=c99 -g -I include "$tmp/abi_sweep.c" -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -o "$tmp/abi_sweep"; then
+  "$tmp/abi_sweep"
+  record "abi-sweep" $?
+else
+  record "abi-sweep (generate/compile)" 1
+fi
+
+section "Fuzzing (short run: scripts/fuzz.sh; make fuzz for long campaigns)"
+CELESTA_FUZZ_WORK="$tmp/fuzz" scripts/fuzz.sh --lib "$lib" --seconds "${CELESTA_FUZZ_SECONDS:-8}"
+record "fuzz" $?
+
 section "ABI checks"
 scripts/check-abi.sh "$lib/libcelesta.so.0" include "$(swift build -c release --show-bin-path)/CelestaWideKernels.build"
 record "abi" $?

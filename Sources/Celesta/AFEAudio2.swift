@@ -73,7 +73,8 @@ public func celesta_xylo_afe2_free(_ afe2: celesta_xylo_afe2_ref?) {
 /// Sets the progress callback of celesta_xylo_afe2_process() on this handle (see
 /// celesta_progress_fn); NULL `fn` removes it. The call reports the units of work done and
 /// their total, 17 x input_len: input_len after each of the 16 channels' filters and for the
-/// spike encoders.
+/// spike encoders; inside a stage it is called again with the count so far every 65,536
+/// samples or so, so that a cancel takes effect within about a millisecond of work.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER (afe2). Thread safety: not with other calls on the handle.
 @_cdecl("celesta_xylo_afe2_set_progress")

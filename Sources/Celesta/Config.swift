@@ -160,9 +160,7 @@ public func celesta_xylo_config_from_json(
 ) -> Int32 {
     guarded {
         let out = try required(out, "out")
-        let p = try required(json, "json")
-        let bytes = UnsafeRawBufferPointer(start: p, count: Int(len))
-        let config = try XyloConfig.fromJSON(Data(bytes))
+        let config = try XyloConfig.fromJSON(borrowedData(json, len, "json"))
         let chip = try ChipTable.chip(named: config.chipID)
         try config.checkSimulatable()
         out.pointee = makeHandle(ConfigBox(config, chip))

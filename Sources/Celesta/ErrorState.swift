@@ -47,9 +47,10 @@ func fail(_ error: CelestaError) -> Int32 {
 
 /// Runs `body`; returns 0 on success, or records the thrown error and returns its code.
 /// Errors that are not `CelestaError` are reported as internal errors, never as traps.
+/// The handle locks the body takes (through `object`) are held until it returns.
 func guarded(_ body: () throws -> Void) -> Int32 {
     do {
-        try body()
+        try CallState.current.run(body)
         return StatusCode.ok.rawValue
     } catch let error as CelestaError {
         return fail(error)

@@ -107,8 +107,7 @@ public func celesta_xylo_hdk_open(
 /// Closes the kit and releases the handle. NULL is ignored.
 @_cdecl("celesta_xylo_hdk_free")
 public func celesta_xylo_hdk_free(_ hdk: celesta_xylo_hdk_ref?) {
-    if let hdk, let box = try? object(hdk, HDKBox.self, "hdk") { box.hdk.transport.close() }
-    releaseHandle(hdk, HDKBox.self)
+    releaseHandle(hdk, HDKBox.self) { $0.hdk.transport.close() }
 }
 
 /// Fills `*out` with what the open kit is (version and rails as the kit reported them).

@@ -60,21 +60,27 @@ func setProgress<T: ProgressHolder>(
     }
 }
 
-/// Retains `object` and returns it as an opaque handle.
+/// Registers `object` as a new live handle (see HandleTable.swift: a handle is a key into the
+/// table of live handles, never a pointer to the object, and a value is never given out twice).
 func makeHandle<T: AnyObject>(_ object: T) -> OpaquePointer {
-    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+    HandleTable.shared.insert(object)
 }
 
-/// The object behind a handle (not consumed), or `nullPointer` naming the argument.
+/// The object behind a live handle of type `T` (not consumed). NULL is `nullPointer`; a freed
+/// handle, a handle of another type or a value that never was a handle is `invalidArgument`,
+/// naming the argument. Inside a `guarded` call the handle's lock is taken and held until the
+/// call returns, so calls on one handle from several threads run one after the other.
 func object<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type, _ name: String) throws -> T {
     guard let handle else { throw CelestaError(.nullPointer, "argument '\(name)' is NULL") }
-    return Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    return try HandleTable.shared.resolve(handle, T.self, name)
 }
 
-/// Releases a handle made by `makeHandle`; NULL is ignored.
-func releaseHandle<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type) {
+/// Releases a handle made by `makeHandle`; NULL is ignored. A handle that is not live (freed
+/// already) or of another type is ignored too (nothing is freed; the calling thread's last
+/// error names it). `close` runs on the object, under the handle's lock, before it is dropped.
+func releaseHandle<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type, close: ((T) -> Void)? = nil) {
     guard let handle else { return }
-    Unmanaged<T>.fromOpaque(UnsafeRawPointer(handle)).release()
+    HandleTable.shared.remove(handle, T.self, close: close)
 }
 
 /// Copies a borrowed C array into a Swift array, rejecting NULL with a non-zero length.

@@ -56,9 +56,12 @@ public enum HDKLocation: Sendable, Equatable {
         timeout: Duration, hints: Hints, discovery: () throws -> HDKDiscovery = { try HDKDiscovery() }
     ) throws -> HDKTransport {
         switch self {
-        case .virtual(let chip):
+        case .virtual(let text):
+            // `CHIP?faults=PLAN` (or CELESTA_HDK_FAULTS): the kit behind a faulty wire.
+            let (chip, faults) = try HDKFaultPlan.split(text)
             let kit = try VirtualDevKit(chip: chip)
             kit.timeout = timeout
+            if let faults { return try faults.open(kit, location: Self.virtualPrefix + text, timeout: timeout) }
             return kit
         case .usb(let location):
             let discovery = try discovery()

@@ -45,6 +45,12 @@ struct AFECommand: ParsableCommand {
     @Flag(help: "xa3: start from zero state instead of Rockpool's time-reversed prefix.")
     var noPrefix = false
 
+    @Option(help: "Refuse to upsample the audio by more than this ratio (bounded work).")
+    var maxResampleRatio = AudioResampling.Limits().maxRatio
+
+    @Option(help: "Refuse audio that resamples to more than this many samples (bounded work).")
+    var maxSamples = AudioResampling.Limits().maxSamples
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -69,18 +75,19 @@ struct AFECommand: ParsableCommand {
             return !CtrlC.requested
         }
         defer { bar.finish() }  // also when cancelled
+        let limits = AudioResampling.Limits(maxRatio: maxResampleRatio, maxSamples: maxSamples)
         let rate: Double, steps: Int, dt: Double, raster: [Int32]
         switch chipSpec.frontEnd {
         case .digital:
             rate = XyloAudio3FrontEnd.audioSampleRate
-            let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate)
+            let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate, limits: limits)
             let afe = try XyloAudio3FrontEndSimulator(settings: XyloAudio3FrontEndSettings())
             let out = try afe.offline(audio, timeReversedPrefix: !noPrefix, progress: progress)
             (steps, raster) = (out.steps, out.raster)
             dt = Double(afe.parameters.rasterDownSamplingFactor) / rate
         case .analogModel, .none:
             rate = wav.sampleRate >= 101_640 ? wav.sampleRate : 110_000
-            let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate)
+            let audio = try AudioResampling.linear(samples, from: wav.sampleRate, to: rate, limits: limits)
             var settings = XyloAudio2AnalogFrontEnd.Settings(fs: rate)
             (settings.addNoise, settings.addOffset, settings.addMismatch) = (false, false, false)
             settings.rasterPeriod = (0.01 * rate).rounded() / rate

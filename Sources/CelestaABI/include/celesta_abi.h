@@ -131,8 +131,9 @@ typedef struct celesta_xylo_config celesta_xylo_config_t;
  * A bit-exact simulator of one configuration, created by celesta_xylo_sim_create() and released by
  * celesta_xylo_sim_free(). It keeps its state between celesta_xylo_sim_evolve() calls.
  *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe: use one handle
- * per thread; handles are independent of each other and of the config they came from.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock); handles are independent of each other
+ * and of the config they came from.
  */
 typedef struct celesta_xylo_sim celesta_xylo_sim_t;
 
@@ -141,9 +142,9 @@ typedef struct celesta_xylo_sim celesta_xylo_sim_t;
  * celesta_xylo_afe_create() and released by celesta_xylo_afe_free(). It holds the settings and the
  * state of one stream (celesta_xylo_afe_stream_push()).
  *
- * Ownership: owned by the caller until freed. Thread safety: celesta_xylo_afe_process() and the
- * size queries only read the settings and may run on several threads at once, also alongside
- * stream calls; the celesta_xylo_afe_stream_* calls change the stream and must not overlap.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock); celesta_xylo_afe_process() and the size
+ * queries only read the settings, the celesta_xylo_afe_stream_* calls change the stream.
  */
 typedef struct celesta_xylo_afe celesta_xylo_afe_t;
 
@@ -152,8 +153,8 @@ typedef struct celesta_xylo_afe celesta_xylo_afe_t;
  * celesta_xylo_afe2_free(). It holds the mismatch drawn at creation, the noise generator and the
  * integrate-and-fire membranes, which carry over between calls.
  *
- * Ownership: owned by the caller until freed. Thread safety: not thread-safe; one handle per
- * thread.
+ * Ownership: owned by the caller until freed. Thread safety: calls on one handle from several
+ * threads run one after the other (the handle's lock).
  */
 typedef struct celesta_xylo_afe2 celesta_xylo_afe2_t;
 
@@ -162,8 +163,8 @@ typedef struct celesta_xylo_afe2 celesta_xylo_afe2_t;
  * celesta_xylo_hdk_open() and released by celesta_xylo_hdk_free().
  *
  * Ownership: owned by the caller until freed; the kit keeps its own copy of the configuration
- * applied to it. Thread safety: one thread at a time per handle (calls on one kit are
- * serialised by the caller); different handles are independent.
+ * applied to it. Thread safety: calls on one kit from several threads run one after the other
+ * (the handle's lock); different handles are independent.
  */
 typedef struct celesta_xylo_hdk celesta_xylo_hdk_t;
 /* ABI-TYPES:END */

@@ -37,6 +37,9 @@ public enum NPY {
         }
         guard offset + headerLength <= bytes.count else { throw fail("truncated header") }
         let header = String(decoding: bytes[offset..<(offset + headerLength)], as: UTF8.self)
+        // The header is one Python dict literal: "{" ... "}", padded with spaces and a newline.
+        let blank: Set<Character> = [" ", "\n", "\t", "\r", "\0"]
+        guard header.first(where: { !blank.contains($0) }) == "{", header.last(where: { !blank.contains($0) }) == "}" else { throw fail("the header is not a {...} dictionary") }
         func value(of key: String) -> String? {
             guard let r = header.firstRange(of: "'\(key)':") else { return nil }
             return String(header[r.upperBound...].drop { $0 == " " })

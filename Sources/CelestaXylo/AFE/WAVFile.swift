@@ -114,19 +114,48 @@ public struct WAVFile: Equatable, Sendable {
 
 /// Resampling of audio to the rate a front end needs.
 public enum AudioResampling {
+    /// The bounds of one resampling (see `linear`); the defaults are the stated limits.
+    public struct Limits: Sendable {
+        /// The largest upsampling ratio (target rate / source rate); 64 by default.
+        public var maxRatio: Double
+        /// The most output samples: 2^28 by default (about 45 minutes at 96 kHz, 2 GiB of doubles).
+        public var maxSamples: Int
+        public init(maxRatio: Double = 64, maxSamples: Int = 1 << 28) {
+            self.maxRatio = maxRatio
+            self.maxSamples = maxSamples
+        }
+    }
+
     /// Linear interpolation, as Rockpool's `ResampleAudio`: output sample `k` is the input
     /// interpolated at time `k / targetRate`, for every `k` with `k / targetRate` below the
     /// time of the last input sample, `(N - 1) / sourceRate`. Equal rates return the input.
     ///
     /// Throws `CelestaError(.invalidArgument)` when a rate is not positive and finite.
-    public static func linear(_ signal: [Double], from sourceRate: Double, to targetRate: Double) throws -> [Double] {
+    ///
+    /// Bounded work: an upsampling ratio above `limits.maxRatio`, or an output above
+    /// `limits.maxSamples` samples, is refused (`CelestaError(.outOfRange)`, naming the limit)
+    /// before any work: a small file that declares a tiny rate cannot ask for hours of work.
+    public static func linear(_ signal: [Double], from sourceRate: Double, to targetRate: Double,
+                              limits: Limits = Limits()) throws -> [Double] {
         for (name, rate) in [("source rate", sourceRate), ("target rate", targetRate)] where !(rate.isFinite && rate > 0) {
             throw CelestaError(.invalidArgument, "resampling: the \(name) \(rate) must be positive and finite")
+        }
+        // Named here, as read: interpolation would turn an infinite sample into NaN.
+        if let bad = signal.firstIndex(where: { !$0.isFinite }) {
+            throw CelestaError(.outOfRange, "audio sample \(bad) = \(signal[bad]) is not finite")
         }
         if sourceRate == targetRate || signal.isEmpty { return signal }
         let step = 1 / targetRate
         let duration = Double(signal.count - 1) / sourceRate
-        let count = max(0, Int((duration / step).rounded(.up)))
+        let ratio = targetRate / sourceRate
+        guard ratio <= limits.maxRatio else {
+            throw CelestaError(.outOfRange, "resampling: \(sourceRate) Hz to \(targetRate) Hz is an upsampling ratio of \(ratio), above the limit \(limits.maxRatio) (raise it with --max-resample-ratio)")
+        }
+        let exact = (duration / step).rounded(.up)
+        guard exact <= Double(limits.maxSamples) else {
+            throw CelestaError(.outOfRange, "resampling: \(signal.count) samples at \(sourceRate) Hz give \(exact) samples at \(targetRate) Hz, above the limit \(limits.maxSamples) (raise it with --max-samples)")
+        }
+        let count = max(0, Int(exact))
         var out = [Double](repeating: 0, count: count)
         let last = signal.count - 1
         // The arithmetic of numpy's interp over times j / sourceRate, so that the result

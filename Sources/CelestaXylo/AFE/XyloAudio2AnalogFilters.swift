@@ -36,16 +36,36 @@ struct Complex {
 struct Biquad {
     var b0: Double, b1: Double, b2: Double, a1: Double, a2: Double
 
-    func run(_ x: [Double]) -> [Double] {
+    func run(_ x: [Double], check: WorkCheck? = nil) throws -> [Double] {
         var z1 = 0.0, z2 = 0.0
         var y = [Double](repeating: 0, count: x.count)
-        for i in x.indices {
-            let out = b0 * x[i] + z1
-            z1 = b1 * x[i] - a1 * out + z2
-            z2 = b2 * x[i] - a2 * out
-            y[i] = out
+        try inBlocks(x.count, check) { range in
+            for i in range {
+                let out = b0 * x[i] + z1
+                z1 = b1 * x[i] - a1 * out + z2
+                z2 = b2 * x[i] - a2 * out
+                y[i] = out
+            }
         }
         return y
+    }
+}
+
+/// A cancellation check that long loops call between blocks of work (it throws to cancel).
+typealias WorkCheck = () throws -> Void
+
+/// The samples of a long loop per call of its check: about a millisecond of work or less.
+let workBlock = 1 << 16
+
+/// Runs `body` over 0..<count in blocks of `workBlock`, calling `check` after each block.
+@inline(__always)
+func inBlocks(_ count: Int, _ check: WorkCheck?, _ body: (Range<Int>) -> Void) throws {
+    var start = 0
+    while start < count {
+        let end = min(start + workBlock, count)
+        body(start..<end)
+        start = end
+        if let check, start < count { try check() }
     }
 }
 
@@ -93,7 +113,7 @@ enum AnalogModelFilters {
     /// Zero-phase first-order filtering like scipy's `filtfilt` with its defaults: odd
     /// extension by 6 samples at both ends, each pass started from the steady state of its
     /// first sample.
-    static func filtfilt(_ x: [Double], b0: Double, b1: Double, a1: Double) -> [Double] {
+    static func filtfilt(_ x: [Double], b0: Double, b1: Double, a1: Double, check: WorkCheck? = nil) throws -> [Double] {
         let edge = 6
         guard x.count > edge else { return x }
         var ext = [Double]()
@@ -103,18 +123,20 @@ enum AnalogModelFilters {
         let last = x.count - 1
         for i in 1...edge { ext.append(2 * x[last] - x[last - i]) }
         let zi = (b1 - a1 * b0) / (1 + a1)
-        func pass(_ v: [Double]) -> [Double] {
+        func pass(_ v: [Double]) throws -> [Double] {
             var z = zi * v[0]
             var y = [Double](repeating: 0, count: v.count)
-            for i in v.indices {
-                let out = b0 * v[i] + z
-                z = b1 * v[i] - a1 * out
-                y[i] = out
+            try inBlocks(v.count, check) { range in
+                for i in range {
+                    let out = b0 * v[i] + z
+                    z = b1 * v[i] - a1 * out
+                    y[i] = out
+                }
             }
             return y
         }
-        let forward = pass(ext)
-        let backward = pass(forward.reversed())
+        let forward = try pass(ext)
+        let backward = try pass(forward.reversed())
         return Array(backward.reversed()[edge..<(edge + x.count)])
     }
 }
@@ -142,14 +164,16 @@ struct ModelRandom {
     /// `count` samples of noise with white level `vrmsPerRootHz * sqrt(fs / 2)` whose spectrum
     /// is raised by `(knee / f)^alpha` below `knee` (the model's 1/f noise), shaped with a
     /// radix-2 FFT over the next power of two and cut to `count`.
-    mutating func colouredNoise(_ count: Int, fs: Double, vrmsPerRootHz: Double, knee: Double, alpha: Double) -> [Double] {
+    mutating func colouredNoise(_ count: Int, fs: Double, vrmsPerRootHz: Double, knee: Double, alpha: Double,
+                                check: WorkCheck? = nil) throws -> [Double] {
         guard count > 0 else { return [] }
         var n = 1
         while n < count { n <<= 1 }
         let sigma = vrmsPerRootHz * (fs / 2).squareRoot()
         var re = (0..<n).map { _ in sigma * normal() }
         var im = [Double](repeating: 0, count: n)
-        FFT.transform(&re, &im, inverse: false)
+        try check?()
+        try FFT.transform(&re, &im, inverse: false, check: check)
         for k in 1..<n {
             let f = Double(min(k, n - k)) * fs / Double(n)
             if f < knee {
@@ -158,7 +182,7 @@ struct ModelRandom {
                 im[k] *= gain
             }
         }
-        FFT.transform(&re, &im, inverse: true)
+        try FFT.transform(&re, &im, inverse: true, check: check)
         return Array(re.prefix(count))
     }
 }
@@ -166,7 +190,7 @@ struct ModelRandom {
 /// In-place iterative radix-2 FFT (the length must be a power of two); the inverse is scaled
 /// by `1/n`.
 enum FFT {
-    static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool) {
+    static func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool, check: WorkCheck? = nil) throws {
         let n = re.count
         guard n > 1 else { return }
         var j = 0
@@ -180,7 +204,13 @@ enum FFT {
         while length <= n {
             let angle = (inverse ? 2 : -2) * Double.pi / Double(length)
             let wr = cos(angle), wi = sin(angle)
+            var done = 0
             for start in stride(from: 0, to: n, by: length) {
+                done += length / 2
+                if done >= workBlock, let check {
+                    done = 0
+                    try check()
+                }
                 var cr = 1.0, ci = 0.0
                 for k in 0..<(length / 2) {
                     let a = start + k, b = a + length / 2

@@ -77,9 +77,10 @@ public final class XyloAudio2AnalogFrontEnd {
                                "fs = \(s.fs) Hz: the model needs at least 6 x the highest filter centre, \(highest) Hz")
         }
         let period = s.rasterPeriod * s.fs
-        guard s.rasterPeriod.isFinite, period >= 1, abs(period - period.rounded()) < 1e-6 else {
+        // At most 2^32 samples: a whole number that Int holds (never a trap in rasterPeriodSamples).
+        guard s.rasterPeriod.isFinite, period >= 1, period <= 4_294_967_296, abs(period - period.rounded()) < 1e-6 else {
             throw CelestaError(.invalidArgument,
-                               "raster_period = \(s.rasterPeriod) s must be a whole number (>= 1) of samples at fs = \(s.fs) Hz")
+                               "raster_period = \(s.rasterPeriod) s must be a whole number (1 to 2^32) of samples at fs = \(s.fs) Hz")
         }
         guard s.maxSpikesPerRasterPeriod >= 0 else {
             throw CelestaError(.invalidArgument, "max_spike_per_raster_period = \(s.maxSpikesPerRasterPeriod) must not be negative")
@@ -134,12 +135,19 @@ public final class XyloAudio2AnalogFrontEnd {
         }
         let n = signal.count, c = Self.channelCount, s = settings
         guard n > 0 else { return Output(spikes: [], lna: record ? [] : nil, bandPass: record ? [] : nil, rectified: record ? [] : nil) }
+        // A failed or cancelled call leaves the generator as it was (restored here, once the
+        // call unwinds: a check runs inside the generator's own mutating calls).
         let randomBefore = random
+        var completed = false
+        defer { if !completed { random = randomBefore } }
         func report(_ units: Int) throws {
             guard let progress, !progress(units * n, (c + 1) * n) else { return }
-            random = randomBefore
             throw CelestaError(.cancelled, "the Xylo Audio 2 front-end model was cancelled after \(units) of \(c + 1) stages")
         }
+        // Inside a stage the callback is asked again (same count) between blocks of samples,
+        // so that a cancel is seen within about a millisecond of work, not a whole stage.
+        var stage = 0
+        let check: WorkCheck? = progress == nil ? nil : { try report(stage) }
         let doubled = signal.reversed() + signal
         let gain = pow(2, s.lnaGainDB / 6)
         var lna = doubled.map { x -> Double in
@@ -150,21 +158,22 @@ public final class XyloAudio2AnalogFrontEnd {
             return min(max(out, -Self.maxAmplitude), Self.maxAmplitude) + lnaOffset
         }
         if s.addNoise {
-            let noise = random.colouredNoise(lna.count, fs: s.fs, vrmsPerRootHz: 70e-9, knee: 70e3, alpha: 1)
+            let noise = try random.colouredNoise(lna.count, fs: s.fs, vrmsPerRootHz: 70e-9, knee: 70e3, alpha: 1, check: check)
             for i in lna.indices { lna[i] += noise[i] }
         }
         var bank = [Double](repeating: 0, count: record ? n * c : 0)
         var rect = [Double](repeating: 0, count: n * c)
         for k in 0..<c {
+            stage = k
             var y = lna.map { $0 + filterOffsets[k] }
-            for section in bandPasses[k] { y = section.run(y) }
+            for section in bandPasses[k] { y = try section.run(y, check: check) }
             if s.addNoise {
-                let noise = random.colouredNoise(y.count, fs: s.fs, vrmsPerRootHz: 1e-9, knee: 100e3, alpha: 1)
+                let noise = try random.colouredNoise(y.count, fs: s.fs, vrmsPerRootHz: 1e-9, knee: 100e3, alpha: 1, check: check)
                 for i in y.indices { y[i] += noise[i] }
             }
-            var r = AnalogModelFilters.filtfilt(y, b0: highPass.b0, b1: highPass.b1, a1: highPass.a1)
+            var r = try AnalogModelFilters.filtfilt(y, b0: highPass.b0, b1: highPass.b1, a1: highPass.a1, check: check)
             if s.addNoise {
-                let noise = random.colouredNoise(r.count, fs: s.fs, vrmsPerRootHz: 700e-9, knee: 158, alpha: 1)
+                let noise = try random.colouredNoise(r.count, fs: s.fs, vrmsPerRootHz: 700e-9, knee: 158, alpha: 1, check: check)
                 for i in r.indices { r[i] += noise[i] }
             }
             for i in 0..<n {
@@ -179,7 +188,9 @@ public final class XyloAudio2AnalogFrontEnd {
         var spikes = [Int32](repeating: 0, count: n * c)
         var counts = [Int](repeating: 0, count: c)
         var membrane = self.membrane
+        stage = c
         for i in 0..<n {
+            if i & (workBlock / c - 1) == 0, i > 0, let check { try check() }
             for k in 0..<c {
                 var v = membrane[k]
                 let current = rect[i * c + k] * Self.v2iGain
@@ -194,6 +205,7 @@ public final class XyloAudio2AnalogFrontEnd {
             }
         }
         try report(c + 1)
+        completed = true
         self.membrane = membrane
         return Output(spikes: spikes, lna: record ? Array(lna[n...]) : nil, bandPass: record ? bank : nil,
                       rectified: record ? rect : nil)

@@ -94,6 +94,11 @@ public struct XyloAudio3FrontEndSettings: Equatable, Sendable {
             throw CelestaError(.invalidArgument, "down_sampling_factor = \(downSamplingFactor) must be positive")
         }
         let normalise = spikeGenerationMode == .divisiveNormalization
+        // The rate is scaled by 1 / (2^b1 - 2^b2): only b1 > b2 gives a positive scale.
+        if normalise && rateScaleBitshift1 <= rateScaleBitshift2 {
+            throw CelestaError(.invalidArgument,
+                               "dn_rate_scale_bitshift = (\(rateScaleBitshift1), \(rateScaleBitshift2)): the first must be larger than the second (the rate is scaled by 1 / (2^b1 - 2^b2))")
+        }
         func repeated(_ value: Int) -> [Int] { Array(repeating: value, count: channels) }
         return try XyloAudio3FrontEndParameters(
             filters: indices.map { XyloAudio3ChipTables.filters[$0] },

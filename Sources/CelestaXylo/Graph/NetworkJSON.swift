@@ -72,10 +72,19 @@ public enum NetworkJSON {
             return try Module.linear(weight: numbers("weight")!, nIn: int("n_in"), nOut: int("n_out"))
         case "LIF":
             let nIn = try int("n_in"), nOut = try int("n_out")
+            // A field of the wrong type is an error naming it (never silently its default).
             var hasRec = false
-            if case .bool(let b)? = o["has_rec"] { hasRec = b }
+            switch o["has_rec"] {
+            case .bool(let b)?: hasRec = b
+            case nil, .null?: break
+            default: throw CelestaError(.parse, "'\(path).has_rec' must be true or false")
+            }
             var dt: Double? = nil
-            if case .number(let d)? = o["dt"] { dt = d }
+            switch o["dt"] {
+            case .number(let d)?: dt = d
+            case nil, .null?: break
+            default: throw CelestaError(.parse, "'\(path).dt' must be a number")
+            }
             return try Module.lif(
                 nIn: nIn, nOut: nOut, tauMem: numbers("tau_mem")!, tauSyn: numbers("tau_syn")!,
                 threshold: numbers("threshold")!, bias: numbers("bias", optional: true) ?? Array(repeating: 0, count: nOut),

@@ -42,11 +42,23 @@ extension XyloSpecification {
         if case .string(let s)? = o["chip"] { chip = s }
         var aliases: [[Int]] = []
         if let list = o["aliases"]?.elements {
-            aliases = try list.map { entry in try entry.flatNumbers("aliases").map { Int($0) } }
+            aliases = try list.enumerated().map { k, entry in
+                try entry.flatNumbers("aliases").map { d in
+                    // An alias is a neuron index: an integer that Int holds (never a trap).
+                    guard d == d.rounded(), abs(d) < 1e9 else {
+                        throw CelestaError(.parse, "'\(name).aliases[\(k)]' holds \(d), which is not a neuron index (an integer)")
+                    }
+                    return Int(d)
+                }
+            }
         }
         let dashMem = try nums("dash_mem")
         var dt = 1e-3
-        if case .number(let d)? = o["dt"] { dt = d }
+        switch o["dt"] {
+        case .number(let d)?: dt = d
+        case nil, .null?: break
+        default: throw CelestaError(.parse, "'\(name).dt' must be a number")
+        }
         return try XyloSpecification(
             chipID: chip, nIn: int("n_in"), nHidden: int("n_hidden", dashMem.count), nOut: int("n_out"),
             nSyn: int("n_syn", 1), nIEN: int("n_ien"), nOEN: int("n_oen"),

@@ -141,6 +141,62 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* ---- Every module function of the areas runs in a wrapper that drops, when it returns, the
+ * handle locks it took (see handle_lock in _celesta_internal.h). The wrapper's self is a capsule
+ * of the original method definition. ---- */
+__thread call_state celesta_py_state;
+
+typedef PyObject *(*fast_fn)(PyObject *, PyObject *const *, Py_ssize_t);
+
+static void call_leave(void) {
+    call_state *st = &celesta_py_state;
+    if (--st->depth > 0) return;
+    while (st->n > 0) handle_lock_drop(st->held[--st->n]);
+}
+
+static PyObject *call_varargs(PyObject *self, PyObject *args) {
+    PyMethodDef *def = PyCapsule_GetPointer(self, "celesta.method");
+    if (def == NULL) return NULL;
+    celesta_py_state.depth++;
+    PyObject *r = def->ml_meth(NULL, args);
+    call_leave();
+    return r;
+}
+
+static PyObject *call_fast(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyMethodDef *def = PyCapsule_GetPointer(self, "celesta.method");
+    if (def == NULL) return NULL;
+    celesta_py_state.depth++;
+    PyObject *r = ((fast_fn)(void (*)(void))def->ml_meth)(NULL, args, nargs);
+    call_leave();
+    return r;
+}
+
+/* Adds the functions of `defs` to the module, each in its wrapper. */
+static int add_functions(PyObject *m, PyMethodDef *defs) {
+    PyObject *name = PyModule_GetNameObject(m);
+    if (name == NULL) return -1;
+    for (PyMethodDef *d = defs; d->ml_name != NULL; ++d) {
+        PyMethodDef *w = PyMem_Malloc(sizeof *w); /* kept for the life of the process */
+        if (w == NULL) {
+            Py_DECREF(name);
+            return -1;
+        }
+        *w = *d;
+        w->ml_meth = (d->ml_flags & METH_FASTCALL) ? (PyCFunction)(void (*)(void))call_fast : call_varargs;
+        PyObject *orig = PyCapsule_New(d, "celesta.method", NULL);
+        PyObject *f = orig == NULL ? NULL : PyCFunction_NewEx(w, orig, name);
+        Py_XDECREF(orig);
+        if (f == NULL || PyModule_AddObject(m, d->ml_name, f) < 0) {
+            Py_XDECREF(f);
+            Py_DECREF(name);
+            return -1;
+        }
+    }
+    Py_DECREF(name);
+    return 0;
+}
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_celesta", "Low-level bindings to libcelesta (use the celesta package).",
     -1, methods, NULL, NULL, NULL, NULL,
@@ -149,8 +205,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__celesta(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    if (PyModule_AddFunctions(m, celesta_xylo_methods) < 0 || PyModule_AddFunctions(m, celesta_afe_methods) < 0 ||
-        PyModule_AddFunctions(m, celesta_hdk_methods) < 0) { /* the other areas' functions */
+    if (add_functions(m, celesta_xylo_methods) < 0 || add_functions(m, celesta_afe_methods) < 0 ||
+        add_functions(m, celesta_hdk_methods) < 0) { /* the other areas' functions */
         Py_DECREF(m);
         return NULL;
     }

@@ -14,9 +14,11 @@
 #define Py_LIMITED_API 0x03090000
 #endif
 #include <Python.h>
+#include <pythread.h>
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 #include "celesta.h"
 
@@ -81,25 +83,133 @@ static inline PyObject *text_result(text_fn fn, const void *ctx) {
         return fn(buf, cap, len, (const celesta_xylo_##T##_t *)ctx);          \
     }
 
+/* ---- One call at a time on one handle, the GIL released while waiting. ----
+ *
+ * The library serialises calls on one handle with a lock of its own. A thread that blocked on
+ * that lock while holding the GIL would deadlock with a thread that holds it and needs the GIL
+ * (a progress callback), and a method that makes several calls on one handle (a size query,
+ * then the call) must not interleave with another thread's. So every handle capsule carries a
+ * recursive lock (its capsule context), which T_of() takes for the rest of the method: the
+ * wrapper every module function runs in (celesta_py_call, installed by PyInit__celesta) lets
+ * go of the locks its method took when the method returns. Waiting for one releases the GIL.
+ * A method that needs a second handle held by another thread lets go of its locks and takes
+ * them all in address order, so two methods taking the same two handles cannot deadlock. */
+typedef struct {
+    PyThread_type_lock lock;
+    unsigned long owner; /* thread ident of the holder, 0 when free */
+    int depth;
+} handle_lock;
+
+#define CELESTA_PY_MAX_HELD 16
+typedef struct {
+    int depth;   /* nesting of module functions on this thread (a progress callback nests) */
+    int n;       /* locks held, one entry per acquisition */
+    handle_lock *held[CELESTA_PY_MAX_HELD];
+} call_state;
+
+CELESTA_PY_INTERNAL extern __thread call_state celesta_py_state;
+
+static inline void handle_lock_wait(handle_lock *h) {
+    if (!PyThread_acquire_lock(h->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(h->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    h->owner = PyThread_get_thread_ident();
+    h->depth = 1;
+}
+
+static inline void handle_lock_drop(handle_lock *h) {
+    if (--h->depth == 0) {
+        h->owner = 0;
+        PyThread_release_lock(h->lock);
+    }
+}
+
+/* Takes `h` for the rest of the method; 0, or -1 with an exception. */
+static inline int handle_lock_take(handle_lock *h) {
+    call_state *st = &celesta_py_state;
+    if (h == NULL || st->depth == 0) return 0; /* not inside a module function: nothing to hold */
+    if (st->n == CELESTA_PY_MAX_HELD) {
+        PyErr_SetString(PyExc_RuntimeError, "celesta: too many handles in one call");
+        return -1;
+    }
+    unsigned long me = PyThread_get_thread_ident();
+    if (h->owner == me) {
+        h->depth++;
+    } else if (st->n == 0 || st->depth > 1 || PyThread_acquire_lock(h->lock, NOWAIT_LOCK)) {
+        if (st->n == 0 || st->depth > 1) handle_lock_wait(h);
+        else { h->owner = me; h->depth = 1; }
+    } else {
+        /* Busy while this method holds others: let go of all, take all in address order. */
+        handle_lock *all[CELESTA_PY_MAX_HELD + 1];
+        int n = 0;
+        for (int i = 0; i < st->n; ++i) {
+            int seen = 0;
+            for (int j = 0; j < n; ++j) seen |= all[j] == st->held[i];
+            if (!seen) all[n++] = st->held[i];
+        }
+        for (int i = 0; i < n; ++i) { all[i]->depth = 0; all[i]->owner = 0; PyThread_release_lock(all[i]->lock); }
+        all[n++] = h;
+        for (int i = 1; i < n; ++i)
+            for (int j = i; j > 0 && (uintptr_t)all[j] < (uintptr_t)all[j - 1]; --j) {
+                handle_lock *t = all[j]; all[j] = all[j - 1]; all[j - 1] = t;
+            }
+        for (int i = 0; i < n; ++i) handle_lock_wait(all[i]);
+        for (int i = 0; i < n; ++i) { /* restore the depths: one per entry held */
+            int count = all[i] == h;
+            for (int k = 0; k < st->n; ++k) count += st->held[k] == all[i];
+            all[i]->depth = count;
+        }
+    }
+    st->held[st->n++] = h;
+    return 0;
+}
+
+static inline handle_lock *handle_lock_new(void) {
+    handle_lock *h = calloc(1, sizeof *h);
+    if (h != NULL && (h->lock = PyThread_allocate_lock()) == NULL) {
+        free(h);
+        h = NULL;
+    }
+    return h;
+}
+
+static inline void handle_lock_free(handle_lock *h) {
+    if (h == NULL) return;
+    PyThread_free_lock(h->lock);
+    free(h);
+}
+
 /* Capsule plumbing for the handle type celesta_xylo_T_t: T_capsule_free (the capsule
  * destructor, calling celesta_xylo_T_free), T_of (the handle in a capsule, NULL with TypeError
- * otherwise), T_arg (the handle of an argument tuple holding just that capsule), wrap_T (a new
- * capsule owning the handle; the handle is freed if the capsule cannot be made) and T_result
- * (wrap_T of a handle just created, or the exception of a failed creation's status). */
+ * otherwise; its lock is taken for the rest of the method), T_arg (the handle of an argument
+ * tuple holding just that capsule), wrap_T (a new capsule owning the handle, with its lock; the
+ * handle is freed if the capsule cannot be made) and T_result (wrap_T of a handle just
+ * created, or the exception of a failed creation's status). */
 #define CAPSULE_TYPE(T)                                                                            \
     static inline void T##_capsule_free(PyObject *cap) {                                                  \
         celesta_xylo_##T##_free((celesta_xylo_##T##_t *)PyCapsule_GetPointer(cap, "celesta_xylo_" #T "_t")); \
+        handle_lock_free((handle_lock *)PyCapsule_GetContext(cap));                                \
     }                                                                                              \
     static inline celesta_xylo_##T##_t *T##_of(PyObject *cap) {                                           \
-        return (celesta_xylo_##T##_t *)PyCapsule_GetPointer(cap, "celesta_xylo_" #T "_t");        \
+        celesta_xylo_##T##_t *h = (celesta_xylo_##T##_t *)PyCapsule_GetPointer(cap, "celesta_xylo_" #T "_t"); \
+        if (h == NULL || handle_lock_take((handle_lock *)PyCapsule_GetContext(cap)) < 0) return NULL; \
+        return h;                                                                                  \
     }                                                                                              \
     static inline celesta_xylo_##T##_t *T##_arg(PyObject *args) {                                  \
         PyObject *cap;                                                                             \
         return PyArg_ParseTuple(args, "O", &cap) ? T##_of(cap) : NULL;                             \
     }                                                                                              \
     static inline PyObject *wrap_##T(celesta_xylo_##T##_t *handle) {                                      \
-        PyObject *cap = PyCapsule_New(handle, "celesta_xylo_" #T "_t", T##_capsule_free);          \
-        if (cap == NULL) celesta_xylo_##T##_free(handle);                                          \
+        handle_lock *lock = handle_lock_new();                                                     \
+        PyObject *cap = lock == NULL ? NULL : PyCapsule_New(handle, "celesta_xylo_" #T "_t", T##_capsule_free); \
+        if (cap == NULL) {                                                                         \
+            celesta_xylo_##T##_free(handle);                                                       \
+            handle_lock_free(lock);                                                                \
+            return lock == NULL ? PyErr_NoMemory() : NULL;                                         \
+        }                                                                                          \
+        PyCapsule_SetContext(cap, lock);                                                           \
         return cap;                                                                                \
     }                                                                                              \
     static inline PyObject *T##_result(int status, celesta_xylo_##T##_t *handle) {                 \

@@ -239,6 +239,9 @@ class XyloSimBase:
             raise CelestaError(f"config is for chip {config.chip!r}, this simulator is {self.chip!r}",
                                status=-2, status_name="CELESTA_ERR_INVALID_ARGUMENT")
         self.output_mode = check_output_mode(output_mode)
+        if isinstance(dt, bool) or not isinstance(dt, (int, float, np.floating, np.integer)) or not (0 < float(dt) < float("inf")):
+            raise CelestaError(f"dt = {dt!r}: it must be a finite number of seconds above 0",
+                               status=-2, status_name="CELESTA_ERR_INVALID_ARGUMENT")
         self.config = config
         self.dt = dt
         self.size_in, self.size_out = config.n_in, config.n_out

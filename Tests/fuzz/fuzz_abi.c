@@ -1,0 +1,136 @@
+/* fuzz_abi.c: libFuzzer targets on the C ABI, one binary for all; the target is chosen by the
+ * environment variable CELESTA_FUZZ_TARGET:
+ *
+ *   network  celesta_xylo_network_from_json      spec  celesta_xylo_spec_from_json
+ *   config   celesta_xylo_config_from_json       ir    celesta_ir_graph_from_json (+ to_json)
+ *   node     celesta_ir_node_check               nir   celesta_ir_read of a .nir file
+ *   t1c      celesta_ir_read of a .t1c file
+ *
+ * Every input must give CELESTA_OK or a named status with a message; anything else (a signal,
+ * an AddressSanitizer report, a status without message) is a crash that libFuzzer saves.
+ * Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address against the library (the ASan
+ * build of the library carries coverage counters, so libFuzzer sees the parsers' branches).
+ * Without -fsanitize=fuzzer (-DCELESTA_FUZZ_REPLAY) it is a replayer: each argument is a file
+ * run once (the corpus and the crash reproducers in Tests/fuzz/corpus as regression tests). */
+#define _GNU_SOURCE
+#include <celesta.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int target = -1;
+static char scratch[64];
+static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c"};
+#define N_TARGETS (int)(sizeof NAMES / sizeof NAMES[0])
+
+static void check(int status, const char *what) {
+    if (status == CELESTA_OK) return;
+    if (status > 0 || strcmp(celesta_status_name(status), "CELESTA_UNKNOWN_STATUS") == 0 || celesta_last_error()[0] == '\0') {
+        fprintf(stderr, "%s: status %d without a name or message\n", what, status);
+        abort();
+    }
+}
+
+static int choose(void) {
+    const char *name = getenv("CELESTA_FUZZ_TARGET");
+    for (int i = 0; name != NULL && i < N_TARGETS; ++i)
+        if (strcmp(name, NAMES[i]) == 0) return i;
+    fprintf(stderr, "set CELESTA_FUZZ_TARGET to one of: network spec config ir node nir t1c\n");
+    exit(2);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    target = choose();
+    snprintf(scratch, sizeof scratch, "/dev/shm/celesta-fuzz-%d.%s", (int)getpid(), NAMES[target]);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    const char *text = (const char *)data;
+    switch (target) {
+    case 0: {
+        celesta_xylo_network_t *net = NULL;
+        check(celesta_xylo_network_from_json(&net, text, size), "network");
+        if (net != NULL) {
+            celesta_xylo_spec_t *spec = NULL;
+            check(celesta_xylo_map(&spec, net, "xa2", 0), "map");
+            celesta_xylo_spec_free(spec);
+        }
+        celesta_xylo_network_free(net);
+        break;
+    }
+    case 1: {
+        celesta_xylo_spec_t *spec = NULL;
+        check(celesta_xylo_spec_from_json(&spec, text, size), "spec");
+        if (spec != NULL) {
+            celesta_xylo_config_t *config = NULL;
+            check(celesta_xylo_spec_quantize(&config, spec, 0, 8, 16), "quantize");
+            celesta_xylo_config_free(config);
+        }
+        celesta_xylo_spec_free(spec);
+        break;
+    }
+    case 2: {
+        celesta_xylo_config_t *config = NULL;
+        check(celesta_xylo_config_from_json(&config, text, size), "config");
+        if (config != NULL) {
+            size_t len = 0;
+            check(celesta_xylo_config_to_json(NULL, 0, &len, config), "config_to_json");
+        }
+        celesta_xylo_config_free(config);
+        break;
+    }
+    case 3: {
+        celesta_ir_graph_t *graph = NULL;
+        check(celesta_ir_graph_from_json(&graph, text, size, NULL, 0, 0), "ir");
+        if (graph != NULL) {
+            size_t len = 0;
+            check(celesta_ir_graph_to_json(NULL, 0, &len, graph, 0), "ir_to_json");
+            check(celesta_ir_graph_validate(graph), "validate");
+        }
+        celesta_ir_graph_free(graph);
+        break;
+    }
+    case 4: {
+        size_t len = 0;
+        check(celesta_ir_node_check(NULL, 0, &len, text, size, NULL, 0, 0), "node_check");
+        break;
+    }
+    default: {
+        FILE *f = fopen(scratch, "wb");
+        if (f == NULL) abort();
+        fwrite(data, 1, size, f);
+        fclose(f);
+        celesta_ir_graph_t *graph = NULL;
+        check(celesta_ir_read(&graph, scratch, target == 5 ? CELESTA_IR_FORMAT_NIR : CELESTA_IR_FORMAT_T1C, 0), "read");
+        celesta_ir_graph_free(graph);
+        unlink(scratch);
+        break;
+    }
+    }
+    return 0;
+}
+
+#ifdef CELESTA_FUZZ_REPLAY
+/* The replayer: runs each file given once. */
+int main(int argc, char **argv) {
+    LLVMFuzzerInitialize(&argc, &argv);
+    int n = 0;
+    for (int i = 1; i < argc; ++i) {
+        FILE *f = fopen(argv[i], "rb");
+        if (f == NULL) continue;
+        static uint8_t buf[1 << 22];
+        size_t size = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        LLVMFuzzerTestOneInput(buf, size);
+        ++n;
+    }
+    printf("fuzz replay %s: %d inputs, no crash\n", NAMES[target], n);
+    return 0;
+}
+#endif

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Sanitizer builds and runs (issue 16).
+#
+#   scripts/sanitizers.sh subset LIB OUT   `make test`'s share: the C hardening harnesses (handles,
+#                                          threads, the ABI harness) built with AddressSanitizer
+#                                          against the release library LIB: ASan's allocator sees
+#                                          every malloc/free of the library (double and invalid
+#                                          frees, heap corruption), ThreadSanitizer the harness.
+#   scripts/sanitizers.sh asan-lib         the library built with -sanitize=address and coverage
+#                                          counters (.build-asan), staged in build-asan/lib; the
+#                                          fuzz targets link it (scripts/fuzz.sh). The counters are
+#                                          inline-8bit-counters + pc-table: libFuzzer refuses the
+#                                          older trace-pc-guard that "edge" alone gives.
+#   scripts/sanitizers.sh full             `make test-asan`: asan-lib, the Swift tests built and
+#                                          run under ASan, the C harnesses and the Python tests
+#                                          against the ASan library.
+#   scripts/sanitizers.sh tsan             `make test-tsan`: the library built with
+#                                          -sanitize=thread (.build-tsan) and the 8-thread stress
+#                                          test (Tests/c/test_threads.c) run under it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mode=${1:-}
+clang=$(command -v clang) || { echo "sanitizers: clang is needed"; exit 2; }
+cflags=(-std=c99 -g -O1 -fuse-ld=lld -I include)
+# The toolchain's ThreadSanitizer runtime intercepts libdispatch: link the toolchain's copy.
+swiftlib=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift/linux
+tsanlibs=(-L"$swiftlib" -Wl,-rpath,"$swiftlib" -ldispatch -lBlocksRuntime)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:allocator_may_return_null=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+stage() {  # stage SCRATCH DEST: the library of a sanitizer build, with its soname link
+  local bin
+  bin=$(swift build -c release --scratch-path "$1" --show-bin-path) || return 1
+  mkdir -p "$2"
+  cp -f "$bin/libcelesta.so" "$2/libcelesta.so.0"
+  ln -sfn libcelesta.so.0 "$2/libcelesta.so"
+}
+
+swift_asan=(-c release --scratch-path "$root/.build-asan" -Xswiftc -sanitize=address
+            -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp -Xcc -fsanitize=address)
+
+case "$mode" in
+subset)
+  lib=$2 out=$3
+  mkdir -p "$out"
+  status=0
+  for t in test_hardening test_abi; do
+    "$clang" "${cflags[@]}" -fsanitize=address Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread \
+      -o "$out/$t" && "$out/$t" > "$out/$t.log" 2>&1 || { status=1; tail -20 "$out/$t.log"; echo "asan: $t failed"; }
+  done
+  "$clang" "${cflags[@]}" -fsanitize=address Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread \
+    -o "$out/threads_asan" && "$out/threads_asan" 10 || { status=1; echo "asan: test_threads failed"; }
+  "$clang" "${cflags[@]}" -fsanitize=thread Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm -pthread \
+    "${tsanlibs[@]}" -o "$out/threads_tsan" && "$out/threads_tsan" 5 || { status=1; echo "tsan (harness side): test_threads failed"; }
+  [ $status -eq 0 ] && echo "sanitizers subset: clean"
+  exit $status ;;
+asan-lib)
+  swift build "${swift_asan[@]}" --product celesta || exit 1
+  stage "$root/.build-asan" "$root/build-asan/lib" ;;
+full)
+  swift build "${swift_asan[@]}" --build-tests || exit 1
+  stage "$root/.build-asan" "$root/build-asan/lib" || exit 1
+  lib=$root/build-asan/lib
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  failures=()
+  echo "==== Swift tests under ASan ===="
+  # Why the full run "did not finish" (issue 16): XCTest's output to a pipe is block-buffered
+  # (nothing shows for minutes), and the suites that load the whole reference corpus (24 MB of
+  # JSON in Tests/Fixtures/xylo, three files of 5 MB) decode it with Foundation's JSONDecoder:
+  # millions of small allocations, each through ASan's allocator and quarantine. Sampled with
+  # gdb, XyloImageTests sat there for minutes (testControlFieldsLandInTheirBits: over 150 s,
+  # unfinished, also with allocator_release_to_os_interval_ms=-1). Output is line-buffered
+  # here, and those suites and the minutes-long reference sweeps (run in full by the release
+  # suite) are skipped; CELESTA_ASAN_ALL=1 runs them too.
+  skips=()
+  if [ -z "${CELESTA_ASAN_ALL:-}" ]; then
+    for t in SimulatorReferenceTests/testRandomCases CyclesReferenceTests HDKTests/testVirtualKitEqualsEveryReferenceVector \
+             HDF5RoundTripTests/testFixturesRoundTrip HDF5RobustnessTests/testDamagedFilesFailCleanlyAndSilently \
+             XyloImageTests SimulatorReferenceTests MapperReferenceTests; do
+      skips+=(--skip "$t")
+    done
+  fi
+  stdbuf -oL -eL swift test "${swift_asan[@]}" --skip-build --disable-swift-testing "${skips[@]}" || failures+=(swift)
+  echo "==== C harnesses under ASan ===="
+  asanrt=$("$clang" -print-file-name=libclang_rt.asan-x86_64.so)
+  for t in test_hardening test_abi test_pipeline test_spec_arrays; do
+    "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm \
+      -pthread -o "$out/$t" && "$out/$t" > "$out/$t.log" 2>&1 || { failures+=("$t"); tail -30 "$out/$t.log"; }
+  done
+  "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
+    -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
+  python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&
+    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
+      -lcelesta -lm -o "$out/sweep" && "$out/sweep" || failures+=(abi-sweep)
+  echo "==== Python tests against the ASan library ===="
+  # A copy of the installed package whose library is the ASan build; the ASan runtime preloaded.
+  site=$("$root/.venv/bin/python" -c 'import celesta, os; print(os.path.dirname(os.path.dirname(celesta.__file__)))')
+  cp -r "$site/celesta" "$out/celesta"
+  for f in "$out"/celesta/libcelesta.so*; do cp -f "$lib/libcelesta.so.0" "$f"; done
+  PYTHONPATH="$out" LD_PRELOAD="$asanrt" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+    "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider bindings/python/tests || failures+=(python)
+  if ((${#failures[@]})); then echo "test-asan: FAILED: ${failures[*]}"; exit 1; fi
+  echo "test-asan: clean" ;;
+tsan)
+  swift build -c release --scratch-path "$root/.build-tsan" -Xswiftc -sanitize=thread -Xcc -fsanitize=thread \
+    --product celesta || exit 1
+  stage "$root/.build-tsan" "$root/build-tsan/lib" || exit 1
+  lib=$root/build-tsan/lib
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+  "$clang" "${cflags[@]}" -fsanitize=thread Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
+    -lcelesta -lm -pthread "${tsanlibs[@]}" -o "$out/test_threads" || exit 1
+  "$out/test_threads" "${TSAN_ROUNDS:-5}" && echo "test-tsan: clean" ;;
+*)
+  echo "usage: scripts/sanitizers.sh subset LIB OUT | asan-lib | full | tsan"; exit 2 ;;
+esac
