@@ -47,11 +47,12 @@ final class XyloIRLoweringTests: XCTestCase {
         XCTAssertEqual(lif.bias, [dt * 0.5 / tau, 0])
         XCTAssertEqual(lif.tauSyn, [tauSyn, tauSyn])
         // A direct neuron -> neuron edge gets an identity block with the target's gain (1 here:
-        // r = tau/dt snaps to exactly 1), and a plain LIF holds one step in its synapse.
+        // r = tau/dt snaps to exactly 1), and a plain LIF gets the shortest synapse that passes
+        // input on Xylo (dash_syn 1: a synapse of dash 0 is cleared before the membrane reads it).
         guard case .linear(let bridge)? = net.node(named: "lif->lif2")?.kind else { return XCTFail("no bridge") }
         XCTAssertEqual(bridge.weight, [1, 0, 0, 1])
         guard case .lif(let plain)? = net.node(named: "lif2")?.kind else { return XCTFail("no lif2") }
-        XCTAssertEqual(log2(plain.tauSyn[0] / dt).rounded(), 0)
+        XCTAssertEqual(log2(plain.tauSyn[0] / dt).rounded(), 1)
         XCTAssertNoThrow(try XyloMapper.map(net, chip: ChipTable.xyloAudio3))
     }
 

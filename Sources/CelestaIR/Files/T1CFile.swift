@@ -192,7 +192,13 @@ public enum T1CFile {
     /// TALON writes numpy scalars as strings (a graph it read, written again, stores
     /// `num_features` as "16", `ceil_mode` as "False"); a number or bool field holding such text
     /// reads as the value it spells. Other text is left for the field's check to refuse.
+    /// TALON's reader also turns the integer arrays of pair-like fields (`stride`, `padding`,
+    /// `kernel_size`, ... of Conv2d and the pools) back into tuples: a 1-D integer dataset of an
+    /// `.ints` field reads as a tuple.
     static func numberFromText(_ v: IRValue, _ kind: FieldSpec.Kind) -> IRValue {
+        if kind == .ints, case .tensor(let t) = v, t.ndim == 1, !t.dtype.isFloat, let ints = t.ints {
+            return .tuple(ints.map(IRValue.int))
+        }
         guard case .string(let text) = v else { return v }
         switch kind {
         case .int: return Int(text).map(IRValue.int) ?? v

@@ -11,8 +11,11 @@ import CelestaIR
 /// and the synapse `1 - dt/tau_syn`. What is left over becomes data the chip has:
 /// * `LIF` (tau, r, v_leak, v_threshold, v_reset): the input reaches the membrane with gain
 ///   `dt * r / tau`, folded into the incoming weight columns; `v_leak` becomes the bias
-///   `dt * v_leak / tau`; the synapse holds one step's input (`dash_syn` 0, written as
-///   `tau_syn = 2^0.25 * dt` so that the mapper's `log2(tau_syn / dt)` rounds to 0).
+///   `dt * v_leak / tau`. A plain LIF has no synapse, but on Xylo every input passes through
+///   one, and a synapse of `dash_syn` 0 is cleared before the membrane integrates it (it would
+///   pass nothing). So it gets the shortest synapse that passes input, `dash_syn` 1 (written as
+///   `tau_syn = 2 dt`): a step's input reaches the membrane as halves over that step and the
+///   next ones, the same total charge a step later on average. The lowering says so in a warning.
 /// * `CubaLIF` (tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in): gain
 ///   `dt^2 * r * w_in / (tau_mem * tau_syn)`, bias `dt * v_leak / tau_mem`.
 /// * Rockpool's NIR export (`r = tau_mem/dt`, `w_in = tau_syn/dt`) and TALON's snnTorch export
@@ -53,6 +56,10 @@ public enum XyloIRLowering {
         if let n = order.first(where: { !mapped.contains($0.type) }) { throw unsupported(n) }
         var warnings: [String] = []
         let neurons = try neuronParameters(flat, dt: dt)
+        for n in flat.nodes where n.type == "LIF" {
+            warnings.append(
+                "node '\(n.name)' (LIF): it has no synapse, and Xylo's shortest one that passes input is dash_syn 1: each step's input reaches the membrane as halves over that step and the next ones (the same total charge); a CubaLIF states the synapse exactly")
+        }
 
         var net = NetworkGraph()
         var ids: [String: NodeID] = [:]
@@ -139,7 +146,7 @@ public enum XyloIRLowering {
             if let i = tauMem.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
                 throw CelestaError(.outOfRange, "node '\(n.name)' (\(n.type)): time constant [\(i)] is \(tauMem[i]); it must be finite and > 0")
             }
-            var tauSyn = [Double](repeating: dt * 1.189_207_115_002_721, count: count)  // 2^0.25 dt: dash_syn 0
+            var tauSyn = [Double](repeating: 2 * dt, count: count)  // dash_syn 1: the shortest synapse that passes input
             var gain = (0..<count).map { dt * r[$0] / tauMem[$0] }
             if cuba {
                 tauSyn = try values("tau_syn")

@@ -167,3 +167,15 @@ def test_register_node_subclass_round_trips_through_files(tmp_path):
         ir.register_node(int)
     with pytest.raises(ValueError, match="built-in primitive"):
         ir.register_node(type("LIF", (ir.Node,), {}))
+
+
+@pytest.mark.parametrize("talon_compatible", [False, True])
+def test_pair_fields_of_a_talon_file_read_as_tuples(talon_compatible):
+    """TALON's reader gives the pair-like fields (stride, padding, dilation, kernel_size) back as
+    tuples; so does Celesta's, so that counts of array fields (profile, viz) agree with TALON's."""
+    g = ir.read(str(Path(__file__).resolve().parents[3] / "Tests" / "Fixtures" / "talon" / "graphs" / "conv_snn.t1c"), talon_compatible=talon_compatible)
+    conv, pool = g.nodes["conv1"], g.nodes["pool"]
+    for value, want in ((conv.stride, (1, 1)), (conv.padding, (1, 1)), (conv.dilation, (1, 1)),
+                        (pool.kernel_size, (2, 2)), (pool.stride, (2, 2))):
+        assert type(value) is tuple and value == want
+    assert isinstance(conv.weight, np.ndarray)
