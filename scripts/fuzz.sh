@@ -46,7 +46,10 @@ for t in "${targets[@]}"; do
     ir) cp -n Tests/Fixtures/nir/*.json "$corpus"/ 2>/dev/null ;;
   esac
   log=$work/$t.log
+  # CELESTA_FUZZ_SEED fixes libFuzzer's seed (make test's short run: the same mutations each
+  # time, so that a crash it finds reproduces); unset, each campaign explores anew.
   (cd "$work" && CELESTA_FUZZ_TARGET=$t "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
+     ${CELESTA_FUZZ_SEED:+-seed="$CELESTA_FUZZ_SEED"} ${CELESTA_FUZZ_RUNS:+-runs="$CELESTA_FUZZ_RUNS"} \
      -max_len=65536 -timeout=20 -artifact_prefix="$work/$t-" "$corpus" > "$log" 2>&1)
   rc=$?
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)

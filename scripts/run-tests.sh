@@ -181,7 +181,10 @@ else
 fi
 
 section "Fuzzing (short run: scripts/fuzz.sh; make fuzz for long campaigns)"
-CELESTA_FUZZ_WORK="$tmp/fuzz" scripts/fuzz.sh --lib "$lib" --seconds "${CELESTA_FUZZ_SECONDS:-8}"
+# A fixed sequence: seed 1, the first 5,000 mutations per target (the same inputs every run, so
+# the suite is repeatable); `make fuzz` explores. Crashes still open are in Tests/fuzz/open.
+CELESTA_FUZZ_SEED=${CELESTA_FUZZ_SEED:-1} CELESTA_FUZZ_RUNS=${CELESTA_FUZZ_RUNS:-5000} CELESTA_FUZZ_WORK="$tmp/fuzz" \
+  scripts/fuzz.sh --lib "$lib" --seconds "${CELESTA_FUZZ_SECONDS:-30}"
 record "fuzz" $?
 
 section "ABI checks"

@@ -27,11 +27,8 @@ final class HLSModelBox: Sendable {
 }
 
 private func bytes(_ p: UnsafePointer<CChar>?, _ len: UInt, _ name: String, optional: Bool = false) throws -> [UInt8] {
-    guard let p else {
-        if len == 0 && optional { return [] }
-        throw CelestaError(.nullPointer, "argument '\(name)' is NULL")
-    }
-    return p.withMemoryRebound(to: UInt8.self, capacity: Int(len)) { Array(UnsafeBufferPointer(start: $0, count: Int(len))) }
+    if p == nil && !(len == 0 && optional) { throw CelestaError(.nullPointer, "argument '\(name)' is NULL") }
+    return try borrowedText(p, len, name)
 }
 
 /// Makes a model from hls4ml's vocabulary: `layers_json`, a JSON list of layer dicts

@@ -183,6 +183,7 @@ public func celesta_ir_pcg64_random_raw(_ out: UnsafeMutablePointer<UInt64>?, _ 
         guard entropy != nil else { throw CelestaError(.nullPointer, "argument 'entropy' is NULL") }
         var rng = try generator(entropy, entropy_len)
         guard count > 0 else { return }
+        guard count <= UInt(Int.max / 8) else { throw CelestaError(.outOfRange, "argument 'count' is \(count), too large") }
         let out = try required(out, "out")
         for i in 0..<Int(count) { out[i] = rng.next() }
     }

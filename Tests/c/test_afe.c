@@ -443,11 +443,15 @@ static void test_afe2_progress(void) {
         CHECK(celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, NULL, a, x, N) == CELESTA_OK &&
                   celesta_xylo_afe2_process(sb, N * 16, &(size_t){0}, NULL, b, x, N) == CELESTA_OK, "afe2 process: %s", celesta_last_error());
         CHECK(memcmp(sa, sb, N * 16 * sizeof *sa) == 0, "run %d: the cancelled calls left the state as it was", run);
-        CHECK(seen.calls == 17 && seen.ordered && seen.last_done == 17 * N && seen.total == 17 * N,
+        /* A report after each of the 17 stages and (issue 16) reports inside the stages (the
+         * stages done so far, repeated), so that a cancel is seen within a block of samples:
+         * at least 17, never going back, to the end. */
+        CHECK(seen.calls >= 17 && seen.steady && seen.last_done == 17 * N && seen.total == 17 * N,
               "afe2 progress: %zu calls, last %zu of %zu", seen.calls, seen.last_done, seen.total);
     }
+    size_t calls = seen.calls;
     CHECK(celesta_xylo_afe2_set_progress(a, NULL, NULL) == CELESTA_OK && celesta_xylo_afe2_process(sa, N * 16, &(size_t){0}, NULL, a, x, N) == CELESTA_OK &&
-              seen.calls == 17, "removed callback");
+              seen.calls == calls, "removed callback");
     CHECK(celesta_xylo_afe2_set_progress(NULL, on_progress, NULL) == CELESTA_ERR_NULL_POINTER, "NULL afe2");
     celesta_xylo_afe2_free(a);
     celesta_xylo_afe2_free(b);

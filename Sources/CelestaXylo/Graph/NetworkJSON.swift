@@ -66,10 +66,14 @@ public enum NetworkJSON {
             }
             return try v.flatNumbers("\(path).\(key)")
         }
+        func required(_ key: String) throws -> [Double] {
+            guard let values = try numbers(key) else { throw CelestaError(.parse, "'\(path).\(key)' is missing") }
+            return values
+        }
         guard case .string(let type) = try field("type") else { throw CelestaError(.parse, "'\(path).type' must be a string") }
         switch type {
         case "Linear":
-            return try Module.linear(weight: numbers("weight")!, nIn: int("n_in"), nOut: int("n_out"))
+            return try Module.linear(weight: required("weight"), nIn: int("n_in"), nOut: int("n_out"))
         case "LIF":
             let nIn = try int("n_in"), nOut = try int("n_out")
             // A field of the wrong type is an error naming it (never silently its default).
@@ -86,9 +90,9 @@ public enum NetworkJSON {
             default: throw CelestaError(.parse, "'\(path).dt' must be a number")
             }
             return try Module.lif(
-                nIn: nIn, nOut: nOut, tauMem: numbers("tau_mem")!, tauSyn: numbers("tau_syn")!,
-                threshold: numbers("threshold")!, bias: numbers("bias", optional: true) ?? Array(repeating: 0, count: nOut),
-                wRec: hasRec ? numbers("w_rec")! : nil, dt: dt)
+                nIn: nIn, nOut: nOut, tauMem: required("tau_mem"), tauSyn: required("tau_syn"),
+                threshold: required("threshold"), bias: numbers("bias", optional: true) ?? Array(repeating: 0, count: nOut),
+                wRec: hasRec ? required("w_rec") : nil, dt: dt)
         case "Residual":
             guard case .array(let inner) = try field("layers") else { throw CelestaError(.parse, "'\(path).layers' must be a list") }
             return try Module.residual(inner.enumerated().map { try module($0.element, "\(path).layers[\($0.offset)]", arrays) })
