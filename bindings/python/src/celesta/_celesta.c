@@ -150,7 +150,7 @@ PyMODINIT_FUNC PyInit__celesta(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddFunctions(m, celesta_xylo_methods) < 0 || PyModule_AddFunctions(m, celesta_afe_methods) < 0 ||
-        PyModule_AddFunctions(m, celesta_hdk_methods) < 0) { /* the other areas' functions */
+        PyModule_AddFunctions(m, celesta_hdk_methods) < 0 || PyModule_AddFunctions(m, celesta_snapshot_methods) < 0) { /* the other areas' functions */
         Py_DECREF(m);
         return NULL;
     }
