@@ -25,21 +25,17 @@ def fingerprint(handle):
 
 
 def chain(layers=3, width=4, seed=0):
+    """Input -> layers x (Affine -> LIF) -> Output, with metadata."""
     rng = np.random.default_rng(seed)
-    nodes = {"input": ir.Input(np.array([width]))}
-    edges = []
-    prev = "input"
-    for i in range(layers):
-        fc, lif = f"fc{i}", f"lif{i}"
-        nodes[fc] = ir.Affine(weight=rng.standard_normal((width, width)).astype(np.float32),
-                              bias=rng.standard_normal(width).astype(np.float32))
-        nodes[lif] = ir.LIF(tau=np.full(width, 10, np.float32), r=np.ones(width, np.float32),
-                            v_leak=np.zeros(width, np.float32), v_threshold=np.ones(width, np.float32))
-        edges += [(prev, fc), (fc, lif)]
-        prev = lif
+    ones = lambda: np.ones(width, np.float32)  # noqa: E731
+    names = ["input"] + [f"{kind}{i}" for i in range(layers) for kind in ("fc", "lif")] + ["output"]
+    nodes = {name: (ir.Affine(weight=rng.standard_normal((width, width)).astype(np.float32),
+                              bias=rng.standard_normal(width).astype(np.float32)) if name.startswith("fc")
+                    else ir.LIF(tau=10 * ones(), r=ones(), v_leak=0 * ones(), v_threshold=ones()))
+             for name in names[1:-1]}
+    nodes["input"] = ir.Input(np.array([width]))
     nodes["output"] = ir.Output(np.array([width]))
-    edges.append((prev, "output"))
-    return ir.Graph(nodes=nodes, edges=edges, metadata={"name": "chain", "tags": ["a", 1, 2.5]})
+    return ir.Graph(nodes=nodes, edges=list(zip(names, names[1:])), metadata={"name": "chain", "tags": ["a", 1, 2.5]})
 
 
 def rebuilt(g):
