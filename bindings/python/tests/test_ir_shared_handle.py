@@ -320,3 +320,20 @@ def test_snapshot_reads_the_array_struct_right():
     _celesta.snapshot(np.zeros(3, np.int16), {}, np.ndarray, itemsizes)
     assert itemsizes == {np.dtype(np.int16): 2}
     assert ctypes.sizeof(ctypes.c_ssize_t) == 8
+
+
+def test_graph_copy_arguments_and_independence():
+    from celesta import _irlib
+    null = _celesta.status_codes()["CELESTA_ERR_NULL_POINTER"]
+    g = chain()
+    h = g._handle()
+    out = ctypes.c_void_p()
+    assert _irlib._lib.celesta_ir_graph_copy(None, h.ptr) == null
+    assert b"'out'" in _irlib._lib.celesta_last_error()
+    assert _irlib._lib.celesta_ir_graph_copy(ctypes.byref(out), None) == null
+    assert b"'graph'" in _irlib._lib.celesta_last_error()
+    c = h.copy()
+    assert c.ptr != h.ptr and fingerprint(c) == fingerprint(h)
+    spec = cg.HardwareSpec.zcu102()._json()
+    assert cg._mapping._lib.celesta_ir_graph_partition(c.ptr, spec, len(spec), b"greedy", 0) == 0
+    assert json_meta(c) is not None and json_meta(h) is None
