@@ -773,6 +773,18 @@ CELESTA_API int celesta_ir_graph_node_index(size_t *out, const celesta_ir_graph_
  */
 CELESTA_API int celesta_ir_primitive_register(const char *json, size_t json_len);
 
+/* ---- Exported C function: an independent copy of an IR graph (for callers that keep one graph ---- */
+
+/**
+ * `*out` receives a new graph equal to `graph` (its nodes, edges, metadata and settings);
+ * changing either later does not change the other. The copy shares the stored arrays until one
+ * side changes them (it costs little whatever the graph's size).
+ *
+ * Ownership: `*out` receives a graph to release with celesta_ir_graph_free(). Thread safety:
+ * `graph` is locked for the call. Errors: CELESTA_ERR_NULL_POINTER.
+ */
+CELESTA_API int celesta_ir_graph_copy(celesta_ir_graph_t **out, const celesta_ir_graph_t *graph);
+
 /* ---- Exported C functions: hardware mapping of IR graphs onto cores (TALON's talon.graph): ---- */
 
 /**

@@ -75,7 +75,8 @@ setup(
         Extension(
             "celesta._celesta",
             # One extension from one C file per area; their shared helpers are in the header.
-            sources=[f"src/celesta/{name}.c" for name in ("_celesta", "_celesta_xylo", "_celesta_afe", "_celesta_hdk")],
+            sources=[f"src/celesta/{name}.c" for name in ("_celesta", "_celesta_xylo", "_celesta_afe", "_celesta_hdk",
+                                                             "_celesta_snapshot")],
             depends=["src/celesta/_celesta_internal.h"],
             define_macros=[("Py_LIMITED_API", LIMITED_API)],
             py_limited_api=True,

@@ -14,7 +14,16 @@ struct JSONBytes {
             out.append(UInt8(48 + v))
             return
         }
-        out.append(contentsOf: String(v).utf8)
+        // The digits straight into the bytes (a String per number cost most of writing the
+        // layers of a large graph).
+        if v < 0 { out.append(0x2D) }
+        var m = v.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(48 + m % 10))
+            m /= 10
+        } while m > 0
+        out[start...].reverse()
     }
 
     mutating func bool(_ v: Bool) { v ? raw("true") : raw("false") }
@@ -68,7 +77,7 @@ struct JSONBytes {
         case .bool(let b): bool(b)
         case .int(let i): int(i)
         case .float(let f): double(f)
-        case .string(let s): out.append(contentsOf: PythonJSON.quote(s).utf8)
+        case .string(let s): quoted(s)
         case .tuple(let items), .list(let items):
             out.append(0x5B)
             for (i, x) in items.enumerated() {
@@ -81,7 +90,7 @@ struct JSONBytes {
             out.append(0x7B)
             for (i, e) in entries.enumerated() {
                 if i > 0 { raw(", ") }
-                out.append(contentsOf: PythonJSON.quote(e.key).utf8)
+                quoted(e.key)
                 raw(": ")
                 value(e.value, sortKeys: sortKeys)
             }
@@ -89,6 +98,19 @@ struct JSONBytes {
         case .tensor(let t):
             let items: [IRValue] = t.dtype.isFloat ? t.doubles.map(IRValue.float) : (t.ints ?? []).map(IRValue.int)
             value(.list(items))
+        }
+    }
+
+    /// `PythonJSON.quote(s)` (json.dumps of a str): printable ASCII without `"` or `\\` is
+    /// written as it is, anything else through `quote`.
+    mutating func quoted(_ s: String) {
+        let plain = s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+        if plain {
+            out.append(0x22)
+            out.append(contentsOf: s.utf8)
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: PythonJSON.quote(s).utf8)
         }
     }
 

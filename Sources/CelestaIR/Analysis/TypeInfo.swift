@@ -23,12 +23,17 @@ final class TypeInfo {
 
 /// TypeInfo per primitive name, filled on first use.
 struct TypeInfoCache {
+    /// The primitives seen, in first-seen order: a graph has a handful, and comparing a type
+    /// name with a few short names costs less than hashing it (asked once per node per pass).
+    private var seen: [(String, TypeInfo)] = []
     private var table: [String: TypeInfo] = [:]
 
     mutating func callAsFunction(_ type: String) -> TypeInfo {
+        for (name, info) in seen where name == type { return info }
         if let t = table[type] { return t }
         let t = TypeInfo(type)
         table[type] = t
+        if seen.count < 8 { seen.append((type, t)) }
         return t
     }
 }

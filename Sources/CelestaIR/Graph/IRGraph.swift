@@ -86,9 +86,17 @@ public struct IRGraph: Sendable, Equatable {
     // MARK: Ports of the graph
 
     /// The names of the Input nodes, in node order.
-    public var inputs: [String] { nodes.filter { $0.isA("Input") }.map(\.name) }
+    public var inputs: [String] { names { $0.isInput } }
     /// The names of the Output nodes, in node order.
-    public var outputs: [String] { nodes.filter { $0.isA("Output") }.map(\.name) }
+    public var outputs: [String] { names { $0.isOutput } }
+
+    /// The names of the nodes whose primitive's facts pass `test` (asked once per primitive).
+    private func names(_ test: (TypeInfo) -> Bool) -> [String] {
+        var types = TypeInfoCache()
+        var out: [String] = []
+        for i in nodes.indices where test(types(nodes[i].type)) { out.append(nodes[i].name) }
+        return out
+    }
 
     /// `{input node name: shape}`, as TALON's and NIR's graph `input_type`.
     public var inputType: PortShapes {
@@ -119,14 +127,24 @@ public struct IRGraph: Sendable, Equatable {
     /// TALON's message.
     public func validate() throws {
         func fail(_ m: String) -> CelestaError { CelestaError(.invalidArgument, m) }
-        guard !inputs.isEmpty else { throw fail("Graph must have at least one Input node") }
-        guard !outputs.isEmpty else { throw fail("Graph must have at least one Output node") }
+        // Whether each node is an Input / Output, asked of the registry once per primitive
+        // (not once per node and edge), and the edges' ends by position (no node copies).
+        var types = TypeInfoCache()
+        var isInput = [Bool](repeating: false, count: nodes.count)
+        var isOutput = [Bool](repeating: false, count: nodes.count)
+        for i in nodes.indices {
+            let info = types(nodes[i].type)
+            isInput[i] = info.isInput
+            isOutput[i] = info.isOutput
+        }
+        guard isInput.contains(true) else { throw fail("Graph must have at least one Input node") }
+        guard isOutput.contains(true) else { throw fail("Graph must have at least one Output node") }
         for e in edges {
-            guard let s = node(e.source) else { throw fail("Edge source '\(e.source)' not found in nodes") }
-            guard let t = node(e.target) else { throw fail("Edge destination '\(e.target)' not found in nodes") }
-            if e.source == e.target { throw fail("Self-loop detected: '\(e.source)' -> '\(e.target)'") }
-            if t.isA("Input") { throw fail("Input node '\(e.target)' has incoming edge from '\(e.source)'") }
-            if s.isA("Output") { throw fail("Output node '\(e.source)' has outgoing edge to '\(e.target)'") }
+            guard let s = index[e.source] else { throw fail("Edge source '\(e.source)' not found in nodes") }
+            guard let t = index[e.target] else { throw fail("Edge destination '\(e.target)' not found in nodes") }
+            if s == t { throw fail("Self-loop detected: '\(e.source)' -> '\(e.target)'") }
+            if isInput[t] { throw fail("Input node '\(e.target)' has incoming edge from '\(e.source)'") }
+            if isOutput[s] { throw fail("Output node '\(e.source)' has outgoing edge to '\(e.target)'") }
         }
         if !allowCycles, !isDAG {
             throw fail("Graph contains cycles but allow_cycles=False. Set allow_cycles=True for recurrent/cyclic architectures.")

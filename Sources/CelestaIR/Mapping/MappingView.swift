@@ -17,7 +17,13 @@ package struct MappingView {
         self.graph = graph
         count = graph.nodes.count
         names = graph.nodes.map(\.name)
-        isIO = graph.nodes.map { $0.isA("Input") || $0.isA("Output") }
+        var types = TypeInfoCache()  // (the registry asked once per primitive, not per node)
+        var isIO = [Bool](repeating: false, count: count)
+        for i in graph.nodes.indices {
+            let info = types(graph.nodes[i].type)
+            isIO[i] = info.isInput || info.isOutput
+        }
+        self.isIO = isIO
         var edges: [(s: Int, t: Int, position: Int)] = []
         edges.reserveCapacity(graph.edges.count)
         var out = [[Int]](repeating: [], count: count)

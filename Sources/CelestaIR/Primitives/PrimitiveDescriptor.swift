@@ -155,14 +155,19 @@ public final class PrimitiveRegistry: Sendable {
 
     /// True when `type` is `ancestor` or derives from it.
     public func isA(_ type: String, _ ancestor: String) -> Bool {
-        var current: String? = type
-        var steps = 0
-        while let c = current, steps < 16 {
-            if c == ancestor { return true }
-            current = descriptor(c)?.base
-            steps += 1
+        if type == ancestor { return true }
+        // One lock for the walk, reading each step's base only (copying a descriptor per step
+        // cost most of the graph checks that ask this once per node or edge).
+        return table.withLock { t in
+            var current = t.byName[type]?.base
+            var steps = 1
+            while let c = current, steps < 16 {
+                if c == ancestor { return true }
+                current = t.byName[c]?.base
+                steps += 1
+            }
+            return false
         }
-        return false
     }
 }
 

@@ -206,7 +206,7 @@ PyMODINIT_FUNC PyInit__celesta(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (add_functions(m, celesta_xylo_methods) < 0 || add_functions(m, celesta_afe_methods) < 0 ||
-        add_functions(m, celesta_hdk_methods) < 0) { /* the other areas' functions */
+        add_functions(m, celesta_hdk_methods) < 0 || add_functions(m, celesta_snapshot_methods) < 0) { /* the other areas' functions */
         Py_DECREF(m);
         return NULL;
     }

@@ -29,6 +29,7 @@
 CELESTA_PY_INTERNAL extern PyMethodDef celesta_xylo_methods[];
 CELESTA_PY_INTERNAL extern PyMethodDef celesta_afe_methods[];
 CELESTA_PY_INTERNAL extern PyMethodDef celesta_hdk_methods[];
+CELESTA_PY_INTERNAL extern PyMethodDef celesta_snapshot_methods[];
 
 /* Raises the Python exception for a failed call's status and this thread's message. An
  * exception already set (by a progress callback, or a KeyboardInterrupt caught while the call

@@ -45,6 +45,7 @@ for _name, _args in {
     "celesta_ir_read_version": [_STR, _SZ, ctypes.POINTER(_SZ), _STR],
     "celesta_xylo_network_from_ir": [ctypes.POINTER(_P), _P, ctypes.c_double],
     "celesta_ir_primitive_register": [_STR, _SZ],
+    "celesta_ir_graph_copy": [ctypes.POINTER(_P), _P],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -376,6 +377,12 @@ class Handle:
             for i, row in zip(members, list(rows) if nd else [rows[j, ...] for j in range(c)]):
                 out[i] = row
         return out
+
+    def copy(self) -> "Handle":
+        """An independent copy of the graph (cheap: the copy shares the stored arrays)."""
+        out = _P()
+        check(_lib.celesta_ir_graph_copy(ctypes.byref(out), self.ptr))
+        return Handle(out.value)
 
     def write(self, path: str, fmt: str, flags: int) -> None:
         check(_lib.celesta_ir_write(os.fsencode(path), self.ptr, FORMATS[fmt], flags))

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import operator
+import weakref
 
 import numpy as np
 
 from . import _irlib
+from ._celesta import snapshot as _snap
 from ._errors import ParseError
 
 __all__ = ["Graph", "Node", "Edge", "read", "write", "read_version", "list_primitives", "str_to_node", "register_node",
@@ -526,6 +528,24 @@ class Graph:
             text = self._json_text(enc)
         return _irlib.Handle.from_text(text.encode(), enc, flags)
 
+    def _shared_handle(self, flags=0):
+        """The library's copy of the graph for calls that only read it (never to be changed:
+        calls that change a graph take a ``_handle()`` or a copy of this one). The same copy
+        while the graph is unchanged: a snapshot of every value of the graph (its nodes'
+        attributes, edges, metadata and settings, every byte of every array) taken in one C
+        pass is compared with the one taken when the copy was made. A graph holding a value of
+        another kind (or a node of a class that writes itself) gets a new copy every time."""
+        snap = _snapshot(self)
+        entry = _SHARED.get(self) if snap is not None else None
+        if entry is not None and entry[0] == flags and entry[1] == snap:
+            return entry[2]
+        handle = self._handle(flags)
+        if snap is not None:
+            _SHARED[self] = (flags, snap, handle)
+        else:
+            _SHARED.pop(self, None)
+        return handle
+
     @classmethod
     def _from_json(cls, doc, arrays):
         g = cls()
@@ -666,6 +686,42 @@ class Graph:
 
     def __repr__(self):
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
+
+
+# Graph -> (flags, snapshot, Handle) of _shared_handle (dropped with the graph; never copied
+# with it).
+_SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# The Graph attributes that its conversion reads.
+_GRAPH_KEYS = ("nodes", "edges", "metadata", "allow_cycles") + Graph._SETTINGS
+# numpy dtype object -> itemsize (filled by the snapshots; keeps the dtypes alive).
+_ITEMSIZES: dict = {}
+_SNAP_CLASSES: list = [None, None]  # [(the classes' key), {class: the attribute names it needs}]
+
+
+def _snapshot_classes() -> dict:
+    """{class: names} of the primitive classes whose nodes the conversion writes from their
+    __dict__ alone (Node's own writing, plain attributes, object's attribute lookup)."""
+    key = tuple((c, c._field_names) for c in _PRIMITIVES.values())
+    if _SNAP_CLASSES[0] != key:
+        out = {}
+        for cls in _PRIMITIVES.values():
+            if (type(cls) is type and cls._json_text is Node._json_text and cls._json is Node._json
+                    and _class_text(cls).direct is not None):
+                out[cls] = tuple(cls._field_names) + ("input_type", "output_type")
+        _SNAP_CLASSES[:] = [key, out]
+    return _SNAP_CLASSES[1]
+
+
+def _snapshot(graph):
+    """The graph's snapshot (bytes), or None when it cannot have one."""
+    if type(graph) is not Graph:
+        return None
+    d = graph.__dict__
+    try:
+        values = tuple([d[k] for k in _GRAPH_KEYS])
+    except KeyError:
+        return None
+    return _snap(values, _snapshot_classes(), np.ndarray, _ITEMSIZES)
 
 
 def _format(path, fmt):

@@ -188,7 +188,7 @@ def _run_partition(graph, hw_spec, algorithm, talon_compatible, where):
     spec = _args(graph, hw_spec, where)
     if not isinstance(algorithm, str):
         raise TypeError(f"{where}() argument 'algorithm' must be a str, not {type(algorithm).__name__}")
-    handle = graph._handle()
+    handle = graph._shared_handle().copy()  # (the call changes the copy it is given)
     _check(_lib.celesta_ir_graph_partition(handle.ptr, spec, len(spec), algorithm.encode(), _irlib.flags_for(talon_compatible)))
     return _metadata(handle)
 
@@ -246,7 +246,7 @@ def allocate(graph: Graph, hw_spec: HardwareSpec) -> ResourceMap:
     ``overflow`` (Celesta's) lists the nodes that fill each core that does not fit."""
     spec = _args(graph, hw_spec, "allocate")
     _check_core_ids(graph)
-    handle = graph._handle()
+    handle = graph._shared_handle()
     doc = json.loads(_irlib.text_out(_lib.celesta_ir_graph_allocate_json, handle.ptr, spec, len(spec)))
     budgets = {int(k): CoreBudget(**v) for k, v in doc["budgets"].items()}
     return ResourceMap(budgets=budgets, total_weight_bytes=doc["total_weight_bytes"],
@@ -258,7 +258,7 @@ def allocate(graph: Graph, hw_spec: HardwareSpec) -> ResourceMap:
 def place(graph: Graph, hw_spec: HardwareSpec) -> PlacementResult:
     """TALON's ``place``: logical cores onto mesh cells, heaviest-communicating pairs adjacent."""
     spec = _args(graph, hw_spec, "place")
-    handle = graph._handle()
+    handle = graph._shared_handle()
     doc = json.loads(_irlib.text_out(_lib.celesta_ir_graph_place_json, handle.ptr, spec, len(spec)))
     return PlacementResult(logical_to_physical={int(k): tuple(v) for k, v in doc["logical_to_physical"].items()},
                            total_hop_distance=doc["total_hop_distance"], improvement=doc["improvement"])
@@ -270,7 +270,7 @@ def route(graph: Graph, hw_spec: HardwareSpec, *, talon_compatible: bool | None 
     routes over the mesh; TALON's (``talon_compatible=True``) are always the direct ``[a, b]``."""
     spec = _args(graph, hw_spec, "route")
     _check_core_ids(graph)
-    handle = graph._handle()
+    handle = graph._shared_handle().copy()  # (the call changes the copy it is given)
     _check(_lib.celesta_ir_graph_route(handle.ptr, spec, len(spec), _irlib.flags_for(talon_compatible)))
     meta = _metadata(handle)
     if graph.partition_metadata is None:

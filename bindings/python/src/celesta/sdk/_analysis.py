@@ -229,9 +229,36 @@ def _tuples(v):
 
 # --- analysis -----------------------------------------------------------------------------
 
+_LAYER_FIELDS = tuple(LayerStats.__dataclass_fields__)
+
+
+def _layers(items) -> list:
+    """The LayerStats of the library's layer objects. Each JSON object holds exactly the
+    fields, in their order: it becomes the instance's __dict__ (what __init__ would make),
+    shapes and lists made tuples (one LayerStats() call per layer of a graph of thousands cost
+    more than the analysis)."""
+    if not items or tuple(items[0]) != _LAYER_FIELDS:
+        return [LayerStats(l["name"], l["node_type"], l["params"], l["bytes"], tuple(l["input_shape"]),
+                           tuple(l["output_shape"]), l["flops"], {k: _tuples(v) for k, v in l["config"].items()})
+                for l in items]
+    new = object.__new__
+    out = []
+    append = out.append
+    for l in items:
+        l["input_shape"] = tuple(l["input_shape"])
+        l["output_shape"] = tuple(l["output_shape"])
+        config = l["config"]
+        for k, v in config.items():
+            if type(v) is list:
+                config[k] = _tuples(v)
+        layer = new(LayerStats)
+        layer.__dict__ = l
+        append(layer)
+    return out
+
+
 def _stats(doc) -> GraphStats:
-    layers = [LayerStats(l["name"], l["node_type"], l["params"], l["bytes"], tuple(l["input_shape"]), tuple(l["output_shape"]),
-                         l["flops"], {k: _tuples(v) for k, v in l["config"].items()}) for l in doc["layers"]]
+    layers = _layers(doc["layers"])
     return GraphStats(doc["total_params"], doc["total_bytes"], doc["total_flops"], doc["node_count"], doc["edge_count"],
                       doc["depth"], doc["width"], doc["is_dag"], doc["type_counts"], layers,
                       [tuple(s) for s in doc["input_shapes"]], [tuple(s) for s in doc["output_shapes"]],
@@ -243,12 +270,12 @@ def analyze_graph(graph, *, talon_compatible: Optional[bool] = None) -> GraphSta
     a ``.t1c`` path). Celesta counts the parameters of every primitive; TALON's mode leaves
     Conv1d, IF, BatchNorm, PReLU and LayerNorm at 0."""
     g = _graph(graph)
-    return _stats(_call_json(_lib.celesta_ir_analyze_json, g._handle(), _flags(talon_compatible), guess=4096 + 320 * len(g.nodes)))
+    return _stats(_call_json(_lib.celesta_ir_analyze_json, g._shared_handle(), _flags(talon_compatible), guess=4096 + 320 * len(g.nodes)))
 
 
 def summarize(graph, verbose: bool = False, *, talon_compatible: Optional[bool] = None) -> str:
     """TALON's text summary of a graph (``verbose`` adds the per-layer breakdown)."""
-    h = _graph(graph)._handle()
+    h = _graph(graph)._shared_handle()
     return _text(_lib.celesta_ir_summarize, h.ptr, int(_bool(verbose, "verbose")), _flags(talon_compatible))
 
 
@@ -270,7 +297,7 @@ def profile_graph(graph, *, talon_compatible: Optional[bool] = None) -> Hardware
     TALON's mode raises TALON's TypeError on them."""
     g = _graph(graph)
     try:
-        doc = _call_json(_lib.celesta_ir_profile_json, g._handle(), _flags(talon_compatible))
+        doc = _call_json(_lib.celesta_ir_profile_json, g._shared_handle(), _flags(talon_compatible))
     except UnsupportedError as e:
         raise TypeError(str(e)) from None
     return HardwareProfile(**doc)
@@ -288,7 +315,7 @@ def lint_graph(graph, strict: bool = False, *, talon_compatible: Optional[bool] 
     """Every rule of TALON's linter, in its order (``strict`` turns warnings into errors).
     Celesta also checks the Skip aliases add/concat/identity."""
     g = _graph(graph, paths=False)
-    doc = _call_json(_lib.celesta_ir_lint_json, g._handle(), int(_bool(strict, "strict")), _flags(talon_compatible))
+    doc = _call_json(_lib.celesta_ir_lint_json, g._shared_handle(), int(_bool(strict, "strict")), _flags(talon_compatible))
     return LintResult([LintIssue(Severity(i["severity"]), i["code"], i["message"], i["node"], i["suggestion"]) for i in doc["issues"]])
 
 
@@ -296,7 +323,7 @@ def lint_graph(graph, strict: bool = False, *, talon_compatible: Optional[bool] 
 
 def fingerprint_graph(graph, include_weights: bool = True, include_metadata: bool = False) -> str:
     """TALON's SHA-256 fingerprint (hex) of structure (and weights, and metadata)."""
-    h = _graph(graph, paths=False)._handle()
+    h = _graph(graph, paths=False)._shared_handle()
     return _text(_lib.celesta_ir_fingerprint, h.ptr, int(_bool(include_weights, "include_weights")),
                  int(_bool(include_metadata, "include_metadata")))
 
