@@ -17,15 +17,7 @@
 
 #include "check.h"
 
-static const char *NETWORK =
-    "{\"layers\": ["
-    "{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 3, \"weight\": [[1.0, 0.1, 0.1], [0.1, 0.1, 0.1]]},"
-    "{\"type\": \"LIF\", \"n_in\": 3, \"n_out\": 3, \"tau_mem\": [0.02, 0.02, 0.02], \"tau_syn\": [0.01, 0.01, 0.01],"
-    " \"threshold\": [0.5, 0.5, 0.5], \"bias\": [0, 0, 0], \"dt\": 0.001},"
-    "{\"type\": \"Linear\", \"n_in\": 3, \"n_out\": 2, \"weight\": [[0.5, -0.5], [0.3, 0.2], [0.1, 0.4]]},"
-    "{\"type\": \"LIF\", \"n_in\": 2, \"n_out\": 2, \"tau_mem\": [0.02, 0.02], \"tau_syn\": [0.01, 0.01],"
-    " \"threshold\": [0.5, 0.5], \"dt\": 0.001}"
-    "]}";
+#include "small_network.h"
 
 static celesta_xylo_config_t *config;
 
