@@ -13,6 +13,20 @@ record() {  # record NAME STATUS
   if [ "$2" -ne 0 ]; then failures+=("$1"); fi
 }
 
+# c_harness LABEL NAME ARGS...: compiles Tests/c/NAME.c against the staged library and runs it
+# with ARGS, recording LABEL (or "LABEL (compile)" when it does not compile).
+c_harness() {
+  local label=$1 name=$2
+  shift 2
+  if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include "Tests/c/$name.c" \
+       -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/$name"; then
+    "$tmp/$name" "$@"
+    record "$label" $?
+  else
+    record "$label (compile)" 1
+  fi
+}
+
 section "Swift tests"
 log=$(mktemp)
 swift test -c release --skip-build --disable-swift-testing 2>&1 | tee "$log"
@@ -73,88 +87,34 @@ fi
 
 section "C harness: the network IR and its files (Tests/c/test_ir.c)"
 mkdir -p "$tmp/ir"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir"; then
-  "$tmp/test_ir" Tests/Fixtures "$tmp/ir"
-  record "c-ir" $?
-else
-  record "c-ir (compile)" 1
-fi
+c_harness c-ir test_ir Tests/Fixtures "$tmp/ir"
 
 section "C harness: SDK analyses of IR graphs (Tests/c/test_ir_sdk.c)"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_sdk.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_sdk"; then
-  "$tmp/test_ir_sdk" Tests/Fixtures
-  record "c-ir-sdk" $?
-else
-  record "c-ir-sdk (compile)" 1
-fi
+c_harness c-ir-sdk test_ir_sdk Tests/Fixtures
 
 section "C harness: the visualisation (Tests/c/test_ir_viz.c)"
 mkdir -p "$tmp/viz"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_viz.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_viz"; then
-  "$tmp/test_ir_viz" Tests/Fixtures "$tmp"
-  record "c-ir-viz" $?
-else
-  record "c-ir-viz (compile)" 1
-fi
+c_harness c-ir-viz test_ir_viz Tests/Fixtures "$tmp"
 
 section "C harness: backends and the CPU simulator (Tests/c/test_backend.c)"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_backend.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_backend"; then
-  "$tmp/test_backend"
-  record "c-backend" $?
-else
-  record "c-backend (compile)" 1
-fi
+c_harness c-backend test_backend
 
 section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_ir_mapping.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_ir_mapping"; then
-  "$tmp/test_ir_mapping" Tests/Fixtures
-  record "c-ir-mapping" $?
-else
-  record "c-ir-mapping (compile)" 1
-fi
+c_harness c-ir-mapping test_ir_mapping Tests/Fixtures
 
 section "C harness: event files and spike encoders (Tests/c/test_events.c)"
 mkdir -p "$tmp/events"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_events.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_events"; then
-  "$tmp/test_events" Tests/Fixtures "$tmp/events"
-  record "c-events" $?
-else
-  record "c-events (compile)" 1
-fi
+c_harness c-events test_events Tests/Fixtures "$tmp/events"
 
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_pipeline.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_pipeline"; then
-  "$tmp/test_pipeline"
-  record "c-pipeline" $?
-else
-  record "c-pipeline (compile)" 1
-fi
+c_harness c-pipeline test_pipeline
 
 section "C harness: specifications as binary arrays (Tests/c/test_spec_arrays.c)"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_spec_arrays.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_spec_arrays"; then
-  "$tmp/test_spec_arrays"
-  record "c-spec-arrays" $?
-else
-  record "c-spec-arrays (compile)" 1
-fi
+c_harness c-spec-arrays test_spec_arrays
 
 section "C harness: the FPGA backend (Tests/c/test_hls.c)"
 mkdir -p "$tmp/hls"
-if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hls.c \
-     -L "$lib" -Wl,-rpath,"$lib" -lcelesta -o "$tmp/test_hls"; then
-  "$tmp/test_hls" "$tmp/hls"
-  record "c-hls" $?
-else
-  record "c-hls (compile)" 1
-fi
+c_harness c-hls test_hls "$tmp/hls"
 
 section "C harness: hardening (Tests/c/test_hardening.c, test_threads.c, test_faults.c; also under ASan)"
 if cc -std=c99 -Wall -Wextra -Werror -pedantic -g -I include Tests/c/test_hardening.c \
