@@ -454,6 +454,9 @@ class Edge(tuple):
     source = property(lambda self: self[0])
     target = property(lambda self: self[1])
 
+    def __getnewargs__(self):  # copy, deepcopy and pickle rebuild it from both names
+        return (self[0], self[1])
+
 
 class Graph:
     """TALON's ``Graph(nodes, edges, metadata={}, allow_cycles=False)``: ``nodes`` maps names to
