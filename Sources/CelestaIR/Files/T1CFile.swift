@@ -166,11 +166,15 @@ public enum T1CFile {
             guard case .group(let ng) = c.node else { throw fail("'/graph/nodes/\(c.name)' is not a group") }
             nodes.append(try node(c.name, ng, celesta: celesta, mode: mode, ports: &ports))
         }
-        if celesta { nodes = CelestaAttributes.ordered(nodes, by: g) }
+        let edgeList = try g.group("edges").map { try edges($0, "/graph/edges") } ?? []
+        // A file TALON wrote stores neither the node order nor the port shapes (README,
+        // "Differences from TALON"): Celesta's mode restores both from the edges.
+        let talonWritten = celesta && g.attribute(CelestaAttributes.nodeOrder) == nil
+            && !nodesGroup.children.contains { if case .group(let ng) = $0.node { return ng.attribute(CelestaAttributes.ports) != nil }; return false }
+        if celesta { nodes = talonWritten ? inEdgeOrder(nodes, edgeList) : CelestaAttributes.ordered(nodes, by: g) }
         var graph = try IRGraph(nodes: nodes)
-        if let e = g.group("edges") {
-            for (s, t) in try edges(e, "/graph/edges") { graph.connect(s, t) }
-        }
+        for (s, t) in edgeList { graph.connect(s, t) }
+        if talonWritten { propagatePorts(&graph) }
         for c in g.children {
             switch c.name {
             case "type", "nodes", "edges": continue
@@ -187,6 +191,37 @@ public enum T1CFile {
             }
         }
         return graph
+    }
+
+    /// The nodes in the order the edges first name them (the order a sequential model was built
+    /// in); nodes no edge names follow in file order.
+    static func inEdgeOrder(_ nodes: [IRNode], _ edges: [(String, String)]) -> [IRNode] {
+        var rank: [String: Int] = [:]
+        for (s, t) in edges {
+            if rank[s] == nil { rank[s] = rank.count }
+            if rank[t] == nil { rank[t] = rank.count }
+        }
+        return nodes.enumerated().sorted { a, b in
+            let ra = rank[a.element.name] ?? rank.count + a.offset, rb = rank[b.element.name] ?? rank.count + b.offset
+            return ra < rb
+        }.map(\.element)
+    }
+
+    /// Port shapes of a file that stores none: walking the graph in topological order, a node
+    /// with one predecessor takes that predecessor's output shape as its input and derives its
+    /// output from it (so a Conv2d gets `[C, H, W]` and pooling and Flatten get shapes again).
+    /// A node whose parameters disagree with that shape keeps the shapes it derived alone.
+    static func propagatePorts(_ g: inout IRGraph) {
+        guard let order = g.topologicalOrder else { return }
+        for name in order {
+            guard let n = g.node(name), !n.isA("Input") else { continue }
+            let preds = g.predecessors(name)
+            guard preds.count == 1, let shape = g.node(preds[0])?.outputType?.first, !shape.isEmpty else { continue }
+            if let rebuilt = try? IRNode.make(name: n.name, type: n.type, fields: n.fields, inputType: PortShapes("input", shape),
+                                               outputType: n.isA("Output") ? n.outputType : nil, mode: .celesta) {
+                try? g.replace(rebuilt)
+            }
+        }
     }
 
     /// TALON writes numpy scalars as strings (a graph it read, written again, stores

@@ -75,9 +75,12 @@ enum BuiltinPrimitives {
         }
     }
 
-    /// Both ports `[features]`.
+    /// Both ports `[features]`. In Celesta's mode an element-wise node given an input shape of
+    /// `features` elements keeps that shape (a ReLU after a Conv2d gives `[C, H, W]`, as the
+    /// pooling after it needs); TALON always gives `[features]`.
     private static let featuresPorts: @Sendable (NodeDraft) -> (PortShapes?, PortShapes?) = { d in
         guard let f = d.int("features") else { return (nil, nil) }
+        if d.mode == .celesta, let s = d.inputShape, s.count > 1, s.reduce(1, *) == f { return ports(s, s) }
         return ports([f], [f])
     }
 

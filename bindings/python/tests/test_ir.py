@@ -179,3 +179,36 @@ def test_pair_fields_of_a_talon_file_read_as_tuples(talon_compatible):
                         (pool.kernel_size, (2, 2)), (pool.stride, (2, 2))):
         assert type(value) is tuple and value == want
     assert isinstance(conv.weight, np.ndarray)
+
+
+def test_a_graph_copies_deeply_and_pickles():
+    """`copy.deepcopy` and pickle rebuild a Graph and its Edges; the copy is independent."""
+    import copy
+    import pickle
+    g = ir.Graph({"input": ir.Input(np.array([3])), "fc": ir.Affine(weight=np.eye(3, dtype=np.float32), bias=np.zeros(3, np.float32)),
+                  "output": ir.Output(np.array([3]))}, [("input", "fc"), ("fc", "output")])
+    for c in (copy.deepcopy(g), pickle.loads(pickle.dumps(g)), copy.copy(g)):
+        assert [tuple(e) for e in c.edges] == [("input", "fc"), ("fc", "output")]
+        assert all(type(e) is ir.Edge for e in c.edges) and c.edges[0].source == "input" and c.edges[1].target == "output"
+    d = copy.deepcopy(g)
+    d.nodes["fc"].weight[0, 0] = 5.0
+    assert g.nodes["fc"].weight[0, 0] == 1.0
+    assert d.nodes["fc"].weight[0, 0] == 5.0
+
+
+@pytest.mark.parametrize("talon_compatible", [False, True])
+def test_a_talon_written_file_reads_back_with_its_shapes_in_celestas_mode(talon_compatible):
+    """TALON stores no port shapes and no node order in a `.t1c`: Celesta's mode restores both
+    from the edges (so the conv layer counts its FLOPs again); the compatible mode reads as TALON
+    does (alphabetical order, Conv2d [C], pooling and Flatten without shapes)."""
+    g = ir.read(str(Path(__file__).resolve().parents[3] / "Tests" / "Fixtures" / "talon" / "graphs" / "conv_snn.t1c"), talon_compatible=talon_compatible)
+    order = list(g.nodes)
+    if talon_compatible:
+        assert order == sorted(order)
+        assert g.nodes["conv1"].output_type["output"].tolist() == [16]
+        assert not g.nodes["pool"].output_type
+    else:
+        assert order == ["input", "conv1", "relu", "pool", "flatten", "fc1", "lif1", "fc2", "lif2", "output"]
+        assert g.nodes["conv1"].output_type["output"].tolist() == [16, 28, 28]
+        assert g.nodes["pool"].output_type["output"].tolist() == [16, 14, 14]
+        assert g.nodes["flatten"].output_type["output"].tolist() == [3136]
