@@ -75,14 +75,18 @@ final class BackendRunTests: XCTestCase {
     func testTALONsCountIgnoresTheConvolutionsSpatialSize() throws {
         var m = GraphMaker()
         m.input("in", [1, 4, 4])
-        m.node("conv", "Conv2d", ["weight": GraphMaker.t([Float](repeating: 0.1, count: 18), [2, 1, 3, 3]), "padding": .int(1)], from: ["in"])
+        m.node("conv", "Conv2d", ["weight": GraphMaker.t([Float](repeating: 0.1, count: 18), [2, 1, 3, 3]), "bias": GraphMaker.t([0, 0]),
+                                  "padding": .int(1)], from: ["in"])
         m.output("out", [2, 4, 4], from: "conv")
         let conv = m.graph.node("conv")!
         XCTAssertEqual(ProfileCosts.talonMACs(conv), 18)
+        var talon = BackendProfileOptions()
+        talon.talonCompatible = true
         let x = BackendArray(shape: [1, 4, 4], values: [Float](repeating: 1, count: 16))
         let p = try CPUBackend().profile(m.graph, inputs: ["in": x], options: BackendProfileOptions())
         XCTAssertEqual(p.macOps, 18 * 16)             // every output position
         XCTAssertEqual(p.peakMemoryBytes, p.weightMemoryBytes + 4 * (16 + 32 + 32))
+        XCTAssertEqual(try CPUBackend().profile(m.graph, inputs: ["in": x], options: talon).macOps, 18)
     }
 
     func testRunReportsTALONsErrors() throws {
