@@ -88,16 +88,21 @@ struct OptionsReader {
     }
 }
 
-/// The graph, backend and borrowed arrays of a profile or run call.
-private func callArguments(
-    _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?, _ options_json: UnsafePointer<CChar>?, _ len: UInt,
-    _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
-) throws -> (name: String, graph: IRGraph, text: [UInt8], tensors: [Tensor]) {
-    let backendName = try requiredString(name, "name")
-    let box = try object(graph, IRGraphBox.self, "graph")
-    let tensors = try borrowedArrays(arrays, n_arrays)
-    let text = try borrowedText(options_json, len, "options_json")
-    return (backendName, try box.withGraph { $0 }, text, tensors)
+/// The body of a profile or run call: reads the backend name, the graph, the options text and
+/// the borrowed arrays, runs `body` on them and hands its JSON to `*out` as a result.
+private func resultCall(
+    _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
+    _ options_json: UnsafePointer<CChar>?, _ len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt,
+    _ body: (_ name: String, _ graph: IRGraph, _ options: [UInt8], _ tensors: [Tensor]) throws -> String
+) -> Int32 {
+    guarded {
+        let out = try required(out, "out")
+        let backendName = try requiredString(name, "name")
+        let box = try object(graph, IRGraphBox.self, "graph")
+        let tensors = try borrowedArrays(arrays, n_arrays)
+        let text = try borrowedText(options_json, len, "options_json")
+        out.pointee = makeHandle(BackendResultBox(try body(backendName, try box.withGraph { $0 }, text, tensors)))
+    }
 }
 
 /// Profiles `graph` on backend `name` (README §15). `options_json` is a JSON object:
@@ -128,11 +133,9 @@ public func celesta_backend_profile(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
 ) -> Int32 {
-    guarded {
-        let out = try required(out, "out")
-        let a = try callArguments(name, graph, options_json, options_json_len, arrays, n_arrays)
-        let backend = try registry().backend(a.name)
-        let r = try OptionsReader(a.text, field: "options_json", known: [
+    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { backendName, g, text, tensors in
+        let backend = try registry().backend(backendName)
+        let r = try OptionsReader(text, field: "options_json", known: [
             "inputs", "n_steps", "energy_preset", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
             "energy_per_sram_write_pj", "energy_per_op_pj", "talon_compatible", "dt", "threads",
         ])
@@ -150,9 +153,7 @@ public func celesta_backend_profile(
             guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
             o.dt = dt
         }
-        let inputs = try r.inputs(a.tensors)
-        let p = try backend.profile(a.graph, inputs: inputs, options: o)
-        out.pointee = makeHandle(BackendResultBox(p.json))
+        return try backend.profile(g, inputs: try r.inputs(tensors), options: o).json
     }
 }
 
@@ -176,15 +177,13 @@ public func celesta_backend_run(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
 ) -> Int32 {
-    guarded {
-        let out = try required(out, "out")
-        let a = try callArguments(name, graph, options_json, options_json_len, arrays, n_arrays)
-        let r = try OptionsReader(a.text, field: "options_json", known: [
+    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { backendName, g, text, tensors in
+        let r = try OptionsReader(text, field: "options_json", known: [
             "inputs", "input", "timesteps", "profile", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
             "talon_compatible", "dt",
         ])
         var q = BackendRunRequest()
-        q.backend = a.name
+        q.backend = backendName
         q.timesteps = try r.count("timesteps", min: 0) ?? 1
         q.profile = try r.flag("profile", true)
         q.macPJ = try r.number("energy_per_mac_pj") ?? q.macPJ
@@ -195,13 +194,12 @@ public func celesta_backend_run(
             guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
             q.dt = dt
         }
-        q.inputs = try r.inputs(a.tensors)
+        q.inputs = try r.inputs(tensors)
         if let v = r.members["input"], v != .null {
             guard q.inputs == nil else { throw CelestaError(.invalidArgument, "options_json: give 'inputs' or 'input', not both") }
-            q.bareInput = try cpuArray(a.tensors[try r.index(v, "'input'", arrays: a.tensors.count)])
+            q.bareInput = try cpuArray(tensors[try r.index(v, "'input'", arrays: tensors.count)])
         }
-        let result = try BackendRunner.run(a.graph, q, registry: registry())
-        out.pointee = makeHandle(BackendResultBox(result.json))
+        return try BackendRunner.run(g, q, registry: registry()).json
     }
 }
 
