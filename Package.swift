@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "celesta-cli",
             dependencies: [
-                "CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaFPGA",
+                "CelestaIR", "CelestaXylo", "CelestaHDK", "CelestaFPGA", "CelestaCPU",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(staticSwiftRuntime)]

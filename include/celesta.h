@@ -965,7 +965,7 @@ enum {
 /**
  * The registered backends with their capabilities, as JSON `[{name, summary,
  * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
- * in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
+ * (a chip's backend adds `chip`: its id in the chip table) in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
  * CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_list_json(char *buf, size_t cap, size_t *len);
@@ -979,7 +979,10 @@ CELESTA_API int celesta_backend_list_json(char *buf, size_t cap, size_t *len);
 CELESTA_API int celesta_backend_validate_json(char *buf, size_t cap, size_t *len, const char *name, const celesta_ir_graph_t *graph);
 
 /**
- * Runs the graph on the CPU simulator. `options_json` is a JSON object: `inputs` (Input node
+ * Runs the graph on backend `name`: "cpu", the CPU simulator (the options below), or a Xylo
+ * chip (mapped, quantized per channel and run on its bit-exact simulator: one input of event
+ * counts [T, n_in] or [B, T, n_in]; outputs the output spikes, spike counts `hidden` and the
+ * output's). `options_json` is a JSON object: `inputs` (Input node
  * name -> index into `arrays`; omitted or null: zeros of each Input's declared shape),
  * `n_steps` (1), `step_by_step` (false), `precision` ("fp32", "fp16", "int16", "int8",
  * "int4"), `dt` (1.0), `threads` (0: all cores), `timing` (false: per-node host times),
@@ -1007,6 +1010,61 @@ CELESTA_API int celesta_backend_result_json(char *buf, size_t cap, size_t *len, 
 
 /** Releases a result; NULL is ignored. */
 CELESTA_API void celesta_backend_result_free(celesta_backend_result_t *result);
+
+/* ---- Exported C functions: a backend's profile (README §15) and TALON's run (§16), and the ---- */
+
+/**
+ * Profiles `graph` on backend `name` (README §15). `options_json` is a JSON object:
+ * `inputs` (Input name -> index into `arrays`; omitted: zeros), `n_steps` (1),
+ * `energy_preset` ("neuromorphic_int8"), `energy_per_mac_pj`, `energy_per_spike_pj`,
+ * `energy_per_sram_read_pj`, `energy_per_sram_write_pj` (each overrides the preset's),
+ * `energy_per_op_pj` ({primitive: pJ per MAC}, not with talon_compatible), `talon_compatible`
+ * (false; cpu only: TALON 0.0.3's profiler exactly), `dt` (the backend's time step; Xylo: in
+ * the unit of the graph's time constants), `threads` (0: all cores). `*out` receives the
+ * result (celesta_backend_result_json(), release with celesta_backend_result_free()): TALON's
+ * ProfileResult fields (`total_latency_us`, `per_node_latency`, `energy_estimate_uj`,
+ * `mac_energy_uj`, `spike_energy_uj`, `sram_energy_uj`, `per_layer_energy_uj`,
+ * `peak_memory_bytes`, `weight_memory_bytes`, `state_memory_bytes`, `total_sram_accesses`,
+ * `spike_counts`, `mac_ops`, `neuron_utilization`, `per_core_latency`, `per_core_energy`
+ * (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
+ * `latency_source` ("measured": the simulator's own time per node; "cycle model"),
+ * `energy_source` ("per-operation costs", "power model") and, on the Xylo chips,
+ * `cycles_per_step`, `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the
+ * message lists the known ones), CELESTA_ERR_UNSUPPORTED (a backend that does not profile, a
+ * chip without a cycle model), CELESTA_ERR_INVALID_ARGUMENT (bad options, NaN input,
+ * energy_per_op_pj with talon_compatible), CELESTA_ERR_INVALID_STATE (a TALON-compatible run
+ * that failed: its errors), and the simulation's errors (as celesta_backend_simulate()).
+ * Thread safety: any thread; `graph` is only read.
+ */
+CELESTA_API int celesta_backend_profile(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays);
+
+/**
+ * TALON's `run` (README §16) on backend `name`: validate, simulate, and (with `profile`)
+ * profile. `options_json`: `inputs` (as celesta_backend_profile()), `input` (one array index
+ * for the graph's single Input: TALON's bare array), `timesteps` (1), `profile` (true),
+ * `energy_per_mac_pj` (0.9), `energy_per_spike_pj` (0.1), `energy_per_sram_read_pj` (5.0)
+ * (run()'s own energy formula), `talon_compatible` (false), `dt` (as profile). An unknown
+ * backend, one that does not simulate, an invalid graph, a bare input with several Inputs and
+ * a failed simulation are reported in the result's `errors` with TALON's messages (status 0).
+ * The result JSON: `outputs` {name: array or null}, `spike_counts`, `timesteps_run`,
+ * `total_latency_us`, `energy_estimate_uj` (always an estimate: `energy_is_estimate`),
+ * `mac_ops`, `peak_memory_bytes`, `per_node_latency`, `profile` (as celesta_backend_profile()'s,
+ * or null), `errors`.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT / CELESTA_ERR_OUT_OF_RANGE
+ * (bad options), and the profile's own errors (as celesta_backend_profile()).
+ * Thread safety: any thread; `graph` is only read.
+ */
+CELESTA_API int celesta_backend_run(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays);
+
+/**
+ * The energy presets (pJ per operation), as JSON `{name: {"mac_pj", "spike_pj",
+ * "sram_read_pj", "sram_write_pj", "description"}}` in TALON's order (the profile's default
+ * is "neuromorphic_int8"). Size-query idiom. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_backend_energy_presets_json(char *buf, size_t cap, size_t *len);
 
 
 /* ==== Xylo backend: handle types ==== */

@@ -99,6 +99,9 @@ c_harness c-ir-viz test_ir_viz Tests/Fixtures "$tmp"
 section "C harness: backends and the CPU simulator (Tests/c/test_backend.c)"
 c_harness c-backend test_backend
 
+section "C harness: a backend's profile and run (Tests/c/test_backend_run.c)"
+c_harness c-backend-run test_backend_run
+
 section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
 c_harness c-ir-mapping test_ir_mapping Tests/Fixtures
 

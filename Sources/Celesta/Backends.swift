@@ -44,12 +44,13 @@ func capabilitiesJSON(_ b: any Backend) -> String {
     }
     return "{\"name\": " + JSONText.quote(b.name) + ", \"summary\": " + JSONText.quote(b.summary)
         + ", \"supported_primitives\": " + namesJSON(c.primitives) + ", \"supported_precisions\": " + namesJSON(c.precisions)
-        + ", \"supports_cyclic\": \(c.supportsCyclic), \"max_graph_size\": \(c.maxGraphSize), \"constraints\": {" + constraints.joined(separator: ", ") + "}}"
+        + ", \"supports_cyclic\": \(c.supportsCyclic), \"max_graph_size\": \(c.maxGraphSize), \"constraints\": {" + constraints.joined(separator: ", ") + "}"
+        + ((b as? XyloBackend).map { ", \"chip\": " + JSONText.quote($0.chip.id) } ?? "") + "}"
 }
 
 /// The registered backends with their capabilities, as JSON `[{name, summary,
 /// supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
-/// in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
+/// (a chip's backend adds `chip`: its id in the chip table) in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
 /// CELESTA_ERR_BUFFER_TOO_SMALL.
 @_cdecl("celesta_backend_list_json")
 public func celesta_backend_list_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?) -> Int32 {
@@ -155,7 +156,10 @@ func cpuArray(_ t: Tensor) throws -> CPUArray {
     return CPUArray(shape: t.shape, values: t.doubles.map { Float($0) })
 }
 
-/// Runs the graph on the CPU simulator. `options_json` is a JSON object: `inputs` (Input node
+/// Runs the graph on backend `name`: "cpu", the CPU simulator (the options below), or a Xylo
+/// chip (mapped, quantized per channel and run on its bit-exact simulator: one input of event
+/// counts [T, n_in] or [B, T, n_in]; outputs the output spikes, spike counts `hidden` and the
+/// output's). `options_json` is a JSON object: `inputs` (Input node
 /// name -> index into `arrays`; omitted or null: zeros of each Input's declared shape),
 /// `n_steps` (1), `step_by_step` (false), `precision` ("fp32", "fp16", "int16", "int8",
 /// "int4"), `dt` (1.0), `threads` (0: all cores), `timing` (false: per-node host times),

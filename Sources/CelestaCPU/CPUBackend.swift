@@ -50,7 +50,9 @@ public struct CPUBackend: Backend {
     }
 
     /// Runs `CPUSimulator` (see its input rule); `options.precision` names a `CPUPrecision`.
+    /// `options.talonCompatible`: TALON's simulator (README §14), failures in `errors`.
     public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
+        if options.talonCompatible { return talonSimulate(graph, inputs: inputs, options: options, profiling: false).0 }
         var o = CPUSimulationOptions()
         o.nSteps = options.nSteps
         o.stepByStep = options.stepByStep

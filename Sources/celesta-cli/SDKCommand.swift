@@ -7,7 +7,7 @@ struct SDKCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sdk",
         abstract: "Analyse, map and visualise network graphs as TALON's SDK does.",
-        subcommands: [Analyze.self, Profile.self, Lint.self, FingerprintCommand.self, SDKMap.self, SDKViz.self]
+        subcommands: [Analyze.self, Profile.self, Lint.self, FingerprintCommand.self, SDKMap.self, SDKViz.self, SDKPipeline.self]
     )
 
     struct Options: ParsableArguments {

@@ -3,7 +3,10 @@ import Synchronization
 /// What a backend says of a graph before compiling it: whether it can take it, the nodes it
 /// cannot, and warnings (TALON's `ValidationResult`).
 public struct BackendValidation: Sendable, Equatable {
-    public var isValid: Bool { unsupportedNodes.isEmpty && errors.isEmpty }
+    public var isValid: Bool { !rejected && unsupportedNodes.isEmpty && errors.isEmpty }
+    /// Invalid although nothing is listed in `unsupportedNodes` or `errors` (TALON's empty
+    /// graph: a warning only).
+    public var rejected = false
     /// Nodes whose primitive the backend has no place for.
     public var unsupportedNodes: [String]
     /// Problems of the graph as a whole, or of a node the backend could otherwise take.
@@ -73,6 +76,12 @@ public struct BackendRunOptions: Sendable {
     public var timing = false
     /// An Input without data gets zeros of its declared shape (otherwise an error).
     public var zerosForMissing = false
+    /// The reference tool's behaviour where the backend has such a mode (cpu: TALON 0.0.3's
+    /// simulator); a backend without one refuses it.
+    public var talonCompatible = false
+    /// For backends that discretise the graph's dynamics onto hardware (Xylo): the time step
+    /// in the unit of the graph's time constants; nil: the backend's default.
+    public var discretisationStep: Double? = nil
     public init() {}
 }
 
@@ -91,6 +100,12 @@ public struct BackendRunResult: Sendable {
     public var nodeNanoseconds: [(name: String, ns: UInt64)] = []
     /// Multiply-accumulates of one step per node.
     public var nodeMACs: [(name: String, macs: Int)] = []
+    /// TALON-compatible runs report their own failures here (`outputsValid` false) instead of
+    /// throwing, as TALON does.
+    public var outputsValid = true
+    public var errors: [String] = []
+    /// Output nodes that got no value (TALON's None), listed apart from `outputs`.
+    public var absentOutputs: [String] = []
     public init() {}
 }
 
@@ -110,6 +125,18 @@ public protocol Backend: Sendable {
     var capabilities: BackendCapabilities { get }
     /// Runs the graph on `inputs` (by Input node name), for the backends that simulate.
     func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult
+    /// Whether `simulate` runs graphs (false: it refuses every call).
+    var simulates: Bool { get }
+    /// Checks the graph as the reference tool does when `talonCompatible` (the default: as
+    /// `validate(_:)`).
+    func validate(_ graph: IRGraph, talonCompatible: Bool) -> BackendValidation
+    /// Runs the graph and reports latency, energy and memory (README §15), each figure labelled
+    /// with its source (`BackendProfile.latencySource`, `energySource`). `inputs` nil: zeros.
+    func profile(_ graph: IRGraph, inputs: [String: BackendArray]?, options: BackendProfileOptions) throws -> BackendProfile
+    /// Compiles a valid graph for the target and summarises what it made (key, value), for
+    /// the pipeline's compile step; throws when it cannot. By default there is nothing to
+    /// compile beyond `validate` (an empty summary).
+    func deploy(_ graph: IRGraph, options: BackendRunOptions) throws -> [(String, IRValue)]
 }
 
 extension Backend {
@@ -118,7 +145,17 @@ extension Backend {
         BackendCapabilities(primitives: primitives.sorted(), precisions: ["fp32"], supportsCyclic: false, maxGraphSize: Int(Int32.max))
     }
 
-    /// By default a backend does not simulate.
+    /// By default a backend does not simulate, nor profile.
+    public var simulates: Bool { false }
+
+    public func validate(_ graph: IRGraph, talonCompatible: Bool) -> BackendValidation { validate(graph) }
+
+    public func profile(_ graph: IRGraph, inputs: [String: BackendArray]?, options: BackendProfileOptions) throws -> BackendProfile {
+        throw CelestaError(.unsupported, "Backend '\(name)' does not support profiling")
+    }
+
+    public func deploy(_ graph: IRGraph, options: BackendRunOptions) throws -> [(String, IRValue)] { [] }
+
     public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
         throw CelestaError(.unsupported, "Backend '\(name)' does not support simulation")
     }

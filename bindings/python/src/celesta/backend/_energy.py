@@ -1,24 +1,15 @@
-"""Energy presets: picojoules per operation (TALON's ``ENERGY_PRESETS``). Every energy computed
-from them is an estimate from per-operation costs, not a measurement."""
+"""Energy presets: picojoules per operation (TALON's ``ENERGY_PRESETS``, read from the
+library). Every energy computed from them is an estimate from per-operation costs, not a
+measurement."""
 
 from __future__ import annotations
 
 import copy
 
-ENERGY_PRESETS: dict = {
-    "45nm_cmos": {"mac_pj": 0.9, "spike_pj": 0.1, "sram_read_pj": 5.0, "sram_write_pj": 5.0,
-                  "description": "Standard 45 nm CMOS process (Horowitz 2014)"},
-    "28nm_cmos": {"mac_pj": 0.5, "spike_pj": 0.06, "sram_read_pj": 2.5, "sram_write_pj": 2.5,
-                  "description": "28 nm CMOS process"},
-    "neuromorphic_int8": {"mac_pj": 4.6, "spike_pj": 0.9, "sram_read_pj": 5.0, "sram_write_pj": 5.0,
-                          "description": "Representative INT8 neuromorphic accelerator"},
-    "zynq_us_plus": {"mac_pj": 3.2, "spike_pj": 0.7, "sram_read_pj": 4.0, "sram_write_pj": 4.0,
-                     "description": "Zynq UltraScale+ XCZU9EG on ZCU102 (16 nm FinFET, 274K LUTs, 2520 DSP48, 32.1 Mb BRAM)"},
-    "zcu102": {"mac_pj": 3.2, "spike_pj": 0.7, "sram_read_pj": 4.0, "sram_write_pj": 4.0,
-               "description": "Alias for zynq_us_plus (XCZU9EG-2FFVB1156 on ZCU102)"},
-    "zynq_7020": {"mac_pj": 6.5, "spike_pj": 1.2, "sram_read_pj": 8.0, "sram_write_pj": 8.0,
-                  "description": "Xilinx Zynq-7020 FPGA (28 nm)"},
-}
+from . import _native
+
+# The engine's table (EnergyPreset in CelestaIR), in TALON's order.
+ENERGY_PRESETS: dict = _native.energy_presets()
 
 DEFAULT_PRESET = "neuromorphic_int8"
 

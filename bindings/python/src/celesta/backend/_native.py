@@ -19,6 +19,9 @@ for _name, _args in {
     "celesta_backend_validate_json": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _P],
     "celesta_backend_simulate": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ, ctypes.POINTER(_irlib.Array), _SZ],
     "celesta_backend_result_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
+    "celesta_backend_profile": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ, ctypes.POINTER(_irlib.Array), _SZ],
+    "celesta_backend_run": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ, ctypes.POINTER(_irlib.Array), _SZ],
+    "celesta_backend_energy_presets_json": [_STR, _SZ, ctypes.POINTER(_SZ)],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -43,25 +46,52 @@ def decode_array(doc):
     return values.reshape(doc["shape"])
 
 
-def simulate(graph, inputs: dict | None, **options) -> dict:
-    """Runs ``graph`` on the library's cpu simulator; ``inputs`` maps Input names to arrays
-    (None: zeros of the declared shapes). Returns the result JSON with arrays decoded."""
+def _call(fn, name: str, graph, inputs: dict | None, options: dict, bare=None) -> dict:
+    """Calls one of the (out, name, graph, options_json, arrays) functions: ``inputs`` maps
+    Input names to arrays (None: zeros of the declared shapes), ``bare`` is one array for the
+    graph's single Input. Returns the result JSON."""
     handle = graph._handle()
     enc = _irlib.Encoder()
     if inputs is not None:
         refs = {}
-        for name, value in inputs.items():
+        for key, value in inputs.items():
             enc.arrays.append(np.ascontiguousarray(value))
-            refs[name] = len(enc.arrays) - 1
+            refs[key] = len(enc.arrays) - 1
         options["inputs"] = refs
+    if bare is not None:
+        enc.arrays.append(np.ascontiguousarray(bare))
+        options["input"] = len(enc.arrays) - 1
     arrays, n = enc.c_arrays()
     text = json.dumps(options).encode()
     out = _P()
-    check(_lib.celesta_backend_simulate(ctypes.byref(out), b"cpu", handle.ptr, text, len(text), arrays, n))
+    check(fn(ctypes.byref(out), name.encode(), handle.ptr, text, len(text), arrays, n))
     try:
-        doc = json.loads(text_out(_lib.celesta_backend_result_json, out.value))
+        return json.loads(text_out(_lib.celesta_backend_result_json, out.value))
     finally:
         _lib.celesta_backend_result_free(out.value)
+
+
+def simulate(graph, inputs: dict | None, **options) -> dict:
+    """Runs ``graph`` on the library's cpu simulator; ``inputs`` maps Input names to arrays
+    (None: zeros of the declared shapes). Returns the result JSON with arrays decoded."""
+    doc = _call(_lib.celesta_backend_simulate, "cpu", graph, inputs, options)
     doc["outputs"] = {k: decode_array(v) for k, v in doc["outputs"].items()}
     doc["node_states"] = [{k: decode_array(v) for k, v in step.items()} for step in doc["node_states"]]
     return doc
+
+
+def profile(name: str, graph, inputs: dict | None, **options) -> dict:
+    """The library's profile of ``graph`` on backend ``name`` (celesta_backend_profile)."""
+    return _call(_lib.celesta_backend_profile, name, graph, inputs, {k: v for k, v in options.items() if v is not None})
+
+
+def run(name: str, graph, inputs: dict | None, bare=None, **options) -> dict:
+    """The library's ``run`` on backend ``name`` (celesta_backend_run), arrays decoded."""
+    doc = _call(_lib.celesta_backend_run, name, graph, inputs, {k: v for k, v in options.items() if v is not None}, bare)
+    doc["outputs"] = {k: decode_array(v) for k, v in doc["outputs"].items()}
+    return doc
+
+
+def energy_presets() -> dict:
+    """The library's energy presets (pJ per operation), in TALON's order."""
+    return json.loads(text_out(_lib.celesta_backend_energy_presets_json))

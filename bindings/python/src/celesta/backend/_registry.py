@@ -228,10 +228,10 @@ def _init() -> None:
         return
     _REGISTRY["cpu"] = CPUBackend()
     _REGISTRY["fpga"] = FPGABackend()
-    from ._xylo import _CHIPS, XyloBackend
+    from ._xylo import XyloBackend
     for record in _native.backends():
-        if record["name"] not in _REGISTRY:
-            _REGISTRY[record["name"]] = XyloBackend(record) if record["name"] in _CHIPS else LibraryBackend(record)
+        if record["name"] not in _REGISTRY:  # a chip's backend names its chip (the library's chip table)
+            _REGISTRY[record["name"]] = XyloBackend(record) if record.get("chip") else LibraryBackend(record)
 
 
 def _visible(talon_compatible) -> list:

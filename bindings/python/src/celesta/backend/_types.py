@@ -212,7 +212,10 @@ class SimulationResult:
 
 @dataclass
 class ProfileResult:
-    """TALON's ``ProfileResult``. Energies are estimates from per-operation costs (``energy_is_estimate``)."""
+    """TALON's ``ProfileResult``. Energies are estimates (``energy_is_estimate``): from
+    per-operation costs, or a chip's power model (``energy_source``). Celesta adds where each
+    figure comes from and, on the Xylo chips, the models' own figures (``cycles_per_step``,
+    ``clock_hz``, ``power_watts`` per rail, ``power_total_watts``, ``run_seconds``)."""
     total_latency_us: float = 0.0
     per_node_latency: dict = field(default_factory=dict)
     energy_estimate_uj: float = 0.0
@@ -232,6 +235,12 @@ class ProfileResult:
     energy_preset: str = "neuromorphic_int8"
     energy_is_estimate: bool = True
     latency_source: str = "measured"
+    energy_source: str = "per-operation costs"
+    cycles_per_step: float | None = None
+    clock_hz: float | None = None
+    power_watts: dict = field(default_factory=dict)
+    power_total_watts: float | None = None
+    run_seconds: float | None = None
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The Xylo chips as backends (``xylo-a2``, ``xylo-a3``, ``xylo-v1``): validation by the mapper's
 design rules (in the library), compile = map + quantize + configuration, simulate = the
-bit-exact Xylo simulator, profile = the cycle model (a model of the chip's clock cycles, not a
-measurement)."""
+bit-exact Xylo simulator, profile = the chip's cycle and power models (models, not
+measurements), computed by the library (``celesta_backend_profile``). The chip of each backend
+comes from the library's chip table (the backend record's ``chip``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import numpy as np
 
 from . import _native
 from ._types import HardwareDescriptor, ProfileResult, SimulationResult, ValidationResult
-
-_CHIPS = {"xylo-a2": "syns61201", "xylo-a3": "syns65302", "xylo-v1": "syns61300"}
 
 
 def _module(chip_id):
@@ -27,7 +26,7 @@ class XyloBackend:
     def __init__(self, record: dict):
         self.name = record["name"]
         self._record = record
-        self.chip_id = _CHIPS.get(self.name)
+        self.chip_id = record.get("chip")
 
     def get_capabilities(self):
         from ._types import BackendCapabilities
@@ -81,24 +80,13 @@ class XyloBackend:
                                 batch=x.shape[0] if x.ndim == 3 else None)
 
     def profile(self, graph, input_data=None, n_steps: int = 1, *, dt: float | None = None) -> ProfileResult:
-        """Clock cycles per step from the chip's cycle model at the run's firing rates, and the
-        clock that runs it in real time; labelled a model (``latency_source == "cycle model"``,
-        ``cycles_per_step``, ``clock_hz``). No energy figure: the power model is not wired here."""
-        sim = self.simulate(graph, input_data, n_steps, dt=dt)
-        d = self.compile(graph, dt=dt)
-        chip = _module(self.chip_id)
-        cfg = d.xylo_config
-        steps = max(sim.timesteps_run, 1)
-        # Firing probabilities per neuron and step (a neuron may emit several events a step).
-        hidden_rate = min(sim.spike_counts["hidden"] / max(steps * cfg.n_hidden, 1), 1.0)
-        out_rate = min(sum(v for k, v in sim.spike_counts.items() if k != "hidden") / max(steps * cfg.n_out, 1), 1.0)
-        x = None if input_data is None else np.asarray(list(dict(input_data).values())[0])
-        in_rate = 0.0 if x is None else float(np.count_nonzero(x)) / max(x.size, 1)
-        cycles = chip.cycles_model(cfg, in_rate, hidden_rate, out_rate)
-        cycles = cycles[0] if isinstance(cycles, tuple) else cycles
-        clock = chip.est_clock_freq(cfg, d.metadata["dt"] or 1e-3)
-        p = ProfileResult(total_latency_us=float(cycles) / clock * 1e6 * steps if clock else 0.0, spike_counts=sim.spike_counts,
-                          energy_preset=self.name, latency_source="cycle model")
-        p.cycles_per_step = float(cycles)
-        p.clock_hz = float(clock)
-        return p
+        """The library's models on a simulated run: clock cycles per step from the chip's cycle
+        model at the run's firing rates (``cycles_per_step``), the clock that runs it in real
+        time (``clock_hz``), latency = cycles / clock per step (``latency_source == "cycle
+        model"``), and the dev kit's per-rail power model at that clock over the run's activity
+        (``power_watts`` {rail: W}, ``power_total_watts``, ``run_seconds``; ``energy_estimate_uj``
+        = total power x run time, ``energy_source == "power model"``). Models, not
+        measurements. Xylo v1 has no cycle model (UnsupportedError)."""
+        from ._profile import profile_result
+        inputs = None if input_data is None else {k: np.asarray(v) for k, v in dict(input_data).items()}
+        return profile_result(_native.profile(self.name, graph, inputs, n_steps=int(n_steps), dt=dt))
