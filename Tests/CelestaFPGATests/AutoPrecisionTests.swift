@@ -6,8 +6,16 @@ import XCTest
 final class AutoPrecisionTests: XCTestCase {
     /// Input (n 8) -> fc1 (8x4) -> lif1 -> fc2 (4x2) -> readout.
     private func model(_ config: String, input: String = "ap_fixed<16,6>") throws -> HLSModel {
-        let w1 = (0..<8).map { i in "[" + (0..<4).map { j in "\(Double((i * 4 + j) % 7) / 8 - 0.3)" }.joined(separator: ", ") + "]" }
-        let w2 = (0..<4).map { i in "[\(Double(i) / 4), \(0.5 - Double(i) / 8)]" }
+        var w1: [String] = [], w2: [String] = []
+        for i in 0..<8 {
+            var row: [String] = []
+            for j in 0..<4 { row.append("\(Double((i * 4 + j) % 7) / 8 - 0.3)") }
+            w1.append("[" + row.joined(separator: ", ") + "]")
+        }
+        for i in 0..<4 {
+            let a: Double = Double(i) / 4, b: Double = 0.5 - Double(i) / 8
+            w2.append("[\(a), \(b)]")
+        }
         let layers = """
         [{"name": "x", "class_name": "Input", "n": 8},
          {"name": "fc1", "class_name": "Dense", "n_in": 8, "n_out": 4, "weight": [\(w1.joined(separator: ", "))], "bias": [0.25, 0, -0.25, 0.5]},
@@ -78,7 +86,12 @@ final class AutoPrecisionTests: XCTestCase {
         let auto = try model(#"{"HLSConfig": {"Model": {"Precision": "ap_fixed<10,4>"}, "LayerName": {"fc1": {"Precision": "auto"}}}}"#)
         let explicit = try model(#"{"HLSConfig": {"Model": {"Precision": "ap_fixed<10,4>"}, "LayerName": {"fc1": {"Precision": {"accum": "ap_fixed<24,12>", "result": "ap_fixed<24,12>"}}}}}"#)
         XCTAssertEqual(types(auto, "fc1")["accum_t"], "ap_fixed<24,12>")
-        let x = (0..<12).map { t in (0..<8).map { i in Double((t * 3 + i) % 5) / 2 - 0.5 } }
+        var x: [[Double]] = []
+        for t in 0..<12 {
+            var row: [Double] = []
+            for i in 0..<8 { row.append(Double((t * 3 + i) % 5) / 2 - 0.5) }
+            x.append(row)
+        }
         XCTAssertEqual(FixedSimulator(auto).run(x).output, FixedSimulator(explicit).run(x).output)
     }
 }
