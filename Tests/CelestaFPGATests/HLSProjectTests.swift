@@ -152,21 +152,22 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
-    /// One project compiled on its own at -O2 (the suite is -O0): the same numbers. Two
-    /// projects with the same name are refused by compileSuite.
-    func testSingleProjectOptimizedAndSuiteRefusesDuplicateNames() throws {
+    /// Projects compiled together need distinct names; running a program that does not exist
+    /// says how to make it.
+    func testSuiteRefusesDuplicateNamesAndMissingProgram() throws {
         try requireToolchain()
         let c = try HLSCase(file: "S07_lif_8-16-2_sub_binary_logit_spike_w10.json")
         let model = try c.model()
-        let sim = FixedSimulator(model).run(c.input, trace: true)
-        let dir = "\(scratch)/o2"
-        try HLSProject.write(model, to: dir)
-        try HLSToolchain.compile(project: dir, optimization: 2)
-        assertSame("S07 -O2", try HLSToolchain.runCSim(project: dir, inputs: c.input, trace: true), (sim.output, sim.trace))
-        XCTAssertEqual(try HLSToolchain.runCSim(project: dir, inputs: c.input).output, c.expected("csim").output)
-        try HLSProject.write(model, to: "\(scratch)/again")
-        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: [dir, "\(scratch)/again"], output: "\(scratch)/suite")) { e in
+        try HLSProject.write(model, to: "\(scratch)/a")
+        try HLSProject.write(model, to: "\(scratch)/b")
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: ["\(scratch)/a", "\(scratch)/b"], output: "\(scratch)/suite")) { e in
             XCTAssertTrue("\(e)".contains("both named 'myproject'"), "\(e)")
+        }
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: [], output: "\(scratch)/suite")) { e in
+            XCTAssertTrue("\(e)".contains("'projects' is empty"), "\(e)")
+        }
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: [scratch], output: "\(scratch)/suite")) { e in
+            XCTAssertTrue("\(e)".contains("not a generated HLS project"), "\(e)")
         }
         XCTAssertThrowsError(try HLSToolchain.runSuite("\(scratch)/no-suite", index: 0, inputs: c.input)) { e in
             XCTAssertTrue("\(e)".contains("compileSuite"), "\(e)")
