@@ -945,7 +945,10 @@ enum {
     /** celesta_hls_write(): replace an output folder that is not empty. */
     CELESTA_HLS_OVERWRITE = 1,
     /** celesta_hls_compile(): build the shared library firmware/<project>.so instead of ./csim. */
-    CELESTA_HLS_SHARED_LIBRARY = 2
+    CELESTA_HLS_SHARED_LIBRARY = 2,
+    /** celesta_hls_compile(): optimise (-O2; slower to compile, the same numbers, faster long
+     *  simulations). Without it the C simulation is compiled at -O0, fastest to build. */
+    CELESTA_HLS_OPTIMIZE = 4
 };
 
 /** Flags of celesta_hls_simulate(). */
@@ -2461,7 +2464,8 @@ CELESTA_API int celesta_hls_write(const celesta_hls_model_t *model, const char *
 /**
  * Compiles the C simulation of a generated project with g++ (the testbench `csim`, and with
  * CELESTA_HLS_SHARED_LIBRARY (2) the shared library `firmware/<project>.so` for ctypes), using
- * a precompiled ap_types header cached per user. `ap_types` (may be NULL): the ap_types
+ * a precompiled ap_types header cached per user; at -O0 unless CELESTA_HLS_OPTIMIZE (4), -O2
+ * (the same numbers either way). `ap_types` (may be NULL): the ap_types
  * folder; else found in $CELESTA_AP_TYPES, the active virtualenv or a .venv above the current
  * folder. Errors: CELESTA_ERR_NOT_FOUND (no g++ or no ap_types: the message says how to get
  * them), CELESTA_ERR_IO (g++ failed: its messages).

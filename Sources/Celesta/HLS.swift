@@ -118,7 +118,8 @@ public func celesta_hls_write(
 
 /// Compiles the C simulation of a generated project with g++ (the testbench `csim`, and with
 /// CELESTA_HLS_SHARED_LIBRARY (2) the shared library `firmware/<project>.so` for ctypes), using
-/// a precompiled ap_types header cached per user. `ap_types` (may be NULL): the ap_types
+/// a precompiled ap_types header cached per user; at -O0 unless CELESTA_HLS_OPTIMIZE (4), -O2
+/// (the same numbers either way). `ap_types` (may be NULL): the ap_types
 /// folder; else found in $CELESTA_AP_TYPES, the active virtualenv or a .venv above the current
 /// folder. Errors: CELESTA_ERR_NOT_FOUND (no g++ or no ap_types: the message says how to get
 /// them), CELESTA_ERR_IO (g++ failed: its messages).
@@ -126,9 +127,9 @@ public func celesta_hls_write(
 public func celesta_hls_compile(_ dir: UnsafePointer<CChar>?, _ ap_types: UnsafePointer<CChar>?, _ flags: Int32) -> Int32 {
     guarded {
         let d = try requiredString(dir, "dir")
-        try checkFlags(flags, allowed: 2)
+        try checkFlags(flags, allowed: 6)
         try HLSToolchain.compile(project: d, apTypes: try ap_types.map { try requiredString($0, "ap_types") },
-                                 sharedLibrary: flags & 2 != 0)
+                                 optimization: flags & 4 != 0 ? 2 : 0, sharedLibrary: flags & 2 != 0)
     }
 }
 
@@ -187,12 +188,23 @@ public func celesta_hls_simulate(
             }
             return
         }
+        // Each sequence is read, run and written by the thread that owns it (nothing shared but
+        // the read-only prototype's quantized constants): no serial conversion of the batch.
         let outBox = UnsafeMutableSendable(os)
-        let seqs = (0..<b).map { rows($0) }
+        let inBox = UnsafeSendable(xs)
         let prototype = SendableSimulator(float ? nil : FixedSimulator(m))
         DispatchQueue.concurrentPerform(iterations: b) { s in
-            let y = float ? FloatSimulator(m).run(seqs[s]).output : prototype.sim!.fresh().run(seqs[s]).output
-            for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
+            let row = { (k: Int) in Array(UnsafeBufferPointer(start: inBox.p + (s * t + k) * nIn, count: nIn)) }
+            if float {
+                let y = FloatSimulator(m).run((0..<t).map(row)).output
+                for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
+                return
+            }
+            let sim = prototype.sim!.fresh()
+            for k in 0..<t {
+                let y = sim.step(row(k))
+                for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[j] }
+            }
         }
     }
 }
@@ -201,6 +213,11 @@ public func celesta_hls_simulate(
 private struct SendableSimulator: @unchecked Sendable {
     let sim: FixedSimulator?
     init(_ sim: FixedSimulator?) { self.sim = sim }
+}
+
+private struct UnsafeSendable: @unchecked Sendable {
+    let p: UnsafePointer<Double>
+    init(_ p: UnsafePointer<Double>) { self.p = p }
 }
 
 private struct UnsafeMutableSendable: @unchecked Sendable {

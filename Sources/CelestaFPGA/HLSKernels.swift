@@ -21,9 +21,6 @@ enum HLSKernels {
 #ifndef __SYNTHESIS__
 #include <cstdio>
 #endif
-#ifndef WEIGHTS_DIR
-#define WEIGHTS_DIR "firmware/weights"
-#endif
 
 namespace celesta {
 
@@ -332,12 +329,14 @@ template <class X, class Y, class CONFIG> void snn_readout(const X x[CONFIG::n_c
 }
 
 // ---------------------------------------------------------------------------------------
-// C simulation: weight arrays are read once from WEIGHTS_DIR/<name>.txt (comma-separated
-// decimals, each read as a double and stored with the array type's rounding and overflow).
+// C simulation: weight arrays are read once from <dir>/<name>.txt (comma-separated decimals,
+// each read as a double and stored with the array type's rounding and overflow). The top
+// function passes its project's weights folder, so this header does not depend on it (one
+// precompiled copy serves every project, and projects can share a translation unit).
 #ifndef __SYNTHESIS__
-template <class T, unsigned N> void load_weights(T w[N], const char *name) {
+template <class T, unsigned N> void load_weights(T w[N], const char *dir, const char *name) {
     char path[4096];
-    std::snprintf(path, sizeof path, "%s/%s.txt", WEIGHTS_DIR, name);
+    std::snprintf(path, sizeof path, "%s/%s.txt", dir, name);
     FILE *f = std::fopen(path, "r");
     if (!f) {
         std::fprintf(stderr, "celesta: cannot open weights file %s\n", path);

@@ -47,10 +47,12 @@ extension HLSModel {
                              type: try cfg.type(layer: dicts[0].name, className: "Input", slot: "result"))
         var out: [HLSLayer] = []
         var width = inputN
+        var inType = input.type
         for d in dicts.dropFirst() {
-            let layer = try d.layer(inputWidth: width, config: cfg)
+            let layer = try d.layer(inputWidth: width, inputType: inType, config: cfg)
             out.append(layer)
             width = layer.outputWidth
+            inType = layer.type("result_t")
         }
         var model = HLSModel(input: input, layers: out)
         model.ioType = try cfg.ioType()
@@ -134,27 +136,60 @@ struct ConfigReader {
     }
 
     /// The type of one slot (`weight`, `bias`, `accum`, `result`, `beta`, `threshold`,
-    /// `membrane`).
+    /// `membrane`); an `auto` setting gives the model default (use `setting` to infer it).
     func type(layer: String, className: String, slot: String) throws -> FixedType {
+        try setting(layer: layer, className: className, slot: slot) ?? modelDefault()
+    }
+
+    /// The configured type of one slot, nil when it is `auto` (see AutoPrecision.swift). As
+    /// hls4ml resolves it: the layer name's setting, else the layer type's, else the model's
+    /// (slot key, then `default`; hls4ml's own default ap_fixed<16,6> when none is given).
+    func setting(layer: String, className: String, slot: String) throws -> FixedType? {
         let all = scopes(layer, className)
         for (i, (path, scope)) in all.enumerated() {
             let isModel = i == all.count - 1
             switch scope["Precision"] {
             case .string(let s)?:
-                return try parse(s, "\(path).Precision", layer, slot)
+                return isModel ? try modelDefault() : try parse(s, "\(path).Precision", layer, slot)
             case .object(let m, _)?:
                 if case .string(let s)? = m[slot] { return try parse(s, "\(path).Precision.\(slot)", layer, slot) }
-                if isModel, case .string(let s)? = m["default"] { return try parse(s, "\(path).Precision.default", layer, slot) }
+                if isModel { return try modelDefault() }
             default: break
             }
         }
-        return FixedType(width: 16, intBits: 6)   // hls4ml's own default precision
+        return try modelDefault()
     }
 
-    private func parse(_ s: String, _ path: String, _ layer: String, _ slot: String) throws -> FixedType {
-        if s.lowercased() == "auto" {
-            throw CelestaError(.unsupported, "layer '\(layer)': \(path) is 'auto'; Celesta needs an explicit type for \(slot)_t (e.g. ap_fixed<16,6>)")
+    /// `HLSConfig.Model.Precision` (a string) or its `default`; ap_fixed<16,6> when none is given.
+    /// hls4ml infers only layer-level precisions: an `auto` model default is refused.
+    func modelDefault() throws -> FixedType {
+        let (path, text) = modelPrecision("default")
+        guard let text else { return FixedType(width: 16, intBits: 6) }
+        guard text.lowercased() != "auto" else {
+            throw CelestaError(.invalidArgument, "\(path) is 'auto'; only layer-level precisions (LayerName / LayerType, or a slot of Model) can be 'auto': give the model default an explicit type (e.g. ap_fixed<16,6>)")
         }
+        return try FixedType(parsing: text, what: "model default type (\(path))")
+    }
+
+    /// `HLSConfig.Model.Precision.maximum`: the widest type that `auto` inference may give.
+    func maximumPrecision() throws -> FixedType? {
+        let (path, text) = modelPrecision("maximum")
+        guard let text, path.hasSuffix(".maximum") else { return nil }
+        return try FixedType(parsing: text, what: "maximum precision (\(path))")
+    }
+
+    private func modelPrecision(_ key: String) -> (path: String, text: String?) {
+        switch ConfigReader.members(hls["Model"] ?? .null)["Precision"] {
+        case .string(let s)?: return ("HLSConfig.Model.Precision", s)
+        case .object(let m, _)?:
+            if case .string(let s)? = m[key] { return ("HLSConfig.Model.Precision.\(key)", s) }
+            return ("HLSConfig.Model.Precision.\(key)", nil)
+        default: return ("HLSConfig.Model.Precision", nil)
+        }
+    }
+
+    private func parse(_ s: String, _ path: String, _ layer: String, _ slot: String) throws -> FixedType? {
+        if s.lowercased() == "auto" { return nil }
         return try FixedType(parsing: s, what: "layer '\(layer)' \(slot)_t (\(path))")
     }
 

@@ -64,7 +64,8 @@ struct LayerDict {
         }
     }
 
-    func layer(inputWidth: Int, config cfg: ConfigReader) throws -> HLSLayer {
+    /// The layer; `inputType`: the previous layer's result type (for `auto` types).
+    func layer(inputWidth: Int, inputType: FixedType, config cfg: ConfigReader) throws -> HLSLayer {
         let kind: HLSLayer.Kind
         switch className {
         case "Dense":
@@ -98,9 +99,15 @@ struct LayerDict {
             throw CelestaError(.unsupported, "layer '\(name)': class_name '\(className)' is not supported for the FPGA (Input, Dense, IFNeuron, LIFNeuron, SNNReadout)")
         }
         var layer = HLSLayer(name: name, kind: kind, types: [:])
+        var auto: [String] = []
         for slot in layer.slots {
-            layer.types[slot] = try cfg.type(layer: name, className: className, slot: String(slot.dropLast(2)))
+            if let t = try cfg.setting(layer: name, className: className, slot: String(slot.dropLast(2))) {
+                layer.types[slot] = t
+            } else {
+                auto.append(slot)
+            }
         }
+        if !auto.isEmpty { try cfg.inferAuto(&layer, slots: auto, inputType: inputType) }
         return layer
     }
 

@@ -27,8 +27,12 @@ final class HLSErrorTests: XCTestCase {
         assertError(.parse, ["fc1", "accum_t", "ap_fixd<16,6>"]) {
             _ = try model(config: #"{"HLSConfig": {"LayerName": {"fc1": {"Precision": {"accum": "ap_fixd<16,6>"}}}}}"#)
         }
-        assertError(.unsupported, ["lif1", "auto"]) {
-            _ = try model(config: #"{"HLSConfig": {"LayerName": {"lif1": {"Precision": {"membrane": "auto"}}}}}"#)
+        // 'auto' is inferred for layer-level settings (AutoPrecisionTests), never for the model default
+        assertError(.invalidArgument, ["HLSConfig.Model.Precision.default", "auto"]) {
+            _ = try model(config: #"{"HLSConfig": {"Model": {"Precision": {"default": "auto"}}}}"#)
+        }
+        assertError(.invalidArgument, ["HLSConfig.Model.Precision", "auto"]) {
+            _ = try model(config: #"{"HLSConfig": {"Model": {"Precision": "auto"}}}"#)
         }
     }
 

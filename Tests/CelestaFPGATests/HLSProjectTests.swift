@@ -25,6 +25,66 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
+    /// The differential test's models: the covering cases (every case with
+    /// CELESTA_HLS_ALL_CASES=1), S01 as an io_parallel project, and random networks.
+    struct Differential {
+        var models: [(id: String, model: HLSModel, input: [[Double]])] = []
+        var results: [String: (output: [[Double]], trace: HLSTrace?)] = [:]
+        var failures: [String] = []
+    }
+
+    /// Every model of both differential tests is generated once and ALL of them compiled as one
+    /// program (`HLSToolchain.compileSuite`: one g++ run instead of one per project); each
+    /// project's own testbench then runs in a process of its own (zero state).
+    static let differential: Differential = {
+        var d = Differential()
+        do {
+            let cases = try HLSCase.all().filter { allCases || coveringCases.contains(String($0.id.prefix(3))) }
+            for c in cases { d.models.append((c.id, try c.model(), c.input)) }
+            let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
+            var parallel = try s01.model()
+            parallel.ioType = .parallel
+            d.models.append(("S01-io_parallel", parallel, s01.input))
+        } catch {
+            d.failures.append("cases: \(error)")
+        }
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<(allCases ? 6 : 3) {
+            let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let (m, x) = RandomNetwork.make(seed: seed)
+            d.models.append(("rand\(k)-seed\(seed)", m, x))
+        }
+        let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        do {
+            var dirs: [String] = []
+            for (k, entry) in d.models.enumerated() {
+                var model = entry.model
+                model.projectName = "p\(k)"   // distinct names: one translation unit
+                let dir = "\(base)/\(k)"
+                try HLSProject.write(model, to: dir)
+                dirs.append(dir)
+            }
+            try HLSToolchain.compileSuite(projects: dirs, output: "\(base)/suite")
+        } catch {
+            d.failures.append("generate/compile: \(error)")
+            return d
+        }
+        // the testbenches, two processes at a time
+        let results = Results()
+        let models = d.models
+        DispatchQueue.concurrentPerform(iterations: models.count) { k in
+            do {
+                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite", index: k, inputs: models[k].input, trace: true))
+            } catch {
+                results.fail("\(models[k].id): \(error)")
+            }
+        }
+        d.results = results.byID
+        d.failures += results.failures
+        return d
+    }()
+
     /// Results of concurrent C simulations.
     private final class Results: @unchecked Sendable {
         let lock = NSLock()
@@ -32,25 +92,6 @@ final class HLSProjectTests: XCTestCase {
         var failures: [String] = []
         func add(_ id: String, _ r: (output: [[Double]], trace: HLSTrace?)) { lock.lock(); byID[id] = r; lock.unlock() }
         func fail(_ s: String) { lock.lock(); failures.append(s); lock.unlock() }
-    }
-
-    /// Generates, compiles and runs every model (two compilations at a time).
-    private func csim(_ models: [(String, HLSModel, [[Double]])]) throws -> [String: (output: [[Double]], trace: HLSTrace?)] {
-        let results = Results()
-        let base = scratch
-        DispatchQueue.concurrentPerform(iterations: models.count) { i in
-            let (id, model, input) = models[i]
-            do {
-                let dir = "\(base)/\(id)"
-                try HLSProject.write(model, to: dir)
-                try HLSToolchain.compile(project: dir, optimization: 0)
-                results.add(id, try HLSToolchain.runCSim(project: dir, inputs: input, trace: true))
-            } catch {
-                results.fail("\(id): \(error)")
-            }
-        }
-        for f in results.failures { XCTFail(f) }
-        return results.byID
     }
 
     private func assertSame(_ id: String, _ got: (output: [[Double]], trace: HLSTrace?), _ want: (output: [[Double]], trace: HLSTrace?)) {
@@ -74,25 +115,25 @@ final class HLSProjectTests: XCTestCase {
 
     func testGeneratedCppEqualsSimulatorAndCsimOnEveryCase() throws {
         try requireToolchain()
+        let d = Self.differential
+        for f in d.failures { XCTFail(f) }
         let cases = try HLSCase.all().filter { Self.allCases || Self.coveringCases.contains(String($0.id.prefix(3))) }
-        var models: [(String, HLSModel, [[Double]])] = []
-        for c in cases { models.append((c.id, try c.model(), c.input)) }
+        XCTAssertEqual(cases.count, Self.allCases ? 20 : Self.coveringCases.count)
         // A readout in an io_parallel project (which hls4ml cannot compile): same numbers.
         let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
-        var parallel = try s01.model()
-        parallel.ioType = .parallel
-        models.append(("S01-io_parallel", parallel, s01.input))
-        let got = try csim(models)
-        if let g = got["S01-io_parallel"] {
+        if let g = d.results["S01-io_parallel"], let entry = d.models.first(where: { $0.id == "S01-io_parallel" }) {
+            XCTAssertEqual(entry.model.ioType, .parallel)
             XCTAssertEqual(g.output, s01.expected("csim").output)
-            let sim = FixedSimulator(parallel).run(s01.input, trace: true)
+            let sim = FixedSimulator(entry.model).run(s01.input, trace: true)
             assertSame("S01-io_parallel", g, (sim.output, sim.trace))
+        } else {
+            XCTFail("S01-io_parallel did not run")
         }
-        for (c, (_, model, input)) in zip(cases, models) {
-            guard let g = got[c.id] else { continue }
-            let sim = FixedSimulator(model).run(input, trace: true)
+        for c in cases {
+            guard let g = d.results[c.id], let entry = d.models.first(where: { $0.id == c.id }) else { XCTFail("\(c.id) did not run"); continue }
+            let sim = FixedSimulator(entry.model).run(entry.input, trace: true)
             assertSame(c.id, g, (sim.output, sim.trace))
-            if let d = firstDifference(g.output, c.expected("csim").output) { XCTFail("\(c.id) vs hls4ml: \(d)") }
+            if let diff = firstDifference(g.output, c.expected("csim").output) { XCTFail("\(c.id) vs hls4ml: \(diff)") }
         }
     }
 
@@ -100,18 +141,36 @@ final class HLSProjectTests: XCTestCase {
     /// types (every quantization and overflow mode), spike and real inputs.
     func testGeneratedCppEqualsSimulatorOnRandomNetworks() throws {
         try requireToolchain()
-        var rng = SystemRandomNumberGenerator()
-        var models: [(String, HLSModel, [[Double]])] = []
-        for k in 0..<(Self.allCases ? 6 : 3) {
-            let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
-            let (m, x) = RandomNetwork.make(seed: seed)
-            models.append(("rand\(k)-seed\(seed)", m, x))
-        }
-        let got = try csim(models)
-        for (id, model, input) in models {
-            guard let g = got[id] else { continue }
+        let d = Self.differential
+        for f in d.failures { XCTFail(f) }
+        let random = d.models.filter { $0.id.hasPrefix("rand") }
+        XCTAssertEqual(random.count, Self.allCases ? 6 : 3)
+        for (id, model, input) in random {
+            guard let g = d.results[id] else { XCTFail("\(id) did not run"); continue }
             let sim = FixedSimulator(model).run(input, trace: true)
             assertSame("\(id) \(RandomNetwork.describe(model))", g, (sim.output, sim.trace))
+        }
+    }
+
+    /// Projects compiled together need distinct names; running a program that does not exist
+    /// says how to make it.
+    func testSuiteRefusesDuplicateNamesAndMissingProgram() throws {
+        try requireToolchain()
+        let c = try HLSCase(file: "S07_lif_8-16-2_sub_binary_logit_spike_w10.json")
+        let model = try c.model()
+        try HLSProject.write(model, to: "\(scratch)/a")
+        try HLSProject.write(model, to: "\(scratch)/b")
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: ["\(scratch)/a", "\(scratch)/b"], output: "\(scratch)/suite")) { e in
+            XCTAssertTrue("\(e)".contains("both named 'myproject'"), "\(e)")
+        }
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: [], output: "\(scratch)/suite")) { e in
+            XCTAssertTrue("\(e)".contains("'projects' is empty"), "\(e)")
+        }
+        XCTAssertThrowsError(try HLSToolchain.compileSuite(projects: [scratch], output: "\(scratch)/suite")) { e in
+            XCTAssertTrue("\(e)".contains("not a generated HLS project"), "\(e)")
+        }
+        XCTAssertThrowsError(try HLSToolchain.runSuite("\(scratch)/no-suite", index: 0, inputs: c.input)) { e in
+            XCTAssertTrue("\(e)".contains("compileSuite"), "\(e)")
         }
     }
 

@@ -89,6 +89,8 @@ int main(int argc, char **argv) {
     CHECK(f != NULL, "%s", path);
     if (f) fclose(f);
     CHECK(celesta_hls_compile(dir, "/nonexistent/ap_types", 0) == CELESTA_ERR_NOT_FOUND && contains(celesta_last_error(), "hls4ml==1.3.0"), "%s", celesta_last_error());
+    CHECK(celesta_hls_compile(dir, "/nonexistent/ap_types", CELESTA_HLS_SHARED_LIBRARY | CELESTA_HLS_OPTIMIZE) == CELESTA_ERR_NOT_FOUND, "%s", celesta_last_error());
+    CHECK(celesta_hls_compile(dir, NULL, 8) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "flags"), "%s", celesta_last_error());
 
     /* bad input, each naming the layer and the value */
     celesta_hls_model_t *none = NULL;

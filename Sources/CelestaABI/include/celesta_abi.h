@@ -590,7 +590,10 @@ enum {
     /** celesta_hls_write(): replace an output folder that is not empty. */
     CELESTA_HLS_OVERWRITE = 1,
     /** celesta_hls_compile(): build the shared library firmware/<project>.so instead of ./csim. */
-    CELESTA_HLS_SHARED_LIBRARY = 2
+    CELESTA_HLS_SHARED_LIBRARY = 2,
+    /** celesta_hls_compile(): optimise (-O2; slower to compile, the same numbers, faster long
+     *  simulations). Without it the C simulation is compiled at -O0, fastest to build. */
+    CELESTA_HLS_OPTIMIZE = 4
 };
 
 /** Flags of celesta_hls_simulate(). */

@@ -10,6 +10,7 @@ hls4ml-style calls::
     y = model.simulate(x)           # Celesta's bit-exact fixed-point simulator, no compiler
     y, tr = model.simulate(x, trace=True)
     ref = model.simulate(x, reference="float")   # float64 model: the quantization loss
+    r = celesta.hls.window_accuracy(model, windows, labels)   # float vs fixed accuracy, the gap
 
 Shapes: x is [T][n_in] (one row per time step) or, for simulate, [batch][T][n_in]
 (independent sequences); outputs [T][n_out] ([batch][T][n_out]). A trace is
@@ -28,7 +29,9 @@ import numpy as np
 
 from .. import _irlib
 
-__all__ = ["HLSModel", "convert", "from_layers"]
+from .accuracy import AccuracyGap, RateCodedTask, rate_coded_task, window_accuracy
+
+__all__ = ["AccuracyGap", "HLSModel", "RateCodedTask", "convert", "from_layers", "rate_coded_task", "window_accuracy"]
 
 _lib = _irlib._lib
 _P = ctypes.c_void_p
@@ -51,6 +54,7 @@ _lib.celesta_hls_model_free.restype = None
 
 _OVERWRITE = 1
 _SHARED_LIBRARY = 2
+_OPTIMIZE = 4
 _KEEP_STATE, _FLOAT, _TRACE, _RESET = 1, 2, 4, 8
 
 
@@ -117,12 +121,15 @@ class HLSModel:
             out += [os.path.relpath(os.path.join(root, f), self.output_dir) for f in files]
         return sorted(out)
 
-    def compile(self) -> None:
+    def compile(self, optimize: bool = False) -> None:
         """Writes the project (replacing output_dir) and compiles its C simulation with g++;
-        predict() and trace() then run it. The state starts from zero."""
+        predict() and trace() then run it. The state starts from zero. optimize=True compiles
+        at -O2 (slower to build, faster for long runs); the default -O0 builds fastest. The
+        numbers are the same either way."""
         self.write(overwrite=True)
         ap = self.ap_types.encode() if self.ap_types else None
-        _irlib.check(_lib.celesta_hls_compile(self.output_dir.encode(), ap, _SHARED_LIBRARY))
+        flags = _SHARED_LIBRARY | (_OPTIMIZE if optimize else 0)
+        _irlib.check(_lib.celesta_hls_compile(self.output_dir.encode(), ap, flags))
         self._load()
 
     def _load(self):
