@@ -63,7 +63,7 @@ struct SDKPipeline: ParsableCommand {
         defer { PipelineInterrupt.end() }
         let registry = BackendRegistry()
         CPUBackend.register(in: registry)
-        registry.register(FPGATarget())
+        FPGABackend.register(in: registry)
         XyloBackend.registerAll(in: registry)
 
         var config = PipelineConfig()
@@ -154,39 +154,6 @@ struct SDKPipeline: ParsableCommand {
         for e in o.errors { lines.append("error: \(e)") }
         lines.append(o.success ? "success" : "failed: \(o.errors.count) error(s)")
         return lines.joined(separator: "\n")
-    }
-}
-
-/// The fpga target for the pipeline: TALON's fpga validation (its primitive list) and, as the
-/// compile step, the HLS model of CelestaFPGA (`celesta hls` writes its project). It does not
-/// simulate: the pipeline simulates on the cpu.
-struct FPGATarget: Backend {
-    static let talonPrimitives: Set<String> = ["Affine", "AvgPool2d", "BatchNorm2d", "Conv1d", "Conv2d", "Flatten", "LIF", "MaxPool2d", "ReLU", "Sigmoid"]
-    var name: String { "fpga" }
-    var summary: String { "FPGA through HLS C++ (hls4ml-style project)" }
-    var primitives: Set<String> { Self.talonPrimitives }
-
-    func validate(_ graph: IRGraph) -> BackendValidation {
-        var v = BackendValidation()
-        if graph.nodes.isEmpty { v.rejected = true }
-        for e in graph.edges {
-            for end in [e.source, e.target] where !graph.contains(end) { v.unsupportedNodes.append(end) }
-        }
-        for n in graph.nodes where n.type != "Input" && n.type != "Output" && !primitives.contains(n.type) {
-            v.unsupportedNodes.append(n.name)
-            v.warnings.append("Node '\(n.name)': \(n.type) not supported by FPGA backend")
-        }
-        return v
-    }
-
-    /// The HLS model's layer count; TALON-compatible: TALON's descriptor, which converts
-    /// nothing (the nodes it would write as layers are counted).
-    func deploy(_ graph: IRGraph, options: BackendRunOptions) throws -> [(String, IRValue)] {
-        if options.talonCompatible {
-            return [("layers", .int(graph.nodes.filter { primitives.contains($0.type) }.count))]
-        }
-        let model = try HLSModel.fromIR(graph)
-        return [("hls_layers", .int(model.layers.count))]
     }
 }
 
