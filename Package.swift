@@ -92,7 +92,7 @@ let package = Package(
         ),
         // The CPU backend: the simulator of every IR primitive (batched over all cores), its
         // kernels as a table by primitive, and TALON's simulator for talon_compatible runs.
-        .target(name: "CelestaCPU", dependencies: ["CelestaIR"]),
+        .target(name: "CelestaCPU", dependencies: ["CelestaIR", "CCPUFeatures", "CelestaWideKernels"]),
         .target(
             name: "CelestaHDK",
             dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]
