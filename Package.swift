@@ -8,8 +8,8 @@
 //                  backend's names in here.
 //   CelestaXylo  - the Xylo backend: chips, mapper, quantizers, simulator, cycles, power, audio
 //                  front ends (pure Swift; no C types in its public API)
-//   CelestaWideKernels - hot loops of CelestaXylo compiled for AVX2 (x86-64-v3), run only
-//                  after CCPUFeatures has found the CPU able to (internal to CelestaXylo)
+//   CelestaWideKernels - hot loops of CelestaXylo (and CelestaCPU's dense layer) compiled for
+//                  AVX2 (x86-64-v3), run only after CCPUFeatures has found the CPU able to
 //   CelestaHDK   - the dev-kit driver (transport protocol, libusb transport, virtual kit)
 //   CLibUSB, CHDF5, CDeflate - system-library targets for the C libraries we link
 //   CelestaABI   - C declarations of the ABI's structs and handle types (imported by the shim)
@@ -80,7 +80,7 @@ let package = Package(
             dependencies: ["CelestaIR", "CCPUFeatures", "CelestaWideKernels"]
         ),
         // Which instruction-set level the CPU (and the OS) supports: a C header around the
-        // compiler's CPU detection, imported only by CelestaXylo.
+        // compiler's CPU detection, imported by CelestaXylo and CelestaCPU.
         .target(name: "CCPUFeatures"),
         // The AVX2 build of the audio front end's hot loops. Everything in this module is
         // compiled for Haswell-level CPUs (AVX2, BMI2, FMA), so CelestaXylo calls it only when
@@ -92,7 +92,7 @@ let package = Package(
         ),
         // The CPU backend: the simulator of every IR primitive (batched over all cores), its
         // kernels as a table by primitive, and TALON's simulator for talon_compatible runs.
-        .target(name: "CelestaCPU", dependencies: ["CelestaIR"]),
+        .target(name: "CelestaCPU", dependencies: ["CelestaIR", "CCPUFeatures", "CelestaWideKernels"]),
         .target(
             name: "CelestaHDK",
             dependencies: ["CelestaIR", "CelestaXylo", "CLibUSB"]

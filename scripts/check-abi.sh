@@ -58,7 +58,7 @@ wide_symbols_private() { ls "$wide"/*.o > /dev/null && ! foreign_wide_symbols; }
 # module was inlined into code that runs on every CPU.
 no_avx_elsewhere() {
   local d found=0
-  for d in CelestaIR CelestaXylo CelestaHDK Celesta; do
+  for d in CelestaIR CelestaXylo CelestaCPU CelestaHDK Celesta; do
     ls "$wide/../$d.build"/*.o > /dev/null || return 1
     if objdump -d --no-show-raw-insn "$wide/../$d.build"/*.o | grep -m3 'ymm'; then found=1; fi
   done

@@ -1,4 +1,15 @@
+import CCPUFeatures
 import CelestaIR
+import CelestaWideKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether the dense layers run CelestaWideKernels' AVX2 loop (bit-identical to the portable
+/// SIMD8 loops): on x86-64-v3 CPUs, unless CELESTA_PORTABLE_KERNELS is set (checked once).
+enum CPUWideKernels {
+    static let available = ccpu_x86_64_v3() != 0 && getenv("CELESTA_PORTABLE_KERNELS") == nil
+}
 
 /// y = W x + b (Affine, SpikingAffine, NIR Linear). The weights are kept transposed, one row
 /// per input: each non-zero input adds its row scaled (a spike adds it as is), so a sparse
@@ -40,6 +51,10 @@ final class DenseKernel: CPUKernel {
                 for j in 0..<count where x[j] != 0 {
                     active[m] = Int32(j)
                     m += 1
+                }
+                if CPUWideKernels.available {
+                    wideDenseAccumulate(n, base, x, UnsafePointer(active.baseAddress!), m, out)
+                    return
                 }
                 var k = 0
                 while k + 4 <= m {

@@ -136,8 +136,23 @@ public struct PCG64: Sendable {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
 
+    /// One LCG step of `state` and its output (XSL-RR): `next()` on a bare state.
+    @inline(__always)
+    static func output(_ state: inout PCGState, _ increment: PCGState) -> UInt64 {
+        state = PCGState.multiplyAdd(state, multiplier, increment)
+        let value = state.high ^ state.low
+        let rotation = state.high >> 58
+        return value >> rotation | value << ((64 &- rotation) & 63)
+    }
+
     /// Advances the generator by `delta` outputs (O(log delta)), as `PCG64.advance`.
     public mutating func advance(by delta: UInt64) {
+        apply(jump(by: delta))
+    }
+
+    /// The map of the state that advances this generator (or any with its increment) by
+    /// `delta` outputs: `delta` LCG steps composed by squaring (O(log delta)).
+    public func jump(by delta: UInt64) -> PCGJump {
         var accMult = PCGState(high: 0, low: 1)
         var accPlus = PCGState(high: 0, low: 0)
         var curMult = Self.multiplier
@@ -154,6 +169,18 @@ public struct PCG64: Sendable {
             curMult = PCGState.multiplyAdd(curMult, curMult, zero)
             d >>= 1
         }
-        state = PCGState.multiplyAdd(accMult, state, accPlus)
+        return PCGJump(multiplier: accMult, addend: accPlus)
     }
+
+    /// Applies a jump made by `jump(by:)` (of a generator with the same increment).
+    @inline(__always)
+    public mutating func apply(_ jump: PCGJump) {
+        state = PCGState.multiplyAdd(jump.multiplier, state, jump.addend)
+    }
+}
+
+/// A number of PCG64 steps at once, as the affine map state -> multiplier * state + addend.
+public struct PCGJump: Sendable, Equatable {
+    public let multiplier: PCGState
+    public let addend: PCGState
 }

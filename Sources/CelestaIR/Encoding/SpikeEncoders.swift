@@ -60,6 +60,12 @@ public enum SpikeEncoders {
         if let bad = p.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
             throw CelestaError(.invalidArgument, "argument 'data' gives the probability \(p[bad]) at index \(bad) (p < 0, p > 1 or p is NaN)")
         }
+        // In blocks on all cores (`RateBlocks`); in order when reporting progress, or after the
+        // rare rejected draw that shifts every later draw.
+        if progress == nil, let perStep = RateBlocks.draw(probabilities: p, steps: steps, generator: generator, into: out.baseAddress!) {
+            generator.advance(by: UInt64(steps) &* perStep)
+            return
+        }
         let table = RateTable(probabilities: p)
         try table.draw(steps: steps, generator: &generator, into: out.baseAddress!, progress: progress)
     }

@@ -287,7 +287,29 @@ public final class EventFileReader: @unchecked Sendable {
         }
         guard n > 0 else { return }
         try destination.check(count: n)
-        if info.layout == .separate {
+        if info.layout == .separate, let (c, gzip) = rowLayout() {
+            // Whole chunk rows on all cores, in chunk-aligned slices (256 rows; 32 when
+            // reporting progress, between them).
+            let rows = progress == nil ? 256 : 32
+            var done = 0
+            while done < n {
+                let at = start + done
+                let m = min((at / c + rows) * c - at, n - done)
+                var dest = destination
+                dest.t = destination.t! + done * destination.tStride
+                dest.x = destination.x! + done * destination.xStride
+                dest.y = destination.y! + done * destination.yStride
+                dest.p = destination.p! + done * destination.pStride
+                try EventRowCodec.unpack(
+                    start: at, count: m, chunkLength: c, gzip: gzip, into: dest,
+                    fetch: { k, chunk throws(CelestaError) in try HDF5Runtime.locked { () throws(CelestaError) in try self.rawChunk(k, chunk: chunk) } },
+                    damaged: { k, chunk in
+                        self.place.error(.parse, self.columnPaths[k], "chunk \(chunk) (events \(chunk * c)...) is truncated or damaged")
+                    })
+                done += m
+                if let progress, !progress(done, n) { throw CelestaError(.cancelled, "reading '\(path)' cancelled after \(done) of \(n) events") }
+            }
+        } else if info.layout == .separate {
             // In slices of 32 chunks of t (bounded memory, progress between slices).
             let slice = max(1, (fastColumns[0]?.chunkLength ?? 100_000) * 32)
             var done = 0
@@ -312,6 +334,14 @@ public final class EventFileReader: @unchecked Sendable {
         var out = EventArrays(zeros: n)
         try out.withColumns { c throws(CelestaError) in try read(start: start, count: n, into: c) }
         return out
+    }
+
+    /// The chunk length and compression when all four columns are stored as chunks of the
+    /// same length, read whole (`FastColumn`).
+    private func rowLayout() -> (Int, Bool)? {
+        guard fastColumns.count == 4, let f = fastColumns[0],
+              fastColumns.allSatisfy({ $0?.chunkLength == f.chunkLength && $0?.gzip == f.gzip }) else { return nil }
+        return (f.chunkLength, f.gzip)
     }
 
     /// Column `k`, elements `start..<start + n`, into destination elements from `offset`.

@@ -174,14 +174,10 @@ public final class EventFileWriter: @unchecked Sendable {
         if case .fixed(let total) = shape, count + n > total {
             throw CelestaError(.outOfRange, "\(count + n) events appended to a file made for \(total)")
         }
-        // Timestamps seen (first/last for the streaming writer, min/max for write_h5).
+        // Timestamps seen: first/last for the streaming writer; min/max (for write_h5) are
+        // taken by the tail and by the chunk packing, in their pass over the events.
         let tp = UnsafeRawPointer(columns.t!)
-        for i in 0..<n {
-            let t = tp.loadUnaligned(fromByteOffset: i * columns.tStride, as: UInt64.self)
-            if first == nil { first = t }
-            if t < minimum { minimum = t }
-            if t > maximum { maximum = t }
-        }
+        if first == nil { first = tp.loadUnaligned(as: UInt64.self) }
         last = tp.loadUnaligned(fromByteOffset: (n - 1) * columns.tStride, as: UInt64.self)
 
         var consumed = 0
@@ -211,7 +207,10 @@ public final class EventFileWriter: @unchecked Sendable {
 
     private func appendToTail(_ c: EventColumns, from start: Int, count n: Int) {
         for i in start..<(start + n) {
-            tail.t.append(UnsafeRawPointer(c.t!).loadUnaligned(fromByteOffset: i * c.tStride, as: UInt64.self))
+            let t = UnsafeRawPointer(c.t!).loadUnaligned(fromByteOffset: i * c.tStride, as: UInt64.self)
+            minimum = Swift.min(minimum, t)
+            maximum = Swift.max(maximum, t)
+            tail.t.append(t)
             tail.x.append(UnsafeRawPointer(c.x!).loadUnaligned(fromByteOffset: i * c.xStride, as: UInt16.self))
             tail.y.append(UnsafeRawPointer(c.y!).loadUnaligned(fromByteOffset: i * c.yStride, as: UInt16.self))
             tail.p.append(UnsafeRawPointer(c.p!).load(fromByteOffset: i * c.pStride, as: UInt8.self))
@@ -219,22 +218,24 @@ public final class EventFileWriter: @unchecked Sendable {
     }
 
     /// Stores `n` events (whole chunks, except the final chunk at close) at `stored`, in
-    /// batches of 32 chunk rows (bounded memory), reporting events stored.
+    /// batches of chunk rows (bounded memory; 32 rows when reporting progress, between them),
+    /// each packed on all cores by `EventRowCodec` and written in order.
     private func storeChunks(_ columns: EventColumns, count n: Int, progress: ((Int, Int) -> Bool)?) throws(CelestaError) {
-        let batchRows = 32
+        let batch = (progress == nil ? 256 : 32) * chunkLength
         var done = 0
         while done < n {
-            let rows = min(batchRows, (n - done + chunkLength - 1) / chunkLength)
-            var jobs: [EventChunkCodec.PackJob] = []
-            for r in 0..<rows {
-                let start = done + r * chunkLength
-                let m = min(chunkLength, n - start)
-                for k in 0..<4 { jobs.append(.init(column: k, first: start, count: m)) }
-            }
-            guard let packed = EventChunkCodec.pack(jobs, source: columns, chunkLength: chunkLength, level: gzipLevel) else {
+            let m = min(batch, n - done)
+            var c = columns
+            c.t = columns.t! + done * columns.tStride
+            c.x = columns.x! + done * columns.xStride
+            c.y = columns.y! + done * columns.yStride
+            c.p = columns.p! + done * columns.pStride
+            guard let packed = EventRowCodec.pack(c, count: m, chunkLength: chunkLength, level: gzipLevel) else {
                 throw CelestaError(.internalError, "cannot compress a chunk of '\(path)'")
             }
-            let end = stored + min(n - done, rows * chunkLength)
+            minimum = min(minimum, packed.minimum)
+            maximum = max(maximum, packed.maximum)
+            let end = stored + m
             try HDF5Runtime.locked { () throws(CelestaError) in
                 if case .resizable = shape {
                     var size = [hsize_t(end)]
@@ -242,15 +243,15 @@ public final class EventFileWriter: @unchecked Sendable {
                         throw place.failure(.io, config.datasetPath(key(k)), "cannot extend the dataset")
                     }
                 }
-                for (j, job) in jobs.enumerated() {
-                    var offset = [hsize_t(stored + job.first - done)]
-                    let bytes = packed[j]
-                    let rc = bytes.withUnsafeBytes { H5Dwrite_chunk(datasets[job.column], hdf5Default, 0, &offset, bytes.count, $0.baseAddress) }
-                    guard rc >= 0 else { throw place.failure(.io, config.datasetPath(key(job.column)), "cannot write a chunk") }
+                for (j, bytes) in packed.chunks.enumerated() {
+                    let k = j % 4
+                    var offset = [hsize_t(stored + j / 4 * chunkLength)]
+                    let rc = bytes.withUnsafeBytes { H5Dwrite_chunk(datasets[k], hdf5Default, 0, &offset, bytes.count, $0.baseAddress) }
+                    guard rc >= 0 else { throw place.failure(.io, config.datasetPath(key(k)), "cannot write a chunk") }
                 }
             }
             stored = end
-            done += min(n - done, rows * chunkLength)
+            done += m
             if let progress, !progress(done, n) {
                 throw CelestaError(.cancelled, "writing '\(path)' cancelled after \(done) of \(n) events")
             }

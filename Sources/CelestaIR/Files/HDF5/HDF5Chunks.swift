@@ -225,6 +225,20 @@ final class HDF5Compressor {
     }
     deinit { if let handle { libdeflate_free_compressor(handle) } }
 
+    /// The most bytes a zlib stream of `count` bytes can take (0 without a compressor).
+    func bound(_ count: Int) -> Int {
+        guard let handle else { return 0 }
+        return libdeflate_zlib_compress_bound(handle, count)
+    }
+
+    /// `count` bytes at `source` as a zlib stream into `target` (room for `capacity` bytes,
+    /// `bound(count)` always suffices): its length, or 0 when it does not fit or the
+    /// compressor is missing.
+    func zlib(_ source: UnsafeRawPointer, count: Int, into target: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        guard let handle else { return 0 }
+        return libdeflate_zlib_compress(handle, source, count, target, capacity)
+    }
+
     /// `count` bytes at `source` as a zlib stream, or nil when the compressor is missing.
     func zlib(_ source: UnsafeRawPointer, count: Int) -> [UInt8]? {
         guard let handle else { return nil }
