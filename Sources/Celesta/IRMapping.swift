@@ -5,7 +5,7 @@ import CelestaIR
 
 /// The hardware spec of a call: JSON text (an object of HardwareSpec fields, or a preset name
 /// as a JSON string); NULL means TALON's default spec.
-private func hardwareSpec(_ json: UnsafePointer<CChar>?, _ len: UInt) throws -> HardwareSpec {
+func hardwareSpec(_ json: UnsafePointer<CChar>?, _ len: UInt) throws -> HardwareSpec {
     guard json != nil || len > 0 else { return HardwareSpec() }
     let text = try borrowedText(json, len, "spec_json")
     do {
