@@ -63,16 +63,22 @@ public func celesta_ir_graph_partition(
     _ graph: celesta_ir_graph_ref?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
 ) -> Int32 {
     guarded {
-        let box = try object(graph, IRGraphBox.self, "graph")
-        try checkFlags(flags, allowed: 1)
-        let spec = try hardwareSpec(spec_json, spec_len)
-        let name = try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy"
+        let (box, spec, name) = try partitionArguments(graph, spec_json, spec_len, algorithm, flags)
         try box.withGraph { g in
             var copy = g
             try copy.partition(on: spec, algorithm: name, mode: irMode(flags))
             g = copy
         }
     }
+}
+
+/// The graph, spec and algorithm name of a partition call (flags checked).
+func partitionArguments(
+    _ graph: OpaquePointer?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
+) throws -> (IRGraphBox, HardwareSpec, String) {
+    let box = try object(graph, IRGraphBox.self, "graph")
+    try checkFlags(flags, allowed: 1)
+    return (box, try hardwareSpec(spec_json, spec_len), try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy")
 }
 
 /// The graph's `partition_metadata` as JSON (size-query idiom): `{"assignments": {node: core},

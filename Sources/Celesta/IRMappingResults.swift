@@ -15,10 +15,7 @@ public func celesta_ir_graph_partition_json(
     _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
 ) -> Int32 {
     guarded {
-        let box = try object(graph, IRGraphBox.self, "graph")
-        try checkFlags(flags, allowed: 1)
-        let spec = try hardwareSpec(spec_json, spec_len)
-        let name = try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy"
+        let (box, spec, name) = try partitionArguments(graph, spec_json, spec_len, algorithm, flags)
         let g = try box.withGraph { $0 }
         let result = try g.partitionResult(on: spec, algorithm: name, mode: irMode(flags))
         try copyOut(bytes: MappingJSON.partitionBytes(result), to: buf, capacity: cap, len: len, field: "buf")
