@@ -231,7 +231,9 @@ enum {
     /** celesta_ir_graph_to_json(): write arrays as {"$array": k} (see celesta_ir_graph_array()). */
     CELESTA_IR_ARRAY_REFS = 2,
     /** celesta_ir_write() of NIR: store arrays without gzip compression. */
-    CELESTA_IR_UNCOMPRESSED = 4
+    CELESTA_IR_UNCOMPRESSED = 4,
+    /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
+    CELESTA_IR_WITHOUT_LAYERS = 8
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
@@ -341,8 +343,9 @@ typedef struct celesta_events_info {
  * graph), by the size-query idiom (`*len`: bytes with the NUL).
  *
  * Flags: CELESTA_IR_TALON_COMPATIBLE (Conv1d, IF, BatchNorm, PReLU and LayerNorm count no
- * parameters, as in TALON). Thread safety: any thread. Errors: CELESTA_ERR_NULL_POINTER,
- * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
+ * parameters, as in TALON), CELESTA_IR_WITHOUT_LAYERS (`layers` left out: the totals only).
+ * Thread safety: any thread. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT
+ * (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_ir_analyze_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, int flags);
 
@@ -867,6 +870,18 @@ CELESTA_API int celesta_ir_graph_place_json(char *buf, size_t cap, size_t *len, 
  * core id off the mesh, flags).
  */
 CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, int flags);
+
+/* ---- Exported C functions: partition results as JSON, the graph left unchanged. ---- */
+
+/**
+ * What celesta_ir_graph_partition() would set as the graph's `partition_metadata`, as the
+ * JSON celesta_ir_graph_partition_metadata_json() gives (size-query idiom: `*len` receives
+ * the bytes needed including the NUL; a call with too small a buffer partitions again), and
+ * the graph unchanged. The same arguments, flags and errors as celesta_ir_graph_partition().
+ *
+ * Thread safety: any thread (the graph is read under its lock).
+ */
+CELESTA_API int celesta_ir_graph_partition_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, const char *algorithm, int flags);
 
 /* ---- Exported C functions: the visualisation of IR graphs (graph_to_dict and the HTML views). ---- */
 

@@ -21,16 +21,19 @@ private func flag(_ value: Int32, _ name: String) throws -> Bool {
 /// graph), by the size-query idiom (`*len`: bytes with the NUL).
 ///
 /// Flags: CELESTA_IR_TALON_COMPATIBLE (Conv1d, IF, BatchNorm, PReLU and LayerNorm count no
-/// parameters, as in TALON). Thread safety: any thread. Errors: CELESTA_ERR_NULL_POINTER,
-/// CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
+/// parameters, as in TALON), CELESTA_IR_WITHOUT_LAYERS (`layers` left out: the totals only).
+/// Thread safety: any thread. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT
+/// (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
 @_cdecl("celesta_ir_analyze_json")
 public func celesta_ir_analyze_json(
     _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?, _ flags: Int32
 ) -> Int32 {
     guarded {
-        try checkFlags(flags, allowed: 1)
+        try checkFlags(flags, allowed: 1 | 8)
         let g = try graphOf(graph)
-        try copyOut(bytes: AnalysisJSON.statsBytes(GraphAnalysis.analyze(g, mode: irMode(flags))), to: buf, capacity: cap, len: len)
+        let layers = flags & 8 == 0
+        let stats = GraphAnalysis.analyze(g, mode: irMode(flags & 1))
+        try copyOut(bytes: AnalysisJSON.statsBytes(stats, layers: layers), to: buf, capacity: cap, len: len)
     }
 }
 

@@ -5,7 +5,7 @@ import CelestaIR
 
 /// The hardware spec of a call: JSON text (an object of HardwareSpec fields, or a preset name
 /// as a JSON string); NULL means TALON's default spec.
-private func hardwareSpec(_ json: UnsafePointer<CChar>?, _ len: UInt) throws -> HardwareSpec {
+func hardwareSpec(_ json: UnsafePointer<CChar>?, _ len: UInt) throws -> HardwareSpec {
     guard json != nil || len > 0 else { return HardwareSpec() }
     let text = try borrowedText(json, len, "spec_json")
     do {
@@ -63,16 +63,22 @@ public func celesta_ir_graph_partition(
     _ graph: celesta_ir_graph_ref?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
 ) -> Int32 {
     guarded {
-        let box = try object(graph, IRGraphBox.self, "graph")
-        try checkFlags(flags, allowed: 1)
-        let spec = try hardwareSpec(spec_json, spec_len)
-        let name = try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy"
+        let (box, spec, name) = try partitionArguments(graph, spec_json, spec_len, algorithm, flags)
         try box.withGraph { g in
             var copy = g
             try copy.partition(on: spec, algorithm: name, mode: irMode(flags))
             g = copy
         }
     }
+}
+
+/// The graph, spec and algorithm name of a partition call (flags checked).
+func partitionArguments(
+    _ graph: OpaquePointer?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
+) throws -> (IRGraphBox, HardwareSpec, String) {
+    let box = try object(graph, IRGraphBox.self, "graph")
+    try checkFlags(flags, allowed: 1)
+    return (box, try hardwareSpec(spec_json, spec_len), try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy")
 }
 
 /// The graph's `partition_metadata` as JSON (size-query idiom): `{"assignments": {node: core},

@@ -1,5 +1,5 @@
 /* test_ir_mapping.c: hardware mapping from C (celesta_ir_hardware_spec_*, celesta_ir_graph_partition,
- * _allocate_json, _place_json, _route, _partition_metadata_json), on the reference graphs.
+ * _partition_json, _allocate_json, _place_json, _route, _partition_metadata_json), on the reference graphs.
  * Usage: test_ir_mapping FIXTURES_DIR */
 #include <stdlib.h>
 
@@ -143,6 +143,22 @@ static void test_modes(const char *fixtures) {
     CHECK(contains(meta, "\"max_hops\": 1"), "%s", meta ? meta : "");
     free(meta);
     const char *wide = "{\"max_neurons_per_core\": 200, \"core_mesh_topology\": [1, 4], \"num_cores\": 4}";
+    /* The metadata without changing the graph (it keeps its routed edgemap partition). */
+    size_t need = 0;
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, wide, strlen(wide), "greedy", 0) == CELESTA_OK && need > 1,
+          "%s", celesta_last_error());
+    char *kept = malloc(need);
+    CHECK(kept && celesta_ir_graph_partition_json(kept, need, &need, g, wide, strlen(wide), "greedy", 0) == CELESTA_OK &&
+              contains(kept, "\"neurons_per_core\": [138]") && contains(kept, "\"algorithm\": \"greedy\""),
+          "%s", kept ? kept : "");
+    free(kept);
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, spec, strlen(spec), "greedy", 0) == CELESTA_ERR_LIMIT_EXCEEDED &&
+              contains(celesta_last_error(), "has 128 neurons"), "%s", celesta_last_error());
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, NULL, spec, strlen(spec), "greedy", 0) == CELESTA_ERR_NULL_POINTER &&
+              contains(celesta_last_error(), "graph"), "%s", celesta_last_error());
+    meta = text_of(celesta_ir_graph_partition_metadata_json, g);
+    CHECK(contains(meta, "\"max_hops\": 1") && contains(meta, "\"algorithm\": \"edgemap\""), "unchanged: %s", meta ? meta : "");
+    free(meta);
     CHECK(celesta_ir_graph_partition(g, wide, strlen(wide), "greedy", 0) == CELESTA_OK, "%s", celesta_last_error());
     meta = text_of(celesta_ir_graph_partition_metadata_json, g);
     /* 138 neurons fit one core; fc1's 401,920 bytes exceed any core's SRAM, so memory cannot be

@@ -46,7 +46,13 @@ static void test_analyze(void) {
     CHECK(celesta_ir_analyze_json(NULL, 0, NULL, g, 0) == CELESTA_ERR_NULL_POINTER, "NULL len");
     size_t len = 0;
     CHECK(celesta_ir_analyze_json(NULL, 0, &len, NULL, 0) == CELESTA_ERR_NULL_POINTER && contains(celesta_last_error(), "graph"), "%s", celesta_last_error());
-    CHECK(celesta_ir_analyze_json(NULL, 0, &len, g, 8) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "flags"), "%s", celesta_last_error());
+    CHECK(celesta_ir_analyze_json(NULL, 0, &len, g, 16) == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "flags"), "%s", celesta_last_error());
+    /* The totals without the layers: the same text with `layers` left out. */
+    char *totals = graph_text(celesta_ir_analyze_json, g, CELESTA_IR_WITHOUT_LAYERS);
+    const char *cut = mine ? strstr(mine, ", \"layers\": [") : NULL, *rest = cut ? strstr(cut, "], \"input_shapes\"") : NULL;
+    CHECK(totals && rest && !contains(totals, "layers") && strncmp(totals, mine, (size_t)(cut - mine)) == 0
+              && strcmp(totals + (cut - mine), rest + 1) == 0, "%s", totals ? totals : celesta_last_error());
+    free(totals);
     char small[8];
     CHECK(celesta_ir_analyze_json(small, sizeof small, &len, g, 0) == CELESTA_ERR_BUFFER_TOO_SMALL && len > sizeof small, "%zu", len);
 

@@ -72,7 +72,9 @@ enum {
     /** celesta_ir_graph_to_json(): write arrays as {"$array": k} (see celesta_ir_graph_array()). */
     CELESTA_IR_ARRAY_REFS = 2,
     /** celesta_ir_write() of NIR: store arrays without gzip compression. */
-    CELESTA_IR_UNCOMPRESSED = 4
+    CELESTA_IR_UNCOMPRESSED = 4,
+    /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
+    CELESTA_IR_WITHOUT_LAYERS = 8
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */

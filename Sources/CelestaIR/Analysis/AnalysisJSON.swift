@@ -38,8 +38,8 @@ public enum AnalysisJSON {
 
     public static func stats(_ s: GraphStats) -> String { String(decoding: statsBytes(s), as: UTF8.self) }
 
-    /// `stats` as UTF-8 bytes.
-    public static func statsBytes(_ s: GraphStats) -> [UInt8] {
+    /// `stats` as UTF-8 bytes; without `layers` when `layers` is false.
+    public static func statsBytes(_ s: GraphStats, layers: Bool = true) -> [UInt8] {
         var w = JSONBytes(capacity: 512 + 200 * s.layers.count)
         func counts(_ list: [(String, Int)]) {
             w.raw("{")
@@ -60,12 +60,15 @@ public enum AnalysisJSON {
         w.raw(", \"width\": "); optional(s.width)
         w.raw(", \"is_dag\": "); w.bool(s.isDAG)
         w.raw(", \"type_counts\": "); counts(s.typeCounts)
-        w.raw(", \"layers\": [")
-        for (i, l) in s.layers.enumerated() {
-            if i > 0 { w.raw(", ") }
-            layer(l, &w)
+        if layers {
+            w.raw(", \"layers\": [")
+            for (i, l) in s.layers.enumerated() {
+                if i > 0 { w.raw(", ") }
+                layer(l, &w)
+            }
+            w.raw("]")
         }
-        w.raw("], \"input_shapes\": [")
+        w.raw(", \"input_shapes\": [")
         for (i, x) in s.inputShapes.enumerated() { if i > 0 { w.raw(", ") }; w.ints(x) }
         w.raw("], \"output_shapes\": [")
         for (i, x) in s.outputShapes.enumerated() { if i > 0 { w.raw(", ") }; w.ints(x) }

@@ -46,6 +46,12 @@ public enum GraphAnalysis {
     /// The statistics of `graph`. In `.celesta` mode the parameters of every primitive count
     /// (TALON's `analyze_graph` gives Conv1d, IF, BatchNorm, PReLU and LayerNorm none).
     public static func analyze(_ graph: IRGraph, mode: IRMode = .celesta) -> GraphStats {
+        analyze(graph, mode: mode, configs: true)
+    }
+
+    /// `analyze`; with `configs` false the layers' `config` stays empty (what the profile and
+    /// the totals need: the rest is the same).
+    static func analyze(_ graph: IRGraph, mode: IRMode, configs: Bool) -> GraphStats {
         var stats = GraphStats()
         stats.nodeCount = graph.nodes.count
         stats.edgeCount = graph.edges.count
@@ -54,7 +60,7 @@ public enum GraphAnalysis {
         var types = TypeInfoCache()
         for node in graph.nodes {
             let info = types(node.type)
-            let layer = self.layer(node, facts: info.facts, mode: mode)
+            let layer = self.layer(node, facts: info.facts, mode: mode, config: configs)
             stats.totalParams += layer.params
             stats.totalBytes += layer.bytes
             stats.totalFlops += layer.flops
@@ -104,7 +110,7 @@ public enum GraphAnalysis {
         return (params, bytes)
     }
 
-    static func layer(_ node: IRNode, facts: AnalysisFacts?, mode: IRMode) -> LayerStats {
+    static func layer(_ node: IRNode, facts: AnalysisFacts?, mode: IRMode, config: Bool = true) -> LayerStats {
         var l = LayerStats(name: node.name, nodeType: node.type)
         l.inputShape = node.inputType?["input"] ?? []
         l.outputShape = node.outputType?["output"] ?? []
@@ -120,18 +126,20 @@ public enum GraphAnalysis {
             }
         default: break
         }
-        l.config = IRDict(facts.config(node))
+        if config { l.config = IRDict(facts.config(node)) }
         return l
     }
 
     /// (depth, width) of an acyclic graph (levels by longest path from the sources), nil when
     /// it has a cycle. Edges to unknown nodes are skipped.
     static func depthAndWidth(_ graph: IRGraph) -> (Int, Int)? {
-        if graph.nodes.isEmpty { return (0, 0) }
+        let n = graph.nodes.count
+        if n == 0 { return (0, 0) }
         let adj = graph.adjacency()
-        var indegree = adj.into.map(\.count)
+        var indegree = adj.into.indices.map(adj.into.degree)
         var queue = indegree.indices.filter { indegree[$0] == 0 }
-        var level = [Int](repeating: 0, count: graph.nodes.count)
+        queue.reserveCapacity(n)
+        var level = [Int](repeating: 0, count: n)
         var head = 0
         while head < queue.count {
             let v = queue[head]
@@ -142,10 +150,11 @@ public enum GraphAnalysis {
                 if indegree[s] == 0 { queue.append(s) }
             }
         }
-        guard queue.count == graph.nodes.count else { return nil }
-        var counts: [Int: Int] = [:]
-        for l in level { counts[l, default: 0] += 1 }
-        return (level.max() ?? 0, counts.values.max() ?? 0)
+        guard queue.count == n else { return nil }
+        let depth = level.max() ?? 0
+        var counts = [Int](repeating: 0, count: depth + 1)
+        for l in level { counts[l] += 1 }
+        return (depth, counts.max() ?? 0)
     }
 
     // MARK: Text

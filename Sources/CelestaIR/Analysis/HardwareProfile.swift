@@ -33,7 +33,7 @@ public enum HardwareProfiling {
     /// depth warning); TALON's `profile_graph` raises a TypeError on them, which `.talon` mode
     /// reproduces as an `.unsupported` error with TALON's message.
     public static func profile(_ graph: IRGraph, mode: IRMode = .celesta) throws -> HardwareProfile {
-        try profile(GraphAnalysis.analyze(graph, mode: mode), mode: mode)
+        try profile(GraphAnalysis.analyze(graph, mode: mode, configs: false), mode: mode)
     }
 
     public static func profile(_ stats: GraphStats, mode: IRMode = .celesta) throws -> HardwareProfile {

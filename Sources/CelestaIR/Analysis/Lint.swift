@@ -39,7 +39,7 @@ public enum GraphLint {
         }
         let adj = graph.adjacency()
         let n = graph.nodes.count
-        func reach(_ starts: [String], _ next: [[Int]]) -> [Bool] {
+        func reach(_ starts: [String], _ next: AdjacencyRows) -> [Bool] {
             var seen = [Bool](repeating: false, count: n)
             var queue = starts.compactMap { graph.position(of: $0) }
             var head = 0
@@ -48,7 +48,7 @@ public enum GraphLint {
                 head += 1
                 if seen[v] { continue }
                 seen[v] = true
-                queue.append(contentsOf: next[v].filter { !seen[$0] })
+                for w in next[v] where !seen[w] { queue.append(w) }
             }
             return seen
         }
@@ -118,7 +118,8 @@ public enum GraphLint {
                 }
             }
         }
-        let keywords: Set<String> = ["input", "output", "lambda", "class", "def", "return", "for", "if"]
+        // (Short names compared one by one cost less than hashing every node's name.)
+        let keywords = ["input", "output", "lambda", "class", "def", "return", "for", "if"]
         for node in graph.nodes {
             if ["node", "layer", "module"].contains(node.name) {
                 add(.info, "GENERIC_NAME", "Node has generic name: '\(node.name)'", node.name, "Use descriptive names (e.g., 'conv1', 'fc_hidden')")
@@ -145,8 +146,17 @@ public enum GraphLint {
     }
 
     private static func minMax(_ t: Tensor) -> (Double, Double) {
+        // float32 and float64 read in place (no array of the values made).
+        switch t.dtype {
+        case .float32: return t.bytes.withUnsafeBytes { minMax($0.bindMemory(to: Float.self).lazy.map(Double.init)) }
+        case .float64: return t.bytes.withUnsafeBytes { minMax($0.bindMemory(to: Double.self)) }
+        default: return minMax(t.doubles)
+        }
+    }
+
+    private static func minMax<S: Sequence>(_ values: S) -> (Double, Double) where S.Element == Double {
         var lo = Double.infinity, hi = -Double.infinity
-        for v in t.doubles {
+        for v in values {
             if v.isNaN { return (.nan, .nan) }
             lo = min(lo, v)
             hi = max(hi, v)

@@ -179,7 +179,7 @@ public enum GraphTransforms {
     /// reaching no Output), in node order.
     public static func disconnected(_ graph: IRGraph) -> [String] {
         let adj = graph.adjacency()
-        func reach(_ starts: [String], _ next: [[Int]]) -> [Bool] {
+        func reach(_ starts: [String], _ next: AdjacencyRows) -> [Bool] {
             var seen = [Bool](repeating: false, count: graph.nodes.count)
             var stack = starts.compactMap { graph.position(of: $0) }
             while let v = stack.popLast() {

@@ -3,27 +3,38 @@
 /// Nodes are indexed in insertion order; edges to unknown nodes are skipped; a node's
 /// neighbours are visited newest edge first.
 extension IRGraph {
-    /// Adjacency by node index: successors and predecessors in edge order (parallel edges kept).
+    /// Adjacency by node index: successors and predecessors in edge order (parallel edges kept),
+    /// each as compressed rows (one block for all nodes, no array per node).
     struct Adjacency {
-        var out: [[Int]]
-        var into: [[Int]]
+        var out: AdjacencyRows
+        var into: AdjacencyRows
     }
 
     func adjacency() -> Adjacency {
-        var out = [[Int]](repeating: [], count: nodes.count)
-        var into = [[Int]](repeating: [], count: nodes.count)
-        for e in edges {
-            guard let s = position(of: e.source), let t = position(of: e.target) else { continue }
-            out[s].append(t)
-            into[t].append(s)
+        let pairs = edgePositions()
+        return Adjacency(out: AdjacencyRows(nodes.count, pairs.lazy.map { ($0.s, $0.t) }),
+                         into: AdjacencyRows(nodes.count, pairs.lazy.map { ($0.t, $0.s) }))
+    }
+
+    /// The edges between known nodes as node positions, in edge order, with each edge's
+    /// position in `edges`. A graph built in order (each edge starting where the last one
+    /// ended, its target the next node) is resolved by comparing names with those nodes; any
+    /// other edge by the name index.
+    func edgePositions() -> [(s: Int, t: Int, position: Int)] {
+        var out: [(s: Int, t: Int, position: Int)] = []
+        out.reserveCapacity(edges.count)
+        var ends = EdgeEnds()
+        for (k, e) in edges.enumerated() {
+            guard let s = ends.source(e.source, self), let t = ends.target(e.target, after: s, self) else { continue }
+            out.append((s, t, k))
         }
-        return Adjacency(out: out, into: into)
+        return out
     }
 
     /// petgraph's `DfsPostOrder` over `next`, started from each undiscovered index in
     /// ascending order: a node seen for the first time pushes its undiscovered neighbours in
     /// petgraph's enumeration order (newest edge first, so the oldest edge ends on top).
-    static func postOrder(_ next: [[Int]], starts: [Int]) -> [Int] {
+    static func postOrder(_ next: AdjacencyRows, starts: [Int]) -> [Int] {
         let n = next.count
         var discovered = [Bool](repeating: false, count: n)
         var finished = [Bool](repeating: false, count: n)
@@ -61,7 +72,7 @@ extension IRGraph {
     public var isDAG: Bool {
         let adj = adjacency()
         // Kahn's algorithm.
-        var indegree = adj.into.map(\.count)
+        var indegree = adj.into.indices.map(adj.into.degree)
         var queue = indegree.indices.filter { indegree[$0] == 0 }
         var seen = 0
         while let v = queue.popLast() {
@@ -118,5 +129,57 @@ extension IRGraph {
         var out: [String: Int] = [:]
         for (i, n) in nodes.enumerated() { out[n.name] = level[i] }
         return out
+    }
+}
+
+/// Neighbour lists of nodes 0..<count as compressed rows: row v is `items[start[v]..<start[v + 1]]`,
+/// in the order the pairs were given.
+struct AdjacencyRows: RandomAccessCollection {
+    let start: [Int]
+    let items: [Int]
+
+    /// Rows from (node, neighbour) pairs (stable: a row keeps the pairs' order).
+    init<S: Sequence>(_ count: Int, _ pairs: S) where S.Element == (Int, Int) {
+        var start = [Int](repeating: 0, count: count + 1)
+        var n = 0
+        for (v, _) in pairs {
+            start[v + 1] += 1
+            n += 1
+        }
+        for v in 0..<count { start[v + 1] += start[v] }
+        var next = start
+        var items = [Int](repeating: 0, count: n)
+        for (v, w) in pairs {
+            items[next[v]] = w
+            next[v] += 1
+        }
+        self.start = start
+        self.items = items
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { start.count - 1 }
+    subscript(v: Int) -> ArraySlice<Int> { items[start[v]..<start[v + 1]] }
+    /// The number of neighbours of v.
+    func degree(_ v: Int) -> Int { start[v + 1] - start[v] }
+}
+
+/// The positions of edges' ends, found by name: first among the nodes a graph built in order
+/// puts there (the source where the last edge ended, the target right after its source), by
+/// comparing names, else by the graph's name index.
+struct EdgeEnds {
+    private var last = -1
+
+    mutating func source(_ name: String, _ g: IRGraph) -> Int? {
+        if last >= 0, g.nodes[last].name == name { return last }
+        last = -1
+        return g.position(of: name)
+    }
+
+    /// (Call after `source` of the same edge.)
+    mutating func target(_ name: String, after s: Int, _ g: IRGraph) -> Int? {
+        let t = s + 1 < g.nodes.count && g.nodes[s + 1].name == name ? s + 1 : g.position(of: name)
+        last = t ?? -1
+        return t
     }
 }

@@ -139,9 +139,10 @@ public struct IRGraph: Sendable, Equatable {
         }
         guard isInput.contains(true) else { throw fail("Graph must have at least one Input node") }
         guard isOutput.contains(true) else { throw fail("Graph must have at least one Output node") }
+        var ends = EdgeEnds()
         for e in edges {
-            guard let s = index[e.source] else { throw fail("Edge source '\(e.source)' not found in nodes") }
-            guard let t = index[e.target] else { throw fail("Edge destination '\(e.target)' not found in nodes") }
+            guard let s = ends.source(e.source, self) else { throw fail("Edge source '\(e.source)' not found in nodes") }
+            guard let t = ends.target(e.target, after: s, self) else { throw fail("Edge destination '\(e.target)' not found in nodes") }
             if s == t { throw fail("Self-loop detected: '\(e.source)' -> '\(e.target)'") }
             if isInput[t] { throw fail("Input node '\(e.target)' has incoming edge from '\(e.source)'") }
             if isOutput[s] { throw fail("Output node '\(e.source)' has outgoing edge to '\(e.target)'") }

@@ -148,10 +148,11 @@ enum BalancedPartition {
         let start = try greedy(view, sccs, hw, p)
         var core = start.core
         let greedyCut = view.crossEdges(core).count
-        var neurons: [Int: Int] = [:], bytes: [Int: Int] = [:]
+        // (Cores are 0..<num_cores.)
+        var neurons = [Int](repeating: 0, count: hw.numCores), bytes = [Int](repeating: 0, count: hw.numCores)
         for u in p.units where !u.isIO {
-            neurons[core[u.members[0]], default: 0] += u.neurons
-            bytes[core[u.members[0]], default: 0] += u.bytes
+            neurons[core[u.members[0]]] += u.neurons
+            bytes[core[u.members[0]]] += u.bytes
         }
         // Edges leaving each unit: (member, other end), one entry per edge end.
         var boundary = [[(Int, Int)]](repeating: [], count: p.units.count)
@@ -161,24 +162,28 @@ enum BalancedPartition {
         }
         var sweeps = 0
         var improved = true
+        var candidates: [Int] = []
         while improved && sweeps < 50 {
             improved = false
             sweeps += 1
             for (k, u) in p.units.enumerated() where !u.isIO {
                 let own = core[u.members[0]]
-                let candidates = Set(boundary[k].map { core[$0.1] }).subtracting([own]).sorted()
+                // The other cores at its boundary, ascending (a short list: no set made).
+                candidates.removeAll(keepingCapacity: true)
+                for (_, w) in boundary[k] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
+                if candidates.count > 1 { candidates.sort() }
                 for c in candidates {
-                    guard neurons[c, default: 0] + u.neurons <= hw.maxNeuronsPerCore,
-                        !p.memoryCounts || bytes[c, default: 0] + u.bytes <= hw.sramBytesPerCore
+                    guard neurons[c] + u.neurons <= hw.maxNeuronsPerCore,
+                        !p.memoryCounts || bytes[c] + u.bytes <= hw.sramBytesPerCore
                     else { continue }
                     var delta = 0
                     for (_, w) in boundary[k] { delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0) }
                     if delta < 0 {
                         for v in u.members { core[v] = c }
-                        neurons[own, default: 0] -= u.neurons
-                        bytes[own, default: 0] -= u.bytes
-                        neurons[c, default: 0] += u.neurons
-                        bytes[c, default: 0] += u.bytes
+                        neurons[own] -= u.neurons
+                        bytes[own] -= u.bytes
+                        neurons[c] += u.neurons
+                        bytes[c] += u.bytes
                         improved = true
                         break
                     }

@@ -5,6 +5,43 @@ public enum MappingJSON {
     /// [[src, dst]], "feedback_edges", "algorithm", "metrics"}`.
     public static func partition(_ r: PartitionResult) -> String { IRJSON.encode(.dict(r.metadata)) }
 
+    /// The same object as `partition`, written straight into bytes (no IR dict of thousands of
+    /// assignments made first).
+    public static func partitionBytes(_ r: PartitionResult) -> [UInt8] {
+        var w = JSONBytes(capacity: 256 + 24 * r.assignments.count + 40 * r.crossCoreEdges.count)
+        func edges(_ list: [IREdge]) {
+            w.raw("[")
+            for (i, e) in list.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.raw("[")
+                w.quoted(e.source)
+                w.raw(", ")
+                w.quoted(e.target)
+                w.raw("]")
+            }
+            w.raw("]")
+        }
+        w.raw("{\"assignments\": {")
+        for (i, a) in r.assignments.enumerated() {
+            if i > 0 { w.raw(", ") }
+            w.quoted(a.name)
+            w.raw(": ")
+            w.int(a.core)
+        }
+        w.raw("}, \"num_cores_used\": ")
+        w.int(r.numCoresUsed)
+        w.raw(", \"cross_core_edges\": ")
+        edges(r.crossCoreEdges)
+        w.raw(", \"feedback_edges\": ")
+        edges(r.feedbackEdges)
+        w.raw(", \"algorithm\": ")
+        w.quoted(r.algorithm)
+        w.raw(", \"metrics\": ")
+        w.value(.dict(r.metrics))
+        w.raw("}")
+        return w.out
+    }
+
     /// `{"budgets": {"core": {CoreBudget}}, "total_weight_bytes", "total_state_bytes",
     /// "peak_core_utilization", "fits_hardware", "violations", "overflow": [{"core", "total_bytes",
     /// "nodes": [[name, bytes]]}]}` (`overflow` is Celesta's: what fills each core that does not

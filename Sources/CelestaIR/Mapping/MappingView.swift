@@ -10,8 +10,8 @@ package struct MappingView {
     /// Edges between known nodes, in graph order: (source, target, position in `graph.edges`).
     let edges: [(s: Int, t: Int, position: Int)]
     /// Successors and predecessors, in edge order.
-    let out: [[Int]]
-    let into: [[Int]]
+    let out: AdjacencyRows
+    let into: AdjacencyRows
 
     init(_ graph: IRGraph) {
         self.graph = graph
@@ -24,19 +24,10 @@ package struct MappingView {
             isIO[i] = info.isInput || info.isOutput
         }
         self.isIO = isIO
-        var edges: [(s: Int, t: Int, position: Int)] = []
-        edges.reserveCapacity(graph.edges.count)
-        var out = [[Int]](repeating: [], count: count)
-        var into = [[Int]](repeating: [], count: count)
-        for (k, e) in graph.edges.enumerated() {
-            guard let s = graph.position(of: e.source), let t = graph.position(of: e.target) else { continue }
-            edges.append((s, t, k))
-            out[s].append(t)
-            into[t].append(s)
-        }
+        let edges = graph.edgePositions()
         self.edges = edges
-        self.out = out
-        self.into = into
+        out = AdjacencyRows(count, edges.lazy.map { ($0.s, $0.t) })
+        into = AdjacencyRows(count, edges.lazy.map { ($0.t, $0.s) })
     }
 
     /// Strongly connected components as rustworkx gives them (sinks first), as index lists
@@ -64,7 +55,7 @@ package struct MappingView {
     /// rustworkx's topological order (indices), nil when cyclic.
     func topologicalOrder() -> [Int]? {
         // Kahn's count first (a cycle has no order).
-        var indegree = into.map(\.count)
+        var indegree = into.indices.map(into.degree)
         var queue = indegree.indices.filter { indegree[$0] == 0 }
         var seen = 0
         while let v = queue.popLast() {

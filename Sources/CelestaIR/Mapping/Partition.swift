@@ -67,9 +67,7 @@ extension IRGraph {
     /// always converges. `.talon` mode reproduces TALON exactly.
     @discardableResult
     public mutating func partition(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
-        try hardware.validate()
-        let algorithm = try PartitionAlgorithm(named: name)
-        let result = try IRGraph.decide(MappingView(self), algorithm, hardware, mode)
+        let result = try partitionResult(on: hardware, algorithm: name, mode: mode)
         // Everything checked: write it down. (The view, which shares the node array, is gone:
         // each write below is in place.)
         for (name, core) in result.assignments {
@@ -84,6 +82,13 @@ extension IRGraph {
 }
 
 extension IRGraph {
+    /// What `partition` decides (the same checks and errors), without writing it into the graph.
+    public func partitionResult(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
+        try hardware.validate()
+        let algorithm = try PartitionAlgorithm(named: name)
+        return try IRGraph.decide(MappingView(self), algorithm, hardware, mode)
+    }
+
     static func decide(_ view: MappingView, _ algorithm: PartitionAlgorithm, _ hardware: HardwareSpec, _ mode: IRMode) throws -> PartitionResult {
         let sccs = view.components()
         let decided: CoreAssignment
@@ -249,34 +254,33 @@ enum TalonPartition {
         var core = start.core
         let greedyFeedback = PartitionBookkeeping.feedbackEdges(view, sccs, core: core, cyclic: PartitionBookkeeping.isCyclic(sccs, view))
         let greedyCut = view.crossEdges(core).count
-        // Core sizes count every assigned node, I/O included.
-        var size: [Int: Int] = [:]
-        for v in start.order { size[core[v], default: 0] += 1 }
+        // Core sizes count every assigned node, I/O included (cores are 0..<num_cores).
+        var size = [Int](repeating: 0, count: hw.numCores)
+        for v in start.order { size[core[v]] += 1 }
         // Incident edges per node, one entry per edge end (parallel edges repeated).
-        var incident = [[Int]](repeating: [], count: view.count)
-        for e in view.edges {
-            incident[e.s].append(e.t)
-            incident[e.t].append(e.s)
-        }
+        let incident = AdjacencyRows(view.count, view.edges.lazy.flatMap { [($0.s, $0.t), ($0.t, $0.s)] })
         var sweeps = 0
         var improved = true
+        var candidates: [Int] = []
         while improved && sweeps < 50 {
             improved = false
             sweeps += 1
             for v in start.order where !view.isIO[v] {
                 let own = core[v]
                 // Neighbour cores other than its own, ascending (CPython's order for small ints).
-                var candidates = Set<Int>()
-                for w in view.out[v] + view.into[v] where core[w] != own { candidates.insert(core[w]) }
-                for c in candidates.sorted() where size[c, default: 0] < hw.maxNeuronsPerCore {
+                candidates.removeAll(keepingCapacity: true)
+                for w in view.out[v] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
+                for w in view.into[v] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
+                if candidates.count > 1 { candidates.sort() }
+                for c in candidates where size[c] < hw.maxNeuronsPerCore {
                     var delta = 0
                     for w in incident[v] {
                         delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0)
                     }
                     if delta < 0 {
                         core[v] = c
-                        size[own, default: 0] -= 1
-                        size[c, default: 0] += 1
+                        size[own] -= 1
+                        size[c] += 1
                         improved = true
                         break
                     }

@@ -17,21 +17,33 @@ enum SpectralPartition {
         let n = compute.count
         // Undirected weights between compute nodes (parallel edges add up; self-loops cancel in
         // the Laplacian).
-        var weight = [[Int: Double]](repeating: [:], count: n)
+        var pairs: [(Int, Int)] = []
+        pairs.reserveCapacity(2 * view.edges.count)
         var joined = false
         for e in view.edges {
             let a = local[e.s], b = local[e.t]
             guard a >= 0, b >= 0 else { continue }
             joined = true
             if a == b { continue }
-            weight[a][b, default: 0] += 1
-            weight[b][a, default: 0] += 1
+            pairs.append((a, b))
+            pairs.append((b, a))
         }
         guard joined else {
             // No edge between two compute nodes: greedy decides (with greedy's metrics).
             return mode == .talon ? try TalonPartition.greedy(view, sccs, hw) : try BalancedPartition.greedy(view, sccs, hw)
         }
-        let neighbours = weight.map { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        // Each node's neighbours ascending, an edge's weight the number of parallel edges.
+        let rows = AdjacencyRows(n, pairs)
+        let neighbours = (0..<n).map { v -> [(Int, Double)] in
+            var row = Array(rows[v])
+            if row.count > 1 { row.sort() }
+            var out: [(Int, Double)] = []
+            out.reserveCapacity(row.count)
+            for w in row {
+                if let last = out.last, last.0 == w { out[out.count - 1].1 += 1 } else { out.append((w, 1)) }
+            }
+            return out
+        }
         let degree = neighbours.map { $0.reduce(0) { $0 + $1.1 } }
         let parts = min((n + hw.maxNeuronsPerCore - 1) / hw.maxNeuronsPerCore, hw.numCores)
         var part = [Int](repeating: 0, count: n)

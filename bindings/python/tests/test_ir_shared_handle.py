@@ -167,6 +167,7 @@ def test_any_change_gets_a_new_copy(name, change):
     before_snapshot = ir._snapshot(g)
     change(g)
     assert ir._snapshot(g) != before_snapshot
+    assert ir._snapshot_equal(g, before_snapshot) is False  # (the check compared in place)
     after = g._shared_handle()
     assert after is not before
     assert_current(g)

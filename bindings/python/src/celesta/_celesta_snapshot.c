@@ -15,6 +15,12 @@
  * None when a value is of any other kind (the caller then does not cache). Two equal snapshots
  * of values of these kinds mean equal values: every item is tagged and every length given.
  *
+ * snapshot_equal(root, classes, ndarray, itemsizes, snapshot) -> bool | None
+ *   `snapshot(root, ...) == snapshot`, found in place: the same pass compares each item with
+ *   the stored bytes as it goes and stops at the first difference (no new bytes are made, and
+ *   the arrays' elements are read once). None where snapshot() gives None. `snapshot` must
+ *   have been made with the same `classes` (their names are not checked again).
+ *
  * The array fields are read from numpy's public array struct (data, nd, dimensions, strides,
  * base, descr, flags), the layout numpy keeps for compiled extensions in 1.x and 2.x.
  */
@@ -40,6 +46,12 @@ typedef struct {
 typedef struct {
     char *data;
     size_t len, cap;
+    /* Compare mode (snapshot_equal): the stored snapshot that the items are compared with
+     * instead of written; `differs` is set (and -1 returned, with no Python error) at the first
+     * difference. */
+    const char *ref;
+    size_t ref_len;
+    int differs;
     PyObject *classes, *ndarray, *itemsizes;
     /* The last dtypes seen and their itemsizes (a graph's arrays share a few dtype objects;
      * hashing a numpy dtype for the dict costs more than the rest of an array). */
@@ -62,7 +74,17 @@ static int grow(snap_t *s, size_t more) {
     return 0;
 }
 
+static int differ(snap_t *s) {
+    s->differs = 1;
+    return -1;
+}
+
 static int put_bytes(snap_t *s, const void *p, size_t n) {
+    if (s->ref != NULL) {
+        if (n > s->ref_len - s->len || (n && memcmp(s->ref + s->len, p, n) != 0)) return differ(s);
+        s->len += n;
+        return 0;
+    }
     if (grow(s, n) < 0) return -1;
     if (n) memcpy(s->data + s->len, p, n);
     s->len += n;
@@ -70,6 +92,14 @@ static int put_bytes(snap_t *s, const void *p, size_t n) {
 }
 
 static int put_tag(snap_t *s, char tag, uint64_t value) {
+    if (s->ref != NULL) {
+        uint64_t stored;
+        if (9 > s->ref_len - s->len || s->ref[s->len] != tag) return differ(s);
+        memcpy(&stored, s->ref + s->len + 1, 8);
+        if (stored != value) return differ(s);
+        s->len += 9;
+        return 0;
+    }
     if (grow(s, 9) < 0) return -1;
     s->data[s->len] = tag;
     memcpy(s->data + s->len + 1, &value, 8);
@@ -177,9 +207,13 @@ static int describe(snap_t *s, PyObject *v, int depth) {
     }
     PyObject *names = PyDict_GetItem(s->classes, (PyObject *)t); /* borrowed */
     if (names == NULL || !PyTuple_Check(names)) return 0;
+#if Py_LIMITED_API + 0 >= 0x030A0000
+    PyObject *d = PyObject_GenericGetDict(v, NULL); /* (the classes use object's attribute lookup) */
+#else
     static PyObject *dict_name = NULL;
     if (dict_name == NULL && (dict_name = PyUnicode_InternFromString("__dict__")) == NULL) return -1;
     PyObject *d = PyObject_GetAttr(v, dict_name);
+#endif
     if (d == NULL) {
         PyErr_Clear();
         return 0;
@@ -187,7 +221,10 @@ static int describe(snap_t *s, PyObject *v, int depth) {
     int r = 0;
     if (PyDict_CheckExact(d)) {
         r = 1;
-        for (Py_ssize_t i = 0; i < PyTuple_Size(names) && r == 1; i++) {
+        /* (Compared with a snapshot, the names need no check: a __dict__ equal to the one
+         * described when every name was there holds them too. The caller compares only with
+         * a snapshot made with the same `classes`.) */
+        for (Py_ssize_t i = 0; s->ref == NULL && i < PyTuple_Size(names) && r == 1; i++) {
             r = PyDict_Contains(d, PyTuple_GetItem(names, i));
         }
         if (r == 1) r = put_tag(s, 'o', (uint64_t)(uintptr_t)t) < 0 ? -1 : describe_dict(s, d, depth);
@@ -201,7 +238,7 @@ static PyObject *py_snapshot(PyObject *self, PyObject *args) {
     PyObject *root, *classes, *ndarray, *itemsizes;
     if (!PyArg_ParseTuple(args, "OO!OO!:snapshot", &root, &PyDict_Type, &classes, &ndarray, &PyDict_Type, &itemsizes))
         return NULL;
-    snap_t s = {NULL, 0, 0, classes, ndarray, itemsizes, {NULL, NULL, NULL, NULL}, {0, 0, 0, 0}, 0};
+    snap_t s = {.classes = classes, .ndarray = ndarray, .itemsizes = itemsizes};
     int r = describe(&s, root, 0);
     PyObject *out = NULL;
     if (r == 1) {
@@ -214,8 +251,26 @@ static PyObject *py_snapshot(PyObject *self, PyObject *args) {
     return out;
 }
 
+static PyObject *py_snapshot_equal(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *root, *classes, *ndarray, *itemsizes;
+    const char *ref;
+    Py_ssize_t ref_len;
+    if (!PyArg_ParseTuple(args, "OO!OO!y#:snapshot_equal", &root, &PyDict_Type, &classes, &ndarray, &PyDict_Type, &itemsizes,
+                          &ref, &ref_len))
+        return NULL;
+    snap_t s = {.ref = ref, .ref_len = (size_t)ref_len, .classes = classes, .ndarray = ndarray, .itemsizes = itemsizes};
+    int r = describe(&s, root, 0);
+    if (s.differs) return PyBool_FromLong(0); /* (no Python error is set on a difference) */
+    if (r < 0) return NULL;
+    if (r == 0) Py_RETURN_NONE;
+    return PyBool_FromLong(s.len == s.ref_len);
+}
+
 CELESTA_PY_INTERNAL PyMethodDef celesta_snapshot_methods[] = {
     {"snapshot", py_snapshot, METH_VARARGS,
      "snapshot(root, classes, ndarray, itemsizes): the exact contents of root as bytes, or None."},
+    {"snapshot_equal", py_snapshot_equal, METH_VARARGS,
+     "snapshot_equal(root, classes, ndarray, itemsizes, snapshot): snapshot(root, ...) == snapshot, compared in place."},
     {NULL, NULL, 0, NULL},
 };

@@ -22,7 +22,7 @@ import weakref
 import numpy as np
 
 from . import _irlib
-from ._celesta import snapshot as _snap
+from ._celesta import snapshot as _snap, snapshot_equal as _snap_equal
 from ._errors import ParseError
 
 __all__ = ["Graph", "Node", "Edge", "read", "write", "read_version", "list_primitives", "str_to_node", "register_node",
@@ -538,13 +538,16 @@ class Graph:
         attributes, edges, metadata and settings, every byte of every array) taken in one C
         pass is compared with the one taken when the copy was made. A graph holding a value of
         another kind (or a node of a class that writes itself) gets a new copy every time."""
-        snap = _snapshot(self)
-        entry = _SHARED.get(self) if snap is not None else None
-        if entry is not None and entry[0] == flags and entry[1] == snap:
+        entry = _SHARED.get(self)
+        # (Compared in place with the kept snapshot, made with the same classes: no new one is
+        # made while they agree.)
+        if (entry is not None and entry[0] == flags and entry[3] is _snapshot_classes()
+                and _snapshot_equal(self, entry[1])):
             return entry[2]
+        snap = _snapshot(self)
         handle = self._handle(flags)
         if snap is not None:
-            _SHARED[self] = (flags, snap, handle)
+            _SHARED[self] = (flags, snap, handle, _snapshot_classes())
         else:
             _SHARED.pop(self, None)
         return handle
@@ -691,7 +694,7 @@ class Graph:
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
 
-# Graph -> (flags, snapshot, Handle) of _shared_handle (dropped with the graph; never copied
+# Graph -> (flags, snapshot, Handle, the classes of the snapshot) of _shared_handle (dropped with the graph; never copied
 # with it).
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # The Graph attributes that its conversion reads.
@@ -725,6 +728,18 @@ def _snapshot(graph):
     except KeyError:
         return None
     return _snap(values, _snapshot_classes(), np.ndarray, _ITEMSIZES)
+
+
+def _snapshot_equal(graph, snap: bytes) -> bool:
+    """``_snapshot(graph) == snap`` (False when the graph has none), without making it."""
+    if type(graph) is not Graph:
+        return False
+    d = graph.__dict__
+    try:
+        values = tuple([d[k] for k in _GRAPH_KEYS])
+    except KeyError:
+        return False
+    return _snap_equal(values, _snapshot_classes(), np.ndarray, _ITEMSIZES, snap) is True
 
 
 def _format(path, fmt):

@@ -21,6 +21,7 @@ for _name, _args in {
     "celesta_ir_hardware_spec_validate": [_STR, _SZ],
     "celesta_ir_graph_partition": [_P, _STR, _SZ, _STR, ctypes.c_int],
     "celesta_ir_graph_partition_metadata_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
+    "celesta_ir_graph_partition_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ, _STR, ctypes.c_int],
     "celesta_ir_graph_allocate_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ],
     "celesta_ir_graph_place_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ],
     "celesta_ir_graph_route": [_P, _STR, _SZ, ctypes.c_int],
@@ -188,9 +189,17 @@ def _run_partition(graph, hw_spec, algorithm, talon_compatible, where):
     spec = _args(graph, hw_spec, where)
     if not isinstance(algorithm, str):
         raise TypeError(f"{where}() argument 'algorithm' must be a str, not {type(algorithm).__name__}")
-    handle = graph._shared_handle().copy()  # (the call changes the copy it is given)
-    _check(_lib.celesta_ir_graph_partition(handle.ptr, spec, len(spec), algorithm.encode(), _irlib.flags_for(talon_compatible)))
-    return _metadata(handle)
+    handle = graph._shared_handle()
+    # (The metadata the partition would set, the library's copy left unchanged.)
+    try:
+        text = _irlib.text_out(_lib.celesta_ir_graph_partition_json, handle.ptr, spec, len(spec), algorithm.encode(),
+                               _irlib.flags_for(talon_compatible), guess=4096 + 48 * len(graph.nodes))
+    except LimitExceededError as e:
+        raise HardwareLimitError(str(e)) from None
+    doc = json.loads(text)
+    for key in ("cross_core_edges", "feedback_edges"):
+        doc[key] = _pairs(doc[key])
+    return doc
 
 
 def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,

@@ -258,19 +258,69 @@ def _layers(items) -> list:
 
 
 def _stats(doc) -> GraphStats:
-    layers = _layers(doc["layers"])
+    layers = _layers(doc["layers"]) if "layers" in doc else []
     return GraphStats(doc["total_params"], doc["total_bytes"], doc["total_flops"], doc["node_count"], doc["edge_count"],
                       doc["depth"], doc["width"], doc["is_dag"], doc["type_counts"], layers,
                       [tuple(s) for s in doc["input_shapes"]], [tuple(s) for s in doc["output_shapes"]],
                       doc["memory_breakdown"], doc["lif_count"], doc["affine_count"], doc["conv_count"])
 
 
+# celesta_ir_analyze_json(): leave `layers` out (CELESTA_IR_WITHOUT_LAYERS).
+_WITHOUT_LAYERS = 8
+
+
+def _layers_of(handle, flags: int, count: int) -> list:
+    """The LayerStats of the library's copy `handle` (analysed again: the copy never changes)."""
+    return _layers(_call_json(_lib.celesta_ir_analyze_json, handle, flags, guess=4096 + 320 * count)["layers"])
+
+
+class _LazyLayers:
+    """``GraphStats.layers``: a plain list, except that ``analyze_graph`` leaves it to be made
+    on first read (from the library's copy of the graph it analysed, kept until then): most
+    callers read the totals, and a LayerStats per node of a graph of thousands cost more than
+    the whole analysis. Reading, comparing, printing, copying or pickling the statistics makes
+    it; the values are those an eager list would hold."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        d = obj.__dict__
+        if "layers" in d:
+            return d["layers"]
+        pending = d.get("_layers_from")
+        # (setdefault: of two threads making it at once, both get the first one's list)
+        layers = d.setdefault("layers", _layers_of(*pending) if pending is not None else [])
+        d.pop("_layers_from", None)
+        return layers
+
+    def __set__(self, obj, value):
+        obj.__dict__.pop("_layers_from", None)
+        obj.__dict__["layers"] = value
+
+
+GraphStats.layers = _LazyLayers()
+
+
+def _graph_stats_state(self):
+    self.layers  # (made now: the copy of the graph it comes from stays here)
+    return self.__dict__
+
+
+GraphStats.__getstate__ = _graph_stats_state
+
+
 def analyze_graph(graph, *, talon_compatible: Optional[bool] = None) -> GraphStats:
     """Parameters, bytes, FLOPs, depth/width and per-layer statistics of ``graph`` (a Graph or
     a ``.t1c`` path). Celesta counts the parameters of every primitive; TALON's mode leaves
-    Conv1d, IF, BatchNorm, PReLU and LayerNorm at 0."""
+    Conv1d, IF, BatchNorm, PReLU and LayerNorm at 0. (``layers`` is made on first read.)"""
     g = _graph(graph)
-    return _stats(_call_json(_lib.celesta_ir_analyze_json, g._shared_handle(), _flags(talon_compatible), guess=4096 + 320 * len(g.nodes)))
+    handle, flags = g._shared_handle(), _flags(talon_compatible)
+    stats = _stats(_call_json(_lib.celesta_ir_analyze_json, handle, flags | _WITHOUT_LAYERS))
+    if stats.node_count:
+        d = stats.__dict__
+        del d["layers"]
+        d["_layers_from"] = (handle, flags, stats.node_count)
+    return stats
 
 
 def summarize(graph, verbose: bool = False, *, talon_compatible: Optional[bool] = None) -> str:
