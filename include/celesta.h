@@ -335,6 +335,22 @@ typedef struct celesta_events_info {
     uint64_t chunk_length;
 } celesta_events_info_t;
 
+/** The format of a WAV file (celesta_wav_parse_info()). */
+typedef struct celesta_wav_info {
+    /** sizeof(celesta_wav_info_t), set by the caller (CELESTA_INIT). */
+    uint32_t struct_size;
+    /** Sampling rate in Hz, > 0. */
+    double sample_rate;
+    /** Interleaved channels, >= 1. */
+    int32_t channels;
+    /** Bits per sample as stored: 16, 24 or 32. */
+    int32_t bits_per_sample;
+    /** 1 for 32-bit IEEE float samples, 0 for PCM integers. */
+    int32_t is_float;
+    /** Frames (samples per channel). */
+    uint64_t frames;
+} celesta_wav_info_t;
+
 /* ---- Exported C functions: analysis of IR graphs (TALON's SDK: statistics, hardware profile, ---- */
 
 /**
@@ -584,6 +600,59 @@ CELESTA_API int celesta_events_reader_set_progress(celesta_events_reader_t *read
 
 /** Releases a reader (closing its file); NULL is ignored. */
 CELESTA_API void celesta_events_reader_free(celesta_events_reader_t *reader);
+
+/* ---- Exported C functions: files parsed from bytes in memory (.npy arrays, WAV audio, event files). ---- */
+
+/**
+ * Parses the `.npy` file in `data` (numpy format versions 1-3, C order; integer, bool or
+ * integral float dtypes) and writes its shape: one entry per dimension (none for a scalar).
+ *
+ * Size query (see the top of this header): `*len` receives the number of dimensions.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (what is malformed, unsupported or
+ * truncated), CELESTA_ERR_OUT_OF_RANGE (a value that is not an integer of int64's range),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_npy_parse_shape(int64_t *buf, size_t cap, size_t *len, const uint8_t *data, size_t data_len);
+
+/**
+ * Parses the `.npy` file in `data` as celesta_npy_parse_shape() does and writes its values,
+ * row-major, as int64 (bools as 0/1; floats must hold integers).
+ *
+ * Size query (see the top of this header): `*len` receives the number of values (the
+ * product of the shape). Errors: as celesta_npy_parse_shape(). Thread safety: any thread.
+ */
+CELESTA_API int celesta_npy_parse_ints(int64_t *buf, size_t cap, size_t *len, const uint8_t *data, size_t data_len);
+
+/**
+ * Parses the RIFF/WAVE file in `data` and writes its format to `out` (struct_size set):
+ * PCM integers of 16, 24 or 32 bits or 32-bit IEEE floats (format tags 1 and 3, or
+ * WAVE_FORMAT_EXTENSIBLE with one of those), any number of channels; chunks other than
+ * `fmt ` and `data` are skipped. The CLI reads WAV files with the same parser.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (struct_size),
+ * CELESTA_ERR_PARSE (what is malformed, unsupported or truncated). Thread safety: any thread.
+ */
+CELESTA_API int celesta_wav_parse_info(celesta_wav_info_t *out, const uint8_t *data, size_t data_len);
+
+/**
+ * Parses the WAV file in `data` as celesta_wav_parse_info() does and writes its samples,
+ * interleaved [frames][channels]: integers scaled to [-1, 1) by 2^(bits-1), floats as stored.
+ *
+ * Size query (see the top of this header): `*len` receives frames * channels. Errors: as
+ * celesta_wav_parse_info(), CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: any thread.
+ */
+CELESTA_API int celesta_wav_parse_samples(double *buf, size_t cap, size_t *len, const uint8_t *data, size_t data_len);
+
+/**
+ * Opens the event file held in `data` (a whole HDF5 file image, copied: `data` may be freed
+ * after the call) as celesta_events_reader_open() opens a path, through libhdf5's in-memory
+ * file driver. Error messages name the file "<memory>".
+ *
+ * Ownership: `*out` receives a reader to release with celesta_events_reader_free(). Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_OUT_OF_RANGE (data_len), CELESTA_ERR_PARSE (not HDF5,
+ * truncated, damaged, no event layout), CELESTA_ERR_NOT_FOUND (as for a path).
+ */
+CELESTA_API int celesta_events_reader_open_memory(celesta_events_reader_t **out, const uint8_t *data, size_t data_len, const celesta_events_config_t *config);
 
 /* ---- Exported C functions: reading and writing IR files (.t1c, NIR, IR JSON). ---- */
 
@@ -2310,8 +2379,9 @@ CELESTA_API int celesta_xylo_hdk_apply(celesta_xylo_hdk_t *hdk, const celesta_xy
  * run after every block of 4096 steps; celesta_xylo_hdk_monitor() the audio samples fed after every
  * chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
  * call the kit has run the first `done` units of the last report and is in the state they
- * left it in (the network's state and, for the monitor, the front end's); their outputs and
- * power samples are discarded (celesta_xylo_hdk_power_times() then gives none), and the next
+ * left it in (the network's state and, for the monitor, the front end's); their power samples
+ * are discarded (celesta_xylo_hdk_power_times() then gives none), their outputs too (those of
+ * an evolve stay readable with celesta_xylo_hdk_partial_output()), and the next
  * call continues from there. celesta_xylo_hdk_apply() starts again from zero state.
  *
  * Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
@@ -2327,9 +2397,25 @@ CELESTA_API int celesta_xylo_hdk_set_progress(celesta_xylo_hdk_t *hdk, celesta_p
  * Errors: as celesta_xylo_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
  * CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
  * celesta_xylo_hdk_set_progress() asked to stop (the kit's state is then as that function says).
- * On error no output buffer is written. Thread safety: as the handle.
+ * On error no output buffer is written; the output of the steps the kit completed before the
+ * failure is kept: celesta_xylo_hdk_partial_output(). Thread safety: as the handle.
  */
 CELESTA_API int celesta_xylo_hdk_evolve(int *spikes_out, size_t spikes_out_cap, size_t *spikes_out_len, const celesta_xylo_sim_record_t *record, celesta_xylo_hdk_t *hdk, const int *input, size_t input_len, size_t steps, int record_power);
+
+/**
+ * The output spikes of the last celesta_xylo_hdk_evolve() on this handle as far as they were
+ * read from the kit, [steps][n_out] row-major (steps = `*len` / n_out): all of them after a
+ * call that succeeded; after a call that failed (a kit unplugged, a lost, corrupt or short
+ * transfer, a time-out) or was cancelled, those of the time steps completed before the
+ * failure, in whole blocks of 4096 steps (the kit's output is read after each block; none when
+ * the call failed in its first block). celesta_xylo_hdk_apply() clears it. A failed evolve
+ * writes no output buffer; this is how its caller keeps what the kit had already computed.
+ *
+ * Size query (see the top of this header): `*len` receives steps * n_out. Errors:
+ * CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
+ * CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
+ */
+CELESTA_API int celesta_xylo_hdk_partial_output(int *buf, size_t cap, size_t *len, celesta_xylo_hdk_t *hdk);
 
 /**
  * The times of the power samples of the last celesta_xylo_hdk_evolve() or

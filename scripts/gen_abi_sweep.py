@@ -42,6 +42,19 @@ FACTORIES = {
     "celesta_xylo_hdk_t": ("celesta_xylo_hdk_open(&h, \"virtual:xa2\", 0);\n"
                            "celesta_xylo_hdk_apply(h, live_celesta_xylo_config_t, 1e-3);"),
     "celesta_ir_graph_t": "celesta_ir_graph_create(&h);",
+    "celesta_backend_result_t": ("celesta_ir_graph_t *g = NULL;\n"
+                                 "celesta_ir_graph_from_json(&g, IR_GRAPH, strlen(IR_GRAPH), NULL, 0, 0);\n"
+                                 "celesta_backend_simulate(&h, \"cpu\", g, \"{\\\"n_steps\\\": 2}\", 14, NULL, 0);\n"
+                                 "celesta_ir_graph_free(g);"),
+    "celesta_events_writer_t": "celesta_events_writer_create(&h, \"sweep-writer.h5\", NULL, NULL, 16, -1);",
+    "celesta_events_reader_t": ("uint64_t t[3] = {1, 2, 3}; uint16_t xy[3] = {0, 1, 2}; uint8_t pol[3] = {0, 1, 0};\n"
+                                "celesta_events_t e = CELESTA_INIT(celesta_events_t);\n"
+                                "e.t = t; e.t_stride = 8; e.x = xy; e.x_stride = 2; e.y = xy; e.y_stride = 2; e.p = pol; e.p_stride = 1;\n"
+                                "celesta_events_write(\"sweep-events.h5\", &e, 3, NULL, NULL, -1);\n"
+                                "celesta_events_reader_open(&h, \"sweep-events.h5\", NULL);"),
+    # celesta_hls_model_t: a live model traps celesta_hls_simulate with batch or steps >= 2^63
+    # (unchecked Int conversion in HLS.swift); its factory comes with that fix:
+    # "celesta_hls_model_from_layers(&h, HLS_LAYERS, strlen(HLS_LAYERS), NULL, 0);"
 }
 ORDER = ["celesta_xylo_network_t", "celesta_xylo_spec_t", "celesta_xylo_config_t"]
 
@@ -124,6 +137,18 @@ static const char *NETWORK =
     "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [[1.0, 0.1], [0.1, 0.5]]},"
     "{\"type\": \"LIF\", \"n_in\": 2, \"n_out\": 2, \"tau_mem\": [0.02, 0.02], \"tau_syn\": [0.01, 0.01],"
     " \"threshold\": [0.5, 0.5], \"dt\": 0.001}]}";
+static const char *IR_GRAPH =
+    "{\"nodes\": [{\"name\": \"in\", \"type\": \"Input\", \"fields\": {}, \"input_type\": {\"input\": [2]}},"
+    " {\"name\": \"out\", \"type\": \"Output\", \"fields\": {}, \"output_type\": {\"output\": [2]}}],"
+    " \"edges\": [[\"in\", \"out\"]]}";
+static const char *HLS_LAYERS =
+    "[{\"name\": \"x\", \"class_name\": \"Input\", \"n\": 2},"
+    " {\"name\": \"fc1\", \"class_name\": \"Dense\", \"n_in\": 2, \"n_out\": 2,"
+    "  \"weight\": [[0.5, 0.25], [0.75, 0.125]], \"bias\": [0.0, 0.0]},"
+    " {\"name\": \"lif1\", \"class_name\": \"LIFNeuron\", \"n\": 2, \"reset_mechanism\": \"subtract\","
+    "  \"threshold\": {\"mode\": \"scalar\", \"value\": 1.0}, \"beta\": {\"mode\": \"scalar\", \"value\": 0.9}},"
+    " {\"name\": \"readout\", \"class_name\": \"SNNReadout\", \"n_classes\": 2, \"window_size\": 3,"
+    "  \"decision_rule\": \"argmax_spike_count\"}]";
 #define BUF_BYTES (1 << 20)
 static _Alignas(64) unsigned char stray[256];
 static int cancel_fn(void *u, size_t d, size_t t) { (void)u; (void)d; (void)t; return 1; }

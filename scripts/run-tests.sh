@@ -109,6 +109,9 @@ section "C harness: event files and spike encoders (Tests/c/test_events.c)"
 mkdir -p "$tmp/events"
 c_harness c-events test_events Tests/Fixtures "$tmp/events"
 
+section "C harness: .npy, WAV and event files parsed from bytes (Tests/c/test_file_bytes.c)"
+c_harness c-file-bytes test_file_bytes Tests/Fixtures
+
 section "C harness: network, mapper and quantizers (Tests/c/test_pipeline.c)"
 c_harness c-pipeline test_pipeline
 

@@ -167,8 +167,9 @@ public func celesta_xylo_hdk_apply(_ hdk: celesta_xylo_hdk_ref?, _ config: celes
 /// run after every block of 4096 steps; celesta_xylo_hdk_monitor() the audio samples fed after every
 /// chunk of 4883 samples (0.1 s of audio). A kit cannot take a run back: after a cancelled
 /// call the kit has run the first `done` units of the last report and is in the state they
-/// left it in (the network's state and, for the monitor, the front end's); their outputs and
-/// power samples are discarded (celesta_xylo_hdk_power_times() then gives none), and the next
+/// left it in (the network's state and, for the monitor, the front end's); their power samples
+/// are discarded (celesta_xylo_hdk_power_times() then gives none), their outputs too (those of
+/// an evolve stay readable with celesta_xylo_hdk_partial_output()), and the next
 /// call continues from there. celesta_xylo_hdk_apply() starts again from zero state.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER (hdk). Thread safety: as the handle.
@@ -185,7 +186,8 @@ public func celesta_xylo_hdk_set_progress(_ hdk: celesta_xylo_hdk_ref?, _ fn: ce
 /// Errors: as celesta_xylo_sim_evolve(), plus CELESTA_ERR_INVALID_STATE (no configuration applied),
 /// CELESTA_ERR_DEVICE and CELESTA_ERR_TIMEOUT; CELESTA_ERR_CANCELLED when the callback of
 /// celesta_xylo_hdk_set_progress() asked to stop (the kit's state is then as that function says).
-/// On error no output buffer is written. Thread safety: as the handle.
+/// On error no output buffer is written; the output of the steps the kit completed before the
+/// failure is kept: celesta_xylo_hdk_partial_output(). Thread safety: as the handle.
 @_cdecl("celesta_xylo_hdk_evolve")
 public func celesta_xylo_hdk_evolve(
     _ spikes_out: UnsafeMutablePointer<Int32>?, _ spikes_out_cap: UInt, _ spikes_out_len: UnsafeMutablePointer<UInt>?,
@@ -212,6 +214,31 @@ public func celesta_xylo_hdk_evolve(
                                      progress: box.progress?.closure(total: t))
         box.power = run.power
         writeResult(run.result, spikesOut: out, record: record)
+    }
+}
+
+/// The output spikes of the last celesta_xylo_hdk_evolve() on this handle as far as they were
+/// read from the kit, [steps][n_out] row-major (steps = `*len` / n_out): all of them after a
+/// call that succeeded; after a call that failed (a kit unplugged, a lost, corrupt or short
+/// transfer, a time-out) or was cancelled, those of the time steps completed before the
+/// failure, in whole blocks of 4096 steps (the kit's output is read after each block; none when
+/// the call failed in its first block). celesta_xylo_hdk_apply() clears it. A failed evolve
+/// writes no output buffer; this is how its caller keeps what the kit had already computed.
+///
+/// Size query (see the top of this header): `*len` receives steps * n_out. Errors:
+/// CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_STATE (no configuration applied),
+/// CELESTA_ERR_BUFFER_TOO_SMALL. Thread safety: as the handle.
+@_cdecl("celesta_xylo_hdk_partial_output")
+public func celesta_xylo_hdk_partial_output(
+    _ buf: UnsafeMutablePointer<Int32>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ hdk: celesta_xylo_hdk_ref?
+) -> Int32 {
+    guarded {
+        _ = try required(len, "len")
+        let result = try object(hdk, HDKBox.self, "hdk").hdk.partialEvolveOutput()
+        guard let out = try sizedOutput(buf, cap, len, needed: result.spikesOut.count) else { return }
+        result.spikesOut.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { out.update(from: base, count: src.count) }
+        }
     }
 }
 

@@ -34,7 +34,7 @@ private func columns(_ events: UnsafePointer<celesta_events_t>?, _ name: String,
 }
 
 /// A caller's config (NULL: TALON's defaults; NULL strings keep their default).
-private func eventConfig(_ config: UnsafePointer<celesta_events_config_t>?) throws -> EventFileConfig {
+func eventConfig(_ config: UnsafePointer<celesta_events_config_t>?) throws -> EventFileConfig {
     var out = EventFileConfig.standard
     guard let config else { return out }
     try checkStructSize(UnsafeRawPointer(config), celesta_events_config_t.self, "config")

@@ -36,6 +36,7 @@ public final class XyloHDK {
         }
         guard dt.isFinite, dt > 0 else { throw CelestaError(.outOfRange, "'dt' is \(dt); it must be finite and > 0 (seconds)") }
         let image = try config.image()
+        evolveBlocks = []
         try transport.reset()
         for write in image.writes() {
             switch write {
@@ -77,6 +78,7 @@ public final class XyloHDK {
         input: [Int], steps: Int, record: Bool = false, recordPower: Bool = false, progress: ((Int) -> Bool)? = nil
     ) throws -> (result: XyloSimulationResult, power: [HDKPowerSample]) {
         let config = try requireConfig("evolve")
+        evolveBlocks = []
         let raster = try HDKInputRaster(firstTimestep: 0, steps: steps, channels: config.nIn, counts: input)
         try transport.configure(source: .events, monitorState: record)
         if recordPower { try transport.startPowerMonitor(rate: try effectivePowerSampleRate()) }
@@ -84,23 +86,40 @@ public final class XyloHDK {
         guard start >= 0, start <= Int.max - steps else {
             throw CelestaError(.device, "\(device.name): the kit reports time step \(start); \(steps) more do not fit its counter")
         }
+        // Each block's readouts are read as soon as it has run, so that a run that fails (a
+        // kit unplugged, a lost transfer) keeps the output of the blocks before the failure:
+        // `partialEvolveOutput`.
         var t = 0
         while t < steps {
             let end = min(steps, t + XyloHDK.stepsPerBlock)
             try transport.sendInput(raster.rows(t..<end, shiftedBy: start))
             try transport.process(until: start + end)
+            let block = try transport.readReadouts()
+            guard block.steps == end - t else {
+                throw CelestaError(.device, "\(device.name): read readouts returned \(block.steps) steps, expected \(end - t)")
+            }
+            evolveBlocks.append(block)
             t = end
             if let progress, !progress(t), t < steps {
-                _ = try? transport.readReadouts()
                 throw CelestaError(.cancelled, "\(device.name): evolve cancelled after \(t) of \(steps) steps")
             }
         }
-        let block = try transport.readReadouts()
-        guard block.steps == steps else {
-            throw CelestaError(.device, "\(device.name): read readouts returned \(block.steps) steps, expected \(steps)")
-        }
+        let result = try partialEvolveOutput()
+        evolveBlocks = [HDKReadoutBlock(firstTimestep: start, result: result)]  // one copy of the arrays, shared
         let power = recordPower ? try transport.readPower() : []
-        return (block.result, power)
+        return (result, power)
+    }
+
+    /// The blocks of the last `evolve` read from the kit so far.
+    private var evolveBlocks: [HDKReadoutBlock] = []
+
+    /// The output of the last `evolve` as far as it was read from the kit: the whole result
+    /// after a run that succeeded; after one that failed or was cancelled, the time steps
+    /// completed before the failure, in whole blocks of `stepsPerBlock` (none when it failed in
+    /// its first block). `apply` and the next `evolve` start it again from none.
+    public func partialEvolveOutput() throws -> XyloSimulationResult {
+        let config = try requireConfig("the partial output")
+        return try HDKReadoutBlock.concatenating(evolveBlocks, firstTimestep: 0, nHidden: config.nHidden, nOut: config.nOut).result
     }
 
     /// What a free-running (real-time) run returns.

@@ -156,6 +156,104 @@ static void case_environment_variable(void) {
     CHECK(status == CELESTA_OK, "without it: %s", celesta_last_error());
 }
 
+/* A run of 10,000 steps is read from the kit in blocks of 4096 steps: a failure after the first
+ * block keeps its output (celesta_xylo_hdk_partial_output), equal to the simulator's first
+ * steps. The transfers of open + apply are found by bisection (apply succeeds iff the fault
+ * comes after them); the run's transfers follow: configure, time step, then per block send,
+ * process, read. */
+enum { LONG_STEPS = 10000 };
+static int long_input[LONG_STEPS * 2], long_spikes[LONG_STEPS * 2], sim_spikes[LONG_STEPS * 2];
+
+static int applies_with_unplug_at(long n) {
+    char where[64];
+    snprintf(where, sizeof where, "virtual:xa2?faults=unplug@%ld", n);
+    celesta_xylo_hdk_t *hdk = NULL;
+    int status = celesta_xylo_hdk_open(&hdk, where, 1000);
+    if (status == CELESTA_OK) status = celesta_xylo_hdk_apply(hdk, config, 1e-3);
+    celesta_xylo_hdk_free(hdk);
+    return status == CELESTA_OK;
+}
+
+/* The partial output after a run with the fault `kind` at transfer n: its steps, or -1 when the
+ * run succeeded; checks it against the simulator. */
+static long partial_steps(const char *kind, long n) {
+    char where[64];
+    snprintf(where, sizeof where, "virtual:xa2?faults=%s@%ld", kind, n);
+    celesta_xylo_hdk_t *hdk = NULL;
+    int status = celesta_xylo_hdk_open(&hdk, where, 300);
+    if (status == CELESTA_OK) status = celesta_xylo_hdk_apply(hdk, config, 1e-3);
+    CHECK(status == CELESTA_OK, "%s at %ld: apply: %s", kind, n, celesta_last_error());
+    size_t len = 0;
+    int run = celesta_xylo_hdk_evolve(long_spikes, sizeof long_spikes / sizeof *long_spikes, &len, NULL, hdk,
+                                      long_input, LONG_STEPS * 2, LONG_STEPS, 0);
+    size_t needed = 0;
+    CHECK(celesta_xylo_hdk_partial_output(NULL, 0, &needed, hdk) == CELESTA_OK, "%s", celesta_last_error());
+    static int partial[LONG_STEPS * 2];
+    memset(partial, 0xFF, sizeof partial);
+    CHECK(celesta_xylo_hdk_partial_output(partial, sizeof partial / sizeof *partial, &needed, hdk) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(needed % 2 == 0 && memcmp(partial, sim_spikes, needed * sizeof(int)) == 0, "%s at %ld: the partial output is the simulator's", kind, n);
+    if (needed > 0) {
+        int small[4];
+        CHECK(celesta_xylo_hdk_partial_output(small, 4, &needed, hdk) == CELESTA_ERR_BUFFER_TOO_SMALL, "too small");
+    }
+    celesta_xylo_hdk_free(hdk);
+    if (run == CELESTA_OK) {
+        CHECK(needed == LONG_STEPS * 2, "after a run that succeeded: all of it (%zu)", needed);
+        return -1;
+    }
+    return (long)needed / 2;
+}
+
+static int cancel_after_first(void *user, size_t done, size_t total) {
+    (void)user;
+    (void)total;
+    return done >= 4096;
+}
+
+static void case_partial_output_after_a_failure(void) {
+    for (int i = 0; i < LONG_STEPS * 2; ++i) long_input[i] = (i * 7 / 3) % 4;
+    celesta_xylo_sim_t *sim = NULL;
+    size_t len = 0;
+    CHECK(celesta_xylo_sim_create(&sim, config) == CELESTA_OK
+          && celesta_xylo_sim_evolve(sim_spikes, LONG_STEPS * 2, &len, NULL, sim, long_input, LONG_STEPS * 2, LONG_STEPS) == CELESTA_OK,
+          "%s", celesta_last_error());
+    celesta_xylo_sim_free(sim);
+    long lo = 1, hi = 1 << 16; /* applies_with_unplug_at(hi) */
+    while (lo < hi) {
+        long mid = (lo + hi) / 2;
+        if (applies_with_unplug_at(mid)) hi = mid; else lo = mid + 1;
+    }
+    printf("  open + apply take %ld transfers\n", lo - 1);
+    const char *kinds[] = {"unplug", "timeout", "corrupt"};
+    for (int k = 0; k < 3; ++k) {
+        int seen[3] = {0, 0, 0}, other = 0;
+        for (long n = lo; n < lo + 14; ++n) {
+            long steps = partial_steps(kinds[k], n);
+            if (steps == 0) seen[0] = 1;
+            else if (steps == 4096) seen[1] = 1;
+            else if (steps == 8192) seen[2] = 1;
+            else if (steps != -1) other = 1;
+        }
+        CHECK(seen[0] && seen[1] && seen[2] && !other, "%s: partial outputs of 0, 4096 and 8192 steps (%d %d %d %d)", kinds[k],
+              seen[0], seen[1], seen[2], other);
+    }
+    /* A cancelled run keeps its first block too; the next apply clears it. */
+    celesta_xylo_hdk_t *hdk = NULL;
+    CHECK(celesta_xylo_hdk_open(&hdk, "virtual:xa2", 1000) == CELESTA_OK && celesta_xylo_hdk_apply(hdk, config, 1e-3) == CELESTA_OK,
+          "%s", celesta_last_error());
+    size_t needed = 0;
+    CHECK(celesta_xylo_hdk_partial_output(NULL, 0, &needed, hdk) == CELESTA_OK && needed == 0, "nothing before a run");
+    celesta_xylo_hdk_set_progress(hdk, cancel_after_first, NULL);
+    CHECK(celesta_xylo_hdk_evolve(long_spikes, LONG_STEPS * 2, &len, NULL, hdk, long_input, LONG_STEPS * 2, LONG_STEPS, 0)
+          == CELESTA_ERR_CANCELLED, "cancelled");
+    CHECK(celesta_xylo_hdk_partial_output(NULL, 0, &needed, hdk) == CELESTA_OK && needed == 4096 * 2, "cancelled: %zu", needed);
+    CHECK(celesta_xylo_hdk_apply(hdk, config, 1e-3) == CELESTA_OK && celesta_xylo_hdk_partial_output(NULL, 0, &needed, hdk) == CELESTA_OK
+          && needed == 0, "apply clears it");
+    CHECK(celesta_xylo_hdk_partial_output(NULL, 0, NULL, hdk) == CELESTA_ERR_NULL_POINTER, "NULL len");
+    CHECK(celesta_xylo_hdk_partial_output(NULL, 0, &needed, NULL) == CELESTA_ERR_NULL_POINTER, "NULL hdk");
+    celesta_xylo_hdk_free(hdk);
+}
+
 typedef struct {
     const char *name;
     void (*run)(void);
@@ -169,6 +267,7 @@ static const test_case CASES[] = {
     {"stalled_device_times_out", case_stalled_device_times_out},
     {"bad_plan_is_refused", case_bad_plan_is_refused},
     {"environment_variable", case_environment_variable},
+    {"partial_output_after_a_failure", case_partial_output_after_a_failure},
 };
 
 int main(int argc, char **argv) {

@@ -5,6 +5,9 @@
  *   config   celesta_xylo_config_from_json       ir    celesta_ir_graph_from_json (+ to_json)
  *   node     celesta_ir_node_check               nir   celesta_ir_read of a .nir file
  *   t1c      celesta_ir_read of a .t1c file
+ *   npy      celesta_npy_parse_shape / _ints     wav   celesta_wav_parse_info / _samples
+ *   events   celesta_events_reader_open_memory (an HDF5 file image through libhdf5's core
+ *            driver), then info, reads and a time window
  *
  * Every input must give CELESTA_OK or a named status with a message; anything else (a signal,
  * an AddressSanitizer report, a status without message) is a crash that libFuzzer saves.
@@ -23,7 +26,7 @@
 
 static int target = -1;
 static char scratch[64];
-static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c"};
+static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c", "npy", "wav", "events"};
 #define N_TARGETS (int)(sizeof NAMES / sizeof NAMES[0])
 
 static void check(int status, const char *what) {
@@ -38,7 +41,7 @@ static int choose(void) {
     const char *name = getenv("CELESTA_FUZZ_TARGET");
     for (int i = 0; name != NULL && i < N_TARGETS; ++i)
         if (strcmp(name, NAMES[i]) == 0) return i;
-    fprintf(stderr, "set CELESTA_FUZZ_TARGET to one of: network spec config ir node nir t1c\n");
+    fprintf(stderr, "set CELESTA_FUZZ_TARGET to one of: network spec config ir node nir t1c npy wav events\n");
     exit(2);
 }
 
@@ -99,6 +102,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 4: {
         size_t len = 0;
         check(celesta_ir_node_check(NULL, 0, &len, text, size, NULL, 0, 0), "node_check");
+        break;
+    }
+    case 7: {
+        size_t ndim = 0, count = 0;
+        check(celesta_npy_parse_shape(NULL, 0, &ndim, data, size), "npy_shape");
+        if (celesta_npy_parse_ints(NULL, 0, &count, data, size) == CELESTA_OK && count <= (1u << 20)) {
+            int64_t *values = malloc((count + 1) * sizeof *values);
+            check(celesta_npy_parse_ints(values, count, &count, data, size), "npy_ints");
+            free(values);
+        }
+        break;
+    }
+    case 8: {
+        celesta_wav_info_t info = CELESTA_INIT(celesta_wav_info_t);
+        check(celesta_wav_parse_info(&info, data, size), "wav_info");
+        size_t count = 0;
+        if (celesta_wav_parse_samples(NULL, 0, &count, data, size) == CELESTA_OK && count <= (1u << 20)) {
+            double *samples = malloc((count + 1) * sizeof *samples);
+            check(celesta_wav_parse_samples(samples, count, &count, data, size), "wav_samples");
+            free(samples);
+        }
+        break;
+    }
+    case 9: {
+        celesta_events_reader_t *reader = NULL;
+        check(celesta_events_reader_open_memory(&reader, data, size, NULL), "events_open");
+        if (reader != NULL) {
+            celesta_events_info_t info = CELESTA_INIT(celesta_events_info_t);
+            check(celesta_events_reader_info(&info, reader), "events_info");
+            enum { MAX = 4096 };
+            static uint64_t t[MAX];
+            static uint16_t x[MAX], y[MAX];
+            static uint8_t p[MAX];
+            celesta_events_t cols = CELESTA_INIT(celesta_events_t);
+            cols.t = t; cols.t_stride = 8; cols.x = x; cols.x_stride = 2;
+            cols.y = y; cols.y_stride = 2; cols.p = p; cols.p_stride = 1;
+            uint64_t n = info.n_events < MAX ? info.n_events : MAX;
+            check(celesta_events_reader_read(&cols, reader, 0, n), "events_read");
+            if (info.n_events > 2) check(celesta_events_reader_read(&cols, reader, info.n_events - 2, 2), "events_read_tail");
+            uint64_t first = 0, end = 0;
+            check(celesta_events_reader_window(&first, &end, reader, 10, 1000), "events_window");
+            celesta_events_reader_free(reader);
+        }
         break;
     }
     default: {

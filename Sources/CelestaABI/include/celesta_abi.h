@@ -695,4 +695,22 @@ typedef struct celesta_events_info {
 } celesta_events_info_t;
 /* ABI-TYPES:END */
 
+/* ABI-TYPES:BEGIN ir */
+/** The format of a WAV file (celesta_wav_parse_info()). */
+typedef struct celesta_wav_info {
+    /** sizeof(celesta_wav_info_t), set by the caller (CELESTA_INIT). */
+    uint32_t struct_size;
+    /** Sampling rate in Hz, > 0. */
+    double sample_rate;
+    /** Interleaved channels, >= 1. */
+    int32_t channels;
+    /** Bits per sample as stored: 16, 24 or 32. */
+    int32_t bits_per_sample;
+    /** 1 for 32-bit IEEE float samples, 0 for PCM integers. */
+    int32_t is_float;
+    /** Frames (samples per channel). */
+    uint64_t frames;
+} celesta_wav_info_t;
+/* ABI-TYPES:END */
+
 #endif /* CELESTA_ABI_H */

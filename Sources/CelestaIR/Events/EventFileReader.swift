@@ -32,6 +32,33 @@ public final class EventFileReader: @unchecked Sendable {
 
     public var count: Int { info.count }
 
+    /// The HDF5 file image of a reader made by `init(image:config:)` (nil: a file on disk),
+    /// dropped once libhdf5 holds its own copy.
+    private var image: [UInt8]?
+
+    /// Reads the event file whose bytes are `image` (a whole HDF5 file), through libhdf5's
+    /// in-memory (core) driver: nothing touches the disk. Errors name the file `name`. The
+    /// bytes are checked first as `HDF5File` checks a file's (`HDF5Precheck`: damage that
+    /// libhdf5 1.10 does not survive).
+    public init(image: [UInt8], name: String = "<memory>", config: EventFileConfig = .standard) throws(CelestaError) {
+        try config.check()
+        path = name
+        self.config = config
+        place = HDF5Place(file: name)
+        info = EventFileInfo(count: 0, layout: .separate)
+        let superblock = image.withUnsafeBytes { HDF5Precheck.superblockOffset($0) }
+        guard let superblock else { throw CelestaError(.parse, "'\(name)' is not an HDF5 file (or it is truncated)") }
+        _ = try keepingErrorType { try image.withUnsafeBytes { try HDF5Precheck.checkGlobalHeaps($0, superblock: superblock, file: name) } }
+        self.image = image
+        do throws(CelestaError) {
+            try HDF5Runtime.locked { () throws(CelestaError) in try self.open() }
+        } catch {
+            release()
+            throw error
+        }
+        self.image = nil
+    }
+
     public init(path: String, config: EventFileConfig = .standard) throws(CelestaError) {
         try config.check()
         self.path = path
@@ -69,13 +96,19 @@ public final class EventFileReader: @unchecked Sendable {
     // MARK: opening
 
     private func open() throws(CelestaError) {
-        guard H5Fis_hdf5(path) > 0 else {
+        guard image != nil || H5Fis_hdf5(path) > 0 else {
             _ = HDF5Place.libraryReason()
             throw CelestaError(.parse, "'\(path)' is not an HDF5 file (or it is truncated)")
         }
         let fapl = H5Pcreate(HDF5Runtime.fileAccessClass)
         defer { H5Pclose(fapl) }
         _ = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
+        if let image {
+            // The core driver without a backing store, over a copy of the image.
+            let ok = H5Pset_fapl_core(fapl, 1 << 16, false) >= 0
+                && image.withUnsafeBytes { H5Pset_file_image(fapl, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) } >= 0
+            guard ok else { throw place.failure(.internalError, "/", "libhdf5 cannot open a file image") }
+        }
         file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
         guard file >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
         let groupPath = config.groupPath
@@ -130,7 +163,10 @@ public final class EventFileReader: @unchecked Sendable {
         }
         var dim: hsize_t = 0
         _ = H5Sget_simple_extent_dims(space, &dim, nil)
-        return Int(dim)
+        guard let n = Int(exactly: dim), n <= Int.max / 16 else {
+            throw place.error(.parse, path, "the dataset claims \(dim) events (damaged?)")
+        }
+        return n
     }
 
     private func openSeparate() throws(CelestaError) {

@@ -49,7 +49,7 @@ public enum NPY {
         let descr = String(descrText[descrText.index(after: q1)..<q2])
         if let order = value(of: "fortran_order"), order.hasPrefix("True") { throw fail("Fortran order") }
         guard let shapeText = value(of: "shape"), let open = shapeText.firstIndex(of: "("),
-              let close = shapeText.firstIndex(of: ")") else { throw fail("no shape") }
+              let close = shapeText[open...].firstIndex(of: ")") else { throw fail("no shape") }
         let shape = try shapeText[shapeText.index(after: open)..<close].split(separator: ",")
             .map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
             .map { part -> Int in

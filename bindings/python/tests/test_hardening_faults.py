@@ -77,3 +77,36 @@ def test_environment_variable_applies_a_plan_to_every_virtual_kit():
     env["CELESTA_HDK_FAULTS"] = "explode@1"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert "refused" in r.stdout and "explode" in r.stdout, r.stdout + r.stderr
+
+
+def _construction_transfers(config):
+    """The transfers that opening a virtual kit and building an XyloSamna on it take (found by
+    bisection: the construction succeeds iff the unplug comes after them)."""
+    lo, hi = 1, 1 << 16
+    while lo < hi:
+        mid = (lo + hi) // 2
+        try:
+            xa3.XyloSamna(virtual_hdk(f"xa3?faults=unplug@{mid}"), config)
+            hi = mid
+        except celesta.CelestaError:
+            lo = mid + 1
+    return lo - 1
+
+
+def test_a_failed_run_keeps_the_output_computed_before_the_fault(config):
+    # 10,000 steps are read in blocks of 4,096: after the construction come configure, the
+    # time step, then send, process and read per block; a fault in block 2 or 3 keeps 4,096 or
+    # 8,192 steps of output, equal to the simulator's.
+    x = raster(config, steps=10_000)
+    expected = xa3.XyloSim(config)(x)[0]
+    start = _construction_transfers(config)
+    kept = set()
+    for n in range(start + 1, start + 12):
+        kit = xa3.XyloSamna(virtual_hdk(f"xa3?faults=unplug@{n}"), config)
+        with pytest.raises(celesta.CelestaError, match="gone") as err:
+            kit(x)
+        partial = err.value.partial_output
+        assert partial.dtype == np.int64 and partial.shape[1] == config.n_out
+        assert np.array_equal(partial, expected[:partial.shape[0]])
+        kept.add(partial.shape[0])
+    assert kept == {0, 4096, 8192}, kept

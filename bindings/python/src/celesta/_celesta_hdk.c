@@ -142,6 +142,27 @@ static PyObject *py_hdk_evolve(PyObject *self, PyObject *args) {
     return spikes;
 }
 
+/* hdk_partial_output(hdk) -> bytearray of the int32 output spikes of the last hdk_evolve as
+ * far as they were read from the kit (all of them after a run that succeeded; the steps before
+ * the failure after one that failed). */
+static PyObject *py_hdk_partial_output(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    if (!PyArg_ParseTuple(args, "O", &cap) || hdk_of(cap) == NULL) return NULL;
+    size_t needed = 0;
+    int status = celesta_xylo_hdk_partial_output(NULL, 0, &needed, hdk_of(cap));
+    if (status != CELESTA_OK) return raise_status(status);
+    if (needed > (size_t)(PY_SSIZE_T_MAX / 4)) return PyErr_NoMemory();
+    PyObject *spikes = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)needed * 4);
+    if (spikes == NULL) return NULL;
+    status = celesta_xylo_hdk_partial_output((int32_t *)PyByteArray_AsString(spikes), needed, &needed, hdk_of(cap));
+    if (status != CELESTA_OK) {
+        Py_DECREF(spikes);
+        return raise_status(status);
+    }
+    return spikes;
+}
+
 /* hdk_power(hdk, (t_addr, t_len) or None, (w_addr, w_len) or None) -> sample count */
 static PyObject *py_hdk_power(PyObject *self, PyObject *args) {
     (void)self;
@@ -229,6 +250,7 @@ CELESTA_PY_INTERNAL PyMethodDef celesta_hdk_methods[] = {
     {"hdk_info", py_hdk_info, METH_VARARGS, "What an open kit is, with its power rails."},
     {"hdk_apply", py_hdk_apply, METH_VARARGS, "Write a configuration into the kit."},
     {"hdk_evolve", py_hdk_evolve, METH_VARARGS, "Run an int32 raster on the kit in accelerated time."},
+    {"hdk_partial_output", py_hdk_partial_output, METH_VARARGS, "Output spikes of the last evolve read before it failed."},
     {"hdk_power", py_hdk_power, METH_VARARGS, "Power samples of the last run into float64 buffers; their count."},
     {"hdk_set_clock", py_hdk_set_clock, METH_VARARGS, "Set the core clock (MHz); the clock the kit runs."},
     {"hdk_set_power_rate", py_hdk_set_power_rate, METH_VARARGS, "Set the power sampling rate (Hz, 0: default); the rate."},

@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import _celesta
 from ..._buffers import address, event_raster
-from ..._errors import InvalidArgumentError
+from ..._errors import CelestaError, InvalidArgumentError
 from ._afe import AFESimExternal
 from ._core import INTERRUPTIBLE_STEPS, OUTPUT_MODES, RECORD_KEYS, XyloConfiguration, check_output_mode, progress_arg
 
@@ -162,6 +162,12 @@ class XyloSamnaBase:
     ``KeyboardInterrupt``. A kit cannot take steps back: after a cancelled or interrupted run
     it is in the state after the steps of the last report (their outputs are dropped), and the
     next call continues from there; ``reset_state()`` starts again from zero state.
+
+    A run that fails on the kit (unplugged, a lost, corrupt or short transfer, a time-out, a
+    cancel) raises ``celesta.CelestaError`` whose ``partial_output`` attribute holds the output
+    spikes of the steps the kit completed before the failure, ``[steps, n_out]`` int64, in whole
+    blocks of 4096 steps (the kit's output is read after each block; empty when the run failed
+    in its first block).
     """
 
     chip = None  # set by each chip module
@@ -203,9 +209,14 @@ class XyloSamnaBase:
         # Counts outside 0..255 are refused by the library (OutOfRangeError naming the step and
         # channel) before anything reaches the kit. The raster goes through its buffer (no
         # copy); the output spikes come back in a bytearray the extension allocates.
-        spikes = _celesta.hdk_evolve(self.device._handle, raster, steps, steps * n_out,
-                                     None if records is None else {k: address(v) for k, v in records.items()}, record_power,
-                                     progress_arg(progress, steps >= INTERRUPTIBLE_STEPS))
+        try:
+            spikes = _celesta.hdk_evolve(self.device._handle, raster, steps, steps * n_out,
+                                         None if records is None else {k: address(v) for k, v in records.items()},
+                                         record_power, progress_arg(progress, steps >= INTERRUPTIBLE_STEPS))
+        except CelestaError as e:
+            # What the kit computed before the failure: e.partial_output, [steps done, n_out].
+            e.partial_output = partial_output(self.device, n_out)
+            raise
         out = np.frombuffer(spikes, dtype=np.int32).reshape(steps, n_out)
         rec = dict(records) if record else {}
         if record:
@@ -223,6 +234,18 @@ class XyloSamnaBase:
 
     def __repr__(self):
         return f"XyloSamna  with shape {self.shape} ({self.chip} on {self.device.name})"
+
+
+def partial_output(device, n_out: int) -> np.ndarray:
+    """The output spikes ``[steps, n_out]`` (int64) of the last evolve on ``device`` as far as
+    they were read from the kit: after a failed run, the steps completed before the failure,
+    in whole blocks of 4096 steps (none when it failed in its first block)."""
+    try:
+        spikes = _celesta.hdk_partial_output(device._handle)
+    except CelestaError:
+        spikes = b""
+    flat = np.frombuffer(spikes, dtype=np.int32)
+    return flat[:flat.size // max(n_out, 1) * n_out].reshape(-1, n_out).astype(np.int64)
 
 
 def _read_wav(path) -> tuple:
