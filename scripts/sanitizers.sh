@@ -97,6 +97,8 @@ full)
   stdbuf -oL -eL swift test "${swift_asan[@]}" --skip-build --disable-swift-testing "${skips[@]}" || failures+=(swift)
   echo "==== C harnesses under ASan ===="
   asanrt=$("$clang" -print-file-name=libclang_rt.asan-x86_64.so)
+  # -shared-libsan: the harnesses need the runtime's folder on their rpath to start at all.
+  cflags+=(-Wl,-rpath,"$(dirname "$asanrt")")
   for t in test_hardening test_abi test_pipeline test_spec_arrays; do
     "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm \
       -pthread -o "$out/$t" && "$out/$t" > "$out/$t.log" 2>&1 || { failures+=("$t"); tail -30 "$out/$t.log"; }
@@ -104,7 +106,7 @@ full)
   "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
   python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&
-    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
+    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -Wl,-rpath,"$(dirname "$asanrt")" -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
       -lcelesta -lm -o "$out/sweep" && "$out/sweep" || failures+=(abi-sweep)
   echo "==== Python tests against the ASan library ===="
   ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" python_against "$lib" "$out" "$asanrt" bindings/python/tests ||
