@@ -16,7 +16,9 @@
 #                                          against the ASan library.
 #   scripts/sanitizers.sh tsan             `make test-tsan`: the library built with
 #                                          -sanitize=thread (.build-tsan) and the 8-thread stress
-#                                          test (Tests/c/test_threads.c) run under it.
+#                                          test (Tests/c/test_threads.c) run under it, then the
+#                                          Python thread tests (test_hardening_threads.py) on it
+#                                          with the TSan runtime preloaded.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,6 +37,16 @@ stage() {  # stage SCRATCH DEST: the library of a sanitizer build, with its sona
   mkdir -p "$2"
   cp -f "$bin/libcelesta.so" "$2/libcelesta.so.0"
   ln -sfn libcelesta.so.0 "$2/libcelesta.so"
+}
+
+python_against() {  # python_against LIB OUT RUNTIME TESTS...: pytest on a copy of the installed
+  # package whose library is LIB (a sanitizer build), with the sanitizer's runtime preloaded.
+  local lib=$1 out=$2 rt=$3 site f
+  shift 3
+  site=$("$root/.venv/bin/python" -c 'import celesta, os; print(os.path.dirname(os.path.dirname(celesta.__file__)))') || return 1
+  rm -rf "$out/celesta" && cp -r "$site/celesta" "$out/celesta" || return 1
+  for f in "$out"/celesta/libcelesta.so*; do cp -f "$lib/libcelesta.so.0" "$f"; done
+  PYTHONPATH="$out" LD_PRELOAD="$rt" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
 }
 
 swift_asan=(-c release --scratch-path "$root/.build-asan" -Xswiftc -sanitize=address
@@ -85,6 +97,8 @@ full)
   stdbuf -oL -eL swift test "${swift_asan[@]}" --skip-build --disable-swift-testing "${skips[@]}" || failures+=(swift)
   echo "==== C harnesses under ASan ===="
   asanrt=$("$clang" -print-file-name=libclang_rt.asan-x86_64.so)
+  # -shared-libsan: the harnesses need the runtime's folder on their rpath to start at all.
+  cflags+=(-Wl,-rpath,"$(dirname "$asanrt")")
   for t in test_hardening test_abi test_pipeline test_spec_arrays; do
     "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm \
       -pthread -o "$out/$t" && "$out/$t" > "$out/$t.log" 2>&1 || { failures+=("$t"); tail -30 "$out/$t.log"; }
@@ -92,15 +106,11 @@ full)
   "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
   python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&
-    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
+    "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -Wl,-rpath,"$(dirname "$asanrt")" -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
       -lcelesta -lm -o "$out/sweep" && "$out/sweep" || failures+=(abi-sweep)
   echo "==== Python tests against the ASan library ===="
-  # A copy of the installed package whose library is the ASan build; the ASan runtime preloaded.
-  site=$("$root/.venv/bin/python" -c 'import celesta, os; print(os.path.dirname(os.path.dirname(celesta.__file__)))')
-  cp -r "$site/celesta" "$out/celesta"
-  for f in "$out"/celesta/libcelesta.so*; do cp -f "$lib/libcelesta.so.0" "$f"; done
-  PYTHONPATH="$out" LD_PRELOAD="$asanrt" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
-    "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider bindings/python/tests || failures+=(python)
+  ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" python_against "$lib" "$out" "$asanrt" bindings/python/tests ||
+    failures+=(python)
   if ((${#failures[@]})); then echo "test-asan: FAILED: ${failures[*]}"; exit 1; fi
   echo "test-asan: clean" ;;
 tsan)
@@ -112,7 +122,18 @@ tsan)
   trap 'rm -rf "$out"' EXIT
   "$clang" "${cflags[@]}" -fsanitize=thread Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread "${tsanlibs[@]}" -o "$out/test_threads" || exit 1
-  "$out/test_threads" "${TSAN_ROUNDS:-5}" && echo "test-tsan: clean" ;;
+  status=0
+  # The library's own (static) libdispatch is invisible to TSan: see the suppressions file.
+  export TSAN_OPTIONS="$TSAN_OPTIONS:suppressions=$root/Tests/sanitizers/tsan.supp"
+  echo "==== Tests/c/test_threads.c against the TSan library ===="
+  "$out/test_threads" "${TSAN_ROUNDS:-5}" || status=1
+  echo "==== Python thread tests against the TSan library ===="
+  # The shared TSan runtime refers to libdispatch (its interceptors): preload the toolchain's.
+  tsanrt=$("$clang" -print-file-name=libclang_rt.tsan-x86_64.so)
+  python_against "$lib" "$out" "$tsanrt $swiftlib/libdispatch.so $swiftlib/libBlocksRuntime.so" \
+    bindings/python/tests/test_hardening_threads.py || status=1
+  [ $status -eq 0 ] && echo "test-tsan: clean"
+  exit $status ;;
 *)
   echo "usage: scripts/sanitizers.sh subset LIB OUT | asan-lib | full | tsan"; exit 2 ;;
 esac
