@@ -59,6 +59,24 @@ final class HDF5StructureTests: XCTestCase {
         assertRefused(bytes, .parse, containing: "'/node/nodes/delay/type': damaged variable-length string type (base type size)")
     }
 
+    /// A campaign on `.t1c` found it: a 32x32 float32 dataset whose layout became compact
+    /// with 0 bytes of data; libhdf5 1.10 copied from a missing buffer (SEGV in H5Dread).
+    func testCompactDatasetWithTooLittleDataIsRefused() throws {
+        let url = IRFixtures.repository.appendingPathComponent("Tests/fuzz/corpus/t1c/regression-compact-size-e16c056bb8b4.t1c")
+        let bytes = [UInt8](try Data(contentsOf: url))
+        assertRefused(bytes, .parse, containing: "damaged dataset storage: 0 bytes of compact data for 4096")
+        XCTAssertThrowsError(try T1CFile.read(bytes: bytes, name: "x.t1c")) { error in
+            XCTAssertEqual((error as? CelestaError)?.code, .parse)
+        }
+    }
+
+    /// A campaign on NIR found it: a 2^20-element dataset in 1-element chunks; libhdf5 1.10
+    /// worked on it for minutes (a libFuzzer timeout).
+    func testChunkedDatasetWithMillionsOfChunksIsRefused() throws {
+        let bytes = try reproducer("regression-chunk-count-3c4c53a80250.nir")
+        assertRefused(bytes, .limitExceeded, containing: "'/node/nodes/input/shape': damaged chunked layout: more chunks than a file of this size can index")
+    }
+
     // MARK: patched fixtures
 
     func testLocalHeapPastTheEndOfTheFileIsRefused() throws {
