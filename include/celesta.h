@@ -952,6 +952,22 @@ CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *sp
  */
 CELESTA_API int celesta_ir_graph_partition_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, const char *algorithm, int flags);
 
+/* ---- Exported C functions: reading IR files (.t1c, NIR, IR JSON) from bytes in memory. ---- */
+
+/**
+ * Reads a graph from the `len` bytes at `data`, laid out as the file `format` names
+ * (CELESTA_IR_FORMAT_T1C, _NIR or _JSON; AUTO is refused: bytes have no extension). The result
+ * is the graph celesta_ir_read() gives for a file of these bytes, with the same checks; no file
+ * is written or read. Flags: CELESTA_IR_TALON_COMPATIBLE (as in celesta_ir_read()).
+ *
+ * Ownership: `data` is only read during the call; `*out` receives a new graph. Thread-safe.
+ * Errors: CELESTA_ERR_NULL_POINTER (out; data with a non-zero len), CELESTA_ERR_OUT_OF_RANGE
+ * (len past 2 GiB), CELESTA_ERR_INVALID_ARGUMENT (format, flags), CELESTA_ERR_PARSE (empty,
+ * truncated, corrupt or wrong bytes: the message names the object),
+ * CELESTA_ERR_LIMIT_EXCEEDED (more objects or data than bytes of this size can hold).
+ */
+CELESTA_API int celesta_ir_read_bytes(celesta_ir_graph_t **out, const uint8_t *data, size_t len, int format_, int flags);
+
 /* ---- Exported C functions: the visualisation of IR graphs (graph_to_dict and the HTML views). ---- */
 
 /**

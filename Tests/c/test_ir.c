@@ -228,6 +228,35 @@ int main(int argc, char **argv) {
     CHECK(status == CELESTA_ERR_PARSE || status == CELESTA_ERR_IO, "truncated file: %d %s", status, celesta_last_error());
     CHECK(contains(celesta_last_error(), "cut.t1c"), "%s", celesta_last_error());
 
+    /* From bytes in memory (celesta_ir_read_bytes): the graph a file of those bytes gives. */
+    {
+        static unsigned char image[1 << 20];
+        snprintf(path, sizeof path, "%s/nir/delay.nir", argv[1]);
+        FILE *f = fopen(path, "rb");
+        size_t size = f ? fread(image, 1, sizeof image, f) : 0;
+        if (f) fclose(f);
+        celesta_ir_graph_t *from_file = NULL, *from_bytes = NULL;
+        CHECK(celesta_ir_read(&from_file, path, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_OK, "%s", celesta_last_error());
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, size, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_OK, "%s", celesta_last_error());
+        char *a = from_file ? json_of(from_file, 0) : NULL, *b = from_bytes ? json_of(from_bytes, 0) : NULL;
+        CHECK(a != NULL && b != NULL && strcmp(a, b) == 0, "bytes and file give different graphs");
+        free(a);
+        free(b);
+        celesta_ir_graph_free(from_file);
+        celesta_ir_graph_free(from_bytes);
+        from_bytes = NULL;
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, size / 2, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_ERR_PARSE
+              && contains(celesta_last_error(), "<nir bytes>") && from_bytes == NULL, "%s", celesta_last_error());
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, size, CELESTA_IR_FORMAT_T1C, 0) == CELESTA_ERR_PARSE, "%s", celesta_last_error());
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, 0, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_ERR_PARSE, "empty");
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, size, CELESTA_IR_FORMAT_AUTO, 0) == CELESTA_ERR_INVALID_ARGUMENT
+              && contains(celesta_last_error(), "'format'"), "%s", celesta_last_error());
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, size, CELESTA_IR_FORMAT_NIR, 64) == CELESTA_ERR_INVALID_ARGUMENT, "flags 64");
+        CHECK(celesta_ir_read_bytes(&from_bytes, NULL, 5, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_ERR_NULL_POINTER, "NULL data");
+        CHECK(celesta_ir_read_bytes(NULL, image, size, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_ERR_NULL_POINTER, "NULL out");
+        CHECK(celesta_ir_read_bytes(&from_bytes, image, (size_t)-1, CELESTA_IR_FORMAT_NIR, 0) == CELESTA_ERR_OUT_OF_RANGE, "huge len");
+    }
+
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

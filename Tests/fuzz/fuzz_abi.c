@@ -3,8 +3,8 @@
  *
  *   network  celesta_xylo_network_from_json      spec  celesta_xylo_spec_from_json
  *   config   celesta_xylo_config_from_json       ir    celesta_ir_graph_from_json (+ to_json)
- *   node     celesta_ir_node_check               nir   celesta_ir_read of a .nir file
- *   t1c      celesta_ir_read of a .t1c file
+ *   node     celesta_ir_node_check               nir   celesta_ir_read_bytes of a .nir file
+ *   t1c      celesta_ir_read_bytes of a .t1c file
  *   npy      celesta_npy_parse_shape / _ints     wav   celesta_wav_parse_info / _samples
  *   events   celesta_events_reader_open_memory (an HDF5 file image through libhdf5's core
  *            driver), then info, reads and a time window
@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 static int target = -1;
-static char scratch[64];
 static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c", "npy", "wav", "events"};
 #define N_TARGETS (int)(sizeof NAMES / sizeof NAMES[0])
 
@@ -49,7 +48,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     target = choose();
-    snprintf(scratch, sizeof scratch, "/dev/shm/celesta-fuzz-%d.%s", (int)getpid(), NAMES[target]);
     return 0;
 }
 
@@ -148,14 +146,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     }
     default: {
-        FILE *f = fopen(scratch, "wb");
-        if (f == NULL) abort();
-        fwrite(data, 1, size, f);
-        fclose(f);
+        /* From memory: the same reader as celesta_ir_read() on a file of these bytes. */
         celesta_ir_graph_t *graph = NULL;
-        check(celesta_ir_read(&graph, scratch, target == 5 ? CELESTA_IR_FORMAT_NIR : CELESTA_IR_FORMAT_T1C, 0), "read");
+        check(celesta_ir_read_bytes(&graph, data, size, target == 5 ? CELESTA_IR_FORMAT_NIR : CELESTA_IR_FORMAT_T1C, 0), "read");
         celesta_ir_graph_free(graph);
-        unlink(scratch);
         break;
     }
     }

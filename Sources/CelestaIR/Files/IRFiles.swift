@@ -43,6 +43,17 @@ public enum IRFiles {
         }
     }
 
+    /// Reads a graph from a file's bytes (`.t1c`, NIR or IR JSON; `format` must name it);
+    /// `name` names the input in messages.
+    public static func read(bytes: [UInt8], name: String, format: IRFileFormat, mode: IRMode = .celesta) throws -> IRGraph {
+        switch format {
+        case .t1c: return try T1CFile.read(bytes: bytes, name: name, mode: mode)
+        case .nir: return try NIRFile.read(bytes: bytes, name: name)
+        case .json: return try IRJSON.decode(bytes, name: name, mode: mode)
+        case .auto: throw CelestaError(.invalidArgument, "argument 'format' is auto; name the format of the bytes (t1c, nir or json)")
+        }
+    }
+
     /// Writes a graph atomically (a failed write leaves an existing file as it was).
     public static func write(_ graph: IRGraph, to path: String, format: IRFileFormat = .auto, mode: IRMode = .celesta, compress: Bool = true) throws {
         switch format == .auto ? try IRFileFormat.of(path: path) : format {

@@ -115,7 +115,16 @@ public enum NIRFile {
     // MARK: Reading
 
     public static func read(path: String) throws -> IRGraph {
-        let root = try HDF5File.read(path: path)
+        try graph(HDF5File.read(path: path), name: path)
+    }
+
+    /// The graph of the NIR file whose bytes are `bytes` (as `read(path:)`; `name` names it in
+    /// messages).
+    public static func read(bytes: [UInt8], name: String) throws -> IRGraph {
+        try graph(HDF5File.read(bytes: bytes, name: name), name: name)
+    }
+
+    private static func graph(_ root: HDF5Group, name path: String) throws -> IRGraph {
         do {
             guard root.dataset("version")?.value.stringValue != nil else { throw fail("not a NIR file: no 'version' string dataset") }
             guard let top = root.group("node") else { throw fail("not a NIR file: no group 'node'") }

@@ -140,11 +140,20 @@ public enum T1CFile {
     }
 
     public static func read(path: String, mode: IRMode = .celesta) throws -> IRGraph {
-        let root = try HDF5File.read(path: path)
+        try graph(HDF5File.read(path: path), name: path, mode: mode)
+    }
+
+    /// The graph of the `.t1c` file whose bytes are `bytes` (as `read(path:)`; `name` names it
+    /// in messages).
+    public static func read(bytes: [UInt8], name: String, mode: IRMode = .celesta) throws -> IRGraph {
+        try graph(HDF5File.read(bytes: bytes, name: name), name: name, mode: mode)
+    }
+
+    private static func graph(_ root: HDF5Group, name: String, mode: IRMode) throws -> IRGraph {
         do {
             return try graph(root, mode: mode)
         } catch let e as CelestaError {
-            throw CelestaError(e.code == .io ? .io : .parse, "'\(path)': \(e.message)")
+            throw CelestaError(e.code == .io ? .io : .parse, "'\(name)': \(e.message)")
         }
     }
 

@@ -50,6 +50,12 @@ public enum NetworkJSON {
             }
             return Int(d)
         }
+        /// A layer width: a positive integer (checked before any array is sized by it).
+        func width(_ key: String) throws -> Int {
+            let n = try int(key)
+            guard n >= 1 else { throw CelestaError(.parse, "'\(path).\(key)' is \(n); it must be a positive integer") }
+            return n
+        }
         func numbers(_ key: String, optional: Bool = false) throws -> [Double]? {
             guard let v = o[key], v != .null else {
                 if optional { return nil }
@@ -73,9 +79,9 @@ public enum NetworkJSON {
         guard case .string(let type) = try field("type") else { throw CelestaError(.parse, "'\(path).type' must be a string") }
         switch type {
         case "Linear":
-            return try Module.linear(weight: required("weight"), nIn: int("n_in"), nOut: int("n_out"))
+            return try Module.linear(weight: required("weight"), nIn: width("n_in"), nOut: width("n_out"))
         case "LIF":
-            let nIn = try int("n_in"), nOut = try int("n_out")
+            let nIn = try width("n_in"), nOut = try width("n_out")
             // A field of the wrong type is an error naming it (never silently its default).
             var hasRec = false
             switch o["has_rec"] {

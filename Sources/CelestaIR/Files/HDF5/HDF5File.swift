@@ -29,25 +29,43 @@ public enum HDF5File {
     /// `read(path:)`, forced through libhdf5 when `throughLibrary` (tests compare the two
     /// readers on the same files).
     package static func read(path: String, throughLibrary: Bool) throws(CelestaError) -> HDF5Group {
-        let bytes = try wholeFile(path)
-        let place = HDF5Place(file: path)
+        try read(bytes: try wholeFile(path), name: path, throughLibrary: throughLibrary)
+    }
+
+    /// The root group of the HDF5 file whose bytes are `bytes` (a file image, read as
+    /// `read(path:)` reads a file; nothing touches the disk). `name` names it in messages.
+    public static func read(bytes: [UInt8], name: String) throws(CelestaError) -> HDF5Group {
+        try read(bytes: bytes, name: name, throughLibrary: false)
+    }
+
+    package static func read(bytes: [UInt8], name: String, throughLibrary: Bool) throws(CelestaError) -> HDF5Group {
+        guard !bytes.isEmpty else { throw CelestaError(.parse, "'\(name)' is not an HDF5 file (it is empty)") }
+        let place = HDF5Place(file: name)
         return try keepingErrorType {
             try bytes.withUnsafeBytes { raw in
                 guard let superblock = HDF5Precheck.superblockOffset(raw) else {
-                    throw CelestaError(.parse, "'\(path)' is not an HDF5 file")
+                    throw CelestaError(.parse, "'\(name)' is not an HDF5 file")
                 }
-                let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+                let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: name)
                 // h5py's default layout (TALON's files, Celesta's own) is read from the bytes;
-                // anything else, or anything damaged, through libhdf5.
-                if !throughLibrary, let tree = try HDF5Parser.read(raw, superblock: superblock, file: path) { return tree }
+                // anything else, or anything damaged, through libhdf5, once the structures
+                // libhdf5 1.10 trusts blindly are checked.
+                if !throughLibrary, let tree = try HDF5Parser.read(raw, superblock: superblock, file: name) { return tree }
+                let structure = try HDF5Structure(bytes: raw, superblock: superblock, heap: heap, file: name)
+                try structure.checkAll()
                 return try HDF5Runtime.locked { () throws(CelestaError) -> HDF5Group in
                     let fapl = try fileAccess(place, backingStore: false)
                     defer { H5Pclose(fapl) }
-                    let fid = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
+                    // The bytes as the core driver's file image (copied by libhdf5). The name
+                    // libhdf5 is given must not exist: an image is refused over an existing file.
+                    guard H5Pset_file_image(fapl, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count) >= 0 else {
+                        throw place.failure(.internalError, "/", "cannot set the file image")
+                    }
+                    let fid = H5Fopen("/dev/null/celesta-file-image", 0 /* H5F_ACC_RDONLY */, fapl)
                     guard fid >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
                     defer { H5Fclose(fid) }
                     return try HDF5TreeReader(
-                        place: place, file: fid, bytes: raw, superblock: superblock, heap: heap
+                        place: place, file: fid, bytes: raw, superblock: superblock, heap: heap, structure: structure
                     ).readRoot()
                 }
             }

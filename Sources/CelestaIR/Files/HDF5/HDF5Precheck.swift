@@ -88,4 +88,24 @@ enum HDF5Precheck {
         }
         return heap
     }
+
+    /// Whether the `count` variable-length string references at `at` (length, heap collection
+    /// address, object index: 16 bytes each) are each null (address 0) or name a global heap
+    /// object of exactly their length. libhdf5 allocates the length before it reads the
+    /// object, then copies the whole object: a longer length allocates for nothing, a shorter
+    /// one overruns.
+    static func referencesValid(_ bytes: UnsafeRawBufferPointer, at: Int, count: Int, heap: HeapIndex) -> Bool {
+        guard count >= 0, at >= 0, at <= bytes.count, count <= (bytes.count - at) / 16 else { return false }
+        var p = at
+        for _ in 0..<count {
+            let length = UInt64(bytes.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
+            let address = bytes.loadUnaligned(fromByteOffset: p + 4, as: UInt64.self).littleEndian
+            let index = Int(bytes.loadUnaligned(fromByteOffset: p + 12, as: UInt32.self).littleEndian)
+            if address != 0 {
+                guard index > 0, index <= 0xFFFF, let size = heap.objects[address]?[index], length == size else { return false }
+            }
+            p += 16
+        }
+        return true
+    }
 }

@@ -28,10 +28,14 @@ final class HDF5TreeReader {
     private let bytes: UnsafeRawBufferPointer
     private let superblock: Int
     private let heap: HDF5Precheck.HeapIndex
+    /// The structure checks (every object is checked before libhdf5 opens it).
+    private let structure: HDF5Structure
 
     init(
-        place: HDF5Place, file: hid_t, bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex
+        place: HDF5Place, file: hid_t, bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex,
+        structure: HDF5Structure
     ) throws(CelestaError) {
+        self.structure = structure
         self.place = place
         self.file = file
         self.bytes = bytes
@@ -111,6 +115,7 @@ final class HDF5TreeReader {
             case H5L_TYPE_EXTERNAL: throw place.error(.unsupported, childPath, "external links are not supported")
             default: throw place.error(.unsupported, childPath, "user-defined links are not supported")
             }
+            try structure.check(object: UInt64(link.address), path: childPath, depth: depth + 1)
             let oid = H5Oopen_by_addr(file, link.address)
             guard oid >= 0 else { throw place.failure(.parse, childPath, "cannot open the object") }
             defer { H5Oclose(oid) }
@@ -209,21 +214,9 @@ final class HDF5TreeReader {
         guard offset != haddr_t.max else { return }  // no storage yet: all null
         let count = H5Sget_simple_extent_npoints(space)
         let start = UInt64(superblock).addingReportingOverflow(UInt64(offset))
-        let damaged = place.error(.parse, path, "damaged variable-length string references")
         guard count >= 0, !start.overflow, start.partialValue <= UInt64(bytes.count),
-              UInt64(count) <= (UInt64(bytes.count) - start.partialValue) / 16
-        else { throw damaged }
-        var p = Int(start.partialValue)
-        for _ in 0..<count {
-            var length: UInt64 = 0, address: UInt64 = 0, index: UInt64 = 0
-            for k in (0..<4).reversed() { length = length << 8 | UInt64(bytes[p + k]) }
-            for k in (0..<8).reversed() { address = address << 8 | UInt64(bytes[p + 4 + k]) }
-            for k in (0..<4).reversed() { index = index << 8 | UInt64(bytes[p + 12 + k]) }
-            if address != 0 {
-                guard index > 0, index <= 0xFFFF, let size = heap.objects[address]?[Int(index)], length <= size else { throw damaged }
-            }
-            p += 16
-        }
+              HDF5Precheck.referencesValid(bytes, at: Int(start.partialValue), count: Int(count), heap: heap)
+        else { throw place.error(.parse, path, "damaged variable-length string references") }
     }
 
     private func readStorage(_ did: hid_t, path: String) throws(CelestaError) -> HDF5Storage {
@@ -421,6 +414,17 @@ final class HDF5TreeReader {
     ) throws(CelestaError) -> [String] {
         let variable = H5Tis_variable_str(type)
         guard variable >= 0 else { throw place.failure(.parse, path, "cannot read the string type") }
+        if variable > 0 {
+            // libhdf5 allocates length x base size per string: the base must be a 1-byte char.
+            let baseType = H5Tget_super(type)
+            if baseType >= 0 {
+                let baseSize = H5Tget_size(baseType)
+                H5Tclose(baseType)
+                guard baseSize == 1 else { throw place.error(.parse, path, "damaged variable-length string type (base type size \(baseSize))") }
+            } else {
+                _ = HDF5Place.libraryReason()
+            }
+        }
         if variable == 0 {
             let pad = H5Tget_strpad(type)
             let bytes = try readBytes(count * size, path: path) { read(type, $0) }

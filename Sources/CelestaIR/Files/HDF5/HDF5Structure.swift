@@ -1,0 +1,571 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Checks, from a file's bytes and before libhdf5 sees them, the structures libhdf5 1.10
+/// follows without checking them itself; a file that fails is refused with `.parse` naming the
+/// object and the damage.
+///
+/// Version-1 groups (h5py's default layout) keep their members in structures without
+/// checksums: a symbol table message points at a version-1 B-tree, whose leaves are symbol
+/// table nodes (`SNOD`) naming each member by an offset into the group's local heap (`HEAP`).
+/// libhdf5 1.10 reads a local heap at whatever address the message holds (an undefined or
+/// out-of-file address segfaults in `H5HL_protect`) and walks a cyclic heap free list forever.
+/// So every group reachable from the root is checked here: its symbol table message, each
+/// B-tree node (signature, type, level, entry count, keys, child addresses), each symbol table
+/// node (entry count, name offsets, object header addresses, cached addresses) and its local
+/// heap (signature, data segment inside the allocated part of the file, free list inside the
+/// segment and acyclic), recursively, with a bound on depth and on the number of objects.
+/// Newer (version-2) object headers, links and attributes are walked for the objects they
+/// lead to; their own metadata carries checksums, which libhdf5 verifies.
+///
+/// Variable-length strings: a dataset's or attribute's stored references (length, heap
+/// collection, object index) must name a global heap object of exactly that length, and the
+/// string's base type must be one byte wide, so that libhdf5's conversion never allocates more
+/// than the file holds (a damaged length or base type made it allocate gigabytes).
+///
+/// Objects reached only through dense link storage (a fractal heap, past 8 links in a
+/// libhdf5-written group) are checked when the reader opens them (`check(object:)`).
+final class HDF5Structure {
+    private let bytes: UnsafeRawBufferPointer
+    /// The superblock's offset: file addresses count from it.
+    private let base: Int
+    /// The end of the allocated part of the file (the superblock's end-of-file address), as an
+    /// offset into `bytes`; no structure may reach past it.
+    private let limit: Int
+    private let place: HDF5Place
+    private let heap: HDF5Precheck.HeapIndex
+    /// Symbol table nodes hold up to 2 * leafK entries; group B-tree nodes 2 * internalK.
+    private var leafK = 4
+    private var internalK = 16
+    private var rootAddress: UInt64 = 0
+    /// Object headers and B-tree / symbol nodes already checked (file addresses).
+    private var checked: Set<UInt64> = []
+    private var checkedNodes: Set<UInt64> = []
+    private var budget: Int
+
+    private struct Damage: Error {
+        var what: String
+        var code = StatusCode.parse
+        /// The object it was found in (set by the innermost `object`).
+        var path: String? = nil
+    }
+
+    /// Reads the superblock; throws `.parse` when it is damaged, `.unsupported` for address or
+    /// length widths other than 8 bytes.
+    init(bytes: UnsafeRawBufferPointer, superblock: Int, heap: HDF5Precheck.HeapIndex, file: String) throws(CelestaError) {
+        self.bytes = bytes
+        self.base = superblock
+        self.heap = heap
+        self.place = HDF5Place(file: file)
+        budget = bytes.count / 8 + 1024
+        let s = superblock
+        func damaged(_ what: String) -> CelestaError { HDF5Place(file: file).error(.parse, "/", "damaged superblock (\(what))") }
+        guard s + 48 <= bytes.count else { throw damaged("truncated") }
+        let version = Int(bytes[s + 8])
+        let widths: (offsets: Int, lengths: Int)
+        var end: UInt64
+        switch version {
+        case 0, 1:
+            widths = (Int(bytes[s + 13]), Int(bytes[s + 14]))
+            let p = s + 24 + (version == 1 ? 4 : 0)
+            guard p + 72 <= bytes.count else { throw damaged("truncated") }
+            leafK = Int(bytes.loadUnaligned(fromByteOffset: s + 16, as: UInt16.self).littleEndian)
+            internalK = Int(bytes.loadUnaligned(fromByteOffset: s + 18, as: UInt16.self).littleEndian)
+            end = bytes.loadUnaligned(fromByteOffset: p + 16, as: UInt64.self).littleEndian
+            rootAddress = bytes.loadUnaligned(fromByteOffset: p + 32 + 8, as: UInt64.self).littleEndian
+        case 2, 3:
+            widths = (Int(bytes[s + 9]), Int(bytes[s + 10]))
+            end = bytes.loadUnaligned(fromByteOffset: s + 28, as: UInt64.self).littleEndian
+            rootAddress = bytes.loadUnaligned(fromByteOffset: s + 36, as: UInt64.self).littleEndian
+        default:
+            throw damaged("version \(version)")
+        }
+        guard widths == (8, 8) else {
+            throw HDF5Place(file: file).error(.unsupported, "/", "file addresses of \(widths.offsets) bytes and lengths of \(widths.lengths) bytes are not supported (only 8)")
+        }
+        guard leafK > 0, internalK > 0 else { throw damaged("B-tree sizes of zero") }
+        // libhdf5 refuses a file shorter than its end-of-file address itself; structures must
+        // also lie before that address (past it is "temporary file space").
+        end = min(end, UInt64(bytes.count - superblock))
+        limit = superblock + Int(end)
+    }
+
+    // MARK: entry points
+
+    /// Checks the whole tree from the root group.
+    func checkAll() throws(CelestaError) {
+        try check(object: rootAddress, path: "/", depth: 0)
+        if Int(bytes[base + 8]) <= 1 {
+            // The root's cached symbol table (superblock versions 0 and 1).
+            let p = base + 24 + (bytes[base + 8] == 1 ? 4 : 0) + 32
+            try wrap("/") { () throws(Damage) in try self.cachedScratch(at: p + 16) }
+        }
+    }
+
+    /// Checks the object whose header is at file address `address` (a group with all it
+    /// holds, `depth` levels below the root), once; `path` names it in messages.
+    func check(object address: UInt64, path: String, depth: Int) throws(CelestaError) {
+        try wrap(path) { () throws(Damage) in try self.object(address, path: path, depth: depth) }
+    }
+
+    private func wrap(_ path: String, _ body: () throws(Damage) -> Void) throws(CelestaError) {
+        do {
+            try body()
+        } catch {
+            throw place.error(error.code, error.path ?? path, error.what)
+        }
+    }
+
+    // MARK: bytes
+
+    private func u8(_ at: Int) throws(Damage) -> Int {
+        guard at >= 0, at < limit else { throw Damage(what: "structure at byte \(at) lies past the end of the file") }
+        return Int(bytes[at])
+    }
+    private func u16(_ at: Int) throws(Damage) -> Int {
+        try inFile(at, 2)
+        return Int(bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian)
+    }
+    private func u32(_ at: Int) throws(Damage) -> Int {
+        try inFile(at, 4)
+        return Int(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
+    }
+    private func u64(_ at: Int) throws(Damage) -> UInt64 {
+        try inFile(at, 8)
+        return bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian
+    }
+    private func inFile(_ at: Int, _ count: Int) throws(Damage) {
+        guard at >= 0, count >= 0, count <= limit, at <= limit - count else {
+            throw Damage(what: "structure at byte \(at) lies past the end of the file")
+        }
+    }
+    /// The file address at `at` as an offset into `bytes`, with `count` bytes there in the file;
+    /// `what` names it in the message when it is undefined or outside the file.
+    private func address(_ at: Int, _ what: String, count: Int = 1) throws(Damage) -> Int {
+        let a = try u64(at)
+        guard a != UInt64.max else { throw Damage(what: "damaged \(what): undefined address") }
+        guard a < UInt64(limit - base), Int(a) + base <= limit - count else {
+            throw Damage(what: "damaged \(what): address \(a) lies past the end of the file")
+        }
+        return Int(a) + base
+    }
+    private func hasSignature(_ at: Int, _ text: StaticString) -> Bool {
+        let n = text.utf8CodeUnitCount
+        guard at >= 0, at + n <= limit else { return false }
+        for k in 0..<n where bytes[at + k] != text.utf8Start[k] { return false }
+        return true
+    }
+    private func spend() throws(Damage) {
+        budget -= 1
+        guard budget >= 0 else { throw Damage(what: "more objects than a file of this size can hold", code: .limitExceeded) }
+    }
+
+    // MARK: object headers
+
+    private struct Message {
+        var type: Int
+        var data: Int
+        var length: Int
+        var shared: Bool
+    }
+
+    /// Checks the object header at `address`: its messages, what they lead to (a group's
+    /// members, linked objects) and its variable-length string references.
+    private func object(_ address: UInt64, path: String, depth: Int) throws(Damage) {
+        do {
+            try objectBody(address, path: path, depth: depth)
+        } catch {
+            var e = error
+            if e.path == nil { e.path = path }
+            throw e
+        }
+    }
+
+    private func objectBody(_ address: UInt64, path: String, depth: Int) throws(Damage) {
+        guard !checked.contains(address) else { return }
+        try spend()
+        checked.insert(address)
+        guard address < UInt64(limit - base) else { throw Damage(what: "damaged link: object header address \(address) lies past the end of the file") }
+        let at = Int(address) + base
+        let messages = hasSignature(at, "OHDR") ? try messages2(at) : try messages1(at)
+        var datatype: Message?, dataspace: Message?, layout: Message?
+        // A group (the only objects with members) may be at most `maxDepth` below the root.
+        if depth > HDF5File.maxDepth, messages.contains(where: { [0x0002, 0x0006, 0x0011].contains($0.type) }) {
+            throw Damage(what: "groups nested deeper than \(HDF5File.maxDepth)", code: .limitExceeded)
+        }
+        for m in messages {
+            switch m.type {
+            case 0x0011:
+                guard !m.shared else { throw Damage(what: "damaged group: shared symbol table message") }
+                try symbolTable(m.data, path: path, depth: depth)
+            case 0x0006:
+                if let target = try hardLink(m.data, m.length) {
+                    try object(target.address, path: (path == "/" ? "" : path) + "/" + target.name, depth: depth + 1)
+                }
+            case 0x0002:
+                // Link info: a fractal heap of links when dense (checked by libhdf5's checksums;
+                // the objects it leads to are checked when opened).
+                let flags = try u8(m.data + 1)
+                let heapAt = m.data + 2 + (flags & 1 != 0 ? 8 : 0)
+                if try u64(heapAt) != UInt64.max { _ = try self.address(heapAt, "link storage", count: 4) }
+            case 0x0003: if !m.shared { datatype = m }
+            case 0x0001: if !m.shared { dataspace = m }
+            case 0x0008: layout = m
+            case 0x000C: if !m.shared { try attribute(m) }
+            default: break
+            }
+        }
+        if let layout { try storage(layout, type: datatype, space: dataspace) }
+        if let datatype, let dataspace, let layout, try isVariableString(datatype.data, datatype.length) {
+            try datasetStrings(space: dataspace, layout: layout)
+        }
+    }
+
+    /// The messages of a version-1 object header at `at`, continuation blocks included.
+    private func messages1(_ at: Int) throws(Damage) -> [Message] {
+        guard try u8(at) == 1 else { throw Damage(what: "damaged object header at byte \(at)") }
+        var blocks = [(start: at + 16, size: try u32(at + 8))]
+        var out: [Message] = []
+        var b = 0
+        while b < blocks.count {
+            guard b < 64 else { throw Damage(what: "damaged object header at byte \(at): too many continuation blocks") }
+            let (start, size) = blocks[b]
+            try inFile(start, size)
+            var p = start
+            while p + 8 <= start + size {
+                let type = try u16(p), length = try u16(p + 2), flags = try u8(p + 4)
+                guard p + 8 + length <= start + size else { throw Damage(what: "damaged object header at byte \(at): a message overruns its block") }
+                let m = Message(type: type, data: p + 8, length: length, shared: flags & 0x02 != 0)
+                if type == 0x0010 {
+                    blocks.append(try continuation(m, signature: false))
+                } else if type != 0 {
+                    out.append(m)
+                }
+                p += 8 + length
+            }
+            b += 1
+        }
+        return out
+    }
+
+    /// The messages of a version-2 object header ("OHDR") at `at`, continuation blocks
+    /// ("OCHK") included.
+    private func messages2(_ at: Int) throws(Damage) -> [Message] {
+        guard try u8(at + 4) == 2 else { throw Damage(what: "damaged object header at byte \(at)") }
+        let flags = try u8(at + 5)
+        var p = at + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
+        let width = 1 << (flags & 3)
+        var size = 0
+        for k in (0..<width).reversed() {
+            let byte = try u8(p + k)
+            size = size << 8 | byte
+        }
+        guard size <= limit else { throw Damage(what: "damaged object header at byte \(at)") }
+        p += width
+        let headerSize = flags & 0x04 != 0 ? 6 : 4
+        var blocks = [(start: p, size: size)]
+        var out: [Message] = []
+        var b = 0
+        while b < blocks.count {
+            guard b < 64 else { throw Damage(what: "damaged object header at byte \(at): too many continuation blocks") }
+            let (start, size) = blocks[b]
+            try inFile(start, size + 4)  // the messages, then a checksum
+            var q = start
+            while q + headerSize <= start + size {
+                let type = try u8(q), length = try u16(q + 1), mflags = try u8(q + 3)
+                guard q + headerSize + length <= start + size else { throw Damage(what: "damaged object header at byte \(at): a message overruns its block") }
+                let m = Message(type: type, data: q + headerSize, length: length, shared: mflags & 0x02 != 0)
+                if type == 0x0010 {
+                    let next = try continuation(m, signature: true)
+                    blocks.append((next.start + 4, next.size - 8))
+                } else if type != 0 {
+                    out.append(m)
+                }
+                q += headerSize + length
+            }
+            b += 1
+        }
+        return out
+    }
+
+    private func continuation(_ m: Message, signature: Bool) throws(Damage) -> (start: Int, size: Int) {
+        guard m.length >= 16 else { throw Damage(what: "damaged object header continuation") }
+        let length = try u64(m.data + 8)
+        guard length >= (signature ? 8 : 0), length <= UInt64(limit) else { throw Damage(what: "damaged object header continuation (length \(length))") }
+        let start = try address(m.data, "object header continuation", count: Int(length))
+        if signature, !hasSignature(start, "OCHK") { throw Damage(what: "damaged object header continuation at byte \(start)") }
+        return (start, Int(length))
+    }
+
+    /// The name and target of a link message, when it is a hard link.
+    private func hardLink(_ at: Int, _ length: Int) throws(Damage) -> (name: String, address: UInt64)? {
+        let end = at + length
+        guard try u8(at) == 1 else { throw Damage(what: "damaged link message at byte \(at)") }
+        let flags = try u8(at + 1)
+        var p = at + 2
+        var type = 0
+        if flags & 0x08 != 0 { type = try u8(p); p += 1 }
+        if flags & 0x04 != 0 { p += 8 }
+        if flags & 0x10 != 0 { p += 1 }
+        let width = 1 << (flags & 3)
+        var nameLength = 0
+        for k in (0..<width).reversed() {
+            let byte = try u8(p + k)
+            nameLength = nameLength << 8 | byte
+        }
+        p += width
+        guard nameLength > 0, nameLength <= end - p else { throw Damage(what: "damaged link message at byte \(at)") }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + nameLength)]), as: UTF8.self)
+        p += nameLength
+        guard type == 0 else { return nil }  // soft, external or user-defined: refused by the reader
+        guard p + 8 <= end else { throw Damage(what: "damaged link message at byte \(at)") }
+        let target = try u64(p)
+        guard target < UInt64(limit - base) else { throw Damage(what: "damaged link '\(name)': address \(target) lies past the end of the file") }
+        return (name, target)
+    }
+
+    // MARK: version-1 groups
+
+    /// A symbol table message: the group's B-tree and local heap, then each member.
+    private func symbolTable(_ at: Int, path: String, depth: Int) throws(Damage) {
+        let tree = try address(at, "symbol table (B-tree)", count: 24)
+        let heapAt = try address(at + 8, "symbol table (local heap)", count: 32)
+        let names = try localHeap(heapAt)
+        var members: [(name: String, address: UInt64)] = []
+        try treeNode(tree, level: nil, names: names, into: &members)
+        for m in members {
+            try object(m.address, path: (path == "/" ? "" : path) + "/" + m.name, depth: depth + 1)
+        }
+    }
+
+    /// Checks the local heap at `at`; its data segment as a range of `bytes`.
+    private func localHeap(_ at: Int) throws(Damage) -> Range<Int> {
+        guard hasSignature(at, "HEAP"), try u8(at + 4) == 0 else { throw Damage(what: "damaged local heap at byte \(at)") }
+        let size = try u64(at + 8)
+        guard size > 0, size <= UInt64(limit) else { throw Damage(what: "damaged local heap at byte \(at): data size \(size)") }
+        let data = try address(at + 24, "local heap data", count: Int(size))
+        // The free list: offsets inside the segment, each block inside it, no cycle.
+        // libhdf5 writes 1 (and the format specification the undefined address) for none.
+        var free = try u64(at + 16)
+        var seen: Set<UInt64> = []
+        while free != 1, free != UInt64.max {
+            guard free < size, size - free >= 16, seen.insert(free).inserted else {
+                throw Damage(what: "damaged local heap at byte \(at): free list")
+            }
+            let next = try u64(data + Int(free))
+            let blockSize = try u64(data + Int(free) + 8)
+            guard blockSize <= size - free else { throw Damage(what: "damaged local heap at byte \(at): free list") }
+            free = next
+        }
+        return data..<(data + Int(size))
+    }
+
+    /// Checks B-tree node `at` of a group (and below it); appends the members in key order.
+    private func treeNode(_ at: Int, level: Int?, names: Range<Int>, into members: inout [(name: String, address: UInt64)]) throws(Damage) {
+        guard checkedNodes.insert(UInt64(at)).inserted else { throw Damage(what: "damaged group B-tree: node at byte \(at) reached twice") }
+        try spend()
+        let nodeSize = 24 + 16 * 2 * internalK + 8
+        try inFile(at, nodeSize)
+        guard hasSignature(at, "TREE"), try u8(at + 4) == 0 else { throw Damage(what: "damaged group B-tree node at byte \(at)") }
+        let nodeLevel = try u8(at + 5)
+        guard level == nil || nodeLevel == level!, nodeLevel < 32 else { throw Damage(what: "damaged group B-tree node at byte \(at): level \(nodeLevel)") }
+        let used = try u16(at + 6)
+        guard used <= 2 * internalK else { throw Damage(what: "damaged group B-tree node at byte \(at): \(used) entries") }
+        for sibling in [at + 8, at + 16] {
+            if try u64(sibling) != UInt64.max { _ = try address(sibling, "group B-tree sibling", count: nodeSize) }
+        }
+        for i in 0...used {
+            guard try u64(at + 24 + 16 * i) < UInt64(names.count) else { throw Damage(what: "damaged group B-tree node at byte \(at): key \(i)") }
+        }
+        for i in 0..<used {
+            let child = try address(at + 32 + 16 * i, "group B-tree child")
+            if nodeLevel > 0 {
+                try treeNode(child, level: nodeLevel - 1, names: names, into: &members)
+            } else {
+                try symbolNode(child, names: names, into: &members)
+            }
+        }
+    }
+
+    private func symbolNode(_ at: Int, names: Range<Int>, into members: inout [(name: String, address: UInt64)]) throws(Damage) {
+        guard checkedNodes.insert(UInt64(at)).inserted else { throw Damage(what: "damaged group: symbol table node at byte \(at) reached twice") }
+        try spend()
+        try inFile(at, 8 + 40 * 2 * leafK)
+        guard hasSignature(at, "SNOD"), try u8(at + 4) == 1 else { throw Damage(what: "damaged symbol table node at byte \(at)") }
+        let count = try u16(at + 6)
+        guard count <= 2 * leafK else { throw Damage(what: "damaged symbol table node at byte \(at): \(count) entries") }
+        for i in 0..<count {
+            let e = at + 8 + 40 * i
+            let offset = try u64(e)
+            guard offset < UInt64(names.count) else { throw Damage(what: "damaged symbol table node at byte \(at): name offset \(offset)") }
+            let start = names.lowerBound + Int(offset)
+            guard let nul = memchr(bytes.baseAddress! + start, 0, names.upperBound - start) else {
+                throw Damage(what: "damaged symbol table node at byte \(at): unterminated name")
+            }
+            let length = bytes.baseAddress!.distance(to: UnsafeRawPointer(nul)) - start
+            guard length > 0 else { throw Damage(what: "damaged symbol table node at byte \(at): empty name") }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]), as: UTF8.self)
+            if try u32(e + 16) == 2 {
+                // A soft link: no object, its value at a local heap offset (the reader refuses it).
+                guard try u32(e + 24) < names.count else { throw Damage(what: "damaged soft link '\(name)': value offset") }
+                continue
+            }
+            let header = try u64(e + 8)
+            guard header < UInt64(limit - base) else { throw Damage(what: "damaged symbol table entry '\(name)': address \(header) lies past the end of the file") }
+            try cachedScratch(at: e + 16)
+            members.append((name, header))
+        }
+    }
+
+    /// A symbol table entry's cache type and scratch pad (at `at`): a cached symbol table
+    /// must point inside the file.
+    private func cachedScratch(at: Int) throws(Damage) {
+        let cache = try u32(at)
+        guard cache <= 2 else { throw Damage(what: "damaged symbol table entry: cache type \(cache)") }
+        if cache == 1 {
+            _ = try address(at + 8, "cached symbol table (B-tree)", count: 24)
+            _ = try address(at + 16, "cached symbol table (local heap)", count: 32)
+        }
+    }
+
+    // MARK: variable-length strings
+
+    /// Whether the datatype message at `at` is a variable-length string; throws when its base
+    /// type is not one byte wide (libhdf5 would allocate length x base size).
+    private func isVariableString(_ at: Int, _ length: Int) throws(Damage) -> Bool {
+        guard length >= 8, try u8(at) & 0x0F == 9 else { return false }
+        guard try u8(at + 1) & 0x0F == 1 else { return false }  // a sequence: refused by the reader
+        guard length >= 16, try u32(at + 8 + 4) == 1 else { throw Damage(what: "damaged variable-length string type (base type size)") }
+        return true
+    }
+
+    /// The dimensions of the dataspace message at `at` (nil: not a simple or scalar space).
+    private func dimensions(_ at: Int) throws(Damage) -> [Int]? {
+        let version = try u8(at), rank = try u8(at + 1)
+        guard rank <= 32 else { return nil }
+        let dims: Int
+        switch version {
+        case 1: dims = at + 8
+        case 2:
+            guard try u8(at + 3) <= 1 else { return nil }
+            dims = at + 4
+        default: return nil
+        }
+        var shape: [Int] = []
+        for k in 0..<rank {
+            let d = try u64(dims + 8 * k)
+            guard d <= UInt64(HDF5File.maxElements) else { return nil }
+            shape.append(Int(d))
+        }
+        return shape
+    }
+
+    /// The element count of the dataspace message at `at` (nil: not a simple or scalar space).
+    private func elementCount(_ at: Int) throws(Damage) -> Int? {
+        guard let shape = try dimensions(at) else { return nil }
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= HDF5File.maxElements else { return nil }
+            count = p
+        }
+        return count
+    }
+
+    /// A dataset's storage layout: compact data or a contiguous block large enough for its
+    /// elements (libhdf5 1.10 copies from a missing buffer when it is not) and inside the
+    /// file. Layout versions before 3 (HDF5 1.6 and older) are refused.
+    private func storage(_ layout: Message, type: Message?, space: Message?) throws(Damage) {
+        let version = try u8(layout.data)
+        guard version >= 3 else { throw Damage(what: "storage layout version \(version) is not supported", code: .unsupported) }
+        guard let type, let space, let count = try elementCount(space.data) else { return }
+        let (need, overflow) = count.multipliedReportingOverflow(by: try u32(type.data + 4))
+        switch try u8(layout.data + 1) {
+        case 0:
+            let size = try u16(layout.data + 2)
+            guard !overflow, size >= need, 4 + size <= layout.length else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of compact data for \(need)")
+            }
+        case 1:
+            guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet: fill values
+            let size = try u64(layout.data + 10)
+            guard !overflow, size >= UInt64(need), size <= UInt64(limit) else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of contiguous data for \(need)")
+            }
+            _ = try address(layout.data + 2, "dataset storage", count: Int(size))
+        case 2:
+            try chunks(layout, version: version, space: space)
+        default:
+            break  // virtual: refused by the reader
+        }
+    }
+
+    /// A chunked dataset: no zero-sized chunk, and no more chunks than the file could index
+    /// (libhdf5 1.10 does work for every chunk a read covers, stored or not: a 1-element
+    /// chunk over 2^20 elements took it minutes).
+    private func chunks(_ layout: Message, version: Int, space: Message) throws(Damage) {
+        guard let shape = try dimensions(space.data) else { return }
+        let rank = try u8(layout.data + (version == 3 ? 2 : 3)) - 1
+        guard rank == shape.count else { throw Damage(what: "damaged chunked layout: \(rank) chunk dimensions for a rank-\(shape.count) dataset") }
+        // Version 3: 4-byte chunk dimensions after the B-tree address; version 4: `width`-byte
+        // ones after flags, rank and width.
+        let (first, width) = version == 3 ? (layout.data + 11, 4) : (layout.data + 5, try u8(layout.data + 4))
+        guard (1...8).contains(width) else { throw Damage(what: "damaged chunked layout") }
+        var count = 1
+        for k in 0..<rank {
+            var chunk = 0
+            for b in (0..<width).reversed() {
+                let byte = try u8(first + k * width + b)
+                chunk = chunk << 8 | byte
+            }
+            guard chunk > 0 else { throw Damage(what: "damaged chunked layout: a chunk dimension of 0") }
+            let (c, overflow) = count.multipliedReportingOverflow(by: (shape[k] + chunk - 1) / chunk)
+            guard !overflow, c <= bytes.count / 16 + 1024 else {
+                throw Damage(what: "damaged chunked layout: more chunks than a file of this size can index", code: .limitExceeded)
+            }
+            count = c
+        }
+    }
+
+    private func datasetStrings(space: Message, layout: Message) throws(Damage) {
+        guard let count = try elementCount(space.data) else { return }
+        guard try u8(layout.data) >= 3 else { return }
+        switch try u8(layout.data + 1) {
+        case 0:
+            guard try u16(layout.data + 2) >= count * 16 else { throw Damage(what: "damaged variable-length string references") }
+            try references(at: layout.data + 4, count: count)
+        case 1:
+            guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet
+            let (total, overflow) = count.multipliedReportingOverflow(by: 16)
+            guard !overflow else { throw Damage(what: "damaged variable-length string references") }
+            try references(at: try address(layout.data + 2, "dataset storage", count: total), count: count)
+        default:
+            break  // chunked: checked by libhdf5 chunk by chunk
+        }
+    }
+
+    private func attribute(_ m: Message) throws(Damage) {
+        let at = m.data
+        let version = try u8(at), flags = try u8(at + 1)
+        guard (1...3).contains(version), version == 1 || flags & 0x03 == 0 else { return }  // shared type or space
+        let nameSize = try u16(at + 2), typeSize = try u16(at + 4), spaceSize = try u16(at + 6)
+        func padded(_ n: Int) -> Int { version == 1 ? (n + 7) & ~7 : n }
+        let typeAt = at + 8 + (version == 3 ? 1 : 0) + padded(nameSize)
+        let spaceAt = typeAt + padded(typeSize)
+        let dataAt = spaceAt + padded(spaceSize)
+        guard dataAt <= m.data + m.length else { throw Damage(what: "damaged attribute message at byte \(at)") }
+        guard try isVariableString(typeAt, typeSize), let count = try elementCount(spaceAt) else { return }
+        guard count <= (m.data + m.length - dataAt) / 16 else { throw Damage(what: "damaged variable-length string references") }
+        try references(at: dataAt, count: count)
+    }
+
+    /// `count` stored references at `at`: each null, or a global heap object of its length.
+    private func references(at: Int, count: Int) throws(Damage) {
+        guard HDF5Precheck.referencesValid(bytes, at: at, count: count, heap: heap) else {
+            throw Damage(what: "damaged variable-length string references")
+        }
+    }
+}
