@@ -52,9 +52,7 @@ FACTORIES = {
                                 "e.t = t; e.t_stride = 8; e.x = xy; e.x_stride = 2; e.y = xy; e.y_stride = 2; e.p = pol; e.p_stride = 1;\n"
                                 "celesta_events_write(\"sweep-events.h5\", &e, 3, NULL, NULL, -1);\n"
                                 "celesta_events_reader_open(&h, \"sweep-events.h5\", NULL);"),
-    # celesta_hls_model_t: a live model traps celesta_hls_simulate with batch or steps >= 2^63
-    # (unchecked Int conversion in HLS.swift); its factory comes with that fix:
-    # "celesta_hls_model_from_layers(&h, HLS_LAYERS, strlen(HLS_LAYERS), NULL, 0);"
+    "celesta_hls_model_t": "celesta_hls_model_from_layers(&h, HLS_LAYERS, strlen(HLS_LAYERS), NULL, 0);",
 }
 ORDER = ["celesta_xylo_network_t", "celesta_xylo_spec_t", "celesta_xylo_config_t"]
 

@@ -154,6 +154,12 @@ public func celesta_hls_simulate(
         try checkFlags(flags, allowed: 15)
         let m = box.model
         let nIn = m.input.n, nOut = m.outputWidth
+        // Checked products: a batch or step count past Int (or whose product overflows) is refused.
+        guard batch <= UInt(Int.max), steps <= UInt(Int.max),
+              case let (bt, o1) = Int(batch).multipliedReportingOverflow(by: Int(steps)), !o1,
+              case let (inputs, o2) = bt.multipliedReportingOverflow(by: max(nIn, nOut)), !o2, inputs <= Int.max / 8 else {
+            throw CelestaError(.outOfRange, "arguments 'batch' \(batch) x 'steps' \(steps) are too large")
+        }
         let b = Int(batch), t = Int(steps)
         guard x_len == UInt(b * t * nIn) else {
             throw CelestaError(.shapeMismatch, "argument 'x_len' is \(x_len) but batch \(b) x steps \(t) x n_in \(nIn) = \(b * t * nIn)")

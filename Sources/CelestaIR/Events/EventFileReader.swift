@@ -187,6 +187,9 @@ public final class EventFileReader: @unchecked Sendable {
             guard cls == H5T_INTEGER || cls == H5T_FLOAT else {
                 throw place.error(.parse, dpath, "an event column must hold numbers, this one holds \(HDF5Place.className(cls)) values")
             }
+            guard Self.soundNumberType(type) else {
+                throw place.error(.parse, dpath, "damaged datatype (\(H5Tget_size(type)) bytes, \(H5Tget_precision(type)) bits)")
+            }
             lengths.append(try length(did, dpath))
             fastColumns.append(fastLayout(did, type: type, column: k))
         }
@@ -252,6 +255,11 @@ public final class EventFileReader: @unchecked Sendable {
             guard cls == H5T_INTEGER || cls == H5T_FLOAT || cls == H5T_ENUM else {
                 throw place.error(.parse, dpath, "field '\(names[i])' holds \(HDF5Place.className(cls)) values, not numbers")
             }
+            let member = H5Tget_member_type(type, UInt32(i))
+            defer { if member >= 0 { H5Tclose(member) } }
+            guard member >= 0, Self.soundNumberType(member) else {
+                throw place.error(.parse, dpath, "field '\(names[i])' has a damaged datatype")
+            }
         }
         // TALON's field mapping.
         let t = names.contains("t") ? "t" : names.contains("timestamp") ? "timestamp" : names[0]
@@ -282,7 +290,7 @@ public final class EventFileReader: @unchecked Sendable {
         defer { H5Tclose(type) }
         let space = H5Aget_space(aid)
         defer { H5Sclose(space) }
-        guard H5Tget_class(type) == H5T_INTEGER, H5Sget_simple_extent_npoints(space) == 1 else { return nil }
+        guard H5Tget_class(type) == H5T_INTEGER, Self.soundNumberType(type), H5Sget_simple_extent_npoints(space) == 1 else { return nil }
         var v: Int64 = 0
         guard H5Aread(aid, HDF5Runtime.littleEndianType(.int64), &v) >= 0 else { _ = HDF5Place.libraryReason(); return nil }
         return v
@@ -297,6 +305,11 @@ public final class EventFileReader: @unchecked Sendable {
         defer { H5Tclose(type) }
         guard H5Tget_class(type) == H5T_STRING else { return nil }
         if H5Tis_variable_str(type) > 0 {
+            // Characters of one byte (a damaged size makes libhdf5 1.10's conversion loop).
+            let base = H5Tget_super(type)
+            guard base >= 0 else { _ = HDF5Place.libraryReason(); return nil }
+            defer { H5Tclose(base) }
+            guard H5Tget_size(base) == 1 else { return nil }
             let mem = H5Tcopy(HDF5Runtime.cString)
             defer { H5Tclose(mem) }
             _ = H5Tset_size(mem, hdf5VariableSize)
@@ -311,6 +324,22 @@ public final class EventFileReader: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: size + 1)
         guard H5Aread(aid, type, &buffer) >= 0 else { _ = HDF5Place.libraryReason(); return nil }
         return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Whether a number type (integer, float, or enum over an integer) is sound: 1, 2, 4 or 8
+    /// bytes, every bit used. libhdf5 1.10 does not check this when it opens an object, and
+    /// reads out of bounds or loops on a damaged size (newer versions refuse "unusually large #
+    /// of unused bits").
+    private static func soundNumberType(_ type: hid_t) -> Bool {
+        if H5Tget_class(type) == H5T_ENUM {
+            let base = H5Tget_super(type)
+            guard base >= 0 else { _ = HDF5Place.libraryReason(); return false }
+            defer { H5Tclose(base) }
+            return soundNumberType(base)
+        }
+        let size = H5Tget_size(type)
+        guard size == 1 || size == 2 || size == 4 || size == 8 else { return false }
+        return H5Tget_precision(type) == size * 8 && H5Tget_offset(type) == 0
     }
 
     // MARK: reading
