@@ -1,5 +1,5 @@
 import CelestaIR
-@testable import CelestaXylo
+import CelestaXylo
 import XCTest
 
 #if canImport(Glibc)

@@ -20,11 +20,11 @@ import Musl
 /// names one.
 extension XyloIRLowering {
     /// Relative agreement asked of `r` (written as float32) with Rockpool's formula.
-    static let rockpoolTolerance = 2e-6
+    public static let rockpoolTolerance = 2e-6
 
     /// The step Rockpool's export used for neuron node `n`, or nil when `n` does not carry
     /// Rockpool's convention (see the type's documentation).
-    static func rockpoolExportDT(_ n: IRNode) -> Double? {
+    public static func rockpoolExportDT(_ n: IRNode) -> Double? {
         guard n.type == "CubaLIF" || n.type == "LIF" else { return nil }
         guard let tau = n.tensor(n.type == "CubaLIF" ? "tau_mem" : "tau")?.doubles,
               let r = n.tensor("r")?.doubles, !tau.isEmpty, r.count == tau.count
@@ -46,7 +46,7 @@ extension XyloIRLowering {
     /// The `dt` with `tau * exp(-dt / tau) / dt == r` (the left side falls from +inf to 0 as
     /// dt grows, so there is one), by Newton's method on its logarithm; nil unless it converges
     /// to a dt below tau (Rockpool's export needs r > exp(-1)).
-    static func solveRockpoolDT(tau: Double, r: Double) -> Double? {
+    public static func solveRockpoolDT(tau: Double, r: Double) -> Double? {
         var dt = tau / (1 + r)  // Rockpool's own estimate, within a few percent
         for _ in 0..<50 {
             // h(dt) = log(tau / dt) - dt / tau - log(r); h' = -1/dt - 1/tau.
@@ -63,7 +63,7 @@ extension XyloIRLowering {
     /// it is a round number (three significant digits, to 1e-6): any single `r` is that formula
     /// at some `dt`, so a file in another convention whose neurons share one time constant would
     /// otherwise pass for Rockpool's at an odd step. Used only when no `dt` is named.
-    static func rockpoolExportDT(of g: IRGraph) -> Double? {
+    public static func rockpoolExportDT(of g: IRGraph) -> Double? {
         let neurons = g.nodes.filter { $0.type == "CubaLIF" || $0.type == "LIF" }
         guard let first = neurons.first, let dt = rockpoolExportDT(first) else { return nil }
         for n in neurons.dropFirst() {
@@ -75,7 +75,7 @@ extension XyloIRLowering {
     }
 
     /// Whether neuron node `n`, mapped with step `dt`, is Rockpool's export at that step.
-    static func isRockpoolExport(_ n: IRNode, dt: Double) -> Bool {
+    public static func isRockpoolExport(_ n: IRNode, dt: Double) -> Bool {
         guard let own = rockpoolExportDT(n) else { return false }
         return abs(own - dt) <= 1e-5 * dt
     }
