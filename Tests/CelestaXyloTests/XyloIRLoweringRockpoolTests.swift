@@ -16,7 +16,7 @@ final class XyloIRLoweringRockpoolTests: XCTestCase {
     func t(_ v: [Double]) throws -> IRValue { .tensor(try Tensor(v)) }
 
     func cuba(_ tau: [Double], r: [Double], wIn: [Double]? = nil) throws -> IRNode {
-        var fields: [String: IRValue] = [
+        var fields: IRDict = [
             "tau_syn": try t(tau.map { $0 / 2 }), "tau_mem": try t(tau), "r": try t(r),
             "v_leak": try t(tau.map { _ in 0 }), "v_threshold": try t(tau.map { _ in 1 }),
         ]
