@@ -44,6 +44,7 @@ if ! .venv/bin/python -c "import xylosim" 2>/dev/null; then
   echo "installing the reference simulator xylosim 0.1.3 into .venv (built from source)"
   .venv/bin/python -m pip install -q --disable-pip-version-check xylosim==0.1.3 || echo "xylosim could not be installed: ratios will be n/a"
 fi
+scripts/rockpool_venv.sh  # .venv-rockpool: Rockpool's XyloSim, the second reference of the rows below
 .venv/bin/python scripts/bench_xylo.py
 echo "== Virtual dev kit =="
 .venv/bin/python scripts/bench_hdk.py

@@ -8,22 +8,32 @@ average, ~16 input events per step with counts up to 6; 16-63-8 with two synapse
 goals are >= 20x the reference on 16-63-8, >= 100x on dense 16-1000-8, >= 15x on fan-out 32
 and <= 1 ns per delivered event. Prints time steps per second,
 delivered synaptic events per second, ns per delivered event, the batch speed-up on all
-cores, the Python overhead per call, and the ratio against the reference: Rockpool's XyloSim
-where it imports, otherwise xylosim 0.1.3 directly (installed into the venv by `make bench`).
+cores, the Python overhead per call, and the ratios against two references: xylosim 0.1.3 called
+directly (installed into the venv by `make bench`), and Rockpool 3.1.0's `XyloSim` wrapper
+around it, which is what a Rockpool user runs: Rockpool needs numpy < 2, so it runs in
+`.venv-rockpool` (made by scripts/rockpool_venv.sh) as a subprocess, on the same networks and
+inputs (passed in an .npz file), and says whether its output spikes equal Celesta's.
 Figures are printed, never asserted.
+
+Usage: bench_xylo.py                     (Celesta's side; calls Rockpool's side itself)
+       bench_xylo.py --rockpool DIR      (Rockpool's side, in .venv-rockpool: times the rows in
+                                          DIR/rows.npz, writes DIR/rockpool.json)
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
 
-from celesta.devices.xylo import xa2
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROCKPOOL_PY = os.path.join(HERE, "..", ".venv-rockpool", "bin", "python")
+sys.path.insert(0, HERE)
 
 
 def network(n_in, n_hidden, n_out, seed, density=None, fanout=None):
@@ -112,15 +122,7 @@ def best_time(fn, repeat=3):
 
 
 def reference_factory():
-    """A function spec -> evolve(x) for the reference simulator, and its name, or (None, why)."""
-    try:
-        from rockpool.devices.xylo.syns61201 import XyloSim as RockpoolSim  # noqa: F401
-        def make(spec):
-            sim = RockpoolSim.from_specification(**spec)
-            return lambda x: sim(x, record=False)
-        return make, "rockpool XyloSim"
-    except Exception:
-        pass
+    """A function spec -> evolve(x) for xylosim 0.1.3 called directly, and its name, or (None, why)."""
     try:
         from xylo_reference import make_xylosim  # scripts/xylo_reference.py
         return make_xylosim, "xylosim 0.1.3"
@@ -128,19 +130,77 @@ def reference_factory():
         return None, f"reference simulator unavailable ({type(err).__name__}: {err})"
 
 
+SPEC_ARRAYS = ("weights_in", "weights_rec", "weights_out", "dash_mem", "dash_syn", "dash_syn_2", "threshold",
+               "dash_mem_out", "dash_syn_out", "threshold_out")
+ROCKPOOL_STEPS = 300  # steps timed on Rockpool's side (its wrapper is slow on the large rows)
+
+
+def rockpool_rates(rows):
+    """Rockpool's XyloSim steps/s per row name, run in .venv-rockpool (None where it cannot
+    run), and whether its output spikes equal Celesta's on each row; or (None, why)."""
+    if not os.path.exists(ROCKPOOL_PY):
+        return None, "no .venv-rockpool (scripts/rockpool_venv.sh makes it)"
+    with tempfile.TemporaryDirectory() as tmp:
+        arrays = {}
+        for k, (name, spec, x, _) in enumerate(rows):
+            arrays[f"{k}/input"] = x[:ROCKPOOL_STEPS]
+            for key in SPEC_ARRAYS:
+                arrays[f"{k}/{key}"] = np.asarray(spec[key])
+        np.savez(os.path.join(tmp, "rows.npz"), **arrays)
+        with open(os.path.join(tmp, "rows.json"), "w") as f:
+            json.dump([name for name, _, _, _ in rows], f)
+        run = subprocess.run([ROCKPOOL_PY, os.path.abspath(__file__), "--rockpool", tmp], capture_output=True, text=True)
+        if run.returncode != 0:
+            return None, f"Rockpool's side failed: {run.stderr.strip().splitlines()[-1:]}"
+        with open(os.path.join(tmp, "rockpool.json")) as f:
+            rates = json.load(f)
+        outputs = np.load(os.path.join(tmp, "rockpool_out.npz"))
+        same = {name: bool(np.array_equal(outputs[str(k)], celesta_out[:ROCKPOOL_STEPS]))
+                for k, (name, _, _, celesta_out) in enumerate(rows)}
+    return (rates, same), "rockpool 3.1.0 XyloSim"
+
+
+def rockpool_side(folder):
+    """In .venv-rockpool: Rockpool's XyloSim (syns61201, which wraps xylosim) on every row."""
+    sys.path.insert(0, os.path.join(HERE, "..", "bindings", "python", "tests", "support"))
+    import samna_stub  # Rockpool imports samna for its dev-kit modules only
+
+    samna_stub.install()
+    from rockpool.devices.xylo.syns61201 import XyloSim
+
+    data = np.load(os.path.join(folder, "rows.npz"))
+    with open(os.path.join(folder, "rows.json")) as f:
+        names = json.load(f)
+    rates, outputs = {}, {}
+    for k, name in enumerate(names):
+        spec = {key: data[f"{k}/{key}"] for key in SPEC_ARRAYS}
+        spec["aliases"] = [[] for _ in range(spec["weights_rec"].shape[0])]
+        x = data[f"{k}/input"]
+        sim = XyloSim.from_specification(**spec)
+        out, _, _ = sim(x, record=False)
+        outputs[str(k)] = np.asarray(out)
+        rates[name] = len(x) / best_time(lambda: (sim.reset_state(), sim(x, record=False)))
+    with open(os.path.join(folder, "rockpool.json"), "w") as f:
+        json.dump(rates, f)
+    np.savez(os.path.join(folder, "rockpool_out.npz"), **outputs)
+
+
 def main():
+    from celesta.devices.xylo import xa2
+
     make_ref, ref_name = reference_factory()
-    print(f"reference: {ref_name}")
-    print(f"{'network':<24}{'spk/step':>9}{'steps/s':>12}{'events/s':>14}{'ns/event':>10}{'ref steps/s':>13}{'ratio':>9}")
+    print(f"references: {ref_name} (called directly); Rockpool's XyloSim (in .venv-rockpool, "
+          f"first {ROCKPOOL_STEPS} steps)")
     rows = [(name, spec, steps, raster) for name, spec, steps in NETWORKS]
     rows += [(name, spec, steps, multi_spike_raster) for name, spec, steps in MULTI_SPIKE]
     only = os.environ.get("BENCH_XYLO_ONLY")  # a substring of the row names: only those rows
+    figures, timed = [], []
     for name, spec, steps, make_input in rows:
         if only and only not in name:
             continue
         x = make_input(steps, spec["weights_in"].shape[0], 7)
         sim = xa2.XyloSim.from_specification(**spec)
-        _, _, rec = sim(x, record=True)
+        out, _, rec = sim(x, record=True)
         events = delivered_events(spec, x, rec)
         sim.reset_state()
         t = best_time(lambda: (sim.reset_state(), sim(x)))
@@ -148,13 +208,23 @@ def main():
         ref_rate = None
         if make_ref is not None:
             ref = make_ref(spec)
-            ref_steps = min(steps, 300)
+            ref_steps = min(steps, ROCKPOOL_STEPS)
             t_ref = best_time(lambda: ref(x[:ref_steps]), repeat=3)
             ref_rate = ref_steps / t_ref
-        ratio = f"{rate / ref_rate:8.1f}x" if ref_rate else "      n/a"
-        ref_text = f"{ref_rate:13.0f}" if ref_rate else f"{'n/a':>13}"
-        spikes = rec["Spikes"].sum() / steps
-        print(f"{name:<24}{spikes:9.1f}{rate:12.0f}{events / t:14.3e}{t / max(events, 1) * 1e9:10.2f}{ref_text}{ratio}")
+        figures.append((name, rec["Spikes"].sum() / steps, rate, events / t, t / max(events, 1) * 1e9, ref_rate))
+        timed.append((name, spec, x, np.asarray(out)))
+    rockpool, why = rockpool_rates(timed)
+    if rockpool is None:
+        print(f"Rockpool's XyloSim: skipped ({why})")
+    print(f"{'network':<24}{'spk/step':>9}{'steps/s':>12}{'events/s':>12}{'ns/event':>9}"
+          f"{'xylosim/s':>11}{'ratio':>8}{'rockpool/s':>11}{'ratio':>8}  same spikes")
+    for name, spikes, rate, event_rate, ns, ref_rate in figures:
+        ratio = f"{rate / ref_rate:7.1f}x" if ref_rate else "     n/a"
+        ref_text = f"{ref_rate:11.0f}" if ref_rate else f"{'n/a':>11}"
+        rp_rate = rockpool[0].get(name) if rockpool else None
+        rp_text = f"{rp_rate:11.0f}{rate / rp_rate:7.1f}x" if rp_rate else f"{'n/a':>11}{'n/a':>8}"
+        same = ("yes" if rockpool[1][name] else "NO") if rockpool else ""
+        print(f"{name:<24}{spikes:9.1f}{rate:12.0f}{event_rate:12.3e}{ns:9.2f}{ref_text}{ratio}{rp_text}  {same}")
 
     if only:
         return
@@ -221,6 +291,9 @@ def bench_map_quantize():
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--rockpool":
+        rockpool_side(sys.argv[2])
+        sys.exit(0)
     main()
     if not os.environ.get("BENCH_XYLO_ONLY"):
         bench_map_quantize()

@@ -18,8 +18,11 @@ import CelestaIR
 ///   next ones, the same total charge a step later on average. The lowering says so in a warning.
 /// * `CubaLIF` (tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in): gain
 ///   `dt^2 * r * w_in / (tau_mem * tau_syn)`, bias `dt * v_leak / tau_mem`.
-/// * Rockpool's NIR export (`r = tau_mem/dt`, `w_in = tau_syn/dt`) and TALON's snnTorch export
-///   with `dt = 1` step (`r = tau`) both give gain 1: their weights map unchanged.
+/// * `r = tau_mem/dt`, `w_in = tau_syn/dt` (Rockpool's discrete neuron written in NIR's
+///   equations) and TALON's snnTorch export with `dt = 1` step (`r = tau`) both give gain 1:
+///   their weights map unchanged.
+/// * Rockpool 3.1.0's own export (`to_nir`: `r = tau_mem exp(-dt/tau_mem)/dt`, `w_in = 1`) is
+///   recognised and given gain 1, as Rockpool's `from_nir` reads it (`XyloIRLowering+Rockpool`).
 /// * `v_reset` must be 0: Xylo resets by subtracting the threshold.
 ///
 /// # Structure
@@ -36,10 +39,12 @@ public enum XyloIRLowering {
         public var warnings: [String]
     }
 
-    /// The step a graph maps with when the caller names none: its metadata's `dt`, else 1 ms
-    /// (Rockpool's default).
+    /// The step a graph maps with when the caller names none: its metadata's `dt`, else the
+    /// step of Rockpool's NIR export when its neurons carry it (`rockpoolExportDT(of:)`), else
+    /// 1 ms (Rockpool's default).
     public static func defaultDT(of ir: IRGraph) -> Double {
         if let d = ir.metadata["dt"]?.double, d.isFinite, d > 0 { return d }
+        if let d = rockpoolExportDT(of: ir) { return d }
         return 1e-3
     }
 
@@ -148,13 +153,15 @@ public enum XyloIRLowering {
             }
             var tauSyn = [Double](repeating: 2 * dt, count: count)  // dash_syn 1: the shortest synapse that passes input
             var gain = (0..<count).map { dt * r[$0] / tauMem[$0] }
+            let rockpool = isRockpoolExport(n, dt: dt)  // Rockpool's own export: gain 1
+            if rockpool { gain = [Double](repeating: 1, count: count) }
             if cuba {
                 tauSyn = try values("tau_syn")
                 let wIn = try values("w_in")
                 if let i = tauSyn.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
                     throw CelestaError(.outOfRange, "node '\(n.name)' (CubaLIF): 'tau_syn[\(i)]' is \(tauSyn[i]); it must be finite and > 0")
                 }
-                gain = (0..<count).map { gain[$0] * dt * wIn[$0] / tauSyn[$0] }
+                if !rockpool { gain = (0..<count).map { gain[$0] * dt * wIn[$0] / tauSyn[$0] } }
             }
             gain = gain.map(snapped)
             let bias = (0..<count).map { snapped(dt * vLeak[$0] / tauMem[$0]) }

@@ -8,7 +8,11 @@ import CelestaIR
 /// synapses are stored as blocks of eight weights (zero weights included: a saturating add
 /// of 0 changes nothing), either as one run of consecutive blocks when nearly every block of
 /// the span holds a synapse (dense rows), or else as a list of the blocks that hold one, each
-/// with its block index (sparse rows). Zero-weight synapses do not count as synapses, as
+/// with its block index (sparse rows). A listed block that would hold a single synapse is
+/// stored as that synapse alone (its lane and its 16-bit delivered value), delivered by one
+/// scalar multiply-add whatever the count: in a sparse fan-out (32 targets among 1000
+/// neurons) nearly every block holds one synapse, and a whole block per synapse per event
+/// was most of the delivery's work. Zero-weight synapses do not count as synapses, as
 /// Rockpool's simulator wrapper leaves them out.
 ///
 /// Weights are stored as the chip's 8-bit values with the table's one weight shift applied
@@ -32,6 +36,12 @@ final class SynapseTable: @unchecked Sendable {
     private let listStart: UnsafeMutablePointer<Int32>
     private let listBlock: UnsafeMutablePointer<UInt16>
     private let listWeights: UnsafeMutablePointer<Int8>
+    /// `singleStart[s] ..< singleStart[s + 1]` are the lone synapses of source `s` (blocks of
+    /// a sparse row holding one synapse): the state lane of each and its delivered value
+    /// `wrap16(w << shift)`.
+    private let singleStart: UnsafeMutablePointer<Int32>
+    private let singleLane: UnsafeMutablePointer<Int32>
+    private let singleValue: UnsafeMutablePointer<Int16>
     /// Per source: the largest magnitude of its 16-bit delivered values (`w << shift`), which
     /// tells when `n` deliveries can be one multiply-add (`deliver`).
     private let sourceMax: UnsafeMutablePointer<Int32>
@@ -48,6 +58,7 @@ final class SynapseTable: @unchecked Sendable {
         var runStarts: [Int32] = [0], runBlocks: [Int32] = [], lengths: [Int32] = [], offsets: [Int32] = []
         var runValues: [Int8] = []
         var listStarts: [Int32] = [0], listBlocks: [UInt16] = [], listValues: [Int8] = []
+        var singleStarts: [Int32] = [0], singleLanes: [Int32] = [], singleValues: [Int16] = []
         var synapses = 0
         var maxima: [Int32] = []
         let laneShift = min(max(shift, 0), 15)
@@ -80,6 +91,12 @@ final class SynapseTable: @unchecked Sendable {
                     runValues += row
                 } else {
                     for (block, weights) in blocks {
+                        let lanes = weights.indices.filter { weights[$0] != 0 }
+                        if lanes.count == 1 {
+                            singleLanes.append(Int32(8 * block + lanes[0]))
+                            singleValues.append(Int16(truncatingIfNeeded: Int(weights[lanes[0]]) << laneShift))
+                            continue
+                        }
                         listBlocks.append(UInt16(block))
                         listValues += weights
                     }
@@ -87,6 +104,7 @@ final class SynapseTable: @unchecked Sendable {
             }
             runStarts.append(Int32(runBlocks.count))
             listStarts.append(Int32(listBlocks.count))
+            singleStarts.append(Int32(singleLanes.count))
         }
         runStart = Self.store(runStarts)
         runBlock = Self.store(runBlocks)
@@ -96,6 +114,9 @@ final class SynapseTable: @unchecked Sendable {
         listStart = Self.store(listStarts)
         listBlock = Self.store(listBlocks)
         listWeights = Self.store(listValues)
+        singleStart = Self.store(singleStarts)
+        singleLane = Self.store(singleLanes)
+        singleValue = Self.store(singleValues)
         sourceMax = Self.store(maxima)
         self.shift = Int16(min(max(shift, 0), 15))
         count = synapses
@@ -112,7 +133,8 @@ final class SynapseTable: @unchecked Sendable {
     }
 
     deinit {
-        for p in [runStart, runBlock, runLength, runOffset, listStart, sourceMax] { p.deallocate() }
+        for p in [runStart, runBlock, runLength, runOffset, listStart, sourceMax, singleStart, singleLane] { p.deallocate() }
+        singleValue.deallocate()
         listBlock.deallocate()
         runWeights.deallocate()
         listWeights.deallocate()
@@ -122,7 +144,8 @@ final class SynapseTable: @unchecked Sendable {
     /// copies of one network do not contend on the table objects).
     var view: View {
         View(runStart: runStart, runBlock: runBlock, runLength: runLength, runOffset: runOffset, runWeights: runWeights,
-             listStart: listStart, listBlock: listBlock, listWeights: listWeights, sourceMax: sourceMax, shift: shift)
+             listStart: listStart, listBlock: listBlock, listWeights: listWeights, singleStart: singleStart,
+             singleLane: singleLane, singleValue: singleValue, sourceMax: sourceMax, shift: shift)
     }
 
     struct View {
@@ -131,6 +154,8 @@ final class SynapseTable: @unchecked Sendable {
         let listStart: UnsafeMutablePointer<Int32>
         let listBlock: UnsafeMutablePointer<UInt16>
         let listWeights: UnsafeMutablePointer<Int8>
+        let singleStart, singleLane: UnsafeMutablePointer<Int32>
+        let singleValue: UnsafeMutablePointer<Int16>
         let sourceMax: UnsafeMutablePointer<Int32>
         let shift: Int16
 
@@ -198,7 +223,15 @@ final class SynapseTable: @unchecked Sendable {
                     for k in l0..<l1 { add(syn + 8 &* Int(listBlock[k]), weights(listWeights, k), times: times) }
                 }
             }
-            return r0 != r1 || l0 != l1
+            // Lone synapses: one scalar multiply-add each, clamped once (exact for any count,
+            // as above: `|n * v| <= 255 * 2^15` cannot leave Int32).
+            let g0 = Int(singleStart[s]), g1 = Int(singleStart[s &+ 1])
+            for k in g0..<g1 {
+                let lane = Int(singleLane[k])
+                let sum = Int32(syn[lane]) &+ n &* Int32(singleValue[k])
+                syn[lane] = Int16(truncatingIfNeeded: min(max(sum, -32768), 32767))
+            }
+            return r0 != r1 || l0 != l1 || g0 != g1
         }
     }
 }

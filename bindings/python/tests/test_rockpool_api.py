@@ -203,6 +203,41 @@ def test_audio3_dash_rule_warns_once_when_it_differs():
     assert len(said) == 1 and "rockpool_compatible=True" in str(said[0].message)
 
 
+def test_audio3_dash_rule_is_silent_where_the_spikes_cannot_differ():
+    """The dashes differ on a synapse that no weight reaches: no warning, and Rockpool's
+    dashes give the same spikes; once synapse 1 gets weights, they differ and it warns."""
+    from celesta.nn import LIF, Linear, Sequential
+    from celesta.transform import quantize_methods as q
+
+    rng = np.random.default_rng(4)
+    w = rng.normal(0, 1, (3, 8))
+    w[:, 1::2] = 0  # interleaved columns: synapse 1 of every neuron gets nothing
+    w_out = rng.normal(0, 1, (4, 2))
+
+    def deploy(weight, **kw):
+        net = Sequential(Linear((3, 8), weight=weight), LIF((8, 4), tau_syn=[0.008] * 8, tau_mem=[0.016] * 4),
+                         Linear((4, 2), weight=w_out), LIF(2))
+        spec = xa3.mapper(net.as_graph(), **kw)
+        spec.update(q.channel_quantize(**spec))
+        config, ok, msg = xa3.config_from_specification(**spec)
+        assert ok, msg
+        x = np.random.default_rng(5).poisson(0.8, (200, 3))
+        out, _, rec = xa3.XyloSim.from_config(config)(x, record=True)
+        return spec, np.concatenate([rec["Spikes"], out], axis=1)  # hidden and output spikes
+
+    for weight, can_differ in ((w, False), (rng.normal(0, 1, (3, 8)), True)):
+        _core._DASH_RULE_WARNED.clear()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mine, spikes = deploy(weight)
+        theirs, spikes_rockpool = deploy(weight, rockpool_compatible=True)
+        assert not np.array_equal(mine["dash_syn_2"], theirs["dash_syn_2"])  # the dashes differ either way
+        said = [m for m in caught if "dash_syn_2" in str(m.message)]
+        assert len(said) == int(can_differ)
+        assert np.array_equal(spikes, spikes_rockpool) != can_differ
+        assert spikes.sum() > 100
+
+
 # ---- 4. Every parameter assignment is checked -----------------------------------------------
 
 def test_parameter_assignment_is_checked_as_the_constructor_checks():

@@ -413,13 +413,35 @@ def _warn_dash_rule(g, chip: str, spec: dict, max_hidden: int, max_output: int) 
     if w_in.ndim != 3 or w_in.shape[2] < 2:
         return
     theirs = spec_from_handle(_celesta.xylo_map(g._handle, chip, max_hidden, max_output, True))
-    if all(np.array_equal(theirs[k], spec[k]) for k in ("dash_syn", "dash_syn_2")):
+    if not _dash_rule_changes_spikes(spec, theirs):
         return
     _DASH_RULE_WARNED.append(True)
     warnings.warn("Xylo Audio 3, two synapses per neuron: Celesta maps synapse 1's time constant to dash_syn_2, "
                   "where Rockpool 3.1.0 leaves dash_syn_2 at 0 and puts both into dash_syn, so spikes differ from "
                   "Rockpool's. Pass rockpool_compatible=True to the mapper to reproduce Rockpool "
                   "(said once per process).", DRCWarning, stacklevel=3)
+
+
+def _dash_rule_changes_spikes(mine: dict, theirs: dict) -> bool:
+    """Whether Rockpool's dashes (``theirs``) can give other spikes than Celesta's (``mine``):
+    only a synapse that receives a weight carries a state, so a dash differing on a synapse
+    that no input or recurrent weight reaches changes nothing. (Equal synaptic time constants
+    are no such case: Rockpool's ``dash_syn_2`` is 0, which clears synapse 1 every step.)"""
+    w_in, w_rec = np.asarray(mine["weights_in"]), np.asarray(mine["weights_rec"])
+    for s, key in enumerate(("dash_syn", "dash_syn_2")):
+        a, b = np.asarray(mine[key]), np.asarray(theirs[key])
+        n = min(len(a), len(b))
+        differs = np.zeros(max(len(a), len(b)), bool)
+        differs[:n] = a[:n] != b[:n]
+        differs[n:] = True
+        reached = np.zeros_like(differs)
+        for w in (w_in, w_rec):
+            if w.ndim == 3 and w.shape[2] > s:
+                fed = np.any(w[:, :, s] != 0, axis=0)
+                reached[:len(fed)] |= fed[:len(reached)]
+        if np.any(differs & reached):
+            return True
+    return False
 
 
 def _limit(value, name: str) -> int:
@@ -466,7 +488,7 @@ def mapper(chip: str, graph, weight_dtype="float", threshold_dtype="float", dash
     ``max_hidden_neurons`` / ``max_output_neurons`` (None: the chip's limit) must lie in
     1..the chip's limit. ``rockpool_compatible=True`` reproduces Rockpool's Xylo Audio 3
     two-synapse dash bug; without it, a warning (once per process) says when Celesta's dashes
-    differ from Rockpool's. A Rockpool network or graph (``rockpool_net.as_graph()``) is
+    differ from Rockpool's on a synapse that receives weights (where the spikes can differ). A Rockpool network or graph (``rockpool_net.as_graph()``) is
     accepted too (converted by ``celesta.nn.from_rockpool``, Rockpool not imported). Mapping errors raise the ``celesta.CelestaError`` subclass of their
     status, with a message naming the rule, node and value.
     """
