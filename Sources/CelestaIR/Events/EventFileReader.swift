@@ -70,12 +70,30 @@ public final class EventFileReader: @unchecked Sendable {
             throw CelestaError(.io, "cannot read '\(path)': \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw CelestaError(.io, "cannot read '\(path)': it is not a regular file") }
+        try Self.checkGlobalHeaps(path: path, size: Int(st.st_size))
         do throws(CelestaError) {
             try HDF5Runtime.locked { () throws(CelestaError) in try self.open() }
         } catch {
             release()
             throw error
         }
+    }
+
+    /// The global heap check of `init(image:)` on a file on disk, mapped read-only for the scan:
+    /// libhdf5 1.10 reads a variable-length attribute (TALON's `format`) from a damaged global
+    /// heap without a check and crashes (Tests/fuzz/open, `events-path-crash-globalheap`).
+    private static func checkGlobalHeaps(path: String, size: Int) throws(CelestaError) {
+        guard size > 0 else { return }  // libhdf5 refuses an empty file by itself
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+            throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(map, size) }
+        let raw = UnsafeRawBufferPointer(start: map, count: size)
+        guard let superblock = HDF5Precheck.superblockOffset(raw) else { return }  // open() names it
+        _ = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
     }
 
     deinit { release() }
