@@ -80,7 +80,7 @@ enum BuiltinPrimitives {
     /// pooling after it needs); TALON always gives `[features]`.
     private static let featuresPorts: @Sendable (NodeDraft) -> (PortShapes?, PortShapes?) = { d in
         guard let f = d.int("features") else { return (nil, nil) }
-        if d.mode == .celesta, let s = d.inputShape, s.count > 1, s.reduce(1, *) == f { return ports(s, s) }
+        if d.mode == .celesta, let s = d.inputShape, s.count > 1, (try? Tensor.elementCount(s)) == f { return ports(s, s) }
         return ports([f], [f])
     }
 
