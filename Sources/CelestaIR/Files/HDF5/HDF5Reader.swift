@@ -376,6 +376,15 @@ final class HDF5TreeReader {
     private func checkBoolEnum(_ type: hid_t, size: Int, path: String) throws(CelestaError) {
         let refused = place.error(.unsupported, path, "unsupported datatype (an enum other than h5py's bool)")
         guard size == 1, H5Tget_nmembers(type) == 2 else { throw refused }
+        // The base type must be one whole byte too: libhdf5 1.10 compares enum values by the
+        // base's size without checking it against the values it holds (a damaged base made
+        // H5T_cmp read past them, found by the t1c fuzz target).
+        let base = H5Tget_super(type)
+        guard base >= 0 else { _ = HDF5Place.libraryReason(); throw refused }
+        defer { H5Tclose(base) }
+        guard H5Tget_class(base) == H5T_INTEGER, H5Tget_size(base) == 1, H5Tget_precision(base) == 8, H5Tget_offset(base) == 0 else {
+            throw place.error(.parse, path, "damaged datatype (an enum whose base is not one byte)")
+        }
         for (i, (wantName, wantValue)) in [("FALSE", Int8(0)), ("TRUE", Int8(1))].enumerated() {
             guard let name = H5Tget_member_name(type, UInt32(i)) else { throw refused }
             let text = String(cString: name)
