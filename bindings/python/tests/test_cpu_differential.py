@@ -296,7 +296,10 @@ def test_primitive_against_numpy(name):
 
 
 def test_every_computed_primitive_is_covered():
-    computed = set(CPU.get_capabilities().supported_primitives) - {"Input", "Output"}
+    # Built-in primitives only: a user primitive registered by another test (test_ir's GainLIF) runs
+    # its base's kernel and is covered through that base.
+    computed = {p for p in CPU.get_capabilities().supported_primitives
+                if ir.str_to_node(p).__module__ == ir.__name__} - {"Input", "Output"}
     covered = {k.split("_")[0] for k in CASES} | {"ChannelSplit", "Concat", "Skip"}
     assert computed - covered == set()
 
