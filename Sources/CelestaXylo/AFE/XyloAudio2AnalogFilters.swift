@@ -170,16 +170,23 @@ struct ModelRandom {
         var n = 1
         while n < count { n <<= 1 }
         let sigma = vrmsPerRootHz * (fs / 2).squareRoot()
-        var re = (0..<n).map { _ in sigma * normal() }
+        // Drawn in blocks (in order, so the stream is the same) with the check between them:
+        // millions of normals are a large share of this stage's work.
+        var re = [Double](repeating: 0, count: n)
+        try inBlocks(n, check) { range in
+            for i in range { re[i] = sigma * normal() }
+        }
         var im = [Double](repeating: 0, count: n)
         try check?()
         try FFT.transform(&re, &im, inverse: false, check: check)
-        for k in 1..<n {
-            let f = Double(min(k, n - k)) * fs / Double(n)
-            if f < knee {
-                let gain = pow(knee / max(f, 1e-12), alpha)
-                re[k] *= gain
-                im[k] *= gain
+        try inBlocks(n - 1, check) { range in
+            for k in range.lowerBound + 1..<range.upperBound + 1 {
+                let f = Double(min(k, n - k)) * fs / Double(n)
+                if f < knee {
+                    let gain = pow(knee / max(f, 1e-12), alpha)
+                    re[k] *= gain
+                    im[k] *= gain
+                }
             }
         }
         try FFT.transform(&re, &im, inverse: true, check: check)
@@ -194,11 +201,13 @@ enum FFT {
         let n = re.count
         guard n > 1 else { return }
         var j = 0
-        for i in 1..<n {
-            var bit = n >> 1
-            while j & bit != 0 { j ^= bit; bit >>= 1 }
-            j |= bit
-            if i < j { re.swapAt(i, j); im.swapAt(i, j) }
+        try inBlocks(n - 1, check) { range in  // the bit-reversal permutation, checked by blocks
+            for i in range.lowerBound + 1..<range.upperBound + 1 {
+                var bit = n >> 1
+                while j & bit != 0 { j ^= bit; bit >>= 1 }
+                j |= bit
+                if i < j { re.swapAt(i, j); im.swapAt(i, j) }
+            }
         }
         var length = 2
         while length <= n {

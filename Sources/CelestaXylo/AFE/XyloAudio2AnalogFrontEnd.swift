@@ -150,12 +150,19 @@ public final class XyloAudio2AnalogFrontEnd {
         let check: WorkCheck? = progress == nil ? nil : { try report(stage) }
         let doubled = signal.reversed() + signal
         let gain = pow(2, s.lnaGainDB / 6)
-        var lna = doubled.map { x -> Double in
-            var y = x + Self.micDistortion * Self.micCorner * (3 * x / Self.micCorner - 4 * pow(x / Self.micCorner, 3))
-            y = min(max(y, -Self.maxAmplitude), Self.maxAmplitude)
-            let g = gain * (y + lnaOffset)
-            let out = Self.lnaCorner * (g / Self.lnaCorner - Self.lnaDistortion * pow(g / Self.lnaCorner, 3))
-            return min(max(out, -Self.maxAmplitude), Self.maxAmplitude) + lnaOffset
+        // The microphone and LNA curves (two pow() per sample) are checked between blocks too:
+        // on minutes of audio this stage alone is a second of work.
+        var lna = [Double](repeating: 0, count: doubled.count)
+        let offset = lnaOffset
+        try inBlocks(doubled.count, check) { range in
+            for i in range {
+                let x = doubled[i]
+                var y = x + Self.micDistortion * Self.micCorner * (3 * x / Self.micCorner - 4 * pow(x / Self.micCorner, 3))
+                y = min(max(y, -Self.maxAmplitude), Self.maxAmplitude)
+                let g = gain * (y + offset)
+                let out = Self.lnaCorner * (g / Self.lnaCorner - Self.lnaDistortion * pow(g / Self.lnaCorner, 3))
+                lna[i] = min(max(out, -Self.maxAmplitude), Self.maxAmplitude) + offset
+            }
         }
         if s.addNoise {
             let noise = try random.colouredNoise(lna.count, fs: s.fs, vrmsPerRootHz: 70e-9, knee: 70e3, alpha: 1, check: check)
