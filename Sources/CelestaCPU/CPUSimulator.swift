@@ -19,6 +19,10 @@ public struct CPUSimulationOptions: Sendable {
     public var threads = 0
     /// Measure the time spent in each node.
     public var timing = false
+    /// Called with (steps done, steps in all; over a batch, the steps of all its samples) on
+    /// the calling thread, about every 20 ms of work and once at the end; returning false
+    /// cancels the run (`.cancelled`, no result). nil: no reports, no checks.
+    public var progress: (@Sendable (Int, Int) -> Bool)? = nil
     public init() {}
 }
 
@@ -172,11 +176,29 @@ public enum CPUSimulator {
         let cores = options.threads > 0 ? options.threads : Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let workers = Swift.min(samples, cores)
         let tallies = (0..<workers).map { _ in Tally(nodes.count) }
-        let work: @Sendable (Int) -> Void = { w in
-            let lo = samples * w / workers, hi = samples * (w + 1) / workers
-            runSamples(plan, bound: bound, range: lo..<hi, options: options, tally: tallies[w], sink: sink, outputIdx: outputIdx)
+        let monitor = options.progress.map { _ in
+            RunMonitor(total: samples * options.nSteps, workPerStep: nodes.reduce(0) { $0 + Swift.max($1.kernel.macs, $1.outputCount) })
         }
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+        let work: @Sendable (Int, ProgressReporter?) -> Void = { w, reporter in
+            let lo = samples * w / workers, hi = samples * (w + 1) / workers
+            runSamples(plan, bound: bound, range: lo..<hi, options: options, tally: tallies[w], sink: sink, outputIdx: outputIdx,
+                       monitor: monitor, reporter: reporter)
+        }
+        if let monitor, let progress = options.progress {
+            // The calling thread runs the first worker and makes every report; the others run
+            // on the global queue and stop at their next check once a report asks to.
+            let reporter = ProgressReporter(progress)
+            let group = DispatchGroup()
+            for w in 1..<workers { DispatchQueue.global().async(group: group) { work(w, nil) } }
+            work(0, reporter)
+            monitor.report(reporter) { group.wait(timeout: .now() + .milliseconds(5)) == .success }
+            if monitor.isStopped { throw monitor.cancellation }
+            _ = reporter.tick(monitor.total, monitor.total, final: true)
+        } else if workers == 1 {
+            work(0, nil)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { work($0, nil) }
+        }
 
         var result = CPUSimulationResult()
         result.timestepsRun = options.nSteps
@@ -200,8 +222,10 @@ public enum CPUSimulator {
         return result
     }
 
-    /// Runs samples `range` one after another in one arena.
-    static func runSamples(_ plan: CPUPlan, bound: [BoundInput], range: Range<Int>, options: CPUSimulationOptions, tally: Tally, sink: Sink, outputIdx: [Int]) {
+    /// Runs samples `range` one after another in one arena. With a monitor: checks it every
+    /// `monitor.block` steps and returns early when the run is to stop.
+    static func runSamples(_ plan: CPUPlan, bound: [BoundInput], range: Range<Int>, options: CPUSimulationOptions, tally: Tally, sink: Sink, outputIdx: [Int],
+                           monitor: RunMonitor? = nil, reporter: ProgressReporter? = nil) {
         let nodes = plan.nodes
         let arena = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(plan.arenaSize, 1))
         defer { arena.deallocate() }
@@ -222,6 +246,9 @@ public enum CPUSimulator {
         for sample in range {
             arena.initialize(repeating: 0, count: plan.arenaSize)
             for n in nodes where n.kernel.stateSize > 0 { n.kernel.reset(arena + n.state) }
+            // The step after which the monitor is checked next (never without one).
+            var checkAt = monitor.map { $0.block - 1 } ?? Int.max
+            var checked = 0
             for t in 0..<options.nSteps {
                 for (i, n) in nodes.enumerated() {
                     let start = timing ? now() : 0
@@ -261,7 +288,13 @@ public enum CPUSimulator {
                         sink.states[t][i].baseAddress!.advanced(by: sample * n.outputCount).update(from: out, count: n.outputCount)
                     }
                 }
+                if t == checkAt {
+                    checkAt += monitor!.block
+                    checked = t + 1
+                    if !monitor!.check(monitor!.block, reporter) { return }
+                }
             }
+            if let monitor, !monitor.check(options.nSteps - checked, reporter) { return }
             for (k, i) in outputIdx.enumerated() {
                 let n = nodes[i]
                 sink.outputs[k].baseAddress!.advanced(by: sample * n.outputCount).update(from: arena + n.output, count: n.outputCount)
