@@ -246,55 +246,55 @@ public enum CPUSimulator {
         for sample in range {
             arena.initialize(repeating: 0, count: plan.arenaSize)
             for n in nodes where n.kernel.stateSize > 0 { n.kernel.reset(arena + n.state) }
-            // The step after which the monitor is checked next (never without one).
-            var checkAt = monitor.map { $0.block - 1 } ?? Int.max
-            var checked = 0
-            for t in 0..<options.nSteps {
-                for (i, n) in nodes.enumerated() {
-                    let start = timing ? now() : 0
-                    let out = arena + n.output
-                    if t > 0, n.pure {
-                        let fresh = n.inputSlot.map { bound[$0].varies } ?? n.sources.contains { changed[$0.node] }
-                        changed[i] = fresh
-                    } else {
-                        changed[i] = true
-                    }
-                    var count = 1
-                    if !changed[i] {
-                        // Unchanged: the output of the last run stands.
-                    } else if let slot = n.inputSlot {
-                        ptrs[0] = bound[slot].pointer(UnsafePointer(inputBases[slot]), sample: sample, step: t)
-                    } else if n.scratch >= 0 {
-                        let s = arena + n.scratch
-                        let c = n.sources[0].count
-                        s.update(from: arena + nodes[n.sources[0].node].output + n.sources[0].offset, count: c)
-                        for src in n.sources.dropFirst() { CPUMath.add(c, arena + nodes[src.node].output + src.offset, s) }
-                        ptrs[0] = UnsafePointer(s)
-                    } else {
-                        for (k, src) in n.sources.enumerated() { ptrs[k] = UnsafePointer(arena + nodes[src.node].output + src.offset) }
-                        count = n.sources.count
-                    }
-                    if changed[i] {
-                        n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
-                        if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
-                    }
-                    if n.kernel.spiking {
-                        var s = 0
-                        for j in 0..<n.outputCount where out[j] != 0 { s += 1 }
-                        tally.spikes[i] += s
-                    }
-                    if timing { tally.ns[i] += now() - start }
-                    if options.stepByStep {
-                        sink.states[t][i].baseAddress!.advanced(by: sample * n.outputCount).update(from: out, count: n.outputCount)
+            // The steps run in blocks with a check of the monitor after each (one block
+            // without a monitor), so the step loop itself is the same with or without one.
+            let block = monitor?.block ?? options.nSteps
+            var from = 0
+            while from < options.nSteps {
+                let to = Swift.min(options.nSteps, from + block)
+                for t in from..<to {
+                    for (i, n) in nodes.enumerated() {
+                        let start = timing ? now() : 0
+                        let out = arena + n.output
+                        if t > 0, n.pure {
+                            let fresh = n.inputSlot.map { bound[$0].varies } ?? n.sources.contains { changed[$0.node] }
+                            changed[i] = fresh
+                        } else {
+                            changed[i] = true
+                        }
+                        var count = 1
+                        if !changed[i] {
+                            // Unchanged: the output of the last run stands.
+                        } else if let slot = n.inputSlot {
+                            ptrs[0] = bound[slot].pointer(UnsafePointer(inputBases[slot]), sample: sample, step: t)
+                        } else if n.scratch >= 0 {
+                            let s = arena + n.scratch
+                            let c = n.sources[0].count
+                            s.update(from: arena + nodes[n.sources[0].node].output + n.sources[0].offset, count: c)
+                            for src in n.sources.dropFirst() { CPUMath.add(c, arena + nodes[src.node].output + src.offset, s) }
+                            ptrs[0] = UnsafePointer(s)
+                        } else {
+                            for (k, src) in n.sources.enumerated() { ptrs[k] = UnsafePointer(arena + nodes[src.node].output + src.offset) }
+                            count = n.sources.count
+                        }
+                        if changed[i] {
+                            n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
+                            if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
+                        }
+                        if n.kernel.spiking {
+                            var s = 0
+                            for j in 0..<n.outputCount where out[j] != 0 { s += 1 }
+                            tally.spikes[i] += s
+                        }
+                        if timing { tally.ns[i] += now() - start }
+                        if options.stepByStep {
+                            sink.states[t][i].baseAddress!.advanced(by: sample * n.outputCount).update(from: out, count: n.outputCount)
+                        }
                     }
                 }
-                if t == checkAt {
-                    checkAt += monitor!.block
-                    checked = t + 1
-                    if !monitor!.check(monitor!.block, reporter) { return }
-                }
+                if let monitor, !monitor.check(to - from, reporter) { return }
+                from = to
             }
-            if let monitor, !monitor.check(options.nSteps - checked, reporter) { return }
             for (k, i) in outputIdx.enumerated() {
                 let n = nodes[i]
                 sink.outputs[k].baseAddress!.advanced(by: sample * n.outputCount).update(from: arena + n.output, count: n.outputCount)

@@ -74,7 +74,8 @@ def _call(fn, name: str, graph, inputs: dict | None, options: dict, bare=None, p
     arrays, n = enc.c_arrays()
     text = json.dumps(options).encode()
     out = _P()
-    status = _WITH_PROGRESS[fn.__name__](ctypes.byref(out), name.encode(), handle.ptr, text, len(text), arrays, n, reports.c, None)
+    with reports:
+        status = _WITH_PROGRESS[fn.__name__](ctypes.byref(out), name.encode(), handle.ptr, text, len(text), arrays, n, reports.c, None)
     try:
         reports.check(status)
         return json.loads(text_out(_lib.celesta_backend_result_json, out.value))
