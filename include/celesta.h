@@ -1130,9 +1130,11 @@ CELESTA_API void celesta_backend_result_free(celesta_backend_result_t *result);
  * `peak_memory_bytes`, `weight_memory_bytes`, `state_memory_bytes`, `total_sram_accesses`,
  * `spike_counts`, `mac_ops`, `neuron_utilization`, `per_core_latency`, `per_core_energy`
  * (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
- * `latency_source` ("measured": the simulator's own time per node; "cycle model"),
- * `energy_source` ("per-operation costs", "power model") and, on the Xylo chips,
- * `cycles_per_step`, `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`.
+ * `latency_source` ("measured": the simulator's own time per node; "cycle model"; "derived
+ * cycle model": a chip with no reference model, Xylo v1), `energy_source` ("per-operation
+ * costs", "power model", "unavailable") and, on the Xylo chips, `cycles_per_step`,
+ * `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
+ * [the assumptions of a derived model, why a figure is unavailable] when there are any.
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the
  * message lists the known ones), CELESTA_ERR_UNSUPPORTED (a backend that does not profile, a
@@ -1168,6 +1170,41 @@ CELESTA_API int celesta_backend_run(celesta_backend_result_t **out, const char *
  * is "neuromorphic_int8"). Size-query idiom. Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_energy_presets_json(char *buf, size_t cap, size_t *len);
+
+/* ---- Exported C functions: the backends' long calls with progress reports and cancellation. ---- */
+
+/**
+ * celesta_backend_simulate() with progress: `progress` (NULL: none) is called as
+ * celesta_progress_fn describes, with the time steps done and in all (over a batch [B, T, ...],
+ * the steps of all B sequences: B x T in all), about every 20 ms of work on the cpu (after each
+ * block of steps on a Xylo chip) and once at the end; a non-zero return cancels the run: the
+ * call fails with CELESTA_ERR_CANCELLED, `*out` is not written, and nothing else changes (the
+ * worker threads of a batch stop at their next check, within milliseconds). `user_data` is
+ * passed to `progress` as it is. The other arguments, the result and the errors are
+ * celesta_backend_simulate()'s.
+ * Thread safety: any thread; `progress` is called on the calling thread only.
+ */
+CELESTA_API int celesta_backend_simulate_progress(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, celesta_progress_fn progress, void *user_data);
+
+/**
+ * celesta_backend_profile() with progress: the profile's measured run reports as
+ * celesta_backend_simulate_progress() describes; a non-zero return cancels it
+ * (CELESTA_ERR_CANCELLED, `*out` not written). The other arguments, the result and the errors
+ * are celesta_backend_profile()'s.
+ * Thread safety: any thread; `progress` is called on the calling thread only.
+ */
+CELESTA_API int celesta_backend_profile_progress(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, celesta_progress_fn progress, void *user_data);
+
+/**
+ * celesta_backend_run() with progress: the simulation reports as
+ * celesta_backend_simulate_progress() describes; with `profile` (the default) the profile runs
+ * the graph again, so the simulation reports the first half of the total and the profile's
+ * run the second (one total throughout). A non-zero return cancels the run: the call fails
+ * with CELESTA_ERR_CANCELLED and `*out` is not written (a cancel is never reported in the
+ * result's `errors`). The other arguments, the result and the errors are celesta_backend_run()'s.
+ * Thread safety: any thread; `progress` is called on the calling thread only.
+ */
+CELESTA_API int celesta_backend_run_progress(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, celesta_progress_fn progress, void *user_data);
 
 
 /* ==== Xylo backend: handle types ==== */
@@ -1312,7 +1349,7 @@ typedef struct celesta_xylo_chip_info {
     const char *mapper_dialect;
     /** 1 when a dev kit exists for the chip (a board, and so a virtual kit), else 0. */
     int32_t has_dev_kit;
-    /** 1 when the clock-cycle model also reports the parallel synapse-2 operations (Xylo Audio 2), else 0. */
+    /** 1 when the clock-cycle model also reports the parallel synapse-2 operations (Xylo Audio 2, and Xylo v1's model derived from it), else 0. */
     int32_t cycles_report_isyn2_ops;
 } celesta_xylo_chip_info_t;
 

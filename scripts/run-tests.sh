@@ -102,6 +102,9 @@ c_harness c-backend test_backend
 section "C harness: a backend's profile and run (Tests/c/test_backend_run.c)"
 c_harness c-backend-run test_backend_run
 
+section "C harness: progress and cancellation of backend runs (Tests/c/test_backend_progress.c)"
+c_harness c-backend-progress test_backend_progress
+
 section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
 c_harness c-ir-mapping test_ir_mapping Tests/Fixtures
 

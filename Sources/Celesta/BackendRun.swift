@@ -90,7 +90,7 @@ struct OptionsReader {
 
 /// The body of a profile or run call: reads the backend name, the graph, the options text and
 /// the borrowed arrays, runs `body` on them and hands its JSON to `*out` as a result.
-private func resultCall(
+func resultCall(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt,
     _ body: (_ name: String, _ graph: IRGraph, _ options: [UInt8], _ tensors: [Tensor]) throws -> String
@@ -118,9 +118,11 @@ private func resultCall(
 /// `peak_memory_bytes`, `weight_memory_bytes`, `state_memory_bytes`, `total_sram_accesses`,
 /// `spike_counts`, `mac_ops`, `neuron_utilization`, `per_core_latency`, `per_core_energy`
 /// (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
-/// `latency_source` ("measured": the simulator's own time per node; "cycle model"),
-/// `energy_source` ("per-operation costs", "power model") and, on the Xylo chips,
-/// `cycles_per_step`, `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`.
+/// `latency_source` ("measured": the simulator's own time per node; "cycle model"; "derived
+/// cycle model": a chip with no reference model, Xylo v1), `energy_source` ("per-operation
+/// costs", "power model", "unavailable") and, on the Xylo chips, `cycles_per_step`,
+/// `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
+/// [the assumptions of a derived model, why a figure is unavailable] when there are any.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the
 /// message lists the known ones), CELESTA_ERR_UNSUPPORTED (a backend that does not profile, a
@@ -133,7 +135,12 @@ public func celesta_backend_profile(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
 ) -> Int32 {
-    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { backendName, g, text, tensors in
+    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { try profileJSON($0, $1, $2, $3, progress: nil) }
+}
+
+/// celesta_backend_profile()'s work, as JSON (`progress`: the run's reports).
+func profileJSON(_ backendName: String, _ g: IRGraph, _ text: [UInt8], _ tensors: [Tensor], progress: SendableProgress?) throws -> String {
+    do {
         let backend = try registry().backend(backendName)
         let r = try OptionsReader(text, field: "options_json", known: [
             "inputs", "n_steps", "energy_preset", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
@@ -153,6 +160,7 @@ public func celesta_backend_profile(
             guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
             o.dt = dt
         }
+        o.progress = progress?.closure
         return try backend.profile(g, inputs: try r.inputs(tensors), options: o).json
     }
 }
@@ -177,7 +185,12 @@ public func celesta_backend_run(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
 ) -> Int32 {
-    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { backendName, g, text, tensors in
+    resultCall(out, name, graph, options_json, options_json_len, arrays, n_arrays) { try runJSON($0, $1, $2, $3, progress: nil) }
+}
+
+/// celesta_backend_run()'s work, as JSON (`progress`: the runs' reports).
+func runJSON(_ backendName: String, _ g: IRGraph, _ text: [UInt8], _ tensors: [Tensor], progress: SendableProgress?) throws -> String {
+    do {
         let r = try OptionsReader(text, field: "options_json", known: [
             "inputs", "input", "timesteps", "profile", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
             "talon_compatible", "dt",
@@ -199,6 +212,7 @@ public func celesta_backend_run(
             guard q.inputs == nil else { throw CelestaError(.invalidArgument, "options_json: give 'inputs' or 'input', not both") }
             q.bareInput = try cpuArray(tensors[try r.index(v, "'input'", arrays: tensors.count)])
         }
+        q.progress = progress?.closure
         return try BackendRunner.run(g, q, registry: registry()).json
     }
 }

@@ -178,6 +178,15 @@ public func celesta_backend_simulate(
     _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
     _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt
 ) -> Int32 {
+    backendSimulate(out, name, graph, options_json, options_json_len, arrays, n_arrays, progress: nil)
+}
+
+/// The body of celesta_backend_simulate() and celesta_backend_simulate_progress().
+func backendSimulate(
+    _ out: UnsafeMutablePointer<celesta_backend_result_ref?>?, _ name: UnsafePointer<CChar>?, _ graph: celesta_ir_graph_cref?,
+    _ options_json: UnsafePointer<CChar>?, _ options_json_len: UInt, _ arrays: UnsafePointer<celesta_ir_array_t>?, _ n_arrays: UInt,
+    progress: SendableProgress?
+) -> Int32 {
     guarded {
         let out = try required(out, "out")
         let backendName = try requiredString(name, "name")
@@ -194,7 +203,10 @@ public func celesta_backend_simulate(
         if options.talon {
             // TALON's simulator is the cpu backend's compatibility mode.
             guard backend is CPUBackend else { throw CelestaError(.invalidArgument, "talon_compatible applies to backend 'cpu' only") }
-            text = talonJSON(TalonSimulator.run(g, inputs: inputs, nSteps: options.cpu.nSteps, stepByStep: options.cpu.stepByStep, profiling: options.profiling))
+            let r = TalonSimulator.run(g, inputs: inputs, nSteps: options.cpu.nSteps, stepByStep: options.cpu.stepByStep, profiling: options.profiling,
+                                       progress: progress?.closure)
+            if r.cancelled { throw CelestaError(.cancelled, "simulation cancelled before the end of its \(options.cpu.nSteps) steps") }
+            text = talonJSON(r)
         } else {
             var run = BackendRunOptions()
             run.nSteps = options.cpu.nSteps
@@ -204,6 +216,7 @@ public func celesta_backend_simulate(
             run.threads = options.cpu.threads
             run.timing = options.cpu.timing
             run.zerosForMissing = inputs == nil
+            run.progress = progress?.closure
             text = cpuJSON(try backend.simulate(g, inputs: inputs ?? [:], options: run))
         }
         out.pointee = makeHandle(BackendResultBox(text))

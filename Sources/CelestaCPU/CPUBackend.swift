@@ -52,7 +52,7 @@ public struct CPUBackend: Backend {
     /// Runs `CPUSimulator` (see its input rule); `options.precision` names a `CPUPrecision`.
     /// `options.talonCompatible`: TALON's simulator (README §14), failures in `errors`.
     public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
-        if options.talonCompatible { return talonSimulate(graph, inputs: inputs, options: options, profiling: false).0 }
+        if options.talonCompatible { return try talonSimulate(graph, inputs: inputs, options: options, profiling: false).0 }
         var o = CPUSimulationOptions()
         o.nSteps = options.nSteps
         o.stepByStep = options.stepByStep
@@ -60,6 +60,7 @@ public struct CPUBackend: Backend {
         o.dt = options.dt
         o.threads = options.threads
         o.timing = options.timing
+        o.progress = options.progress
         return try CPUSimulator.run(graph, inputs: inputs, options: o, zerosForMissing: options.zerosForMissing)
     }
 

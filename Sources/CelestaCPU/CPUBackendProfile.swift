@@ -25,10 +25,12 @@ extension CPUBackend {
     }
 
     /// TALON's simulator (README §14) as a `BackendRunResult`: `zerosForMissing` gives TALON's
-    /// default input; failures land in `errors` with `outputsValid` false.
-    func talonSimulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions, profiling: Bool) -> (BackendRunResult, TalonSimulator.Result) {
+    /// default input; failures land in `errors` with `outputsValid` false; a run the progress
+    /// callback stopped throws `.cancelled`.
+    func talonSimulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions, profiling: Bool) throws -> (BackendRunResult, TalonSimulator.Result) {
         let r = TalonSimulator.run(graph, inputs: options.zerosForMissing ? nil : inputs, nSteps: options.nSteps,
-                                   stepByStep: options.stepByStep, profiling: profiling)
+                                   stepByStep: options.stepByStep, profiling: profiling, progress: options.progress)
+        if r.cancelled { throw CelestaError(.cancelled, "simulation cancelled before the end of its \(options.nSteps) steps") }
         var out = BackendRunResult()
         out.timestepsRun = r.timestepsRun
         for o in r.outputs {
@@ -60,12 +62,11 @@ extension CPUBackend {
         run.threads = options.threads
         if let dt = options.dt { run.dt = dt }
         run.zerosForMissing = inputs == nil
+        // The measured run reports its steps (see `BackendProfileOptions.progress`).
+        run.progress = options.progress
         var m = ProfileMeasurements()
-        if let progress = options.progress, !progress(0, options.nSteps) {
-            throw CelestaError(.cancelled, "profile cancelled before the run")
-        }
         if options.talonCompatible {
-            let (sim, raw) = talonSimulate(graph, inputs: inputs ?? [:], options: run, profiling: true)
+            let (sim, raw) = try talonSimulate(graph, inputs: inputs ?? [:], options: run, profiling: true)
             guard sim.errors.isEmpty else { throw CelestaError(.invalidState, sim.errors.joined(separator: "; ")) }
             m.steps = sim.timestepsRun == 0 ? options.nSteps : sim.timestepsRun
             m.activationBytes = raw.peakActivationBytes
@@ -90,9 +91,6 @@ extension CPUBackend {
             var bytes = (first.nodeStates.last ?? []).reduce(0) { $0 + 4 * $1.value.shape.reduce(1, *) }
             if let b = first.batch, b > 0 { bytes /= b }
             m.activationBytes = bytes
-        }
-        if let progress = options.progress, !progress(options.nSteps, options.nSteps) {
-            throw CelestaError(.cancelled, "profile cancelled after the run")
         }
         return try ProfileCosts.profile(graph, measured: m, options: options)
     }

@@ -19,6 +19,10 @@ public struct CPUSimulationOptions: Sendable {
     public var threads = 0
     /// Measure the time spent in each node.
     public var timing = false
+    /// Called with (steps done, steps in all; over a batch, the steps of all its samples) on
+    /// the calling thread, about every 20 ms of work and once at the end; returning false
+    /// cancels the run (`.cancelled`, no result). nil: no reports, no checks.
+    public var progress: (@Sendable (Int, Int) -> Bool)? = nil
     public init() {}
 }
 
@@ -172,11 +176,29 @@ public enum CPUSimulator {
         let cores = options.threads > 0 ? options.threads : Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         let workers = Swift.min(samples, cores)
         let tallies = (0..<workers).map { _ in Tally(nodes.count) }
-        let work: @Sendable (Int) -> Void = { w in
-            let lo = samples * w / workers, hi = samples * (w + 1) / workers
-            runSamples(plan, bound: bound, range: lo..<hi, options: options, tally: tallies[w], sink: sink, outputIdx: outputIdx)
+        let monitor = options.progress.map { _ in
+            RunMonitor(total: samples * options.nSteps, workPerStep: nodes.reduce(0) { $0 + Swift.max($1.kernel.macs, $1.outputCount) })
         }
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+        let work: @Sendable (Int, ProgressReporter?) -> Void = { w, reporter in
+            let lo = samples * w / workers, hi = samples * (w + 1) / workers
+            runSamples(plan, bound: bound, range: lo..<hi, options: options, tally: tallies[w], sink: sink, outputIdx: outputIdx,
+                       monitor: monitor, reporter: reporter)
+        }
+        if let monitor, let progress = options.progress {
+            // The calling thread runs the first worker and makes every report; the others run
+            // on the global queue and stop at their next check once a report asks to.
+            let reporter = ProgressReporter(progress)
+            let group = DispatchGroup()
+            for w in 1..<workers { DispatchQueue.global().async(group: group) { work(w, nil) } }
+            work(0, reporter)
+            monitor.report(reporter) { group.wait(timeout: .now() + .milliseconds(5)) == .success }
+            if monitor.isStopped { throw monitor.cancellation }
+            _ = reporter.tick(monitor.total, monitor.total, final: true)
+        } else if workers == 1 {
+            work(0, nil)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { work($0, nil) }
+        }
 
         var result = CPUSimulationResult()
         result.timestepsRun = options.nSteps
@@ -200,8 +222,10 @@ public enum CPUSimulator {
         return result
     }
 
-    /// Runs samples `range` one after another in one arena.
-    static func runSamples(_ plan: CPUPlan, bound: [BoundInput], range: Range<Int>, options: CPUSimulationOptions, tally: Tally, sink: Sink, outputIdx: [Int]) {
+    /// Runs samples `range` one after another in one arena. With a monitor: checks it every
+    /// `monitor.block` steps and returns early when the run is to stop.
+    static func runSamples(_ plan: CPUPlan, bound: [BoundInput], range: Range<Int>, options: CPUSimulationOptions, tally: Tally, sink: Sink, outputIdx: [Int],
+                           monitor: RunMonitor? = nil, reporter: ProgressReporter? = nil) {
         let nodes = plan.nodes
         let arena = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(plan.arenaSize, 1))
         defer { arena.deallocate() }
@@ -222,45 +246,54 @@ public enum CPUSimulator {
         for sample in range {
             arena.initialize(repeating: 0, count: plan.arenaSize)
             for n in nodes where n.kernel.stateSize > 0 { n.kernel.reset(arena + n.state) }
-            for t in 0..<options.nSteps {
-                for (i, n) in nodes.enumerated() {
-                    let start = timing ? now() : 0
-                    let out = arena + n.output
-                    if t > 0, n.pure {
-                        let fresh = n.inputSlot.map { bound[$0].varies } ?? n.sources.contains { changed[$0.node] }
-                        changed[i] = fresh
-                    } else {
-                        changed[i] = true
-                    }
-                    var count = 1
-                    if !changed[i] {
-                        // Unchanged: the output of the last run stands.
-                    } else if let slot = n.inputSlot {
-                        ptrs[0] = bound[slot].pointer(UnsafePointer(inputBases[slot]), sample: sample, step: t)
-                    } else if n.scratch >= 0 {
-                        let s = arena + n.scratch
-                        let c = n.sources[0].count
-                        s.update(from: arena + nodes[n.sources[0].node].output + n.sources[0].offset, count: c)
-                        for src in n.sources.dropFirst() { CPUMath.add(c, arena + nodes[src.node].output + src.offset, s) }
-                        ptrs[0] = UnsafePointer(s)
-                    } else {
-                        for (k, src) in n.sources.enumerated() { ptrs[k] = UnsafePointer(arena + nodes[src.node].output + src.offset) }
-                        count = n.sources.count
-                    }
-                    if changed[i] {
-                        n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
-                        if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
-                    }
-                    if n.kernel.spiking {
-                        var s = 0
-                        for j in 0..<n.outputCount where out[j] != 0 { s += 1 }
-                        tally.spikes[i] += s
-                    }
-                    if timing { tally.ns[i] += now() - start }
-                    if options.stepByStep {
-                        sink.states[t][i].baseAddress!.advanced(by: sample * n.outputCount).update(from: out, count: n.outputCount)
+            // The steps run in blocks with a check of the monitor after each (one block
+            // without a monitor), so the step loop itself is the same with or without one.
+            let block = monitor?.block ?? options.nSteps
+            var from = 0
+            while from < options.nSteps {
+                let to = Swift.min(options.nSteps, from + block)
+                for t in from..<to {
+                    for (i, n) in nodes.enumerated() {
+                        let start = timing ? now() : 0
+                        let out = arena + n.output
+                        if t > 0, n.pure {
+                            let fresh = n.inputSlot.map { bound[$0].varies } ?? n.sources.contains { changed[$0.node] }
+                            changed[i] = fresh
+                        } else {
+                            changed[i] = true
+                        }
+                        var count = 1
+                        if !changed[i] {
+                            // Unchanged: the output of the last run stands.
+                        } else if let slot = n.inputSlot {
+                            ptrs[0] = bound[slot].pointer(UnsafePointer(inputBases[slot]), sample: sample, step: t)
+                        } else if n.scratch >= 0 {
+                            let s = arena + n.scratch
+                            let c = n.sources[0].count
+                            s.update(from: arena + nodes[n.sources[0].node].output + n.sources[0].offset, count: c)
+                            for src in n.sources.dropFirst() { CPUMath.add(c, arena + nodes[src.node].output + src.offset, s) }
+                            ptrs[0] = UnsafePointer(s)
+                        } else {
+                            for (k, src) in n.sources.enumerated() { ptrs[k] = UnsafePointer(arena + nodes[src.node].output + src.offset) }
+                            count = n.sources.count
+                        }
+                        if changed[i] {
+                            n.kernel.step(UnsafeBufferPointer(start: ptrs, count: count), out, arena + n.state)
+                            if n.inputSlot == nil { plan.precision.apply(out, n.outputCount) }
+                        }
+                        if n.kernel.spiking {
+                            var s = 0
+                            for j in 0..<n.outputCount where out[j] != 0 { s += 1 }
+                            tally.spikes[i] += s
+                        }
+                        if timing { tally.ns[i] += now() - start }
+                        if options.stepByStep {
+                            sink.states[t][i].baseAddress!.advanced(by: sample * n.outputCount).update(from: out, count: n.outputCount)
+                        }
                     }
                 }
+                if let monitor, !monitor.check(to - from, reporter) { return }
+                from = to
             }
             for (k, i) in outputIdx.enumerated() {
                 let n = nodes[i]

@@ -19,6 +19,9 @@ public enum TalonSimulator {
         public var nodeNanoseconds: [(name: String, ns: UInt64)] = []
         /// Max over steps of the bytes of all activations present at the end of the step.
         public var peakActivationBytes = 0
+        /// The progress callback asked to stop: the run ended early and the other fields are
+        /// not to be used.
+        public var cancelled = false
     }
 
     static let limit: Float = 127
@@ -28,7 +31,10 @@ public enum TalonSimulator {
 
     /// `inputs` nil: zeros of each Input's declared shape. `profiling`: the profiler's loop
     /// (an Input without data stays unset) with per-node timing and peak activation memory.
-    public static func run(_ graph: IRGraph, inputs given: [String: CPUArray]?, nSteps requested: Int, stepByStep: Bool, profiling: Bool = false) -> Result {
+    /// `progress`: (steps done, steps in all) as `CPUSimulationOptions.progress` reports them;
+    /// false stops the run with `cancelled` set.
+    public static func run(_ graph: IRGraph, inputs given: [String: CPUArray]?, nSteps requested: Int, stepByStep: Bool, profiling: Bool = false,
+                           progress: ((Int, Int) -> Bool)? = nil) -> Result {
         var result = Result()
         var nSteps = requested
         if case .dict(let c)? = graph.settings["cyclic_config"], let m = c["max_iterations"]?.int, requested == 1 { nSteps = m }
@@ -72,7 +78,12 @@ public enum TalonSimulator {
                 lif[name] = (tau.map { 1 - 1 / $0 }, n.tensor("v_leak")?.doubles.map { Float($0) } ?? [], n.tensor("v_threshold")?.doubles.map { Float($0) } ?? [])
             }
         }
-        for _ in 0..<nSteps {
+        let reporter = progress.map { ProgressReporter($0) }
+        for t in 0..<nSteps {
+            if let reporter, !reporter.tick(t, nSteps) {
+                result.cancelled = true
+                return result
+            }
             for (name, x) in inputs { set(name, x) }
             for (i, name) in order.enumerated() {
                 let start = profiling ? CPUSimulator.now() : 0
@@ -142,6 +153,7 @@ public enum TalonSimulator {
             if stepByStep { result.nodeStates.append(actOrder.map { ($0, acts[$0]!) }) }
             if profiling { result.peakActivationBytes = Swift.max(result.peakActivationBytes, acts.values.reduce(0) { $0 + 4 * $1.values.count }) }
         }
+        if let reporter { _ = reporter.tick(nSteps, nSteps, final: true) }
         result.timestepsRun = nSteps
         result.outputs = graph.outputs.map { ($0, acts[$0]) }
         result.spikeCounts = spikeOrder.map { ($0, spikes[$0]!) }

@@ -79,7 +79,8 @@ struct SDKPipeline: ParsableCommand {
         config.talonCompatible = talonCompatible
         config.dt = dt
         if let input { config.bareInput = try Self.readInput(input) }
-        // One bar over the stages; the chip simulator reports its steps within its stage.
+        // One bar over the stages; the simulators (cpu, TALON's, the chip's) report their steps
+        // within the simulate stage, where Ctrl-C stops the run at the next report.
         let stages = PipelineStage.allCases
         let box = BarBox(ProgressBar(total: stages.count * 1000, label: "pipeline", enabled: !quiet && timesteps >= 2000))
         let bar = box.bar
@@ -88,13 +89,9 @@ struct SDKPipeline: ParsableCommand {
             let bar = box.bar
             let k = stages.firstIndex(of: stage) ?? 0
             bar.update(k * 1000 + (total > 0 ? min(done, total) * 1000 / total : 0))
-            // The simulation stage cannot stop inside the CPU simulator: Ctrl-C ends the
-            // command at once there (nothing is being written).
-            PipelineInterrupt.immediate = stage == .simulate ? 1 : 0
             return !PipelineInterrupt.requested
         }
         let outcome = try BackendPipeline.run(path: file, config, registry: registry)
-        PipelineInterrupt.immediate = 0
         bar.finish()
         print(json ? outcome.json : Self.summary(outcome, config))
         if !outcome.success { throw ExitCode(1) }
@@ -148,6 +145,7 @@ struct SDKPipeline: ParsableCommand {
                     }
                     lines.append(t)
                 }
+                for note in p.modelNotes { lines.append("  note: \(note)") }
             }
         }
         if let e = o.energy { lines.append("energy (estimate_energy, spike rate 0.1): \(fmt(e.totalUJ)) uJ, \(e.macCount) MACs") }
@@ -168,28 +166,17 @@ nonisolated(unsafe) private var pipelineInterrupted: sig_atomic_t = 0
 /// The SIGINT disposition `PipelineInterrupt.begin()` replaced.
 nonisolated(unsafe) private var pipelinePreviousHandler: __sighandler_t? = SIG_DFL
 
-/// Ctrl-C for `sdk pipeline`: between stages (and between the chip simulator's blocks of steps)
-/// SIGINT cancels at the next report, as `CtrlC` does for the other commands; while
-/// `immediate` is set (a simulation that has no report points) it ends the command at once,
-/// with the same message and exit status 14 (CELESTA_ERR_CANCELLED). Nothing is written by the
-/// pipeline, so nothing is left half done.
+/// Ctrl-C for `sdk pipeline`: between stages and between a simulator's blocks of steps (its
+/// progress reports, about every 20 ms on the cpu) SIGINT cancels at the next report, as
+/// `CtrlC` does for the other commands: the command ends with CELESTA_ERR_CANCELLED (exit
+/// status 14). Nothing is written by the pipeline, so nothing is left half done.
 enum PipelineInterrupt {
-    nonisolated(unsafe) static var immediate: sig_atomic_t = 0
-
     static func begin() {
         pipelineInterrupted = 0
-        pipelinePreviousHandler = signal(SIGINT) { _ in
-            pipelineInterrupted = 1
-            if PipelineInterrupt.immediate != 0 {
-                let message: StaticString = "\ncelesta: error: CELESTA_ERR_CANCELLED: pipeline cancelled during the simulation\n"
-                _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
-                _exit(14)
-            }
-        }
+        pipelinePreviousHandler = signal(SIGINT) { _ in pipelineInterrupted = 1 }
     }
 
     static func end() {
-        immediate = 0
         signal(SIGINT, pipelinePreviousHandler)
     }
 

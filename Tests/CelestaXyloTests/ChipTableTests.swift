@@ -89,15 +89,42 @@ final class ChipTableTests: XCTestCase {
         XCTAssertFalse(ChipTable.xyloV1.hasBias)
     }
 
-    /// The two v2 chips differ in their cycle model, which their records carry; v1 has none.
+    /// The two v2 chips differ in their cycle model, which their records carry; v1's is Audio
+    /// 2's, labelled as derived.
     func testCycleModelsAreRecordData() throws {
         XCTAssertEqual(ChipTable.xyloAudio2.cycleModel, .xyloAudio2)
         XCTAssertEqual(ChipTable.xyloAudio3.cycleModel, .xyloAudio3)
+        XCTAssertEqual(ChipTable.xyloV1.cycleModel, .xyloV1)
         XCTAssertNotEqual(XyloCycleModel.xyloAudio2, XyloCycleModel.xyloAudio3)
-        XCTAssertNil(ChipTable.xyloV1.cycleModel)
-        for chip in ChipTable.all where chip.cycleModel != nil {
+        XCTAssertNotEqual(XyloCycleModel.xyloAudio2, XyloCycleModel.xyloV1, "the derived model is labelled")
+        for chip in ChipTable.all {
             XCTAssertEqual(try XyloCycleModel.model(for: chip), chip.cycleModel)
         }
+    }
+
+    /// Xylo v1's cycle model is the Audio 2 model, whose choices (N_ien = N_oen = N_h, one
+    /// alias target, the synapse-2 operations) hold for v1's record too; it is the only model
+    /// without a reference, and says so. v1 has no power model (no kit, no published figures).
+    func testXyloV1TakesTheAudio2ModelItsRecordFits() throws {
+        let (a2, a3, v1) = (ChipTable.xyloAudio2, ChipTable.xyloAudio3, ChipTable.xyloV1)
+        let model = try XCTUnwrap(v1.cycleModel)
+        XCTAssertEqual(model.expansionCount, XyloCycleModel.xyloAudio2.expansionCount)
+        XCTAssertEqual(model.aliasCount, XyloCycleModel.xyloAudio2.aliasCount)
+        XCTAssertEqual(model.reportsIsyn2Operations, XyloCycleModel.xyloAudio2.reportsIsyn2Operations)
+        for chip in [a2, v1] {
+            XCTAssertEqual(chip.maxInputExpansionNeurons, chip.maxHiddenNeurons, chip.id)  // .allHidden
+            XCTAssertEqual(chip.maxOutputExpansionNeurons, chip.maxHiddenNeurons, chip.id)
+            XCTAssertEqual(chip.maxAliasTargets, 1, chip.id)  // .single
+        }
+        XCTAssertEqual(v1.synapsesPerHiddenNeuron, a2.synapsesPerHiddenNeuron)
+        XCTAssertEqual(v1.maxHiddenNeurons, a2.maxHiddenNeurons)
+        XCTAssertEqual(v1.maxOutputNeurons, a2.maxOutputNeurons)
+        XCTAssertNil(a2.cycleModel?.derivation)
+        XCTAssertNil(a3.cycleModel?.derivation)
+        let notes = try XCTUnwrap(model.derivation)
+        XCTAssertTrue(notes.contains { $0.contains("no reference model or measurement") && $0.contains("syns61300") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("Xylo Audio 2") }, "\(notes)")
+        XCTAssertNil(v1.powerModel)
     }
 
     func testDerivedRanges() {

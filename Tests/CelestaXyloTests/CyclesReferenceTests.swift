@@ -278,15 +278,27 @@ final class CyclesReferenceTests: XCTestCase {
         }
     }
 
-    func testXyloV1HasNoCycleModel() throws {
-        let chip = ChipTable.xyloV1
-        let config = try smallConfig(chip: chip)
-        assertError(.unsupported, "syns61300") { try XyloCycles.cycles(config, chip: chip) }
-        assertError(.unsupported, "syns61300") {
-            try XyloCycles.cycles(config, chip: chip, inputRaster: [], hiddenRaster: [], outputRaster: [], steps: 1)
+    /// Xylo v1 has no published model: its record carries the Audio 2 model (derived), so a
+    /// v1 network costs what the same network costs on Xylo Audio 2, at every rate, from
+    /// rasters too, with the synapse-2 operations; a configuration of another chip is refused.
+    func testXyloV1CostsWhatTheSameNetworkCostsOnAudio2() throws {
+        let (v1, a2) = (ChipTable.xyloV1, ChipTable.xyloAudio2)
+        for nSyn in [1, 2] {
+            let c1 = try smallConfig(chip: v1, nSyn: nSyn), c2 = try smallConfig(chip: a2, nSyn: nSyn)
+            for (pIn, pHid, pOut) in [(1.0, 1.0, 1.0), (0.25, 0.5, 0.75), (0.0, 0.0, 0.0), (0.1, 0.02, 0.5)] {
+                let got = try XyloCycles.cycles(c1, chip: v1, inputRate: pIn, hiddenRate: pHid, outputRate: pOut)
+                XCTAssertEqual(got, try XyloCycles.cycles(c2, chip: a2, inputRate: pIn, hiddenRate: pHid, outputRate: pOut))
+                XCTAssertNotNil(got.isyn2Operations)
+            }
+            let input = [0, 3, 0, 0, 1, 0], hidden = [1, 0, 0, 0, 0, 0, 31, 0, 0, 0, 0, 2], output = [0, 1, 0, 0, 0, 0]
+            XCTAssertEqual(
+                try XyloCycles.cycles(c1, chip: v1, inputRaster: input, hiddenRaster: hidden, outputRaster: output, steps: 3),
+                try XyloCycles.cycles(c2, chip: a2, inputRaster: input, hiddenRaster: hidden, outputRaster: output, steps: 3))
+            XCTAssertEqual(try XyloCycles.clockFrequency(c1, chip: v1, dt: 1e-3), try XyloCycles.clockFrequency(c2, chip: a2, dt: 1e-3))
+            XCTAssertEqual(try XyloCyclePredictor(config: c1, chip: v1).worstCase, try XyloCyclePredictor(config: c2, chip: a2).worstCase)
         }
-        assertError(.unsupported, "syns61300") { try XyloCycles.clockFrequency(config, chip: chip, dt: 1e-3) }
-        assertError(.unsupported, "syns61300") { try XyloCycleModel.model(for: chip) }
+        XCTAssertGreaterThan(try XyloCycles.cycles(try smallConfig(chip: v1, nSyn: 2), chip: v1).isyn2Operations ?? 0, 0)
+        assertError(.invalidArgument, "syns61201") { try XyloCycles.cycles(try self.smallConfig(chip: a2), chip: v1) }
     }
 
     func testConfigurationForAnotherChip() throws {

@@ -10,21 +10,7 @@
 #include <celesta.h>
 
 #include "check.h"
-
-/* The result's JSON (malloc'd), or NULL; frees the result. */
-static char *take_text(celesta_backend_result_t *r) {
-    size_t len = 0;
-    char *buf = NULL;
-    if (celesta_backend_result_json(NULL, 0, &len, r) == CELESTA_OK) {
-        buf = malloc(len);
-        if (celesta_backend_result_json(buf, len, &len, r) != CELESTA_OK) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    celesta_backend_result_free(r);
-    return buf;
-}
+#include "result_text.h"
 
 typedef int (*call_fn)(celesta_backend_result_t **, const char *, const celesta_ir_graph_t *, const char *, size_t,
                        const celesta_ir_array_t *, size_t);
@@ -157,9 +143,17 @@ int main(void) {
         CHECK(contains(p, "\"spike_counts\": {\"hidden\": ") && number_at(p, "energy_estimate_uj") > 0, "%s", p);
         free(p);
     }
-    /* Xylo v1 has no cycle model; a float input is no event count. */
-    CHECK(call(celesta_backend_profile, "xylo-v1", g, "{\"dt\": 1}", NULL, &status) == NULL && status == CELESTA_ERR_UNSUPPORTED,
-          "%s", celesta_last_error());
+    /* Xylo v1: the Audio 2 cycle model, labelled as derived, and no power model (the reason in
+     * model_notes); a float input is no event count. */
+    p = call(celesta_backend_profile, "xylo-v1", g, "{\"inputs\": {\"input\": 0}, \"dt\": 1}", &ev, &status);
+    CHECK(p != NULL, "%s", celesta_last_error());
+    if (p) {
+        CHECK(contains(p, "\"latency_source\": \"derived cycle model\"") && contains(p, "\"energy_source\": \"unavailable\""), "%s", p);
+        CHECK(contains(p, "\"model_notes\": [\"derived cycle model: no reference model or measurement exists for Xylo v1"), "%s", p);
+        CHECK(contains(p, "power unavailable: ") && !contains(p, "\"power_watts\""), "%s", p);
+        CHECK(number_at(p, "cycles_per_step") > 0 && number_at(p, "clock_hz") > 0 && number_at(p, "energy_estimate_uj") == 0, "%s", p);
+        free(p);
+    }
     float half[3] = {0.5f, 0, 0};
     int64_t s13[2] = {1, 3};
     celesta_ir_array_t fx = {sizeof(celesta_ir_array_t), "float32", half, 2, s13};

@@ -6,6 +6,7 @@ input and Ctrl-C."""
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import time
@@ -112,12 +113,18 @@ def _affine_lif_file(tmp_path):
     return path
 
 
-def test_xylo_a3_deploys_simulates_and_reports_its_models(tmp_path):
-    from celesta import sdk
+def _chip_inputs(tmp_path):
+    """The Affine + LIF file, and 40 steps of event counts for it ([40, 4], as JSON and as an array)."""
     path = _affine_lif_file(tmp_path)
     x = np.random.default_rng(7).integers(0, 6, size=(40, 4))
     raster = tmp_path / "x.json"
     raster.write_text(json.dumps(x.tolist()))
+    return path, raster, x
+
+
+def test_xylo_a3_deploys_simulates_and_reports_its_models(tmp_path):
+    from celesta import sdk
+    path, raster, x = _chip_inputs(tmp_path)
     r = run("sdk", "pipeline", path, "--target", "xylo-a3", "--timesteps", 40, "--no-lint", "--input", raster, "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     got = json.loads(r.stdout)
@@ -132,6 +139,21 @@ def test_xylo_a3_deploys_simulates_and_reports_its_models(tmp_path):
     assert p["cycles_per_step"] == py.profile.cycles_per_step and p["power_watts"] == py.profile.power_watts
     text = run("sdk", "pipeline", path, "--target", "xylo-a3", "--timesteps", 40, "--no-lint", "--input", raster).stdout
     assert "compiled for xylo-a3: chip syns65302" in text and "power model" in text and text.rstrip().endswith("success")
+
+
+def test_xylo_v1_reports_its_derived_cycle_model_and_no_power(tmp_path):
+    path, raster, _ = _chip_inputs(tmp_path)
+    r = run("sdk", "pipeline", path, "--target", "xylo-v1", "--timesteps", 40, "--no-lint", "--input", raster, "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = json.loads(r.stdout)
+    p = got["profile"]
+    assert got["simulated_on"] == "xylo-v1" and got["deployment"]["chip"] == "syns61300" and got["deployment"]["clock_hz"] > 0
+    assert p["latency_source"] == "derived cycle model" and p["energy_source"] == "unavailable" and "power_watts" not in p
+    assert p["cycles_per_step"] > 0 and p["energy_estimate_uj"] == 0
+    assert any("no reference model or measurement" in n for n in p["model_notes"])
+    text = run("sdk", "pipeline", path, "--target", "xylo-v1", "--timesteps", 40, "--no-lint", "--input", raster).stdout
+    assert "profile (derived cycle model)" in text and "  note: derived cycle model: no reference" in text
+    assert "  note: power unavailable: " in text and text.rstrip().endswith("success")
 
 
 def test_fpga_target_compiles_and_simulates_on_the_cpu():
@@ -166,8 +188,11 @@ def test_bad_input_shape_is_reported(tmp_path):
     assert r.returncode == 1 and "node 'input'" in json.loads(r.stdout)["errors"][0]
 
 
-def test_ctrl_c_stops_a_long_run():
-    p = subprocess.Popen([str(CLI), "sdk", "pipeline", str(GRAPHS / "mlp_784_128_10.t1c"), "--timesteps", "1000000000"],
+@pytest.mark.parametrize("mode", [[], ["--talon-compatible"]])
+def test_ctrl_c_stops_a_long_run(mode):
+    """Ctrl-C during the simulation stops it at its next progress report (the simulator's
+    cancel, not an exit from the signal handler)."""
+    p = subprocess.Popen([str(CLI), "sdk", "pipeline", str(GRAPHS / "mlp_784_128_10.t1c"), "--timesteps", "1000000000", *mode],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     p.send_signal(signal.SIGINT)
@@ -177,3 +202,31 @@ def test_ctrl_c_stops_a_long_run():
         p.kill()
         raise
     assert p.returncode == 14 and "CELESTA_ERR_CANCELLED" in err, (p.returncode, err)
+    assert "simulation cancelled" in err and out == "", err
+
+
+def test_a_long_run_shows_its_progress_on_a_terminal():
+    """On a terminal the bar moves inside the simulate stage (stage 7 of 8: 75% to 87%)."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([str(CLI), "sdk", "pipeline", str(GRAPHS / "mlp_784_128_10.t1c"), "--timesteps", "400000", "--no-lint"],
+                             stdout=subprocess.PIPE, stderr=slave, text=True)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out = p.communicate(timeout=120)[0]
+    finally:
+        os.close(master)
+    shown = b"".join(chunks).decode()
+    percents = [int(x) for x in re.findall(r"\] (\d+)%", shown)]
+    assert p.returncode == 0 and out.rstrip().endswith("success"), shown
+    assert any(75 < x < 87 for x in percents), percents
+    assert percents == sorted(percents), percents

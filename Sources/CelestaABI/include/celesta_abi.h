@@ -238,7 +238,7 @@ typedef struct celesta_xylo_chip_info {
     const char *mapper_dialect;
     /** 1 when a dev kit exists for the chip (a board, and so a virtual kit), else 0. */
     int32_t has_dev_kit;
-    /** 1 when the clock-cycle model also reports the parallel synapse-2 operations (Xylo Audio 2), else 0. */
+    /** 1 when the clock-cycle model also reports the parallel synapse-2 operations (Xylo Audio 2, and Xylo v1's model derived from it), else 0. */
     int32_t cycles_report_isyn2_ops;
 } celesta_xylo_chip_info_t;
 /* ABI-TYPES:END */

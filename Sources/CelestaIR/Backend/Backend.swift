@@ -82,6 +82,10 @@ public struct BackendRunOptions: Sendable {
     /// For backends that discretise the graph's dynamics onto hardware (Xylo): the time step
     /// in the unit of the graph's time constants; nil: the backend's default.
     public var discretisationStep: Double? = nil
+    /// Called with (steps done, steps in all) where the backend can report (over a batch: the
+    /// steps of all its sequences), on the calling thread; returning false cancels the run
+    /// (`.cancelled`, no result).
+    public var progress: (@Sendable (Int, Int) -> Bool)? = nil
     public init() {}
 }
 

@@ -111,6 +111,9 @@ public struct BackendProfile: Sendable {
     public var powerWatts: [(String, Double)] = []
     /// The run's length in seconds of chip time (steps x dt), for the power model.
     public var runSeconds: Double? = nil
+    /// The assumptions of a model with no reference model or measurement behind it, and why a
+    /// figure is unavailable (one sentence each); empty otherwise.
+    public var modelNotes: [String] = []
     public init() {}
 }
 
@@ -269,8 +272,8 @@ public enum ProfileCosts {
 extension BackendProfile {
     /// The profile as JSON with TALON's field names (per-core keys as strings), plus
     /// `energy_is_estimate`, `latency_source`, `energy_source` and, when the backend has them,
-    /// `cycles_per_step`, `clock_hz`, `power_watts` {rail: W}, `power_total_watts` and
-    /// `run_seconds`.
+    /// `cycles_per_step`, `clock_hz`, `power_watts` {rail: W}, `power_total_watts`,
+    /// `run_seconds` and `model_notes` [sentence].
     public var json: String {
         func dict<K>(_ list: [(K, Double)]) -> String {
             "{" + list.map { JSONText.quote("\($0.0)") + ": " + JSONText.number($0.1) }.joined(separator: ", ") + "}"
@@ -295,6 +298,7 @@ extension BackendProfile {
             parts.append(("power_total_watts", JSONText.number(powerWatts.reduce(0) { $0 + $1.1 })))
         }
         if let runSeconds { parts.append(("run_seconds", JSONText.number(runSeconds))) }
+        if !modelNotes.isEmpty { parts.append(("model_notes", "[" + modelNotes.map(JSONText.quote).joined(separator: ", ") + "]")) }
         return "{" + parts.map { JSONText.quote($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 }

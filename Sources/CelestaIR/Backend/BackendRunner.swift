@@ -20,7 +20,9 @@ public struct BackendRunRequest: Sendable {
     public var talonCompatible = false
     /// A backend's time step (`BackendProfileOptions.dt`), nil: its default.
     public var dt: Double? = nil
-    /// Reports (steps done, steps in all) where the backend can; false cancels.
+    /// Reports (steps done, steps in all) where the backend can; false cancels. With `profile`
+    /// the profile runs the graph again: the simulation reports the first half of the total
+    /// and the profile's run the second.
     public var progress: (@Sendable (Int, Int) -> Bool)? = nil
     public init() {}
 }
@@ -80,6 +82,7 @@ public enum BackendRunner {
         o.talonCompatible = request.talonCompatible
         o.zerosForMissing = inputs == nil
         o.discretisationStep = request.dt
+        if let p = request.progress { o.progress = request.profile ? { done, total in p(done, 2 * total) } : p }
         guard request.timesteps >= 1 else {
             out.errors = ["n_steps must be a positive integer, got \(Double(request.timesteps))"]
             return out
@@ -102,7 +105,7 @@ public enum BackendRunner {
         po.nSteps = request.timesteps
         po.talonCompatible = request.talonCompatible
         po.dt = request.dt
-        po.progress = request.progress
+        if let p = request.progress { po.progress = { done, total in p(total + done, 2 * total) } }
         let p = try backend.profile(graph, inputs: inputs, options: po)
         out.profile = p
         out.totalLatencyUS = p.totalLatencyUS

@@ -68,7 +68,9 @@ public enum ChipTable {
         maxInputEventsPerStep: 15, maxHiddenSpikesPerStep: 31, maxOutputSpikesPerStep: 1,
         hasDevKit: false, devKitClock: nil, devKitUSBIDs: [],
         imageLayout: nil,  // no register or memory map is published for v1
-        cycleModel: nil, powerModel: nil  // no cycle model is published; no dev kit
+        // No cycle model is published for v1: the Audio 2 model, labelled as derived. No dev
+        // kit and no published power figures: no power model.
+        cycleModel: .xyloV1, powerModel: nil
     )
 
     /// Every supported chip, in a fixed order (the index used by `celesta_xylo_chip_info`).

@@ -69,11 +69,11 @@ extension XyloBackend {
     /// Runs the compiled network on the bit-exact simulator: outputs {first Output (or
     /// "output"): output spike counts [T, n_out] ([B, T, n_out] batched)}, spike counts
     /// {"hidden", output}. No inputs: zeros for `nSteps` steps. `options.discretisationStep`:
-    /// the `dt` of `compile`.
+    /// the `dt` of `compile`; `options.progress`: the steps of all sequences, after each block.
     public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
         if options.talonCompatible { throw CelestaError(.unsupported, "talon_compatible: TALON has no backend '\(name)'") }
         let d = try compile(graph, dt: options.discretisationStep)
-        return try run(d, graph: graph, inputs: inputs, steps: options.nSteps, progress: nil).result
+        return try run(d, graph: graph, inputs: inputs, steps: options.nSteps, progress: options.progress).result
     }
 
     /// One run of a deployment: the result and the simulator's records (one per sequence).
@@ -106,9 +106,12 @@ extension XyloBackend {
     /// run's firing rates, the clock that runs the network in real time (worst case + 20 %),
     /// latency = cycles / clock per step (`latencySource` "cycle model"), and the dev kit's
     /// per-rail power model over the run's activity at that clock (`powerWatts`, `energySource`
-    /// "power model", energy = total power x run time). Models, not measurements. `options.dt`:
-    /// as `compile`. Errors: as `compile`, the input's, and `.unsupported` for a chip without
-    /// a cycle model (Xylo v1).
+    /// "power model", energy = total power x run time). Models, not measurements. A cycle
+    /// model with no reference behind it (`XyloCycleModel.derivation`: Xylo v1's) gives
+    /// `latencySource` "derived cycle model" and its assumptions in `modelNotes`; a chip
+    /// without a power model gives `energySource` "unavailable", energy 0 and the reason in
+    /// `modelNotes`. `options.dt`: as `compile`. Errors: as `compile`, the input's, and
+    /// `.unsupported` for a chip without a cycle model.
     public func profile(_ graph: IRGraph, inputs: [String: BackendArray]?, options: BackendProfileOptions) throws -> BackendProfile {
         let d = try compile(graph, dt: options.dt)
         let (sim, records, rasters) = try run(d, graph: graph, inputs: inputs ?? [:], steps: options.nSteps, progress: options.progress)
@@ -127,21 +130,26 @@ extension XyloBackend {
         p.totalLatencyUS = clock != 0 ? cycles / clock * 1e6 * Double(steps) : 0.0
         p.spikeCounts = sim.spikeCounts.map { ($0.name, $0.count) }
         p.energyPreset = name
-        p.latencySource = "cycle model"
+        let model = try XyloCycleModel.model(for: chip)
+        p.latencySource = model.derivation == nil ? "cycle model" : "derived cycle model"
+        p.modelNotes = model.derivation ?? []
         p.cyclesPerStep = cycles
         p.clockHz = clock
-        if let model = chip.powerModel {
+        if let power = chip.powerModel {
             var activity = XyloActivity()
             for (r, raster) in zip(records, rasters) {
                 activity += try XyloActivity.measure(config: cfg, chip: chip, input: raster, result: r)
             }
             let seconds = Double(activity.steps) * d.dt
-            p.powerWatts = Array(zip(model.rails.map(\.name), model.power(activity, seconds: seconds, clockHertz: clock)))
+            p.powerWatts = Array(zip(power.rails.map(\.name), power.power(activity, seconds: seconds, clockHertz: clock)))
             p.runSeconds = seconds
             p.energySource = "power model"
             p.energyEstimateUJ = p.powerWatts.reduce(0) { $0 + $1.1 } * seconds * 1e6
         } else {
-            p.energySource = "none"
+            p.energySource = "unavailable"
+            do { _ = try XyloPowerModel.model(for: chip) } catch let e as CelestaError {
+                p.modelNotes.append("power unavailable: " + e.message + "; no published power figures to ground a model (energy_estimate_uj is 0)")
+            }
         }
         return p
     }

@@ -38,10 +38,10 @@ public struct XyloCycleEstimate: Sendable, Equatable {
 /// The per-chip choices of the cycle model: the only places where Rockpool's Xylo Audio 2 and
 /// Xylo Audio 3 models differ.
 ///
-/// This is data about a chip and belongs in its `ChipSpec` record; until it moves there it is
-/// kept here, keyed by the chip id (both chips carry the same `XyloCore.v2`, so the core alone
-/// cannot tell them apart). A chip without an entry (the Xylo v1 core, for which no cycle
-/// model is published) is `unsupported`.
+/// This is data about a chip, carried by its `ChipSpec` record (`cycleModel`; both v2 chips
+/// carry the same `XyloCore.v2`, so the core alone cannot tell them apart). A chip whose
+/// record has no model is `unsupported`. A model that is not Rockpool's published one for its
+/// chip says so in `derivation` (Xylo v1: see `xyloV1`).
 public struct XyloCycleModel: Sendable, Hashable, Codable {
     /// How `N_ien` (hidden neurons that receive input weights) and `N_oen` (hidden neurons
     /// that send output weights) are counted.
@@ -67,11 +67,23 @@ public struct XyloCycleModel: Sendable, Hashable, Codable {
     public let aliasCount: AliasCount
     /// Whether the model also returns the parallel synapse-2 operations.
     public let reportsIsyn2Operations: Bool
+    /// nil for a model Rockpool publishes for the chip. Otherwise the model is Celesta's
+    /// derivation with no reference model or measurement behind it, and this names what it
+    /// rests on (one sentence per assumption), to be shown beside every figure it gives.
+    public let derivation: [String]?
 
-    public init(expansionCount: ExpansionCount, aliasCount: AliasCount, reportsIsyn2Operations: Bool) {
+    public init(expansionCount: ExpansionCount, aliasCount: AliasCount, reportsIsyn2Operations: Bool, derivation: [String]? = nil) {
         self.expansionCount = expansionCount
         self.aliasCount = aliasCount
         self.reportsIsyn2Operations = reportsIsyn2Operations
+        self.derivation = derivation
+    }
+
+    /// This model's algorithm and choices, labelled as derived for a chip that has no
+    /// published model (`assumptions`: why it applies there).
+    public func derived(_ assumptions: [String]) -> XyloCycleModel {
+        XyloCycleModel(expansionCount: expansionCount, aliasCount: aliasCount, reportsIsyn2Operations: reportsIsyn2Operations,
+                       derivation: assumptions)
     }
 
     /// Xylo Audio 2 (`syns61201`): Rockpool `syns61201.power_cycles_model`.
@@ -82,13 +94,26 @@ public struct XyloCycleModel: Sendable, Hashable, Codable {
     public static let xyloAudio3 = XyloCycleModel(
         expansionCount: .nonZeroWeights, aliasCount: .list, reportsIsyn2Operations: false)
 
-    /// The cycle model of `chip` (its record's `cycleModel`); `unsupported` when none is
-    /// published for it.
+    /// Xylo v1 (`syns61300`): Rockpool 3.1.0 publishes no model for it and there is no v1 dev
+    /// kit to measure, so this is the Xylo Audio 2 model, labelled as derived. It applies as
+    /// far as the v1 core works as the v2 core does (the Xylo reference facts, section 2: the
+    /// same phases, caps, delivery order and aliases; no bias, which the v2 model has no term
+    /// for either) and v1's record has the structure the Audio 2 choices assume (checked by the
+    /// chip-table tests): every hidden neuron an input and output expansion neuron, at most
+    /// one alias target, two synapses per hidden neuron.
+    public static let xyloV1 = xyloAudio2.derived([
+        "derived cycle model: no reference model or measurement exists for Xylo v1 (syns61300)",
+        "assumes the Xylo Audio 2 model's cycles per operation (same core phases; v1 has no bias, which that model does not count)",
+        "N_ien = N_oen = N_hidden, one alias target and a second synapse per hidden neuron, as the v1 chip record gives",
+    ])
+
+    /// The cycle model of `chip` (its record's `cycleModel`); `unsupported` when its record
+    /// has none.
     public static func model(for chip: ChipSpec) throws -> XyloCycleModel {
         if let model = chip.cycleModel { return model }
         throw CelestaError(
             .unsupported,
-            "no clock-cycle model is published for \(chip.name) (\(chip.id)); cycle models exist for "
+            "no clock-cycle model for \(chip.name) (\(chip.id)); cycle models exist for "
                 + ChipTable.all.filter { $0.cycleModel != nil }.map(\.id).joined(separator: ", "))
     }
 }
@@ -100,7 +125,7 @@ public enum XyloCycles {
     /// step).
     ///
     /// Throws `outOfRange` for a probability that is not finite or outside `0...1`,
-    /// `unsupported` for a chip without a published cycle model (Xylo v1), and
+    /// `unsupported` for a chip whose record has no cycle model, and
     /// `invalidArgument` when `config` is for another chip.
     public static func cycles(
         _ config: XyloConfig, chip: ChipSpec,

@@ -9,7 +9,7 @@ import pytest
 import celesta
 from celesta import backend
 from celesta.backend import _native
-from celesta.devices.xylo import xa3
+from celesta.devices.xylo import syns61300, xa3
 
 from test_backend_xylo import talon_graph
 
@@ -71,10 +71,33 @@ def test_xylo_run_and_profile_errors():
     assert r.errors == [] and r.profile.latency_source == "cycle model"
     assert r.energy_estimate_uj == r.profile.energy_estimate_uj > 0
     assert r.outputs["output"].dtype == np.int64 and r.outputs["output"].shape == (20, 2)
-    with pytest.raises(celesta.UnsupportedError, match="cycle model"):
-        backend.get_backend("xylo-v1").profile(g, {"input": _events(5)}, dt=1.0)
     with pytest.raises(celesta.OutOfRangeError, match="event count"):
         backend.get_backend("xylo-a3").profile(g, {"input": np.full((4, 3), 0.5)}, dt=1.0)
+
+
+def test_xylo_v1_profile_is_a_derived_cycle_model_without_power():
+    """Xylo v1: the Audio 2 cycle model labelled as derived (no reference behind it), at the
+    run's rates as the devices API computes it; no power model, with the reason."""
+    g = talon_graph()
+    b = backend.get_backend("xylo-v1")
+    x = _events(40)
+    p = b.profile(g, {"input": x}, dt=1.0)
+    assert p.latency_source == "derived cycle model" and p.energy_source == "unavailable"
+    assert any("no reference model or measurement" in n for n in p.model_notes), p.model_notes
+    assert any("Xylo Audio 2" in n for n in p.model_notes) and any(n.startswith("power unavailable") for n in p.model_notes)
+    assert p.power_watts == {} and p.power_total_watts is None and p.energy_estimate_uj == 0 and p.energy_is_estimate
+    cfg = b.compile(g, dt=1.0).xylo_config
+    sim = b.simulate(g, {"input": x}, dt=1.0)
+    steps = sim.timesteps_run
+    hidden = min(sim.spike_counts["hidden"] / (steps * cfg.n_hidden), 1.0)
+    out = min(sim.spike_counts["output"] / (steps * cfg.n_out), 1.0)
+    cycles, _ = syns61300.cycles_model(cfg, np.count_nonzero(x) / x.size, hidden, out)
+    assert p.cycles_per_step == cycles > 0 and p.clock_hz == syns61300.est_clock_freq(cfg, 1.0)
+    assert p.total_latency_us == cycles / p.clock_hz * 1e6 * steps
+    r = backend.run(g, x, timesteps=40, backend="xylo-v1")
+    assert r.errors == [] and r.profile.latency_source == "derived cycle model" and r.energy_estimate_uj == 0
+    # The published models carry no notes.
+    assert backend.get_backend("xylo-a2").profile(g, {"input": x}, dt=1.0).model_notes == []
 
 
 def test_cpu_profile_errors_keep_their_python_types():

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _irlib
 from .._irlib import _lib, check, text_out
+from . import _progress
 
 _P = ctypes.c_void_p
 _SZ = ctypes.c_size_t
@@ -27,6 +28,13 @@ for _name, _args in {
     getattr(_lib, _name).restype = ctypes.c_int
 _lib.celesta_backend_result_free.argtypes = [_P]
 _lib.celesta_backend_result_free.restype = None
+# The calls with a progress callback (_progress.py), by the name of the call without.
+_WITH_PROGRESS = {}
+for _name in ("celesta_backend_simulate", "celesta_backend_profile", "celesta_backend_run"):
+    _fn = getattr(_lib, _name + "_progress")
+    _fn.argtypes = getattr(_lib, _name).argtypes + [_progress.PROGRESS_FN, _P]
+    _fn.restype = ctypes.c_int
+    _WITH_PROGRESS[_name] = _fn
 
 
 def backends() -> list:
@@ -46,10 +54,12 @@ def decode_array(doc):
     return values.reshape(doc["shape"])
 
 
-def _call(fn, name: str, graph, inputs: dict | None, options: dict, bare=None) -> dict:
+def _call(fn, name: str, graph, inputs: dict | None, options: dict, bare=None, progress=None) -> dict:
     """Calls one of the (out, name, graph, options_json, arrays) functions: ``inputs`` maps
     Input names to arrays (None: zeros of the declared shapes), ``bare`` is one array for the
-    graph's single Input. Returns the result JSON."""
+    graph's single Input. The call runs with progress reports (``progress(done, total)``, or
+    None) and Ctrl-C checks (see _progress.py). Returns the result JSON."""
+    reports = _progress.Progress(progress)
     handle = graph._handle()
     enc = _irlib.Encoder()
     if inputs is not None:
@@ -64,30 +74,34 @@ def _call(fn, name: str, graph, inputs: dict | None, options: dict, bare=None) -
     arrays, n = enc.c_arrays()
     text = json.dumps(options).encode()
     out = _P()
-    check(fn(ctypes.byref(out), name.encode(), handle.ptr, text, len(text), arrays, n))
+    with reports:
+        status = _WITH_PROGRESS[fn.__name__](ctypes.byref(out), name.encode(), handle.ptr, text, len(text), arrays, n, reports.c, None)
     try:
+        reports.check(status)
         return json.loads(text_out(_lib.celesta_backend_result_json, out.value))
     finally:
         _lib.celesta_backend_result_free(out.value)
 
 
-def simulate(graph, inputs: dict | None, **options) -> dict:
+def simulate(graph, inputs: dict | None, progress=None, **options) -> dict:
     """Runs ``graph`` on the library's cpu simulator; ``inputs`` maps Input names to arrays
     (None: zeros of the declared shapes). Returns the result JSON with arrays decoded."""
-    doc = _call(_lib.celesta_backend_simulate, "cpu", graph, inputs, options)
+    doc = _call(_lib.celesta_backend_simulate, "cpu", graph, inputs, options, progress=progress)
     doc["outputs"] = {k: decode_array(v) for k, v in doc["outputs"].items()}
     doc["node_states"] = [{k: decode_array(v) for k, v in step.items()} for step in doc["node_states"]]
     return doc
 
 
-def profile(name: str, graph, inputs: dict | None, **options) -> dict:
+def profile(name: str, graph, inputs: dict | None, progress=None, **options) -> dict:
     """The library's profile of ``graph`` on backend ``name`` (celesta_backend_profile)."""
-    return _call(_lib.celesta_backend_profile, name, graph, inputs, {k: v for k, v in options.items() if v is not None})
+    return _call(_lib.celesta_backend_profile, name, graph, inputs, {k: v for k, v in options.items() if v is not None},
+                 progress=progress)
 
 
-def run(name: str, graph, inputs: dict | None, bare=None, **options) -> dict:
+def run(name: str, graph, inputs: dict | None, bare=None, progress=None, **options) -> dict:
     """The library's ``run`` on backend ``name`` (celesta_backend_run), arrays decoded."""
-    doc = _call(_lib.celesta_backend_run, name, graph, inputs, {k: v for k, v in options.items() if v is not None}, bare)
+    doc = _call(_lib.celesta_backend_run, name, graph, inputs, {k: v for k, v in options.items() if v is not None}, bare,
+                progress=progress)
     doc["outputs"] = {k: decode_array(v) for k, v in doc["outputs"].items()}
     return doc
 

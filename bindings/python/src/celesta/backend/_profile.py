@@ -21,7 +21,7 @@ from ._types import ProfileResult, RunResult
 _FIELDS = ("total_latency_us", "per_node_latency", "energy_estimate_uj", "mac_energy_uj", "spike_energy_uj", "sram_energy_uj",
            "per_layer_energy_uj", "peak_memory_bytes", "weight_memory_bytes", "state_memory_bytes", "total_sram_accesses",
            "spike_counts", "mac_ops", "neuron_utilization", "energy_preset", "energy_is_estimate", "latency_source",
-           "energy_source", "cycles_per_step", "clock_hz", "power_watts", "power_total_watts", "run_seconds")
+           "energy_source", "cycles_per_step", "clock_hz", "power_watts", "power_total_watts", "run_seconds", "model_notes")
 
 
 def profile_result(doc: dict) -> ProfileResult:
@@ -37,13 +37,13 @@ def _inputs(input_data):
 
 
 def profile(graph, input_data, n_steps, energy_preset, mac, spike, read, write, per_op, talon: bool, *, backend: str = "cpu",
-            dt=None) -> ProfileResult:
+            dt=None, progress=None) -> ProfileResult:
     get_energy_preset(energy_preset)  # KeyError naming the known presets, as TALON's
     try:
         doc = _native.profile(backend, graph, _inputs(input_data), n_steps=int(n_steps), energy_preset=energy_preset,
                               energy_per_mac_pj=mac, energy_per_spike_pj=spike, energy_per_sram_read_pj=read,
                               energy_per_sram_write_pj=write, energy_per_op_pj=dict(per_op) if per_op else None,
-                              talon_compatible=bool(talon), dt=dt)
+                              talon_compatible=bool(talon), dt=dt, progress=progress)
     except _errors.InvalidStateError as e:  # a TALON run that failed: TALON's profiler raises
         raise RuntimeError(str(e)) from None
     return profile_result(doc)
@@ -57,9 +57,12 @@ def _engine_backend(b) -> bool:
 
 def run(graph, input_data=None, timesteps: int = 1, backend: str = "cpu", profile: bool = True,
         energy_per_mac_pj: float = 0.9, energy_per_spike_pj: float = 0.1, energy_per_sram_read_pj: float = 5.0, *,
-        talon_compatible: bool | None = None) -> RunResult:
+        talon_compatible: bool | None = None, progress=None) -> RunResult:
     """Validates, simulates and (with ``profile``) profiles the graph on ``backend``. Problems
-    are reported in ``errors`` (TALON's messages), not raised."""
+    are reported in ``errors`` (TALON's messages), not raised. ``progress``: as for
+    ``simulate``, over both runs when profiling (the simulation is the first half of the
+    total); returning False raises ``celesta.CancelledError``, Ctrl-C ``KeyboardInterrupt``
+    (a cancel is never an entry of ``errors``)."""
     from ._registry import _compatible, get_backend
     talon = _compatible(talon_compatible)
     try:
@@ -75,7 +78,7 @@ def run(graph, input_data=None, timesteps: int = 1, backend: str = "cpu", profil
         bare, input_data = np.asarray(input_data), None
     doc = _native.run(backend, graph, _inputs(input_data), bare, timesteps=int(timesteps), profile=bool(profile),
                       energy_per_mac_pj=float(energy_per_mac_pj), energy_per_spike_pj=float(energy_per_spike_pj),
-                      energy_per_sram_read_pj=float(energy_per_sram_read_pj), talon_compatible=talon)
+                      energy_per_sram_read_pj=float(energy_per_sram_read_pj), talon_compatible=talon, progress=progress)
     outputs = doc["outputs"]
     if getattr(b, "chip_id", None):  # a chip's output: spike counts
         outputs = {k: None if v is None else v.astype(np.int64) for k, v in outputs.items()}

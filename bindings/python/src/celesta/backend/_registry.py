@@ -135,19 +135,25 @@ class CPUBackend(Backend):
         return _compile_descriptor(graph, config, "cpu")
 
     def simulate(self, graph, input_data: dict | None = None, n_steps: int = 1, step_by_step: bool = False, *,
-                 precision: str = "fp32", dt: float = 1.0, threads: int = 0, talon_compatible: bool | None = None):
+                 precision: str = "fp32", dt: float = 1.0, threads: int = 0, talon_compatible: bool | None = None,
+                 progress=None):
         """Runs the graph for ``n_steps`` steps. With S an Input's shape: an input of shape S or
         (1, *S) is held at every step, [T, *S] gives one input per step (T = n_steps), and
         [B, T, *S] is a batch of B sequences run on all cores ([B, 1, *S]: held). ``input_data``
         None: zeros. Feedback edges carry the previous step's value. Errors (wrong shape,
-        missing input, NaN, a primitive without a kernel) raise, naming the node."""
+        missing input, NaN, a primitive without a kernel) raise, naming the node.
+
+        ``progress``, if given, is called as ``progress(done, total)`` (time steps; over a batch,
+        those of all its sequences) about every 20 ms and at the end; returning False cancels
+        the run with ``celesta.CancelledError``, and an exception it raises is raised from the
+        call. Ctrl-C stops a run with ``KeyboardInterrupt``. A cancelled run returns nothing."""
         from ._types import SimulationResult
         talon = _compatible(talon_compatible)
         if not isinstance(n_steps, (int, np.integer)) or isinstance(n_steps, bool):
             raise TypeError(f"n_steps must be an int, not {type(n_steps).__name__}")
         inputs = None if input_data is None else {k: np.asarray(v) for k, v in dict(input_data).items()}
         doc = _native.simulate(graph, inputs, n_steps=int(n_steps), step_by_step=bool(step_by_step), precision=precision,
-                               dt=float(dt), threads=int(threads), talon_compatible=talon)
+                               dt=float(dt), threads=int(threads), talon_compatible=talon, progress=progress)
         return SimulationResult(outputs=doc["outputs"], outputs_valid=doc["outputs_valid"], timesteps_run=doc["timesteps_run"],
                                 node_states=doc["node_states"], spike_counts=doc["spike_counts"], errors=doc["errors"],
                                 batch=doc["batch"])
@@ -155,10 +161,13 @@ class CPUBackend(Backend):
     def profile(self, graph, input_data: dict | None = None, n_steps: int = 1, energy_preset: str = "neuromorphic_int8",
                 energy_per_mac_pj: float | None = None, energy_per_spike_pj: float | None = None,
                 energy_per_sram_read_pj: float | None = None, energy_per_sram_write_pj: float | None = None, *,
-                energy_per_op_pj: dict | None = None, talon_compatible: bool | None = None):
+                energy_per_op_pj: dict | None = None, talon_compatible: bool | None = None, progress=None):
+        """The profile of the graph (README §15); ``progress`` as for ``simulate`` (the
+        measured run's steps)."""
         from ._profile import profile
         return profile(graph, input_data, n_steps, energy_preset, energy_per_mac_pj, energy_per_spike_pj,
-                       energy_per_sram_read_pj, energy_per_sram_write_pj, energy_per_op_pj, _compatible(talon_compatible))
+                       energy_per_sram_read_pj, energy_per_sram_write_pj, energy_per_op_pj, _compatible(talon_compatible),
+                       progress=progress)
 
 
 class FPGABackend(Backend):

@@ -215,7 +215,8 @@ class ProfileResult:
     """TALON's ``ProfileResult``. Energies are estimates (``energy_is_estimate``): from
     per-operation costs, or a chip's power model (``energy_source``). Celesta adds where each
     figure comes from and, on the Xylo chips, the models' own figures (``cycles_per_step``,
-    ``clock_hz``, ``power_watts`` per rail, ``power_total_watts``, ``run_seconds``)."""
+    ``clock_hz``, ``power_watts`` per rail, ``power_total_watts``, ``run_seconds``) and
+    ``model_notes``."""
     total_latency_us: float = 0.0
     per_node_latency: dict = field(default_factory=dict)
     energy_estimate_uj: float = 0.0
@@ -241,6 +242,9 @@ class ProfileResult:
     power_watts: dict = field(default_factory=dict)
     power_total_watts: float | None = None
     run_seconds: float | None = None
+    # The assumptions of a model with no reference behind it (Xylo v1's derived cycle
+    # model), and why a figure is unavailable; empty otherwise.
+    model_notes: list = field(default_factory=list)
 
 
 @dataclass

@@ -57,9 +57,10 @@ class XyloBackend:
         return d
 
     def simulate(self, graph, input_data=None, n_steps: int = 1, step_by_step: bool = False, *, dt: float | None = None,
-                 talon_compatible=None) -> SimulationResult:
+                 talon_compatible=None, progress=None) -> SimulationResult:
         """Runs the compiled network on the bit-exact simulator. ``input_data`` maps the Input to
-        integer event counts [T, n_in] (or [B, T, n_in]); None: zeros for ``n_steps`` steps."""
+        integer event counts [T, n_in] (or [B, T, n_in]); None: zeros for ``n_steps`` steps.
+        ``progress``: as ``XyloSim.evolve`` takes it."""
         d = self.compile(graph, dt=dt)
         chip = _module(self.chip_id)
         sim = chip.XyloSim.from_config(d.xylo_config, dt=d.metadata["dt"] or 1e-3)
@@ -71,7 +72,7 @@ class XyloBackend:
             if len(values) != 1:
                 raise ValueError(f"{self.name}: give one input array (the network has one input port), got {len(values)}")
             x = np.asarray(values[0])
-        out, _, rec = sim(x, record=True)
+        out, _, rec = sim(x, record=True, progress=progress)
         name = graph.outputs[0] if graph.outputs else "output"
         return SimulationResult(outputs={name: out}, outputs_valid=True, timesteps_run=int(x.shape[-2]),
                                 node_states=[{"Vmem": rec["Vmem"][..., t, :], "Spikes": rec["Spikes"][..., t, :]} for t in range(x.shape[-2])]
@@ -79,14 +80,18 @@ class XyloBackend:
                                 spike_counts={"hidden": int(rec["Spikes"].sum()), name: int(out.sum())},
                                 batch=x.shape[0] if x.ndim == 3 else None)
 
-    def profile(self, graph, input_data=None, n_steps: int = 1, *, dt: float | None = None) -> ProfileResult:
+    def profile(self, graph, input_data=None, n_steps: int = 1, *, dt: float | None = None, progress=None) -> ProfileResult:
         """The library's models on a simulated run: clock cycles per step from the chip's cycle
         model at the run's firing rates (``cycles_per_step``), the clock that runs it in real
         time (``clock_hz``), latency = cycles / clock per step (``latency_source == "cycle
         model"``), and the dev kit's per-rail power model at that clock over the run's activity
         (``power_watts`` {rail: W}, ``power_total_watts``, ``run_seconds``; ``energy_estimate_uj``
         = total power x run time, ``energy_source == "power model"``). Models, not
-        measurements. Xylo v1 has no cycle model (UnsupportedError)."""
+        measurements. Xylo v1's cycle model is derived from Xylo Audio 2's, with no reference
+        behind it (``latency_source == "derived cycle model"``, its assumptions in
+        ``model_notes``), and v1 has no power model (``energy_source == "unavailable"``, the
+        reason in ``model_notes``). ``progress`` as for the cpu's ``simulate`` (steps of the
+        chip model's run, after each block)."""
         from ._profile import profile_result
         inputs = None if input_data is None else {k: np.asarray(v) for k, v in dict(input_data).items()}
-        return profile_result(_native.profile(self.name, graph, inputs, n_steps=int(n_steps), dt=dt))
+        return profile_result(_native.profile(self.name, graph, inputs, n_steps=int(n_steps), dt=dt, progress=progress))
