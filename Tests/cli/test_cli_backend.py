@@ -45,7 +45,8 @@ def test_compile_writes_talons_files(name, tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["metadata"] == e["metadata"] and doc["execution_schedule"] == e["execution_schedule"]
-    assert run("backend", "compile", GRAPHS / f"{name}.t1c", "-o", tmp_path / "d.json", "--talon-compatible").returncode == 0
+    r = run("backend", "compile", GRAPHS / f"{name}.t1c", "-o", tmp_path / "d.json", "--talon-compatible")
+    assert r.returncode == 0 and r.stdout.startswith("cpu: backend \"cpu\"") and f"wrote {tmp_path / 'd.json'}" in r.stdout
     assert run("backend", "compile", GRAPHS / f"{name}.t1c", "-o", tmp_path / "t.bin", "--binary", "--talon-compatible").returncode == 0
     assert hashlib.sha256((tmp_path / "t.bin").read_bytes()).hexdigest() == e["to_binary"]["sha256"]
     # The same bytes as the Python descriptor's (the graph as the shared fixtures give it).
@@ -58,11 +59,18 @@ def test_compile_writes_talons_files(name, tmp_path):
         assert (again.weight_tables[0][key] == value).all(), key
 
 
-def test_compile_summaries_for_fpga_and_xylo():
+def test_compile_summaries_for_fpga_and_xylo(tmp_path):
+    from celesta import ir
+    from test_backend_xylo import talon_graph
     r = run("backend", "compile", GRAPHS / "mlp_784_128_10.t1c", "--target", "fpga")
-    assert r.returncode == 0 and "hls4ml layers:" in r.stdout and "(Dense)" in r.stdout, r.stderr
+    assert r.returncode == 0 and "hls4ml layers: fc1 (Dense), lif1 (H_LIF), fc2 (Dense), lif2 (H_LIF)" in r.stdout, r.stderr
+    ir.write(str(tmp_path / "net.t1c"), talon_graph())
+    r = run("backend", "compile", tmp_path / "net.t1c", "--target", "xylo-a3", "--dt", "1")
+    assert r.returncode == 0 and 'chip "syns65302"' in r.stdout and "weights_in int64[3, 6, 1]" in r.stdout, r.stderr
+    assert "warning: node 'lif'" in r.stdout
+    # 784 inputs do not fit the chip: the limit is named.
     r = run("backend", "compile", GRAPHS / "mlp_seed_backend.t1c", "--target", "xylo-a3", "--dt", "1")
-    assert r.returncode == 0 and '"syns65302"' in r.stdout and "weights_in int64" in r.stdout, r.stderr
+    assert r.returncode == 9 and "'n_in' is 784" in r.stderr
 
 
 def test_bad_input():
@@ -72,7 +80,7 @@ def test_bad_input():
     assert r.returncode == 3 and "'gpu'" in r.stderr
     r = run("backend", "compile", GRAPHS / "mlp_784_128_10.t1c", "--binary")
     assert r.returncode == 2 and "-o" in r.stderr
-    r = run("backend", "compile", GRAPHS / "mlp_seed_backend.t1c", "--target", "xylo-a3", "--dt", "-1")
+    r = run("backend", "compile", GRAPHS / "mlp_seed_backend.t1c", "--target", "xylo-a3", "--dt=-1")
     assert r.returncode == 5 and "--dt" in r.stderr
     r = run("backend", "validate", "/nonexistent.t1c")
     assert r.returncode != 0 and "/nonexistent.t1c" in r.stderr
