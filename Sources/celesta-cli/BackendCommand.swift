@@ -82,7 +82,7 @@ struct BackendCompile: ParsableCommand {
     var output: String?
     @Flag(help: "With -o: the binary file.")
     var binary = false
-    @Flag(help: "Print TALON's to_json text instead of the summary.")
+    @Flag(help: "Print TALON's to_json text instead of the summary (also with -o).")
     var json = false
     @Flag(help: "Read the file as TALON does; with --binary, TALON's file (no weights).")
     var talonCompatible = false
@@ -101,11 +101,8 @@ struct BackendCompile: ParsableCommand {
             let bytes = binary ? try d.binary(talonCompatible: talonCompatible) : Array(d.talonJSON().utf8)
             try AtomicFile.write(Data(bytes), to: output)
         }
-        if json {
-            print(d.talonJSON())
-        } else if output == nil || !binary {
-            print(Self.summary(d, target: target))
-        }
+        print(json ? d.talonJSON() : Self.summary(d, target: target))
+        if let output, !json { print("wrote \(output)") }
     }
 
     static func summary(_ d: BackendDescriptor, target: String) -> String {
