@@ -1028,6 +1028,14 @@ CELESTA_API int celesta_ir_viz_export_schedule(const char *path, const celesta_i
  * celesta_backend_result_free(). Immutable: may be read from several threads.
  */
 typedef struct celesta_backend_result celesta_backend_result_t;
+
+/** The files celesta_backend_result_write() writes from a compile's descriptor. */
+enum {
+    /** TALON's `HardwareDescriptor.to_json` (indented JSON, arrays as {shape, dtype, data}). */
+    CELESTA_BACKEND_DESCRIPTOR_JSON = 0,
+    /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
+    CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
+};
 /* ABI-TYPES:BEGIN fpga */
 /**
  * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF
@@ -1205,6 +1213,56 @@ CELESTA_API int celesta_backend_profile_progress(celesta_backend_result_t **out,
  * Thread safety: any thread; `progress` is called on the calling thread only.
  */
 CELESTA_API int celesta_backend_run_progress(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, const celesta_ir_array_t *arrays, size_t n_arrays, celesta_progress_fn progress, void *user_data);
+
+/* ---- Exported C functions: a backend's compile (TALON's HardwareDescriptor, README §13 and §18), ---- */
+
+/**
+ * Compiles `graph` for backend `name` (TALON's `compile`). `options_json` (NULL with length 0:
+ * every default) is a JSON object:
+ * TALON's `CompileConfig` fields `execution_mode` ("dag" or "cyclic"; omitted: from the
+ * graph), `max_iterations`, `convergence_threshold`, `target_precision` ("int8": the
+ * precision of a node that names none), `optimize_for` ("latency"), and `settings`, the
+ * backend's own: cpu none; fpga `output_dir`, `project_name`, `part`, `clock_period`,
+ * `io_type`, `default_precision`, `default_reuse_factor`, `strategy`, `bitstream` ({csim,
+ * synth, cosim, export, vsynth, bitfile} as booleans, or null); a Xylo chip `dt` (the step in
+ * the unit of the graph's time constants). `*out` receives the descriptor as a result
+ * (celesta_backend_result_json(): `{neuron_configs: {"<core>": [{node_name, node_type,
+ * core_id, precision, parameters}]}, weight_tables: {"<core>": {key: array}},
+ * routing_tables, execution_schedule: {"<core>": [[names]]}, metadata, settings}` with values
+ * in the IR JSON form (arrays `{"$tensor": {dtype, shape, b64}}`, tuples `{"$tuple": [...]}`);
+ * celesta_backend_result_write() writes TALON's files; release with celesta_backend_result_free()).
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend; the message lists
+ * the known ones), CELESTA_ERR_UNSUPPORTED (a backend that does not compile; a node a chip
+ * cannot take, named), CELESTA_ERR_INVALID_ARGUMENT (bad options, a setting the backend does
+ * not know, an fpga graph that fails validation: "Graph validation failed: [nodes].
+ * Supported: [...]"), CELESTA_ERR_PARSE, CELESTA_ERR_INVALID_CONFIG (a Xylo configuration
+ * over the chip's limits, naming them). Thread safety: any thread; `graph` is only read.
+ */
+CELESTA_API int celesta_backend_compile(celesta_backend_result_t **out, const char *name, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len);
+
+/**
+ * Writes the descriptor of a celesta_backend_compile() result to `path`, atomically (a
+ * temporary name, then renamed: a failed write leaves the file as it was).
+ * CELESTA_BACKEND_DESCRIPTOR_JSON: TALON's `to_json` (indented by 2, arrays as {shape, dtype,
+ * data}); CELESTA_BACKEND_DESCRIPTOR_BINARY: `to_binary`, "T1CB" with the weights (the layout
+ * is in the README, "Backends"); with CELESTA_IR_TALON_COMPATIBLE in `flags`, TALON's binary,
+ * which ends before the weights.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (a result that is not a
+ * compile's, an unknown format or flag), CELESTA_ERR_IO (naming the path and the reason).
+ */
+CELESTA_API int celesta_backend_result_write(const celesta_backend_result_t *result, const char *path, int format, int flags);
+
+/**
+ * celesta_backend_validate_json() with flags: CELESTA_IR_TALON_COMPATIBLE checks as the
+ * reference tool does where the backend has such a mode (cpu: TALON's checks only, README
+ * §13: no nodes, no edges, edges to missing nodes; node types and cycles unchecked), and as
+ * celesta_backend_validate_json() elsewhere. The same JSON, by the size-query idiom.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend),
+ * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
+ */
+CELESTA_API int celesta_backend_validate_flags_json(char *buf, size_t cap, size_t *len, const char *name, const celesta_ir_graph_t *graph, int flags);
 
 
 /* ==== Xylo backend: handle types ==== */

@@ -105,6 +105,10 @@ c_harness c-backend-run test_backend_run
 section "C harness: progress and cancellation of backend runs (Tests/c/test_backend_progress.c)"
 c_harness c-backend-progress test_backend_progress
 
+section "C harness: a backend's compile and its descriptor files (Tests/c/test_backend_compile.c)"
+mkdir -p "$tmp/compile"
+c_harness c-backend-compile test_backend_compile "$tmp/compile"
+
 section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
 c_harness c-ir-mapping test_ir_mapping Tests/Fixtures
 

@@ -3,6 +3,7 @@
 
 import CelestaABI
 import CelestaCPU
+import CelestaFPGA
 import CelestaIR
 import CelestaXylo
 import FoundationEssentials
@@ -12,15 +13,21 @@ public typealias celesta_backend_result_ref = OpaquePointer
 /// `const celesta_backend_result_t *`.
 public typealias celesta_backend_result_cref = OpaquePointer
 
-/// The object behind a `celesta_backend_result_t *`: the result as JSON text, made once.
+/// The object behind a `celesta_backend_result_t *`: the result as JSON text, made once, and
+/// for a compile its descriptor (celesta_backend_result_write()).
 final class BackendResultBox {
     let json: String
-    init(_ json: String) { self.json = json }
+    let descriptor: BackendDescriptor?
+    init(_ json: String, descriptor: BackendDescriptor? = nil) {
+        self.json = json
+        self.descriptor = descriptor
+    }
 }
 
 /// The built-in backends, registered on first use.
 let backendsRegistered: Void = {
     CPUBackend.register()
+    FPGABackend.register()
     XyloBackend.registerAll()
 }()
 
@@ -73,10 +80,13 @@ public func celesta_backend_validate_json(
         let backend = try registry().backend(try requiredString(name, "name"))
         let box = try object(graph, IRGraphBox.self, "graph")
         let v = try box.withGraph { backend.validate($0) }
-        let text = "{\"is_valid\": \(v.isValid), \"unsupported_nodes\": " + namesJSON(v.unsupportedNodes) + ", \"errors\": " + namesJSON(v.errors)
-            + ", \"warnings\": " + namesJSON(v.warnings) + "}"
-        try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
+        try copyOut(validationJSON(v), to: buf, capacity: cap, len: len, field: "buf")
     }
+}
+
+func validationJSON(_ v: BackendValidation) -> String {
+    "{\"is_valid\": \(v.isValid), \"unsupported_nodes\": " + namesJSON(v.unsupportedNodes) + ", \"errors\": " + namesJSON(v.errors)
+        + ", \"warnings\": " + namesJSON(v.warnings) + "}"
 }
 
 /// The options of celesta_backend_simulate(), from its JSON.

@@ -18,7 +18,7 @@ struct CelestaCommand: ParsableCommand {
         commandName: "celesta",
         abstract: "Deploy spiking neural networks to Xylo neuromorphic chips and FPGAs.",
         version: BuildInfo.summary,
-        subcommands: [ChipsCommand.self, IRCommand.self, SDKCommand.self, XyloCommand.self, HDKCommand.self, AFECommand.self, HLSCommand.self, EventsCommand.self]
+        subcommands: [ChipsCommand.self, IRCommand.self, SDKCommand.self, XyloCommand.self, HDKCommand.self, AFECommand.self, HLSCommand.self, EventsCommand.self, BackendCommand.self]
     )
 
     static func main() {

@@ -575,6 +575,14 @@ typedef struct celesta_xylo_hdk_info {
  * celesta_backend_result_free(). Immutable: may be read from several threads.
  */
 typedef struct celesta_backend_result celesta_backend_result_t;
+
+/** The files celesta_backend_result_write() writes from a compile's descriptor. */
+enum {
+    /** TALON's `HardwareDescriptor.to_json` (indented JSON, arrays as {shape, dtype, data}). */
+    CELESTA_BACKEND_DESCRIPTOR_JSON = 0,
+    /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
+    CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
+};
 /* ABI-TYPES:BEGIN fpga */
 /**
  * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF

@@ -141,6 +141,9 @@ public protocol Backend: Sendable {
     /// the pipeline's compile step; throws when it cannot. By default there is nothing to
     /// compile beyond `validate` (an empty summary).
     func deploy(_ graph: IRGraph, options: BackendRunOptions) throws -> [(String, IRValue)]
+    /// Compiles the graph for the target (TALON's `compile` -> `HardwareDescriptor`); each
+    /// backend documents its descriptor and the settings it takes. By default: `.unsupported`.
+    func compile(_ graph: IRGraph, options: BackendCompileOptions) throws -> BackendDescriptor
 }
 
 extension Backend {
@@ -159,6 +162,10 @@ extension Backend {
     }
 
     public func deploy(_ graph: IRGraph, options: BackendRunOptions) throws -> [(String, IRValue)] { [] }
+
+    public func compile(_ graph: IRGraph, options: BackendCompileOptions) throws -> BackendDescriptor {
+        throw CelestaError(.unsupported, "Backend '\(name)' does not compile")
+    }
 
     public func simulate(_ graph: IRGraph, inputs: [String: BackendArray], options: BackendRunOptions) throws -> BackendRunResult {
         throw CelestaError(.unsupported, "Backend '\(name)' does not support simulation")

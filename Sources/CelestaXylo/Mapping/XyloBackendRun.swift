@@ -10,6 +10,8 @@ extension XyloBackend {
         public var warnings: [String]
         /// The step the graph was discretised with (seconds, or the graph's time unit).
         public var dt: Double
+        /// The quantized specification the configuration was made from.
+        public var quantized: QuantizedSpecification
     }
 
     /// Maps `graph` (the time step `dt` in its time constants' unit; nil: the backend's, else
@@ -18,12 +20,13 @@ extension XyloBackend {
     public func compile(_ graph: IRGraph, dt given: Double? = nil) throws -> Deployment {
         let lowered = try XyloIRLowering.lower(graph, dt: given ?? dt)
         let mapping = try XyloMapper.map(lowered.network, chip: chip)
-        let config = try XyloQuantizeMethod.channel.quantize(mapping.spec).config()
+        let quantized = try XyloQuantizeMethod.channel.quantize(mapping.spec)
+        let config = try quantized.config()
         let issues = config.validate(for: chip)
         guard issues.isEmpty else {
             throw CelestaError(.invalidConfig, "the configuration for \(name) is invalid: " + issues.map(\.description).joined(separator: "; "))
         }
-        return Deployment(config: config, mapping: mapping, warnings: lowered.warnings + mapping.warnings, dt: mapping.spec.dt)
+        return Deployment(config: config, mapping: mapping, warnings: lowered.warnings + mapping.warnings, dt: mapping.spec.dt, quantized: quantized)
     }
 
     public var simulates: Bool { true }

@@ -23,6 +23,9 @@ for _name, _args in {
     "celesta_backend_profile": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ, ctypes.POINTER(_irlib.Array), _SZ],
     "celesta_backend_run": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ, ctypes.POINTER(_irlib.Array), _SZ],
     "celesta_backend_energy_presets_json": [_STR, _SZ, ctypes.POINTER(_SZ)],
+    "celesta_backend_compile": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ],
+    "celesta_backend_validate_flags_json": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _P, ctypes.c_int],
+    "celesta_backend_result_write": [_P, _STR, ctypes.c_int, ctypes.c_int],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -42,9 +45,24 @@ def backends() -> list:
     return json.loads(text_out(_lib.celesta_backend_list_json))
 
 
-def validate(name: str, graph) -> dict:
+def validate(name: str, graph, talon_compatible: bool = False) -> dict:
+    """The backend's checks of ``graph`` (``talon_compatible``: the reference tool's, where the
+    backend has them)."""
     handle = graph._handle()
-    return json.loads(text_out(_lib.celesta_backend_validate_json, name.encode(), handle.ptr))
+    return json.loads(text_out(_lib.celesta_backend_validate_flags_json, name.encode(), handle.ptr, 1 if talon_compatible else 0))
+
+
+def compile(name: str, graph, options: dict) -> dict:
+    """The library's compile of ``graph`` on backend ``name`` (celesta_backend_compile): the
+    descriptor as Python values (arrays as numpy, tuples as tuples)."""
+    handle = graph._handle()
+    text = json.dumps(options).encode()
+    out = _P()
+    check(_lib.celesta_backend_compile(ctypes.byref(out), name.encode(), handle.ptr, text, len(text)))
+    try:
+        return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
+    finally:
+        _lib.celesta_backend_result_free(out.value)
 
 
 def decode_array(doc):

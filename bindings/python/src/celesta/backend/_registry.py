@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import _irlib
@@ -14,16 +12,10 @@ from ._types import BackendCapabilities, BackendConstraints, CompileConfig, Hard
 TALON_CPU_PRIMITIVES = ["Affine", "SpikingAffine", "Conv2d", "SepConv2d", "MaxPool2d", "AvgPool2d", "Flatten", "LIF", "ReLU",
                         "Sigmoid", "Tanh", "Softmax", "GELU", "ELU", "PReLU", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
                         "Dropout", "HybridRegion", "Skip", "Upsample"]
-FPGA_PRIMITIVES = ["Affine", "AvgPool2d", "BatchNorm2d", "Conv1d", "Conv2d", "Flatten", "LIF", "MaxPool2d", "ReLU", "Sigmoid"]
-_IO = ("Input", "Output")
 
 
 def _compatible(talon_compatible) -> bool:
     return _irlib.compatible_default() if talon_compatible is None else bool(talon_compatible)
-
-
-def _type(node) -> str:
-    return type(node).__name__
 
 
 class Backend:
@@ -42,63 +34,27 @@ class Backend:
         raise NotImplementedError(f"Backend '{self.name}' does not compile")
 
 
-def _talon_edges(graph, v: ValidationResult, warn: bool) -> None:
-    for s, t in graph.edges:
-        for end in (s, t):
-            if end not in graph.nodes:
-                v.is_valid = False
-                v.unsupported_nodes.append(end)
-                if warn:
-                    v.warnings.append(f"Edge references missing node: {end}")
+def _descriptor(doc: dict) -> HardwareDescriptor:
+    """A ``HardwareDescriptor`` from the library's compile result (core ids back to ints)."""
+    configs = {int(c): [NeuronConfig(n["node_name"], n["node_type"], n["core_id"], n["precision"], n["parameters"]) for n in lst]
+               for c, lst in doc["neuron_configs"].items()}
+    return HardwareDescriptor(neuron_configs=configs, weight_tables={int(c): t for c, t in doc["weight_tables"].items()},
+                              routing_tables=doc["routing_tables"],
+                              execution_schedule={int(c): v for c, v in doc["execution_schedule"].items()}, metadata=doc["metadata"])
 
 
-def _talon_params(node) -> dict:
-    """TALON's ``node.to_dict()`` without ``type``: the fields TALON leaves out while they hold
-    their default (``eps``, ``momentum``, ``dim``...) are left out."""
-    params = node.to_dict()
-    params.pop("type", None)
-    for f in type(node)._descriptor.get("fields", []):
-        if f.get("omitted_when_default") and f["name"] in params:
-            v = params[f["name"]]
-            if not isinstance(v, np.ndarray) and v == f["default"]:
-                del params[f["name"]]
-    return params
+def _config_options(config: CompileConfig | None) -> dict:
+    c = config or CompileConfig()
+    return {"execution_mode": c.execution_mode, "max_iterations": c.max_iterations, "convergence_threshold": c.convergence_threshold,
+            "target_precision": c.target_precision, "optimize_for": c.optimize_for}
 
 
-def _execution_order(graph) -> list:
-    order = graph.topological_order()
-    return list(graph.nodes) if order is None else order
+def _validation(d: dict) -> ValidationResult:
+    return ValidationResult(d["is_valid"], d["unsupported_nodes"], d["warnings"], d["errors"])
 
 
-def _compile_descriptor(graph, config: CompileConfig | None, backend: str) -> HardwareDescriptor:
-    """TALON's cpu ``compile`` (README §13): neuron configs and weight tables per core, the
-    schedule in execution order."""
-    config = config or CompileConfig()
-    is_dag = graph.is_dag
-    mode = config.execution_mode or ("dag" if is_dag else "cyclic")
-    configs: dict = {}
-    tables: dict = {}
-    for name, node in graph.nodes.items():
-        if _type(node) in _IO:
-            continue
-        core = getattr(node, "core_id", None) or 0
-        params = _talon_params(node)
-        precision = getattr(node, "precision", None) or config.target_precision
-        configs.setdefault(core, []).append(NeuronConfig(name, _type(node), core, precision, params))
-        for key, value in params.items():
-            if isinstance(value, np.ndarray) and value.ndim >= 1:
-                tables.setdefault(core, {})[f"{name}.{key}"] = value
-    schedule: dict = {}
-    for name in _execution_order(graph):
-        node = graph.nodes.get(name)
-        if node is None or _type(node) in _IO:
-            continue
-        core = getattr(node, "core_id", None) or 0
-        schedule.setdefault(core, [[]])[0].append(name)
-    meta = {"backend": backend, "execution_mode": mode, "optimize_for": config.optimize_for,
-            "num_nodes": len(graph.nodes), "num_edges": len(graph.edges)}
-    return HardwareDescriptor(neuron_configs=configs, weight_tables=tables, routing_tables={}, execution_schedule=schedule,
-                              metadata=meta)
+def _record(name: str) -> dict:
+    return next(b for b in _native.backends() if b["name"] == name)
 
 
 class CPUBackend(Backend):
@@ -112,27 +68,19 @@ class CPUBackend(Backend):
         if _compatible(talon_compatible):
             prims = list(TALON_CPU_PRIMITIVES)
         else:
-            prims = next(b for b in _native.backends() if b["name"] == "cpu")["supported_primitives"]
+            prims = _record("cpu")["supported_primitives"]
         return BackendCapabilities(prims, ["fp32", "fp16", "int16", "int8", "int4"], True, 1000000, constraints)
 
     def get_constraints(self) -> BackendConstraints:
         return BackendConstraints(10000, 10000000, 1000000000, 10000, 10000, 1, ["fp32", "int16", "int8", "int4"], None, 1)
 
     def validate(self, graph, *, talon_compatible: bool | None = None) -> ValidationResult:
-        if _compatible(talon_compatible):
-            v = ValidationResult(True, [], [])
-            if not graph.nodes:
-                v.is_valid = False
-                v.warnings.append("Graph has no nodes")
-            if not graph.edges:
-                v.warnings.append("Graph has no edges")
-            _talon_edges(graph, v, warn=True)
-            return v
-        d = _native.validate("cpu", graph)
-        return ValidationResult(d["is_valid"], d["unsupported_nodes"], d["warnings"], d["errors"])
+        """The library's checks (``talon_compatible``: TALON's, which look at edges only)."""
+        return _validation(_native.validate("cpu", graph, _compatible(talon_compatible)))
 
     def compile(self, graph, config: CompileConfig | None = None) -> HardwareDescriptor:
-        return _compile_descriptor(graph, config, "cpu")
+        """TALON's descriptor (README §13), made by the library (celesta_backend_compile)."""
+        return _descriptor(_native.compile("cpu", graph, _config_options(config)))
 
     def simulate(self, graph, input_data: dict | None = None, n_steps: int = 1, step_by_step: bool = False, *,
                  precision: str = "fp32", dt: float = 1.0, threads: int = 0, talon_compatible: bool | None = None,
@@ -175,39 +123,29 @@ class FPGABackend(Backend):
     name = "fpga"
 
     def get_capabilities(self) -> BackendCapabilities:
-        return BackendCapabilities(list(FPGA_PRIMITIVES), ["fp32", "int16", "int8", "int4", "ap_fixed<16,6>"], False, 50000,
-                                   {"Conv2d": {"max_kernel_size": 64, "max_channels": 2048},
-                                    "Conv1d": {"max_kernel_size": 128, "max_channels": 2048},
-                                    "Affine": {"max_params": 16000000}, "LIF": {"max_neurons": 262144},
-                                    "MaxPool2d": {"max_kernel_size": 8}, "AvgPool2d": {"max_kernel_size": 8}})
+        r = _record("fpga")
+        return BackendCapabilities(r["supported_primitives"], r["supported_precisions"], r["supports_cyclic"], r["max_graph_size"],
+                                   {p: {k: int(v) if float(v).is_integer() else v for k, v in c.items()} for p, c in r["constraints"].items()})
 
     def get_constraints(self) -> BackendConstraints:
         return BackendConstraints(4096, 1000000, 4202496, 8192, 8192, 1, ["fp32", "int16", "int8", "int4"], None, 1)
 
     def validate(self, graph) -> ValidationResult:
-        v = ValidationResult(True, [], [])
-        if not graph.nodes:
-            v.is_valid = False
-        _talon_edges(graph, v, warn=False)
-        for name, node in graph.nodes.items():
-            t = _type(node)
-            if t in _IO or t in FPGA_PRIMITIVES:
-                continue
-            v.is_valid = False
-            v.unsupported_nodes.append(name)
-            v.warnings.append(f"Node '{name}': {t} not supported by FPGA backend")
-        return v
+        return _validation(_native.validate("fpga", graph))
 
     def compile(self, graph, config: CompileConfig | None = None, output_dir: str = "hls4ml_project",
                 project_name: str = "myproject", part: str = "xczu9eg-ffvb1156-2-i", clock_period: float = 5,
                 io_type: str = "io_stream", default_precision: str = "ap_fixed<16,6>", default_reuse_factor: int = 1,
                 strategy: str = "Latency", bitstream_config=None) -> HardwareDescriptor:
-        from ._fpga import fpga_descriptor
-        v = self.validate(graph)
-        if not v.is_valid:
-            raise ValueError(f"Graph validation failed: {v.unsupported_nodes}. Supported: {sorted(FPGA_PRIMITIVES)}")
-        return fpga_descriptor(graph, output_dir, project_name, part, clock_period, io_type, default_precision,
-                               default_reuse_factor, strategy, bitstream_config)
+        """Validates (ValueError "Graph validation failed: ..." when invalid), then TALON's
+        descriptor of the hls4ml project (README §18), made by the library."""
+        flags = None
+        if bitstream_config is not None:
+            flags = {k: bool(getattr(bitstream_config, k)) for k in ("csim", "synth", "cosim", "export", "vsynth", "bitfile")}
+        settings = {"output_dir": output_dir, "project_name": project_name, "part": part, "clock_period": clock_period,
+                    "io_type": io_type, "default_precision": default_precision, "default_reuse_factor": default_reuse_factor,
+                    "strategy": strategy, "bitstream": flags}
+        return _descriptor(_native.compile("fpga", graph, {**_config_options(config), "settings": settings}))
 
 
 class LibraryBackend(Backend):
@@ -224,8 +162,7 @@ class LibraryBackend(Backend):
                                    r["max_graph_size"], r["constraints"])
 
     def validate(self, graph) -> ValidationResult:
-        d = _native.validate(self.name, graph)
-        return ValidationResult(d["is_valid"], d["unsupported_nodes"], d["warnings"], d["errors"])
+        return _validation(_native.validate(self.name, graph))
 
 
 _REGISTRY: dict = {}

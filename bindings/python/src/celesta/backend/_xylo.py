@@ -6,8 +6,6 @@ comes from the library's chip table (the backend record's ``chip``)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from . import _native
@@ -39,20 +37,16 @@ class XyloBackend:
         return ValidationResult(d["is_valid"], d["unsupported_nodes"], d["warnings"], d["errors"])
 
     def compile(self, graph, config=None, *, dt: float | None = None) -> HardwareDescriptor:
-        """Maps, quantizes (per channel) and configures. ``descriptor.xylo_config`` is the
-        chip's ``XyloConfiguration``; the weight tables hold the quantized specification."""
-        from ..transform import quantize_methods as q
-        chip = _module(self.chip_id)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            spec = chip.mapper(graph, weight_dtype="float", threshold_dtype="float", dash_dtype="float", dt=dt)
-        spec.update(q.channel_quantize(**spec))
-        xylo_config, ok, msg = chip.config_from_specification(**{k: v for k, v in spec.items() if k != "mapped_graph"})
+        """Maps, quantizes (per channel) and configures, in the library (celesta_backend_compile).
+        ``descriptor.xylo_config`` is the chip's ``XyloConfiguration``; the weight tables hold
+        the quantized specification."""
+        from ._registry import _descriptor
+        doc = _native.compile(self.name, graph, {"settings": {"dt": dt}})
+        d = _descriptor(doc)
+        spec = {**{k: v for k, v in d.weight_tables[0].items()}, **doc["settings"]}
+        xylo_config, ok, msg = _module(self.chip_id).config_from_specification(**spec)
         if not ok:
             raise ValueError(f"the configuration for {self.name} is invalid: {msg}")
-        tables = {0: {k: np.asarray(v) for k, v in spec.items() if isinstance(v, np.ndarray)}}
-        d = HardwareDescriptor(weight_tables=tables, metadata={"backend": self.name, "chip": self.chip_id, "dt": spec.get("dt"),
-                                                               "warnings": [str(w.message) for w in caught]})
         d.xylo_config = xylo_config
         return d
 
