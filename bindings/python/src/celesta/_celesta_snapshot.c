@@ -444,6 +444,14 @@ static int watch_holds(const watch_t *w, int values) {
     if (snap == NULL) return -1;
     for (size_t i = 0; i < w->n; i++) {
         const watch_entry *e = &w->e[i];
+        /* (The watched objects lie all over the heap: their headers are asked for ahead, so that
+         * the pass waits for memory far less often.) */
+        if (i + 16 < w->n) {
+            const watch_entry *next = &w->e[i + 16];
+            __builtin_prefetch(next->obj);
+            __builtin_prefetch((const char *)next->obj + 32);
+            if (next->kind >= W_ARRAY) __builtin_prefetch(next->data);
+        }
         switch (e->kind) {
         case W_DICT:
             if (dict_tag(e->obj) != e->a || (uint64_t)dict_used(e->obj) != e->b) return 0;
