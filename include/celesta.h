@@ -64,9 +64,9 @@
 
 /** Version of the header; celesta_version() returns the library's at run time. */
 #define CELESTA_VERSION_MAJOR 0
-#define CELESTA_VERSION_MINOR 2
+#define CELESTA_VERSION_MINOR 3
 #define CELESTA_VERSION_PATCH 0
-#define CELESTA_VERSION_STRING "0.2.0"
+#define CELESTA_VERSION_STRING "0.3.0"
 
 /** Visibility of the functions below (the library exports only celesta_* symbols). */
 #ifndef CELESTA_API
@@ -233,7 +233,9 @@ enum {
     /** celesta_ir_write() of NIR: store arrays without gzip compression. */
     CELESTA_IR_UNCOMPRESSED = 4,
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
-    CELESTA_IR_WITHOUT_LAYERS = 8
+    CELESTA_IR_WITHOUT_LAYERS = 8,
+    /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
+    CELESTA_IR_CORE_LIST = 16
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
@@ -912,10 +914,14 @@ CELESTA_API int celesta_ir_graph_partition_metadata_json(char *buf, size_t cap, 
  * "fits_hardware", "violations", "overflow": [{"core", "total_bytes", "nodes": [[name,
  * bytes]]}]}`; `overflow` (Celesta's) lists what fills each core that exceeds its SRAM,
  * largest first. Works on a graph that was never partitioned (everything on core 0).
+ * `neuron_count` counts the neurons of a core's nodes (as partitioning does: a node with neuron
+ * state holds its state size, synapses and I/O none); with CELESTA_IR_TALON_COMPATIBLE it
+ * counts the core's compute nodes, as TALON does. Nothing else depends on the flag.
  *
- * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_BUFFER_TOO_SMALL.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_INVALID_ARGUMENT
+ * (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
  */
-CELESTA_API int celesta_ir_graph_allocate_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len);
+CELESTA_API int celesta_ir_graph_allocate_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, int flags);
 
 /**
  * TALON's `place()` as JSON (size-query idiom): `{"logical_to_physical": {"core": [row, col]},
@@ -946,7 +952,9 @@ CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *sp
  * What celesta_ir_graph_partition() would set as the graph's `partition_metadata`, as the
  * JSON celesta_ir_graph_partition_metadata_json() gives (size-query idiom: `*len` receives
  * the bytes needed including the NUL; a call with too small a buffer partitions again), and
- * the graph unchanged. The same arguments, flags and errors as celesta_ir_graph_partition().
+ * the graph unchanged. The same arguments, flags and errors as celesta_ir_graph_partition(),
+ * plus the flag CELESTA_IR_CORE_LIST: `assignments` replaced by `"order"` (the assigned nodes'
+ * indices in graph order, in assignment order) and `"cores"` (their cores, in the same order).
  *
  * Thread safety: any thread (the graph is read under its lock).
  */

@@ -74,10 +74,11 @@ public func celesta_ir_graph_partition(
 
 /// The graph, spec and algorithm name of a partition call (flags checked).
 func partitionArguments(
-    _ graph: OpaquePointer?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32
+    _ graph: OpaquePointer?, _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ algorithm: UnsafePointer<CChar>?, _ flags: Int32,
+    allowed: Int32 = 1
 ) throws -> (IRGraphBox, HardwareSpec, String) {
     let box = try object(graph, IRGraphBox.self, "graph")
-    try checkFlags(flags, allowed: 1)
+    try checkFlags(flags, allowed: allowed)
     return (box, try hardwareSpec(spec_json, spec_len), try algorithm.map { try requiredString($0, "algorithm") } ?? "greedy")
 }
 
@@ -103,17 +104,22 @@ public func celesta_ir_graph_partition_metadata_json(
 /// "fits_hardware", "violations", "overflow": [{"core", "total_bytes", "nodes": [[name,
 /// bytes]]}]}`; `overflow` (Celesta's) lists what fills each core that exceeds its SRAM,
 /// largest first. Works on a graph that was never partitioned (everything on core 0).
+/// `neuron_count` counts the neurons of a core's nodes (as partitioning does: a node with neuron
+/// state holds its state size, synapses and I/O none); with CELESTA_IR_TALON_COMPATIBLE it
+/// counts the core's compute nodes, as TALON does. Nothing else depends on the flag.
 ///
-/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_BUFFER_TOO_SMALL.
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_PARSE (spec), CELESTA_ERR_INVALID_ARGUMENT
+/// (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
 @_cdecl("celesta_ir_graph_allocate_json")
 public func celesta_ir_graph_allocate_json(
     _ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?, _ graph: celesta_ir_graph_cref?,
-    _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt
+    _ spec_json: UnsafePointer<CChar>?, _ spec_len: UInt, _ flags: Int32
 ) -> Int32 {
     guarded {
         let box = try object(graph, IRGraphBox.self, "graph")
+        try checkFlags(flags, allowed: 1)
         let spec = try hardwareSpec(spec_json, spec_len)
-        let text = try box.withGraph { MappingJSON.resources($0.allocate(on: spec)) }
+        let text = try box.withGraph { MappingJSON.resources($0.allocate(on: spec, mode: irMode(flags))) }
         try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }

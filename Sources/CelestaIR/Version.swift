@@ -6,7 +6,7 @@
 /// pkg-config file, the CMake package and the Python wheel.
 public enum CelestaVersion {
     public static let major = 0
-    public static let minor = 2
+    public static let minor = 3
     public static let patch = 0
 
     /// `"MAJOR.MINOR.PATCH"`.

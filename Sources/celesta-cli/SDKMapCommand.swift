@@ -46,7 +46,7 @@ struct SDKMap: ParsableCommand {
         let spec = try spec()
         var graph = try IRFiles.read(path: file, format: .auto, mode: mode)
         let partition = try graph.partition(on: spec, algorithm: algorithm, mode: mode)
-        let resources = graph.allocate(on: spec)
+        let resources = graph.allocate(on: spec, mode: mode)
         let placement = try graph.place(on: spec)
         let routing = try graph.route(on: spec, mode: mode)
         if json {

@@ -266,6 +266,10 @@ final class MappingReferenceTests: XCTestCase {
         let map = small.allocate(on: tight)
         XCTAssertTrue(map.fitsHardware, map.overflowReport(sram: tight.sramBytesPerCore))
         XCTAssertEqual(map.budgets.count, 8)
+        // allocate counts neurons as the partition did (8 LIF of 100); TALON's mode counts the 16 compute nodes.
+        XCTAssertEqual(map.budgets.map(\.neuronCount).reduce(0, +), 800)
+        XCTAssertEqual(small.allocate(on: tight, mode: .talon).budgets.map(\.neuronCount).reduce(0, +), 16)
+        XCTAssertEqual(small.allocate(on: tight, mode: .talon).budgets.map(\.weightBytes), map.budgets.map(\.weightBytes))
     }
 
     func testGreedyReportsWhatDoesNotFit() throws {
@@ -414,7 +418,7 @@ final class MappingReferenceTests: XCTestCase {
                 hw = try HardwareSpec.preset("zynq_us_plus")
                 g = try TalonGraphFile.load("conv_snn")
                 try g.partition(on: hw)  // Celesta's greedy also gives one core here
-                let m = g.allocate(on: hw)
+                let m = g.allocate(on: hw, mode: .talon)
                 XCTAssertEqual(.integer(m.totalWeightBytes), Self.member(doc, "expected", "total_weight_bytes"))
                 XCTAssertEqual(.integer(m.totalStateBytes), Self.member(doc, "expected", "total_state_bytes"))
                 XCTAssertNil(Self.same(.number(m.peakCoreUtilization), Self.member(doc, "expected", "peak_core_utilization")!))
@@ -427,7 +431,7 @@ final class MappingReferenceTests: XCTestCase {
             hw = try Self.hardware(doc)
             g = try Self.graph(doc)
             expected = Self.member(doc, "expected", "resource_map")
-            var json = try Self.parse(MappingJSON.resources(g.allocate(on: hw)))
+            var json = try Self.parse(MappingJSON.resources(g.allocate(on: hw, mode: .talon)))
             // `overflow` is Celesta's addition.
             if case .object(var m, var order) = json {
                 m["overflow"] = nil
@@ -451,7 +455,7 @@ final class MappingReferenceTests: XCTestCase {
                 three.numCores = 3
                 let p = try Self.parse(MappingJSON.placement(try g.place(on: three)))
                 XCTAssertNil(Self.same(Self.member(p, "logical_to_physical")!, Self.member(doc, "expected", "place_no_mesh_num_cores_3", "logical_to_physical")!))
-                var json = try Self.parse(MappingJSON.resources(g.allocate(on: hw)))
+                var json = try Self.parse(MappingJSON.resources(g.allocate(on: hw, mode: .talon)))
                 if case .object(var m, var order) = json { m["overflow"] = nil; order.removeAll { $0 == "overflow" }; json = .object(m, order: order) }
                 XCTAssertNil(Self.same(json, Self.member(doc, "expected", "allocate")!))
                 for mode in [IRMode.talon, .celesta] {

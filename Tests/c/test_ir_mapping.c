@@ -20,11 +20,11 @@ static char *text_of(text_fn fn, const celesta_ir_graph_t *g) {
     return buf;
 }
 
-static char *allocate_of(const celesta_ir_graph_t *g, const char *spec) {
+static char *allocate_of(const celesta_ir_graph_t *g, const char *spec, int flags) {
     size_t need = 0;
-    if (celesta_ir_graph_allocate_json(NULL, 0, &need, g, spec, strlen(spec)) != CELESTA_OK) return NULL;
+    if (celesta_ir_graph_allocate_json(NULL, 0, &need, g, spec, strlen(spec), flags) != CELESTA_OK) return NULL;
     char *buf = malloc(need);
-    if (buf == NULL || celesta_ir_graph_allocate_json(buf, need, &need, g, spec, strlen(spec)) != CELESTA_OK) {
+    if (buf == NULL || celesta_ir_graph_allocate_json(buf, need, &need, g, spec, strlen(spec), flags) != CELESTA_OK) {
         free(buf);
         return NULL;
     }
@@ -100,12 +100,16 @@ static void test_tutorial(const char *fixtures) {
               meta ? meta : celesta_last_error());
         free(meta);
     }
-    char *alloc = allocate_of(g, spec);
-    CHECK(contains(alloc, "\"total_weight_bytes\": 1611944") && contains(alloc, "\"total_state_bytes\": 2208") &&
-              contains(alloc, "\"fits_hardware\": false") && contains(alloc, "\"violations\": [0]") &&
-              contains(alloc, "\"peak_core_utilization\": 16.42000325520833") && contains(alloc, "[\"fc1\", 1606144]"),
-          "%s", alloc ? alloc : celesta_last_error());
-    free(alloc);
+    /* Celesta counts the neurons of lif1 (128) and lif2 (10); TALON counts the 8 compute nodes. */
+    for (int flags = 0; flags <= 1; ++flags) {
+        char *alloc = allocate_of(g, spec, flags);
+        CHECK(contains(alloc, "\"total_weight_bytes\": 1611944") && contains(alloc, "\"total_state_bytes\": 2208") &&
+                  contains(alloc, "\"fits_hardware\": false") && contains(alloc, "\"violations\": [0]") &&
+                  contains(alloc, "\"peak_core_utilization\": 16.42000325520833") && contains(alloc, "[\"fc1\", 1606144]") &&
+                  contains(alloc, flags ? "\"neuron_count\": 8," : "\"neuron_count\": 138,"),
+              "flags %d: %s", flags, alloc ? alloc : celesta_last_error());
+        free(alloc);
+    }
     char *place = place_of(g, spec);
     CHECK(contains(place, "{\"logical_to_physical\": {\"0\": [4, 0]}, \"total_hop_distance\": 0, \"improvement\": 0.0}"), "%s",
           place ? place : celesta_last_error());
@@ -152,6 +156,19 @@ static void test_modes(const char *fixtures) {
               contains(kept, "\"neurons_per_core\": [138]") && contains(kept, "\"algorithm\": \"greedy\""),
           "%s", kept ? kept : "");
     free(kept);
+    /* CELESTA_IR_CORE_LIST: node indices and cores in assignment order instead of the names. */
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, wide, strlen(wide), "greedy", CELESTA_IR_CORE_LIST) == CELESTA_OK,
+          "%s", celesta_last_error());
+    kept = malloc(need);
+    CHECK(kept && celesta_ir_graph_partition_json(kept, need, &need, g, wide, strlen(wide), "greedy", CELESTA_IR_CORE_LIST) == CELESTA_OK &&
+              strncmp(kept, "{\"order\": [", 11) == 0 &&
+              contains(kept, "], \"cores\": [0, 0, 0, 0, 0, 0], \"num_cores_used\": 1") &&
+              !contains(kept, "assignments") && contains(kept, "\"neurons_per_core\": [138]"),
+          "%s", kept ? kept : "");
+    free(kept);
+    CHECK(celesta_ir_graph_partition(g, wide, strlen(wide), "greedy", CELESTA_IR_CORE_LIST) == CELESTA_ERR_INVALID_ARGUMENT &&
+              contains(celesta_last_error(), "flags"),
+          "in place the flag means nothing: %s", celesta_last_error());
     CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, spec, strlen(spec), "greedy", 0) == CELESTA_ERR_LIMIT_EXCEEDED &&
               contains(celesta_last_error(), "has 128 neurons"), "%s", celesta_last_error());
     CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, NULL, spec, strlen(spec), "greedy", 0) == CELESTA_ERR_NULL_POINTER &&
@@ -182,7 +199,10 @@ static void test_modes(const char *fixtures) {
           "%s", celesta_last_error());
     CHECK(celesta_ir_graph_route(NULL, NULL, 0, 0) == CELESTA_ERR_NULL_POINTER, "NULL graph");
     size_t len = 0;
-    CHECK(celesta_ir_graph_allocate_json(NULL, 0, &len, NULL, NULL, 0) == CELESTA_ERR_NULL_POINTER, "NULL graph");
+    CHECK(celesta_ir_graph_allocate_json(NULL, 0, &len, NULL, NULL, 0, 0) == CELESTA_ERR_NULL_POINTER, "NULL graph");
+    CHECK(celesta_ir_graph_allocate_json(NULL, 0, &len, g, NULL, 0, 2) == CELESTA_ERR_INVALID_ARGUMENT &&
+              contains(celesta_last_error(), "flags"),
+          "%s", celesta_last_error());
     CHECK(celesta_ir_graph_place_json(NULL, 0, &len, g, "{\"core_mesh_topology\": 4}", 24) == CELESTA_ERR_PARSE, "%s",
           celesta_last_error());
     char small[4];

@@ -74,7 +74,9 @@ enum {
     /** celesta_ir_write() of NIR: store arrays without gzip compression. */
     CELESTA_IR_UNCOMPRESSED = 4,
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
-    CELESTA_IR_WITHOUT_LAYERS = 8
+    CELESTA_IR_WITHOUT_LAYERS = 8,
+    /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
+    CELESTA_IR_CORE_LIST = 16
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */

@@ -128,7 +128,7 @@ public enum BackendPipeline {
                 out.partition = p
                 try g.route(on: hw, mode: mode)
                 graph = g
-                _ = g.allocate(on: hw)
+                _ = g.allocate(on: hw, mode: mode)
             } catch let e as CelestaError {
                 out.errors.append("Partition failed: \(e.message)")
             }

@@ -41,8 +41,12 @@ extension IRGraph {
     /// the compute nodes, their weight bytes (by `precision`), state bytes (tau, v_threshold,
     /// v_leak, r at 4 bytes), and 8 routing bytes per cross-core edge of `partition_metadata`
     /// on its destination's core; utilisation against `sram_bytes_per_core` (may exceed 1).
-    /// The same in both modes; `overflow` says which nodes fill each core that does not fit.
-    public func allocate(on hw: HardwareSpec) -> ResourceMap {
+    /// `overflow` says which nodes fill each core that does not fit.
+    ///
+    /// `neuron_count`: in `.celesta` mode the neurons of the core's nodes (as partitioning counts
+    /// them: `MappingView.neurons`, so synapses and I/O hold none); in `.talon` mode one per
+    /// compute node, as TALON counts. Everything else is the same in both modes.
+    public func allocate(on hw: HardwareSpec, mode: IRMode = .celesta) -> ResourceMap {
         var map = ResourceMap()
         var slot: [Int: Int] = [:]
         var members: [Int: [(String, Int)]] = [:]
@@ -57,7 +61,7 @@ extension IRGraph {
                 map.budgets.append(CoreBudget(coreId: core))
             }
             let b = MappingView.bytes(n)
-            map.budgets[k].neuronCount += 1
+            map.budgets[k].neuronCount += mode == .talon ? 1 : MappingView.neurons(n)
             map.budgets[k].weightBytes += b.weight
             map.budgets[k].stateBytes += b.state
             members[core, default: []].append((n.name, b.weight + b.state))

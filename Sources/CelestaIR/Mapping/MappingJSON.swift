@@ -6,8 +6,10 @@ public enum MappingJSON {
     public static func partition(_ r: PartitionResult) -> String { IRJSON.encode(.dict(r.metadata)) }
 
     /// The same object as `partition`, written straight into bytes (no IR dict of thousands of
-    /// assignments made first).
-    public static func partitionBytes(_ r: PartitionResult) -> [UInt8] {
+    /// assignments made first). With `coreList`, `assignments` is replaced by two lists in
+    /// assignment order: `"order"` (node indices, graph order) and `"cores"` (their cores),
+    /// cheaper to read for a caller that has the node names.
+    public static func partitionBytes(_ r: PartitionResult, coreList: Bool = false) -> [UInt8] {
         var w = JSONBytes(capacity: 256 + 24 * r.assignments.count + 40 * r.crossCoreEdges.count)
         func edges(_ list: [IREdge]) {
             w.raw("[")
@@ -21,14 +23,28 @@ public enum MappingJSON {
             }
             w.raw("]")
         }
-        w.raw("{\"assignments\": {")
-        for (i, a) in r.assignments.enumerated() {
-            if i > 0 { w.raw(", ") }
-            w.quoted(a.name)
-            w.raw(": ")
-            w.int(a.core)
+        if coreList {
+            w.raw("{\"order\": [")
+            for (i, k) in r.order.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.int(k)
+            }
+            w.raw("], \"cores\": [")
+            for (i, a) in r.assignments.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.int(a.core)
+            }
+            w.raw("], \"num_cores_used\": ")
+        } else {
+            w.raw("{\"assignments\": {")
+            for (i, a) in r.assignments.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.quoted(a.name)
+                w.raw(": ")
+                w.int(a.core)
+            }
+            w.raw("}, \"num_cores_used\": ")
         }
-        w.raw("}, \"num_cores_used\": ")
         w.int(r.numCoresUsed)
         w.raw(", \"cross_core_edges\": ")
         edges(r.crossCoreEdges)

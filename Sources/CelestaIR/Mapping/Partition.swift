@@ -24,6 +24,8 @@ public struct PartitionResult: Sendable, Equatable {
     public var algorithm: String
     /// The algorithm's metrics (`cut_ratio`, `total_cross_core_edges`, ...), in TALON's order.
     public var metrics: IRDict
+    /// The node index (graph order) of each assignment, parallel to `assignments`.
+    public var order: [Int] = []
 
     public static func == (a: PartitionResult, b: PartitionResult) -> Bool {
         a.assignments.map(\.name) == b.assignments.map(\.name) && a.assignments.map(\.core) == b.assignments.map(\.core)
@@ -127,7 +129,8 @@ enum PartitionBookkeeping {
         let used = Set(decided.order.map { core[$0] })
         return PartitionResult(
             assignments: decided.order.map { (view.names[$0], core[$0]) }, numCoresUsed: used.count,
-            crossCoreEdges: cross.map(edge), feedbackEdges: feedback.map(edge), algorithm: algorithm, metrics: decided.metrics)
+            crossCoreEdges: cross.map(edge), feedbackEdges: feedback.map(edge), algorithm: algorithm, metrics: decided.metrics,
+            order: decided.order)
     }
 
     /// TALON's check: on a mesh a feedback edge may span at most `max_feedback_delay` hops

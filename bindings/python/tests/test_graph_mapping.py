@@ -264,11 +264,46 @@ def test_allocate_cases(cid):
         assert m.overflow[0][0] == 0 and m.overflow[0][2][0] == ("fc1", 1606144)
         return
     g = with_partition(doc, load_graph(doc["graph"]))
-    m = allocate(g, hw_of(doc))
+    m = allocate(g, hw_of(doc), talon_compatible=True)
     assert isinstance(m, ResourceMap) and all(isinstance(b, CoreBudget) for b in m.budgets.values())
     got = plain(m.__dict__)
     del got["overflow"]
     close(got, doc["expected"]["resource_map"])
+    with celesta.talon_compatible():
+        assert plain(allocate(g, hw_of(doc)).__dict__) == plain(m.__dict__)
+    # Celesta's default counts neurons, as its partitioning does; everything else is TALON's.
+    want = json.loads(json.dumps(doc["expected"]["resource_map"]))
+    per_core = {}
+    for node in g.nodes.values():
+        if type(node).__name__ not in ("Input", "Output"):
+            core = getattr(node, "core_id", None) or 0
+            per_core[core] = per_core.get(core, 0) + neurons(node)
+    for key, budget in want["budgets"].items():
+        budget["neuron_count"] = per_core[int(key)]
+    got = plain(allocate(g, hw_of(doc)).__dict__)
+    del got["overflow"]
+    close(got, want)
+
+
+def neurons(node):
+    """The neurons a node holds as Celesta counts them: a node with neuron state (tau, v_threshold,
+    v_leak or r arrays) holds as many as its largest such array, at least its output size; any
+    other node holds none."""
+    sizes = [getattr(node, k).size for k in ("tau", "v_threshold", "v_leak", "r") if isinstance(getattr(node, k, None), np.ndarray)]
+    if not sizes or max(sizes) == 0:
+        return 0
+    out = node.output_type
+    return max(max(sizes), int(np.prod(next(iter(out.values())))) if out else 0)
+
+
+def test_allocate_counts_neurons_unless_talon_compatible():
+    g = partition(load_graph("graphs/mlp_784_128_10.graph.json"), HardwareSpec.zcu102())
+    celesta_counts = {c: b.neuron_count for c, b in allocate(g, HardwareSpec.zcu102()).budgets.items()}
+    talon_counts = {c: b.neuron_count for c, b in allocate(g, HardwareSpec.zcu102(), talon_compatible=True).budgets.items()}
+    assert sum(celesta_counts.values()) == 138  # lif1 128 + lif2 10
+    assert sum(talon_counts.values()) == 4  # fc1, lif1, fc2, lif2
+    with pytest.raises(TypeError):
+        allocate(g, HardwareSpec.zcu102(), True)  # keyword only
 
 
 @pytest.mark.parametrize("cid", case_ids("place"))
@@ -280,7 +315,7 @@ def test_place_cases(cid):
         g = load_graph(doc["graph"])
         close(plain(place(g, hw).__dict__), doc["expected"]["place"])
         close(plain(place(g, HardwareSpec(num_cores=3)).logical_to_physical), doc["expected"]["place_no_mesh_num_cores_3"]["logical_to_physical"])
-        got = plain(allocate(g, hw).__dict__)
+        got = plain(allocate(g, hw, talon_compatible=True).__dict__)
         del got["overflow"]
         close(got, doc["expected"]["allocate"])
         close(plain(route(g, hw).partition_metadata), {"routing": doc["expected"]["route_without_partition"]["routing"]})

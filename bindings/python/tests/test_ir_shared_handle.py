@@ -338,3 +338,165 @@ def test_graph_copy_arguments_and_independence():
     spec = cg.HardwareSpec.zcu102()._json()
     assert cg._mapping._lib.celesta_ir_graph_partition(c.ptr, spec, len(spec), b"greedy", 0) == 0
     assert json_meta(c) is not None and json_meta(h) is None
+
+
+# --- The watch in front of the snapshot (CPython 3.11/3.12: dict version tags) and the calls
+# that read no array element (values=False) ------------------------------------------------
+
+watch_only = pytest.mark.skipif(not ir._WATCH, reason="this Python has no dict version tags to watch")
+VALUE_ONLY = {"in_place_element", "in_place_last_byte", "metadata_array_in_place"}
+
+
+def codes(result):
+    return sorted(i.code for i in result.issues)
+
+
+@watch_only
+def test_unchanged_graph_is_found_without_walking_it(monkeypatch):
+    g = chain()
+    h = g._shared_handle()
+    watch = ir._SHARED[g][4]
+    assert watch is not None and ir._watch_check(watch, True) and ir._watch_check(watch, False)
+    monkeypatch.setattr(ir, "_snapshot_equal", lambda *a: pytest.fail("the graph was walked"))
+    assert g._shared_handle() is h and g._shared_handle(values=False) is h
+
+
+@pytest.mark.parametrize("name,change", _change_cases(), ids=[n for n, _ in _change_cases()])
+def test_every_change_breaks_the_watch(name, change):
+    g = chain()
+    g._shared_handle()
+    watch = ir._SHARED[g][4]
+    change(g)
+    if watch is not None and name not in ("same_bytes_other_shape", "metadata_array_in_place"):  # (those take a copy midway)
+        assert not ir._watch_check(watch, True)
+        assert ir._watch_check(watch, False) == (name in VALUE_ONLY)
+
+
+@pytest.mark.parametrize("name,change", _change_cases(), ids=[n for n, _ in _change_cases()])
+def test_shape_only_calls_see_every_other_change(name, change):
+    g = chain()
+    before = g._shared_handle(values=False)
+    change(g)
+    after = g._shared_handle(values=False)
+    if name in VALUE_ONLY:
+        # Only elements changed: a call that reads none may keep the copy, and its result is right...
+        assert sdk.analyze_graph(g).total_params == sdk.analyze_graph(rebuilt(g)).total_params
+        # ...and a call that reads them gets a new one.
+        assert g._shared_handle() is not after
+    else:
+        assert after is not before
+    assert_current(g)
+
+
+def test_next_results_follow_every_change():
+    """After the analyses: an array changed in place, an attribute assigned, a node or an edge
+    added or removed: the next results are those of the graph as it is then."""
+    g = chain()
+    base_lint, base = codes(sdk.lint_graph(g)), sdk.analyze_graph(g)
+    base_profile = sdk.profile_graph(g)
+    lif = g.nodes["lif1"]
+    lif.v_threshold[0] = -1.0  # in place
+    assert "LIF_NONPOSITIVE_THRESHOLD" in codes(sdk.lint_graph(g))
+    lif.v_threshold[0] = 1.0
+    assert codes(sdk.lint_graph(g)) == base_lint
+    lif.tau = np.full(4, 0.5, np.float32)  # an attribute
+    assert "LIF_LOW_TAU" in codes(sdk.lint_graph(g))
+    lif.tau = np.full(4, 10.0, np.float32)
+    fc0 = g.nodes["fc0"]
+    fc0.weight.resize((8, 4), refcheck=False)  # in place, other shapes (shape-only calls see them)
+    fc0.bias.resize((8,), refcheck=False)
+    assert sdk.analyze_graph(g).total_params == base.total_params + 20
+    assert sdk.profile_graph(g).weight_memory == base_profile.weight_memory + 80
+    fc0.weight.resize((4, 4), refcheck=False)
+    fc0.bias.resize((4,), refcheck=False)
+    assert sdk.analyze_graph(g).total_params == base.total_params
+    g.nodes["extra"] = ir.Affine(weight=np.ones((4, 4), np.float32), bias=np.ones(4, np.float32))  # a node
+    assert sdk.analyze_graph(g).total_params == base.total_params + 20
+    assert "UNREACHABLE" in codes(sdk.lint_graph(g))
+    g.edges.append(ir.Edge("lif2", "extra"))  # an edge
+    assert "UNREACHABLE" not in codes(sdk.lint_graph(g))
+    g.edges.pop()  # removed again
+    assert "UNREACHABLE" in codes(sdk.lint_graph(g))
+    del g.nodes["extra"]
+    assert codes(sdk.lint_graph(g)) == base_lint and sdk.analyze_graph(g).total_params == base.total_params
+
+
+def test_repeated_stores_are_seen():
+    """The same attribute store run many times (CPython specializes it, writing into the
+    node's dict directly) and the same dict item store: every one is seen."""
+    g = chain()
+    node = g.nodes["lif1"]
+    good, bad = node.v_threshold.copy(), -node.v_threshold
+    for i in range(40):
+        node.v_threshold = bad if i % 2 else good
+        assert ("LIF_NONPOSITIVE_THRESHOLD" in codes(sdk.lint_graph(g))) == bool(i % 2), i
+    other = ir.LIF(tau=np.full(4, 0.5, np.float32), r=np.ones(4, np.float32), v_leak=np.zeros(4, np.float32),
+                   v_threshold=np.ones(4, np.float32))
+    for i in range(40):
+        g.nodes["lif1"] = other if i % 2 else node
+        assert ("LIF_LOW_TAU" in codes(sdk.lint_graph(g))) == bool(i % 2), i
+
+
+def test_partition_again_keeps_the_copy_current():
+    g = chain(layers=6)
+    hw = cg.HardwareSpec.zcu102()
+    cg.partition(g, hw)
+    h = assert_current(g)
+    meta = g.partition_metadata
+    cg.partition(g, hw)  # the same result: nothing of the graph changes
+    assert g.partition_metadata is meta
+    assert g._shared_handle() is h
+    if ir._WATCH:
+        assert ir._watch_check(ir._SHARED[g][4], True)
+    cg.partition(g, hw, "spectral")  # another one: the metadata is replaced
+    assert g.partition_metadata is not meta and g.partition_metadata["algorithm"] == "spectral"
+    assert g._shared_handle() is not h
+    assert_current(g)
+
+
+def test_apply_cores_sets_what_differs_and_checks_its_arguments():
+    class Loud(ir.Node):
+        stores = 0
+
+        def __setattr__(self, name, value):
+            type(self).stores += 1
+            super().__setattr__(name, value)
+
+    nodes = {"a": Loud.__new__(Loud), "b": Loud.__new__(Loud), "c": Loud.__new__(Loud)}
+    assert _celesta.apply_cores(nodes, [2, 0], [5, 6], "core_id") == {"c": 5, "a": 6}
+    assert list(_celesta.apply_cores(nodes, [2, 0], [5, 6], "core_id")) == ["c", "a"]
+    assert Loud.stores == 2  # the second time every value was there already
+    assert (nodes["a"].core_id, nodes["c"].core_id, getattr(nodes["b"], "core_id", None)) == (6, 5, None)
+    with pytest.raises(ValueError, match="differ in length"):
+        _celesta.apply_cores(nodes, [0], [1, 2], "core_id")
+    with pytest.raises(IndexError, match="position 3 of 3"):
+        _celesta.apply_cores(nodes, [3], [1], "core_id")
+    with pytest.raises(IndexError):
+        _celesta.apply_cores(nodes, [-1], [1], "core_id")
+    with pytest.raises(TypeError):
+        _celesta.apply_cores(nodes, (0,), [1], "core_id")
+    with pytest.raises(TypeError):
+        _celesta.apply_cores(nodes, ["0"], [1], "core_id")
+
+
+def test_port_shapes_changed_in_place_are_seen_by_shape_only_calls():
+    g = chain()
+    before = sdk.analyze_graph(g).total_flops
+    g._shared_handle(values=False)
+    g.nodes["fc1"].input_type["input"][0] = 8  # the port shape's element: a shape
+    g.nodes["fc1"].output_type["output"][0] = 8
+    assert g._shared_handle(values=False) is not None
+    assert sdk.analyze_graph(g).total_flops == sdk.analyze_graph(rebuilt(g)).total_flops
+    assert_current(g)
+    assert before is not None
+
+
+def test_watch_functions_check_their_arguments():
+    with pytest.raises(TypeError):
+        _celesta.watch_check(object(), True)
+    with pytest.raises(TypeError):
+        _celesta.snapshot_watch((), {}, np.ndarray, {}, [])
+    assert _celesta.watch_usable() in (True, False)
+    taken = _celesta.snapshot_watch(({"a": [1]},), {}, np.ndarray, {}, {})
+    assert taken[0] == _celesta.snapshot(({"a": [1]},), {}, np.ndarray, {})
+    assert _celesta.snapshot_watch((object(),), {}, np.ndarray, {}, {}) is None

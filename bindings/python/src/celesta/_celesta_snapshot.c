@@ -58,7 +58,116 @@ typedef struct {
     PyObject *seen[4];
     Py_ssize_t seen_size[4];
     int next_seen;
+    /* Take mode with a watch (snapshot_watch): what the pass records besides the bytes, and
+     * whether it is inside a node's port shapes (input_type, output_type), whose array
+     * elements are shapes: always compared. */
+    struct watch *w;
+    int in_ports;
 } snap_t;
+
+/* ---- Watches: the mutable objects a snapshot's values were found in, to tell cheaply that
+ * they are all unchanged (see snapshot_watch below). ---- */
+
+enum { W_DICT, W_LIST, W_OBJECT, W_ARRAY, W_SHAPE_ARRAY };
+
+typedef struct {
+    int kind;
+    int nd;            /* W_ARRAY: dimensions */
+    PyObject *obj;     /* (strong) the dict, list, object or array */
+    PyObject *aux;     /* (strong) W_OBJECT: its __dict__; W_ARRAY: its dtype object */
+    uint64_t a;        /* W_DICT: version tag; W_LIST: first item in `items`; W_ARRAY: offset of its bytes in the snapshot */
+    uint64_t b;        /* W_DICT: size; W_LIST: length; W_ARRAY: bytes */
+    char *data;        /* W_ARRAY: its data pointer */
+    size_t dims;       /* W_ARRAY: first dimension in `dims` */
+} watch_entry;
+
+typedef struct watch {
+    watch_entry *e;
+    size_t n, cap;
+    PyObject **items; /* (strong) the items of the watched lists */
+    size_t n_items, cap_items;
+    Py_ssize_t *dims;
+    size_t n_dims, cap_dims;
+    PyObject *snapshot; /* (strong) the bytes the array offsets point into */
+} watch_t;
+
+static int grow_array(void **p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return 0;
+    size_t cap2 = *cap ? *cap : 256;
+    while (cap2 < need) cap2 *= 2;
+    void *q = realloc(*p, cap2 * size);
+    if (q == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = cap2;
+    return 0;
+}
+
+/* The dict's version tag and size, read from CPython's dict struct (3.11 and 3.12: ma_used and
+ * ma_version_tag after the object header; PEP 509: every change of a dict gives it a new tag
+ * from a global counter). Used only where watch_usable() found them behaving so. */
+static inline uint64_t dict_tag(PyObject *d) {
+    uint64_t v;
+    memcpy(&v, (const char *)d + 2 * sizeof(void *) + sizeof(Py_ssize_t), sizeof v);
+    return v;
+}
+
+static inline Py_ssize_t dict_used(PyObject *d) {
+    Py_ssize_t v;
+    memcpy(&v, (const char *)d + 2 * sizeof(void *), sizeof v);
+    return v;
+}
+
+static watch_entry *watch_add(watch_t *w, int kind, PyObject *obj, PyObject *aux) {
+    if (grow_array((void **)&w->e, &w->cap, w->n + 1, sizeof(watch_entry)) < 0) return NULL;
+    watch_entry *e = &w->e[w->n++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    Py_INCREF(obj);
+    e->obj = obj;
+    Py_XINCREF(aux);
+    e->aux = aux;
+    return e;
+}
+
+static int watch_dict(watch_t *w, PyObject *d) {
+    watch_entry *e = watch_add(w, W_DICT, d, NULL);
+    if (e == NULL) return -1;
+    e->a = dict_tag(d);
+    e->b = (uint64_t)PyDict_Size(d);
+    return 0;
+}
+
+static int watch_list(watch_t *w, PyObject *list) {
+    Py_ssize_t n = PyList_Size(list);
+    if (grow_array((void **)&w->items, &w->cap_items, w->n_items + (size_t)n, sizeof(PyObject *)) < 0) return -1;
+    watch_entry *e = watch_add(w, W_LIST, list, NULL);
+    if (e == NULL) return -1;
+    e->a = w->n_items;
+    e->b = (uint64_t)n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *x = PyList_GetItem(list, i);
+        Py_INCREF(x);
+        w->items[w->n_items++] = x;
+    }
+    return 0;
+}
+
+static void watch_free(watch_t *w) {
+    if (w == NULL) return;
+    for (size_t i = 0; i < w->n; i++) {
+        Py_DECREF(w->e[i].obj);
+        Py_XDECREF(w->e[i].aux);
+    }
+    for (size_t i = 0; i < w->n_items; i++) Py_DECREF(w->items[i]);
+    Py_XDECREF(w->snapshot);
+    free(w->e);
+    free(w->items);
+    free(w->dims);
+    free(w);
+}
 
 static int grow(snap_t *s, size_t more) {
     if (s->len + more <= s->cap) return 0;
@@ -110,14 +219,20 @@ static int put_tag(snap_t *s, char tag, uint64_t value) {
 /* 1: described; 0: a value of another kind (no snapshot); -1: a Python error. */
 static int describe(snap_t *s, PyObject *v, int depth);
 
-static int describe_dict(snap_t *s, PyObject *d, int depth) {
+/* `attributes`: d is an object's __dict__ (its port shapes are marked for a watch). */
+static int describe_dict(snap_t *s, PyObject *d, int depth, int attributes) {
     if (put_tag(s, 'd', (uint64_t)PyDict_Size(d)) < 0) return -1;
+    if (s->w != NULL && watch_dict(s->w, d) < 0) return -1;
     Py_ssize_t pos = 0;
     PyObject *k, *x;
     while (PyDict_Next(d, &pos, &k, &x)) {
         int r = describe(s, k, depth + 1);
         if (r <= 0) return r;
+        int ports = attributes && s->w != NULL && PyUnicode_Check(k) &&
+                    (PyUnicode_CompareWithASCIIString(k, "input_type") == 0 || PyUnicode_CompareWithASCIIString(k, "output_type") == 0);
+        s->in_ports += ports;
         r = describe(s, x, depth + 1);
+        s->in_ports -= ports;
         if (r <= 0) return r;
     }
     return 1;
@@ -162,6 +277,18 @@ static int describe_array(snap_t *s, PyObject *v) {
         if (put_bytes(s, &a->dimensions[i], sizeof(Py_ssize_t)) < 0) return -1;
     if (put_tag(s, 'b', (uint64_t)n) < 0) return -1;
     if (n && a->data == NULL) return 0;
+    if (s->w != NULL) {
+        watch_t *w = s->w;
+        if (grow_array((void **)&w->dims, &w->cap_dims, w->n_dims + (size_t)a->nd, sizeof(Py_ssize_t)) < 0) return -1;
+        watch_entry *e = watch_add(w, s->in_ports ? W_SHAPE_ARRAY : W_ARRAY, v, a->descr);
+        if (e == NULL) return -1;
+        e->nd = a->nd;
+        e->a = s->len;
+        e->b = n;
+        e->data = a->data;
+        e->dims = w->n_dims;
+        for (int i = 0; i < a->nd; i++) w->dims[w->n_dims++] = a->dimensions[i];
+    }
     return put_bytes(s, a->data, n) < 0 ? -1 : 1;
 }
 
@@ -193,11 +320,12 @@ static int describe(snap_t *s, PyObject *v, int depth) {
         return put_tag(s, 'f', bits) < 0 ? -1 : 1;
     }
     if ((PyObject *)t == s->ndarray) return describe_array(s, v);
-    if (t == &PyDict_Type) return describe_dict(s, v, depth);
+    if (t == &PyDict_Type) return describe_dict(s, v, depth, 0);
     if (t == &PyList_Type || PyTuple_Check(v)) {
         int list = t == &PyList_Type;
         Py_ssize_t n = list ? PyList_Size(v) : PyTuple_Size(v);
         if (put_tag(s, list ? 'l' : 't', (uint64_t)n) < 0) return -1;
+        if (list && s->w != NULL && watch_list(s->w, v) < 0) return -1;
         for (Py_ssize_t i = 0; i < n; i++) {
             /* (A list cannot change here: nothing below runs Python code that could.) */
             int r = describe(s, list ? PyList_GetItem(v, i) : PyTuple_GetItem(v, i), depth + 1);
@@ -227,7 +355,12 @@ static int describe(snap_t *s, PyObject *v, int depth) {
         for (Py_ssize_t i = 0; s->ref == NULL && i < PyTuple_Size(names) && r == 1; i++) {
             r = PyDict_Contains(d, PyTuple_GetItem(names, i));
         }
-        if (r == 1) r = put_tag(s, 'o', (uint64_t)(uintptr_t)t) < 0 ? -1 : describe_dict(s, d, depth);
+        if (r == 1 && s->w != NULL) {
+            watch_entry *e = watch_add(s->w, W_OBJECT, v, d);
+            if (e == NULL) r = -1;
+            else e->data = (char *)t; /* (the type: kept alive by `classes`) */
+        }
+        if (r == 1) r = put_tag(s, 'o', (uint64_t)(uintptr_t)t) < 0 ? -1 : describe_dict(s, d, depth, 1);
     }
     Py_DECREF(d);
     return r;
@@ -267,7 +400,205 @@ static PyObject *py_snapshot_equal(PyObject *self, PyObject *args) {
     return PyBool_FromLong(s.len == s.ref_len);
 }
 
+#define WATCH_CAPSULE "celesta.snapshot.watch"
+
+static void watch_capsule_free(PyObject *capsule) {
+    watch_free(PyCapsule_GetPointer(capsule, WATCH_CAPSULE));
+}
+
+static PyObject *py_snapshot_watch(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *root, *classes, *ndarray, *itemsizes, *first;
+    if (!PyArg_ParseTuple(args, "OO!OO!O!:snapshot_watch", &root, &PyDict_Type, &classes, &ndarray, &PyDict_Type, &itemsizes,
+                          &PyDict_Type, &first))
+        return NULL;
+    if (!PyDict_CheckExact(first)) Py_RETURN_NONE;
+    watch_t *w = calloc(1, sizeof *w);
+    if (w == NULL) return PyErr_NoMemory();
+    snap_t s = {.classes = classes, .ndarray = ndarray, .itemsizes = itemsizes, .w = w};
+    int r = watch_dict(w, first) < 0 ? -1 : describe(&s, root, 0);
+    PyObject *out = NULL;
+    if (r == 1) {
+        PyObject *bytes = PyBytes_FromStringAndSize(s.data ? s.data : "", (Py_ssize_t)s.len);
+        PyObject *capsule = bytes ? PyCapsule_New(w, WATCH_CAPSULE, watch_capsule_free) : NULL;
+        if (capsule != NULL) {
+            w->snapshot = bytes;
+            Py_INCREF(bytes);
+            w = NULL; /* (the capsule owns it) */
+            out = Py_BuildValue("(NN)", bytes, capsule);
+        } else {
+            Py_XDECREF(bytes);
+        }
+    } else if (r == 0) {
+        out = Py_None;
+        Py_INCREF(out);
+    }
+    watch_free(w);
+    free(s.data);
+    return out;
+}
+
+/* 1 when every watched object is as it was (and with `values`, every array's elements). */
+static int watch_holds(const watch_t *w, int values) {
+    const char *snap = PyBytes_AsString(w->snapshot);
+    if (snap == NULL) return -1;
+    for (size_t i = 0; i < w->n; i++) {
+        const watch_entry *e = &w->e[i];
+        /* (The watched objects lie all over the heap: their headers are asked for ahead, so that
+         * the pass waits for memory far less often.) */
+        if (i + 16 < w->n) {
+            const watch_entry *next = &w->e[i + 16];
+            __builtin_prefetch(next->obj);
+            __builtin_prefetch((const char *)next->obj + 32);
+            if (next->kind >= W_ARRAY) __builtin_prefetch(next->data);
+        }
+        switch (e->kind) {
+        case W_DICT:
+            if (dict_tag(e->obj) != e->a || (uint64_t)dict_used(e->obj) != e->b) return 0;
+            break;
+        case W_LIST: {
+            if ((uint64_t)PyList_Size(e->obj) != e->b) return 0;
+            PyObject *const *items = w->items + e->a;
+            for (Py_ssize_t k = 0; k < (Py_ssize_t)e->b; k++)
+                if (PyList_GetItem(e->obj, k) != items[k]) return 0;
+            break;
+        }
+        case W_OBJECT: {
+            if ((char *)Py_TYPE(e->obj) != e->data) return 0;
+#if Py_LIMITED_API + 0 >= 0x030A0000
+            PyObject *d = PyObject_GenericGetDict(e->obj, NULL);
+#else
+            PyObject *d = PyObject_GetAttrString(e->obj, "__dict__");
+#endif
+            if (d == NULL) {
+                PyErr_Clear();
+                return 0;
+            }
+            Py_DECREF(d); /* (e->aux holds the one compared with) */
+            if (d != e->aux) return 0;
+            break;
+        }
+        case W_ARRAY:
+        case W_SHAPE_ARRAY: {
+            const np_array_fields *a = (const np_array_fields *)e->obj;
+            if (a->data != e->data || a->nd != e->nd || a->descr != e->aux || !(a->flags & NP_C_CONTIGUOUS)) return 0;
+            for (int k = 0; k < e->nd; k++)
+                if (a->dimensions[k] != w->dims[e->dims + k]) return 0;
+            if ((values || e->kind == W_SHAPE_ARRAY) && e->b && memcmp(a->data, snap + e->a, e->b) != 0) return 0;
+            break;
+        }
+        }
+    }
+    return 1;
+}
+
+static PyObject *py_watch_check(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *capsule;
+    int values;
+    if (!PyArg_ParseTuple(args, "Op:watch_check", &capsule, &values)) return NULL;
+    if (!PyCapsule_IsValid(capsule, WATCH_CAPSULE)) {
+        PyErr_SetString(PyExc_TypeError, "watch_check() argument 'watch' must be a watch made by snapshot_watch()");
+        return NULL;
+    }
+    watch_t *w = PyCapsule_GetPointer(capsule, WATCH_CAPSULE);
+    if (w == NULL) return NULL;
+    int r = watch_holds(w, values);
+    if (r < 0) return NULL;
+    return PyBool_FromLong(r);
+}
+
+/* Whether dicts carry version tags as dict_tag() reads them: checked on a few changes (the
+ * caller enables watches only on the CPython versions known to keep PEP 509's tags). */
+static PyObject *py_watch_usable(PyObject *self, PyObject *noargs) {
+    (void)self;
+    (void)noargs;
+    PyObject *d = PyDict_New(), *e = PyDict_New(), *k = PyUnicode_FromString("celesta"), *x = PyLong_FromLong(123456789),
+             *y = PyFloat_FromDouble(0.5);
+    int ok = d && e && k && x && y;
+    if (ok) {
+        uint64_t t0 = dict_tag(d);
+        ok = PyDict_SetItem(d, k, x) == 0 && dict_used(d) == 1;
+        uint64_t t1 = dict_tag(d);
+        ok = ok && t1 != t0 && PyDict_SetItem(d, k, y) == 0 && dict_used(d) == 1;
+        uint64_t t2 = dict_tag(d);
+        ok = ok && t2 != t1 && PyDict_SetItem(e, k, y) == 0 && dict_tag(e) != t2 && dict_used(e) == 1;
+        ok = ok && PyDict_DelItem(d, k) == 0 && dict_used(d) == 0 && dict_tag(d) != t2 && dict_tag(d) != dict_tag(e);
+    }
+    Py_XDECREF(d);
+    Py_XDECREF(e);
+    Py_XDECREF(k);
+    Py_XDECREF(x);
+    Py_XDECREF(y);
+    if (PyErr_Occurred()) return NULL;
+    return PyBool_FromLong(ok);
+}
+
+/* apply_cores(nodes, order, cores, key) -> dict: for each k, the node at position order[k] of
+ * the dict `nodes` gets attribute `key` = cores[k] (set only where it differs), and the result
+ * maps the node's name to cores[k], in that order (a partition's assignments). */
+static PyObject *py_apply_cores(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *nodes, *order, *cores, *key;
+    if (!PyArg_ParseTuple(args, "O!O!O!U:apply_cores", &PyDict_Type, &nodes, &PyList_Type, &order, &PyList_Type, &cores, &key))
+        return NULL;
+    Py_ssize_t n = PyList_Size(order), count = PyDict_Size(nodes);
+    if (PyList_Size(cores) != n) {
+        PyErr_SetString(PyExc_ValueError, "apply_cores(): 'order' and 'cores' differ in length");
+        return NULL;
+    }
+    PyObject **names = malloc(sizeof(PyObject *) * 2 * (size_t)(count ? count : 1));
+    if (names == NULL) return PyErr_NoMemory();
+    PyObject **values = names + count;
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *name, *node;
+    while (i < count && PyDict_Next(nodes, &pos, &name, &node)) { /* (held: a node's attribute store may run Python code) */
+        Py_INCREF(name);
+        Py_INCREF(node);
+        names[i] = name;
+        values[i++] = node;
+    }
+    PyObject *out = PyDict_New();
+    for (Py_ssize_t k = 0; out != NULL && k < n; k++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PyList_GetItem(order, k));
+        PyObject *core = PyList_GetItem(cores, k);
+        if (at == -1 && PyErr_Occurred()) {
+            Py_CLEAR(out);
+            break;
+        }
+        if (at < 0 || at >= i) {
+            PyErr_Format(PyExc_IndexError, "apply_cores(): node position %zd of %zd nodes", at, i);
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *target = values[at], *label = names[at];
+        PyObject *now = PyObject_GetAttr(target, key);
+        int same = 0;
+        if (now == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_AttributeError)) PyErr_Clear();
+        } else {
+            same = Py_TYPE(now) == Py_TYPE(core) ? PyObject_RichCompareBool(now, core, Py_EQ) : 0;
+            Py_DECREF(now);
+        }
+        if (same < 0 || PyErr_Occurred() || (!same && PyObject_SetAttr(target, key, core) < 0) || PyDict_SetItem(out, label, core) < 0)
+            Py_CLEAR(out);
+    }
+    for (Py_ssize_t k = 0; k < i; k++) {
+        Py_DECREF(names[k]);
+        Py_DECREF(values[k]);
+    }
+    free(names);
+    return out;
+}
+
 CELESTA_PY_INTERNAL PyMethodDef celesta_snapshot_methods[] = {
+    {"snapshot_watch", py_snapshot_watch, METH_VARARGS,
+     "snapshot_watch(root, classes, ndarray, itemsizes, first): (snapshot(root, ...), watch), or None; the watch also holds the dict first."},
+    {"watch_check", py_watch_check, METH_VARARGS,
+     "watch_check(watch, values): whether every watched dict, list, object and array (with values: every element) is unchanged."},
+    {"watch_usable", py_watch_usable, METH_NOARGS, "watch_usable(): whether this Python's dicts carry the version tags watches read."},
+    {"apply_cores", py_apply_cores, METH_VARARGS,
+     "apply_cores(nodes, order, cores, key): sets the cores on the nodes at those positions; returns {name: core} in order."},
     {"snapshot", py_snapshot, METH_VARARGS,
      "snapshot(root, classes, ndarray, itemsizes): the exact contents of root as bytes, or None."},
     {"snapshot_equal", py_snapshot_equal, METH_VARARGS,

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import operator
+import sys
 import weakref
 
 import numpy as np
 
 from . import _irlib
-from ._celesta import snapshot as _snap, snapshot_equal as _snap_equal
+from ._celesta import snapshot as _snap, snapshot_equal as _snap_equal, snapshot_watch as _snap_watch, watch_check as _watch_check
+from ._celesta import apply_cores as _apply_cores, watch_usable as _watch_usable
 from ._errors import ParseError
 
 __all__ = ["Graph", "Node", "Edge", "read", "write", "read_version", "list_primitives", "str_to_node", "register_node",
@@ -531,23 +533,40 @@ class Graph:
             text = self._json_text(enc)
         return _irlib.Handle.from_text(text.encode(), enc, flags)
 
-    def _shared_handle(self, flags=0):
+    def _shared_handle(self, flags=0, values=True):
         """The library's copy of the graph for calls that only read it (never to be changed:
         calls that change a graph take a ``_handle()`` or a copy of this one). The same copy
         while the graph is unchanged: a snapshot of every value of the graph (its nodes'
         attributes, edges, metadata and settings, every byte of every array) taken in one C
         pass is compared with the one taken when the copy was made. A graph holding a value of
-        another kind (or a node of a class that writes itself) gets a new copy every time."""
+        another kind (or a node of a class that writes itself) gets a new copy every time.
+
+        First, where this Python has dict version tags (CPython 3.11 and 3.12), a watch of
+        the snapshot's mutable objects: every dict unchanged (its version tag: any change of a
+        dict gives it a new one), every list holding the same items, every node the same
+        class and __dict__, every array the same dtype, shape and data pointer, and its bytes
+        those of the snapshot; then nothing can differ, and the graph is not walked.
+        ``values=False`` leaves the elements of the nodes' arrays out of that check (not those
+        of their port shapes), for calls whose results depend on no array element (only on
+        shapes and dtypes); the full comparison, when the watch does not hold, always compares
+        them."""
         entry = _SHARED.get(self)
-        # (Compared in place with the kept snapshot, made with the same classes: no new one is
-        # made while they agree.)
-        if (entry is not None and entry[0] == flags and entry[3] is _snapshot_classes()
-                and _snapshot_equal(self, entry[1])):
-            return entry[2]
-        snap = _snapshot(self)
+        classes = _snapshot_classes()
+        if entry is not None and entry[0] == flags and entry[3] is classes:
+            if entry[4] is not None and _watch_check(entry[4], values):
+                return entry[2]
+            # (Compared in place with the kept snapshot, made with the same classes: no new one
+            # is made while they agree; the watch is taken again.)
+            if _snapshot_equal(self, entry[1]):
+                if _WATCH:
+                    taken = _snapshot_watch(self)
+                    if taken is not None:
+                        _SHARED[self] = (flags, taken[0], entry[2], classes, taken[1])
+                return entry[2]
+        taken = _snapshot_watch(self) if _WATCH else (_snapshot(self), None)
         handle = self._handle(flags)
-        if snap is not None:
-            _SHARED[self] = (flags, snap, handle, _snapshot_classes())
+        if taken is not None and taken[0] is not None:
+            _SHARED[self] = (flags, taken[0], handle, classes, taken[1])
         else:
             _SHARED.pop(self, None)
         return handle
@@ -694,8 +713,8 @@ class Graph:
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
 
-# Graph -> (flags, snapshot, Handle, the classes of the snapshot) of _shared_handle (dropped with the graph; never copied
-# with it).
+# Graph -> (flags, snapshot, Handle, the classes of the snapshot, its watch or None) of _shared_handle (dropped with the
+# graph; never copied with it).
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # The Graph attributes that its conversion reads.
 _GRAPH_KEYS = ("nodes", "edges", "metadata", "allow_cycles") + Graph._SETTINGS
@@ -718,28 +737,41 @@ def _snapshot_classes() -> dict:
     return _SNAP_CLASSES[1]
 
 
-def _snapshot(graph):
-    """The graph's snapshot (bytes), or None when it cannot have one."""
+def _graph_values(graph):
+    """(the Graph attributes its conversion reads, the graph's __dict__), or None for a graph
+    that cannot have a snapshot (a subclass, or an attribute missing)."""
     if type(graph) is not Graph:
         return None
     d = graph.__dict__
     try:
-        values = tuple([d[k] for k in _GRAPH_KEYS])
+        return tuple([d[k] for k in _GRAPH_KEYS]), d
     except KeyError:
         return None
-    return _snap(values, _snapshot_classes(), np.ndarray, _ITEMSIZES)
+
+
+def _snapshot(graph):
+    """The graph's snapshot (bytes), or None when it cannot have one."""
+    found = _graph_values(graph)
+    return None if found is None else _snap(found[0], _snapshot_classes(), np.ndarray, _ITEMSIZES)
+
+
+# Watches (Graph._shared_handle) read CPython's dict version tags: on the versions known to keep
+# them (PEP 509; later ones are left out until checked), with the struct layout of a plain build
+# (no trace-refs build), and a check that they change.
+_WATCH = (sys.implementation.name == "cpython" and sys.version_info[:2] in ((3, 11), (3, 12)) and not hasattr(sys, "getobjects")
+          and _watch_usable())
+
+
+def _snapshot_watch(graph):
+    """(the graph's snapshot, a watch of its values) or None when it cannot have one."""
+    found = _graph_values(graph)
+    return None if found is None else _snap_watch(found[0], _snapshot_classes(), np.ndarray, _ITEMSIZES, found[1])
 
 
 def _snapshot_equal(graph, snap: bytes) -> bool:
     """``_snapshot(graph) == snap`` (False when the graph has none), without making it."""
-    if type(graph) is not Graph:
-        return False
-    d = graph.__dict__
-    try:
-        values = tuple([d[k] for k in _GRAPH_KEYS])
-    except KeyError:
-        return False
-    return _snap_equal(values, _snapshot_classes(), np.ndarray, _ITEMSIZES, snap) is True
+    found = _graph_values(graph)
+    return found is not None and _snap_equal(found[0], _snapshot_classes(), np.ndarray, _ITEMSIZES, snap) is True
 
 
 def _format(path, fmt):

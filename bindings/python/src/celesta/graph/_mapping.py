@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import _irlib
 from .._errors import LimitExceededError
+from .._celesta import apply_cores as _apply_cores
 from ..ir import Graph
 
 _lib = _irlib._lib
@@ -22,7 +23,7 @@ for _name, _args in {
     "celesta_ir_graph_partition": [_P, _STR, _SZ, _STR, ctypes.c_int],
     "celesta_ir_graph_partition_metadata_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
     "celesta_ir_graph_partition_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ, _STR, ctypes.c_int],
-    "celesta_ir_graph_allocate_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ],
+    "celesta_ir_graph_allocate_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ, ctypes.c_int],
     "celesta_ir_graph_place_json": [_STR, _SZ, ctypes.POINTER(_SZ), _P, _STR, _SZ],
     "celesta_ir_graph_route": [_P, _STR, _SZ, ctypes.c_int],
 }.items():
@@ -185,21 +186,38 @@ def _metadata(handle) -> dict:
     return doc
 
 
-def _run_partition(graph, hw_spec, algorithm, talon_compatible, where):
+# celesta_ir_graph_partition_json(): the assignments as node positions and cores (CELESTA_IR_CORE_LIST).
+_CORE_LIST = 16
+
+
+def _run_partition(graph, hw_spec, algorithm, talon_compatible, where, nodes=None):
+    """The partition_metadata of a partition of the graph (the library's copy left unchanged).
+    With `nodes` (the graph's nodes dict), every assigned node gets its ``core_id`` too."""
     spec = _args(graph, hw_spec, where)
     if not isinstance(algorithm, str):
         raise TypeError(f"{where}() argument 'algorithm' must be a str, not {type(algorithm).__name__}")
-    handle = graph._shared_handle()
-    # (The metadata the partition would set, the library's copy left unchanged.)
+    # (Partitioning reads no array element: shapes, dtypes and names only.)
+    handle = graph._shared_handle(values=False)
+    # The assignments come as two lists of ints (node positions in the library's copy, which
+    # holds the nodes in the order of graph.nodes, and cores): a dict of them is made in C with
+    # the node names, setting each node's core_id on the way.
     try:
         text = _irlib.text_out(_lib.celesta_ir_graph_partition_json, handle.ptr, spec, len(spec), algorithm.encode(),
-                               _irlib.flags_for(talon_compatible), guess=4096 + 48 * len(graph.nodes))
+                               _irlib.flags_for(talon_compatible) | _CORE_LIST, guess=4096 + 16 * len(graph.nodes))
     except LimitExceededError as e:
         raise HardwareLimitError(str(e)) from None
     doc = json.loads(text)
+    order, cores = doc.pop("order"), doc.pop("cores")
+    if nodes is not None:
+        assignments = _apply_cores(nodes, order, cores, "core_id")
+    else:
+        names = list(graph.nodes)
+        assignments = {names[k]: c for k, c in zip(order, cores)}
+    out = {"assignments": assignments}
+    out.update(doc)
     for key in ("cross_core_edges", "feedback_edges"):
-        doc[key] = _pairs(doc[key])
-    return doc
+        out[key] = _pairs(out[key])
+    return out
 
 
 def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,
@@ -212,13 +230,18 @@ def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,
     over cores and balance neurons and memory; a graph that cannot fit raises
     ``HardwareLimitError`` (a ``ValueError``) saying what overflows where. Spectral's
     eigen-solver always converges. ``talon_compatible=True`` gives TALON's exact results."""
-    meta = _run_partition(graph, hw_spec, algorithm, talon_compatible, "partition")
     nodes = graph.nodes
-    for name, core in meta["assignments"].items():
-        node = nodes.get(name)
-        if node is not None:
-            node.core_id = core
-    graph.partition_metadata = meta
+    if type(nodes) is not dict:
+        nodes = dict(nodes)
+    meta = _run_partition(graph, hw_spec, algorithm, talon_compatible, "partition", nodes)
+    # (Metadata equal to what the graph holds is kept as it is: the library's copy kept for the
+    # graph stays current.)
+    try:
+        same = graph.partition_metadata == meta
+    except Exception:  # (a value of the user's that does not compare)
+        same = False
+    if same is not True:
+        graph.partition_metadata = meta
     return graph
 
 
@@ -250,13 +273,16 @@ def _check_core_ids(graph) -> None:
             raise TypeError(f"core_id of node '{name}' must be an int, not {type(core).__name__}")
 
 
-def allocate(graph: Graph, hw_spec: HardwareSpec) -> ResourceMap:
+def allocate(graph: Graph, hw_spec: HardwareSpec, *, talon_compatible: bool | None = None) -> ResourceMap:
     """TALON's ``allocate``: weight, state and routing bytes per core against the SRAM;
-    ``overflow`` (Celesta's) lists the nodes that fill each core that does not fit."""
+    ``overflow`` (Celesta's) lists the nodes that fill each core that does not fit.
+    ``neuron_count`` counts the neurons of a core's nodes, as partitioning does (synapses and
+    I/O hold none); ``talon_compatible=True`` counts its compute nodes, as TALON does."""
     spec = _args(graph, hw_spec, "allocate")
     _check_core_ids(graph)
-    handle = graph._shared_handle()
-    doc = json.loads(_irlib.text_out(_lib.celesta_ir_graph_allocate_json, handle.ptr, spec, len(spec)))
+    handle = graph._shared_handle(values=False)
+    doc = json.loads(_irlib.text_out(_lib.celesta_ir_graph_allocate_json, handle.ptr, spec, len(spec),
+                                     _irlib.flags_for(talon_compatible)))
     budgets = {int(k): CoreBudget(**v) for k, v in doc["budgets"].items()}
     return ResourceMap(budgets=budgets, total_weight_bytes=doc["total_weight_bytes"],
                        total_state_bytes=doc["total_state_bytes"], peak_core_utilization=doc["peak_core_utilization"],
@@ -267,7 +293,7 @@ def allocate(graph: Graph, hw_spec: HardwareSpec) -> ResourceMap:
 def place(graph: Graph, hw_spec: HardwareSpec) -> PlacementResult:
     """TALON's ``place``: logical cores onto mesh cells, heaviest-communicating pairs adjacent."""
     spec = _args(graph, hw_spec, "place")
-    handle = graph._shared_handle()
+    handle = graph._shared_handle(values=False)
     doc = json.loads(_irlib.text_out(_lib.celesta_ir_graph_place_json, handle.ptr, spec, len(spec)))
     return PlacementResult(logical_to_physical={int(k): tuple(v) for k, v in doc["logical_to_physical"].items()},
                            total_hop_distance=doc["total_hop_distance"], improvement=doc["improvement"])
@@ -279,7 +305,7 @@ def route(graph: Graph, hw_spec: HardwareSpec, *, talon_compatible: bool | None 
     routes over the mesh; TALON's (``talon_compatible=True``) are always the direct ``[a, b]``."""
     spec = _args(graph, hw_spec, "route")
     _check_core_ids(graph)
-    handle = graph._shared_handle().copy()  # (the call changes the copy it is given)
+    handle = graph._shared_handle(values=False).copy()  # (the call changes the copy it is given)
     _check(_lib.celesta_ir_graph_route(handle.ptr, spec, len(spec), _irlib.flags_for(talon_compatible)))
     meta = _metadata(handle)
     if graph.partition_metadata is None:

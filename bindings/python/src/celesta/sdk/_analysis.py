@@ -314,7 +314,8 @@ def analyze_graph(graph, *, talon_compatible: Optional[bool] = None) -> GraphSta
     a ``.t1c`` path). Celesta counts the parameters of every primitive; TALON's mode leaves
     Conv1d, IF, BatchNorm, PReLU and LayerNorm at 0. (``layers`` is made on first read.)"""
     g = _graph(graph)
-    handle, flags = g._shared_handle(), _flags(talon_compatible)
+    # (The analysis reads no array element: shapes and dtypes only.)
+    handle, flags = g._shared_handle(values=False), _flags(talon_compatible)
     stats = _stats(_call_json(_lib.celesta_ir_analyze_json, handle, flags | _WITHOUT_LAYERS))
     if stats.node_count:
         d = stats.__dict__
@@ -347,7 +348,8 @@ def profile_graph(graph, *, talon_compatible: Optional[bool] = None) -> Hardware
     TALON's mode raises TALON's TypeError on them."""
     g = _graph(graph)
     try:
-        doc = _call_json(_lib.celesta_ir_profile_json, g._shared_handle(), _flags(talon_compatible))
+        # (The profile reads no array element: shapes and dtypes only.)
+        doc = _call_json(_lib.celesta_ir_profile_json, g._shared_handle(values=False), _flags(talon_compatible))
     except UnsupportedError as e:
         raise TypeError(str(e)) from None
     return HardwareProfile(**doc)
