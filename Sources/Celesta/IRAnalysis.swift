@@ -10,6 +10,12 @@ private func graphOf(_ graph: celesta_ir_graph_cref?) throws -> IRGraph {
     try object(graph, IRGraphBox.self, "graph").withGraph { $0 }
 }
 
+/// The graph behind `graph` and its analysis scan (kept by the handle while the graph is
+/// unchanged: analyze, profile and lint of one graph scan it once).
+private func scannedGraph(_ graph: celesta_ir_graph_cref?) throws -> (IRGraph, GraphScan) {
+    try object(graph, IRGraphBox.self, "graph").scanned()
+}
+
 /// A boolean argument given as an int: 0 or 1.
 private func flag(_ value: Int32, _ name: String) throws -> Bool {
     guard value == 0 || value == 1 else { throw CelestaError(.invalidArgument, "argument '\(name)' is \(value); use 0 or 1") }
@@ -30,10 +36,8 @@ public func celesta_ir_analyze_json(
 ) -> Int32 {
     guarded {
         try checkFlags(flags, allowed: 1 | 8)
-        let g = try graphOf(graph)
-        let layers = flags & 8 == 0
-        let stats = GraphAnalysis.analyze(g, mode: irMode(flags & 1))
-        try copyOut(bytes: AnalysisJSON.statsBytes(stats, layers: layers), to: buf, capacity: cap, len: len)
+        let (g, scan) = try scannedGraph(graph)
+        try copyOut(bytes: AnalysisJSON.statsBytes(g, scan: scan, mode: irMode(flags & 1), layers: flags & 8 == 0), to: buf, capacity: cap, len: len)
     }
 }
 
@@ -48,8 +52,9 @@ public func celesta_ir_summarize(
     guarded {
         try checkFlags(flags, allowed: 1)
         let v = try flag(verbose, "verbose")
-        let g = try graphOf(graph)
-        try copyOut(GraphAnalysis.summarize(g, verbose: v, mode: irMode(flags)), to: buf, capacity: cap, len: len)
+        let (g, scan) = try scannedGraph(graph)
+        let stats = GraphAnalysis.analyze(g, scan: scan, mode: irMode(flags), layers: v)
+        try copyOut(GraphAnalysis.summarize(stats, verbose: v), to: buf, capacity: cap, len: len)
     }
 }
 
@@ -66,8 +71,8 @@ public func celesta_ir_profile_json(
 ) -> Int32 {
     guarded {
         try checkFlags(flags, allowed: 1)
-        let g = try graphOf(graph)
-        try copyOut(AnalysisJSON.profile(try HardwareProfiling.profile(g, mode: irMode(flags))), to: buf, capacity: cap, len: len)
+        let (g, scan) = try scannedGraph(graph)
+        try copyOut(bytes: AnalysisJSON.profileBytes(try HardwareProfiling.profile(g, scan: scan, mode: irMode(flags))), to: buf, capacity: cap, len: len)
     }
 }
 
@@ -99,8 +104,8 @@ public func celesta_ir_lint_json(
     guarded {
         try checkFlags(flags, allowed: 1)
         let s = try flag(strict, "strict")
-        let g = try graphOf(graph)
-        try copyOut(AnalysisJSON.lint(GraphLint.lint(g, strict: s, mode: irMode(flags))), to: buf, capacity: cap, len: len)
+        let (g, scan) = try scannedGraph(graph)
+        try copyOut(bytes: AnalysisJSON.lintBytes(GraphLint.lint(g, scan: scan, strict: s, mode: irMode(flags))), to: buf, capacity: cap, len: len)
     }
 }
 

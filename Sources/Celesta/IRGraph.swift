@@ -20,6 +20,10 @@ final class IRGraphBox: Sendable {
         var exportedShapes: [Int64] = []
         /// Where each array's shape starts in `exportedShapes`.
         var shapeStarts: [Int] = []
+        /// The analysis scan of `graph` (made by the first analysis; dropped whenever the
+        /// graph may change), and a count of those changes.
+        var scan: GraphScan?
+        var generation = 0
 
         mutating func export(_ arrays: [Tensor]) {
             exported = arrays
@@ -48,7 +52,21 @@ final class IRGraphBox: Sendable {
     init(_ graph: IRGraph) { state = Mutex(State(graph: graph)) }
 
     func withGraph<R>(_ body: (inout IRGraph) throws -> R) throws -> R {
-        try state.withLock { try body(&$0.graph) }
+        try state.withLock {
+            $0.scan = nil
+            $0.generation &+= 1
+            return try body(&$0.graph)
+        }
+    }
+
+    /// The graph and its analysis scan: the kept one, else made now (outside the lock) and
+    /// kept unless the graph changed meanwhile. Analyze, profile and lint of one graph share it.
+    func scanned() -> (IRGraph, GraphScan) {
+        let (graph, kept, generation) = state.withLock { ($0.graph, $0.scan, $0.generation) }
+        if let kept { return (graph, kept) }
+        let scan = GraphScan(graph)
+        state.withLock { if $0.generation == generation { $0.scan = scan } }
+        return (graph, scan)
     }
 }
 

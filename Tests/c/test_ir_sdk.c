@@ -185,6 +185,71 @@ static void test_transforms(void) {
     celesta_ir_graph_free(g);
 }
 
+/* A malloc'd copy of the lint JSON (not strict, Celesta's mode), or NULL when the call fails. */
+static char *lint_text(const celesta_ir_graph_t *g) {
+    size_t len = 0;
+    if (celesta_ir_lint_json(NULL, 0, &len, g, 0, 0) != CELESTA_OK) return NULL;
+    char *buf = malloc(len);
+    if (celesta_ir_lint_json(buf, len, &len, g, 0, 0) != CELESTA_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The value of `"key": N` in a JSON text, or -1. */
+static long json_int(const char *text, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    const char *at = text ? strstr(text, pattern) : NULL;
+    return at ? strtol(at + strlen(pattern), NULL, 10) : -1;
+}
+
+/* Analyze, profile and lint share one scan of the graph, which the handle keeps until the graph
+ * changes: a change through the ABI shows in the next call, and a copy's change never shows in
+ * the original. */
+static void test_kept_scan(void) {
+    celesta_ir_graph_t *g = read_graph("skip_mixed");
+    char *stats = graph_text(celesta_ir_analyze_json, g, CELESTA_IR_WITHOUT_LAYERS);
+    char *profile = graph_text(celesta_ir_profile_json, g, 0);
+    char *lint = lint_text(g);
+    char *again = graph_text(celesta_ir_analyze_json, g, CELESTA_IR_WITHOUT_LAYERS);
+    CHECK(stats && again && strcmp(stats, again) == 0, "%s", again ? again : celesta_last_error());
+    CHECK(lint && !contains(lint, "STRUCTURE"), "%s", lint ? lint : celesta_last_error());
+    long edges = json_int(stats, "edge_count"), nodes = json_int(stats, "node_count");
+    CHECK(edges > 0 && nodes > 0, "%s", stats);
+
+    celesta_ir_graph_t *copy = NULL;
+    CHECK(celesta_ir_graph_copy(&copy, g) == CELESTA_OK, "%s", celesta_last_error());
+    CHECK(celesta_ir_graph_connect(copy, "fc1", "nowhere") == CELESTA_OK, "%s", celesta_last_error());
+    char *copy_stats = graph_text(celesta_ir_analyze_json, copy, CELESTA_IR_WITHOUT_LAYERS);
+    char *copy_lint = lint_text(copy);
+    CHECK(json_int(copy_stats, "edge_count") == edges + 1, "%s", copy_stats ? copy_stats : celesta_last_error());
+    CHECK(contains(copy_lint, "\"code\": \"STRUCTURE\", \"message\": \"Edge destination 'nowhere' not found in nodes\""),
+          "%s", copy_lint ? copy_lint : celesta_last_error());
+    char *original = graph_text(celesta_ir_analyze_json, g, CELESTA_IR_WITHOUT_LAYERS);
+    char *original_lint = lint_text(g);
+    CHECK(original && strcmp(original, stats) == 0 && original_lint && strcmp(original_lint, lint) == 0, "%s", original);
+
+    /* A node added to the original: every analysis sees it. */
+#define ARRAY2(a, b) "{\"$tensor\": {\"dtype\": \"float32\", \"shape\": [2], \"data\": [" a ", " b "]}}"
+    const char *node = "{\"name\": \"extra\", \"type\": \"LIF\", \"fields\": {\"tau\": " ARRAY2("0.5", "0.5") ", \"r\": " ARRAY2("1.0", "1.0")
+                       ", \"v_leak\": " ARRAY2("0.0", "0.0") ", \"v_threshold\": " ARRAY2("1.0", "1.0") "}}";
+#undef ARRAY2
+    CHECK(celesta_ir_graph_add_node(g, node, strlen(node), NULL, 0, 0) == CELESTA_OK, "%s", celesta_last_error());
+    char *added = graph_text(celesta_ir_analyze_json, g, CELESTA_IR_WITHOUT_LAYERS);
+    char *added_profile = graph_text(celesta_ir_profile_json, g, 0);
+    char *added_lint = lint_text(g);
+    CHECK(json_int(added, "node_count") == nodes + 1 && json_int(added, "lif_count") == json_int(stats, "lif_count") + 1, "%s", added);
+    CHECK(json_int(added_profile, "lif_layers") == json_int(profile, "lif_layers") + 1, "%s", added_profile);
+    CHECK(contains(added_lint, "Node 'extra' is not reachable from any Input") && contains(added_lint, "Node 'extra' has very low tau=0.50"),
+          "%s", added_lint);
+    char *stale[] = {stats, profile, lint, again, copy_stats, copy_lint, original, original_lint, added, added_profile, added_lint};
+    for (size_t i = 0; i < sizeof stale / sizeof stale[0]; ++i) free(stale[i]);
+    celesta_ir_graph_free(copy);
+    celesta_ir_graph_free(g);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_ir_sdk FIXTURES_DIR\n");
@@ -197,6 +262,7 @@ int main(int argc, char **argv) {
     test_fingerprint();
     test_energy();
     test_transforms();
+    test_kept_scan();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

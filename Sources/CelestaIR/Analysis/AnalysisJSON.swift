@@ -5,7 +5,6 @@ public enum AnalysisJSON {
         "{" + pairs.map { JSONText.quote($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 
-    private static func strings(_ v: [String]) -> String { "[" + v.map(JSONText.quote).joined(separator: ", ") + "]" }
     private static func number(_ v: Double) -> String {
         v.isFinite ? PythonFormat.repr(v) : (v.isNaN ? "NaN" : (v < 0 ? "-Infinity" : "Infinity"))
     }
@@ -17,22 +16,29 @@ public enum AnalysisJSON {
     }
 
     private static func layer(_ l: LayerStats, _ w: inout JSONBytes) {
+        layer(name: l.name, type: l.nodeType, params: l.params, bytes: l.bytes, input: l.inputShape, output: l.outputShape, flops: l.flops,
+              config: l.config.entries, &w)
+    }
+
+    private static func layer(
+        name: String, type: String, params: Int, bytes: Int, input: [Int], output: [Int], flops: Int, config: [IREntry], _ w: inout JSONBytes
+    ) {
         w.raw("{\"name\": ")
-        w.string(l.name)
+        w.string(name)
         w.raw(", \"node_type\": ")
-        w.string(l.nodeType)
+        w.string(type)
         w.raw(", \"params\": ")
-        w.int(l.params)
+        w.int(params)
         w.raw(", \"bytes\": ")
-        w.int(l.bytes)
+        w.int(bytes)
         w.raw(", \"input_shape\": ")
-        w.ints(l.inputShape)
+        w.ints(input)
         w.raw(", \"output_shape\": ")
-        w.ints(l.outputShape)
+        w.ints(output)
         w.raw(", \"flops\": ")
-        w.int(l.flops)
+        w.int(flops)
         w.raw(", \"config\": ")
-        w.value(.dict(l.config))
+        w.entries(config)
         w.raw("}")
     }
 
@@ -40,7 +46,32 @@ public enum AnalysisJSON {
 
     /// `stats` as UTF-8 bytes; without `layers` when `layers` is false.
     public static func statsBytes(_ s: GraphStats, layers: Bool = true) -> [UInt8] {
-        var w = JSONBytes(capacity: 512 + 200 * s.layers.count)
+        statsBytes(s, capacity: 512 + 200 * s.layers.count, layers: layers) { (w: inout JSONBytes) in
+            for (i, l) in s.layers.enumerated() {
+                if i > 0 { w.raw(", ") }
+                layer(l, &w)
+            }
+        }
+    }
+
+    /// The statistics of `graph` as `statsBytes` writes them, from the graph's scan (the layers
+    /// written from the nodes as they are read; none when `layers` is false).
+    public static func statsBytes(_ graph: IRGraph, scan: GraphScan, mode: IRMode, layers: Bool) -> [UInt8] {
+        let s = GraphAnalysis.analyze(graph, scan: scan, mode: mode, layers: false)
+        return statsBytes(s, capacity: 512 + (layers ? 200 * graph.nodes.count : 0), layers: layers) { (w: inout JSONBytes) in
+            let (params, bytes) = scan.counts(mode: mode)
+            for (i, node) in graph.nodes.enumerated() {
+                if i > 0 { w.raw(", ") }
+                let config = scan.types[scan.kind[i]].facts?.config(node) ?? []
+                layer(name: node.name, type: node.type, params: params[i], bytes: bytes[i], input: node.inputType?["input"] ?? [],
+                      output: node.outputType?["output"] ?? [], flops: scan.flops[i], config: config, &w)
+            }
+        }
+    }
+
+    /// The statistics' JSON, with `writeLayers` writing the items of `layers` when `layers`.
+    private static func statsBytes(_ s: GraphStats, capacity: Int, layers: Bool, writeLayers: (inout JSONBytes) -> Void) -> [UInt8] {
+        var w = JSONBytes(capacity: capacity)
         func counts(_ list: [(String, Int)]) {
             w.raw("{")
             for (i, (k, v)) in list.enumerated() {
@@ -62,10 +93,7 @@ public enum AnalysisJSON {
         w.raw(", \"type_counts\": "); counts(s.typeCounts)
         if layers {
             w.raw(", \"layers\": [")
-            for (i, l) in s.layers.enumerated() {
-                if i > 0 { w.raw(", ") }
-                layer(l, &w)
-            }
+            writeLayers(&w)
             w.raw("]")
         }
         w.raw(", \"input_shapes\": [")
@@ -80,18 +108,42 @@ public enum AnalysisJSON {
         return w.out
     }
 
-    public static func profile(_ p: HardwareProfile) -> String {
-        obj([
-            ("weight_memory", String(p.weightMemory)), ("activation_memory", String(p.activationMemory)),
-            ("state_memory", String(p.stateMemory)), ("total_memory", String(p.totalMemory)), ("mac_ops", String(p.macOps)),
-            ("spike_ops", String(p.spikeOps)), ("total_ops", String(p.totalOps)), ("conv_layers", String(p.convLayers)),
-            ("fc_layers", String(p.fcLayers)), ("lif_layers", String(p.lifLayers)), ("pooling_layers", String(p.poolingLayers)),
-            ("upsample_layers", String(p.upsampleLayers)), ("uses_spiking_affine", String(p.usesSpikingAffine)),
-            ("uses_skip", String(p.usesSkip)), ("uses_sepconv", String(p.usesSepconv)), ("weight_dtype", JSONText.quote(p.weightDtype)),
-            ("estimated_quantized_memory", String(p.estimatedQuantizedMemory)), ("largest_layer", JSONText.quote(p.largestLayer)),
-            ("largest_layer_memory", String(p.largestLayerMemory)), ("warnings", strings(p.warnings)),
-            ("recommendations", strings(p.recommendations)),
-        ])
+    public static func profile(_ p: HardwareProfile) -> String { String(decoding: profileBytes(p), as: UTF8.self) }
+
+    /// `profile` as UTF-8 bytes.
+    public static func profileBytes(_ p: HardwareProfile) -> [UInt8] {
+        var w = JSONBytes(capacity: 1024)
+        func strings(_ list: [String]) {
+            w.raw("[")
+            for (i, x) in list.enumerated() {
+                if i > 0 { w.raw(", ") }
+                w.string(x)
+            }
+            w.raw("]")
+        }
+        w.raw("{\"weight_memory\": "); w.int(p.weightMemory)
+        w.raw(", \"activation_memory\": "); w.int(p.activationMemory)
+        w.raw(", \"state_memory\": "); w.int(p.stateMemory)
+        w.raw(", \"total_memory\": "); w.int(p.totalMemory)
+        w.raw(", \"mac_ops\": "); w.int(p.macOps)
+        w.raw(", \"spike_ops\": "); w.int(p.spikeOps)
+        w.raw(", \"total_ops\": "); w.int(p.totalOps)
+        w.raw(", \"conv_layers\": "); w.int(p.convLayers)
+        w.raw(", \"fc_layers\": "); w.int(p.fcLayers)
+        w.raw(", \"lif_layers\": "); w.int(p.lifLayers)
+        w.raw(", \"pooling_layers\": "); w.int(p.poolingLayers)
+        w.raw(", \"upsample_layers\": "); w.int(p.upsampleLayers)
+        w.raw(", \"uses_spiking_affine\": "); w.bool(p.usesSpikingAffine)
+        w.raw(", \"uses_skip\": "); w.bool(p.usesSkip)
+        w.raw(", \"uses_sepconv\": "); w.bool(p.usesSepconv)
+        w.raw(", \"weight_dtype\": "); w.string(p.weightDtype)
+        w.raw(", \"estimated_quantized_memory\": "); w.int(p.estimatedQuantizedMemory)
+        w.raw(", \"largest_layer\": "); w.string(p.largestLayer)
+        w.raw(", \"largest_layer_memory\": "); w.int(p.largestLayerMemory)
+        w.raw(", \"warnings\": "); strings(p.warnings)
+        w.raw(", \"recommendations\": "); strings(p.recommendations)
+        w.raw("}")
+        return w.out
     }
 
     /// The profile from `profile(_:)`'s JSON (for `format_profile` of a profile given as data).
@@ -145,17 +197,37 @@ public enum AnalysisJSON {
         return p
     }
 
-    public static func lint(_ r: LintResult) -> String {
-        let issues = r.issues.map { i in
-            obj([
-                ("severity", JSONText.quote(i.severity.rawValue)), ("code", JSONText.quote(i.code)), ("message", JSONText.quote(i.message)),
-                ("node", i.node.map(JSONText.quote) ?? "null"), ("suggestion", i.suggestion.map(JSONText.quote) ?? "null"),
-            ])
+    public static func lint(_ r: LintResult) -> String { String(decoding: lintBytes(r), as: UTF8.self) }
+
+    /// `lint` as UTF-8 bytes.
+    public static func lintBytes(_ r: LintResult) -> [UInt8] {
+        var w = JSONBytes(capacity: 256 + 200 * r.issues.count)
+        func optional(_ s: String?) { if let s { w.string(s) } else { w.raw("null") } }
+        var errors = 0, warnings = 0, infos = 0
+        for i in r.issues {
+            switch i.severity {
+            case .error: errors += 1
+            case .warning: warnings += 1
+            case .info: infos += 1
+            }
         }
-        return obj([
-            ("total_issues", String(r.issues.count)), ("errors", String(r.errors)), ("warnings", String(r.warnings)),
-            ("infos", String(r.infos)), ("is_valid", String(r.isValid)), ("issues", "[" + issues.joined(separator: ", ") + "]"),
-        ])
+        w.raw("{\"total_issues\": "); w.int(r.issues.count)
+        w.raw(", \"errors\": "); w.int(errors)
+        w.raw(", \"warnings\": "); w.int(warnings)
+        w.raw(", \"infos\": "); w.int(infos)
+        w.raw(", \"is_valid\": "); w.bool(errors == 0)
+        w.raw(", \"issues\": [")
+        for (k, i) in r.issues.enumerated() {
+            if k > 0 { w.raw(", ") }
+            w.raw("{\"severity\": "); w.string(i.severity.rawValue)
+            w.raw(", \"code\": "); w.string(i.code)
+            w.raw(", \"message\": "); w.string(i.message)
+            w.raw(", \"node\": "); optional(i.node)
+            w.raw(", \"suggestion\": "); optional(i.suggestion)
+            w.raw("}")
+        }
+        w.raw("]}")
+        return w.out
     }
 
     public static func energy(_ e: EnergyEstimate) -> String {

@@ -46,42 +46,57 @@ public enum GraphAnalysis {
     /// The statistics of `graph`. In `.celesta` mode the parameters of every primitive count
     /// (TALON's `analyze_graph` gives Conv1d, IF, BatchNorm, PReLU and LayerNorm none).
     public static func analyze(_ graph: IRGraph, mode: IRMode = .celesta) -> GraphStats {
-        analyze(graph, mode: mode, configs: true)
+        analyze(graph, scan: GraphScan(graph), mode: mode)
     }
 
-    /// `analyze`; with `configs` false the layers' `config` stays empty (what the profile and
-    /// the totals need: the rest is the same).
-    static func analyze(_ graph: IRGraph, mode: IRMode, configs: Bool) -> GraphStats {
+    /// `analyze` from the scan of `graph` (its `layers` left empty when `layers` is false).
+    public static func analyze(_ graph: IRGraph, scan: GraphScan, mode: IRMode = .celesta, layers: Bool = true) -> GraphStats {
+        var stats = totals(graph, scan: scan, mode: mode)
+        if layers {
+            let (params, bytes) = scan.counts(mode: mode)
+            stats.layers.reserveCapacity(graph.nodes.count)
+            for i in graph.nodes.indices {
+                let node = graph.nodes[i]
+                var l = LayerStats(name: node.name, nodeType: node.type)
+                l.inputShape = node.inputType?["input"] ?? []
+                l.outputShape = node.outputType?["output"] ?? []
+                l.params = params[i]
+                l.bytes = bytes[i]
+                l.flops = scan.flops[i]
+                if let facts = scan.types[scan.kind[i]].facts { l.config = IRDict(facts.config(node)) }
+                stats.layers.append(l)
+            }
+        }
+        return stats
+    }
+
+    /// The statistics without `layers`.
+    static func totals(_ graph: IRGraph, scan: GraphScan, mode: IRMode) -> GraphStats {
         var stats = GraphStats()
         stats.nodeCount = graph.nodes.count
         stats.edgeCount = graph.edges.count
-        stats.layers.reserveCapacity(graph.nodes.count)
-        var typeIndex: [String: Int] = [:]
-        var types = TypeInfoCache()
-        for node in graph.nodes {
-            let info = types(node.type)
-            let layer = self.layer(node, facts: info.facts, mode: mode, config: configs)
-            stats.totalParams += layer.params
-            stats.totalBytes += layer.bytes
-            stats.totalFlops += layer.flops
-            if let i = typeIndex[node.type] {
-                stats.typeCounts[i].1 += 1
-                stats.memoryBreakdown[i].1 += layer.bytes
-            } else {
-                typeIndex[node.type] = stats.typeCounts.count
-                stats.typeCounts.append((node.type, 1))
-                stats.memoryBreakdown.append((node.type, layer.bytes))
-            }
-            switch node.type {
-            case "LIF": stats.lifCount += 1
-            case "Affine", "SpikingAffine": stats.affineCount += 1
-            default: if info.exact?.countsAsConv == true { stats.convCount += 1 }
-            }
-            if info.isInput, let s = node.inputType?["input"] { stats.inputShapes.append(s) }
-            if info.isOutput, let s = node.outputType?["output"] { stats.outputShapes.append(s) }
-            stats.layers.append(layer)
+        let (params, bytes) = scan.counts(mode: mode)
+        var count = [Int](repeating: 0, count: scan.types.count), memory = count
+        for i in graph.nodes.indices {
+            let k = scan.kind[i]
+            count[k] += 1
+            memory[k] += bytes[i]
+            stats.totalParams += params[i]
+            stats.totalBytes += bytes[i]
+            stats.totalFlops &+= scan.flops[i]
         }
-        if let (depth, width) = depthAndWidth(graph) {
+        for (k, type) in scan.typeNames.enumerated() {
+            stats.typeCounts.append((type, count[k]))
+            stats.memoryBreakdown.append((type, memory[k]))
+            switch type {
+            case "LIF": stats.lifCount += count[k]
+            case "Affine", "SpikingAffine": stats.affineCount += count[k]
+            default: if scan.types[k].exact?.countsAsConv == true { stats.convCount += count[k] }
+            }
+        }
+        for i in scan.inputs { if let s = graph.nodes[i].inputType?["input"] { stats.inputShapes.append(s) } }
+        for i in scan.outputs { if let s = graph.nodes[i].outputType?["output"] { stats.outputShapes.append(s) } }
+        if let (depth, width) = scan.levels {
             stats.depth = depth
             stats.width = width
         } else {
@@ -100,9 +115,24 @@ public enum GraphAnalysis {
     /// (parameters, bytes) of a node with these facts.
     static func parameters(_ node: IRNode, _ facts: AnalysisFacts?, mode: IRMode) -> (Int, Int) {
         guard let facts, facts.talonCountsParameters || mode == .celesta else { return (0, 0) }
+        var hints = [Int](repeating: -1, count: facts.parameters.count)
+        return parameters(facts.parameters, of: node.fields.entries, hints: &hints)
+    }
+
+    /// (elements, bytes) of the arrays named `names` among `fields` (absent ones count 0).
+    /// `hints[j]` is where `names[j]` is looked for first (nodes of one primitive keep their
+    /// fields in the descriptor's order, and equal strings compare at once); it is set to where
+    /// the name was found.
+    static func parameters(_ names: [String], of fields: [IREntry], hints: inout [Int]) -> (Int, Int) {
         var params = 0, bytes = 0
-        for f in facts.parameters {
-            if let t = node.tensor(f) {
+        for (j, name) in names.enumerated() {
+            var at = hints[j]
+            if at < 0 || at >= fields.count || fields[at].key != name {
+                guard let found = fields.firstIndex(where: { $0.key == name }) else { continue }
+                at = found
+                hints[j] = found
+            }
+            if case .tensor(let t) = fields[at].value {
                 params += t.count
                 bytes += t.bytes.count
             }
@@ -110,32 +140,37 @@ public enum GraphAnalysis {
         return (params, bytes)
     }
 
-    static func layer(_ node: IRNode, facts: AnalysisFacts?, mode: IRMode, config: Bool = true) -> LayerStats {
+    static func layer(_ node: IRNode, facts: AnalysisFacts?, mode: IRMode) -> LayerStats {
         var l = LayerStats(name: node.name, nodeType: node.type)
         l.inputShape = node.inputType?["input"] ?? []
         l.outputShape = node.outputType?["output"] ?? []
         guard let facts else { return l }
         (l.params, l.bytes) = parameters(node, facts, mode: mode)
-        switch facts.compute {
-        case .dense:
-            if let w = node.tensor("weight") { l.flops = 2 * w.count }
-        case .conv2d:
-            if let w = node.tensor("weight"), w.ndim == 4, l.outputShape.count >= 2 {
-                let s = w.shape
-                l.flops = 2 * s[0] * s[1] * s[2] * s[3] * l.outputShape[l.outputShape.count - 2] * l.outputShape[l.outputShape.count - 1]
-            }
-        default: break
-        }
-        if config { l.config = IRDict(facts.config(node)) }
+        l.flops = flops(node, facts.compute, output: l.outputShape)
+        l.config = IRDict(facts.config(node))
         return l
     }
 
-    /// (depth, width) of an acyclic graph (levels by longest path from the sources), nil when
-    /// it has a cycle. Edges to unknown nodes are skipped.
-    static func depthAndWidth(_ graph: IRGraph) -> (Int, Int)? {
-        let n = graph.nodes.count
+    /// A node's FLOPs (TALON's: dense layers and 2-D convolutions only; wrapping as numpy's
+    /// int64 products do, since a port shape may be huge).
+    static func flops(_ node: IRNode, _ compute: AnalysisFacts.Compute, output: [Int]?) -> Int {
+        switch compute {
+        case .dense:
+            if let w = node.tensor("weight") { return 2 * w.count }
+        case .conv2d:
+            if let w = node.tensor("weight"), w.ndim == 4, let output, output.count >= 2 {
+                let s = w.shape
+                return 2 &* s[0] &* s[1] &* s[2] &* s[3] &* output[output.count - 2] &* output[output.count - 1]
+            }
+        default: break
+        }
+        return 0
+    }
+
+    /// (depth, width) of the `count` nodes of `adj` (levels by longest path from the sources),
+    /// nil when they hold a cycle.
+    static func depthAndWidth(_ adj: IRGraph.Adjacency, count n: Int) -> (depth: Int, width: Int)? {
         if n == 0 { return (0, 0) }
-        let adj = graph.adjacency()
         var indegree = adj.into.indices.map(adj.into.degree)
         var queue = indegree.indices.filter { indegree[$0] == 0 }
         queue.reserveCapacity(n)

@@ -29,71 +29,119 @@ public struct HardwareProfile: Sendable, Equatable {
 
 /// TALON's `profile_graph` and `format_profile`.
 public enum HardwareProfiling {
-    /// The profile of `graph`, from its statistics. Celesta profiles cyclic graphs (without the
-    /// depth warning); TALON's `profile_graph` raises a TypeError on them, which `.talon` mode
-    /// reproduces as an `.unsupported` error with TALON's message.
+    /// The profile of `graph`. Celesta profiles cyclic graphs (without the depth warning);
+    /// TALON's `profile_graph` raises a TypeError on them, which `.talon` mode reproduces as an
+    /// `.unsupported` error with TALON's message.
     public static func profile(_ graph: IRGraph, mode: IRMode = .celesta) throws -> HardwareProfile {
-        try profile(GraphAnalysis.analyze(graph, mode: mode, configs: false), mode: mode)
+        try profile(graph, scan: GraphScan(graph), mode: mode)
     }
 
-    public static func profile(_ stats: GraphStats, mode: IRMode = .celesta) throws -> HardwareProfile {
-        var p = HardwareProfile()
-        p.weightMemory = stats.totalBytes
-        for l in stats.layers where !l.outputShape.isEmpty {
-            p.activationMemory = max(p.activationMemory, l.outputShape.reduce(1, *) * 4)
+    /// `profile` from the scan of `graph`.
+    public static func profile(_ graph: IRGraph, scan: GraphScan, mode: IRMode = .celesta) throws -> HardwareProfile {
+        let (_, bytes) = scan.counts(mode: mode)
+        let kinds = scan.typeNames.map(LayerKind.init)
+        var tally = Tally()
+        for i in graph.nodes.indices { tally.add(kinds[scan.kind[i]], outputSize: scan.outputSize[i], bytes: bytes[i], at: i) }
+        return try tally.profile(totalBytes: bytes.reduce(0, +), totalFlops: scan.flops.reduce(0, &+), depth: scan.levels?.depth, mode: mode) {
+            graph.nodes[$0].name
         }
-        for l in stats.layers where l.nodeType == "LIF" && !l.outputShape.isEmpty { p.stateMemory += l.outputShape.reduce(1, *) * 4 }
-        p.totalMemory = p.weightMemory + p.activationMemory + p.stateMemory
-        p.estimatedQuantizedMemory = stats.totalBytes / 4 + p.activationMemory + p.stateMemory
-        p.macOps = stats.totalFlops / 2
-        p.totalOps = stats.totalFlops
-        for l in stats.layers {
-            switch AnalysisFacts.exact(l.nodeType)?.role {
+    }
+
+    /// The profile from a graph's statistics (with its layers).
+    public static func profile(_ stats: GraphStats, mode: IRMode = .celesta) throws -> HardwareProfile {
+        var tally = Tally()
+        for (i, l) in stats.layers.enumerated() {
+            tally.add(LayerKind(l.nodeType), outputSize: l.outputShape.isEmpty ? nil : l.outputShape.reduce(1, &*), bytes: l.bytes, at: i)
+        }
+        return try tally.profile(totalBytes: stats.totalBytes, totalFlops: stats.totalFlops, depth: stats.depth, mode: mode) {
+            stats.layers[$0].name
+        }
+    }
+
+    /// How the profile counts a layer of a primitive (by its exact name, as TALON checks).
+    private struct LayerKind {
+        let role: AnalysisFacts.Role?
+        let isLIF, isFC, isSpikingAffine, isSepConv: Bool
+
+        init(_ type: String) {
+            role = AnalysisFacts.exact(type)?.role
+            isLIF = type == "LIF"
+            isSpikingAffine = type == "SpikingAffine"
+            isFC = type == "Affine" || isSpikingAffine
+            isSepConv = type == "SepConv2d"
+        }
+    }
+
+    /// The profile's sums over the layers, in layer order.
+    private struct Tally {
+        var p = HardwareProfile()
+        var largest = -1
+
+        /// Layer `index`: its kind, the element count of its output (nil when unknown or
+        /// without dimensions) and its parameter bytes. (Sizes wrap as numpy's int64 products
+        /// do: a port shape may be huge, and nothing may trap.)
+        mutating func add(_ kind: LayerKind, outputSize: Int?, bytes: Int, at index: Int) {
+            if let outputSize {
+                p.activationMemory = max(p.activationMemory, outputSize &* 4)
+                if kind.isLIF { p.stateMemory &+= outputSize &* 4 }
+            }
+            switch kind.role {
             case .conv?:
                 p.convLayers += 1
-                if l.nodeType == "SepConv2d" { p.usesSepconv = true }
+                if kind.isSepConv { p.usesSepconv = true }
             case .fc?:
-                if l.nodeType == "Affine" || l.nodeType == "SpikingAffine" {
+                if kind.isFC {
                     p.fcLayers += 1
-                    if l.nodeType == "SpikingAffine" { p.usesSpikingAffine = true }
+                    if kind.isSpikingAffine { p.usesSpikingAffine = true }
                 }
             case .lif?:
                 p.lifLayers += 1
-                p.spikeOps += l.outputShape.isEmpty ? 0 : l.outputShape.reduce(1, *)
+                p.spikeOps &+= outputSize ?? 0
             case .pooling?: p.poolingLayers += 1
             case .upsample?: p.upsampleLayers += 1
             case .skip?: p.usesSkip = true
             case nil: break
             }
+            if bytes > p.largestLayerMemory {
+                p.largestLayerMemory = bytes
+                largest = index
+            }
         }
-        for l in stats.layers where l.bytes > p.largestLayerMemory {
-            p.largestLayerMemory = l.bytes
-            p.largestLayer = l.name
+
+        /// The profile, with its warnings and recommendations (`name` gives a layer's name).
+        func profile(totalBytes: Int, totalFlops: Int, depth: Int?, mode: IRMode, name: (Int) -> String) throws -> HardwareProfile {
+            var p = self.p
+            if largest >= 0 { p.largestLayer = name(largest) }
+            p.weightMemory = totalBytes
+            p.totalMemory = p.weightMemory &+ p.activationMemory &+ p.stateMemory
+            p.estimatedQuantizedMemory = totalBytes / 4 &+ p.activationMemory &+ p.stateMemory
+            p.macOps = totalFlops / 2
+            p.totalOps = totalFlops
+            let mib = 1024.0 * 1024.0
+            if p.totalMemory > 100 * 1024 * 1024 {
+                p.warnings.append("Large model (\(PyFormat.fixed(Double(p.totalMemory) / mib, 1)) MB) may not fit on-chip")
+            }
+            if p.largestLayerMemory > 10 * 1024 * 1024 {
+                p.warnings.append("Layer '\(p.largestLayer)' is very large (\(PyFormat.fixed(Double(p.largestLayerMemory) / mib, 1)) MB)")
+            }
+            if p.fcLayers > 0 && !p.usesSpikingAffine {
+                p.recommendations.append("Consider using SpikingAffine for FC layers to enable hardware-optimized quantization")
+            }
+            if p.convLayers > 2 && !p.usesSepconv {
+                p.recommendations.append("Consider SepConv2d for depthwise separable convolutions to reduce parameters")
+            }
+            if p.lifLayers == 0 { p.warnings.append("No LIF layers detected - model is not a spiking neural network") }
+            if totalBytes > 1024 * 1024 {
+                let savings = Double(totalBytes &- p.estimatedQuantizedMemory) / Double(totalBytes) * 100
+                p.recommendations.append("8-bit quantization could reduce memory by ~\(PyFormat.fixed(savings, 0))%")
+            }
+            if let depth {
+                if depth > 20 { p.warnings.append("Deep model (\(depth) layers) may have latency issues") }
+            } else if mode == .talon {
+                throw CelestaError(.unsupported, "'>' not supported between instances of 'NoneType' and 'int'")
+            }
+            return p
         }
-        let mib = 1024.0 * 1024.0
-        if p.totalMemory > 100 * 1024 * 1024 {
-            p.warnings.append("Large model (\(PyFormat.fixed(Double(p.totalMemory) / mib, 1)) MB) may not fit on-chip")
-        }
-        if p.largestLayerMemory > 10 * 1024 * 1024 {
-            p.warnings.append("Layer '\(p.largestLayer)' is very large (\(PyFormat.fixed(Double(p.largestLayerMemory) / mib, 1)) MB)")
-        }
-        if p.fcLayers > 0 && !p.usesSpikingAffine {
-            p.recommendations.append("Consider using SpikingAffine for FC layers to enable hardware-optimized quantization")
-        }
-        if p.convLayers > 2 && !p.usesSepconv {
-            p.recommendations.append("Consider SepConv2d for depthwise separable convolutions to reduce parameters")
-        }
-        if p.lifLayers == 0 { p.warnings.append("No LIF layers detected - model is not a spiking neural network") }
-        if stats.totalBytes > 1024 * 1024 {
-            let savings = Double(stats.totalBytes - p.estimatedQuantizedMemory) / Double(stats.totalBytes) * 100
-            p.recommendations.append("8-bit quantization could reduce memory by ~\(PyFormat.fixed(savings, 0))%")
-        }
-        if let depth = stats.depth {
-            if depth > 20 { p.warnings.append("Deep model (\(depth) layers) may have latency issues") }
-        } else if mode == .talon {
-            throw CelestaError(.unsupported, "'>' not supported between instances of 'NoneType' and 'int'")
-        }
-        return p
     }
 
     /// TALON's `format_profile` text.

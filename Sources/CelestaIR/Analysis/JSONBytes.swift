@@ -14,23 +14,42 @@ struct JSONBytes {
             out.append(UInt8(48 + v))
             return
         }
-        // The digits straight into the bytes (a String per number cost most of writing the
-        // layers of a large graph).
-        if v < 0 { out.append(0x2D) }
+        // The digits into a small buffer, then appended at once (a String per number, or
+        // reversing the array's tail in place, cost most of writing the layers of a graph).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: Int.min has 20 digits
         var m = v.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(48 + m % 10))
-            m /= 10
-        } while m > 0
-        out[start...].reverse()
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                n += 1
+                d[24 - n] = UInt8(48 + m % 10)
+                m /= 10
+            } while m > 0
+            if v < 0 {
+                n += 1
+                d[24 - n] = 0x2D
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(24 - n)...]))
+        }
     }
 
     mutating func bool(_ v: Bool) { v ? raw("true") : raw("false") }
 
+    /// The last float written and its text (graphs repeat values: a layer's mean tau is most
+    /// often its neighbour's).
+    private var lastDouble: (bits: UInt64, text: [UInt8])?
+
     /// A float as Python's json.dumps writes it (repr; NaN/Infinity for non-finite values).
     mutating func double(_ v: Double) {
-        if v.isNaN { raw("NaN") } else if v.isInfinite { v < 0 ? raw("-Infinity") : raw("Infinity") } else { out.append(contentsOf: PythonFormat.repr(v).utf8) }
+        if v.isNaN { raw("NaN") } else if v.isInfinite { v < 0 ? raw("-Infinity") : raw("Infinity") } else {
+            if let last = lastDouble, last.bits == v.bitPattern {
+                out.append(contentsOf: last.text)
+                return
+            }
+            let text = Array(PythonFormat.repr(v).utf8)
+            out.append(contentsOf: text)
+            lastDouble = (v.bitPattern, text)
+        }
     }
 
     /// A string literal with the escapes JSON requires (non-ASCII text is kept as UTF-8).
@@ -86,19 +105,23 @@ struct JSONBytes {
             }
             out.append(0x5D)
         case .dict(let d):
-            let entries = sortKeys ? d.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : d.entries
-            out.append(0x7B)
-            for (i, e) in entries.enumerated() {
-                if i > 0 { raw(", ") }
-                quoted(e.key)
-                raw(": ")
-                value(e.value, sortKeys: sortKeys)
-            }
-            out.append(0x7D)
+            entries(sortKeys ? d.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : d.entries, sortKeys: sortKeys)
         case .tensor(let t):
             let items: [IRValue] = t.dtype.isFloat ? t.doubles.map(IRValue.float) : (t.ints ?? []).map(IRValue.int)
             value(.list(items))
         }
+    }
+
+    /// A dict's entries as an object, in their order.
+    mutating func entries(_ entries: [IREntry], sortKeys: Bool = false) {
+        out.append(0x7B)
+        for (i, e) in entries.enumerated() {
+            if i > 0 { raw(", ") }
+            quoted(e.key)
+            raw(": ")
+            value(e.value, sortKeys: sortKeys)
+        }
+        out.append(0x7D)
     }
 
     /// `PythonJSON.quote(s)` (json.dumps of a str): printable ASCII without `"` or `\\` is

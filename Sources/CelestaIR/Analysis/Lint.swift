@@ -24,24 +24,24 @@ public struct LintResult: Sendable, Equatable {
 /// `identity`) are checked like the names they stand for; TALON skips them.
 public enum GraphLint {
     public static func lint(_ graph: IRGraph, strict: Bool = false, mode: IRMode = .celesta) -> LintResult {
+        lint(graph, scan: GraphScan(graph), strict: strict, mode: mode)
+    }
+
+    /// `lint` from the scan of `graph`.
+    public static func lint(_ graph: IRGraph, scan: GraphScan, strict: Bool = false, mode: IRMode = .celesta) -> LintResult {
         var r = LintResult()
         func add(_ s: LintIssue.Severity, _ code: String, _ message: String, _ node: String?, _ suggestion: String) {
             r.issues.append(LintIssue(severity: s, code: code, message: message, node: node, suggestion: suggestion))
         }
-        do {
-            try graph.validate()
-        } catch let e as CelestaError {
-            add(.error, "STRUCTURE", e.message, nil, "Fix graph structure before linting")
-            return r
-        } catch {
-            add(.error, "STRUCTURE", "\(error)", nil, "Fix graph structure before linting")
+        if let problem = scan.validationError(graph) {
+            add(.error, "STRUCTURE", problem, nil, "Fix graph structure before linting")
             return r
         }
-        let adj = graph.adjacency()
-        let n = graph.nodes.count
-        func reach(_ starts: [String], _ next: AdjacencyRows) -> [Bool] {
+        let adj = scan.adjacency
+        let nodes = graph.nodes, n = nodes.count
+        func reach(_ starts: [Int], _ next: AdjacencyRows) -> [Bool] {
             var seen = [Bool](repeating: false, count: n)
-            var queue = starts.compactMap { graph.position(of: $0) }
+            var queue = starts
             var head = 0
             while head < queue.count {
                 let v = queue[head]
@@ -52,25 +52,28 @@ public enum GraphLint {
             }
             return seen
         }
-        let fromInput = reach(graph.inputs, adj.out)
-        let toOutput = reach(graph.outputs, adj.into)
-        for (i, node) in graph.nodes.enumerated() {
+        let fromInput = reach(scan.inputs, adj.out)
+        let toOutput = reach(scan.outputs, adj.into)
+        for i in 0..<n where !fromInput[i] || !toOutput[i] {
+            let name = nodes[i].name
             if !fromInput[i] {
-                add(.warning, "UNREACHABLE", "Node '\(node.name)' is not reachable from any Input", node.name, "Remove dead node or connect it to the graph")
-            } else if !toOutput[i] {
-                add(.warning, "DEAD_END", "Node '\(node.name)' does not reach any Output", node.name, "Remove dead node or connect it to an Output")
+                add(.warning, "UNREACHABLE", "Node '\(name)' is not reachable from any Input", name, "Remove dead node or connect it to the graph")
+            } else {
+                add(.warning, "DEAD_END", "Node '\(name)' does not reach any Output", name, "Remove dead node or connect it to an Output")
             }
         }
-        let outputs = graph.outputs
-        if outputs.count > 1 {
-            add(.info, "MULTI_OUTPUT", "Graph has \(outputs.count) Output nodes: " + IRValue.list(outputs.map(IRValue.string)).pythonStr, nil,
+        if scan.outputs.count > 1 {
+            let outputs = scan.outputs.map { IRValue.string(nodes[$0].name) }
+            add(.info, "MULTI_OUTPUT", "Graph has \(outputs.count) Output nodes: " + IRValue.list(outputs).pythonStr, nil,
                 "Ensure each output has clear semantics")
         }
         func f2(_ v: Double) -> String { PyFormat.fixed(v, 2) }
-        var types = TypeInfoCache()
-        for node in graph.nodes {
-            let name = node.name
-            let info = types(node.type)
+        // The node rules, for the primitives they concern.
+        let types = scan.types
+        let checked = types.map { $0.isLIF || $0.isGhostBlock1 || $0.isDetect || $0.isSpikingAffine }
+        for i in 0..<n where checked[scan.kind[i]] {
+            let node = nodes[i], name = node.name
+            let info = types[scan.kind[i]]
             if info.isLIF {
                 if let tau = node.tensor("tau"), tau.count > 0 {
                     let (lo, hi) = minMax(tau)
@@ -100,8 +103,9 @@ public enum GraphLint {
                 if bits > 16 { add(.info, "HIGH_WEIGHT_BITS", "Node '\(name)' uses \(bits)-bit weights", name, "Consider lower bits for hardware efficiency") }
             }
         }
-        // Skip inputs (every edge counts: validate() has checked them).
-        for (i, node) in graph.nodes.enumerated() where types(node.type).isSkip {
+        // Skip inputs (every edge counts: validation has checked them).
+        for i in 0..<n where types[scan.kind[i]].isSkip {
+            let node = nodes[i]
             let inputs = adj.into[i].count
             let given = node["skip_type"]?.string ?? "residual"
             var kind = given
@@ -118,26 +122,25 @@ public enum GraphLint {
                 }
             }
         }
-        // (Short names compared one by one cost less than hashing every node's name.)
-        let keywords = ["input", "output", "lambda", "class", "def", "return", "for", "if"]
-        for node in graph.nodes {
-            if ["node", "layer", "module"].contains(node.name) {
-                add(.info, "GENERIC_NAME", "Node has generic name: '\(node.name)'", node.name, "Use descriptive names (e.g., 'conv1', 'fc_hidden')")
-            }
-            if keywords.contains(node.name) {
-                add(.warning, "PYTHON_KEYWORD", "Node name '\(node.name)' is a Python keyword", node.name, "May cause issues in code generation; consider renaming")
+        for i in 0..<n {
+            let name = nodes[i].name
+            switch name {
+            case "node", "layer", "module":
+                add(.info, "GENERIC_NAME", "Node has generic name: '\(name)'", name, "Use descriptive names (e.g., 'conv1', 'fc_hidden')")
+            case "input", "output", "lambda", "class", "def", "return", "for", "if":
+                add(.warning, "PYTHON_KEYWORD", "Node name '\(name)' is a Python keyword", name, "May cause issues in code generation; consider renaming")
+            default: break
             }
         }
-        var params = 0
-        for node in graph.nodes { params += GraphAnalysis.parameters(node, types(node.type).facts, mode: mode).0 }
+        let params = scan.counts(mode: mode).params.reduce(0, +)
         if params > 10_000_000 {
             add(.info, "LARGE_MODEL", "Graph has \(GraphAnalysis.grouped(params)) parameters (> 10M)", nil, "Large models may require more FPGA resources")
         }
         if params > 0 && params < 100 {
             add(.info, "SMALL_MODEL", "Graph has only \(params) parameters", nil, "Very small model; verify this is intentional")
         }
-        for node in graph.nodes where node.outputType == nil && !types(node.type).isInput && !types(node.type).isOutput {
-            add(.warning, "MISSING_OUTPUT_SHAPE", "Node '\(node.name)' has no output shape", node.name, "Output shapes should be inferred during export")
+        for i in 0..<n where nodes[i].outputType == nil && !types[scan.kind[i]].isInput && !types[scan.kind[i]].isOutput {
+            add(.warning, "MISSING_OUTPUT_SHAPE", "Node '\(nodes[i].name)' has no output shape", nodes[i].name, "Output shapes should be inferred during export")
         }
         if strict {
             for i in r.issues.indices where r.issues[i].severity == .warning { r.issues[i].severity = .error }

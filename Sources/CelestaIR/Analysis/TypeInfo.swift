@@ -1,7 +1,7 @@
 /// What the analyses ask of a node's primitive, looked up once per primitive of a graph
 /// (the registry's lookups take a lock; a graph of thousands of nodes has a handful of types;
 /// a class, so that handing it out costs one retain).
-final class TypeInfo {
+final class TypeInfo: Sendable {
     /// The facts along the base chain, and those given for exactly this primitive.
     let facts: AnalysisFacts?
     let exact: AnalysisFacts?

@@ -126,7 +126,6 @@ public struct IRGraph: Sendable, Equatable {
     /// finally a cycle is an error unless `allowCycles`. The first problem is thrown, with
     /// TALON's message.
     public func validate() throws {
-        func fail(_ m: String) -> CelestaError { CelestaError(.invalidArgument, m) }
         // Whether each node is an Input / Output, asked of the registry once per primitive
         // (not once per node and edge), and the edges' ends by position (no node copies).
         var types = TypeInfoCache()
@@ -137,19 +136,37 @@ public struct IRGraph: Sendable, Equatable {
             isInput[i] = info.isInput
             isOutput[i] = info.isOutput
         }
-        guard isInput.contains(true) else { throw fail("Graph must have at least one Input node") }
-        guard isOutput.contains(true) else { throw fail("Graph must have at least one Output node") }
         var ends = EdgeEnds()
-        for e in edges {
-            guard let s = ends.source(e.source, self) else { throw fail("Edge source '\(e.source)' not found in nodes") }
-            guard let t = ends.target(e.target, after: s, self) else { throw fail("Edge destination '\(e.target)' not found in nodes") }
-            if s == t { throw fail("Self-loop detected: '\(e.source)' -> '\(e.target)'") }
-            if isInput[t] { throw fail("Input node '\(e.target)' has incoming edge from '\(e.source)'") }
-            if isOutput[s] { throw fail("Output node '\(e.source)' has outgoing edge to '\(e.target)'") }
+        let problem = validationProblem(
+            hasInput: isInput.contains(true), hasOutput: isOutput.contains(true), isInput: { isInput[$0] }, isOutput: { isOutput[$0] },
+            ends: { _, e in
+                guard let s = ends.source(e.source, self) else { return (nil, nil) }
+                return (s, ends.target(e.target, after: s, self))
+            }, isDAG: { isDAG })
+        if let problem { throw CelestaError(.invalidArgument, problem) }
+    }
+
+    /// The message of the first problem `validate()` finds, or nil: `ends(k, edge)` gives edge
+    /// k's ends by position (edges in order; the target is asked only for a known source),
+    /// `isInput` / `isOutput` tell a position's kind.
+    func validationProblem(
+        hasInput: Bool, hasOutput: Bool, isInput: (Int) -> Bool, isOutput: (Int) -> Bool,
+        ends: (Int, IREdge) -> (Int?, Int?), isDAG: () -> Bool
+    ) -> String? {
+        guard hasInput else { return "Graph must have at least one Input node" }
+        guard hasOutput else { return "Graph must have at least one Output node" }
+        for (k, e) in edges.enumerated() {
+            let (source, target) = ends(k, e)
+            guard let s = source else { return "Edge source '\(e.source)' not found in nodes" }
+            guard let t = target else { return "Edge destination '\(e.target)' not found in nodes" }
+            if s == t { return "Self-loop detected: '\(e.source)' -> '\(e.target)'" }
+            if isInput(t) { return "Input node '\(e.target)' has incoming edge from '\(e.source)'" }
+            if isOutput(s) { return "Output node '\(e.source)' has outgoing edge to '\(e.target)'" }
         }
-        if !allowCycles, !isDAG {
-            throw fail("Graph contains cycles but allow_cycles=False. Set allow_cycles=True for recurrent/cyclic architectures.")
+        if !allowCycles, !isDAG() {
+            return "Graph contains cycles but allow_cycles=False. Set allow_cycles=True for recurrent/cyclic architectures."
         }
+        return nil
     }
 
     /// TALON's `get_stage()`: "placed" when partitioned, "compiled" when quantized or a node has

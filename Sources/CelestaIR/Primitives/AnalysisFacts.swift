@@ -271,8 +271,7 @@ public enum NumpyMath {
         let n = t.count
         guard n > 0 else { return .nan }
         if t.dtype == .float32 {
-            let values = t.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            return Double(values.withUnsafeBufferPointer { pairwise($0[...]) } / Float(n))
+            return Double(t.bytes.withUnsafeBytes { pairwise($0.bindMemory(to: Float.self)[...]) } / Float(n))
         }
         let values = t.doubles
         return values.withUnsafeBufferPointer { pairwise($0[...]) } / Double(n)
@@ -289,13 +288,21 @@ public enum NumpyMath {
             return n == 0 ? 0 : r
         }
         if n <= 128 {
-            var r = (0..<8).map { a[s + $0] }
+            // (Eight running sums in locals: an array of them cost an allocation per call.)
+            var r0 = a[s], r1 = a[s + 1], r2 = a[s + 2], r3 = a[s + 3], r4 = a[s + 4], r5 = a[s + 5], r6 = a[s + 6], r7 = a[s + 7]
             var i = 8
             while i < n - n % 8 {
-                for k in 0..<8 { r[k] += a[s + i + k] }
+                r0 += a[s + i]
+                r1 += a[s + i + 1]
+                r2 += a[s + i + 2]
+                r3 += a[s + i + 3]
+                r4 += a[s + i + 4]
+                r5 += a[s + i + 5]
+                r6 += a[s + i + 6]
+                r7 += a[s + i + 7]
                 i += 8
             }
-            var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
             while i < n {
                 res += a[s + i]
                 i += 1
