@@ -3,8 +3,8 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--lib DIR] [--jobs J] [TARGET...]
 #
-# TARGETs: network spec config ir node nir t1c npy wav events (default: all but events, whose open
-# libhdf5 crashes are in Tests/fuzz/open). Each runs N seconds (default 60)
+# TARGETs: network spec config ir node nir t1c npy wav events (default: all; crashes not fixed
+# yet are kept in Tests/fuzz/open). Each runs N seconds (default 60)
 # from a working corpus seeded with Tests/fuzz/corpus/TARGET (kept inputs and crash
 # reproducers, replayed by `make test`) and the matching fixtures. The harness links the library
 # in DIR: build-asan/lib (AddressSanitizer + coverage counters: `make asan-lib`) when it exists,
@@ -24,7 +24,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(network spec config ir node nir t1c npy wav)
+((${#targets[@]})) || targets=(network spec config ir node nir t1c npy wav events)
 if [ -z "$lib" ]; then
   if [ -f "$root/build-asan/lib/libcelesta.so" ]; then lib=$root/build-asan/lib; else lib=$root/build/lib; fi
 fi
@@ -49,9 +49,11 @@ for t in "${targets[@]}"; do
   log=$work/$t.log
   # CELESTA_FUZZ_SEED fixes libFuzzer's seed (make test's short run: the same mutations each
   # time, so that a crash it finds reproduces); unset, each campaign explores anew.
+  # CELESTA_FUZZ_TIMEOUT (seconds, default 20): a campaign under `nice` on a loaded host can be
+  # descheduled for 20 s (units of a few microseconds were reported as 19 s slow).
   (cd "$work" && CELESTA_FUZZ_TARGET=$t "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
      ${CELESTA_FUZZ_SEED:+-seed="$CELESTA_FUZZ_SEED"} ${CELESTA_FUZZ_RUNS:+-runs="$CELESTA_FUZZ_RUNS"} \
-     -max_len=65536 -timeout=20 -artifact_prefix="$work/$t-" "$corpus" > "$log" 2>&1)
+     -max_len=65536 -timeout="${CELESTA_FUZZ_TIMEOUT:-20}" -artifact_prefix="$work/$t-" "$corpus" > "$log" 2>&1)
   rc=$?
   execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
   rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -1)

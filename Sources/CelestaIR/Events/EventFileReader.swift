@@ -19,8 +19,9 @@ public final class EventFileReader: @unchecked Sendable {
     private var datasets: [hid_t] = []
     private var columnPaths: [String] = []
     private var fastColumns: [FastColumn?] = []
-    /// Compound layout: the member names mapped to t, x, y, p.
+    /// Compound layout: the member names mapped to t, x, y, p, and the stored record's size.
     private var compoundNames: [String] = []
+    private var recordSize = 13
     /// The last decompressed chunk of t (binary searches touch few chunks, each many times).
     private var cachedChunk: (index: Int, values: [UInt64])?
 
@@ -35,11 +36,16 @@ public final class EventFileReader: @unchecked Sendable {
     /// The HDF5 file image of a reader made by `init(image:config:)` (nil: a file on disk),
     /// dropped once libhdf5 holds its own copy.
     private var image: [UInt8]?
+    /// The structural check of the file's bytes while the file is opened: each object the
+    /// reader opens is checked before libhdf5 reads it (objects behind dense link storage are
+    /// not reached by `checkAll`). Nil once open.
+    private var structure: HDF5Structure?
 
     /// Reads the event file whose bytes are `image` (a whole HDF5 file), through libhdf5's
     /// in-memory (core) driver: nothing touches the disk. Errors name the file `name`. The
     /// bytes are checked first as `HDF5File` checks a file's (`HDF5Precheck`: damage that
-    /// libhdf5 1.10 does not survive).
+    /// libhdf5 1.10 does not survive, and `HDF5Structure`: groups, B-trees, heaps, object
+    /// headers and datatypes).
     public init(image: [UInt8], name: String = "<memory>", config: EventFileConfig = .standard) throws(CelestaError) {
         try config.check()
         path = name
@@ -48,15 +54,27 @@ public final class EventFileReader: @unchecked Sendable {
         info = EventFileInfo(count: 0, layout: .separate)
         let superblock = image.withUnsafeBytes { HDF5Precheck.superblockOffset($0) }
         guard let superblock else { throw CelestaError(.parse, "'\(name)' is not an HDF5 file (or it is truncated)") }
-        _ = try keepingErrorType { try image.withUnsafeBytes { try HDF5Precheck.checkGlobalHeaps($0, superblock: superblock, file: name) } }
         self.image = image
+        defer { self.image = nil }
+        try keepingErrorType {
+            try image.withUnsafeBytes { raw in try self.checkAndOpen(raw, superblock: superblock) }
+        }
+    }
+
+    /// Checks the file's bytes `raw` (global heaps, then its structure) and opens the file,
+    /// checking each object the reader opens, while `raw` is valid.
+    private func checkAndOpen(_ raw: UnsafeRawBufferPointer, superblock: Int) throws(CelestaError) {
+        let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+        let structure = try HDF5Structure(bytes: raw, superblock: superblock, heap: heap, file: path)
+        try structure.checkAll()
+        self.structure = structure
+        defer { self.structure = nil }
         do throws(CelestaError) {
             try HDF5Runtime.locked { () throws(CelestaError) in try self.open() }
         } catch {
             release()
             throw error
         }
-        self.image = nil
     }
 
     public init(path: String, config: EventFileConfig = .standard) throws(CelestaError) {
@@ -70,30 +88,30 @@ public final class EventFileReader: @unchecked Sendable {
             throw CelestaError(.io, "cannot read '\(path)': \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw CelestaError(.io, "cannot read '\(path)': it is not a regular file") }
-        try Self.checkGlobalHeaps(path: path, size: Int(st.st_size))
-        do throws(CelestaError) {
-            try HDF5Runtime.locked { () throws(CelestaError) in try self.open() }
-        } catch {
-            release()
-            throw error
-        }
-    }
-
-    /// The global heap check of `init(image:)` on a file on disk, mapped read-only for the scan:
-    /// libhdf5 1.10 reads a variable-length attribute (TALON's `format`) from a damaged global
-    /// heap without a check and crashes (Tests/fuzz/open, `events-path-crash-globalheap`).
-    private static func checkGlobalHeaps(path: String, size: Int) throws(CelestaError) {
-        guard size > 0 else { return }  // libhdf5 refuses an empty file by itself
-        let fd = Glibc.open(path, O_RDONLY)
-        guard fd >= 0 else { throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
-        defer { Glibc.close(fd) }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+        let size = Int(st.st_size)
+        // The checks of `init(image:)` on the file mapped read-only (only the pages of its
+        // metadata are read): libhdf5 1.10 crashes on a damaged global heap under TALON's
+        // `format` attribute, or a damaged compound type (Tests/fuzz/corpus/events).
+        let fd = size > 0 ? Glibc.open(path, O_RDONLY) : -1
+        guard size == 0 || fd >= 0 else { throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        defer { if fd >= 0 { Glibc.close(fd) } }
+        let map = fd >= 0 ? mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0) : nil
+        guard fd < 0 || (map != nil && map != MAP_FAILED) else {
             throw CelestaError(.io, "cannot read '\(path)': \(String(cString: strerror(errno)))")
         }
-        defer { munmap(map, size) }
-        let raw = UnsafeRawBufferPointer(start: map, count: size)
-        guard let superblock = HDF5Precheck.superblockOffset(raw) else { return }  // open() names it
-        _ = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
+        defer { if let map { munmap(map, size) } }
+        let raw = UnsafeRawBufferPointer(start: map, count: map == nil ? 0 : size)
+        if let superblock = HDF5Precheck.superblockOffset(raw) {
+            try checkAndOpen(raw, superblock: superblock)
+        } else {
+            // Empty or not HDF5: open() names it.
+            do throws(CelestaError) {
+                try HDF5Runtime.locked { () throws(CelestaError) in try self.open() }
+            } catch {
+                release()
+                throw error
+            }
+        }
     }
 
     deinit { release() }
@@ -130,17 +148,17 @@ public final class EventFileReader: @unchecked Sendable {
         file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
         guard file >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
         let groupPath = config.groupPath
-        guard exists(groupPath) else {
+        guard try exists(groupPath) else {
             throw CelestaError(.notFound, "'\(path)': no group '\(groupPath)' (config events_group '\(config.eventsGroup)')")
         }
         // TALON's detection order.
-        if let key = config.compoundKey, exists(config.datasetPath(key)), isCompound(config.datasetPath(key)) {
+        if let key = config.compoundKey, try exists(config.datasetPath(key)), isCompound(config.datasetPath(key)) {
             info.layout = .compound
             try openCompound(config.datasetPath(key))
-        } else if exists(config.datasetPath(config.timestampKey)) {
+        } else if try exists(config.datasetPath(config.timestampKey)) {
             info.layout = .separate
             try openSeparate()
-        } else if exists(config.datasetPath("events")), isCompound(config.datasetPath("events")) {
+        } else if try exists(config.datasetPath("events")), isCompound(config.datasetPath("events")) {
             info.layout = .compoundFallback
             try openCompound(config.datasetPath("events"))
         } else {
@@ -149,13 +167,25 @@ public final class EventFileReader: @unchecked Sendable {
         readAttributes()
     }
 
-    /// Whether every component of `path` exists (H5Lexists fails on a missing parent).
-    private func exists(_ path: String) -> Bool {
+    /// Whether every component of `path` exists (H5Lexists fails on a missing parent); each
+    /// object on the way is checked from the bytes (`structure`) before libhdf5 opens it.
+    private func exists(_ path: String) throws(CelestaError) -> Bool {
         if path == "/" { return true }
         var prefix = ""
-        for part in path.split(separator: "/") {
+        for (depth, part) in path.split(separator: "/").enumerated() {
             prefix += "/" + part
-            guard H5Lexists(file, prefix, hdf5Default) > 0, H5Oexists_by_name(file, prefix, hdf5Default) > 0 else {
+            guard H5Lexists(file, prefix, hdf5Default) > 0 else {
+                _ = HDF5Place.libraryReason()
+                return false
+            }
+            if let structure {
+                var link = H5L_info_t()
+                guard H5Lget_info(file, prefix, &link, hdf5Default) >= 0 else { throw place.failure(.parse, prefix, "cannot read the link") }
+                if link.type == H5L_TYPE_HARD {
+                    try structure.check(object: UInt64(link.u.address), path: prefix, depth: depth + 1)
+                }
+            }
+            guard H5Oexists_by_name(file, prefix, hdf5Default) > 0 else {
                 _ = HDF5Place.libraryReason()
                 return false
             }
@@ -192,7 +222,7 @@ public final class EventFileReader: @unchecked Sendable {
         var lengths: [Int] = []
         for k in 0..<4 {
             let dpath = config.datasetPath(keys[k])
-            guard exists(dpath) else {
+            guard try exists(dpath) else {
                 throw CelestaError(.notFound, "'\(path)': no dataset '\(dpath)': the separate layout needs \(keys.joined(separator: ", "))")
             }
             let did = H5Dopen2(file, dpath, hdf5Default)
@@ -285,6 +315,7 @@ public final class EventFileReader: @unchecked Sendable {
         let y = names.contains("y") ? "y" : names[2]
         let p = names.contains("p") ? "p" : names.contains("polarity") ? "polarity" : names[3]
         compoundNames = [t, x, y, p]
+        recordSize = max(13, H5Tget_size(type))
         info.count = try length(did, dpath)
     }
 
@@ -510,8 +541,17 @@ public final class EventFileReader: @unchecked Sendable {
             for k in 0..<4 where H5Tinsert(mem, compoundNames[k], offsets[k], HDF5Runtime.littleEndianType(types[k])) < 0 {
                 throw place.failure(.parse, columnPaths[0], "fields \(compoundNames) cannot be read as t, x, y, p")
             }
+            // A conversion buffer of the read's size (at most libhdf5's default of 1 MiB, which
+            // it allocates zeroed for every read: the time windows' binary searches read one
+            // event at a time).
+            let transfer = H5Pcreate(HDF5Runtime.datasetTransferClass)
+            defer { if transfer >= 0 { H5Pclose(transfer) } }
+            let (wanted, overflow) = n.multipliedReportingOverflow(by: recordSize)
+            guard transfer >= 0, H5Pset_buffer(transfer, overflow ? 1 << 20 : max(min(wanted, 1 << 20), recordSize), nil, nil) >= 0 else {
+                throw place.failure(.internalError, columnPaths[0], "cannot set the dataset transfer properties")
+            }
             try selectRows(datasets[0], path: columnPaths[0], start: start, count: n) { memory, fileSpace throws(CelestaError) in
-                guard H5Dread(datasets[0], mem, memory, fileSpace, hdf5Default, &records) >= 0 else {
+                guard H5Dread(datasets[0], mem, memory, fileSpace, transfer, &records) >= 0 else {
                     throw place.failure(.parse, columnPaths[0], "cannot read events \(start)..<\(start + n) (truncated or damaged?)")
                 }
             }

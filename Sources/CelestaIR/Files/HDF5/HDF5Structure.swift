@@ -211,7 +211,11 @@ final class HDF5Structure {
                 let flags = try u8(m.data + 1)
                 let heapAt = m.data + 2 + (flags & 1 != 0 ? 8 : 0)
                 if try u64(heapAt) != UInt64.max { _ = try self.address(heapAt, "link storage", count: 4) }
-            case 0x0003: if !m.shared { datatype = m }
+            case 0x0003:
+                if m.shared { try sharedType(m.data, m.length, path: path) } else {
+                    _ = try self.datatype(m.data, end: m.data + m.length)
+                    datatype = m
+                }
             case 0x0001: if !m.shared { dataspace = m }
             case 0x0008: layout = m
             case 0x000C: if !m.shared { try attribute(m) }
@@ -431,6 +435,161 @@ final class HDF5Structure {
         }
     }
 
+    // MARK: datatypes
+
+    /// A shared datatype (of a dataset or an attribute) at `at`: a committed (named) datatype
+    /// is an object header of its own, checked as any object (its datatype message with it).
+    /// Types kept in the shared message heap are checksummed, and checked by libhdf5.
+    private func sharedType(_ at: Int, _ length: Int, path: String?) throws(Damage) {
+        guard length >= 2 else { throw Damage(what: "damaged shared datatype message") }
+        let version = try u8(at), type = try u8(at + 1)
+        let addressAt: Int
+        switch version {
+        case 1: addressAt = at + 16
+        case 2: addressAt = at + 2
+        case 3:
+            guard type == 2 else { return }  // 1: in the shared message heap
+            addressAt = at + 2
+        default: throw Damage(what: "damaged shared datatype message (version \(version))")
+        }
+        guard addressAt + 8 <= at + length else { throw Damage(what: "damaged shared datatype message") }
+        let target = try u64(addressAt)
+        guard target < UInt64(limit - base) else { throw Damage(what: "damaged shared datatype: address \(target) lies past the end of the file") }
+        // Named datatypes hold no members: any depth below the limit will do.
+        try object(target, path: (path.map { $0 + " " } ?? "") + "(named datatype at address \(target))", depth: HDF5File.maxDepth)
+    }
+
+    /// Checks the datatype encoded at `at` (a datatype message, or a type nested in one),
+    /// which must end by `end`; returns its encoded length and its size in bytes.
+    ///
+    /// libhdf5 1.10 decodes a compound type without checking that each member lies inside it
+    /// (newer versions refuse "member type extends outside its parent compound type"): its
+    /// conversion then read freed memory (Tests/fuzz/corpus/events/regression-compound-member-offset.h5).
+    /// So a compound's members must lie inside it and not overlap; an array's size is its
+    /// element count times its base type's, an enum's its base type's; an integer's or
+    /// bitfield's bits lie inside its bytes. Nesting is bounded.
+    @discardableResult
+    private func datatype(_ at: Int, end: Int, depth: Int = 0) throws(Damage) -> (length: Int, size: Int) {
+        func damaged(_ what: String) -> Damage { Damage(what: "damaged datatype at byte \(at): \(what)") }
+        guard depth < 16 else { throw damaged("types nested deeper than 16") }
+        guard at + 8 <= end else { throw damaged("truncated") }
+        let head = try u8(at)
+        let cls = head & 0x0F, version = head >> 4
+        guard (1...3).contains(version) else { throw damaged("version \(version)") }
+        let bits = try u16(at + 1)
+        let size = try u32(at + 4)
+        var length: Int
+        switch cls {
+        case 0, 4:  // integer, bitfield: bit offset and precision
+            length = 12
+            guard at + length <= end else { throw damaged("truncated") }
+            let offset = try u16(at + 8), precision = try u16(at + 10)
+            guard precision > 0, offset + precision <= size * 8 else { throw damaged("\(precision) bits at bit \(offset) of \(size) bytes") }
+        case 1:  // floating point
+            length = 20
+            guard at + length <= end else { throw damaged("truncated") }
+            let offset = try u16(at + 8), precision = try u16(at + 10)
+            guard precision > 0, offset + precision <= size * 8 else { throw damaged("\(precision) bits at bit \(offset) of \(size) bytes") }
+        case 2: length = 10  // time
+        case 3, 7: length = 8  // string, reference
+        case 5: length = 8 + (bits & 0xFF)  // opaque: its tag
+        case 6: length = try compound(at, end: end, version: version, members: bits, size: size, depth: depth)
+        case 8:  // enum: base type, names, values
+            let baseType = try datatype(at + 8, end: end, depth: depth + 1)
+            guard baseType.size == size else { throw damaged("an enum of \(size) bytes over a base type of \(baseType.size)") }
+            var p = at + 8 + baseType.length
+            for _ in 0..<bits { p = try name(p, end: end, padded: version < 3).next }
+            let (values, overflow) = bits.multipliedReportingOverflow(by: size)
+            guard !overflow, values <= end - p else { throw damaged("truncated enum values") }
+            length = p + values - at
+        case 9:  // variable-length sequence or string: its base type
+            length = 8 + (try datatype(at + 8, end: end, depth: depth + 1)).length
+        case 10:  // array: dimensions, then the base type
+            let rank = try u8(at + 8)
+            guard (1...32).contains(rank) else { throw damaged("an array of rank \(rank)") }
+            var p = at + 8 + (version < 3 ? 4 : 1)
+            var count = 1
+            for k in 0..<rank {
+                let (c, overflow) = count.multipliedReportingOverflow(by: try u32(p + 4 * k))
+                guard !overflow, c <= HDF5File.maxElements else { throw damaged("an array of too many elements") }
+                count = c
+            }
+            p += 4 * rank * (version < 3 ? 2 : 1)  // dimensions (and version 2's permutation)
+            let baseType = try datatype(p, end: end, depth: depth + 1)
+            let (total, overflow) = count.multipliedReportingOverflow(by: baseType.size)
+            guard !overflow, total == size else { throw damaged("an array of \(size) bytes holding \(count) elements of \(baseType.size)") }
+            length = p + baseType.length - at
+        default:
+            throw damaged("class \(cls)")
+        }
+        guard length <= end - at else { throw damaged("truncated") }
+        return (length, size)
+    }
+
+    /// The NUL-terminated name at `at` (padded to 8 bytes when `padded`): its length and where
+    /// what follows it starts.
+    private func name(_ at: Int, end: Int, padded: Bool) throws(Damage) -> (length: Int, next: Int) {
+        guard at >= 0, at < end, end <= limit, let nul = memchr(bytes.baseAddress! + at, 0, end - at) else {
+            throw Damage(what: "damaged datatype at byte \(at): an unterminated name")
+        }
+        let length = bytes.baseAddress!.distance(to: UnsafeRawPointer(nul)) - at
+        let next = padded ? at + (length + 8) & ~7 : at + length + 1
+        guard next <= end else { throw Damage(what: "damaged datatype at byte \(at): truncated") }
+        return (length, next)
+    }
+
+    /// The members of the compound type at `at` (of `size` bytes): each inside the type, none
+    /// overlapping another. Returns the type's encoded length.
+    private func compound(_ at: Int, end: Int, version: Int, members: Int, size: Int, depth: Int) throws(Damage) -> Int {
+        var p = at + 8
+        var spans: [(offset: Int, size: Int)] = []
+        spans.reserveCapacity(members)
+        // Version 3 stores each offset in as few bytes as the type's size needs.
+        var width = 1
+        while width < 4, size >> (8 * width) != 0 { width += 1 }
+        for i in 0..<members {
+            let label = try name(p, end: end, padded: version < 3)
+            let memberName = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + label.length)]), as: UTF8.self)
+            p = label.next
+            var offset = 0
+            var count = 1
+            if version < 3 {
+                offset = try u32(p)
+                p += 4
+                if version == 1 {
+                    // Dimensionality, reserved, permutation, reserved, four dimension sizes.
+                    let rank = try u8(p)
+                    guard rank <= 4 else { throw Damage(what: "damaged compound type at byte \(at): member '\(memberName)' of rank \(rank)") }
+                    for k in 0..<rank {
+                        let (c, overflow) = count.multipliedReportingOverflow(by: try u32(p + 12 + 4 * k))
+                        guard !overflow, c <= HDF5File.maxElements else { throw Damage(what: "damaged compound type at byte \(at): member '\(memberName)'") }
+                        count = c
+                    }
+                    p += 28
+                }
+            } else {
+                for b in (0..<width).reversed() {
+                    let byte = try u8(p + b)
+                    offset = offset << 8 | byte
+                }
+                p += width
+            }
+            guard p < end else { throw Damage(what: "damaged compound type at byte \(at): truncated") }
+            let member = try datatype(p, end: end, depth: depth + 1)
+            p += member.length
+            let (span, overflow) = count.multipliedReportingOverflow(by: member.size)
+            guard !overflow, offset <= size, span <= size - offset else {
+                throw Damage(what: "damaged compound type at byte \(at): member \(i) '\(memberName)' (bytes \(offset)..<\(offset &+ span)) extends past the type's \(size) bytes")
+            }
+            spans.append((offset, span))
+        }
+        spans.sort { $0.offset < $1.offset }
+        for k in spans.indices.dropFirst() where spans[k - 1].offset + spans[k - 1].size > spans[k].offset {
+            throw Damage(what: "damaged compound type at byte \(at): members overlap (bytes \(spans[k - 1].offset)..<\(spans[k - 1].offset + spans[k - 1].size) and from \(spans[k].offset))")
+        }
+        return p - at
+    }
+
     // MARK: variable-length strings
 
     /// Whether the datatype message at `at` is a variable-length string; throws when its base
@@ -550,13 +709,19 @@ final class HDF5Structure {
     private func attribute(_ m: Message) throws(Damage) {
         let at = m.data
         let version = try u8(at), flags = try u8(at + 1)
-        guard (1...3).contains(version), version == 1 || flags & 0x03 == 0 else { return }  // shared type or space
+        guard (1...3).contains(version) else { return }
         let nameSize = try u16(at + 2), typeSize = try u16(at + 4), spaceSize = try u16(at + 6)
         func padded(_ n: Int) -> Int { version == 1 ? (n + 7) & ~7 : n }
         let typeAt = at + 8 + (version == 3 ? 1 : 0) + padded(nameSize)
         let spaceAt = typeAt + padded(typeSize)
         let dataAt = spaceAt + padded(spaceSize)
         guard dataAt <= m.data + m.length else { throw Damage(what: "damaged attribute message at byte \(at)") }
+        if version > 1, flags & 0x01 != 0 {
+            try sharedType(typeAt, typeSize, path: nil)
+            return
+        }
+        _ = try datatype(typeAt, end: typeAt + typeSize)
+        guard version == 1 || flags & 0x02 == 0 else { return }  // a shared dataspace
         guard try isVariableString(typeAt, typeSize), let count = try elementCount(spaceAt) else { return }
         guard count <= (m.data + m.length - dataAt) / 16 else { throw Damage(what: "damaged variable-length string references") }
         try references(at: dataAt, count: count)
