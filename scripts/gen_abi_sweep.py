@@ -8,7 +8,8 @@ added. For each function the sweep makes one baseline call (plausible arguments:
 large zeroed buffers, small lengths, a short string) and then, one parameter at a time, calls
 with that parameter replaced by each hostile value of its kind:
 
-  handle (celesta_*_t * of an opaque type)   NULL, a freed handle, a pointer that is no handle
+  handle (celesta_*_t * of an opaque type)   NULL, a freed handle, a pointer that is no handle,
+                                             a live handle of another type (each must be refused)
   pointer (buffers, outputs, structs)        NULL; a struct also with struct_size 0
   const char *                               NULL, "", invalid UTF-8
   size_t                                     0, 1 (too small), 2^63, SIZE_MAX (a negative)
@@ -22,14 +23,19 @@ celesta_last_error() for a failure; a const char * result must not be NULL. The 
 in a scratch folder (paths are relative), under a 20 s alarm.
 
 Usage: gen_abi_sweep.py [HEADER] > sweep.c; cc -I include sweep.c -lcelesta -o sweep; ./sweep [FILTER]
-Live handles come from FACTORIES below; an opaque type without a factory is swept with NULL and
-stray pointers only, and named on stderr so that it gets one.
+Live handles come from FACTORIES below (networks with a hidden and an output layer, so that every
+handle type exists: a factory that gives no handle fails the sweep); an opaque type without a
+factory is swept with NULL and stray pointers only, and named on stderr so that it gets one.
 """
 import re
 import sys
 
 # Handle types and how the parent makes a live one (C statements assigning `h`; `net`,
-# `spec`, `config` ... are made first, in this order). `deps` lists what must exist first.
+# `spec`, `config` ... are made first, in this order). Every factory must give a live handle:
+# the sweep fails when one does not (a function swept with NULL and stray handles only would
+# never reach its body). The networks have a hidden and an output layer, the Xylo network a
+# recurrent weight matrix too, so that the specification, configuration, simulator and dev kit
+# are the real thing (a single neuron layer cannot be mapped onto Xylo).
 FACTORIES = {
     "celesta_xylo_network_t": "celesta_xylo_network_from_json(&h, NETWORK, strlen(NETWORK));",
     "celesta_xylo_spec_t": "celesta_xylo_map(&h, live_celesta_xylo_network_t, \"xa2\", 0);",
@@ -39,11 +45,12 @@ FACTORIES = {
                            "celesta_xylo_afe_params_default(&p); celesta_xylo_afe_create(&h, &p);"),
     "celesta_xylo_afe2_t": ("celesta_xylo_afe2_params_t p = CELESTA_INIT(celesta_xylo_afe2_params_t);\n"
                             "celesta_xylo_afe2_params_default(&p); p.fs = 110000; celesta_xylo_afe2_create(&h, &p);"),
-    "celesta_xylo_hdk_t": ("celesta_xylo_hdk_open(&h, \"virtual:xa2\", 0);\n"
-                           "celesta_xylo_hdk_apply(h, live_celesta_xylo_config_t, 1e-3);"),
-    "celesta_ir_graph_t": "celesta_ir_graph_create(&h);",
+    "celesta_xylo_hdk_t": ("if (celesta_xylo_hdk_open(&h, \"virtual:xa2\", 0) == CELESTA_OK &&\n"
+                           "    celesta_xylo_hdk_apply(h, live_celesta_xylo_config_t, 1e-3) != CELESTA_OK) {\n"
+                           "    celesta_xylo_hdk_free(h); h = NULL;\n}"),
+    "celesta_ir_graph_t": "ir_graph(&h);",
     "celesta_backend_result_t": ("celesta_ir_graph_t *g = NULL;\n"
-                                 "celesta_ir_graph_from_json(&g, IR_GRAPH, strlen(IR_GRAPH), NULL, 0, 0);\n"
+                                 "ir_graph(&g);\n"
                                  "celesta_backend_simulate(&h, \"cpu\", g, \"{\\\"n_steps\\\": 2}\", 14, NULL, 0);\n"
                                  "celesta_ir_graph_free(g);"),
     "celesta_events_writer_t": "celesta_events_writer_create(&h, \"sweep-writer.h5\", NULL, NULL, 16, -1);",
@@ -131,20 +138,53 @@ def main():
     w.append("#include <celesta.h>\n#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
              "#include <string.h>\n#include <signal.h>\n#include <sys/wait.h>\n#include <unistd.h>\n#include <limits.h>")
     w.append(r'''
+/* Linear(2->3) -> LIF(3, recurrent) -> Linear(3->2) -> LIF(2): a hidden and an output layer. */
 static const char *NETWORK =
-    "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 2, \"weight\": [[1.0, 0.1], [0.1, 0.5]]},"
+    "{\"layers\": [{\"type\": \"Linear\", \"n_in\": 2, \"n_out\": 3, \"weight\": [[1.0, 0.1, 0.4], [0.1, 0.5, 0.3]]},"
+    "{\"type\": \"LIF\", \"n_in\": 3, \"n_out\": 3, \"tau_mem\": [0.02, 0.02, 0.04], \"tau_syn\": [0.01, 0.01, 0.02],"
+    " \"threshold\": [0.5, 0.5, 0.5], \"bias\": [0.0, 0.1, 0.0], \"dt\": 0.001, \"has_rec\": true,"
+    " \"w_rec\": [[0.0, 0.2, -0.1], [0.3, 0.0, 0.1], [-0.2, 0.1, 0.0]]},"
+    "{\"type\": \"Linear\", \"n_in\": 3, \"n_out\": 2, \"weight\": [[0.5, -0.5], [0.3, 0.2], [0.1, 0.4]]},"
     "{\"type\": \"LIF\", \"n_in\": 2, \"n_out\": 2, \"tau_mem\": [0.02, 0.02], \"tau_syn\": [0.01, 0.01],"
     " \"threshold\": [0.5, 0.5], \"dt\": 0.001}]}";
+/* The IR graph: input 2 -> Affine 3x2 -> LIF 3 (with a recurrent Linear 3x3 back onto it) ->
+ * Affine 2x3 -> LIF 2 -> output. */
 static const char *IR_GRAPH =
     "{\"nodes\": [{\"name\": \"in\", \"type\": \"Input\", \"fields\": {}, \"input_type\": {\"input\": [2]}},"
+    " {\"name\": \"fc\", \"type\": \"Affine\", \"fields\": {\"weight\": {\"$array\": 0}, \"bias\": {\"$array\": 1}}},"
+    " {\"name\": \"lif\", \"type\": \"LIF\", \"fields\": {\"tau\": {\"$array\": 2}, \"r\": {\"$array\": 2}, \"v_leak\": {\"$array\": 3},"
+    "  \"v_threshold\": {\"$array\": 4}}},"
+    " {\"name\": \"rec\", \"type\": \"Linear\", \"fields\": {\"weight\": {\"$array\": 5}}},"
+    " {\"name\": \"fc2\", \"type\": \"Affine\", \"fields\": {\"weight\": {\"$array\": 6}, \"bias\": {\"$array\": 7}}},"
+    " {\"name\": \"lif2\", \"type\": \"LIF\", \"fields\": {\"tau\": {\"$array\": 8}, \"r\": {\"$array\": 8}, \"v_leak\": {\"$array\": 9},"
+    "  \"v_threshold\": {\"$array\": 10}}},"
     " {\"name\": \"out\", \"type\": \"Output\", \"fields\": {}, \"output_type\": {\"output\": [2]}}],"
-    " \"edges\": [[\"in\", \"out\"]]}";
+    " \"edges\": [[\"in\", \"fc\"], [\"fc\", \"lif\"], [\"lif\", \"rec\"], [\"rec\", \"lif\"], [\"lif\", \"fc2\"],"
+    " [\"fc2\", \"lif2\"], [\"lif2\", \"out\"]]}";
+static float IR_W1[6] = {0.5f, 0.2f, 0.1f, 0.7f, 0.3f, 0.4f}, IR_W2[6] = {0.6f, -0.2f, 0.3f, 0.1f, 0.5f, 0.2f},
+             IR_WR[9] = {0, 0.1f, 0, 0.1f, 0, 0.1f, 0, 0.1f, 0}, IR_B3[3], IR_B2[2], IR_T3[3] = {8, 8, 8},
+             IR_T2[2] = {8, 8}, IR_Z3[3], IR_Z2[2], IR_O3[3] = {1, 1, 1}, IR_O2[2] = {1, 1};
+static int64_t IR_S32[2] = {3, 2}, IR_S23[2] = {2, 3}, IR_S33[2] = {3, 3}, IR_S3[1] = {3}, IR_S2[1] = {2};
+static void ir_graph(celesta_ir_graph_t **out) {
+#define IR_ARRAY(p, rank, shape) {sizeof(celesta_ir_array_t), "float32", p, rank, shape}
+    celesta_ir_array_t arrays[11] = {
+        IR_ARRAY(IR_W1, 2, IR_S32), IR_ARRAY(IR_B3, 1, IR_S3), IR_ARRAY(IR_T3, 1, IR_S3), IR_ARRAY(IR_Z3, 1, IR_S3),
+        IR_ARRAY(IR_O3, 1, IR_S3), IR_ARRAY(IR_WR, 2, IR_S33), IR_ARRAY(IR_W2, 2, IR_S23), IR_ARRAY(IR_B2, 1, IR_S2),
+        IR_ARRAY(IR_T2, 1, IR_S2), IR_ARRAY(IR_Z2, 1, IR_S2), IR_ARRAY(IR_O2, 1, IR_S2)};
+#undef IR_ARRAY
+    celesta_ir_graph_from_json(out, IR_GRAPH, strlen(IR_GRAPH), arrays, 11, 0);
+}
+/* Dense(2->3) -> LIF(3) -> Dense(3->2) -> IF(2) -> readout. */
 static const char *HLS_LAYERS =
     "[{\"name\": \"x\", \"class_name\": \"Input\", \"n\": 2},"
-    " {\"name\": \"fc1\", \"class_name\": \"Dense\", \"n_in\": 2, \"n_out\": 2,"
-    "  \"weight\": [[0.5, 0.25], [0.75, 0.125]], \"bias\": [0.0, 0.0]},"
-    " {\"name\": \"lif1\", \"class_name\": \"LIFNeuron\", \"n\": 2, \"reset_mechanism\": \"subtract\","
+    " {\"name\": \"fc1\", \"class_name\": \"Dense\", \"n_in\": 2, \"n_out\": 3,"
+    "  \"weight\": [[0.5, 0.25, 0.5], [0.75, 0.125, 0.25]], \"bias\": [0.0, 0.0, 0.125]},"
+    " {\"name\": \"lif1\", \"class_name\": \"LIFNeuron\", \"n\": 3, \"reset_mechanism\": \"subtract\","
     "  \"threshold\": {\"mode\": \"scalar\", \"value\": 1.0}, \"beta\": {\"mode\": \"scalar\", \"value\": 0.9}},"
+    " {\"name\": \"fc2\", \"class_name\": \"Dense\", \"n_in\": 3, \"n_out\": 2,"
+    "  \"weight\": [[0.5, -0.25], [0.25, 0.5], [0.125, 0.75]], \"bias\": [0.0, 0.0]},"
+    " {\"name\": \"if2\", \"class_name\": \"IFNeuron\", \"n\": 2, \"reset_mechanism\": \"zero\","
+    "  \"threshold\": {\"mode\": \"scalar\", \"value\": 1.0}},"
     " {\"name\": \"readout\", \"class_name\": \"SNNReadout\", \"n_classes\": 2, \"window_size\": 3,"
     "  \"decision_rule\": \"argmax_spike_count\"}]";
 #define BUF_BYTES (1 << 20)
@@ -178,6 +218,15 @@ static int check_status(int status) {
         return 1;
     }
     return 0;
+}
+
+/* The check after an int call given a handle that is not a live one of its type: a failure. */
+static int check_refused(int status) {
+    if (status == CELESTA_OK) {
+        printf("  a handle that is not a live one of its type was accepted\n");
+        return 1;
+    }
+    return check_status(status);
 }
 
 /* Runs `body` in a child: a signal, a hang (20 s) or a failed check is a failure. */
@@ -214,7 +263,7 @@ static void sweep(const char *fn, const char *what, void (*body)(int variant), i
         w.append(f"        {t} *h = NULL;")
         w.append("        " + FACTORIES[t].replace("\n", "\n        "))
         w.append(f"        live_{t} = h;")
-        w.append(f"        if (h == NULL) printf(\"sweep: no live {t}: %s\\n\", celesta_last_error());")
+        w.append(f"        if (h == NULL) {{ ++failures; printf(\"FAIL sweep: no live {t}: %s\\n\", celesta_last_error()); }}")
         w.append("    }")
         w.append("    {")
         w.append(f"        {t} *h = NULL;")
@@ -223,6 +272,13 @@ static void sweep(const char *fn, const char *what, void (*body)(int variant), i
         w.append(f"        {free_fn}(h);")
         w.append("    }")
     w.append("}\n")
+
+    def wrong_type(core):
+        """A live handle of another type (the next one in name order): the type tag's test."""
+        live = [t for t in handle_types if t in FACTORIES]
+        if core not in live or len(live) < 2:
+            return live[0] if live and live[0] != core else None
+        return live[(live.index(core) + 1) % len(live)]
 
     mains = []
     for ret, fname, args in protos:
@@ -234,6 +290,9 @@ static void sweep(const char *fn, const char *what, void (*body)(int variant), i
                 variants += [(i, f"{pname}=NULL", "NULL"), (i, f"{pname}=stray", f"({ctype})(void *)stray")]
                 if core in FACTORIES:
                     variants.append((i, f"{pname}=freed", f"freed_{core}"))
+                other = wrong_type(core)
+                if other:
+                    variants.append((i, f"{pname}=wrong-type", f"({ctype})(void *)live_{other}"))
             elif kind in ("handle_out", "pointer"):
                 variants.append((i, f"{pname}=NULL", "NULL"))
             elif kind == "struct":
@@ -295,7 +354,11 @@ static void sweep(const char *fn, const char *what, void (*body)(int variant), i
             if i >= 0 and kinds[i][0] == "string" and i + 1 < len(args) and kinds[i + 1][0] == "size":
                 call_args[i + 1] = "(size_t)0" if expr == "NULL" else f"strlen({expr})"
             call = f"{fname}({', '.join(call_args)})"
-            if ret == "int":
+            refused = i >= 0 and kinds[i][0] == "handle"
+            if ret == "int" and refused:
+                # No handle, a stray, a freed or a wrong-type handle: never CELESTA_OK.
+                stmt = f"if (check_refused({call})) _exit(1);"
+            elif ret == "int":
                 stmt = f"if (check_status({call})) _exit(1);"
             elif ret.startswith("const char"):
                 stmt = f"if ({call} == NULL) _exit(1);"

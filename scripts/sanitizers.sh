@@ -77,6 +77,9 @@ full)
   out=$(mktemp -d)
   trap 'rm -rf "$out"' EXIT
   failures=()
+  # CELESTA_ASAN_PARTS picks the parts (default all: "swift c python").
+  parts=" ${CELESTA_ASAN_PARTS:-swift c python} "
+  [[ $parts == *" swift "* ]] && {
   echo "==== Swift tests under ASan ===="
   # Why the full run "did not finish" (issue 16): XCTest's output to a pipe is block-buffered
   # (nothing shows for minutes), and the suites that load the whole reference corpus (24 MB of
@@ -95,22 +98,59 @@ full)
     done
   fi
   stdbuf -oL -eL swift test "${swift_asan[@]}" --skip-build --disable-swift-testing "${skips[@]}" || failures+=(swift)
-  echo "==== C harnesses under ASan ===="
+  }
   asanrt=$("$clang" -print-file-name=libclang_rt.asan-x86_64.so)
+  [[ $parts == *" c "* ]] && {
+  echo "==== C harnesses under ASan ===="
   # -shared-libsan: the harnesses need the runtime's folder on their rpath to start at all.
   cflags+=(-Wl,-rpath,"$(dirname "$asanrt")")
-  for t in test_hardening test_abi test_pipeline test_spec_arrays; do
-    "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm \
-      -pthread -o "$out/$t" && "$out/$t" > "$out/$t.log" 2>&1 || { failures+=("$t"); tail -30 "$out/$t.log"; }
+  # Every harness of run-tests.sh, with the same arguments (the reference cases extracted first).
+  cases=()
+  for name in a2_edge_sat_negative a3_edge_alias_residual a2_random_medium_dense a3_edge_ien_oen a3_edge_bias \
+              v1_random_medium_sparse v1_edge_second_synapse; do
+    [ -f "Tests/Fixtures/xylo/$name.json" ] || continue
+    "$root/.venv/bin/python" scripts/extract_case.py "Tests/Fixtures/xylo/$name.json" "$out/cases/$name" && cases+=("$out/cases/$name")
   done
+  python3 scripts/extract_afe_case.py Tests/Fixtures/xylo/a3_afe_external_dn.json "$out/afe/external" &&
+    python3 scripts/extract_afe_case.py Tests/Fixtures/xylo/a3_afe_pdm_dn.json "$out/afe/pdm" || failures+=(afe-cases)
+  mkdir -p "$out/ir" "$out/viz" "$out/events" "$out/hls"
+  harness() {  # harness NAME ARGS...
+    local t=$1
+    shift
+    echo "-- $t"
+    "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/$t.c -L "$lib" -Wl,-rpath,"$lib" -lcelesta -lm \
+      -pthread -o "$out/$t" && "$out/$t" "$@" > "$out/$t.log" 2>&1 || { failures+=("$t"); tail -30 "$out/$t.log"; }
+  }
+  harness test_hardening
+  harness test_abi
+  harness test_pipeline
+  harness test_spec_arrays
+  harness test_faults
+  harness test_xylo "$out" "${cases[@]}"
+  harness test_hdk "${cases[@]}"
+  harness test_afe "$out/afe/external" "$out/afe/pdm"
+  harness test_ir Tests/Fixtures "$out/ir"
+  harness test_ir_sdk Tests/Fixtures
+  harness test_ir_viz Tests/Fixtures "$out"
+  harness test_backend
+  harness test_backend_run
+  harness test_ir_mapping Tests/Fixtures
+  harness test_events Tests/Fixtures "$out/events"
+  harness test_file_bytes Tests/Fixtures
+  harness test_hls "$out/hls"
   "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
   python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&
     "$clang" -std=c99 -g -fuse-ld=lld -fsanitize=address -shared-libsan -Wl,-rpath,"$(dirname "$asanrt")" -I include "$out/sweep.c" -L "$lib" -Wl,-rpath,"$lib" \
       -lcelesta -lm -o "$out/sweep" && "$out/sweep" || failures+=(abi-sweep)
+  }
+  [[ $parts == *" python "* ]] && {
   echo "==== Python tests against the ASan library ===="
-  ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" python_against "$lib" "$out" "$asanrt" bindings/python/tests ||
+  # CELESTA_TEST_SLOWDOWN: the tests that run children under a time limit scale it (ASan: ~3x).
+  CELESTA_TEST_SLOWDOWN=${CELESTA_TEST_SLOWDOWN:-3} ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+    python_against "$lib" "$out" "$asanrt" bindings/python/tests ||
     failures+=(python)
+  }
   if ((${#failures[@]})); then echo "test-asan: FAILED: ${failures[*]}"; exit 1; fi
   echo "test-asan: clean" ;;
 tsan)
@@ -130,7 +170,11 @@ tsan)
   echo "==== Python thread tests against the TSan library ===="
   # The shared TSan runtime refers to libdispatch (its interceptors): preload the toolchain's.
   tsanrt=$("$clang" -print-file-name=libclang_rt.tsan-x86_64.so)
-  python_against "$lib" "$out" "$tsanrt $swiftlib/libdispatch.so $swiftlib/libBlocksRuntime.so" \
+  # TSan runs the library 5-15x slower (every access and lock through its runtime): the
+  # children's time limits of test_hardening_threads.py grow by CELESTA_TEST_SLOWDOWN, and a
+  # child that still runs out prints every thread's stack (a deadlock shows where it waits).
+  CELESTA_TEST_SLOWDOWN=${CELESTA_TEST_SLOWDOWN:-10} \
+    python_against "$lib" "$out" "$tsanrt $swiftlib/libdispatch.so $swiftlib/libBlocksRuntime.so" \
     bindings/python/tests/test_hardening_threads.py || status=1
   [ $status -eq 0 ] && echo "test-tsan: clean"
   exit $status ;;

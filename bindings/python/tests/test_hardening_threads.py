@@ -19,8 +19,19 @@ from celesta.devices.xylo import xa3
 from test_xylo import load, spec_of
 
 
+# A sanitizer run (scripts/sanitizers.sh) sets CELESTA_TEST_SLOWDOWN to how much slower its
+# instrumented library is (ThreadSanitizer: every memory access and lock goes through its
+# runtime); the children's time limit grows by that factor. A child that still runs out of time
+# prints every thread's Python stack first (faulthandler), so a deadlock shows where it waits.
+SLOWDOWN = float(__import__("os").environ.get("CELESTA_TEST_SLOWDOWN", "1") or 1)
+
+
 def run_child(body: str, timeout: float = 240) -> str:
-    code = textwrap.dedent("""
+    timeout *= max(1.0, SLOWDOWN)
+    code = textwrap.dedent(f"""
+        import faulthandler, sys
+        faulthandler.dump_traceback_later({timeout - 10:.0f}, exit=True, file=sys.stderr)
+    """) + textwrap.dedent("""
         import threading, numpy as np
         from celesta.devices import virtual_hdk
         from celesta.devices.xylo import syns61201, syns65302, xa2, xa3
