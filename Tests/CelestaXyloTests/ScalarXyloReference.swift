@@ -1,5 +1,6 @@
 import CelestaIR
 import CelestaXylo
+import XCTest
 
 /// A deliberately plain model of the Xylo cores, written from the facts of the reference README
 /// (sections 1-2) one neuron and one addition at a time: every event is added `n` times with a
@@ -114,5 +115,33 @@ struct ScalarXyloReference {
             previousIdle = idle
         }
         return (out, flag)
+    }
+}
+
+extension XCTestCase {
+    /// Runs the reference over `input` and checks `result` against it, value by value.
+    func compare(_ result: XyloSimulationResult, _ reference: inout ScalarXyloReference, _ input: [Int], _ label: String) {
+        let c = reference.c, steps = result.steps
+        var mismatches = 0
+        for t in 0..<steps where mismatches < 3 {
+            let expected = reference.step(input[(t * c.nIn)..<((t + 1) * c.nIn)])
+            let rows: [(String, [Int], [Int32], Int)] = [
+                ("out", expected.out, result.spikesOut, c.nOut), ("Vmem", reference.vmem, result.vmem, c.nHidden),
+                ("Isyn", reference.isyn, result.isyn, c.nHidden), ("Isyn2", reference.isyn2, result.isyn2, c.nHidden),
+                ("Spikes", reference.spikes, result.spikes, c.nHidden), ("Vmem_out", reference.vmemOut, result.vmemOut, c.nOut),
+                ("Isyn_out", reference.isynOut, result.isynOut, c.nOut),
+            ]
+            for (name, want, got, width) in rows {
+                let row = got[(t * width)..<((t + 1) * width)].map(Int.init)
+                if row != want {
+                    XCTFail("\(label): \(name) differs at step \(t): \(want) vs \(row)")
+                    mismatches += 1
+                }
+            }
+            if !result.hibernation.isEmpty, Int(result.hibernation[t]) != expected.hibernation {
+                XCTFail("\(label): hibernation differs at step \(t)")
+                mismatches += 1
+            }
+        }
     }
 }

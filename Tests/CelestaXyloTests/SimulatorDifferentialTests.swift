@@ -56,32 +56,6 @@ final class SimulatorDifferentialTests: XCTestCase {
         return (0..<steps * nIn).map { _ in g.chance(p) ? (g.chance(0.1) ? g.int(16...255) : g.int(1...15)) : 0 }
     }
 
-    /// Runs the reference over `input` and checks `result` against it, value by value.
-    func compare(_ result: XyloSimulationResult, _ reference: inout ScalarXyloReference, _ input: [Int], _ label: String) {
-        let c = reference.c, steps = result.steps
-        var mismatches = 0
-        for t in 0..<steps where mismatches < 3 {
-            let expected = reference.step(input[(t * c.nIn)..<((t + 1) * c.nIn)])
-            let rows: [(String, [Int], [Int32], Int)] = [
-                ("out", expected.out, result.spikesOut, c.nOut), ("Vmem", reference.vmem, result.vmem, c.nHidden),
-                ("Isyn", reference.isyn, result.isyn, c.nHidden), ("Isyn2", reference.isyn2, result.isyn2, c.nHidden),
-                ("Spikes", reference.spikes, result.spikes, c.nHidden), ("Vmem_out", reference.vmemOut, result.vmemOut, c.nOut),
-                ("Isyn_out", reference.isynOut, result.isynOut, c.nOut),
-            ]
-            for (name, want, got, width) in rows {
-                let row = got[(t * width)..<((t + 1) * width)].map(Int.init)
-                if row != want {
-                    XCTFail("\(label): \(name) differs at step \(t): \(want) vs \(row)")
-                    mismatches += 1
-                }
-            }
-            if !result.hibernation.isEmpty, Int(result.hibernation[t]) != expected.hibernation {
-                XCTFail("\(label): hibernation differs at step \(t)")
-                mismatches += 1
-            }
-        }
-    }
-
     func testRandomNetworksAgreeWithTheScalarModel() throws {
         var g = Generator(state: 0xCE1E_57A)
         for trial in 0..<150 {

@@ -34,6 +34,10 @@ final class CompiledNetwork: @unchecked Sendable {
     let usesSecondSynapse: Bool
     let isV2: Bool
     let synapseCount: Int
+    /// The recurrent synapses (hidden Isyn, and Isyn2 when used) and the output synapses as
+    /// dense matrices, when dense enough (`DenseSynapseMatrix.make`); delivered from those.
+    let recurrentMatrix: DenseSynapseMatrix?
+    let outputMatrix: DenseSynapseMatrix?
     /// The dashes (clamped to 15, as `LaneMath.shiftLanes` does) when every hidden neuron has
     /// the same ones: the integration then shifts all lanes by one count.
     let uniformDashes: (syn: Int, syn2: Int, mem: Int)?
@@ -82,6 +86,21 @@ final class CompiledNetwork: @unchecked Sendable {
         usesSecondSynapse = c.nSyn > 1 && (
             (0..<c.nIn).contains { ch in (0..<c.nIEN).contains { c.weightIn(ch, $0, 1) != 0 } }
                 || (0..<nH).contains { i in (0..<nH).contains { c.weightRec(i, $0, 1) != 0 } })
+        let syns = usesSecondSynapse ? 2 : 1
+        recurrentMatrix = DenseSynapseMatrix.make(
+            sources: nH, offset: 0, width: syns * hLanes, synapticLanes: syns * nH, shift: c.weightShiftRec
+        ) { i, add in
+            for s in 0..<syns {
+                for j in 0..<nH { add(s * hLanes + j, Int8(truncatingIfNeeded: c.weightRec(i, j, s))) }
+            }
+        }
+        outputMatrix = DenseSynapseMatrix.make(
+            sources: nH, offset: out, width: 8 * outputBlocks, synapticLanes: c.nOut, shift: c.weightShiftOut
+        ) { i, add in
+            let r = i - c.oenOffset
+            guard r >= 0 else { return }
+            for k in 0..<c.nOut { add(k, Int8(truncatingIfNeeded: c.weightOut(r, k))) }
+        }
         isV2 = chip.core == .v2
         biasOn = isV2 && c.biasEnabled
         let bias = c.bias ?? Array(repeating: 0, count: nH)
@@ -137,6 +156,7 @@ struct NetworkFacts {
     let hasAliases, isV2, biasOn, usesSecondSynapse: Bool
     let uniformDashes: (syn: Int, syn2: Int, mem: Int)?
     let inputSynapses, hiddenSynapses, outputSynapses: SynapseTable.View
+    let recurrentMatrix, outputMatrix: DenseSynapseMatrix.View?
 }
 
 extension CompiledNetwork {
@@ -145,7 +165,7 @@ extension CompiledNetwork {
             nIn: nIn, nHidden: nHidden, nOut: nOut, hiddenBlocks: hiddenBlocks, outputBlocks: outputBlocks,
             hasAliases: hasAliases, isV2: isV2, biasOn: biasOn, usesSecondSynapse: usesSecondSynapse,
             uniformDashes: uniformDashes, inputSynapses: inputSynapses.view, hiddenSynapses: hiddenSynapses.view,
-            outputSynapses: outputSynapses.view)
+            outputSynapses: outputSynapses.view, recurrentMatrix: recurrentMatrix?.view, outputMatrix: outputMatrix?.view)
     }
 }
 

@@ -17,6 +17,9 @@ final class SimulatorState {
     /// blocks with a lane at threshold.
     let fireMasks: LaneBuffer
     let flagged: UnsafeMutablePointer<Int32>
+    /// Scratch of the dense delivery: a row offset and a multiplier per spiking source.
+    let rows: UnsafeMutablePointer<Int>
+    let multipliers: UnsafeMutablePointer<Int16>
     /// Whether the previous step was idle (the hibernation flag lags by one step with bias).
     var previousIdle: Bool?
 
@@ -30,6 +33,10 @@ final class SimulatorState {
         fireMasks = LaneBuffer(blocks: net.hiddenBlocks)
         flagged = .allocate(capacity: max(net.hiddenBlocks, 1))
         flagged.initialize(repeating: 0, count: max(net.hiddenBlocks, 1))
+        rows = .allocate(capacity: max(net.nHidden, 1))
+        rows.initialize(repeating: 0, count: max(net.nHidden, 1))
+        multipliers = .allocate(capacity: max(net.nHidden, 1))
+        multipliers.initialize(repeating: 0, count: max(net.nHidden, 1))
     }
 
     convenience init(copying other: SimulatorState, network net: CompiledNetwork) {
@@ -45,6 +52,8 @@ final class SimulatorState {
     deinit {
         spiking.deallocate()
         flagged.deallocate()
+        rows.deallocate()
+        multipliers.deallocate()
     }
 
     func reset() {

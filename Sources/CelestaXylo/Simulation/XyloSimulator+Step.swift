@@ -25,6 +25,9 @@ extension XyloSimulator {
         /// Scratch of the hidden integration pass: fire mask per block, flagged block ids.
         let fireMasks: UnsafeMutablePointer<Int16>
         let flagged: UnsafeMutablePointer<Int32>
+        /// Scratch of the dense delivery (`DenseSynapseMatrix.View.deliver`).
+        let rows: UnsafeMutablePointer<Int>
+        let multipliers: UnsafeMutablePointer<Int16>
     }
 
     /// What one step hands to the next besides the state buffers.
@@ -41,7 +44,7 @@ extension XyloSimulator {
                 inputCap: net.chip.maxInputEventsPerStep, syn: state.syn.base, vmem: state.vmemHidden.base,
                 vmemOut: state.vmemOut.base, spikes: state.spikes.base, spiking: state.spiking,
                 hiddenParameters: net.hiddenParameters.base, outputParameters: net.outputParameters.base, alias: alias,
-                fireMasks: state.fireMasks.base, flagged: state.flagged)
+                fireMasks: state.fireMasks.base, flagged: state.flagged, rows: state.rows, multipliers: state.multipliers)
             var carry = StepCarry(spikingCount: state.spikingCount, previousIdle: state.previousIdle)
             for t in t0..<t1 { step(t, input, ctx, &carry, &result) }
             state.spikingCount = carry.spikingCount
@@ -65,14 +68,11 @@ extension XyloSimulator {
             if inputs.deliver(source: c, count: Int32(min(n, ctx.inputCap)), into: syn) { delivered = true }
         }
         // 2. Recurrent and 3. output delivery of the previous step's counts, sources in
-        // increasing id; 4. buffers cleared.
+        // increasing id (the two land on disjoint lanes: all recurrent deliveries, then all
+        // output ones, give the same states); 4. buffers cleared.
         let spikingCount = carry.spikingCount
-        for k in 0..<spikingCount {
-            let i = Int(ctx.spiking[k])
-            let n = Int32(spk[i])
-            if hidden.deliver(source: i, count: n, into: syn) { delivered = true }
-            if output.deliver(source: i, count: n, into: syn) { delivered = true }
-        }
+        if deliverSpikes(spikingCount, ctx, table: hidden, matrix: net.recurrentMatrix) { delivered = true }
+        if deliverSpikes(spikingCount, ctx, table: output, matrix: net.outputMatrix) { delivered = true }
         for k in 0..<spikingCount { spk[Int(ctx.spiking[k])] = 0 }
         var listed = 0
         // 5. Hidden neurons: all blocks integrate first (alias copies change counts only, so
@@ -89,6 +89,12 @@ extension XyloSimulator {
             if unsorted {
                 var list = UnsafeMutableBufferPointer(start: ctx.spiking, count: listed)
                 list.sort()
+            }
+        } else if ctx.hiddenCap <= Int32(Int16.max) {
+            let topBit = ctx.hiddenCap > 0 ? Int32(1) << (31 - ctx.hiddenCap.leadingZeroBitCount) : 0
+            for k in 0..<flaggedCount {
+                let b = Int(ctx.flagged[k])
+                fireHiddenLanes(block: b, lanes: ctx.fireMasks.block(b), ctx, topBit: topBit, &listed)
             }
         } else {
             for k in 0..<flaggedCount {
@@ -200,6 +206,55 @@ extension XyloSimulator {
         }
         vmem.setBlock(b, updated)
         return LaneMath.atLeast(updated, parameter(.threshold))
+    }
+
+    /// Delivers the spike counts of the `count` listed hidden neurons through `matrix` when the
+    /// network has it, else through `table`, source by source. Returns whether a source has a
+    /// synapse there.
+    @inline(__always)
+    private func deliverSpikes(
+        _ count: Int, _ ctx: StepContext, table: SynapseTable.View, matrix: DenseSynapseMatrix.View?
+    ) -> Bool {
+        if let matrix {
+            return matrix.deliver(
+                ctx.spiking, count, spikes: ctx.spikes, into: ctx.syn, table: table, rows: ctx.rows, multipliers: ctx.multipliers)
+        }
+        var delivered = false
+        for k in 0..<count {
+            let i = Int(ctx.spiking[k])
+            if table.deliver(source: i, count: Int32(ctx.spikes[i]), into: ctx.syn) { delivered = true }
+        }
+        return delivered
+    }
+
+    /// Fires the masked lanes of hidden block `b` together, in a network without aliases (every
+    /// count is 0 before firing): per lane what `fire(v, threshold, 0, cap)` gives. The count
+    /// `min(v / threshold, cap)` is found bit by bit from `topBit`, the highest power of two of
+    /// the cap, subtracting `bit * threshold` where it fits (compares, no division); a threshold
+    /// <= 0 takes every bit, so the cap is reached and `v - cap * threshold` kept in 16 bits,
+    /// as `fire` does. Lanes outside the mask keep their state. Lists the neurons that fired.
+    @inline(__always)
+    private func fireHiddenLanes(block b: Int, lanes fires: Lanes, _ ctx: StepContext, topBit: Int32, _ listed: inout Int) {
+        let threshold = (ctx.hiddenParameters + 64 &* b).block(NeuronParameter.threshold.rawValue)
+        let v = ctx.vmem.block(b)
+        var rest = SIMD8<Int32>(truncatingIfNeeded: v)
+        var step = SIMD8<Int32>(truncatingIfNeeded: threshold) &* topBit
+        var n = SIMD8<Int32>.zero
+        var bit = topBit
+        while bit > 0 {
+            let take = rest .>= step
+            rest.replace(with: rest &- step, where: take)
+            n.replace(with: n &+ bit, where: take)
+            step = step &>> 1
+            bit &>>= 1
+        }
+        let count = pointwiseMin(Lanes(truncatingIfNeeded: n), Lanes(repeating: Int16(truncatingIfNeeded: ctx.hiddenCap))) & fires
+        ctx.vmem.setBlock(b, v &- count &* threshold)
+        ctx.spikes.setBlock(b, count)
+        LaneMath.forEachLane(in: LaneMath.atLeast(count, Lanes(repeating: 1))) { lane in
+            ctx.spiking[listed] = Int32(8 &* b &+ lane)
+            listed &+= 1
+        }
     }
 
     /// Fires the hidden neurons of block `b` in the masked lanes, in increasing id, starting from

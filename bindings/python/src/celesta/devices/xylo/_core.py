@@ -28,8 +28,11 @@ class XyloConfiguration:
     specification), ``save(path)`` writes it as JSON (atomically).
     """
 
-    def __init__(self, handle):
+    def __init__(self, handle, chip: str | None = None):
         self._handle = handle
+        # The chip id, known when built for a chip (else read once from the JSON form: a
+        # handle never changes, and the JSON of a 1000-neuron network takes a while).
+        self._chip = chip
         dims = _celesta.config_dims(handle)
         self.n_in, self.n_hidden, self.n_out, self.n_syn, self.n_ien, self.n_oen = dims
 
@@ -64,7 +67,9 @@ class XyloConfiguration:
 
     @property
     def chip(self) -> str:
-        return json.loads(self.to_json())["chip"]
+        if self._chip is None:
+            self._chip = json.loads(self.to_json())["chip"]
+        return self._chip
 
     def validate(self) -> str:
         """'' when the configuration fits every limit of its chip, else what is broken."""
@@ -140,7 +145,7 @@ def build_config(chip: str, spec: dict) -> XyloConfiguration:
         {k: (address(v) if v is not None else None) for k, v in arrays.items()},
         tuple(int(spec.get(k, 0) or 0) for k in ("weight_shift_in", "weight_shift_rec", "weight_shift_out")),
         float(spec.get("dt", 1e-3) or 1e-3), 1 if any_bias else (0 if bias_given else -1))
-    return XyloConfiguration(handle)
+    return XyloConfiguration(handle, chip=_celesta.chip_find(chip)["id"])
 
 
 def config_from_specification(chip: str, weights_in, weights_out, weights_rec=None, dash_mem=None, dash_mem_out=None,
