@@ -2708,6 +2708,15 @@ CELESTA_API int celesta_hls_compile(const char *dir, const char *ap_types, int f
 CELESTA_API int celesta_hls_simulate(double *out, size_t out_len, celesta_hls_model_t *model, const double *x, size_t x_len, size_t batch, size_t steps, int flags);
 
 /**
+ * celesta_hls_simulate() with float32 inputs `x` ([batch][steps][n_in]); the same results as
+ * passing the same values as doubles (the simulator takes inputs as float32 values either
+ * way). Each sequence's rows are converted by the thread that runs it, so a large batch (e.g.
+ * spikes in a numpy float32 array) needs no float64 copy first. Errors: as
+ * celesta_hls_simulate().
+ */
+CELESTA_API int celesta_hls_simulate_f32(double *out, size_t out_len, celesta_hls_model_t *model, const float *x, size_t x_len, size_t batch, size_t steps, int flags);
+
+/**
  * The trace of the last celesta_hls_simulate() with CELESTA_HLS_SIM_TRACE, as JSON
  * (size-query idiom): {layer: {key: [[...]...]}} with the keys `out`, `v_pre`, `v_post`,
  * `counts`, `membrane`, each [steps][n], plus "__order__": [layer names].

@@ -150,67 +150,98 @@ public func celesta_hls_simulate(
     _ x: UnsafePointer<Double>?, _ x_len: UInt, _ batch: UInt, _ steps: UInt, _ flags: Int32
 ) -> Int32 {
     guarded {
-        let box = try object(model, HLSModelBox.self, "model")
-        try checkFlags(flags, allowed: 15)
-        let m = box.model
-        let nIn = m.input.n, nOut = m.outputWidth
-        // Checked products: a batch or step count past Int (or whose product overflows) is refused.
-        guard batch <= UInt(Int.max), steps <= UInt(Int.max),
-              case let (bt, o1) = Int(batch).multipliedReportingOverflow(by: Int(steps)), !o1,
-              case let (inputs, o2) = bt.multipliedReportingOverflow(by: max(nIn, nOut)), !o2, inputs <= Int.max / 8 else {
-            throw CelestaError(.outOfRange, "arguments 'batch' \(batch) x 'steps' \(steps) are too large")
-        }
-        let b = Int(batch), t = Int(steps)
-        guard x_len == UInt(b * t * nIn) else {
-            throw CelestaError(.shapeMismatch, "argument 'x_len' is \(x_len) but batch \(b) x steps \(t) x n_in \(nIn) = \(b * t * nIn)")
-        }
-        guard out_len >= UInt(b * t * nOut) else {
-            throw CelestaError(.shapeMismatch, "argument 'out_len' is \(out_len) but batch \(b) x steps \(t) x n_out \(nOut) = \(b * t * nOut) are needed")
-        }
-        let keep = flags & 1 != 0, float = flags & 2 != 0, trace = flags & 4 != 0
-        if (keep || trace) && b != 1 {
-            throw CelestaError(.invalidArgument, "argument 'batch' is \(b); KEEP_STATE and TRACE need batch 1")
-        }
-        if b * t == 0 { return }
-        let xs = try required(x, "x"), os = try required(out, "out")
-        func rows(_ s: Int) -> [[Double]] {
-            (0..<t).map { k in Array(UnsafeBufferPointer(start: xs + (s * t + k) * nIn, count: nIn)) }
-        }
-        func store(_ s: Int, _ y: [[Double]]) {
-            for k in 0..<t { for j in 0..<nOut { os[(s * t + k) * nOut + j] = y[k][j] } }
-        }
-        if keep || trace {
-            box.state.withLock { st in
-                var result: (output: [[Double]], trace: HLSTrace?)
-                if float {
-                    result = FloatSimulator(m).run(rows(0), trace: trace)
-                } else {
-                    if st.sim == nil || flags & 8 != 0 || !keep { st.sim = keep ? FixedSimulator(m) : nil }
-                    let sim = st.sim ?? FixedSimulator(m)
-                    result = sim.run(rows(0), trace: trace)
-                }
-                if let tr = result.trace { st.lastTrace = tr.json() }
-                store(0, result.output)
+        try simulate(out, out_len, model, UnsafeRawPointer(x), float32: false, x_len, batch, steps, flags)
+    }
+}
+
+/// celesta_hls_simulate() with float32 inputs `x` ([batch][steps][n_in]); the same results as
+/// passing the same values as doubles (the simulator takes inputs as float32 values either
+/// way). Each sequence's rows are converted by the thread that runs it, so a large batch (e.g.
+/// spikes in a numpy float32 array) needs no float64 copy first. Errors: as
+/// celesta_hls_simulate().
+@_cdecl("celesta_hls_simulate_f32")
+public func celesta_hls_simulate_f32(
+    _ out: UnsafeMutablePointer<Double>?, _ out_len: UInt, _ model: celesta_hls_model_ref?,
+    _ x: UnsafePointer<Float>?, _ x_len: UInt, _ batch: UInt, _ steps: UInt, _ flags: Int32
+) -> Int32 {
+    guarded {
+        try simulate(out, out_len, model, UnsafeRawPointer(x), float32: true, x_len, batch, steps, flags)
+    }
+}
+
+/// Both simulate calls: `x` holds Double values, or Float values when `float32`.
+private func simulate(
+    _ out: UnsafeMutablePointer<Double>?, _ out_len: UInt, _ model: celesta_hls_model_ref?,
+    _ x: UnsafeRawPointer?, float32: Bool, _ x_len: UInt, _ batch: UInt, _ steps: UInt, _ flags: Int32
+) throws {
+    let box = try object(model, HLSModelBox.self, "model")
+    try checkFlags(flags, allowed: 15)
+    let m = box.model
+    let nIn = m.input.n, nOut = m.outputWidth
+    // Checked products: a batch or step count past Int (or whose product overflows) is refused.
+    guard batch <= UInt(Int.max), steps <= UInt(Int.max),
+          case let (bt, o1) = Int(batch).multipliedReportingOverflow(by: Int(steps)), !o1,
+          case let (inputs, o2) = bt.multipliedReportingOverflow(by: max(nIn, nOut)), !o2, inputs <= Int.max / 8 else {
+        throw CelestaError(.outOfRange, "arguments 'batch' \(batch) x 'steps' \(steps) are too large")
+    }
+    let b = Int(batch), t = Int(steps)
+    guard x_len == UInt(b * t * nIn) else {
+        throw CelestaError(.shapeMismatch, "argument 'x_len' is \(x_len) but batch \(b) x steps \(t) x n_in \(nIn) = \(b * t * nIn)")
+    }
+    guard out_len >= UInt(b * t * nOut) else {
+        throw CelestaError(.shapeMismatch, "argument 'out_len' is \(out_len) but batch \(b) x steps \(t) x n_out \(nOut) = \(b * t * nOut) are needed")
+    }
+    let keep = flags & 1 != 0, float = flags & 2 != 0, trace = flags & 4 != 0
+    if (keep || trace) && b != 1 {
+        throw CelestaError(.invalidArgument, "argument 'batch' is \(b); KEEP_STATE and TRACE need batch 1")
+    }
+    if b * t == 0 { return }
+    let xs = UnsafeSendable(try required(x, "x")), os = try required(out, "out")
+    // Row k of sequence s, as doubles (converted by the thread that runs the sequence).
+    let row: @Sendable (Int, Int) -> [Double] = { s, k in
+        let at = (s * t + k) * nIn
+        if float32 {
+            let p = xs.p.assumingMemoryBound(to: Float.self) + at
+            return [Double](unsafeUninitializedCapacity: nIn) { buf, n in
+                for i in 0..<nIn { buf[i] = Double(p[i]) }
+                n = nIn
             }
+        }
+        return Array(UnsafeBufferPointer(start: xs.p.assumingMemoryBound(to: Double.self) + at, count: nIn))
+    }
+    func store(_ s: Int, _ y: [[Double]]) {
+        for k in 0..<t { for j in 0..<nOut { os[(s * t + k) * nOut + j] = y[k][j] } }
+    }
+    if keep || trace {
+        box.state.withLock { st in
+            var result: (output: [[Double]], trace: HLSTrace?)
+            let rows = (0..<t).map { row(0, $0) }
+            if float {
+                result = FloatSimulator(m).run(rows, trace: trace)
+            } else {
+                if st.sim == nil || flags & 8 != 0 || !keep { st.sim = keep ? FixedSimulator(m) : nil }
+                let sim = st.sim ?? FixedSimulator(m)
+                result = sim.run(rows, trace: trace)
+            }
+            if let tr = result.trace { st.lastTrace = tr.json() }
+            store(0, result.output)
+        }
+        return
+    }
+    // Each sequence is read, run and written by the thread that owns it (nothing shared but
+    // the read-only prototype's quantized constants): no serial conversion of the batch.
+    let outBox = UnsafeMutableSendable(os)
+    let prototype = SendableSimulator(float ? nil : FixedSimulator(m))
+    DispatchQueue.concurrentPerform(iterations: b) { s in
+        if float {
+            let y = FloatSimulator(m).run((0..<t).map { row(s, $0) }).output
+            for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
             return
         }
-        // Each sequence is read, run and written by the thread that owns it (nothing shared but
-        // the read-only prototype's quantized constants): no serial conversion of the batch.
-        let outBox = UnsafeMutableSendable(os)
-        let inBox = UnsafeSendable(xs)
-        let prototype = SendableSimulator(float ? nil : FixedSimulator(m))
-        DispatchQueue.concurrentPerform(iterations: b) { s in
-            let row = { (k: Int) in Array(UnsafeBufferPointer(start: inBox.p + (s * t + k) * nIn, count: nIn)) }
-            if float {
-                let y = FloatSimulator(m).run((0..<t).map(row)).output
-                for k in 0..<t { for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[k][j] } }
-                return
-            }
-            let sim = prototype.sim!.fresh()
-            for k in 0..<t {
-                let y = sim.step(row(k))
-                for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[j] }
-            }
+        let sim = prototype.sim!.fresh()
+        for k in 0..<t {
+            let y = sim.step(row(s, k))
+            for j in 0..<nOut { outBox.p[(s * t + k) * nOut + j] = y[j] }
         }
     }
 }
@@ -222,8 +253,8 @@ private struct SendableSimulator: @unchecked Sendable {
 }
 
 private struct UnsafeSendable: @unchecked Sendable {
-    let p: UnsafePointer<Double>
-    init(_ p: UnsafePointer<Double>) { self.p = p }
+    let p: UnsafeRawPointer
+    init(_ p: UnsafeRawPointer) { self.p = p }
 }
 
 private struct UnsafeMutableSendable: @unchecked Sendable {

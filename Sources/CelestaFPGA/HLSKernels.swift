@@ -22,6 +22,12 @@ enum HLSKernels {
 #include <cstdio>
 #endif
 
+#if !defined(__SYNTHESIS__) && defined(CELESTA_WEIGHTS_DIR_VARIABLE)
+// C simulation compiled once for any folder (Celesta's cached build): WEIGHTS_DIR names this
+// variable, defined by a unit linked with the object.
+extern "C" const char *const celesta_weights_dir;
+#endif
+
 namespace celesta {
 
 // ---------------------------------------------------------------------------------------
@@ -242,7 +248,7 @@ template <class X, class Y, class CONFIG> void snn_readout(const X x[CONFIG::n_c
     if (CONFIG::mode == readout_spike) {
         for (unsigned c = 0; c < CONFIG::n_classes; c++) {
 #pragma HLS UNROLL
-            if (x[c] != 0) counts[c]++;
+            if (!!x[c]) counts[c]++;   // x != 0 (operator! reads the bits: no int conversion to compile)
         }
         CELESTA_TRACE_ROW(CONFIG::layer_name, "counts", counts, CONFIG::n_classes);
         if (CONFIG::rule == rule_binary_logit) {

@@ -13,8 +13,9 @@ import CelestaIR
 ///   `Precision` (a type string, or a dict of slot -> type with `default`), `ReuseFactor`,
 ///   `Strategy`.
 ///
-/// Types resolve as hls4ml resolves them: the layer name's setting for the slot, else the
-/// layer type's, else the model's (slot key, then `default`). As hls4ml's convert flow does,
+/// Types resolve as hls4ml resolves them: the layer name's setting (slot key, then
+/// `default`), else the layer type's (slot key, then `default`), else the model's (slot key,
+/// then `default`); names and classes match without regard to case. As hls4ml's convert flow does,
 /// the window of the first `fixed_window` readout is copied into every IF/LIF layer.
 extension HLSModel {
     public static func fromLayers(json layers: [UInt8], config: [UInt8]) throws -> HLSModel {
@@ -122,17 +123,47 @@ struct ConfigReader {
         return t
     }
 
-    /// The settings dicts that apply to a layer, most specific first.
+    /// The settings dicts that apply to a layer, most specific first. As hls4ml's ConfigReader,
+    /// `LayerName` and `LayerType` keys match the layer's name / class without regard to case,
+    /// and when several keys match, their settings are merged in the document's order (a later
+    /// key's setting wins, a `Precision` dict setting each of its slots, a `Precision` string
+    /// the layer's `default`, as hls4ml records them).
     private func scopes(_ layer: String, _ className: String) -> [(String, [String: JSONValue])] {
         var out: [(String, [String: JSONValue])] = []
-        if let byName = hls["LayerName"].map(ConfigReader.members), let m = byName[layer] {
-            out.append(("HLSConfig.LayerName.\(layer)", ConfigReader.members(m)))
-        }
-        if let byType = hls["LayerType"].map(ConfigReader.members), let m = byType[className] {
-            out.append(("HLSConfig.LayerType.\(className)", ConfigReader.members(m)))
-        }
+        if let s = merged("LayerName", layer) { out.append(s) }
+        if let s = merged("LayerType", className) { out.append(s) }
         out.append(("HLSConfig.Model", ConfigReader.members(hls["Model"] ?? .null)))
         return out
+    }
+
+    /// The merged settings of the `section` keys that equal `name` without regard to case (nil
+    /// when none does): the path names the last matching key. `Precision` becomes a dict.
+    private func merged(_ section: String, _ name: String) -> (String, [String: JSONValue])? {
+        guard case .object(let entries, let order)? = hls[section] else { return nil }
+        let lower = name.lowercased()
+        var result: [String: JSONValue] = [:]
+        var precision: [String: JSONValue] = [:]
+        var path: String?
+        var lastString: String?
+        for key in order where key.lowercased() == lower {
+            let m = ConfigReader.members(entries[key] ?? .null)
+            path = "HLSConfig.\(section).\(key)"
+            for (k, v) in m where k != "Precision" && v != .null { result[k] = v }
+            lastString = nil
+            switch m["Precision"] {
+            case .object(let slots, _)?: for (k, v) in slots { precision[k] = v }
+            case .string(let s)?: precision["default"] = .string(s); lastString = s
+            default: precision["default"] = nil   // hls4ml records None: the layer default is unset
+            }
+        }
+        guard let path else { return nil }
+        // one Precision string alone stays a string (its errors name `<path>.Precision`)
+        if let s = lastString, precision.count == 1 {
+            result["Precision"] = .string(s)
+        } else {
+            result["Precision"] = .object(precision, order: precision.keys.sorted())
+        }
+        return (path, result)
     }
 
     /// The type of one slot (`weight`, `bias`, `accum`, `result`, `beta`, `threshold`,
@@ -142,8 +173,9 @@ struct ConfigReader {
     }
 
     /// The configured type of one slot, nil when it is `auto` (see AutoPrecision.swift). As
-    /// hls4ml resolves it: the layer name's setting, else the layer type's, else the model's
-    /// (slot key, then `default`; hls4ml's own default ap_fixed<16,6> when none is given).
+    /// hls4ml resolves it: the layer name's slot key, then its `default` (or a `Precision`
+    /// string), else the layer type's slot key, then its `default`, else the model's slot key,
+    /// then its `default` (hls4ml's own default ap_fixed<16,6> when none is given).
     func setting(layer: String, className: String, slot: String) throws -> FixedType? {
         let all = scopes(layer, className)
         for (i, (path, scope)) in all.enumerated() {
@@ -154,6 +186,8 @@ struct ConfigReader {
             case .object(let m, _)?:
                 if case .string(let s)? = m[slot] { return try parse(s, "\(path).Precision.\(slot)", layer, slot) }
                 if isModel { return try modelDefault() }
+                // a layer's (or layer type's) default comes before the next scope's slot
+                if case .string(let s)? = m["default"] { return try parse(s, "\(path).Precision.default", layer, slot) }
             default: break
             }
         }

@@ -78,9 +78,18 @@ public enum HLSToolchain {
     }
 
     /// Compiles a generated project's testbench into `<dir>/csim` (one translation unit with the
-    /// top function, using the cached precompiled header). Errors carry g++'s messages.
+    /// top function, using the cached precompiled header), or with `sharedLibrary` its bridge
+    /// into `firmware/<project>.so`. Errors carry g++'s messages.
     /// `optimization` 0 (the default) compiles fastest; the numbers are the same at every level
     /// (integer ap_types arithmetic), a higher level only runs long simulations faster.
+    ///
+    /// The translation unit's object does not depend on the project's folder (the weights
+    /// folder is a variable, defined by a one-line unit linked with it), so it is cached per
+    /// user (`$XDG_CACHE_HOME/celesta/hls-obj`, else `~/.cache/...`) under a SHA-256 of the
+    /// compiler, its flags, the ap_types folder and every source text the C simulation
+    /// compiles (the weights' values are read from the .txt files at run time, so new weights
+    /// of the same network find the object too); compiling a network again only links.
+    /// `CELESTA_HLS_OBJECT_CACHE=0` in the environment compiles without the cache.
     public static func compile(project dir: String, apTypes explicit: String? = nil, optimization: Int = 0,
                                sharedLibrary: Bool = false) throws {
         let cxx = try findCompiler()
@@ -88,16 +97,69 @@ public enum HLSToolchain {
         guard let name = projectName(dir) else {
             throw CelestaError(.notFound, "'\(dir)' is not a generated HLS project (no firmware/*.cpp top function)")
         }
-        let weights = "-DWEIGHTS_DIR=\(Shell.quote("\"\(dir)/firmware/weights\""))"
-        let common = "\(compileCommand(cxx: cxx, apTypes: ap, optimization: optimization)) -Ifirmware \(weights)"
-        var cmd = "cd \(Shell.quote(dir)) && \(common) \(name)_test.cpp -o csim"
-        if sharedLibrary {
-            cmd = "cd \(Shell.quote(dir)) && \(common) -shared \(name)_bridge.cpp -o firmware/\(name).so"
+        let source = sharedLibrary ? "\(name)_bridge.cpp" : "\(name)_test.cpp"
+        let output = sharedLibrary ? "firmware/\(name).so" : "csim"
+        let common = "\(compileCommand(cxx: cxx, apTypes: ap, optimization: optimization)) -Ifirmware"
+        let variable = "-DCELESTA_WEIGHTS_DIR_VARIABLE -DWEIGHTS_DIR=celesta_weights_dir"
+        let object = cachedObjectPath(project: dir, source: source, key: "\(common) \(variable)")
+        let dirUnit = Shell.tempPath("weights_dir.cpp")
+        defer { unlink(dirUnit) }
+        guard Shell.writeText("extern \"C\" { extern const char *const celesta_weights_dir; const char *const celesta_weights_dir = \(cQuote("\(dir)/firmware/weights")); }\n", to: dirUnit) else {
+            throw CelestaError(.io, "cannot write '\(dirUnit)'")
         }
-        let r = Shell.run(cmd)
+        var steps: [String] = []
+        if let object, !Shell.exists(object) {
+            // compiled to a temporary name, then renamed: concurrent compilations never see half an object
+            let tmp = "\(object).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).o"
+            steps.append("\(common) \(variable) -c \(source) -o \(Shell.quote(tmp)) && mv -f \(Shell.quote(tmp)) \(Shell.quote(object)) || { rm -f \(Shell.quote(tmp)); exit 1; }")
+        }
+        let link = sharedLibrary ? " -shared" : ""
+        if let object {
+            // the one-line unit needs no ap_types (nor the precompiled header)
+            let gold = Shell.which("ld.gold") != nil ? " -fuse-ld=gold" : ""
+            steps.append("\(Shell.quote(cxx)) -fPIC\(gold)\(link) \(Shell.quote(object)) -x c++ \(Shell.quote(dirUnit)) -o \(output)")
+        } else {
+            // no cache folder: one compilation with the folder compiled in
+            let weights = "-DWEIGHTS_DIR=\(Shell.quote("\"\(dir)/firmware/weights\""))"
+            steps.append("\(common) \(weights)\(link) \(source) -o \(output)")
+        }
+        let r = Shell.run("cd \(Shell.quote(dir)) && " + steps.joined(separator: " && "))
         guard r.status == 0 else {
             throw CelestaError(.io, "g++ failed to compile the C simulation of '\(dir)' (exit \(r.status)):\n\(String(r.output.prefix(4000)))")
         }
+    }
+
+    /// The cache path of a project's translation unit `source` compiled with `key` (the command
+    /// and flags), nil when there is no cache folder. The hash covers every file under
+    /// `firmware` (for the weight headers only their C-simulation part: the declarations before
+    /// `#else`; the values after it are for synthesis) and the unit itself.
+    static func cachedObjectPath(project dir: String, source: String, key: String) -> String? {
+        guard ProcessInfoLite.environment("CELESTA_HLS_OBJECT_CACHE") != "0", let home = ProcessInfoLite.environment("XDG_CACHE_HOME") ?? ProcessInfoLite.environment("HOME").map({ "\($0)/.cache" }) else { return nil }
+        let cache = "\(home)/celesta/hls-obj"
+        guard (try? FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)) != nil else { return nil }
+        var sha = SHA256()
+        let version = Shell.run("\(key.split(separator: " ").first.map(String.init) ?? "g++") -dumpfullversion -dumpversion").output
+        sha.update("celesta-hls-obj 1\n\(key)\n\(version)\n")
+        var files = [source]
+        var folders = ["firmware"]
+        while let folder = folders.popLast() {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\(folder)") else { continue }
+            for e in entries.sorted() {
+                let path = "\(folder)/\(e)"
+                if (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/\(path)")) != nil {
+                    folders.append(path)
+                } else if e.hasSuffix(".h") || e.hasSuffix(".cpp") || e.hasSuffix(".hpp") {
+                    files.append(path)
+                }
+            }
+        }
+        for f in files.sorted() {
+            guard var text = Shell.readText("\(dir)/\(f)") else { return nil }
+            if f.hasPrefix("firmware/weights/"), let r = text.firstRange(of: "\n#else\n") { text = String(text[..<r.lowerBound]) }
+            sha.update("\(f)\n\(text.utf8.count)\n")
+            sha.update(text)
+        }
+        return "\(cache)/\(sha.hexDigest()).o"
     }
 
     /// The compiler with the precompiled header (when it can be built) and the shared flags;

@@ -33,9 +33,10 @@ final class HLSProjectTests: XCTestCase {
         var failures: [String] = []
     }
 
-    /// Every model of both differential tests is generated once and ALL of them compiled as one
-    /// program (`HLSToolchain.compileSuite`: one g++ run instead of one per project); each
-    /// project's own testbench then runs in a process of its own (zero state).
+    /// Every model of both differential tests is generated once and compiled as two programs
+    /// (`HLSToolchain.compileSuite`: one g++ run per program instead of one per project, the
+    /// two runs in parallel); each project's own testbench then runs in a process of its own
+    /// (zero state).
     static let differential: Differential = {
         var d = Differential()
         do {
@@ -51,21 +52,36 @@ final class HLSProjectTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         for k in 0..<(allCases ? 6 : 3) {
             let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
-            let (m, x) = RandomNetwork.make(seed: seed)
-            d.models.append(("rand\(k)-seed\(seed)", m, x))
+            let (m, x) = RandomNetwork.make(seed: seed, modes: (k % 3) * RandomNetwork.poolSize)
+            d.models.append(("rand\(k)-modes\((k % 3) * RandomNetwork.poolSize)-seed\(seed)", m, x))
         }
         let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: base) }
+        // Two programs (one per core), compiled at the same time: model k goes to program k % 2
+        // as its project k / 2 (random networks, the costly ones to compile, alternate).
+        let programs = 2
         do {
-            var dirs: [String] = []
+            var dirs = [[String]](repeating: [], count: programs)
             for (k, entry) in d.models.enumerated() {
                 var model = entry.model
                 model.projectName = "p\(k)"   // distinct names: one translation unit
                 let dir = "\(base)/\(k)"
                 try HLSProject.write(model, to: dir)
-                dirs.append(dir)
+                dirs[k % programs].append(dir)
             }
-            try HLSToolchain.compileSuite(projects: dirs, output: "\(base)/suite")
+            let errors = Results()
+            let lists = dirs
+            DispatchQueue.concurrentPerform(iterations: programs) { p in
+                do {
+                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)")
+                } catch {
+                    errors.fail("generate/compile: \(error)")
+                }
+            }
+            if !errors.failures.isEmpty {
+                d.failures += errors.failures
+                return d
+            }
         } catch {
             d.failures.append("generate/compile: \(error)")
             return d
@@ -75,7 +91,8 @@ final class HLSProjectTests: XCTestCase {
         let models = d.models
         DispatchQueue.concurrentPerform(iterations: models.count) { k in
             do {
-                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite", index: k, inputs: models[k].input, trace: true))
+                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(k % programs)", index: k / programs,
+                                                                    inputs: models[k].input, trace: true))
             } catch {
                 results.fail("\(models[k].id): \(error)")
             }
@@ -138,7 +155,8 @@ final class HLSProjectTests: XCTestCase {
     }
 
     /// Random small networks: random widths, neuron kinds, resets, windows, readouts and
-    /// types (every quantization and overflow mode), spike and real inputs.
+    /// types (each network's slots from a pool of 4 random types; the 3 networks' pools hold
+    /// every quantization and overflow mode), spike and real inputs.
     func testGeneratedCppEqualsSimulatorOnRandomNetworks() throws {
         try requireToolchain()
         let d = Self.differential
@@ -150,6 +168,33 @@ final class HLSProjectTests: XCTestCase {
             let sim = FixedSimulator(model).run(input, trace: true)
             assertSame("\(id) \(RandomNetwork.describe(model))", g, (sim.output, sim.trace))
         }
+    }
+
+    /// The compiled object is cached and serves every folder of the same network: each project
+    /// reads its own folder's weights (the folder is linked in, not compiled in); without the
+    /// cache (CELESTA_HLS_OBJECT_CACHE=0) the folder is compiled in, with the same numbers.
+    func testCachedObjectServesEveryFolderWithItsOwnWeights() throws {
+        try requireToolchain()
+        let c = try HLSCase(file: "S07_lif_8-16-2_sub_binary_logit_spike_w10.json")
+        let a = try c.model()
+        var b = a
+        guard case .dense(var d) = b.layers[0].kind else { return XCTFail("layer 0 is not Dense") }
+        d.weight = d.weight.map { -$0 * 0.75 }
+        b.layers[0].kind = .dense(d)
+        var outputs: [[[Double]]] = []
+        for (k, m) in [a, b, b].enumerated() {
+            let dir = "\(scratch)/p\(k)"
+            try HLSProject.write(m, to: dir)
+            if k == 2 { setenv("CELESTA_HLS_OBJECT_CACHE", "0", 1) }
+            defer { unsetenv("CELESTA_HLS_OBJECT_CACHE") }
+            try HLSToolchain.compile(project: dir)
+            let got = try HLSToolchain.runCSim(project: dir, inputs: c.input).output
+            XCTAssertEqual(got, FixedSimulator(m).run(c.input).output, "project \(k)")
+            outputs.append(got)
+        }
+        XCTAssertNotEqual(outputs[0], outputs[1], "both weight sets give the same output: the test would show nothing")
+        XCTAssertEqual(outputs[1], outputs[2])
+        XCTAssertEqual(outputs[0], c.expected("csim").output)
     }
 
     /// Projects compiled together need distinct names; running a program that does not exist

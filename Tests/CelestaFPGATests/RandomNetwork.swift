@@ -18,15 +18,32 @@ enum RandomNetwork {
         mutating func pick<T>(_ xs: [T]) -> T { xs[int(0...(xs.count - 1))] }
     }
 
-    static func type(_ r: inout Rng) -> FixedType {
+    static func type(_ r: inout Rng, _ q: FixedType.Quantization, _ o: FixedType.Overflow) -> FixedType {
         let w = r.int(6...20), i = r.int(2...min(8, w))
-        let q = r.pick(FixedType.Quantization.allCases), o = r.pick(FixedType.Overflow.allCases)
-        return FixedType(width: w, intBits: i, signed: true, quantization: r.int(0...2) == 0 ? .trn : q,
-                         overflow: r.int(0...2) == 0 ? .wrap : o)
+        return FixedType(width: w, intBits: i, signed: true, quantization: q, overflow: o)
     }
 
-    static func make(seed: UInt64) -> (HLSModel, [[Double]]) {
+    /// Types per network. Each distinct type costs g++ a few tenths of a second (ap_types'
+    /// conversions and operators are instantiated per type and pair of types), so a network
+    /// draws its slots' types from a pool of this many.
+    static let poolSize = 4
+
+    /// A random network and its input. The pool's type j has the quantization and overflow
+    /// modes number `modes + j` (cycling through each list): networks made with modes 0, 4, 8
+    /// together use every quantization mode (7) and every overflow mode (4), each in at least
+    /// one slot.
+    static func make(seed: UInt64, modes: Int = 0) -> (HLSModel, [[Double]]) {
         var r = Rng(state: seed)
+        let qs = FixedType.Quantization.allCases, os = FixedType.Overflow.allCases
+        let pool = (0..<poolSize).map { j in Self.type(&r, qs[(modes + j) % qs.count], os[(modes + j) % os.count]) }
+        // the first picks take each pool type once (from a random start), the rest at random:
+        // every pool type (hence every mode of the 3 networks) is some slot's type
+        let start = r.int(0...(poolSize - 1))
+        var picks = 0
+        func type(_ r: inout Rng) -> FixedType {
+            picks += 1
+            return picks <= poolSize ? pool[(start + picks - 1) % poolSize] : r.pick(pool)
+        }
         let nIn = r.int(2...8)
         let spikes = r.int(0...2) != 0
         var model = HLSModel(input: HLSInput(n: nIn, type: spikes ? FixedType(width: 16, intBits: 6) : type(&r)), layers: [])

@@ -68,6 +68,18 @@ int main(int argc, char **argv) {
     char *tr = malloc(len);
     CHECK(celesta_hls_last_trace(tr, len, &len, m) == CELESTA_OK && contains(tr, "\"v_pre\"") && contains(tr, "\"counts\""), "%s", tr);
     free(tr);
+    /* float32 inputs: the same results as the same values as doubles (batch, trace) */
+    {
+        float xf[2 * 6 * 2];
+        double yb[2 * 6], yt[6];
+        for (size_t i = 0; i < 24; ++i) xf[i] = 1.0f;
+        CHECK(celesta_hls_simulate_f32(yb, 12, m, xf, 24, 2, 6, 0) == CELESTA_OK, "%s", celesta_last_error());
+        CHECK(memcmp(yb, y, 12 * sizeof(double)) == 0, "float32 batch equals float64 batch");
+        CHECK(celesta_hls_simulate_f32(yt, 6, m, xf, 12, 1, 6, 4) == CELESTA_OK, "%s", celesta_last_error());
+        CHECK(memcmp(yt, y, 6 * sizeof(double)) == 0, "float32 traced run equals");
+        CHECK(celesta_hls_simulate_f32(yb, 12, m, xf, 23, 2, 6, 0) == CELESTA_ERR_SHAPE_MISMATCH && contains(celesta_last_error(), "x_len"), "%s", celesta_last_error());
+        CHECK(celesta_hls_simulate_f32(yb, 12, m, NULL, 24, 2, 6, 0) == CELESTA_ERR_NULL_POINTER && contains(celesta_last_error(), "'x'"), "%s", celesta_last_error());
+    }
     /* float reference */
     CHECK(celesta_hls_simulate(yf, 6, m, x, 12, 1, 6, 2) == CELESTA_OK, "%s", celesta_last_error());
     /* shape errors */

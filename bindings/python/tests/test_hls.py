@@ -57,6 +57,26 @@ def test_batched_and_stateful(tmp_path):
     assert np.array_equal(np.concatenate([a, b]), y)
 
 
+def test_simulate_input_dtypes(tmp_path):
+    """float32 arrays go to the engine without a copy; every dtype gives the float32 values' result
+    (bool / uint8 / int spikes, float64 rounded to float32 as before), batched or not."""
+    case = load(CASES[0])
+    m = model_of(case, tmp_path)
+    rng = np.random.default_rng(3)
+    spikes = rng.integers(0, 2, (3, 20, m.n_in))
+    want = m.simulate(spikes.astype(np.float64))
+    for dtype in (np.float32, np.uint8, np.int64, bool):
+        assert np.array_equal(m.simulate(spikes.astype(dtype)), want), dtype
+    assert np.array_equal(m.simulate(spikes[1].astype(np.float32)), want[1])
+    # a non-contiguous float32 view
+    wide = np.zeros((3, 20, 2 * m.n_in), dtype=np.float32)
+    wide[:, :, ::2] = spikes
+    assert np.array_equal(m.simulate(wide[:, :, ::2]), want)
+    real = rng.uniform(-2, 3, (20, m.n_in))
+    assert np.array_equal(m.simulate(real), m.simulate(real.astype(np.float32)))
+    assert np.array_equal(m.simulate(real, reference="float"), m.simulate(real.astype(np.float32).astype(np.float64), reference="float"))
+
+
 def test_model_info_and_types(tmp_path):
     case = load([p for p in CASES if "S14" in p][0])
     m = model_of(case, tmp_path)

@@ -45,6 +45,7 @@ for _name, _args in {
     "celesta_hls_write": [_P, _STR, _STR, ctypes.c_int],
     "celesta_hls_compile": [_STR, _STR, ctypes.c_int],
     "celesta_hls_simulate": [_D, _SZ, _P, _D, _SZ, _SZ, _SZ, ctypes.c_int],
+    "celesta_hls_simulate_f32": [_D, _SZ, _P, ctypes.POINTER(ctypes.c_float), _SZ, _SZ, _SZ, ctypes.c_int],
     "celesta_hls_last_trace": [_STR, _SZ, ctypes.POINTER(_SZ), _P],
 }.items():
     getattr(_lib, _name).argtypes = _args
@@ -197,7 +198,9 @@ class HLSModel:
         (output, trace)."""
         if reference not in ("fixed", "float"):
             raise ValueError(f"reference must be 'fixed' or 'float', not {reference!r}")
-        a = np.ascontiguousarray(np.asarray(x, dtype=np.float32), dtype=np.float64)
+        # float32 values (the simulator's input semantics): no copy of a contiguous float32
+        # array; the engine converts each sequence's rows in the thread that runs it
+        a = np.ascontiguousarray(x, dtype=np.float32)
         single = a.ndim <= 2
         if a.ndim == 1:
             a = a.reshape(1, -1)
@@ -210,8 +213,8 @@ class HLSModel:
             raise ValueError("trace=True needs a single sequence [T][n_in]")
         flags = (_KEEP_STATE if keep_state else 0) | (_FLOAT if reference == "float" else 0) | (_TRACE if trace else 0)
         out = np.zeros((b, t, self.n_out), dtype=np.float64)
-        _irlib.check(_lib.celesta_hls_simulate(out.ctypes.data_as(_D), out.size, self._ptr, a.ctypes.data_as(_D),
-                                               a.size, b, t, flags))
+        _irlib.check(_lib.celesta_hls_simulate_f32(out.ctypes.data_as(_D), out.size, self._ptr,
+                                                   a.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), a.size, b, t, flags))
         y = out[0] if single else out
         if trace:
             return y, _trace_from_json(_irlib.text_out(_lib.celesta_hls_last_trace, self._ptr))
