@@ -53,6 +53,15 @@ cmake_rejects_newer_major() {
   printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(Celesta 99 CONFIG REQUIRED)\n' > "$tmp/cmv/CMakeLists.txt"
   ! cmake -S "$tmp/cmv" -B "$tmp/cmv/b" -DCMAKE_PREFIX_PATH="$p" >/dev/null 2>&1
 }
+cmake_zero_minor_rule() {  # 0.x: another minor may break the ABI, so only the same minor matches
+  local p=$1 minor=${version#*.}; minor=${minor%%.*}
+  [ "${version%%.*}" = 0 ] || return 0
+  mkdir -p "$tmp/cmz"
+  printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(Celesta 0.%s CONFIG REQUIRED)\n' $((minor - 1)) > "$tmp/cmz/CMakeLists.txt"
+  ! cmake -S "$tmp/cmz" -B "$tmp/cmz/b1" -DCMAKE_PREFIX_PATH="$p" >/dev/null 2>&1 || return 1
+  printf 'cmake_minimum_required(VERSION 3.16)\nproject(v C)\nfind_package(Celesta 0 CONFIG REQUIRED)\n' > "$tmp/cmz/CMakeLists.txt"
+  cmake -S "$tmp/cmz" -B "$tmp/cmz/b2" -DCMAKE_PREFIX_PATH="$p" >/dev/null 2>&1
+}
 installed_cli() { env -u LD_LIBRARY_PATH "$1/bin/celesta" chips | grep -q syns65302 && "$1/bin/celesta" --version | grep -q "$version"; }
 
 check "make install into a temporary prefix" install_tree
@@ -60,6 +69,7 @@ check "installed files present" has_files
 check "pkg-config consumer (examples/c) builds and runs" pkgconfig_consumer "$prefix"
 check "CMake consumer (find_package) builds and runs" cmake_consumer "$prefix"
 check "CMake refuses an incompatible version request" cmake_rejects_newer_major "$prefix"
+check "CMake: a 0.x version matches only its own minor" cmake_zero_minor_rule "$prefix"
 check "installed CLI runs" installed_cli "$prefix"
 mv "$prefix" "$tmp/moved"
 check "relocated prefix: pkg-config consumer" pkgconfig_consumer "$tmp/moved"
