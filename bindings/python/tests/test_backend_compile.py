@@ -251,3 +251,17 @@ def test_xylo_compile_of_a_recurrent_network_and_its_errors():
         backend.get_backend("xylo-a3").compile(tc.graph("conv_snn"))
     with pytest.raises(ValueError, match="'dt'"):
         backend.get_backend("xylo-a3").compile(g, dt=-1.0)
+
+
+@pytest.mark.parametrize("talon_compatible", [False, True])
+def test_compile_refuses_an_unknown_execution_mode_in_both_modes(talon_compatible):
+    # TALON stores any string; Celesta refuses it (README differences table), in both modes.
+    g = ir.Graph({"input": ir.Input(np.array([2])),
+                  "fc": ir.Affine(weight=np.ones((2, 2), np.float32), bias=np.zeros(2, np.float32)),
+                  "output": ir.Output(np.array([2]))}, [("input", "fc"), ("fc", "output")])
+    ctx = celesta.talon_compatible() if talon_compatible else contextlib.nullcontext()
+    with ctx:
+        for name in ("cpu", "fpga"):
+            with pytest.raises(ValueError, match="execution_mode.*'bogus'"):
+                backend.get_backend(name).compile(g, backend.CompileConfig(execution_mode="bogus"))
+        assert backend.get_backend("cpu").compile(g, backend.CompileConfig(execution_mode="cyclic")).metadata["execution_mode"] == "cyclic"
