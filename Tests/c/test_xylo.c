@@ -94,6 +94,8 @@ static void test_errors(const char *tmpdir) {
     bad.struct_size = 0;
     CHECK(celesta_xylo_config_create(&untouched, &bad) == CELESTA_ERR_INVALID_ARGUMENT, "input struct_size 0");
     bad = d;
+    int32_t w_in3[3] = {100, 50, 0};  /* a length that disagrees with the shape (the buffer holds it) */
+    bad.weights_in = w_in3;
     bad.weights_in_len = 3;
     CHECK(celesta_xylo_config_create(&untouched, &bad) == CELESTA_ERR_SHAPE_MISMATCH, "shape");
     CHECK(contains(celesta_last_error(), "'weights_in' has 3 values"), "%s", celesta_last_error());
