@@ -140,29 +140,27 @@ public func celesta_backend_profile(
 
 /// celesta_backend_profile()'s work, as JSON (`progress`: the run's reports).
 func profileJSON(_ backendName: String, _ g: IRGraph, _ text: [UInt8], _ tensors: [Tensor], progress: SendableProgress?) throws -> String {
-    do {
-        let backend = try registry().backend(backendName)
-        let r = try OptionsReader(text, field: "options_json", known: [
-            "inputs", "n_steps", "energy_preset", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
-            "energy_per_sram_write_pj", "energy_per_op_pj", "talon_compatible", "dt", "threads",
-        ])
-        var o = BackendProfileOptions()
-        o.nSteps = try r.count("n_steps", min: 1) ?? 1
-        o.energyPreset = try r.string("energy_preset") ?? EnergyPreset.defaultName
-        o.macPJ = try r.number("energy_per_mac_pj")
-        o.spikePJ = try r.number("energy_per_spike_pj")
-        o.sramReadPJ = try r.number("energy_per_sram_read_pj")
-        o.sramWritePJ = try r.number("energy_per_sram_write_pj")
-        o.perOperationPJ = try r.perOperation("energy_per_op_pj")
-        o.talonCompatible = try r.flag("talon_compatible")
-        o.threads = try r.count("threads", min: 0) ?? 0
-        if let dt = try r.number("dt") {
-            guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
-            o.dt = dt
-        }
-        o.progress = progress?.closure
-        return try backend.profile(g, inputs: try r.inputs(tensors), options: o).json
+    let backend = try registry().backend(backendName)
+    let r = try OptionsReader(text, field: "options_json", known: [
+        "inputs", "n_steps", "energy_preset", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
+        "energy_per_sram_write_pj", "energy_per_op_pj", "talon_compatible", "dt", "threads",
+    ])
+    var o = BackendProfileOptions()
+    o.nSteps = try r.count("n_steps", min: 1) ?? 1
+    o.energyPreset = try r.string("energy_preset") ?? EnergyPreset.defaultName
+    o.macPJ = try r.number("energy_per_mac_pj")
+    o.spikePJ = try r.number("energy_per_spike_pj")
+    o.sramReadPJ = try r.number("energy_per_sram_read_pj")
+    o.sramWritePJ = try r.number("energy_per_sram_write_pj")
+    o.perOperationPJ = try r.perOperation("energy_per_op_pj")
+    o.talonCompatible = try r.flag("talon_compatible")
+    o.threads = try r.count("threads", min: 0) ?? 0
+    if let dt = try r.number("dt") {
+        guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
+        o.dt = dt
     }
+    o.progress = progress?.closure
+    return try backend.profile(g, inputs: try r.inputs(tensors), options: o).json
 }
 
 /// TALON's `run` (README §16) on backend `name`: validate, simulate, and (with `profile`)
@@ -190,31 +188,29 @@ public func celesta_backend_run(
 
 /// celesta_backend_run()'s work, as JSON (`progress`: the runs' reports).
 func runJSON(_ backendName: String, _ g: IRGraph, _ text: [UInt8], _ tensors: [Tensor], progress: SendableProgress?) throws -> String {
-    do {
-        let r = try OptionsReader(text, field: "options_json", known: [
-            "inputs", "input", "timesteps", "profile", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
-            "talon_compatible", "dt",
-        ])
-        var q = BackendRunRequest()
-        q.backend = backendName
-        q.timesteps = try r.count("timesteps", min: 0) ?? 1
-        q.profile = try r.flag("profile", true)
-        q.macPJ = try r.number("energy_per_mac_pj") ?? q.macPJ
-        q.spikePJ = try r.number("energy_per_spike_pj") ?? q.spikePJ
-        q.sramReadPJ = try r.number("energy_per_sram_read_pj") ?? q.sramReadPJ
-        q.talonCompatible = try r.flag("talon_compatible")
-        if let dt = try r.number("dt") {
-            guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
-            q.dt = dt
-        }
-        q.inputs = try r.inputs(tensors)
-        if let v = r.members["input"], v != .null {
-            guard q.inputs == nil else { throw CelestaError(.invalidArgument, "options_json: give 'inputs' or 'input', not both") }
-            q.bareInput = try cpuArray(tensors[try r.index(v, "'input'", arrays: tensors.count)])
-        }
-        q.progress = progress?.closure
-        return try BackendRunner.run(g, q, registry: registry()).json
+    let r = try OptionsReader(text, field: "options_json", known: [
+        "inputs", "input", "timesteps", "profile", "energy_per_mac_pj", "energy_per_spike_pj", "energy_per_sram_read_pj",
+        "talon_compatible", "dt",
+    ])
+    var q = BackendRunRequest()
+    q.backend = backendName
+    q.timesteps = try r.count("timesteps", min: 0) ?? 1
+    q.profile = try r.flag("profile", true)
+    q.macPJ = try r.number("energy_per_mac_pj") ?? q.macPJ
+    q.spikePJ = try r.number("energy_per_spike_pj") ?? q.spikePJ
+    q.sramReadPJ = try r.number("energy_per_sram_read_pj") ?? q.sramReadPJ
+    q.talonCompatible = try r.flag("talon_compatible")
+    if let dt = try r.number("dt") {
+        guard dt > 0 else { throw CelestaError(.outOfRange, "options_json: 'dt' is \(dt); it must be > 0") }
+        q.dt = dt
     }
+    q.inputs = try r.inputs(tensors)
+    if let v = r.members["input"], v != .null {
+        guard q.inputs == nil else { throw CelestaError(.invalidArgument, "options_json: give 'inputs' or 'input', not both") }
+        q.bareInput = try cpuArray(tensors[try r.index(v, "'input'", arrays: tensors.count)])
+    }
+    q.progress = progress?.closure
+    return try BackendRunner.run(g, q, registry: registry()).json
 }
 
 /// The energy presets (pJ per operation), as JSON `{name: {"mac_pj", "spike_pj",
