@@ -7,7 +7,7 @@ import XCTest
 /// for every quantization and overflow mode (signed and unsigned, widths 1 to 62, F negative,
 /// zero and beyond W) and the types it leaves to the constructor (64 bits, N > 0): ~80000
 /// doubles each (random, exact ties at the LSB, a quarter LSB off, tiny, huge, +-0).
-/// Compiling 60 types' constructors costs g++ ~10 s of CPU, so this runs with
+/// Compiling 60 types' constructors costs g++ 30-45 s of CPU, so this runs with
 /// CELESTA_HLS_ALL_CASES=1 (as the every-case test does); `make test` covers from_double through
 /// the differential tests (one program with it, one with the constructor, both against the
 /// Swift simulator).
