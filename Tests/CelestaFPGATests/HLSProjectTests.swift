@@ -36,7 +36,9 @@ final class HLSProjectTests: XCTestCase {
     /// Every model of both differential tests is generated once and compiled as two programs
     /// (`HLSToolchain.compileSuite`: one g++ run per program instead of one per project, the
     /// two runs in parallel); each project's own testbench then runs in a process of its own
-    /// (zero state).
+    /// (zero state). Program 0 converts doubles (weights, inputs, scalar constants) with the
+    /// kernels' `from_double`, program 1 with ap_types' own constructor: both against the
+    /// Swift simulator.
     static let differential: Differential = {
         var d = Differential()
         do {
@@ -73,7 +75,7 @@ final class HLSProjectTests: XCTestCase {
             let lists = dirs
             DispatchQueue.concurrentPerform(iterations: programs) { p in
                 do {
-                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)")
+                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)", apConversions: p == 1)
                 } catch {
                     errors.fail("generate/compile: \(error)")
                 }
