@@ -94,7 +94,7 @@ extension FPGABackend {
     public func buildBitstream(_ graph: IRGraph, options: BackendCompileOptions, writeToDisk: Bool = false, overwrite: Bool = false,
                                talonCompatible: Bool = false) throws -> BitstreamResult {
         var o = options
-        if (o.settings["bitstream"] ?? .none) == .none { o.settings["bitstream"] = BitstreamConfig().value }
+        if (o.settings["bitstream"] ?? IRValue.none) == IRValue.none { o.settings["bitstream"] = BitstreamConfig().value }
         let d = try compile(graph, options: o)
         guard case .dict(let config)? = d.metadata["hls4ml_config"], case .dict(let bit)? = d.metadata["bitstream"],
               case .dict(let flagValues)? = bit["config"] else {

@@ -48,7 +48,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *dir = argv[1];
-    char options[2048], path[1024], prj[1024];
+    char options[4096], path[2048], prj[512];
+    if (strlen(dir) > 400) {
+        fprintf(stderr, "test_backend_bitstream: SCRATCH_DIR is too long\n");
+        return 2;
+    }
     snprintf(prj, sizeof prj, "%s/prj", dir);
 
     /* Input 3 -> Affine 2x3 (one zero weight) -> LIF 2 -> Output. */

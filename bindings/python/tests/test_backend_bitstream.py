@@ -34,7 +34,7 @@ OWN = ("firmware/nnet_utils/if_model.h", "firmware/nnet_utils/lif_model.h", "fir
 def _case_call(name, output_dir=None, **kw):
     c = tc.case(f"fpga.{name}")
     a = c["args"]
-    return c, FPGA.build_bitstream(tc.graph(name), output_dir=output_dir or a["output_dir"], project_name=a["project_name"], part=a["part"],
+    return c, FPGA.build_bitstream(tc.graph(name), output_dir=a["output_dir"] if output_dir is None else output_dir, project_name=a["project_name"], part=a["part"],
                                    clock_period=a["clock_period"], default_precision=a["default_precision"],
                                    default_reuse_factor=a["default_reuse_factor"], strategy=a["strategy"],
                                    bitstream_config=backend.BitstreamConfig(csim=True, synth=False, cosim=False, export=False, vsynth=False,
@@ -251,7 +251,24 @@ def test_build_script_writes_and_checks_the_celesta_project(tmp_path):
 
 
 def test_pytorch_model_is_saved_when_written(tmp_path, monkeypatch):
+    """pytorch_model= is saved with torch.save as model.pt (a stand-in torch module here: the
+    test venv has no torch) and listed last, as TALON does."""
+    import pickle
+    import types
+
+    fake = types.ModuleType("torch")
+
+    def save(obj, path):
+        with open(path, "wb") as f:
+            pickle.dump(obj, f)
+
+    fake.save = save
+    monkeypatch.setitem(sys.modules, "torch", fake)
     monkeypatch.chdir(tmp_path)
-    torch = pytest.importorskip("torch")
     _, r = _case_call("mlp_784_128_10", write_to_disk=True, pytorch_model={"w": 1})
-    assert r["written_files"][-1] == "hls4ml_project/model.pt" and torch.load("hls4ml_project/model.pt") == {"w": 1}
+    assert r["written_files"][-1] == "hls4ml_project/model.pt"
+    assert pickle.loads((tmp_path / "hls4ml_project/model.pt").read_bytes()) == {"w": 1}
+    assert sorted(p.name for p in (tmp_path / "hls4ml_project").iterdir()) == ["build.py", "build_prj.tcl", "firmware", "hls4ml_config.json",
+                                                                                  "model.pt"]
+    _, r = _case_call("mlp_784_128_10", output_dir=str(tmp_path / "other"), pytorch_model={"w": 1})
+    assert "written_files" not in r and not (tmp_path / "other").exists()

@@ -56,8 +56,9 @@ def validate(name: str, graph, talon_compatible: bool = False) -> dict:
 def compile(name: str, graph, options: dict) -> dict:
     """The library's compile of ``graph`` on backend ``name`` (celesta_backend_compile): the
     descriptor as Python values (arrays as numpy, tuples as tuples)."""
+    handle = graph._handle()   # kept alive for the call
     text = json.dumps(options).encode()
-    return _decoded(lambda out: _lib.celesta_backend_compile(out, name.encode(), graph._handle().ptr, text, len(text)))
+    return _decoded(lambda out: _lib.celesta_backend_compile(out, name.encode(), handle.ptr, text, len(text)))
 
 
 # celesta_backend_build_bitstream() flags
@@ -69,8 +70,9 @@ def build_bitstream(graph, options: dict, flags: int) -> dict:
     """The fpga backend's build_bitstream of ``graph`` (celesta_backend_build_bitstream): TALON's
     dict as Python values (the descriptor's arrays as numpy). ``flags``: 1 TALON-compatible,
     WRITE_TO_DISK, OVERWRITE."""
+    handle = graph._handle()   # kept alive for the call
     text = json.dumps(options).encode()
-    return _decoded(lambda out: _lib.celesta_backend_build_bitstream(out, graph._handle().ptr, text, len(text), flags))
+    return _decoded(lambda out: _lib.celesta_backend_build_bitstream(out, handle.ptr, text, len(text), flags))
 
 
 def _decoded(call) -> dict:
