@@ -4,12 +4,14 @@
  * hls4ml_config.json text), a folder that is not empty refused unless CELESTA_BACKEND_OVERWRITE,
  * TALON's merge with CELESTA_IR_TALON_COMPATIBLE, a failed write that leaves nothing, the
  * descriptor written with celesta_backend_result_write(), and every error path.
- * Usage: test_backend_bitstream SCRATCH_DIR (an empty folder) */
+ * Usage: test_backend_bitstream SCRATCH_DIR (the project goes to SCRATCH_DIR/prj-<pid>) */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <celesta.h>
 
@@ -53,7 +55,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "test_backend_bitstream: SCRATCH_DIR is too long\n");
         return 2;
     }
-    snprintf(prj, sizeof prj, "%s/prj", dir);
+    snprintf(prj, sizeof prj, "%s/prj-%ld", dir, (long)getpid());
 
     /* Input 3 -> Affine 2x3 (one zero weight) -> LIF 2 -> Output. */
     float w[6] = {0.9f, 0.0f, 0.5f, 0.3f, 0.8f, 0.6f}, b[2] = {0, 0}, tau[2] = {8, 8}, r[2] = {1, 1}, vl[2] = {0, 0}, th[2] = {0.5f, 1};
