@@ -1044,6 +1044,14 @@ enum {
     /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
     CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
 };
+
+/** Flags of celesta_backend_build_bitstream() (with CELESTA_IR_TALON_COMPATIBLE, 1). */
+enum {
+    /** Write the project's files under the `output_dir` setting (TALON's write_to_disk=True). */
+    CELESTA_BACKEND_WRITE_TO_DISK = 2,
+    /** Replace an output folder that is not empty (refused otherwise). */
+    CELESTA_BACKEND_OVERWRITE = 4
+};
 /* ABI-TYPES:BEGIN fpga */
 /**
  * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF
@@ -1271,6 +1279,35 @@ CELESTA_API int celesta_backend_result_write(const celesta_backend_result_t *res
  * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_validate_flags_json(char *buf, size_t cap, size_t *len, const char *name, const celesta_ir_graph_t *graph, int flags);
+
+/* ---- Exported C function: the fpga backend's build_bitstream (TALON's, reference README §18). ---- */
+
+/**
+ * The fpga backend's project for an HLS bitstream build (TALON's `build_bitstream`).
+ * `options_json` is celesta_backend_compile()'s (CompileConfig fields and the fpga
+ * `settings`: `output_dir`, `project_name`, `part`, `clock_period`, `io_type`,
+ * `default_precision`, `default_reuse_factor`, `strategy`, `bitstream` — the flags of TALON's
+ * BitstreamConfig {csim, synth, cosim, export, vsynth, bitfile}; null or omitted: TALON's
+ * defaults, csim off and the rest on). Flags: CELESTA_BACKEND_WRITE_TO_DISK writes the files
+ * under `output_dir`, atomically (a temporary folder next to it, renamed; a folder that is not
+ * empty is refused unless CELESTA_BACKEND_OVERWRITE, which replaces it as a whole);
+ * CELESTA_IR_TALON_COMPATIBLE writes into the folder as TALON does, keeping the files it does
+ * not write (each file written atomically). `*out` receives the result
+ * (celesta_backend_result_json(): `{hls4ml_config, parameters_h, build_script, tcl_script,
+ * template_paths, descriptor, written_files}`, TALON's keys in TALON's order; `written_files`
+ * only with CELESTA_BACKEND_WRITE_TO_DISK, each `output_dir` joined with the file's path;
+ * `descriptor` as celesta_backend_compile() gives it; celesta_backend_result_write() writes
+ * the descriptor; release with celesta_backend_result_free()). The files: `parameters.h` and
+ * `hls4ml_config.json` byte for byte as TALON writes them; the four neuron headers,
+ * `build.py` and `build_prj.tcl` are Celesta's (README "FPGA bitstream projects").
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (bad options or flags, a
+ * setting the fpga does not know, a graph that fails validation: "Graph validation failed:
+ * [nodes]. Supported: [...]", an empty `output_dir` or a folder that is not empty when
+ * writing), CELESTA_ERR_PARSE, CELESTA_ERR_IO (naming the path; nothing is left half
+ * written). Thread safety: any thread; `graph` is only read.
+ */
+CELESTA_API int celesta_backend_build_bitstream(celesta_backend_result_t **out, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, int flags);
 
 
 /* ==== Xylo backend: handle types ==== */

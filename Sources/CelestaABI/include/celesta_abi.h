@@ -585,6 +585,14 @@ enum {
     /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
     CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
 };
+
+/** Flags of celesta_backend_build_bitstream() (with CELESTA_IR_TALON_COMPATIBLE, 1). */
+enum {
+    /** Write the project's files under the `output_dir` setting (TALON's write_to_disk=True). */
+    CELESTA_BACKEND_WRITE_TO_DISK = 2,
+    /** Replace an output folder that is not empty (refused otherwise). */
+    CELESTA_BACKEND_OVERWRITE = 4
+};
 /* ABI-TYPES:BEGIN fpga */
 /**
  * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF

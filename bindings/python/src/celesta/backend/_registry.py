@@ -119,7 +119,8 @@ class CPUBackend(Backend):
 
 
 class FPGABackend(Backend):
-    """FPGA through hls4ml: validation and the compile descriptor (project files: ``celesta.hls``)."""
+    """FPGA through hls4ml: validation, the compile descriptor and TALON's ``build_bitstream`` (Celesta's
+    own HLS projects: ``celesta.hls``)."""
     name = "fpga"
 
     def get_capabilities(self) -> BackendCapabilities:
@@ -139,13 +140,66 @@ class FPGABackend(Backend):
                 strategy: str = "Latency", bitstream_config=None) -> HardwareDescriptor:
         """Validates (ValueError "Graph validation failed: ..." when invalid), then TALON's
         descriptor of the hls4ml project (README §18), made by the library."""
-        flags = None
-        if bitstream_config is not None:
-            flags = {k: bool(getattr(bitstream_config, k)) for k in ("csim", "synth", "cosim", "export", "vsynth", "bitfile")}
-        settings = {"output_dir": output_dir, "project_name": project_name, "part": part, "clock_period": clock_period,
-                    "io_type": io_type, "default_precision": default_precision, "default_reuse_factor": default_reuse_factor,
-                    "strategy": strategy, "bitstream": flags}
+        settings = _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor,
+                                  strategy, bitstream_config)
         return _descriptor(_native.compile("fpga", graph, {**_config_options(config), "settings": settings}))
+
+    def build_bitstream(self, graph, output_dir: str = "hls4ml_project", project_name: str = "myproject",
+                        part: str = "xczu9eg-ffvb1156-2-i", clock_period: float = 5, io_type: str = "io_stream",
+                        default_precision: str = "ap_fixed<16,6>", default_reuse_factor: int = 1, strategy: str = "Latency",
+                        bitstream_config=None, write_to_disk: bool = False, pytorch_model=None, *, overwrite: bool = False,
+                        talon_compatible: bool | None = None) -> dict:
+        """TALON's ``build_bitstream`` (README §18), made by the library: validates and compiles
+        (``compile``'s errors), then returns ``{hls4ml_config, parameters_h, build_script,
+        tcl_script, template_paths, descriptor}`` and, with ``write_to_disk=True``, writes the
+        project under ``output_dir`` and adds ``written_files``. ``bitstream_config`` None:
+        ``BitstreamConfig()``. ``parameters.h`` and ``hls4ml_config.json`` are TALON's bytes;
+        the four neuron headers, ``build.py`` and ``build_prj.tcl`` are Celesta's (build.py
+        writes and checks the Celesta HLS project of the network, build_prj.tcl synthesises
+        it). The folder is written atomically; one that is not empty is refused unless
+        ``overwrite=True`` (which replaces it); ``talon_compatible=True`` writes into it as
+        TALON does, keeping other files. ``pytorch_model`` (with ``write_to_disk``) is saved
+        as ``model.pt`` with ``torch.save``, as TALON does."""
+        from . import BitstreamConfig
+        settings = _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor,
+                                  strategy, bitstream_config if bitstream_config is not None else BitstreamConfig())
+        flags = (1 if _compatible(talon_compatible) else 0) | (_native.WRITE_TO_DISK if write_to_disk else 0) | (
+            _native.OVERWRITE if overwrite else 0)
+        doc = _native.build_bitstream(graph, {**_config_options(None), "settings": settings}, flags)
+        doc["descriptor"] = _descriptor(doc["descriptor"])
+        if write_to_disk and pytorch_model is not None:
+            doc["written_files"].append(_save_torch_model(pytorch_model, output_dir))
+        return doc
+
+
+def _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor, strategy,
+                   bitstream_config) -> dict:
+    """The fpga compile settings of the library (celesta_backend_compile's ``settings``)."""
+    flags = None
+    if bitstream_config is not None:
+        flags = {k: bool(getattr(bitstream_config, k)) for k in ("csim", "synth", "cosim", "export", "vsynth", "bitfile")}
+    return {"output_dir": output_dir, "project_name": project_name, "part": part, "clock_period": clock_period, "io_type": io_type,
+            "default_precision": default_precision, "default_reuse_factor": default_reuse_factor, "strategy": strategy,
+            "bitstream": flags}
+
+
+def _save_torch_model(model, output_dir: str) -> str:
+    """Saves ``model`` as ``<output_dir>/model.pt`` (``torch.save``, to a temporary name then
+    renamed); returns the path as TALON lists it."""
+    import os
+    import tempfile
+
+    import torch
+    path = os.path.join(output_dir, "model.pt")
+    fd, tmp = tempfile.mkstemp(prefix=".model.pt.", dir=output_dir)
+    os.close(fd)
+    try:
+        torch.save(model, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
 
 
 class LibraryBackend(Backend):
