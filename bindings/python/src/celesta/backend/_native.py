@@ -26,6 +26,7 @@ for _name, _args in {
     "celesta_backend_compile": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ],
     "celesta_backend_validate_flags_json": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _P, ctypes.c_int],
     "celesta_backend_result_write": [_P, _STR, ctypes.c_int, ctypes.c_int],
+    "celesta_backend_result_read": [ctypes.POINTER(_P), _STR, _SZ, ctypes.c_int],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -59,6 +60,17 @@ def compile(name: str, graph, options: dict) -> dict:
     text = json.dumps(options).encode()
     out = _P()
     check(_lib.celesta_backend_compile(ctypes.byref(out), name.encode(), handle.ptr, text, len(text)))
+    try:
+        return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
+    finally:
+        _lib.celesta_backend_result_free(out.value)
+
+
+def read_descriptor(data: bytes, binary: bool) -> dict:
+    """A descriptor file's bytes read by the library (celesta_backend_result_read): TALON's
+    to_json text, or the binary; the descriptor as Python values (arrays as numpy)."""
+    out = _P()
+    check(_lib.celesta_backend_result_read(ctypes.byref(out), data, len(data), 1 if binary else 0))
     try:
         return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
     finally:
