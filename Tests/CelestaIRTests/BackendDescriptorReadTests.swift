@@ -103,6 +103,12 @@ final class BackendDescriptorReadTests: XCTestCase {
               "$.neuron_configs.0[0]")
         fails("XXXX", .binary, "T1CB")
         fails("T1CB\u{1}\u{0}\u{ff}\u{0}\u{0}\u{0}", .binary, "the file ends in the metadata")
+        // An empty array of shape [2^32 - 1, 0]: no bytes, but billions of lists in to_json.
+        var huge = try! BackendDescriptor().binary(talonCompatible: false).dropLast(4) + [1, 0, 0, 0]
+        huge += [3, 0, 0, 0] + Array("0/e".utf8) + [5] + Array("int32".utf8) + [2, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0] + [UInt8](repeating: 0, count: 8)
+        XCTAssertThrowsError(try BackendDescriptor.read(Array(huge))) { e in
+            XCTAssertTrue(((e as? CelestaError)?.message ?? "").contains("more than 1048576 nested lists"), "\(e)")
+        }
     }
 
     func testTheParserReadsPythonsNonFiniteNumbersOnlyWhenAsked() throws {

@@ -35,6 +35,10 @@ extension BackendDescriptor {
         }
     }
 
+    /// The most nested lists an empty array read from a binary may have (the product of its
+    /// dimensions before the first 0), so that `talonJSON()` can write it again.
+    public static let maxEmptyArrayLists = 1 << 20
+
     // MARK: JSON
 
     static func readJSON(_ bytes: [UInt8], name: String) throws -> BackendDescriptor {
@@ -123,6 +127,18 @@ extension BackendDescriptor {
             let expected = n.map { $0.multipliedReportingOverflow(by: dtype.size) }
             guard let expected, !expected.overflow, expected.partialValue == byteCount else {
                 throw c.fail("\(what) ('\(key)'): \(byteCount) bytes do not hold a \(dtypeName) array of shape \(Tensor.describe(shape))", at: start)
+            }
+            // An empty array's nested lists (before its zero dimension) are what to_json writes:
+            // a few dimensions can make billions of them from a handful of bytes.
+            if n == 0 {
+                var lists = 1
+                for d in shape.prefix(while: { $0 != 0 }) {
+                    let (p, overflow) = lists.multipliedReportingOverflow(by: d)
+                    guard !overflow, p <= BackendDescriptor.maxEmptyArrayLists else {
+                        throw c.fail("\(what) ('\(key)') is an empty array of shape \(Tensor.describe(shape)), more than \(BackendDescriptor.maxEmptyArrayLists) nested lists", at: start)
+                    }
+                    lists = p
+                }
             }
             let values = try c.take(byteCount, "the values of \(what) ('\(key)')")
             let tensor = try Tensor(dtype: dtype, shape: shape, bytes: values)

@@ -231,8 +231,8 @@ class ProfileResult:
     power_watts: dict = field(default_factory=dict)
     power_total_watts: float | None = None
     run_seconds: float | None = None
-    # The assumptions of a model with no reference behind it (Xylo v1's derived cycle
-    # model), and why a figure is unavailable; empty otherwise.
+    # The assumptions of a model with no reference behind it (Xylo v1's derived cycle and
+    # power models), and why a figure is unavailable; empty otherwise.
     model_notes: list = field(default_factory=list)
 
 
