@@ -1091,9 +1091,14 @@ enum {
 
 /**
  * The registered backends with their capabilities, as JSON `[{name, summary,
- * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
- * (a chip's backend adds `chip`: its id in the chip table) in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
- * CELESTA_ERR_BUFFER_TOO_SMALL.
+ * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints,
+ * talon_capabilities, hardware_constraints}]` (a chip's backend adds `chip`: its id in the
+ * chip table) in registration order (size-query idiom): `talon_capabilities` is what TALON
+ * reports in its mode, in the same form (cpu: the primitives TALON claims), or null where it
+ * is the same; `hardware_constraints` is TALON's `get_constraints()` (`max_neurons_per_core`,
+ * `max_synapses_per_core`, `sram_bytes_per_core`, `max_fan_in`, `max_fan_out`,
+ * `max_feedback_delay`, `supported_precisions`, `core_mesh_topology`, `num_cores`), or null.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_list_json(char *buf, size_t cap, size_t *len);
 
@@ -1156,8 +1161,9 @@ CELESTA_API void celesta_backend_result_free(celesta_backend_result_t *result);
  * (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
  * `latency_source` ("measured": the simulator's own time per node; "cycle model"; "derived
  * cycle model": a chip with no reference model, Xylo v1), `energy_source` ("per-operation
- * costs", "power model", "unavailable") and, on the Xylo chips, `cycles_per_step`,
- * `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
+ * costs", "power model", "derived power model": Xylo v1, Audio 2's SNN-core rail;
+ * "unavailable") and, on the Xylo chips, `cycles_per_step`, `clock_hz`, `power_watts`
+ * {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
  * [the assumptions of a derived model, why a figure is unavailable] when there are any.
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the
@@ -1308,6 +1314,27 @@ CELESTA_API int celesta_backend_validate_flags_json(char *buf, size_t cap, size_
  * written). Thread safety: any thread; `graph` is only read.
  */
 CELESTA_API int celesta_backend_build_bitstream(celesta_backend_result_t **out, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, int flags);
+
+/* ---- Exported C functions: a descriptor read back from the files celesta_backend_result_write() ---- */
+
+/**
+ * Reads a descriptor from the bytes of a file celesta_backend_result_write() (or Python's
+ * `HardwareDescriptor.to_json` / `to_binary`) wrote: `format` CELESTA_BACKEND_DESCRIPTOR_JSON
+ * (TALON's `to_json` text) or CELESTA_BACKEND_DESCRIPTOR_BINARY ("T1CB": the metadata, the
+ * number of neuron configurations and, in Celesta's file, the weights; TALON's file has none).
+ * `*out` receives a result as celesta_backend_compile() gives one: its JSON
+ * (celesta_backend_result_json()) has the same keys, with `settings` empty (the files do not
+ * hold them), and from a binary empty `neuron_configs`, `routing_tables` and
+ * `execution_schedule` plus `binary_neuron_config_count` (the count the file holds);
+ * celesta_backend_result_write() writes it again, and writing it in the format it was read
+ * from gives the same bytes. `data` is only read during the call; release `*out` with
+ * celesta_backend_result_free(). On an error `*out` is not written.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (an unknown format),
+ * CELESTA_ERR_PARSE (damaged or truncated data: the message names the byte offset or the JSON
+ * path, and what was expected). Thread safety: any thread.
+ */
+CELESTA_API int celesta_backend_result_read(celesta_backend_result_t **out, const char *data, size_t data_len, int format);
 
 
 /* ==== Xylo backend: handle types ==== */

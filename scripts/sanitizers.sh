@@ -134,6 +134,8 @@ full)
   harness test_ir_viz Tests/Fixtures "$out"
   harness test_backend
   harness test_backend_run
+  mkdir -p "$out/descriptor"
+  harness test_backend_descriptor_read "$out/descriptor"
   harness test_ir_mapping Tests/Fixtures
   harness test_events Tests/Fixtures "$out/events"
   harness test_file_bytes Tests/Fixtures

@@ -16,6 +16,12 @@ extension FPGABackend {
             ])
     }
 
+    /// TALON's fpga `get_constraints()` (reference README §12.0).
+    public var hardwareConstraints: HardwareSpec? {
+        HardwareSpec(maxNeuronsPerCore: 4096, maxSynapsesPerCore: 1_000_000, sramBytesPerCore: 4_202_496, maxFanIn: 8192, maxFanOut: 8192,
+                     maxFeedbackDelay: 1, supportedPrecisions: ["fp32", "int16", "int8", "int4"], mesh: nil, numCores: 1)
+    }
+
     /// Board -> FPGA part (TALON's table).
     public static let targetParts: [(String, String)] = [
         ("zcu102", "xczu9eg-ffvb1156-2-i"), ("zcu104", "xczu7ev-ffvc1156-2-e"), ("zcu111", "xczu28dr-ffvg1517-2-e"),

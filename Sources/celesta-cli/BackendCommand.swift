@@ -11,7 +11,7 @@ struct BackendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backend",
         abstract: "Validate or compile a graph for a backend (cpu, fpga, xylo-a2, xylo-a3, xylo-v1).",
-        subcommands: [BackendValidate.self, BackendCompile.self, BackendBitstream.self])
+        subcommands: [BackendValidate.self, BackendCompile.self, BackendBitstream.self, BackendList.self, BackendInfo.self])
 
     /// The built-in backends.
     static func registry() -> BackendRegistry {

@@ -27,6 +27,7 @@ for _name, _args in {
     "celesta_backend_validate_flags_json": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _P, ctypes.c_int],
     "celesta_backend_result_write": [_P, _STR, ctypes.c_int, ctypes.c_int],
     "celesta_backend_build_bitstream": [ctypes.POINTER(_P), _P, _STR, _SZ, ctypes.c_int],
+    "celesta_backend_result_read": [ctypes.POINTER(_P), _STR, _SZ, ctypes.c_int],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -80,6 +81,17 @@ def _decoded(call) -> dict:
     decoded (arrays as numpy, tuples as tuples) and frees the result."""
     out = _P()
     check(call(ctypes.byref(out)))
+    try:
+        return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
+    finally:
+        _lib.celesta_backend_result_free(out.value)
+
+
+def read_descriptor(data: bytes, binary: bool) -> dict:
+    """A descriptor file's bytes read by the library (celesta_backend_result_read): TALON's
+    to_json text, or the binary; the descriptor as Python values (arrays as numpy)."""
+    out = _P()
+    check(_lib.celesta_backend_result_read(ctypes.byref(out), data, len(data), 1 if binary else 0))
     try:
         return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
     finally:
