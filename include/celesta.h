@@ -235,7 +235,9 @@ enum {
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
     CELESTA_IR_WITHOUT_LAYERS = 8,
     /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
-    CELESTA_IR_CORE_LIST = 16
+    CELESTA_IR_CORE_LIST = 16,
+    /** celesta_ir_graph_partition_json() with CELESTA_IR_CORE_LIST: the two lists as runs. */
+    CELESTA_IR_CORE_RUNS = 32
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
@@ -954,9 +956,14 @@ CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *sp
  * the bytes needed including the NUL; a call with too small a buffer partitions again), and
  * the graph unchanged. The same arguments, flags and errors as celesta_ir_graph_partition(),
  * plus the flag CELESTA_IR_CORE_LIST: `assignments` replaced by `"order"` (the assigned nodes'
- * indices in graph order, in assignment order) and `"cores"` (their cores, in the same order).
+ * indices in graph order, in assignment order) and `"cores"` (their cores, in the same order);
+ * with CELESTA_IR_CORE_RUNS as well, those two lists are given as runs, flat pairs:
+ * `"order_runs": [first, count, ...]` (each run the indices first, first + 1, ...,
+ * first + count - 1) and `"core_runs": [core, count, ...]` (each run `count` assignments to one
+ * core); CELESTA_IR_CORE_RUNS without CELESTA_IR_CORE_LIST is refused.
  *
- * Thread safety: any thread (the graph is read under its lock).
+ * Thread safety: any thread (the graph is read under its lock; its adjacency comes from the
+ * analysis scan the handle keeps, made by the first call that needs it).
  */
 CELESTA_API int celesta_ir_graph_partition_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, const char *algorithm, int flags);
 

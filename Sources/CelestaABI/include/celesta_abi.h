@@ -76,7 +76,9 @@ enum {
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
     CELESTA_IR_WITHOUT_LAYERS = 8,
     /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
-    CELESTA_IR_CORE_LIST = 16
+    CELESTA_IR_CORE_LIST = 16,
+    /** celesta_ir_graph_partition_json() with CELESTA_IR_CORE_LIST: the two lists as runs. */
+    CELESTA_IR_CORE_RUNS = 32
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
