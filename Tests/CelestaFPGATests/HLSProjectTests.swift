@@ -49,7 +49,8 @@ final class HLSProjectTests: XCTestCase {
     /// once per translation unit; so the hls4ml cases (with CELESTA_HLS_ALL_CASES=1: half of
     /// them) go to program 0, and each program's random networks share one rotation of
     /// `RandomNetwork`'s slot types (every quantization and overflow mode; the two programs'
-    /// rotations differ and are drawn per run): more networks cost little more.
+    /// rotations differ and are drawn per run, as is each program's `RandomNetwork.Shape`, the
+    /// slots' widths): more networks cost little more.
     static let differential: Differential = {
         var d = Differential()
         var program: [Int] = []
@@ -71,11 +72,12 @@ final class HLSProjectTests: XCTestCase {
         let first = Int.random(in: 0..<RandomNetwork.slots.count, using: &rng)
         let rotations = [first, (first + Int.random(in: 1..<RandomNetwork.slots.count, using: &rng)) % RandomNetwork.slots.count]
         for p in 0..<2 {
+            let shape = RandomNetwork.Shape.random(using: &rng)
             for v in 0..<randomPerProgram {
                 let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
                 let variant = p * randomPerProgram + v
-                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant)
-                d.models.append(("rand-program\(p)-variant\(variant)-rotation\(rotations[p])-seed\(seed)", m, x))
+                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape)
+                d.models.append(("rand-program\(p)-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
                 program.append(p)
             }
         }

@@ -8,7 +8,7 @@ import CelestaIR
 /// translation unit, and that is nearly all of the C-simulation compile time: a network with
 /// types of its own costs seconds, one more network with the same types a few tenths. So the
 /// networks' sizes, weights, thresholds, windows, neurons, resets and readouts are random, and
-/// their types are fixed per rounding slot and rotation (`slotType`): every network holds
+/// their types are fixed per rounding slot, rotation and shape (`slotType`): every network holds
 /// every quantization and overflow mode, and networks of the same rotation share all their
 /// type tuples.
 enum RandomNetwork {
@@ -36,11 +36,23 @@ enum RandomNetwork {
     ]
 
     /// With rotation r (0..<7), slot s has quantization mode (s + r) % 7 and overflow mode
-    /// (s + r) % 4: every network holds all 7 quantization and all 4 overflow modes.
-    static func slotType(_ slot: Int, _ rotation: Int) -> FixedType {
+    /// (s + r) % 4: every network holds all 7 quantization and all 4 overflow modes. `shape`
+    /// widens every slot by `bits` and moves its binary point by `intBits` (one draw per
+    /// program and run, so the widths vary from run to run at no extra compile cost).
+    static func slotType(_ slot: Int, _ rotation: Int, shape: Shape = Shape()) -> FixedType {
         let qs = FixedType.Quantization.allCases, os = FixedType.Overflow.allCases
         let j = (slot + rotation) % qs.count
-        return FixedType(width: slots[slot].width, intBits: slots[slot].intBits, signed: true, quantization: qs[j], overflow: os[j % os.count])
+        return FixedType(width: slots[slot].width + shape.bits, intBits: slots[slot].intBits + shape.intBits, signed: true,
+                         quantization: qs[j], overflow: os[j % os.count])
+    }
+
+    /// A change of every slot's <W,I>: W + bits (-2...6), I + intBits (-1...1).
+    struct Shape: CustomStringConvertible {
+        var bits = 0, intBits = 0
+        static func random(using rng: inout some RandomNumberGenerator) -> Shape {
+            Shape(bits: Int.random(in: -2...6, using: &rng), intBits: Int.random(in: -1...1, using: &rng))
+        }
+        var description: String { "w\(bits >= 0 ? "+" : "")\(bits)i\(intBits >= 0 ? "+" : "")\(intBits)" }
     }
 
     /// The readout of network `variant % 7`: the five decision rules (binary_logit in spike and
@@ -53,12 +65,12 @@ enum RandomNetwork {
     /// `variant` fixes what a set of networks must cover: the readout (`ReadoutChoice`,
     /// variant % 7), the io type (io_stream for even variants), the first neuron's kind (LIF
     /// when variant / 2 is even) and reset (zero when variant / 3 is odd); the rest is drawn.
-    static func make(seed: UInt64, rotation: Int, variant: Int) -> (HLSModel, [[Double]]) {
+    static func make(seed: UInt64, rotation: Int, variant: Int, shape: Shape = Shape()) -> (HLSModel, [[Double]]) {
         var r = Rng(state: seed)
         let choice = ReadoutChoice(rawValue: variant % ReadoutChoice.allCases.count)!
         let membraneReadout = choice == .argmaxMembrane || choice == .binaryLogitMembrane
         let binary = choice == .binaryLogitSpikes || choice == .binaryLogitMembrane
-        let t = { (slot: Int) in slotType(slot, rotation) }
+        let t = { (slot: Int) in slotType(slot, rotation, shape: shape) }
         let nIn = r.int(2...8)
         let spikes = r.int(0...2) != 0
         var model = HLSModel(input: HLSInput(n: nIn, type: spikes ? FixedType(width: 16, intBits: 6) : t(3)), layers: [])
