@@ -513,6 +513,16 @@ static int array_holds(const watch_t *w, const char *snap, const watch_entry *e,
     return !(elements && e->b && memcmp(a->data, snap + e->a, e->b) != 0);
 }
 
+/* 1 when a watched dict (its version tag and size) or list (its items, by identity) is as it was. */
+static inline int container_holds(const watch_t *w, const watch_entry *e) {
+    if (e->kind == W_DICT) return dict_tag(e->obj) == e->a && (uint64_t)dict_used(e->obj) == e->b;
+    if ((uint64_t)PyList_Size(e->obj) != e->b) return 0;
+    PyObject *const *items = w->items + e->a;
+    for (Py_ssize_t k = 0; k < (Py_ssize_t)e->b; k++)
+        if (PyList_GetItem(e->obj, k) != items[k]) return 0;
+    return 1;
+}
+
 /* 1 when the watched structure is as it was: the dicts and lists of WF_STRUCTURE unchanged and
  * each node object of the same type (what a node holds is not looked at). */
 static int structure_holds(const watch_t *w, const char *snap) {
@@ -521,15 +531,9 @@ static int structure_holds(const watch_t *w, const char *snap) {
         if (i + 16 < w->n_marked) __builtin_prefetch(w->e[w->marked[i + 16]].obj); /* (see watch_holds) */
         switch (e->kind) {
         case W_DICT:
-            if (dict_tag(e->obj) != e->a || (uint64_t)dict_used(e->obj) != e->b) return 0;
+        case W_LIST:
+            if (!container_holds(w, e)) return 0;
             break;
-        case W_LIST: {
-            if ((uint64_t)PyList_Size(e->obj) != e->b) return 0;
-            PyObject *const *items = w->items + e->a;
-            for (Py_ssize_t k = 0; k < (Py_ssize_t)e->b; k++)
-                if (PyList_GetItem(e->obj, k) != items[k]) return 0;
-            break;
-        }
         case W_OBJECT:
             if ((char *)Py_TYPE(e->obj) != e->data) return 0;
             break;
@@ -563,15 +567,9 @@ static int watch_holds(const watch_t *w, int scope) {
             __builtin_prefetch(((const np_array_fields *)w->e[i + 8].obj)->dimensions);
         switch (e->kind) {
         case W_DICT:
-            if (dict_tag(e->obj) != e->a || (uint64_t)dict_used(e->obj) != e->b) return 0;
+        case W_LIST:
+            if (!container_holds(w, e)) return 0;
             break;
-        case W_LIST: {
-            if ((uint64_t)PyList_Size(e->obj) != e->b) return 0;
-            PyObject *const *items = w->items + e->a;
-            for (Py_ssize_t k = 0; k < (Py_ssize_t)e->b; k++)
-                if (PyList_GetItem(e->obj, k) != items[k]) return 0;
-            break;
-        }
         case W_OBJECT: {
             if ((char *)Py_TYPE(e->obj) != e->data) return 0;
 #if Py_LIMITED_API + 0 >= 0x030A0000
