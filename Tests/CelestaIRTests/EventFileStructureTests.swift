@@ -74,6 +74,22 @@ final class EventFileStructureTests: XCTestCase {
         try assertRefused(image, containing: "9 bits at bit 0 of 1 bytes")
     }
 
+    /// The chunk index of a TALON event file (gzip chunks under a version-1 B-tree, which has
+    /// no checksum): a chunk's address past the end of the file, or a node's entry count past
+    /// what a node holds, is refused before libhdf5 follows it.
+    func testDamagedChunkIndexIsRefused() throws {
+        let original = try bytes("seed-writer-chunks4.h5")
+        let tree = Array("TREE".utf8)
+        let node = (0...(original.count - 4)).first { Array(original[$0..<($0 + 4)]) == tree && original[$0 + 4] == 1 }!
+        var chunk = original
+        // The first child (after the node header and a 1-D chunk's 24-byte key).
+        for k in 0..<8 { chunk[node + 24 + 24 + k] = UInt8(truncatingIfNeeded: (original.count + 64) >> (8 * k)) }
+        try assertRefused(chunk, containing: "damaged dataset chunk: address \(original.count + 64) lies past the end of the file")
+        var entries = original
+        entries[node + 6] = 200
+        try assertRefused(entries, containing: "damaged chunk index B-tree node at byte \(node): 200 entries")
+    }
+
     /// A damaged group (the local heap's signature) is now refused by the event reader too,
     /// from a path as from memory.
     func testDamagedLocalHeapIsRefused() throws {
