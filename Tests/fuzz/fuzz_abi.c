@@ -18,8 +18,8 @@
  *
  * Outcome feedback: the release library carries no coverage counters, so libFuzzer would see
  * only this harness's few branches and keep one or two inputs. Each call's status and message
- * (digits dropped: "damaged chunk index B-tree node at byte N: M entries" is one outcome,
- * whatever N and M) are hashed into an extra counter (libFuzzer's __libfuzzer_extra_counters),
+ * (digits and quoted text dropped: "'F': damaged chunk index B-tree node at byte N: M entries"
+ * is one outcome, whatever F, N and M; see count_outcome) are hashed into an extra counter (libFuzzer's __libfuzzer_extra_counters),
  * so an input that reaches a new error (a new check in the parsers) is kept and mutated. */
 #define _GNU_SOURCE
 #include <celesta.h>
@@ -43,9 +43,20 @@ static void count_outcome(int status, const char *what) {
     uint32_t h = 2166136261u;
     for (const char *c = what; *c != '\0'; ++c) h = (h ^ (uint8_t)*c) * 16777619u;
     h = (h ^ (uint8_t)status) * 16777619u;
-    if (status != CELESTA_OK)
-        for (const char *c = celesta_last_error(); *c != '\0'; ++c)
+    if (status != CELESTA_OK) {
+        /* The leading quoted names (the file, the object: "'F': '/g': ") are skipped; the text
+         * hashed ends at the next quote (a value quoted from the input) or the 96th character. */
+        const char *c = celesta_last_error();
+        while (*c == '\'') {
+            const char *close = strchr(c + 1, '\'');
+            if (close == NULL) break;
+            c = close + 1;
+            if (*c == ':') ++c;
+            if (*c == ' ') ++c;
+        }
+        for (int n = 0; *c != '\0' && *c != '\'' && n < 96; ++n, ++c)
             if (*c < '0' || *c > '9') h = (h ^ (uint8_t)*c) * 16777619u;
+    }
     uint8_t *counter = &outcomes[h % N_OUTCOMES];
     if (*counter < 255) ++*counter;
 }
