@@ -43,8 +43,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$root/Tests/fuzz/corpus/$t"
   cp -n "$root/Tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
   case "$t" in
-    nir) cp -n Tests/Fixtures/nir/*.nir "$corpus"/ 2>/dev/null ;;
-    events) cp -n Tests/Fixtures/talon/events/*.h5 "$corpus"/ 2>/dev/null ;;
+    nir) cp -n Tests/Fixtures/nir/*.nir Tests/Fixtures/hdf5/*.h5 "$corpus"/ 2>/dev/null ;;
+    events) cp -n Tests/Fixtures/talon/events/*.h5 Tests/Fixtures/hdf5/*.h5 "$corpus"/ 2>/dev/null ;;
     t1c) find Tests/Fixtures/talon -name '*.t1c' -size -100k -exec cp -n {} "$corpus"/ \; ;;
     ir) cp -n Tests/Fixtures/nir/*.json "$corpus"/ 2>/dev/null ;;
   esac

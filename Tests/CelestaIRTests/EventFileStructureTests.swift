@@ -98,4 +98,23 @@ final class EventFileStructureTests: XCTestCase {
         image[heap] = UInt8(ascii: "X")
         try assertRefused(image, containing: "damaged local heap")
     }
+
+    /// Found by the `events` campaign: the `format` attribute's variable-length string type
+    /// said 15 bytes instead of 16; libhdf5 1.10 overflowed the heap in H5A__read.
+    func testVariableLengthTypeOf15BytesIsRefused() throws {
+        try assertRefused(try bytes("regression-vlen-type-size-15.h5"), containing: "a variable-length type of 15 bytes (not 16)")
+    }
+
+    /// An attribute message must hold its dataspace's elements times its type's size (libhdf5
+    /// 1.10 copies that many bytes from it): the `format` attribute made a 17-byte string.
+    func testAttributeWithTooLittleDataIsRefused() throws {
+        var image = try bytes("seed-empty.h5")
+        let at = 2912  // the `format` attribute's datatype (a 16-byte variable-length string)
+        XCTAssertEqual(Array(image[at..<(at + 8)]), [0x19, 1, 1, 0, 16, 0, 0, 0])
+        image[at] = 0x13  // a fixed-length string
+        image[at + 1] = 0
+        image[at + 2] = 0
+        image[at + 4] = 17
+        try assertRefused(image, containing: "16 bytes of data for 1 elements of 17 bytes")
+    }
 }

@@ -264,10 +264,9 @@ final class HDF5IndexStructureTests: XCTestCase {
         assertRefused(length, containing: "huge object")
     }
 
-    /// Truncations at every 1/64 of the fixtures and seeded byte flips inside their chunk index
-    /// nodes and object headers: each read succeeds or throws a CelestaError (a crash fails the
-    /// whole test run). Flips inside the fractal heaps and version-2 B-trees are left out while
-    /// libhdf5 1.10 crashes on a checksum failure there (Tests/fuzz/open/README.md).
+    /// Truncations at every 1/64 of the fixtures and seeded byte flips inside their heaps,
+    /// B-trees and chunk index nodes: each read succeeds or throws a CelestaError (a crash
+    /// fails the whole test run).
     func testDamagedStructuresFailCleanly() throws {
         var seed: UInt64 = 0x1D5E_0F_CE1E57A
         func next() -> Int {
@@ -278,7 +277,7 @@ final class HDF5IndexStructureTests: XCTestCase {
         for name in ["dense_links_attributes.h5", "chunk_single_implicit_v110.h5"] {
             let original = try fixture(name)
             var variants = (1..<64).map { Array(original.prefix(original.count * $0 / 64)) }
-            let starts = ["TREE", "OHDR"].flatMap { find($0, in: original) }
+            let starts = ["FRHP", "FHDB", "FHIB", "BTHD", "BTLF", "BTIN", "TREE", "OHDR"].flatMap { find($0, in: original) }
             for _ in 0..<300 {
                 var damaged = original
                 let at = min(original.count - 1, starts[next() % starts.count] + next() % 64)
@@ -294,6 +293,22 @@ final class HDF5IndexStructureTests: XCTestCase {
                 }
             }
         }
-        XCTAssertGreaterThan(failures, 100)
+        XCTAssertGreaterThan(failures, 300)
+    }
+
+    /// Found by `testDamagedStructuresFailCleanly`: one byte changed in a fractal heap direct
+    /// block's checksum, or in a link name index leaf. libhdf5 1.10 failed its own checksum
+    /// check part-way through a dense group's links and freed a wild pointer (SEGV in free
+    /// under H5Literate); the checksums are now verified before libhdf5 reads the group.
+    func testDenseStructuresWithBadChecksumsAreRefused() throws {
+        for (name, text) in [
+            ("regression-dense-heap-checksum.h5", "(fractal heap direct block at byte"),
+            ("regression-dense-btree-leaf.h5", "(B-tree node at byte"),
+        ] {
+            let url = IRFixtures.repository.appendingPathComponent("Tests/fuzz/corpus/nir/" + name)
+            let bytes = [UInt8](try Data(contentsOf: url))
+            assertRefused(bytes, containing: text)
+            assertRefused(bytes, containing: "): checksum")
+        }
     }
 }

@@ -48,6 +48,8 @@ final class HDF5Structure {
     private var checked: Set<UInt64> = []
     var checkedNodes: Set<UInt64> = []
     private var budget: Int
+    /// Checksums of fractal heaps and version-2 B-trees to verify (`HDF5Checksum.swift`).
+    var pendingChecksums: [PendingChecksum] = []
 
     struct Damage: Error {
         var what: String
@@ -108,12 +110,16 @@ final class HDF5Structure {
             let p = base + 24 + (bytes[base + 8] == 1 ? 4 : 0) + 32
             try wrap("/") { () throws(Damage) in try self.cachedScratch(at: p + 16) }
         }
+        try wrap("/") { () throws(Damage) in try self.verifyChecksums() }
     }
 
     /// Checks the object whose header is at file address `address` (a group with all it
     /// holds, `depth` levels below the root), once; `path` names it in messages.
     func check(object address: UInt64, path: String, depth: Int) throws(CelestaError) {
-        try wrap(path) { () throws(Damage) in try self.object(address, path: path, depth: depth) }
+        try wrap(path) { () throws(Damage) in
+            try self.object(address, path: path, depth: depth)
+            try self.verifyChecksums()
+        }
     }
 
     /// The superblock extension (versions 2 and 3), when there is one: its B-tree sizes.
@@ -212,9 +218,17 @@ final class HDF5Structure {
         let messages = hasSignature(at, "OHDR") ? try messages2(at) : try messages1(at)
         var datatype: Message?, dataspace: Message?, layout: Message?
         var filtered = false
+        var filters: [Filter] = []
         // A group (the only objects with members) may be at most `maxDepth` below the root.
         if depth > HDF5File.maxDepth, messages.contains(where: { [0x0002, 0x0006, 0x0011].contains($0.type) }) {
             throw Damage(what: "groups nested deeper than \(HDF5File.maxDepth)", code: .limitExceeded)
+        }
+        // libhdf5 1.10 reads the first dataspace, datatype, layout or filter pipeline message
+        // of a header; the checks below must see the same one, so a second is refused (a
+        // second, empty dataspace message hid a compact layout's missing data).
+        for (type, name) in [(0x0001, "dataspace"), (0x0003, "datatype"), (0x0008, "storage layout"), (0x000B, "filter pipeline")] {
+            let n = messages.lazy.filter { $0.type == type }.count
+            guard n <= 1 else { throw Damage(what: "damaged object header: \(n) \(name) messages") }
         }
         for m in messages {
             switch m.type {
@@ -231,19 +245,28 @@ final class HDF5Structure {
             case 0x0015:
                 guard !m.shared else { throw Damage(what: "damaged object: shared attribute info message") }
                 try attributeInfo(m)
-            case 0x000B: filtered = true
+            case 0x000B:
+                filtered = true
+                guard !m.shared else { throw Damage(what: "shared filter pipeline messages are not supported", code: .unsupported) }
+                filters = try filterPipeline(m)
             case 0x0003:
                 if m.shared { try sharedType(m.data, m.length, path: path) } else {
                     _ = try self.datatype(m.data, end: m.data + m.length)
                     datatype = m
                 }
-            case 0x0001: if !m.shared { dataspace = m }
-            case 0x0008: layout = m
+            case 0x0001:
+                if !m.shared {
+                    try checkDataspace(m.data, end: m.data + m.length)
+                    dataspace = m
+                }
+            case 0x0008:
+                guard !m.shared else { throw Damage(what: "damaged dataset: shared storage layout message") }
+                layout = m
             case 0x000C: if !m.shared { try attribute(m) }
             default: break
             }
         }
-        if let layout { try storage(layout, type: datatype, space: dataspace, filtered: filtered) }
+        if let layout { try storage(layout, type: datatype, space: dataspace, filtered: filtered, filters: filters) }
         if let datatype, let dataspace, let layout, try isVariableString(datatype.data, datatype.length) {
             try datasetStrings(space: dataspace, layout: layout)
         }
@@ -524,6 +547,9 @@ final class HDF5Structure {
             guard !overflow, values <= end - p else { throw damaged("truncated enum values") }
             length = p + values - at
         case 9:  // variable-length sequence or string: its base type
+            // Stored as a length, a global heap address and an object index: libhdf5 1.10
+            // copies 16 bytes per element whatever the size says (15 overflowed in H5A__read).
+            guard size == 16 else { throw damaged("a variable-length type of \(size) bytes (not 16)") }
             length = 8 + (try datatype(at + 8, end: end, depth: depth + 1)).length
         case 10:  // array: dimensions, then the base type
             let rank = try u8(at + 8)
@@ -622,6 +648,20 @@ final class HDF5Structure {
         return true
     }
 
+    /// Checks that the dataspace message at `at`, ending at `end`, holds the dimensions (and
+    /// maximum dimensions) it declares: `dimensions` and libhdf5 read them from it.
+    func checkDataspace(_ at: Int, end: Int) throws(Damage) {
+        guard end - at >= 4 else { throw Damage(what: "damaged dataspace message: \(end - at) bytes") }
+        let version = try u8(at), rank = try u8(at + 1), flags = try u8(at + 2)
+        guard (1...2).contains(version), rank <= 32 else { throw Damage(what: "damaged dataspace message (version \(version), rank \(rank))") }
+        let header = version == 1 ? 8 : 4
+        let arrays = 1 + (flags & 0x01 != 0 ? 1 : 0) + (version == 1 && flags & 0x02 != 0 ? 1 : 0)
+        let need = header + 8 * rank * arrays
+        guard end - at >= need else {
+            throw Damage(what: "damaged dataspace message: \(end - at) bytes for \(rank) dimensions (\(need) bytes)")
+        }
+    }
+
     /// The dimensions of the dataspace message at `at` (nil: not a simple or scalar space).
     private func dimensions(_ at: Int) throws(Damage) -> [Int]? {
         let version = try u8(at), rank = try u8(at + 1)
@@ -658,9 +698,19 @@ final class HDF5Structure {
     /// A dataset's storage layout: compact data or a contiguous block large enough for its
     /// elements (libhdf5 1.10 copies from a missing buffer when it is not) and inside the
     /// file. Layout versions before 3 (HDF5 1.6 and older) are refused.
-    private func storage(_ layout: Message, type: Message?, space: Message?, filtered: Bool) throws(Damage) {
+    private func storage(_ layout: Message, type: Message?, space: Message?, filtered: Bool, filters: [Filter]) throws(Damage) {
+        guard layout.length >= 2 else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
         let version = try u8(layout.data)
         guard version >= 3 else { throw Damage(what: "storage layout version \(version) is not supported", code: .unsupported) }
+        // The message must hold the fields read from it (here, by `chunks` and by libhdf5).
+        let fields: Int
+        switch try u8(layout.data + 1) {
+        case 0: fields = 4
+        case 1: fields = 18
+        case 2: fields = version == 3 ? 3 : 5
+        default: fields = 2
+        }
+        guard layout.length >= fields else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
         guard let type, let space, let count = try elementCount(space.data) else { return }
         let (need, overflow) = count.multipliedReportingOverflow(by: try u32(type.data + 4))
         switch try u8(layout.data + 1) {
@@ -677,7 +727,7 @@ final class HDF5Structure {
             }
             _ = try address(layout.data + 2, "dataset storage", count: Int(size))
         case 2:
-            try chunks(layout, version: version, space: space, filtered: filtered)
+            try chunks(layout, version: version, space: space, filtered: filtered, filters: filters)
         default:
             break  // virtual: refused by the reader
         }
@@ -686,14 +736,16 @@ final class HDF5Structure {
     /// A chunked dataset: no zero-sized chunk, and no more chunks than the file could index
     /// (libhdf5 1.10 does work for every chunk a read covers, stored or not: a 1-element
     /// chunk over 2^20 elements took it minutes).
-    private func chunks(_ layout: Message, version: Int, space: Message, filtered: Bool) throws(Damage) {
+    private func chunks(_ layout: Message, version: Int, space: Message, filtered: Bool, filters: [Filter]) throws(Damage) {
         guard let shape = try dimensions(space.data) else { return }
         let rank = try u8(layout.data + (version == 3 ? 2 : 3)) - 1
         guard rank == shape.count else { throw Damage(what: "damaged chunked layout: \(rank) chunk dimensions for a rank-\(shape.count) dataset") }
         // Version 3: 4-byte chunk dimensions after the B-tree address; version 4: `width`-byte
-        // ones after flags, rank and width.
+        // ones after flags, rank and width, then the index type and its fields.
         let (first, width) = version == 3 ? (layout.data + 11, 4) : (layout.data + 5, try u8(layout.data + 4))
         guard (1...8).contains(width) else { throw Damage(what: "damaged chunked layout") }
+        let fields = first - layout.data + (rank + 1) * width + (version == 3 ? 0 : 1)
+        guard layout.length >= fields else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes for \(fields)") }
         var count = 1
         var dims: [Int] = []
         var chunkBytes = 1
@@ -715,7 +767,7 @@ final class HDF5Structure {
             }
             count = c
         }
-        try chunkIndex(layout, version: version, grid: ChunkGrid(shape: shape, chunk: dims, bytes: chunkBytes, filtered: filtered), space: space)
+        try chunkIndex(layout, version: version, grid: ChunkGrid(shape: shape, chunk: dims, bytes: chunkBytes, filtered: filtered, filters: filters), space: space)
     }
 
     private func datasetStrings(space: Message, layout: Message) throws(Damage) {
@@ -749,8 +801,19 @@ final class HDF5Structure {
             try sharedType(typeAt, typeSize, path: nil)
             return
         }
-        _ = try datatype(typeAt, end: typeAt + typeSize)
+        let type = try datatype(typeAt, end: typeAt + typeSize)
         guard version == 1 || flags & 0x02 == 0 else { return }  // a shared dataspace
+        try checkDataspace(spaceAt, end: spaceAt + spaceSize)
+        // libhdf5 1.10 copies elements x type size bytes of data from the message.
+        let spaceVersion = try u8(spaceAt), spaceType = try u8(spaceAt + 3)
+        let isNull = spaceVersion == 2 && spaceType == 2
+        if !isNull {
+            let count = try elementCount(spaceAt)
+            let (need, overflow) = (count ?? Int.max).multipliedReportingOverflow(by: type.size)
+            guard count != nil, !overflow, need <= m.data + m.length - dataAt else {
+                throw Damage(what: "damaged attribute message at byte \(at): \(m.data + m.length - dataAt) bytes of data for \(count.map(String.init) ?? "too many") elements of \(type.size) bytes")
+            }
+        }
         guard try isVariableString(typeAt, typeSize), let count = try elementCount(spaceAt) else { return }
         guard count <= (m.data + m.length - dataAt) / 16 else { throw Damage(what: "damaged variable-length string references") }
         try references(at: dataAt, count: count)

@@ -43,6 +43,80 @@ extension HDF5Structure {
         /// Bytes of a whole chunk.
         var bytes: Int
         var filtered: Bool
+        /// The dataset's filters, in the order they were applied when writing.
+        var filters: [Filter] = []
+    }
+
+    struct Filter {
+        var id: Int
+    }
+
+    /// The filters of a filter pipeline message. Deflate, shuffle and Fletcher-32 are checked
+    /// chunk by chunk (`filteredChunk`); any other filter is refused: libhdf5 1.10 trusts the
+    /// size a filter's output says and copies a whole chunk from it (a deflate stream of 8
+    /// bytes for a chunk of 452,616 overflowed in `H5D__select_read`).
+    func filterPipeline(_ m: Message) throws(Damage) -> [Filter] {
+        let end = m.data + m.length
+        func damaged(_ what: String) -> Damage { Damage(what: "damaged filter pipeline message: \(what)") }
+        guard m.length >= 2 else { throw damaged("\(m.length) bytes") }
+        let version = try u8(m.data), count = try u8(m.data + 1)
+        guard (1...2).contains(version), (1...32).contains(count) else { throw damaged("version \(version), \(count) filters") }
+        var p = m.data + (version == 1 ? 8 : 2)
+        var out: [Filter] = []
+        for _ in 0..<count {
+            guard end - p >= 2 else { throw damaged("truncated") }
+            let id = try u16(p)
+            var nameLength = 0
+            p += 2
+            if version == 1 || id >= 256 {
+                guard end - p >= 2 else { throw damaged("truncated") }
+                nameLength = try u16(p)
+                p += 2
+            }
+            guard end - p >= 4 else { throw damaged("truncated") }
+            let values = try u16(p + 2)
+            p += 4
+            let name = version == 1 ? (nameLength + 7) & ~7 : nameLength
+            let valueBytes = 4 * values + (version == 1 && values % 2 == 1 ? 4 : 0)
+            guard name <= end - p, valueBytes <= end - p - name else { throw damaged("truncated") }
+            p += name + valueBytes
+            guard [1, 2, 3].contains(id) else {
+                throw Damage(what: "datasets with filter \(id) are not supported (only deflate, shuffle and Fletcher-32)", code: .unsupported)
+            }
+            out.append(Filter(id: id))
+        }
+        guard out.filter({ $0.id == 1 }).count <= 1 else {
+            throw Damage(what: "datasets with more than one deflate filter are not supported", code: .unsupported)
+        }
+        return out
+    }
+
+    /// The stored chunk of `size` bytes at `at`, whose filters flagged in `mask` were skipped,
+    /// must decode to exactly one chunk: its deflate stream inflates to a chunk's bytes (plus
+    /// the checksums applied before it), or without deflate it is that size.
+    func filteredChunk(_ at: Int, size: Int, mask: Int, grid: ChunkGrid, what: String) throws(Damage) {
+        var before = 0, after = 0, deflate = false
+        for (k, f) in grid.filters.enumerated() where k >= 32 || mask & (1 << k) == 0 {
+            switch f.id {
+            case 1: deflate = true
+            case 3: if deflate { after += 4 } else { before += 4 }
+            default: break
+            }
+        }
+        func damaged() -> Damage { Damage(what: "\(what): a chunk of \(size) stored bytes does not decode to a chunk of \(grid.bytes) bytes") }
+        guard deflate else {
+            guard size == grid.bytes + before else { throw damaged() }
+            return
+        }
+        let stream = size - after, count = grid.bytes + before
+        // A deflate stream expands at most 1,032 times.
+        guard stream > 0, count / 1032 <= stream else { throw damaged() }
+        try inFile(at, size)
+        let source = UnsafeRawBufferPointer(rebasing: bytes[at..<(at + stream)])
+        let ok = withUnsafeTemporaryAllocation(byteCount: count, alignment: 16) { target in
+            HDF5Decompressor().zlib(source, into: target.baseAddress!, count: count)
+        }
+        guard ok else { throw damaged() }
     }
 
     /// The chunk index of a chunked dataset (layout message at `layout`, `version` 3 or 4)
@@ -61,10 +135,15 @@ extension HDF5Structure {
         switch type {
         case 1:  // a single chunk
             var size = grid.bytes
+            var mask = 0
+            guard layout.data + layout.length - p >= (flags & 0x02 != 0 ? 20 : 8) else {
+                throw Damage(what: "damaged storage layout message: \(layout.length) bytes")
+            }
             if flags & 0x02 != 0 {  // filtered: its stored size and filter mask
                 let stored = try u64(p)
                 guard stored > 0, stored <= UInt64(limit) else { throw Damage(what: "damaged single-chunk index: a chunk of \(stored) bytes") }
                 size = Int(stored)
+                mask = try u32(p + 8)
                 p += 12
             } else if grid.filtered {
                 throw Damage(what: "damaged single-chunk index: a filtered dataset without its chunk's stored size")
@@ -72,9 +151,13 @@ extension HDF5Structure {
             guard zip(grid.shape, grid.chunk).allSatisfy({ $0 <= $1 }) else {
                 throw Damage(what: "damaged single-chunk index: the dataset is larger than its one chunk")
             }
-            if try u64(p) != UInt64.max { _ = try address(p, "dataset chunk", count: size) }
+            if try u64(p) != UInt64.max {
+                let chunk = try address(p, "dataset chunk", count: size)
+                if grid.filtered { try filteredChunk(chunk, size: size, mask: mask, grid: grid, what: "damaged single-chunk index") }
+            }
         case 2:  // implicit: every chunk, unfiltered, in one block
             guard !grid.filtered else { throw Damage(what: "damaged chunked layout: an implicit chunk index over filtered chunks") }
+            guard layout.data + layout.length - p >= 8 else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
             let shape = try maxDimensions(space.data) ?? grid.shape
             var total = grid.bytes
             for (s, c) in zip(shape, grid.chunk) {
@@ -140,7 +223,10 @@ extension HDF5Structure {
             guard grid.filtered ? size > 0 : size == grid.bytes else {
                 throw Damage(what: "damaged chunk index B-tree node at byte \(at): chunk \(i) of \(size) bytes (a chunk holds \(grid.bytes))")
             }
-            _ = try address(child, "dataset chunk", count: grid.filtered ? size : grid.bytes)
+            let chunk = try address(child, "dataset chunk", count: grid.filtered ? size : grid.bytes)
+            if grid.filtered {
+                try filteredChunk(chunk, size: size, mask: try u32(key + 4), grid: grid, what: "damaged chunk index B-tree node at byte \(at): chunk \(i)")
+            }
         }
     }
 
@@ -176,6 +262,7 @@ extension HDF5Structure {
         func damaged(_ why: String) -> Damage { Damage(what: "damaged \(what) (fractal heap at byte \(at)): \(why)") }
         try inFile(at, 146)
         guard hasSignature(at, "FRHP"), try u8(at + 4) == 0 else { throw damaged("signature or version") }
+        laterChecksum(at, count: 142, at: at + 142, damaged("checksum"))
         guard try u16(at + 7) == 0 else { throw Damage(what: "\(what): a filtered fractal heap is not supported", code: .unsupported) }
         let idLength = try u16(at + 5), flags = try u8(at + 9), maxManaged = try u32(at + 10)
         let width = try u16(at + 110), startBlock = try u64(at + 112), maxDirect = try u64(at + 120)
@@ -232,6 +319,10 @@ extension HDF5Structure {
         guard try unsigned(at + 13, heap.offsetBytes) == UInt64(offset) else { throw damaged("block offset") }
         let header = 13 + heap.offsetBytes + (heap.checksummedDirect ? 4 : 0)
         guard header < size else { throw damaged("\(size) bytes") }
+        if heap.checksummedDirect {
+            let sum = at + 13 + heap.offsetBytes
+            laterChecksum(at, count: size, at: sum, zeroed: sum, damaged("checksum"))
+        }
         heap.blocks.append((offset, size, at, header))
     }
 
@@ -245,6 +336,8 @@ extension HDF5Structure {
         guard hasSignature(at, "FHIB"), try u8(at + 4) == 0 else { throw damaged("signature or version") }
         guard try u64(at + 5) == UInt64(heap.at - base) else { throw damaged("it belongs to another heap") }
         guard try unsigned(at + 13, heap.offsetBytes) == UInt64(offset) else { throw damaged("block offset") }
+        let sum = entries + rows * heap.width * 8
+        laterChecksum(at, count: sum - at, at: sum, damaged("checksum"))
         let log2Width = heap.width.trailingZeroBitCount
         for row in 0..<rows {
             for column in 0..<heap.width {
@@ -319,6 +412,7 @@ extension HDF5Structure {
         func damaged(_ why: String) -> Damage { Damage(what: "damaged \(what) (B-tree at byte \(at)): \(why)") }
         try inFile(at, 38)
         guard hasSignature(at, "BTHD"), try u8(at + 4) == 0 else { throw damaged("signature or version") }
+        laterChecksum(at, count: 34, at: at + 34, damaged("checksum"))
         let stored = try u8(at + 5), storedSize = try u16(at + 10)
         guard stored == type else { throw damaged("type \(stored), not \(type)") }
         let nodeSize = try u32(at + 6), depth = try u16(at + 12), rootCount = try u16(at + 24), total = try u64(at + 26)
@@ -381,12 +475,15 @@ extension HDF5Structure {
             throw damaged("signature, version or type")
         }
         guard count <= shape.most[level] else { throw damaged("\(count) records") }
+        // The records, then (inside a tree) the child pointers, then the checksum.
+        let totalBytes = level > 1 ? shape.cumulativeBytes[level - 1] : 0
+        let pointer = 8 + shape.countBytes + totalBytes
+        let checksumAt = at + 6 + count * shape.recordSize + (level > 0 ? (count + 1) * pointer : 0)
+        guard checksumAt + 4 <= at + shape.nodeSize else { throw damaged("\(count) records") }
+        laterChecksum(at, count: checksumAt - at, at: checksumAt, damaged("checksum"))
         for i in 0..<count { try record(at + 6 + i * shape.recordSize) }
         guard level > 0 else { return UInt64(count) }
         var p = at + 6 + count * shape.recordSize
-        let totalBytes = level > 1 ? shape.cumulativeBytes[level - 1] : 0
-        let pointer = 8 + shape.countBytes + totalBytes
-        guard p + (count + 1) * pointer + 4 <= at + shape.nodeSize else { throw damaged("\(count) records") }
         var sum = UInt64(count)
         for _ in 0...count {
             let child = try address(p, "\(shape.what) (B-tree node)", count: shape.nodeSize)
