@@ -235,7 +235,9 @@ enum {
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
     CELESTA_IR_WITHOUT_LAYERS = 8,
     /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
-    CELESTA_IR_CORE_LIST = 16
+    CELESTA_IR_CORE_LIST = 16,
+    /** celesta_ir_graph_partition_json() with CELESTA_IR_CORE_LIST: the two lists as runs. */
+    CELESTA_IR_CORE_RUNS = 32
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
@@ -954,9 +956,14 @@ CELESTA_API int celesta_ir_graph_route(celesta_ir_graph_t *graph, const char *sp
  * the bytes needed including the NUL; a call with too small a buffer partitions again), and
  * the graph unchanged. The same arguments, flags and errors as celesta_ir_graph_partition(),
  * plus the flag CELESTA_IR_CORE_LIST: `assignments` replaced by `"order"` (the assigned nodes'
- * indices in graph order, in assignment order) and `"cores"` (their cores, in the same order).
+ * indices in graph order, in assignment order) and `"cores"` (their cores, in the same order);
+ * with CELESTA_IR_CORE_RUNS as well, those two lists are given as runs, flat pairs:
+ * `"order_runs": [first, count, ...]` (each run the indices first, first + 1, ...,
+ * first + count - 1) and `"core_runs": [core, count, ...]` (each run `count` assignments to one
+ * core); CELESTA_IR_CORE_RUNS without CELESTA_IR_CORE_LIST is refused.
  *
- * Thread safety: any thread (the graph is read under its lock).
+ * Thread safety: any thread (the graph is read under its lock; its adjacency comes from the
+ * analysis scan the handle keeps, made by the first call that needs it).
  */
 CELESTA_API int celesta_ir_graph_partition_json(char *buf, size_t cap, size_t *len, const celesta_ir_graph_t *graph, const char *spec_json, size_t spec_len, const char *algorithm, int flags);
 
@@ -1044,6 +1051,14 @@ enum {
     /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
     CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
 };
+
+/** Flags of celesta_backend_build_bitstream() (with CELESTA_IR_TALON_COMPATIBLE, 1). */
+enum {
+    /** Write the project's files under the `output_dir` setting (TALON's write_to_disk=True). */
+    CELESTA_BACKEND_WRITE_TO_DISK = 2,
+    /** Replace an output folder that is not empty (refused otherwise). */
+    CELESTA_BACKEND_OVERWRITE = 4
+};
 /* ABI-TYPES:BEGIN fpga */
 /**
  * A spiking network as an HLS project sees it (celesta_hls_*): an input, then Dense, IF/LIF
@@ -1083,9 +1098,14 @@ enum {
 
 /**
  * The registered backends with their capabilities, as JSON `[{name, summary,
- * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
- * (a chip's backend adds `chip`: its id in the chip table) in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
- * CELESTA_ERR_BUFFER_TOO_SMALL.
+ * supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints,
+ * talon_capabilities, hardware_constraints}]` (a chip's backend adds `chip`: its id in the
+ * chip table) in registration order (size-query idiom): `talon_capabilities` is what TALON
+ * reports in its mode, in the same form (cpu: the primitives TALON claims), or null where it
+ * is the same; `hardware_constraints` is TALON's `get_constraints()` (`max_neurons_per_core`,
+ * `max_synapses_per_core`, `sram_bytes_per_core`, `max_fan_in`, `max_fan_out`,
+ * `max_feedback_delay`, `supported_precisions`, `core_mesh_topology`, `num_cores`), or null.
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_list_json(char *buf, size_t cap, size_t *len);
 
@@ -1148,8 +1168,9 @@ CELESTA_API void celesta_backend_result_free(celesta_backend_result_t *result);
  * (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
  * `latency_source` ("measured": the simulator's own time per node; "cycle model"; "derived
  * cycle model": a chip with no reference model, Xylo v1), `energy_source` ("per-operation
- * costs", "power model", "unavailable") and, on the Xylo chips, `cycles_per_step`,
- * `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
+ * costs", "power model", "derived power model": Xylo v1, Audio 2's SNN-core rail;
+ * "unavailable") and, on the Xylo chips, `cycles_per_step`, `clock_hz`, `power_watts`
+ * {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
  * [the assumptions of a derived model, why a figure is unavailable] when there are any.
  *
  * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the
@@ -1271,6 +1292,56 @@ CELESTA_API int celesta_backend_result_write(const celesta_backend_result_t *res
  * CELESTA_ERR_INVALID_ARGUMENT (flags), CELESTA_ERR_BUFFER_TOO_SMALL.
  */
 CELESTA_API int celesta_backend_validate_flags_json(char *buf, size_t cap, size_t *len, const char *name, const celesta_ir_graph_t *graph, int flags);
+
+/* ---- Exported C function: the fpga backend's build_bitstream (TALON's, reference README §18). ---- */
+
+/**
+ * The fpga backend's project for an HLS bitstream build (TALON's `build_bitstream`).
+ * `options_json` is celesta_backend_compile()'s (CompileConfig fields and the fpga
+ * `settings`: `output_dir`, `project_name`, `part`, `clock_period`, `io_type`,
+ * `default_precision`, `default_reuse_factor`, `strategy`, `bitstream` — the flags of TALON's
+ * BitstreamConfig {csim, synth, cosim, export, vsynth, bitfile}; null or omitted: TALON's
+ * defaults, csim off and the rest on). Flags: CELESTA_BACKEND_WRITE_TO_DISK writes the files
+ * under `output_dir`, atomically (a temporary folder next to it, renamed; a folder that is not
+ * empty is refused unless CELESTA_BACKEND_OVERWRITE, which replaces it as a whole);
+ * CELESTA_IR_TALON_COMPATIBLE writes into the folder as TALON does, keeping the files it does
+ * not write (each file written atomically). `*out` receives the result
+ * (celesta_backend_result_json(): `{hls4ml_config, parameters_h, build_script, tcl_script,
+ * template_paths, descriptor, written_files}`, TALON's keys in TALON's order; `written_files`
+ * only with CELESTA_BACKEND_WRITE_TO_DISK, each `output_dir` joined with the file's path;
+ * `descriptor` as celesta_backend_compile() gives it; celesta_backend_result_write() writes
+ * the descriptor; release with celesta_backend_result_free()). The files: `parameters.h` and
+ * `hls4ml_config.json` byte for byte as TALON writes them; the four neuron headers,
+ * `build.py` and `build_prj.tcl` are Celesta's (README "FPGA bitstream projects").
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (bad options or flags, a
+ * setting the fpga does not know, a graph that fails validation: "Graph validation failed:
+ * [nodes]. Supported: [...]", an empty `output_dir` or a folder that is not empty when
+ * writing), CELESTA_ERR_PARSE, CELESTA_ERR_IO (naming the path; nothing is left half
+ * written). Thread safety: any thread; `graph` is only read.
+ */
+CELESTA_API int celesta_backend_build_bitstream(celesta_backend_result_t **out, const celesta_ir_graph_t *graph, const char *options_json, size_t options_json_len, int flags);
+
+/* ---- Exported C functions: a descriptor read back from the files celesta_backend_result_write() ---- */
+
+/**
+ * Reads a descriptor from the bytes of a file celesta_backend_result_write() (or Python's
+ * `HardwareDescriptor.to_json` / `to_binary`) wrote: `format` CELESTA_BACKEND_DESCRIPTOR_JSON
+ * (TALON's `to_json` text) or CELESTA_BACKEND_DESCRIPTOR_BINARY ("T1CB": the metadata, the
+ * number of neuron configurations and, in Celesta's file, the weights; TALON's file has none).
+ * `*out` receives a result as celesta_backend_compile() gives one: its JSON
+ * (celesta_backend_result_json()) has the same keys, with `settings` empty (the files do not
+ * hold them), and from a binary empty `neuron_configs`, `routing_tables` and
+ * `execution_schedule` plus `binary_neuron_config_count` (the count the file holds);
+ * celesta_backend_result_write() writes it again, and writing it in the format it was read
+ * from gives the same bytes. `data` is only read during the call; release `*out` with
+ * celesta_backend_result_free(). On an error `*out` is not written.
+ *
+ * Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_INVALID_ARGUMENT (an unknown format),
+ * CELESTA_ERR_PARSE (damaged or truncated data: the message names the byte offset or the JSON
+ * path, and what was expected). Thread safety: any thread.
+ */
+CELESTA_API int celesta_backend_result_read(celesta_backend_result_t **out, const char *data, size_t data_len, int format);
 
 
 /* ==== Xylo backend: handle types ==== */

@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--lib DIR] [--jobs J] [TARGET...]
 #
-# TARGETs: network spec config ir node nir t1c npy wav events (default: all; crashes not fixed
+# TARGETs: network spec config ir node nir t1c npy wav events descriptor (default: all; crashes not fixed
 # yet are kept in Tests/fuzz/open). Each runs N seconds (default 60)
 # from a working corpus seeded with Tests/fuzz/corpus/TARGET (kept inputs and crash
 # reproducers, replayed by `make test`) and the matching fixtures. The harness links the library
@@ -25,7 +25,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-((${#targets[@]})) || targets=(network spec config ir node nir t1c npy wav events)
+((${#targets[@]})) || targets=(network spec config ir node nir t1c npy wav events descriptor)
 if [ -z "$lib" ]; then
   if [ -f "$root/build-asan/lib/libcelesta.so" ]; then lib=$root/build-asan/lib; else lib=$root/build/lib; fi
 fi

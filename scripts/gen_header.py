@@ -57,7 +57,7 @@ SCALARS = {
 SECTIONS = [
     ("core", "Version, status names, errors and build information", ["Library.swift"]),
     ("ir", "IR and files (target-neutral)", ["IR*.swift"]),
-    ("backend", "Backends: registry, validation, the CPU simulator", ["Backends.swift", "BackendRun.swift", "BackendProgress.swift", "BackendCompile.swift"]),
+    ("backend", "Backends: registry, validation, the CPU simulator", ["Backends.swift", "BackendRun.swift", "BackendProgress.swift", "BackendCompile.swift", "BackendBitstream.swift", "BackendDescriptorRead.swift"]),
     ("xylo", "Xylo backend: handle types", []),
     ("xylo-chips", "Xylo: chips", ["Chips.swift"]),
     ("xylo-networks", "Xylo: networks (from JSON, node by node, or from an IR graph)", ["Network.swift", "GraphBuilder.swift", "XyloIR.swift"]),

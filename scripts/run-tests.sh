@@ -109,6 +109,13 @@ section "C harness: a backend's compile and its descriptor files (Tests/c/test_b
 mkdir -p "$tmp/compile"
 c_harness c-backend-compile test_backend_compile "$tmp/compile"
 
+section "C harness: the fpga backend's build_bitstream (Tests/c/test_backend_bitstream.c)"
+mkdir -p "$tmp/bitstream"
+c_harness c-backend-bitstream test_backend_bitstream "$tmp/bitstream"
+section "C harness: descriptor files read back (Tests/c/test_backend_descriptor_read.c)"
+mkdir -p "$tmp/descriptor"
+c_harness c-backend-descriptor-read test_backend_descriptor_read "$tmp/descriptor"
+
 section "C harness: hardware mapping of IR graphs (Tests/c/test_ir_mapping.c)"
 c_harness c-ir-mapping test_ir_mapping Tests/Fixtures
 

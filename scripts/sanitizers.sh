@@ -134,10 +134,13 @@ full)
   harness test_ir_viz Tests/Fixtures "$out"
   harness test_backend
   harness test_backend_run
+  mkdir -p "$out/descriptor"
+  harness test_backend_descriptor_read "$out/descriptor"
   harness test_ir_mapping Tests/Fixtures
   harness test_events Tests/Fixtures "$out/events"
   harness test_file_bytes Tests/Fixtures
   harness test_hls "$out/hls"
+  mkdir -p "$out/bitstream" && harness test_backend_bitstream "$out/bitstream"
   "$clang" "${cflags[@]}" -fsanitize=address -shared-libsan Tests/c/test_threads.c -L "$lib" -Wl,-rpath,"$lib" \
     -lcelesta -lm -pthread -o "$out/test_threads" && "$out/test_threads" 10 || failures+=(test_threads)
   python3 scripts/gen_abi_sweep.py include/celesta.h > "$out/sweep.c" &&

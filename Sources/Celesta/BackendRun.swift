@@ -120,8 +120,9 @@ func resultCall(
 /// (core ids as keys), `energy_preset`) plus `energy_is_estimate` (always true),
 /// `latency_source` ("measured": the simulator's own time per node; "cycle model"; "derived
 /// cycle model": a chip with no reference model, Xylo v1), `energy_source` ("per-operation
-/// costs", "power model", "unavailable") and, on the Xylo chips, `cycles_per_step`,
-/// `clock_hz`, `power_watts` {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
+/// costs", "power model", "derived power model": Xylo v1, Audio 2's SNN-core rail;
+/// "unavailable") and, on the Xylo chips, `cycles_per_step`, `clock_hz`, `power_watts`
+/// {rail: W}, `power_total_watts`, `run_seconds`, and `model_notes`
 /// [the assumptions of a derived model, why a figure is unavailable] when there are any.
 ///
 /// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_NOT_FOUND (unknown backend or preset; the

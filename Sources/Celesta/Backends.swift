@@ -44,26 +44,20 @@ func arrayJSON(_ a: CPUArray) -> String {
 
 func namesJSON(_ list: [String]) -> String { "[" + list.map(JSONText.quote).joined(separator: ", ") + "]" }
 
-func capabilitiesJSON(_ b: any Backend) -> String {
-    let c = b.capabilities
-    let constraints = c.constraints.keys.sorted().map { key in
-        JSONText.quote(key) + ": {" + c.constraints[key]!.map { JSONText.quote($0.name) + ": " + JSONText.number($0.value) }.joined(separator: ", ") + "}"
-    }
-    return "{\"name\": " + JSONText.quote(b.name) + ", \"summary\": " + JSONText.quote(b.summary)
-        + ", \"supported_primitives\": " + namesJSON(c.primitives) + ", \"supported_precisions\": " + namesJSON(c.precisions)
-        + ", \"supports_cyclic\": \(c.supportsCyclic), \"max_graph_size\": \(c.maxGraphSize), \"constraints\": {" + constraints.joined(separator: ", ") + "}"
-        + ((b as? XyloBackend).map { ", \"chip\": " + JSONText.quote($0.chip.id) } ?? "") + "}"
-}
-
 /// The registered backends with their capabilities, as JSON `[{name, summary,
-/// supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints}]`
-/// (a chip's backend adds `chip`: its id in the chip table) in registration order (size-query idiom). Errors: CELESTA_ERR_NULL_POINTER,
-/// CELESTA_ERR_BUFFER_TOO_SMALL.
+/// supported_primitives, supported_precisions, supports_cyclic, max_graph_size, constraints,
+/// talon_capabilities, hardware_constraints}]` (a chip's backend adds `chip`: its id in the
+/// chip table) in registration order (size-query idiom): `talon_capabilities` is what TALON
+/// reports in its mode, in the same form (cpu: the primitives TALON claims), or null where it
+/// is the same; `hardware_constraints` is TALON's `get_constraints()` (`max_neurons_per_core`,
+/// `max_synapses_per_core`, `sram_bytes_per_core`, `max_fan_in`, `max_fan_out`,
+/// `max_feedback_delay`, `supported_precisions`, `core_mesh_topology`, `num_cores`), or null.
+/// Errors: CELESTA_ERR_NULL_POINTER, CELESTA_ERR_BUFFER_TOO_SMALL.
 @_cdecl("celesta_backend_list_json")
 public func celesta_backend_list_json(_ buf: UnsafeMutablePointer<CChar>?, _ cap: UInt, _ len: UnsafeMutablePointer<UInt>?) -> Int32 {
     guarded {
         let r = registry()
-        let text = "[" + (try r.names.map { capabilitiesJSON(try r.backend($0)) }).joined(separator: ", ") + "]"
+        let text = try r.json()
         try copyOut(text, to: buf, capacity: cap, len: len, field: "buf")
     }
 }

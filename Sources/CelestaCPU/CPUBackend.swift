@@ -20,6 +20,26 @@ public struct CPUBackend: Backend {
             ])
     }
 
+    /// The primitives TALON 0.0.3's cpu backend claims, in its order (README §13); its
+    /// simulator computes only Affine and LIF of them (§21.4).
+    public static let talonPrimitives = [
+        "Affine", "SpikingAffine", "Conv2d", "SepConv2d", "MaxPool2d", "AvgPool2d", "Flatten", "LIF", "ReLU", "Sigmoid", "Tanh",
+        "Softmax", "GELU", "ELU", "PReLU", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "HybridRegion", "Skip", "Upsample",
+    ]
+
+    /// TALON's cpu capabilities: `capabilities` with TALON's primitive list.
+    public var talonCapabilities: BackendCapabilities? {
+        var c = capabilities
+        c.primitives = Self.talonPrimitives
+        return c
+    }
+
+    /// TALON's cpu `get_constraints()` (reference README §12.0).
+    public var hardwareConstraints: HardwareSpec? {
+        HardwareSpec(maxNeuronsPerCore: 10000, maxSynapsesPerCore: 10_000_000, sramBytesPerCore: 1_000_000_000, maxFanIn: 10000,
+                     maxFanOut: 10000, maxFeedbackDelay: 1, supportedPrecisions: ["fp32", "int16", "int8", "int4"], mesh: nil, numCores: 1)
+    }
+
     /// Invalid for: no nodes, an edge to a missing node, a primitive without a kernel (named in
     /// `unsupportedNodes`), a cycle the graph does not allow, and any node the plan cannot be
     /// built for with the declared input shapes (the message names the node and the reason).

@@ -21,7 +21,8 @@ public struct CPUSimulationOptions: Sendable {
     public var timing = false
     /// Called with (steps done, steps in all; over a batch, the steps of all its samples) on
     /// the calling thread, about every 20 ms of work and once at the end; returning false
-    /// cancels the run (`.cancelled`, no result). nil: no reports, no checks.
+    /// cancels the run (`.cancelled`, no result), the report at the end too. nil: no reports,
+    /// no checks.
     public var progress: (@Sendable (Int, Int) -> Bool)? = nil
     public init() {}
 }
@@ -193,7 +194,10 @@ public enum CPUSimulator {
             work(0, reporter)
             monitor.report(reporter) { group.wait(timeout: .now() + .milliseconds(5)) == .success }
             if monitor.isStopped { throw monitor.cancellation }
-            _ = reporter.tick(monitor.total, monitor.total, final: true)
+            // A false from the last report cancels too: one rule whatever the run's length.
+            if !reporter.tick(monitor.total, monitor.total, final: true) {
+                throw CelestaError(.cancelled, "simulation cancelled at its last report, after all \(monitor.total) steps")
+            }
         } else if workers == 1 {
             work(0, nil)
         } else {

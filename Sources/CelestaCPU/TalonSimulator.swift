@@ -153,7 +153,11 @@ public enum TalonSimulator {
             if stepByStep { result.nodeStates.append(actOrder.map { ($0, acts[$0]!) }) }
             if profiling { result.peakActivationBytes = Swift.max(result.peakActivationBytes, acts.values.reduce(0) { $0 + 4 * $1.values.count }) }
         }
-        if let reporter { _ = reporter.tick(nSteps, nSteps, final: true) }
+        // A false from the last report cancels too: one rule whatever the run's length.
+        if let reporter, !reporter.tick(nSteps, nSteps, final: true) {
+            result.cancelled = true
+            return result
+        }
         result.timestepsRun = nSteps
         result.outputs = graph.outputs.map { ($0, acts[$0]) }
         result.spikeCounts = spikeOrder.map { ($0, spikes[$0]!) }

@@ -16,6 +16,12 @@ extension FPGABackend {
             ])
     }
 
+    /// TALON's fpga `get_constraints()` (reference README §12.0).
+    public var hardwareConstraints: HardwareSpec? {
+        HardwareSpec(maxNeuronsPerCore: 4096, maxSynapsesPerCore: 1_000_000, sramBytesPerCore: 4_202_496, maxFanIn: 8192, maxFanOut: 8192,
+                     maxFeedbackDelay: 1, supportedPrecisions: ["fp32", "int16", "int8", "int4"], mesh: nil, numCores: 1)
+    }
+
     /// Board -> FPGA part (TALON's table).
     public static let targetParts: [(String, String)] = [
         ("zcu102", "xczu9eg-ffvb1156-2-i"), ("zcu104", "xczu7ev-ffvc1156-2-e"), ("zcu111", "xczu28dr-ffvg1517-2-e"),
@@ -61,7 +67,7 @@ extension FPGABackend {
         guard case .int(let reuse) = setting("default_reuse_factor") else {
             throw CelestaError(.invalidArgument, "fpga compile: 'default_reuse_factor' must be an int, got \(setting("default_reuse_factor").kindName)")
         }
-        let order = graph.topologicalOrder ?? graph.nodeNames
+        let order = Self.executionOrder(graph)
         var inputShape: [Int] = []
         var layers: [IRValue] = []
         var named = IRDict()
@@ -73,15 +79,15 @@ extension FPGABackend {
             }
             if node.type == "Output" { continue }
             if let layer = Self.layer(graph, node) { layers.append(.dict(layer)) }
+            // TALON: an entry for a node that sets a type or a reuse factor (None is unset)
             var precision = IRDict()
-            for key in ["weight_t", "bias_t", "accum_t", "result_t"] {
-                if case .string(let s)? = node[key], !s.isEmpty { precision[String(key.dropLast(2))] = .string(s) }
+            for key in Self.typeFields {
+                if case .string(let s)? = node[key] { precision[String(key.dropLast(2))] = .string(s) }
             }
-            if !precision.isEmpty {
-                var r = IRValue.int(reuse)
-                if let given = node["reuse_factor"], given != .none, given != .int(0) { r = given }
-                named[name] = .dict(["Precision": .dict(precision), "ReuseFactor": r])
-            }
+            var entry = IRDict()
+            if !precision.isEmpty { entry["Precision"] = .dict(precision) }
+            if let r = node["reuse_factor"], r != .none { entry["ReuseFactor"] = r }
+            if !entry.isEmpty { named[name] = .dict(entry) }
         }
         var hls: IRDict = ["Model": .dict(["Precision": .string(try text("default_precision")), "ReuseFactor": .int(reuse), "Strategy": .string(try text("strategy"))])]
         if !named.isEmpty { hls["LayerName"] = .dict(named) }
@@ -96,15 +102,12 @@ extension FPGABackend {
             "backend": .string("fpga"), "hls4ml_config": .dict(config), "template_paths": .list(Self.templatePaths.map(IRValue.string)),
             "target_parts": .dict(IRDict(Self.targetParts.map { IREntry($0.0, .string($0.1)) })),
         ]
-        if case .dict(let flags) = setting("bitstream") {
-            var values = IRDict()
-            for key in Self.bitstreamFlags {
-                guard case .bool(let b)? = flags[key] else {
-                    throw CelestaError(.invalidArgument, "fpga compile: 'bitstream' must give '\(key)' as true or false (flags: \(Self.bitstreamFlags.joined(separator: ", ")))")
-                }
-                values[key] = .bool(b)
-            }
-            d.metadata["bitstream"] = .dict(["enabled": .bool(true), "config": .dict(values), "build_script": .string("build.py"), "tcl_script": .string("build_prj.tcl")])
+        if case .dict(let given) = setting("bitstream") {
+            let flags = try BitstreamConfig(given)
+            // TALON's: the texts of the two scripts (Celesta's own, as build_bitstream writes them)
+            let s = BitstreamScripts.Settings(config: config, flags: flags)
+            d.metadata["bitstream"] = .dict(["enabled": .bool(true), "config": flags.value, "build_script": .string(BitstreamScripts.buildPy(s)),
+                                             "tcl_script": .string(BitstreamScripts.tcl(s))])
         } else if setting("bitstream") != .none {
             throw CelestaError(.invalidArgument, "fpga compile: 'bitstream' must be an object of flags or null")
         }
@@ -119,8 +122,25 @@ extension FPGABackend {
         return xs.count == 2 ? (xs[0], xs[1]) : (xs[0], xs[0])
     }
 
-    /// One hls4ml layer dict (TALON's conversion), nil for a primitive it does not write.
+    /// The node fields of a layer's types, in TALON's order.
+    static let typeFields = ["weight_t", "bias_t", "accum_t", "result_t"]
+
+    /// One hls4ml layer dict (TALON's conversion), nil for a primitive it does not write, with
+    /// the node's own types and reuse factor where TALON copies them: Conv, Dense and
+    /// BatchNormalization both, H_LIF the types, Pooling2D the reuse factor.
     static func layer(_ graph: IRGraph, _ node: IRNode) -> IRDict? {
+        guard var out = baseLayer(graph, node) else { return nil }
+        let cls = out["class_name"]?.string ?? ""
+        let types = ["Conv2D", "Conv1D", "Dense", "BatchNormalization", "H_LIF"].contains(cls)
+        let reuse = ["Conv2D", "Conv1D", "Dense", "BatchNormalization", "Pooling2D"].contains(cls)
+        if types {
+            for key in typeFields { if case .string? = node[key] { out[key] = node[key] } }
+        }
+        if reuse, let r = node["reuse_factor"], r != .none { out["reuse_factor"] = r }
+        return out
+    }
+
+    static func baseLayer(_ graph: IRGraph, _ node: IRNode) -> IRDict? {
         let name = IRValue.string(node.name)
         let w = node.tensor("weight")?.shape ?? []
         switch node.type {
@@ -147,7 +167,8 @@ extension FPGABackend {
                     "stride_width": .int(s.1), "padding_height": .int(p.0), "padding_width": .int(p.1),
                     "pool_layer": .string(node.type == "MaxPool2d" ? "Max" : "Avg")]
         case "BatchNorm1d", "BatchNorm2d":
-            return ["class_name": .string("BatchNormalization"), "name": name]
+            guard let f = node["num_features"]?.int else { return ["class_name": .string("BatchNormalization"), "name": name] }
+            return ["class_name": .string("BatchNormalization"), "name": name, "n_in": .int(f), "n_out": .int(f)]
         case "ReLU", "Sigmoid":
             var out: IRDict = ["class_name": .string("Activation"), "name": name]
             if let f = node["features"]?.int, f != 0 {

@@ -19,6 +19,7 @@ enum HLSKernels {
 #include "hls_stream.h"
 
 #ifndef __SYNTHESIS__
+#include <cmath>
 #include <cstdio>
 #endif
 
@@ -57,6 +58,95 @@ enum decision_kind {
 // Element type of a tensor: the type itself (io_parallel) or an array's value_type (io_stream).
 template <typename T, typename = void> struct element { typedef T type; };
 template <typename T, unsigned N> struct element<array<T, N>, void> { typedef T type; };
+
+// ---------------------------------------------------------------------------------------
+// Conversion of a double into a fixed-point type, as ap_types' constructor does it (the exact
+// binary value, quantized to the type's LSB with its Q mode, then overflow-handled with its O
+// mode). In C simulation, for ap_fixed / ap_ufixed up to 62 bits with N = 0, this computes the
+// bits with plain integer arithmetic (one function for every type) instead of instantiating
+// ap_types' double constructor per type, which costs the compiler most of a small project's
+// compile time. Same numbers; -DCELESTA_AP_CONVERSIONS (or synthesis) uses the constructor.
+#if !defined(__SYNTHESIS__) && !defined(CELESTA_AP_CONVERSIONS)
+// value * 2^(W-I) of a finite double, quantized and overflow-handled: the type's bits.
+inline long long fixed_bits_from_double(double d, int W, int I, bool S, ap_q_mode q, ap_o_mode o) {
+    if (d != d || d - d != 0 || d == 0) return 0;   // NaN, infinities, zero
+    int e2 = 0;
+    const double mant = std::frexp(d, &e2);            // d = mant * 2^e2, 0.5 <= |mant| < 1
+    long long m = (long long)std::ldexp(mant, 53);     // exact: |m| < 2^53
+    const bool neg = m < 0;
+    int s = e2 - 53 + (W - I);                         // the value in LSBs: m * 2^s
+    long long v = 0;
+    bool far = false;                                  // far outside any range of <= 62 bits
+    unsigned long long low = 0;                        // then: the low 64 bits of m * 2^s
+    if (s >= 0) {
+        if (s <= 9) {
+            v = m * (1LL << s);
+        } else {
+            far = true;
+            low = s < 64 ? (unsigned long long)m << s : 0;
+        }
+    } else {
+        int sh = -s;
+        if (sh >= 62) { m = neg ? -1 : 1; sh = 2; }      // |value| < 2^-9 LSB: rounds as a quarter LSB
+        const long long one = 1LL << sh;
+        const long long fl = neg ? -((-m - 1) / one) - 1 : m / one;   // floor(m / 2^sh)
+        const long long r = m - fl * one;              // 0 <= r < 2^sh
+        v = fl;
+        if (r != 0) {
+            const long long half = one / 2;
+            bool up = false;
+            switch (q) {
+            case AP_TRN: up = false; break;
+            case AP_TRN_ZERO: up = neg; break;
+            case AP_RND: up = r >= half; break;
+            case AP_RND_ZERO: up = r > half || (r == half && neg); break;
+            case AP_RND_MIN_INF: up = r > half; break;
+            case AP_RND_INF: up = r > half || (r == half && !neg); break;
+            case AP_RND_CONV: up = r > half || (r == half && (fl & 1)); break;
+            default: up = false; break;
+            }
+            if (up) v = fl + 1;
+        }
+    }
+    const long long lo = S ? -(1LL << (W - 1)) : 0;
+    const long long hi = S ? (1LL << (W - 1)) - 1 : (1LL << W) - 1;
+    if (!far && v >= lo && v <= hi) return o == AP_SAT_SYM && S && v == lo ? lo + 1 : v;
+    const bool below = far ? neg : v < 0;
+    switch (o) {
+    case AP_SAT: return below ? lo : hi;
+    case AP_SAT_ZERO: return 0;
+    case AP_SAT_SYM: return below ? (S ? -hi : 0) : hi;
+    default: {   // AP_WRAP: the low W bits
+        const unsigned long long bits = (far ? low : (unsigned long long)v) & ((1ULL << W) - 1);
+        return S && (bits >> (W - 1)) & 1 ? (long long)bits - (1LL << W) : (long long)bits;
+    }
+    }
+}
+
+template <class T> struct fixed_spec { enum { direct = 0 }; };
+template <int W, int I, ap_q_mode Q, ap_o_mode O, int N> struct fixed_spec<ap_fixed<W, I, Q, O, N> > {
+    enum { direct = W <= 62 && N == 0 && O != AP_WRAP_SM, w = W, i = I, s = 1 };
+    static const ap_q_mode q = Q;
+    static const ap_o_mode o = O;
+};
+template <int W, int I, ap_q_mode Q, ap_o_mode O, int N> struct fixed_spec<ap_ufixed<W, I, Q, O, N> > {
+    enum { direct = W <= 62 && N == 0 && O != AP_WRAP_SM, w = W, i = I, s = 0 };
+    static const ap_q_mode q = Q;
+    static const ap_o_mode o = O;
+};
+template <bool> struct direct_tag {};
+
+template <class T> T from_double(double d, direct_tag<true>) {
+    typedef fixed_spec<T> spec;
+    T t;
+    t.setBits((ap_ulong)fixed_bits_from_double(d, spec::w, spec::i, spec::s != 0, spec::q, spec::o));
+    return t;
+}
+template <class T> T from_double(double d, direct_tag<false>) { return T(d); }
+template <class T> T from_double(double d) { return from_double<T>(d, direct_tag<fixed_spec<T>::direct != 0>()); }
+#else
+template <class T> T from_double(double d) { return T(d); }
+#endif
 
 // ---------------------------------------------------------------------------------------
 // C-simulation trace (never synthesised): each kernel reports its step's values.
@@ -156,8 +246,8 @@ void neuron_step(const X x[CONFIG::n], Y y[CONFIG::n], const typename CONFIG::be
     static mem_t mem[CONFIG::n];
 #pragma HLS ARRAY_PARTITION variable = mem complete
     static unsigned calls = 0;
-    const typename CONFIG::beta_t beta_scalar = CONFIG::beta;
-    const typename CONFIG::threshold_t thr_scalar = CONFIG::threshold;
+    const typename CONFIG::beta_t beta_scalar = from_double<typename CONFIG::beta_t>(CONFIG::beta);
+    const typename CONFIG::threshold_t thr_scalar = from_double<typename CONFIG::threshold_t>(CONFIG::threshold);
 #if !defined(__SYNTHESIS__) && defined(CELESTA_TRACE)
     mem_t pre[CONFIG::n], post[CONFIG::n];
 #endif
@@ -264,7 +354,7 @@ template <class X, class Y, class CONFIG> void snn_readout(const X x[CONFIG::n_c
             y = pick;
         }
     } else {
-        const mem_t beta = CONFIG::beta;
+        const mem_t beta = from_double<mem_t>(CONFIG::beta);
         for (unsigned c = 0; c < CONFIG::n_classes; c++) {
 #pragma HLS UNROLL
             const mem_t leaked = beta * mem[c];
@@ -336,7 +426,7 @@ template <class X, class Y, class CONFIG> void snn_readout(const X x[CONFIG::n_c
 
 // ---------------------------------------------------------------------------------------
 // C simulation: weight arrays are read once from <dir>/<name>.txt (comma-separated decimals,
-// each read as a double and stored with the array type's rounding and overflow). The top
+// each read as a double and stored with the array type's rounding and overflow: from_double). The top
 // function passes its project's weights folder, so this header does not depend on it (one
 // precompiled copy serves every project, and projects can share a translation unit).
 #ifndef __SYNTHESIS__
@@ -354,7 +444,7 @@ template <class T, unsigned N> void load_weights(T w[N], const char *dir, const 
             std::fprintf(stderr, "celesta: %s holds fewer than %u values\n", path, N);
             break;
         }
-        w[i] = v;
+        w[i] = from_double<T>(v);
     }
     std::fclose(f);
 }

@@ -20,45 +20,10 @@ public enum HLSProject {
     @discardableResult
     public static func write(_ model: HLSModel, to dir: String, overwrite: Bool = false, apTypes: String? = nil) throws -> Result {
         try model.validate()
-        let fm = FileManager.default
-        let target = dir.hasSuffix("/") && dir.count > 1 ? String(dir.dropLast()) : dir
-        var isDir: Bool = false
-        let exists = fm.fileExists(atPath: target, isDirectory: &isDir)
-        if exists {
-            guard isDir else { throw CelestaError(.invalidArgument, "output '\(target)' exists and is not a folder") }
-            let entries = (try? fm.contentsOfDirectory(atPath: target)) ?? []
-            if !entries.isEmpty && !overwrite {
-                throw CelestaError(.invalidArgument, "output folder '\(target)' is not empty (\(entries.count) entries); pass overwrite=True (--overwrite) to replace it")
-            }
-        }
+        try ProjectFolder.check(dir, overwrite: overwrite)
         let ap = (try? HLSToolchain.findAPTypes(apTypes)) ?? apTypes ?? "/path/to/ap_types"
         let files = ProjectFiles(model, apTypes: ap).all()
-        let parent = NSStringLite(s: target).deletingLastPathComponent
-        let base = parent.isEmpty ? "." : parent
-        let tmp = "\(base)/.celesta-hls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        do {
-            for (path, text) in files {
-                let full = "\(tmp)/\(path)"
-                try fm.createDirectory(atPath: NSStringLite(s: full).deletingLastPathComponent, withIntermediateDirectories: true)
-                guard Shell.writeText(text, to: full) else { throw CelestaError(.io, "cannot write '\(full)'") }
-            }
-            chmod("\(tmp)/build_lib.sh", 0o755)
-            if exists {
-                let old = "\(tmp).old"
-                guard rename(target, old) == 0 else { throw CelestaError(.io, "cannot replace '\(target)': \(String(cString: strerror(errno)))") }
-                guard rename(tmp, target) == 0 else {
-                    _ = rename(old, target)
-                    throw CelestaError(.io, "cannot move the project into '\(target)': \(String(cString: strerror(errno)))")
-                }
-                try? fm.removeItem(atPath: old)
-            } else {
-                guard rename(tmp, target) == 0 else { throw CelestaError(.io, "cannot create '\(target)': \(String(cString: strerror(errno)))") }
-            }
-        } catch {
-            try? fm.removeItem(atPath: tmp)
-            if let e = error as? CelestaError { throw e }
-            throw CelestaError(.io, "cannot write the project to '\(target)': \(AtomicFile.reason(error))")
-        }
+        try ProjectFolder.write(files, to: dir, overwrite: overwrite, executable: ["build_lib.sh"])
         return Result(files: files.map(\.path).sorted(), warnings: model.weightWarnings())
     }
 }

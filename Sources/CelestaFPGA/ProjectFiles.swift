@@ -275,8 +275,8 @@ struct ProjectFiles {
     /// Shared by the testbench and the bridge: one step from doubles to doubles.
     var stepFunction: String {
         let convertIn = stream
-            ? "    hls::stream<input_t> xs;\n    input_t x;\n    for (unsigned i = 0; i < N_INPUT; i++) x[i] = (float)in[i];\n    xs.write(x);\n    hls::stream<result_t> ys;\n    \(project)(xs, ys);\n    const result_t y = ys.read();\n    for (unsigned j = 0; j < N_OUTPUT; j++) out[j] = y[j].to_double();"
-            : "    input_t x[N_INPUT];\n    result_t y[N_OUTPUT];\n    for (unsigned i = 0; i < N_INPUT; i++) x[i] = (float)in[i];\n    \(project)(x, y);\n    for (unsigned j = 0; j < N_OUTPUT; j++) out[j] = y[j].to_double();"
+            ? "    hls::stream<input_t> xs;\n    input_t x;\n    for (unsigned i = 0; i < N_INPUT; i++) x[i] = celesta::from_double<celesta::element<input_t>::type>((float)in[i]);\n    xs.write(x);\n    hls::stream<result_t> ys;\n    \(project)(xs, ys);\n    const result_t y = ys.read();\n    for (unsigned j = 0; j < N_OUTPUT; j++) out[j] = y[j].to_double();"
+            : "    input_t x[N_INPUT];\n    result_t y[N_OUTPUT];\n    for (unsigned i = 0; i < N_INPUT; i++) x[i] = celesta::from_double<celesta::element<input_t>::type>((float)in[i]);\n    \(project)(x, y);\n    for (unsigned j = 0; j < N_OUTPUT; j++) out[j] = y[j].to_double();"
         return """
         // One call of the top function: the inputs are converted as float32 values, the outputs
         // returned exactly as doubles.

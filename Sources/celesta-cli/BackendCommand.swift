@@ -10,8 +10,8 @@ import FoundationEssentials
 struct BackendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backend",
-        abstract: "Validate or compile a graph for a backend (cpu, fpga, xylo-a2, xylo-a3, xylo-v1).",
-        subcommands: [BackendValidate.self, BackendCompile.self])
+        abstract: "The backends (cpu, fpga, xylo-a2, xylo-a3, xylo-v1): list them, validate or compile a graph, write a TALON bitstream project, read a descriptor file.",
+        subcommands: [BackendValidate.self, BackendCompile.self, BackendBitstream.self, BackendList.self, BackendInfo.self])
 
     /// The built-in backends.
     static func registry() -> BackendRegistry {

@@ -141,7 +141,7 @@ struct SDKPipeline: ParsableCommand {
                     var t = "profile (\(p.latencySource)): \(fmt(p.cyclesPerStep ?? 0)) cycles per step, clock \(fmt((p.clockHz ?? 0) / 1e3)) kHz, \(fmt(p.totalLatencyUS)) us"
                     if !p.powerWatts.isEmpty {
                         let total = p.powerWatts.reduce(0) { $0 + $1.1 }
-                        t += "; power model: \(fmt(total * 1e6)) uW (" + p.powerWatts.map { "\($0.0) \(fmt($0.1 * 1e6))" }.joined(separator: ", ") + "), \(fmt(p.energyEstimateUJ)) uJ (estimate)"
+                        t += "; \(p.energySource): \(fmt(total * 1e6)) uW (" + p.powerWatts.map { "\($0.0) \(fmt($0.1 * 1e6))" }.joined(separator: ", ") + "), \(fmt(p.energyEstimateUJ)) uJ (estimate)"
                     }
                     lines.append(t)
                 }

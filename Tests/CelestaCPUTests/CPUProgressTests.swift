@@ -150,6 +150,34 @@ final class CPUProgressTests: XCTestCase {
         }
     }
 
+    /// A run shorter than one report interval reports only at its end; a false there cancels
+    /// as one anywhere else does (CI's faster machine once finished `run`'s simulation in one
+    /// report and went on to the profile).
+    func testAFalseFromTheLastReportCancelsAShortRun() throws {
+        let g = heavy()
+        for talon in [false, true] {
+            var o = BackendRunOptions()
+            o.nSteps = 3
+            o.talonCompatible = talon
+            let log = ProgressLog(cancelAt: 1)
+            o.progress = log.callback
+            let x = talon ? CPUArray(shape: [Self.width], values: Array(input(steps: 1).values)) : input(steps: 3)
+            XCTAssertThrowsError(try CPUBackend().simulate(g, inputs: ["in": x], options: o)) { e in
+                XCTAssertEqual((e as? CelestaError)?.code, .cancelled, "talon \(talon): \(e)")
+            }
+            XCTAssertEqual(log.all.map(\.done), [3], "talon \(talon)")
+        }
+        let r = BackendRegistry()
+        CPUBackend.register(in: r)
+        var q = BackendRunRequest()
+        q.inputs = ["in": input(steps: 3)]
+        q.timesteps = 3
+        let log = ProgressLog(cancelAt: 1)
+        q.progress = log.callback
+        XCTAssertThrowsError(try BackendRunner.run(g, q, registry: r)) { e in XCTAssertEqual((e as? CelestaError)?.code, .cancelled) }
+        XCTAssertEqual(log.all.map(\.done), [3], "the profile never started")
+    }
+
     func testRunSplitsOneTotalBetweenTheSimulationAndTheProfile() throws {
         let g = heavy()
         let r = BackendRegistry()

@@ -42,7 +42,7 @@ final class FPGABackendCompileTests: XCTestCase {
         XCTAssertEqual(layers.count, 5)
         XCTAssertEqual(layers[0], .dict(["class_name": .string("Conv2D"), "name": .string("conv"), "n_filt": .int(4), "filt_height": .int(3),
                                          "filt_width": .int(3), "stride_height": .int(1), "stride_width": .int(1), "padding_height": .int(1),
-                                         "padding_width": .int(1), "n_in": .int(1)]))
+                                         "padding_width": .int(1), "n_in": .int(1), "weight_t": .string("ap_fixed<8,2>"), "reuse_factor": .int(3)]))
         XCTAssertEqual(layers[1], .dict(["class_name": .string("Pooling2D"), "name": .string("pool"), "pool_height": .int(2), "pool_width": .int(2),
                                          "stride_height": .int(2), "stride_width": .int(2), "padding_height": .int(0), "padding_width": .int(0),
                                          "pool_layer": .string("Max")]))
@@ -57,6 +57,9 @@ final class FPGABackendCompileTests: XCTestCase {
         guard case .dict(let bit)? = d.metadata["bitstream"] else { return XCTFail("no bitstream") }
         XCTAssertEqual(bit["config"], .dict(["csim": .bool(true), "synth": .bool(true), "cosim": .bool(false), "export": .bool(true),
                                              "vsynth": .bool(false), "bitfile": .bool(false)]))
+        // TALON's: the scripts' texts (Celesta's own scripts)
+        XCTAssertTrue(bit["build_script"]?.string?.contains("Build script of the FPGA project snn") ?? false)
+        XCTAssertTrue(bit["tcl_script"]?.string?.contains("create_clock -period 4.5 -name default") ?? false)
     }
 
     func testInvalidGraphsAndSettingsAreRefused() throws {

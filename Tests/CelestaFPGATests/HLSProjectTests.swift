@@ -33,33 +33,58 @@ final class HLSProjectTests: XCTestCase {
         var failures: [String] = []
     }
 
-    /// Every model of both differential tests is generated once and compiled as two programs
-    /// (`HLSToolchain.compileSuite`: one g++ run per program instead of one per project, the
-    /// two runs in parallel); each project's own testbench then runs in a process of its own
-    /// (zero state).
+    /// Random networks per program (program p: variants p * n ..< (p + 1) * n of
+    /// `RandomNetwork.make`; together every readout choice, both io types, IF and LIF, both
+    /// resets). Each project in a program costs g++ a few tenths of a second of its own.
+    static let randomPerProgram = allCases ? 7 : 4
+
+    /// Every model of both differential tests is generated once and compiled into one of two
+    /// programs (`HLSToolchain.compileSuite`: one g++ run per program, one translation unit,
+    /// the two runs in parallel); each project's own testbench then runs in a process of its
+    /// own (zero state). Program 0 converts doubles (weights, inputs, scalar constants) with
+    /// the kernels' `from_double`, program 1 with ap_types' own constructor: both against the
+    /// Swift simulator.
+    ///
+    /// g++'s time is nearly all ap_types' templates instantiated per type and pair of types,
+    /// once per translation unit; so the hls4ml cases (with CELESTA_HLS_ALL_CASES=1: half of
+    /// them) go to program 0, and each program's random networks share one rotation of
+    /// `RandomNetwork`'s slot types (every quantization and overflow mode; the two programs'
+    /// rotations differ and are drawn per run, as is each program's `RandomNetwork.Shape`, the
+    /// slots' widths): more networks cost little more.
     static let differential: Differential = {
         var d = Differential()
+        var program: [Int] = []
         do {
             let cases = try HLSCase.all().filter { allCases || coveringCases.contains(String($0.id.prefix(3))) }
-            for c in cases { d.models.append((c.id, try c.model(), c.input)) }
+            for (k, c) in cases.enumerated() {
+                d.models.append((c.id, try c.model(), c.input))
+                program.append(allCases ? k % 2 : 0)
+            }
             let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
             var parallel = try s01.model()
             parallel.ioType = .parallel
             d.models.append(("S01-io_parallel", parallel, s01.input))
+            program.append(0)
         } catch {
             d.failures.append("cases: \(error)")
         }
         var rng = SystemRandomNumberGenerator()
-        for k in 0..<(allCases ? 6 : 3) {
-            let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
-            let (m, x) = RandomNetwork.make(seed: seed, modes: (k % 3) * RandomNetwork.poolSize)
-            d.models.append(("rand\(k)-modes\((k % 3) * RandomNetwork.poolSize)-seed\(seed)", m, x))
+        let first = Int.random(in: 0..<RandomNetwork.slots.count, using: &rng)
+        let rotations = [first, (first + Int.random(in: 1..<RandomNetwork.slots.count, using: &rng)) % RandomNetwork.slots.count]
+        for p in 0..<2 {
+            let shape = RandomNetwork.Shape.random(using: &rng)
+            for v in 0..<randomPerProgram {
+                let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
+                let variant = p * randomPerProgram + v
+                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape)
+                d.models.append(("rand-program\(p)-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
+                program.append(p)
+            }
         }
         let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: base) }
-        // Two programs (one per core), compiled at the same time: model k goes to program k % 2
-        // as its project k / 2 (random networks, the costly ones to compile, alternate).
         let programs = 2
+        var index = [Int](repeating: 0, count: d.models.count)   // model k's project in its program
         do {
             var dirs = [[String]](repeating: [], count: programs)
             for (k, entry) in d.models.enumerated() {
@@ -67,13 +92,14 @@ final class HLSProjectTests: XCTestCase {
                 model.projectName = "p\(k)"   // distinct names: one translation unit
                 let dir = "\(base)/\(k)"
                 try HLSProject.write(model, to: dir)
-                dirs[k % programs].append(dir)
+                index[k] = dirs[program[k]].count
+                dirs[program[k]].append(dir)
             }
             let errors = Results()
             let lists = dirs
             DispatchQueue.concurrentPerform(iterations: programs) { p in
                 do {
-                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)")
+                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)", apConversions: p == 1)
                 } catch {
                     errors.fail("generate/compile: \(error)")
                 }
@@ -89,9 +115,10 @@ final class HLSProjectTests: XCTestCase {
         // the testbenches, two processes at a time
         let results = Results()
         let models = d.models
+        let placement = (program: program, index: index)
         DispatchQueue.concurrentPerform(iterations: models.count) { k in
             do {
-                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(k % programs)", index: k / programs,
+                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(placement.program[k])", index: placement.index[k],
                                                                     inputs: models[k].input, trace: true))
             } catch {
                 results.fail("\(models[k].id): \(error)")
@@ -154,15 +181,42 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
-    /// Random small networks: random widths, neuron kinds, resets, windows, readouts and
-    /// types (each network's slots from a pool of 4 random types; the 3 networks' pools hold
-    /// every quantization and overflow mode), spike and real inputs.
+    /// Random small networks: random widths, depths, weights, thresholds, betas, windows,
+    /// strategies, reuse factors, spike and real inputs; every network holds every
+    /// quantization and overflow mode (`RandomNetwork.slotType`), and the networks of both
+    /// programs together cover every readout rule (binary_logit in spike and membrane mode, and no readout), IF
+    /// and LIF, both resets, io_stream and io_parallel (checked here, so that a change of the
+    /// generator cannot silently drop a feature).
     func testGeneratedCppEqualsSimulatorOnRandomNetworks() throws {
         try requireToolchain()
         let d = Self.differential
         for f in d.failures { XCTFail(f) }
         let random = d.models.filter { $0.id.hasPrefix("rand") }
-        XCTAssertEqual(random.count, Self.allCases ? 6 : 3)
+        XCTAssertEqual(random.count, 2 * Self.randomPerProgram)
+        do {
+            var features = Set<String>()
+            for (_, m, _) in random {
+                features.insert(m.ioType.rawValue)
+                for l in m.layers {
+                    for t in l.types.values where !t.isInteger {
+                        features.insert(t.quantization.rawValue)
+                        features.insert(t.overflow.rawValue)
+                    }
+                    switch l.kind {
+                    case .ifNeuron(let n): features.insert("IF"); features.insert("reset \(n.reset)")
+                    case .lifNeuron(let n): features.insert("LIF"); features.insert("reset \(n.reset)")
+                    case .readout(let r): features.insert("\(r.mode) \(r.rule.rawValue)")
+                    case .dense: break
+                    }
+                }
+                if m.readout == nil { features.insert("no readout") }
+            }
+            let wanted = FixedType.Quantization.allCases.map(\.rawValue) + FixedType.Overflow.allCases.map(\.rawValue)
+                + ["io_stream", "io_parallel", "IF", "LIF", "reset subtract", "reset zero", "no readout",
+                   "spike argmax_spike_count", "spike first_to_threshold", "spike threshold_then_argmax", "spike binary_logit",
+                   "membrane argmax_membrane", "membrane binary_logit"]
+            for w in wanted where !features.contains(w) { XCTFail("the random networks lack \(w)") }
+        }
         for (id, model, input) in random {
             guard let g = d.results[id] else { XCTFail("\(id) did not run"); continue }
             let sim = FixedSimulator(model).run(input, trace: true)

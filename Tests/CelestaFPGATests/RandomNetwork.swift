@@ -3,6 +3,14 @@ import CelestaIR
 
 /// Random small models for the differential test (a seeded SplitMix64 stream, so a failure
 /// names its seed).
+///
+/// g++ instantiates ap_types' conversions and operators once per type (and pair of types) per
+/// translation unit, and that is nearly all of the C-simulation compile time: a network with
+/// types of its own costs seconds, one more network with the same types a few tenths. So the
+/// networks' sizes, weights, thresholds, windows, neurons, resets and readouts are random, and
+/// their types are fixed per rounding slot, rotation and shape (`slotType`): every network holds
+/// every quantization and overflow mode, and networks of the same rotation share all their
+/// type tuples.
 enum RandomNetwork {
     struct Rng {
         var state: UInt64
@@ -18,72 +26,94 @@ enum RandomNetwork {
         mutating func pick<T>(_ xs: [T]) -> T { xs[int(0...(xs.count - 1))] }
     }
 
-    static func type(_ r: inout Rng, _ q: FixedType.Quantization, _ o: FixedType.Overflow) -> FixedType {
-        let w = r.int(6...20), i = r.int(2...min(8, w))
-        return FixedType(width: w, intBits: i, signed: true, quantization: q, overflow: o)
+    /// The slots that round (a value is stored into them), and their shapes <W,I>: the shape
+    /// is the slot's (so the products' and sums' intermediate types are the same in every
+    /// network), the modes rotate. Narrow enough that the random weights (|w| < 2.5), biases,
+    /// sums, membranes and thresholds are rounded at every store and overflow now and then.
+    static let slots: [(name: String, width: Int, intBits: Int)] = [
+        ("dense weight_t", 8, 2), ("dense bias_t", 8, 2), ("dense accum_t", 12, 4), ("dense result_t", 9, 3),
+        ("neuron threshold_t", 8, 2), ("neuron membrane_t", 10, 3), ("readout membrane_t", 10, 3),
+    ]
+
+    /// With rotation r (0..<7), slot s has quantization mode (s + r) % 7 and overflow mode
+    /// (s + r) % 4: every network holds all 7 quantization and all 4 overflow modes. `shape`
+    /// widens every slot by `bits` and moves its binary point by `intBits` (one draw per
+    /// program and run, so the widths vary from run to run at no extra compile cost).
+    static func slotType(_ slot: Int, _ rotation: Int, shape: Shape = Shape()) -> FixedType {
+        let qs = FixedType.Quantization.allCases, os = FixedType.Overflow.allCases
+        let j = (slot + rotation) % qs.count
+        return FixedType(width: slots[slot].width + shape.bits, intBits: slots[slot].intBits + shape.intBits, signed: true,
+                         quantization: qs[j], overflow: os[j % os.count])
     }
 
-    /// Types per network. Each distinct type costs g++ a few tenths of a second (ap_types'
-    /// conversions and operators are instantiated per type and pair of types), so a network
-    /// draws its slots' types from a pool of this many.
-    static let poolSize = 4
-
-    /// A random network and its input. The pool's type j has the quantization and overflow
-    /// modes number `modes + j` (cycling through each list): networks made with modes 0, 4, 8
-    /// together use every quantization mode (7) and every overflow mode (4), each in at least
-    /// one slot.
-    static func make(seed: UInt64, modes: Int = 0) -> (HLSModel, [[Double]]) {
-        var r = Rng(state: seed)
-        let qs = FixedType.Quantization.allCases, os = FixedType.Overflow.allCases
-        let pool = (0..<poolSize).map { j in Self.type(&r, qs[(modes + j) % qs.count], os[(modes + j) % os.count]) }
-        // the first picks take each pool type once (from a random start), the rest at random:
-        // every pool type (hence every mode of the 3 networks) is some slot's type
-        let start = r.int(0...(poolSize - 1))
-        var picks = 0
-        func type(_ r: inout Rng) -> FixedType {
-            picks += 1
-            return picks <= poolSize ? pool[(start + picks - 1) % poolSize] : r.pick(pool)
+    /// A change of every slot's <W,I>: W + bits (-2...6), I + intBits (-1...1).
+    struct Shape: CustomStringConvertible {
+        var bits = 0, intBits = 0
+        static func random(using rng: inout some RandomNumberGenerator) -> Shape {
+            Shape(bits: Int.random(in: -2...6, using: &rng), intBits: Int.random(in: -1...1, using: &rng))
         }
+        var description: String { "w\(bits >= 0 ? "+" : "")\(bits)i\(intBits >= 0 ? "+" : "")\(intBits)" }
+    }
+
+    /// The readout of network `variant % 7`: the five decision rules (binary_logit in spike and
+    /// membrane mode), and none.
+    enum ReadoutChoice: Int, CaseIterable {
+        case argmaxSpikeCount, firstToThreshold, thresholdThenArgmax, binaryLogitSpikes, argmaxMembrane, binaryLogitMembrane, none
+    }
+
+    /// A random network and its input. `rotation` (0..<7) places the mode types on the slots;
+    /// `variant` fixes what a set of networks must cover: the readout (`ReadoutChoice`,
+    /// variant % 7), the io type (io_stream for even variants), the first neuron's kind (LIF
+    /// when variant / 2 is even) and reset (zero when variant / 3 is odd); the rest is drawn.
+    static func make(seed: UInt64, rotation: Int, variant: Int, shape: Shape = Shape()) -> (HLSModel, [[Double]]) {
+        var r = Rng(state: seed)
+        let choice = ReadoutChoice(rawValue: variant % ReadoutChoice.allCases.count)!
+        let membraneReadout = choice == .argmaxMembrane || choice == .binaryLogitMembrane
+        let binary = choice == .binaryLogitSpikes || choice == .binaryLogitMembrane
+        let t = { (slot: Int) in slotType(slot, rotation, shape: shape) }
         let nIn = r.int(2...8)
         let spikes = r.int(0...2) != 0
-        var model = HLSModel(input: HLSInput(n: nIn, type: spikes ? FixedType(width: 16, intBits: 6) : type(&r)), layers: [])
-        model.ioType = r.int(0...1) == 0 ? .stream : .parallel
+        var model = HLSModel(input: HLSInput(n: nIn, type: spikes ? FixedType(width: 16, intBits: 6) : t(3)), layers: [])
+        model.ioType = variant % 2 == 0 ? .stream : .parallel
         var width = nIn
         let hidden = r.int(1...2)
         let window = r.int(0...6)
+        let spikeResult = [FixedType(width: 16, intBits: 6), FixedType.integer(width: 1, signed: false)][r.int(0...1)]
+        let betaType = [FixedType(width: 10, intBits: 0, signed: false), FixedType(width: 12, intBits: 1)][rotation % 2]
         for h in 0..<hidden + 1 {
-            let nOut = h == hidden ? r.int(2...4) : r.int(2...10)
-            var d = HLSDense(nIn: width, nOut: nOut, weight: (0..<width * nOut).map { _ in r.double(-1.5, 2) },
-                             bias: (0..<nOut).map { _ in r.double(-0.5, 0.5) })
+            let last = h == hidden
+            let nOut = last ? (binary ? 2 : r.int(2...4)) : r.int(2...10)
+            var d = HLSDense(nIn: width, nOut: nOut, weight: (0..<width * nOut).map { _ in r.double(-2.5, 2.5) },
+                             bias: (0..<nOut).map { _ in r.double(-0.75, 0.75) })
             d.reuseFactor = r.pick([1, 2, 4])
-            d.strategy = r.int(0...3) == 0 ? .resource : .latency
+            d.strategy = r.int(0...2) == 0 ? .resource : .latency
             model.layers.append(HLSLayer(name: "fc\(h + 1)", kind: .dense(d),
-                                         types: ["weight_t": type(&r), "bias_t": type(&r), "accum_t": type(&r), "result_t": type(&r)]))
+                                         types: ["weight_t": t(0), "bias_t": t(1), "accum_t": t(2), "result_t": t(3)]))
             width = nOut
-            let membraneReadout = h == hidden && r.int(0...2) == 0
-            if membraneReadout { break }
+            if last && membraneReadout { break }
             let thr: HLSParam = r.int(0...1) == 0 ? .scalar(r.double(0.3, 2)) : .vector((0..<width).map { _ in r.double(0.3, 2) })
-            let lif = r.int(0...2) != 0
+            let lif = h == 0 ? (variant / 2) % 2 == 0 : r.int(0...2) != 0
             let beta: HLSParam? = lif ? (r.int(0...1) == 0 ? .scalar(r.double(0.5, 1)) : .vector((0..<width).map { _ in r.double(0.5, 1) })) : nil
-            let n = HLSNeuron(n: width, reset: r.pick([.subtract, .zero]), windowSize: window, threshold: thr, beta: beta)
-            var types = ["threshold_t": type(&r), "membrane_t": type(&r), "result_t": r.int(0...3) == 0 ? FixedType.integer(width: 1, signed: false) : FixedType(width: 16, intBits: 6)]
-            if lif { types["beta_t"] = FixedType(width: r.int(8...16), intBits: r.int(0...2), signed: r.int(0...1) == 0) }
+            let reset: HLSNeuron.Reset = h == 0 ? ((variant / 3) % 2 == 1 ? .zero : .subtract) : r.pick([.subtract, .zero])
+            let n = HLSNeuron(n: width, reset: reset, windowSize: window, threshold: thr, beta: beta)
+            var types = ["threshold_t": t(4), "membrane_t": t(5), "result_t": spikeResult]
+            if lif { types["beta_t"] = betaType }
             model.layers.append(HLSLayer(name: "\(lif ? "lif" : "if")\(h + 1)", kind: lif ? .lifNeuron(n) : .ifNeuron(n), types: types))
         }
-        if r.int(0...3) != 0 || model.layers.last?.className == "Dense" {
+        if choice != .none {
             var ro = HLSReadout(nClasses: width, windowSize: max(window, 1))
-            if model.layers.last?.className == "Dense" {
+            switch choice {
+            case .argmaxMembrane, .binaryLogitMembrane:
                 ro.mode = .membrane
-                ro.rule = width == 2 && r.int(0...1) == 0 ? .binaryLogit : .argmaxMembrane
+                ro.rule = choice == .binaryLogitMembrane ? .binaryLogit : .argmaxMembrane
                 ro.beta = r.double(0.7, 1)
-            } else {
-                ro.rule = r.pick(width == 2 ? [.argmaxSpikeCount, .firstToThreshold, .thresholdThenArgmax, .binaryLogit]
-                                            : [.argmaxSpikeCount, .firstToThreshold, .thresholdThenArgmax])
+            default:
+                ro.rule = [.argmaxSpikeCount, .firstToThreshold, .thresholdThenArgmax, .binaryLogit][choice.rawValue]
                 ro.classThreshold = r.int(1...3)
             }
             ro.policy = r.int(0...3) == 0 ? .never : .fixedWindow
             model.layers.append(HLSLayer(name: "readout", kind: .readout(ro),
-                                         types: ["membrane_t": type(&r), "result_t": r.pick([FixedType(width: 16, intBits: 6), FixedType(width: 8, intBits: 3)])]))
+                                         types: ["membrane_t": t(6), "result_t": [FixedType(width: 16, intBits: 6), FixedType(width: 8, intBits: 3)][rotation % 2]]))
             try? model.resolveWindows()
         }
         let steps = r.int(5...25)

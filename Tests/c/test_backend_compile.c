@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
     CHECK(status == CELESTA_OK && t != NULL, "%s", celesta_last_error());
     CHECK(contains(t, "\"ProjectName\": \"snn\"") && contains(t, "\"ClockPeriod\": 4") && contains(t, "\"InputShape\": [3]"), "%s", t);
     CHECK(contains(t, "{\"class_name\": \"Dense\", \"name\": \"fc\", \"n_in\": 3, \"n_out\": 2}") && contains(t, "\"class_name\": \"H_LIF\""), "%s", t);
-    CHECK(contains(t, "\"leak\": 0.875") && contains(t, "\"zcu102\": \"xczu9eg-ffvb1156-2-i\"") && contains(t, "\"build_script\": \"build.py\""), "%s", t);
+    CHECK(contains(t, "\"leak\": 0.875") && contains(t, "\"zcu102\": \"xczu9eg-ffvb1156-2-i\"") && contains(t, "\"build_script\": \"#!/usr/bin/env python3"), "%s", t);
     free(t);
     t = compile(g, "fpga", "{\"settings\": {\"project\": \"x\"}}", &status);
     CHECK(status == CELESTA_ERR_INVALID_ARGUMENT && contains(celesta_last_error(), "'project'") && contains(celesta_last_error(), "project_name"), "%s", celesta_last_error());

@@ -143,17 +143,23 @@ int main(void) {
         CHECK(contains(p, "\"spike_counts\": {\"hidden\": ") && number_at(p, "energy_estimate_uj") > 0, "%s", p);
         free(p);
     }
-    /* Xylo v1: the Audio 2 cycle model, labelled as derived, and no power model (the reason in
-     * model_notes); a float input is no event count. */
+    /* Xylo v1: the Audio 2 cycle model and Audio 2's SNN-core power rail, each labelled as
+     * derived (the assumptions in model_notes); the core rail equals Audio 2's on this network;
+     * a float input is no event count. */
     p = call(celesta_backend_profile, "xylo-v1", g, "{\"inputs\": {\"input\": 0}, \"dt\": 1}", &ev, &status);
-    CHECK(p != NULL, "%s", celesta_last_error());
-    if (p) {
-        CHECK(contains(p, "\"latency_source\": \"derived cycle model\"") && contains(p, "\"energy_source\": \"unavailable\""), "%s", p);
+    char *a2 = call(celesta_backend_profile, "xylo-a2", g, "{\"inputs\": {\"input\": 0}, \"dt\": 1}", &ev, &status);
+    CHECK(p != NULL && a2 != NULL, "%s", celesta_last_error());
+    if (p && a2) {
+        CHECK(contains(p, "\"latency_source\": \"derived cycle model\"") && contains(p, "\"energy_source\": \"derived power model\""), "%s", p);
         CHECK(contains(p, "\"model_notes\": [\"derived cycle model: no reference model or measurement exists for Xylo v1"), "%s", p);
-        CHECK(contains(p, "power unavailable: ") && !contains(p, "\"power_watts\""), "%s", p);
-        CHECK(number_at(p, "cycles_per_step") > 0 && number_at(p, "clock_hz") > 0 && number_at(p, "energy_estimate_uj") == 0, "%s", p);
-        free(p);
+        CHECK(contains(p, "\"derived power model: no dev kit, power measurement or published figure exists for Xylo v1 (syns61300)\""), "%s", p);
+        CHECK(contains(p, "\"power_watts\": {\"snn_core\": ") && !contains(p, "\"io\": ") && !contains(p, "power unavailable"), "%s", p);
+        CHECK(number_at(p, "cycles_per_step") > 0 && number_at(p, "clock_hz") > 0 && number_at(p, "energy_estimate_uj") > 0, "%s", p);
+        CHECK(number_at(p, "snn_core") == number_at(a2, "snn_core") && number_at(p, "snn_core") > 0, "%s\n%s", p, a2);
+        CHECK(number_at(p, "power_total_watts") == number_at(p, "snn_core") && number_at(a2, "power_total_watts") > number_at(p, "snn_core"), "%s", p);
     }
+    free(p);
+    free(a2);
     float half[3] = {0.5f, 0, 0};
     int64_t s13[2] = {1, 3};
     celesta_ir_array_t fx = {sizeof(celesta_ir_array_t), "float32", half, 2, s13};

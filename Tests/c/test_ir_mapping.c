@@ -166,6 +166,20 @@ static void test_modes(const char *fixtures) {
               !contains(kept, "assignments") && contains(kept, "\"neurons_per_core\": [138]"),
           "%s", kept ? kept : "");
     free(kept);
+    /* ... and with CELESTA_IR_CORE_RUNS, as runs: (first index, count) and (core, count) pairs. */
+    const int runs = CELESTA_IR_CORE_LIST | CELESTA_IR_CORE_RUNS;
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, wide, strlen(wide), "greedy", runs) == CELESTA_OK, "%s",
+          celesta_last_error());
+    kept = malloc(need);
+    CHECK(kept && celesta_ir_graph_partition_json(kept, need, &need, g, wide, strlen(wide), "greedy", runs) == CELESTA_OK &&
+              strncmp(kept, "{\"order_runs\": [", 16) == 0 && contains(kept, "], \"core_runs\": [0, 6], \"num_cores_used\": 1") &&
+              !contains(kept, "\"order\"") && contains(kept, "\"neurons_per_core\": [138]"),
+          "%s", kept ? kept : "");
+    free(kept);
+    CHECK(celesta_ir_graph_partition_json(NULL, 0, &need, g, wide, strlen(wide), "greedy", CELESTA_IR_CORE_RUNS) ==
+                  CELESTA_ERR_INVALID_ARGUMENT &&
+              contains(celesta_last_error(), "CELESTA_IR_CORE_RUNS needs CELESTA_IR_CORE_LIST"),
+          "runs without lists: %s", celesta_last_error());
     CHECK(celesta_ir_graph_partition(g, wide, strlen(wide), "greedy", CELESTA_IR_CORE_LIST) == CELESTA_ERR_INVALID_ARGUMENT &&
               contains(celesta_last_error(), "flags"),
           "in place the flag means nothing: %s", celesta_last_error());

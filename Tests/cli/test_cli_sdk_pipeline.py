@@ -141,19 +141,21 @@ def test_xylo_a3_deploys_simulates_and_reports_its_models(tmp_path):
     assert "compiled for xylo-a3: chip syns65302" in text and "power model" in text and text.rstrip().endswith("success")
 
 
-def test_xylo_v1_reports_its_derived_cycle_model_and_no_power(tmp_path):
+def test_xylo_v1_reports_its_derived_cycle_and_power_models(tmp_path):
     path, raster, _ = _chip_inputs(tmp_path)
     r = run("sdk", "pipeline", path, "--target", "xylo-v1", "--timesteps", 40, "--no-lint", "--input", raster, "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     got = json.loads(r.stdout)
     p = got["profile"]
     assert got["simulated_on"] == "xylo-v1" and got["deployment"]["chip"] == "syns61300" and got["deployment"]["clock_hz"] > 0
-    assert p["latency_source"] == "derived cycle model" and p["energy_source"] == "unavailable" and "power_watts" not in p
-    assert p["cycles_per_step"] > 0 and p["energy_estimate_uj"] == 0
+    assert p["latency_source"] == "derived cycle model" and p["energy_source"] == "derived power model"
+    assert list(p["power_watts"]) == ["snn_core"] and p["cycles_per_step"] > 0 and p["energy_estimate_uj"] > 0
     assert any("no reference model or measurement" in n for n in p["model_notes"])
+    assert any(n.startswith("derived power model: no dev kit") for n in p["model_notes"])
     text = run("sdk", "pipeline", path, "--target", "xylo-v1", "--timesteps", 40, "--no-lint", "--input", raster).stdout
     assert "profile (derived cycle model)" in text and "  note: derived cycle model: no reference" in text
-    assert "  note: power unavailable: " in text and text.rstrip().endswith("success")
+    assert "; derived power model: " in text and "(snn_core " in text and "  note: derived power model: no dev kit" in text
+    assert "power unavailable" not in text and text.rstrip().endswith("success")
 
 
 def test_fpga_target_compiles_and_simulates_on_the_cpu():

@@ -8,6 +8,8 @@
  *   npy      celesta_npy_parse_shape / _ints     wav   celesta_wav_parse_info / _samples
  *   events   celesta_events_reader_open_memory (an HDF5 file image through libhdf5's core
  *            driver), then info, reads and a time window
+ *   descriptor  celesta_backend_result_read of a compile's descriptor file (the binary when the
+ *            input starts with "T", else TALON's to_json text), then its JSON
  *
  * Every input must give CELESTA_OK or a named status with a message; anything else (a signal,
  * an AddressSanitizer report, a status without message) is a crash that libFuzzer saves.
@@ -31,7 +33,7 @@
 #include <unistd.h>
 
 static int target = -1;
-static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c", "npy", "wav", "events"};
+static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c", "npy", "wav", "events", "descriptor"};
 #define N_TARGETS (int)(sizeof NAMES / sizeof NAMES[0])
 
 #ifndef CELESTA_FUZZ_REPLAY
@@ -80,7 +82,7 @@ static int choose(void) {
     const char *name = getenv("CELESTA_FUZZ_TARGET");
     for (int i = 0; name != NULL && i < N_TARGETS; ++i)
         if (strcmp(name, NAMES[i]) == 0) return i;
-    fprintf(stderr, "set CELESTA_FUZZ_TARGET to one of: network spec config ir node nir t1c npy wav events\n");
+    fprintf(stderr, "set CELESTA_FUZZ_TARGET to one of: network spec config ir node nir t1c npy wav events descriptor\n");
     exit(2);
 }
 
@@ -183,6 +185,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             check(celesta_events_reader_window(&first, &end, reader, 10, 1000), "events_window");
             celesta_events_reader_free(reader);
         }
+        break;
+    }
+    case 10: {
+        celesta_backend_result_t *result = NULL;
+        check(celesta_backend_result_read(&result, text, size, size > 0 && data[0] == 'T' ? CELESTA_BACKEND_DESCRIPTOR_BINARY
+                                                                                         : CELESTA_BACKEND_DESCRIPTOR_JSON), "descriptor");
+        if (result != NULL) {
+            size_t len = 0;
+            check(celesta_backend_result_json(NULL, 0, &len, result), "descriptor_json");
+        }
+        celesta_backend_result_free(result);
         break;
     }
     default: {

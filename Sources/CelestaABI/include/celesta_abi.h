@@ -76,7 +76,9 @@ enum {
     /** celesta_ir_analyze_json(): leave out the per-layer statistics (`layers`). */
     CELESTA_IR_WITHOUT_LAYERS = 8,
     /** celesta_ir_graph_partition_json(): the assignments as two lists, node indices and cores. */
-    CELESTA_IR_CORE_LIST = 16
+    CELESTA_IR_CORE_LIST = 16,
+    /** celesta_ir_graph_partition_json() with CELESTA_IR_CORE_LIST: the two lists as runs. */
+    CELESTA_IR_CORE_RUNS = 32
 };
 
 /** File formats of celesta_ir_read() and celesta_ir_write(). */
@@ -584,6 +586,14 @@ enum {
     CELESTA_BACKEND_DESCRIPTOR_JSON = 0,
     /** `to_binary`: "T1CB" with the weights (CELESTA_IR_TALON_COMPATIBLE: TALON's, without them). */
     CELESTA_BACKEND_DESCRIPTOR_BINARY = 1
+};
+
+/** Flags of celesta_backend_build_bitstream() (with CELESTA_IR_TALON_COMPATIBLE, 1). */
+enum {
+    /** Write the project's files under the `output_dir` setting (TALON's write_to_disk=True). */
+    CELESTA_BACKEND_WRITE_TO_DISK = 2,
+    /** Replace an output folder that is not empty (refused otherwise). */
+    CELESTA_BACKEND_OVERWRITE = 4
 };
 /* ABI-TYPES:BEGIN fpga */
 /**

@@ -42,13 +42,18 @@ public enum GraphLint {
         func reach(_ starts: [Int], _ next: AdjacencyRows) -> [Bool] {
             var seen = [Bool](repeating: false, count: n)
             var queue = starts
+            queue.reserveCapacity(n)
             var head = 0
-            while head < queue.count {
-                let v = queue[head]
-                head += 1
-                if seen[v] { continue }
-                seen[v] = true
-                for w in next[v] where !seen[w] { queue.append(w) }
+            next.items.withUnsafeBufferPointer { items in
+                next.start.withUnsafeBufferPointer { start in
+                    while head < queue.count {
+                        let v = queue[head]
+                        head += 1
+                        if seen[v] { continue }
+                        seen[v] = true
+                        for k in start[v]..<start[v + 1] where !seen[items[k]] { queue.append(items[k]) }
+                    }
+                }
             }
             return seen
         }
@@ -71,9 +76,20 @@ public enum GraphLint {
         // The node rules, for the primitives they concern.
         let types = scan.types
         let checked = types.map { $0.isLIF || $0.isGhostBlock1 || $0.isDetect || $0.isSpikingAffine }
+        // (Where each LIF array sat among the fields of the last LIF node: found without a search
+        // when the next one has the same layout.)
+        var tauAt = 0, thresholdAt = 0
         for i in 0..<n where checked[scan.kind[i]] {
-            let node = nodes[i], name = node.name
             let info = types[scan.kind[i]]
+            if info.isLIF && !info.isGhostBlock1 && !info.isDetect && !info.isSpikingAffine {
+                // (The common case read in place, without a copy of the node.)
+                let entries = nodes[i].fields.entries
+                let tau = field(entries, "tau", at: &tauAt)?.tensor, thr = field(entries, "v_threshold", at: &thresholdAt)?.tensor
+                let quiet = (tau.map { $0.count == 0 || inRange($0, above: 1.0, atMost: 100.0) } ?? true)
+                    && (thr.map { $0.count == 0 || inRange($0, above: 0.0, atMost: 10.0, strict: true) } ?? true)
+                if quiet { continue }
+            }
+            let node = nodes[i], name = node.name
             if info.isLIF {
                 if let tau = node.tensor("tau"), tau.count > 0 {
                     let (lo, hi) = minMax(tau)
@@ -123,6 +139,9 @@ public enum GraphLint {
             }
         }
         for i in 0..<n {
+            // (Only a name of a keyword's length and first letter is compared in full.)
+            let utf8 = nodes[i].name.utf8
+            guard utf8.count >= 2 && utf8.count <= 6, let first = utf8.first, GraphLint.keywordStarts.contains(first) else { continue }
             let name = nodes[i].name
             switch name {
             case "node", "layer", "module":
@@ -146,6 +165,39 @@ public enum GraphLint {
             for i in r.issues.indices where r.issues[i].severity == .warning { r.issues[i].severity = .error }
         }
         return r
+    }
+
+    /// The first letters of the names the name rules look for (`node`, `layer`, `module`,
+    /// `input`, `output`, `lambda`, `class`, `def`, `return`, `for`, `if`: 2 to 6 letters).
+    private static let keywordStarts: [UInt8] = Array("nlmiocdrf".utf8)
+
+    /// The field `key` of `entries`, looked for first at `at` (then updated to where it was).
+    private static func field(_ entries: [IREntry], _ key: String, at: inout Int) -> IRValue? {
+        if at < entries.count && entries[at].key == key { return entries[at].value }
+        guard let k = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        at = k
+        return entries[k].value
+    }
+
+    /// Whether no element of `t` is NaN, each is at least `above` (with `strict`: more than
+    /// `above`) and at most `atMost`: then the LIF rule on that array finds nothing (tau: a
+    /// minimum below 1 or a maximum above 100; threshold: a minimum at or below 0 or a maximum
+    /// above 10). Anything else is left to the rule itself.
+    private static func inRange(_ t: Tensor, above: Double, atMost: Double, strict: Bool = false) -> Bool {
+        guard t.dtype == .float32 else {
+            let (lo, hi) = minMax(t)
+            return (strict ? lo > above : lo >= above) && hi <= atMost
+        }
+        let low = Float(above), high = Float(atMost)
+        // (The float32 bounds here are exact: 0, 1, 10 and 100.)
+        return t.bytes.withUnsafeBytes { raw -> Bool in
+            var ok = true
+            for v in raw.bindMemory(to: Float.self) {
+                // (A NaN fails both comparisons.)
+                ok = ok && (strict ? v > low : v >= low) && v <= high
+            }
+            return ok
+        }
     }
 
     private static func minMax(_ t: Tensor) -> (Double, Double) {

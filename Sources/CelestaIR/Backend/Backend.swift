@@ -144,6 +144,16 @@ public protocol Backend: Sendable {
     /// Compiles the graph for the target (TALON's `compile` -> `HardwareDescriptor`); each
     /// backend documents its descriptor and the settings it takes. By default: `.unsupported`.
     func compile(_ graph: IRGraph, options: BackendCompileOptions) throws -> BackendDescriptor
+    /// What the reference tool reports for this backend, where the backend has a
+    /// reference-compatible mode whose capabilities differ (cpu: the primitive list TALON
+    /// claims); nil by default: `capabilities` in both modes.
+    var talonCapabilities: BackendCapabilities? { get }
+    /// TALON's `get_constraints()`: the per-core limits, as a `HardwareSpec`; nil by default
+    /// (a backend without TALON's per-core view: a chip's limits are its chip record's).
+    var hardwareConstraints: HardwareSpec? { get }
+    /// Facts the registry lists beside the capabilities (`registryJSON`), in order, for a
+    /// backend that has some (a chip's backend: `chip`, its id); empty by default.
+    var registryFacts: [(String, IRValue)] { get }
 }
 
 extension Backend {
@@ -154,6 +164,10 @@ extension Backend {
 
     /// By default a backend does not simulate, nor profile.
     public var simulates: Bool { false }
+
+    public var talonCapabilities: BackendCapabilities? { nil }
+    public var hardwareConstraints: HardwareSpec? { nil }
+    public var registryFacts: [(String, IRValue)] { [] }
 
     public func validate(_ graph: IRGraph, talonCompatible: Bool) -> BackendValidation { validate(graph) }
 
@@ -206,5 +220,45 @@ public final class BackendRegistry: Sendable {
     /// The backends that take `primitive` (all when nil).
     public func backends(taking primitive: String?) -> [any Backend] {
         table.withLock { list in list.filter { primitive == nil || $0.primitives.contains(primitive!) } }
+    }
+}
+
+extension BackendCapabilities {
+    /// `{supported_primitives, supported_precisions, supports_cyclic, max_graph_size,
+    /// constraints}` (TALON's field names; constraints by primitive name, sorted, each limit an
+    /// integer where it is one, as TALON gives them).
+    public var json: String {
+        func names(_ list: [String]) -> String { "[" + list.map(JSONText.quote).joined(separator: ", ") + "]" }
+        func number(_ v: Double) -> String {
+            if v == v.rounded(), abs(v) < 9.0e15 { return String(Int(v)) }
+            return JSONText.number(v)
+        }
+        let limits = constraints.keys.sorted().map { key in
+            JSONText.quote(key) + ": {" + constraints[key]!.map { JSONText.quote($0.name) + ": " + number($0.value) }.joined(separator: ", ") + "}"
+        }
+        return "{\"supported_primitives\": " + names(primitives) + ", \"supported_precisions\": " + names(precisions)
+            + ", \"supports_cyclic\": \(supportsCyclic), \"max_graph_size\": \(maxGraphSize), \"constraints\": {" + limits.joined(separator: ", ") + "}}"
+    }
+}
+
+extension BackendRegistry {
+    /// The registered backends as JSON, in registration order: `[{name, summary,
+    /// supported_primitives, supported_precisions, supports_cyclic, max_graph_size,
+    /// constraints, talon_capabilities, hardware_constraints, ...facts}]`: the capabilities'
+    /// fields (`BackendCapabilities.json`), `talon_capabilities` (what the reference tool
+    /// reports, in the same form, or null where it is `capabilities`), `hardware_constraints`
+    /// (TALON's `get_constraints()` with its field names, `HardwareSpec.json`, or null), and the
+    /// backend's `registryFacts` (a chip's backend: `chip`). One source for the C ABI
+    /// (`celesta_backend_list_json`), the CLI (`celesta backend list`) and Python.
+    public func json() throws -> String {
+        "[" + (try names.map { name in
+            let b = try backend(name)
+            let caps = b.capabilities.json
+            var fields = ["\"name\": " + JSONText.quote(b.name), "\"summary\": " + JSONText.quote(b.summary), String(caps.dropFirst().dropLast())]
+            fields.append("\"talon_capabilities\": " + (b.talonCapabilities?.json ?? "null"))
+            fields.append("\"hardware_constraints\": " + (b.hardwareConstraints?.json ?? "null"))
+            for (key, value) in b.registryFacts { fields.append(JSONText.quote(key) + ": " + PythonJSON.dumps(value)) }
+            return "{" + fields.joined(separator: ", ") + "}"
+        }).joined(separator: ", ") + "]"
     }
 }

@@ -13,6 +13,10 @@ public struct BackendCompileOptions: Sendable {
     public var optimizeFor = "latency"
     /// The backend's own settings, by key.
     public var settings = IRDict()
+    /// A descriptor read from a binary file (`read`): the number of neuron configurations the
+    /// file counted; the file holds no configurations, so `neuronConfigs` is empty and
+    /// `binary` writes this count while it stays empty. nil otherwise.
+    public var binaryNeuronConfigCount: Int? = nil
     public init() {}
 
     /// Refuses a setting the backend does not know (`.invalidArgument` naming it and the known ones).
@@ -56,6 +60,10 @@ public struct BackendDescriptor: Sendable {
     /// What the target needs beyond TALON's fields to load the result (Xylo: the weight shifts,
     /// the aliases and the step); not part of `to_json` / `to_binary`.
     public var settings = IRDict()
+    /// A descriptor read from a binary file (`read`): the number of neuron configurations the
+    /// file counted; the file holds no configurations, so `neuronConfigs` is empty and
+    /// `binary` writes this count while it stays empty. nil otherwise.
+    public var binaryNeuronConfigCount: Int? = nil
     public init() {}
 
     /// TALON's cpu `compile` (reference README §13), which any backend configuring node by node
@@ -117,7 +125,7 @@ public struct BackendDescriptor: Sendable {
     /// The descriptor as one IR value (arrays as tensors): `{neuron_configs: {"<core>":
     /// [{node_name, node_type, core_id, precision, parameters}]}, weight_tables: {"<core>":
     /// {key: array}}, routing_tables, execution_schedule: {"<core>": [[names]]}, metadata,
-    /// settings}`.
+    /// settings}`, and `binary_neuron_config_count` when it is set.
     public var value: IRValue {
         var out = IRDict()
         out.appendNew("neuron_configs", .dict(IRDict(neuronConfigs.map { c in
@@ -133,6 +141,7 @@ public struct BackendDescriptor: Sendable {
         })))
         out.appendNew("metadata", .dict(metadata))
         out.appendNew("settings", .dict(settings))
+        if let n = binaryNeuronConfigCount { out.appendNew("binary_neuron_config_count", .int(n)) }
         return .dict(out)
     }
 
@@ -167,7 +176,8 @@ public struct BackendDescriptor: Sendable {
         let meta = Array(PythonJSON.dumps(.dict(metadata)).utf8)
         try u32(meta.count)
         out += meta
-        try u32(neuronConfigs.reduce(0) { $0 + $1.configs.count })
+        let configs = neuronConfigs.reduce(0) { $0 + $1.configs.count }
+        try u32(neuronConfigs.isEmpty ? binaryNeuronConfigCount ?? 0 : configs)
         if talonCompatible { return out }
         let records = weightTables.flatMap { t in t.table.entries.compactMap { e in e.value.tensor.map { (String(t.core) + "/" + e.key, $0) } } }
         try u32(records.count)

@@ -101,7 +101,9 @@ public struct BackendProfile: Sendable {
     public var energyIsEstimate = true
     /// `measured` (host time per node), or the model the latency comes from (`cycle model`).
     public var latencySource = "measured"
-    /// Where the energy comes from: `per-operation costs` or `power model`.
+    /// Where the energy comes from: `per-operation costs`, `power model`, `derived power model`
+    /// (a chip without a kit: another chip's model, its assumptions in `modelNotes`) or
+    /// `unavailable`.
     public var energySource = "per-operation costs"
     /// A chip's cycle model: clock cycles per time step at the run's firing rates.
     public var cyclesPerStep: Double? = nil

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 
 /// TALON's `talon.backend.run` (reference README §16) for any backend of a registry:
 /// validate, simulate, then profile. Problems of the graph and of the run are reported in
@@ -82,7 +83,12 @@ public enum BackendRunner {
         o.talonCompatible = request.talonCompatible
         o.zerosForMissing = inputs == nil
         o.discretisationStep = request.dt
-        if let p = request.progress { o.progress = request.profile ? { done, total in p(done, 2 * total) } : p }
+        // A false from the simulation's last report (which the simulator cannot act on: its
+        // steps are done) still stops the run before the profile.
+        let stop = StopFlag()
+        if let p = request.progress {
+            o.progress = request.profile ? { done, total in stop.note(p(done, 2 * total)) } : p
+        }
         guard request.timesteps >= 1 else {
             out.errors = ["n_steps must be a positive integer, got \(Double(request.timesteps))"]
             return out
@@ -101,6 +107,9 @@ public enum BackendRunner {
         out.timestepsRun = sim.timestepsRun
         out.errors = sim.errors
         guard request.profile else { return out }
+        if stop.isSet {
+            throw CelestaError(.cancelled, "run cancelled after the simulation's \(sim.timestepsRun) steps, before the profile")
+        }
         var po = BackendProfileOptions()
         po.nSteps = request.timesteps
         po.talonCompatible = request.talonCompatible
@@ -121,6 +130,17 @@ public enum BackendRunner {
         }
         return out
     }
+}
+
+/// Remembers whether a progress callback asked to stop.
+final class StopFlag: Sendable {
+    private let asked = Atomic<Bool>(false)
+    /// Passes `go` through, remembering a false.
+    func note(_ go: Bool) -> Bool {
+        if !go { asked.store(true, ordering: .relaxed) }
+        return go
+    }
+    var isSet: Bool { asked.load(ordering: .relaxed) }
 }
 
 extension BackendArray {

@@ -41,17 +41,26 @@ extension IRGraph {
         var order: [Int] = []
         order.reserveCapacity(n)
         var stack: [Int] = []
-        for start in starts where !discovered[start] {
-            stack.append(start)
-            while let top = stack.last {
-                if !discovered[top] {
-                    discovered[top] = true
-                    for s in next[top].reversed() where !discovered[s] { stack.append(s) }
-                } else {
-                    stack.removeLast()
-                    if !finished[top] {
-                        finished[top] = true
-                        order.append(top)
+        // (The rows read in place: no slice of them made per node.)
+        next.items.withUnsafeBufferPointer { items in
+            next.start.withUnsafeBufferPointer { rows in
+                for start in starts where !discovered[start] {
+                    stack.append(start)
+                    while let top = stack.last {
+                        if !discovered[top] {
+                            discovered[top] = true
+                            var k = rows[top + 1]
+                            while k > rows[top] {
+                                k -= 1
+                                if !discovered[items[k]] { stack.append(items[k]) }
+                            }
+                        } else {
+                            stack.removeLast()
+                            if !finished[top] {
+                                finished[top] = true
+                                order.append(top)
+                            }
+                        }
                     }
                 }
             }
@@ -142,16 +151,22 @@ struct AdjacencyRows: RandomAccessCollection {
     init<S: Sequence>(_ count: Int, _ pairs: S) where S.Element == (Int, Int) {
         var start = [Int](repeating: 0, count: count + 1)
         var n = 0
-        for (v, _) in pairs {
-            start[v + 1] += 1
-            n += 1
+        start.withUnsafeMutableBufferPointer { start in
+            for (v, _) in pairs {
+                start[v + 1] += 1
+                n += 1
+            }
+            for v in 0..<count { start[v + 1] += start[v] }
         }
-        for v in 0..<count { start[v + 1] += start[v] }
         var next = start
         var items = [Int](repeating: 0, count: n)
-        for (v, w) in pairs {
-            items[next[v]] = w
-            next[v] += 1
+        next.withUnsafeMutableBufferPointer { next in
+            items.withUnsafeMutableBufferPointer { items in
+                for (v, w) in pairs {
+                    items[next[v]] = w
+                    next[v] += 1
+                }
+            }
         }
         self.start = start
         self.items = items

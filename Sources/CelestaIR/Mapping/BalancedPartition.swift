@@ -9,7 +9,8 @@
 /// gets an equal share of neurons and memory, and no core ever exceeds either capacity.
 enum BalancedPartition {
     struct Unit {
-        var members: [Int]
+        /// Its nodes, ascending: `Plan.members[members]`.
+        var members: Range<Int>
         var neurons: Int
         var bytes: Int
         var isIO: Bool
@@ -17,68 +18,77 @@ enum BalancedPartition {
 
     struct Plan {
         var units: [Unit]
+        /// The units' nodes, unit after unit.
+        var members: [Int]
         var unitOf: [Int]
         /// Whether memory is balanced and bounded (every unit fits a core's SRAM).
         var memoryCounts: Bool
+
+        func members(_ u: Unit) -> ArraySlice<Int> { members[u.members] }
     }
 
-    static func plan(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> Plan {
-        let comps = sccs.list.map { $0.sorted() }
-        // Condensed graph, topological order by Kahn with the lowest first member first.
-        var succ = [[Int]](repeating: [], count: comps.count)
-        var indegree = [Int](repeating: 0, count: comps.count)
+    static func plan(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec) throws -> Plan {
+        // Each component's members ascending.
+        var sorted = sccs.members
+        for c in 0..<sccs.count where sccs.size(c) > 1 { sorted[sccs.start[c]..<sccs.start[c + 1]].sort() }
+        // Condensed graph (edges between components, in edge order), topological order by Kahn
+        // with the lowest first member first.
+        var links: [(Int, Int)] = []
+        links.reserveCapacity(view.edges.count)
+        var indegree = [Int](repeating: 0, count: sccs.count)
         for e in view.edges {
             let a = sccs.of[e.s], b = sccs.of[e.t]
             if a != b {
-                succ[a].append(b)
+                links.append((a, b))
                 indegree[b] += 1
             }
         }
+        let succ = AdjacencyRows(sccs.count, links)
         var heap = MinHeap()
-        for c in comps.indices where indegree[c] == 0 { heap.push(comps[c][0], c) }
-        var order: [Int] = []
-        order.reserveCapacity(comps.count)
+        for c in 0..<sccs.count where indegree[c] == 0 { heap.push(sorted[sccs.start[c]], c) }
+        var units: [Unit] = []
+        units.reserveCapacity(sccs.count)
+        var members: [Int] = []
+        members.reserveCapacity(view.count)
+        var unitOf = [Int](repeating: 0, count: view.count)
+        var costs = MappingView.Costs()
         while let c = heap.pop() {
-            order.append(c)
             for d in succ[c] {
                 indegree[d] -= 1
-                if indegree[d] == 0 { heap.push(comps[d][0], d) }
+                if indegree[d] == 0 { heap.push(sorted[sccs.start[d]], d) }
             }
-        }
-        var units: [Unit] = []
-        units.reserveCapacity(order.count)
-        var unitOf = [Int](repeating: 0, count: view.count)
-        for c in order {
             var neurons = 0, bytes = 0, io = true
-            for v in comps[c] where !view.isIO[v] {
+            let first = members.count
+            for v in sorted[sccs.start[c]..<sccs.start[c + 1]] {
+                unitOf[v] = units.count
+                members.append(v)
+                guard !view.isIO[v] else { continue }
                 io = false
-                let node = view.graph.nodes[v]
-                neurons += MappingView.neurons(node)
-                let b = MappingView.bytes(node)
-                bytes += b.weight + b.state
+                let cost = costs.of(view.graph.nodes[v])
+                neurons += cost.neurons
+                bytes += cost.weight + cost.state
             }
-            for v in comps[c] { unitOf[v] = units.count }
-            units.append(Unit(members: comps[c], neurons: neurons, bytes: bytes, isIO: io))
+            units.append(Unit(members: first..<members.count, neurons: neurons, bytes: bytes, isIO: io))
         }
         for u in units where u.neurons > hw.maxNeuronsPerCore {
             if u.members.count == 1 {
-                throw CelestaError(.limitExceeded, "node '\(view.names[u.members[0]])' has \(u.neurons) neurons; a core holds at most max_neurons_per_core=\(hw.maxNeuronsPerCore)")
+                throw CelestaError(.limitExceeded, "node '\(view.name(members[u.members.lowerBound]))' has \(u.neurons) neurons; a core holds at most max_neurons_per_core=\(hw.maxNeuronsPerCore)")
             }
-            let names = u.members.map { "'\(view.names[$0])'" }.joined(separator: ", ")
+            let names = members[u.members].map { "'\(view.name($0))'" }.joined(separator: ", ")
             throw CelestaError(.limitExceeded, "the recurrent loop of nodes \(names) has \(u.neurons) neurons; a loop stays on one core, which holds at most max_neurons_per_core=\(hw.maxNeuronsPerCore)")
         }
         let maxBytes = units.map(\.bytes).max() ?? 0
-        return Plan(units: units, unitOf: unitOf, memoryCounts: maxBytes > 0 && maxBytes <= hw.sramBytesPerCore)
+        return Plan(units: units, members: members, unitOf: unitOf, memoryCounts: maxBytes > 0 && maxBytes <= hw.sramBytesPerCore)
     }
 
-    static func greedy(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+    static func greedy(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec) throws -> CoreAssignment {
         let p = try plan(view, sccs, hw)
         return try greedy(view, sccs, hw, p)
     }
 
     private static func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
-    static func greedy(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec, _ p: Plan) throws -> CoreAssignment {
+    static func greedy(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec, _ p: Plan) throws -> CoreAssignment {
         let totalNeurons = p.units.reduce(0) { $0 + $1.neurons }
         let totalBytes = p.units.reduce(0) { $0 + $1.bytes }
         let byNeurons = ceilDiv(totalNeurons, hw.maxNeuronsPerCore)
@@ -110,7 +120,7 @@ enum BalancedPartition {
                     if current >= hw.numCores {
                         let left = p.units[k...].filter { !$0.isIO }
                         throw CelestaError(.limitExceeded,
-                            "the graph does not fit on num_cores=\(hw.numCores) cores: core \(current - 1) holds \(neurons) of \(hw.maxNeuronsPerCore) neurons and \(bytes) of \(hw.sramBytesPerCore) bytes when node '\(view.names[u.members[0]])' (\(u.neurons) neurons, \(u.bytes) bytes) comes; \(left.count) more nodes or loops with \(left.reduce(0) { $0 + $1.neurons }) neurons and \(left.reduce(0) { $0 + $1.bytes }) bytes have no core")
+                            "the graph does not fit on num_cores=\(hw.numCores) cores: core \(current - 1) holds \(neurons) of \(hw.maxNeuronsPerCore) neurons and \(bytes) of \(hw.sramBytesPerCore) bytes when node '\(view.name(p.members[u.members.lowerBound]))' (\(u.neurons) neurons, \(u.bytes) bytes) comes; \(left.count) more nodes or loops with \(left.reduce(0) { $0 + $1.neurons }) neurons and \(left.reduce(0) { $0 + $1.bytes }) bytes have no core")
                     }
                     neurons = 0
                     bytes = 0
@@ -124,13 +134,13 @@ enum BalancedPartition {
                 bytesPerCore[current] += u.bytes
                 done += share
             }
-            for v in u.members {
+            for v in p.members(u) {
                 core[v] = current
                 order.append(v)
             }
         }
         var a = CoreAssignment(core: core, order: order)
-        let cross = view.crossEdges(core).count
+        let cross = view.crossCount(core)
         a.metrics = [
             "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cross)),
             "balance_stddev": .float(PartitionBookkeeping.balanceStddev(core, order: order)),
@@ -143,23 +153,24 @@ enum BalancedPartition {
     /// Greedy, then TALON's refinement sweeps on whole units: a unit moves to the first
     /// neighbouring core (ascending) that has room for its neurons (and memory) where it cuts
     /// fewer edges; up to 50 sweeps while something moved.
-    static func edgemap(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+    static func edgemap(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec) throws -> CoreAssignment {
         let p = try plan(view, sccs, hw)
         let start = try greedy(view, sccs, hw, p)
         var core = start.core
-        let greedyCut = view.crossEdges(core).count
+        let greedyCut = view.crossCount(core)
         // (Cores are 0..<num_cores.)
         var neurons = [Int](repeating: 0, count: hw.numCores), bytes = [Int](repeating: 0, count: hw.numCores)
         for u in p.units where !u.isIO {
-            neurons[core[u.members[0]]] += u.neurons
-            bytes[core[u.members[0]]] += u.bytes
+            neurons[core[p.members[u.members.lowerBound]]] += u.neurons
+            bytes[core[p.members[u.members.lowerBound]]] += u.bytes
         }
-        // Edges leaving each unit: (member, other end), one entry per edge end.
-        var boundary = [[(Int, Int)]](repeating: [], count: p.units.count)
+        // The other ends of the edges leaving each unit, one entry per edge end.
+        var ends: [(Int, Int)] = []
         for e in view.edges where p.unitOf[e.s] != p.unitOf[e.t] {
-            boundary[p.unitOf[e.s]].append((e.s, e.t))
-            boundary[p.unitOf[e.t]].append((e.t, e.s))
+            ends.append((p.unitOf[e.s], e.t))
+            ends.append((p.unitOf[e.t], e.s))
         }
+        let boundary = AdjacencyRows(p.units.count, ends)
         var sweeps = 0
         var improved = true
         var candidates: [Int] = []
@@ -167,19 +178,19 @@ enum BalancedPartition {
             improved = false
             sweeps += 1
             for (k, u) in p.units.enumerated() where !u.isIO {
-                let own = core[u.members[0]]
+                let own = core[p.members[u.members.lowerBound]]
                 // The other cores at its boundary, ascending (a short list: no set made).
                 candidates.removeAll(keepingCapacity: true)
-                for (_, w) in boundary[k] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
+                for w in boundary[k] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
                 if candidates.count > 1 { candidates.sort() }
                 for c in candidates {
                     guard neurons[c] + u.neurons <= hw.maxNeuronsPerCore,
                         !p.memoryCounts || bytes[c] + u.bytes <= hw.sramBytesPerCore
                     else { continue }
                     var delta = 0
-                    for (_, w) in boundary[k] { delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0) }
+                    for w in boundary[k] { delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0) }
                     if delta < 0 {
-                        for v in u.members { core[v] = c }
+                        for v in p.members(u) { core[v] = c }
                         neurons[own] -= u.neurons
                         bytes[own] -= u.bytes
                         neurons[c] += u.neurons
@@ -190,7 +201,7 @@ enum BalancedPartition {
                 }
             }
         }
-        let cut = view.crossEdges(core).count
+        let cut = view.crossCount(core)
         var a = CoreAssignment(core: core, order: start.order)
         a.metrics = [
             "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cut)), "total_cross_core_edges": .int(cut),

@@ -8,9 +8,13 @@ public enum MappingJSON {
     /// The same object as `partition`, written straight into bytes (no IR dict of thousands of
     /// assignments made first). With `coreList`, `assignments` is replaced by two lists in
     /// assignment order: `"order"` (node indices, graph order) and `"cores"` (their cores),
-    /// cheaper to read for a caller that has the node names.
-    public static func partitionBytes(_ r: PartitionResult, coreList: Bool = false) -> [UInt8] {
-        var w = JSONBytes(capacity: 256 + 24 * r.assignments.count + 40 * r.crossCoreEdges.count)
+    /// cheaper to read for a caller that has the node names. With `coreRuns` (and `coreList`)
+    /// the two lists are given as runs, flat: `"order_runs": [first, count, ...]` (each run the
+    /// indices first, first + 1, ..., first + count - 1) and `"core_runs": [core, count, ...]`
+    /// (each run `count` assignments to one core); a graph built in order holds a few runs.
+    public static func partitionBytes(_ r: PartitionResult, coreList: Bool = false, coreRuns: Bool = false) -> [UInt8] {
+        let listed = coreList && coreRuns ? 0 : r.order.count
+        var w = JSONBytes(capacity: 256 + 24 * listed + 40 * r.crossCoreEdges.count)
         func edges(_ list: [IREdge]) {
             w.raw("[")
             for (i, e) in list.enumerated() {
@@ -23,16 +27,36 @@ public enum MappingJSON {
             }
             w.raw("]")
         }
-        if coreList {
+        /// Runs of `items` (flat pairs: the run's first item and its length) where each item is
+        /// the one before plus `step`.
+        func runs(_ items: [Int], step: Int) {
+            var i = 0
+            while i < items.count {
+                var j = i + 1
+                while j < items.count && items[j] == items[j - 1] + step { j += 1 }
+                if i > 0 { w.raw(", ") }
+                w.int(items[i])
+                w.raw(", ")
+                w.int(j - i)
+                i = j
+            }
+        }
+        if coreList && coreRuns {
+            w.raw("{\"order_runs\": [")
+            runs(r.order, step: 1)
+            w.raw("], \"core_runs\": [")
+            runs(r.cores, step: 0)
+            w.raw("], \"num_cores_used\": ")
+        } else if coreList {
             w.raw("{\"order\": [")
             for (i, k) in r.order.enumerated() {
                 if i > 0 { w.raw(", ") }
                 w.int(k)
             }
             w.raw("], \"cores\": [")
-            for (i, a) in r.assignments.enumerated() {
+            for (i, c) in r.cores.enumerated() {
                 if i > 0 { w.raw(", ") }
-                w.int(a.core)
+                w.int(c)
             }
             w.raw("], \"num_cores_used\": ")
         } else {

@@ -15,7 +15,12 @@ public enum PartitionAlgorithm: String, Sendable, CaseIterable {
 /// written into the graph, as each node's `core_id` and the graph's `partition_metadata`.
 public struct PartitionResult: Sendable, Equatable {
     /// Node name -> core, in the order the algorithm assigned them.
-    public var assignments: [(name: String, core: Int)]
+    public var assignments: [(name: String, core: Int)] {
+        var out: [(name: String, core: Int)] = []
+        out.reserveCapacity(order.count)
+        for (k, i) in order.enumerated() { out.append((nodes[i].name, cores[k])) }
+        return out
+    }
     public var numCoresUsed: Int
     /// Edges whose endpoints sit on different cores, in graph edge order.
     public var crossCoreEdges: [IREdge]
@@ -24,11 +29,14 @@ public struct PartitionResult: Sendable, Equatable {
     public var algorithm: String
     /// The algorithm's metrics (`cut_ratio`, `total_cross_core_edges`, ...), in TALON's order.
     public var metrics: IRDict
-    /// The node index (graph order) of each assignment, parallel to `assignments`.
+    /// The node index (graph order) of each assignment, and its core, parallel to `assignments`.
     public var order: [Int] = []
+    public var cores: [Int] = []
+    /// The partitioned graph's nodes (for their names).
+    var nodes: [IRNode] = []
 
     public static func == (a: PartitionResult, b: PartitionResult) -> Bool {
-        a.assignments.map(\.name) == b.assignments.map(\.name) && a.assignments.map(\.core) == b.assignments.map(\.core)
+        a.assignments.map(\.name) == b.assignments.map(\.name) && a.cores == b.cores
             && a.numCoresUsed == b.numCoresUsed && a.crossCoreEdges == b.crossCoreEdges && a.feedbackEdges == b.feedbackEdges
             && a.algorithm == b.algorithm && a.metrics == b.metrics
     }
@@ -69,26 +77,32 @@ extension IRGraph {
     /// always converges. `.talon` mode reproduces TALON exactly.
     @discardableResult
     public mutating func partition(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
-        let result = try partitionResult(on: hardware, algorithm: name, mode: mode)
-        // Everything checked: write it down. (The view, which shares the node array, is gone:
-        // each write below is in place.)
-        for (name, core) in result.assignments {
+        var result = try partitionResult(on: hardware, algorithm: name, mode: mode)
+        let assignments = result.assignments, metadata = result.metadata
+        // Everything checked: write it down. (The view is gone and the result lets go of the
+        // node array it shares: each write below is in place.)
+        result.nodes = []
+        for (name, core) in assignments {
             guard let i = position(of: name) else { continue }
             var n = nodes[i]
             n.fields["core_id"] = .int(core)
             try replace(n)
         }
-        settings["partition_metadata"] = .dict(result.metadata)
+        settings["partition_metadata"] = .dict(metadata)
+        result.nodes = nodes
         return result
     }
 }
 
 extension IRGraph {
     /// What `partition` decides (the same checks and errors), without writing it into the graph.
-    public func partitionResult(on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta) throws -> PartitionResult {
+    /// `scan`, the analysis scan of this graph (unchanged since), saves finding its adjacency.
+    public func partitionResult(
+        on hardware: HardwareSpec, algorithm name: String = "greedy", mode: IRMode = .celesta, scan: GraphScan? = nil
+    ) throws -> PartitionResult {
         try hardware.validate()
         let algorithm = try PartitionAlgorithm(named: name)
-        return try IRGraph.decide(MappingView(self), algorithm, hardware, mode)
+        return try IRGraph.decide(scan.map { MappingView(self, scan: $0) } ?? MappingView(self), algorithm, hardware, mode)
     }
 
     static func decide(_ view: MappingView, _ algorithm: PartitionAlgorithm, _ hardware: HardwareSpec, _ mode: IRMode) throws -> PartitionResult {
@@ -109,28 +123,36 @@ extension IRGraph {
 /// the result.
 enum PartitionBookkeeping {
     /// Cross-core edges whose endpoints share a strongly connected component (cyclic graphs only).
-    static func feedbackEdges(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), core: [Int], cyclic: Bool) -> [(s: Int, t: Int, position: Int)] {
+    static func feedbackEdges(_ view: MappingView, _ sccs: Components, core: [Int], cyclic: Bool) -> [(s: Int, t: Int, position: Int)] {
         guard cyclic else { return [] }
         return view.crossEdges(core).filter { sccs.of[$0.s] == sccs.of[$0.t] }
     }
 
-    static func isCyclic(_ sccs: (list: [[Int]], of: [Int]), _ view: MappingView) -> Bool {
-        sccs.list.count < view.count || view.edges.contains { $0.s == $0.t }
-    }
+    static func isCyclic(_ sccs: Components, _ view: MappingView) -> Bool { !sccs.acyclic }
 
     static func finish(
-        _ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ decided: CoreAssignment, algorithm: String, hardware: HardwareSpec
+        _ view: MappingView, _ sccs: Components, _ decided: CoreAssignment, algorithm: String, hardware: HardwareSpec
     ) throws -> PartitionResult {
         let core = decided.core
         let cross = view.crossEdges(core)
         let feedback = decided.feedback ?? feedbackEdges(view, sccs, core: core, cyclic: isCyclic(sccs, view))
         try checkFeedbackDelay(view, feedback, core: core, hardware: hardware)
         func edge(_ e: (s: Int, t: Int, position: Int)) -> IREdge { view.graph.edges[e.position] }
-        let used = Set(decided.order.map { core[$0] })
+        var cores: [Int] = []
+        cores.reserveCapacity(decided.order.count)
+        var used = [Bool](), numUsed = 0
+        for v in decided.order {
+            let c = core[v]
+            cores.append(c)
+            if c >= used.count { used += [Bool](repeating: false, count: c + 1 - used.count) }
+            if !used[c] {
+                used[c] = true
+                numUsed += 1
+            }
+        }
         return PartitionResult(
-            assignments: decided.order.map { (view.names[$0], core[$0]) }, numCoresUsed: used.count,
-            crossCoreEdges: cross.map(edge), feedbackEdges: feedback.map(edge), algorithm: algorithm, metrics: decided.metrics,
-            order: decided.order)
+            numCoresUsed: numUsed, crossCoreEdges: cross.map(edge), feedbackEdges: feedback.map(edge), algorithm: algorithm,
+            metrics: decided.metrics, order: decided.order, cores: cores, nodes: view.graph.nodes)
     }
 
     /// TALON's check: on a mesh a feedback edge may span at most `max_feedback_delay` hops
@@ -148,7 +170,7 @@ enum PartitionBookkeeping {
                 hops = 1
                 if hardware.maxFeedbackDelay >= 1 { continue }
             }
-            lines.append("  \(view.names[e.s]) (core \(a)) -> \(view.names[e.t]) (core \(b)): \(hops) hops > max_feedback_delay=\(hardware.maxFeedbackDelay)")
+            lines.append("  \(view.name(e.s)) (core \(a)) -> \(view.name(e.t)) (core \(b)): \(hops) hops > max_feedback_delay=\(hardware.maxFeedbackDelay)")
         }
         guard lines.isEmpty else {
             throw CelestaError(.invalidArgument, "Feedback delay constraint violated for \(lines.count) edge(s):\n" + lines.joined(separator: "\n"))
@@ -163,7 +185,9 @@ enum PartitionBookkeeping {
     /// TALON's `balance_stddev`: the population standard deviation of the nodes per core
     /// (bincount over every assigned node, I/O included) over max(mean, 1).
     static func balanceStddev(_ core: [Int], order: [Int]) -> Double {
-        guard let top = order.map({ core[$0] }).max(), top >= 0 else { return 0 }
+        var top = -1
+        for i in order where core[i] > top { top = core[i] }
+        guard top >= 0 else { return 0 }
         var bins = [Double](repeating: 0, count: top + 1)
         for i in order { bins[core[i]] += 1 }
         // numpy's order of operations: pairwise sums, mean, mean of squared deviations.
@@ -203,17 +227,16 @@ enum PartitionBookkeeping {
 /// TALON's greedy and edgemap, exactly (quirks included: a node costs one "neuron" slot, an
 /// SCC may overflow its core, edgemap keeps greedy's feedback edges).
 enum TalonPartition {
-    static func greedy(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+    static func greedy(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec) throws -> CoreAssignment {
         let cyclic = PartitionBookkeeping.isCyclic(sccs, view)
         let sequence: [Int]
-        if !cyclic, let topo = view.topologicalOrder() {
-            sequence = topo
+        if !cyclic {
+            // (Acyclic: rustworkx's topological order.)
+            sequence = IRGraph.postOrder(view.out, starts: Array(0..<view.count)).reversed()
         } else {
             // SCCs stably sorted by size, largest first, flattened.
-            let ranked = sccs.list.enumerated().sorted { a, b in
-                a.element.count != b.element.count ? a.element.count > b.element.count : a.offset < b.offset
-            }
-            sequence = ranked.flatMap(\.element)
+            let ranked = (0..<sccs.count).sorted { a, b in sccs.size(a) != sccs.size(b) ? sccs.size(a) > sccs.size(b) : a < b }
+            sequence = ranked.flatMap { sccs[$0] }
         }
         var core = [Int](repeating: -1, count: view.count)
         var counts = [Int](repeating: 0, count: hw.numCores)
@@ -242,7 +265,7 @@ enum TalonPartition {
             order.append(v)
         }
         var a = CoreAssignment(core: core, order: order)
-        let cross = view.crossEdges(core).count
+        let cross = view.crossCount(core)
         let feedback = PartitionBookkeeping.feedbackEdges(view, sccs, core: core, cyclic: cyclic).count
         a.metrics = [
             "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cross)),
@@ -252,16 +275,14 @@ enum TalonPartition {
         return a
     }
 
-    static func edgemap(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec) throws -> CoreAssignment {
+    static func edgemap(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec) throws -> CoreAssignment {
         let start = try greedy(view, sccs, hw)
         var core = start.core
         let greedyFeedback = PartitionBookkeeping.feedbackEdges(view, sccs, core: core, cyclic: PartitionBookkeeping.isCyclic(sccs, view))
-        let greedyCut = view.crossEdges(core).count
+        let greedyCut = view.crossCount(core)
         // Core sizes count every assigned node, I/O included (cores are 0..<num_cores).
         var size = [Int](repeating: 0, count: hw.numCores)
         for v in start.order { size[core[v]] += 1 }
-        // Incident edges per node, one entry per edge end (parallel edges repeated).
-        let incident = AdjacencyRows(view.count, view.edges.lazy.flatMap { [($0.s, $0.t), ($0.t, $0.s)] })
         var sweeps = 0
         var improved = true
         var candidates: [Int] = []
@@ -276,10 +297,11 @@ enum TalonPartition {
                 for w in view.into[v] where core[w] != own && !candidates.contains(core[w]) { candidates.append(core[w]) }
                 if candidates.count > 1 { candidates.sort() }
                 for c in candidates where size[c] < hw.maxNeuronsPerCore {
+                    // Over the node's incident edges, one term per edge end (parallel edges
+                    // repeated): its successors and its predecessors.
                     var delta = 0
-                    for w in incident[v] {
-                        delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0)
-                    }
+                    for w in view.out[v] { delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0) }
+                    for w in view.into[v] { delta += (core[w] != c ? 1 : 0) - (core[w] != own ? 1 : 0) }
                     if delta < 0 {
                         core[v] = c
                         size[own] -= 1
@@ -290,7 +312,7 @@ enum TalonPartition {
                 }
             }
         }
-        let cut = view.crossEdges(core).count
+        let cut = view.crossCount(core)
         var a = CoreAssignment(core: core, order: start.order, feedback: greedyFeedback)
         a.metrics = [
             "cut_ratio": .float(PartitionBookkeeping.cutRatio(view, cross: cut)), "total_cross_core_edges": .int(cut),

@@ -10,7 +10,7 @@
 /// repeated and any mix of the pieces' indicator vectors is an eigenvector: the pieces are then
 /// split as wholes, in order of their first node.
 enum SpectralPartition {
-    static func run(_ view: MappingView, _ sccs: (list: [[Int]], of: [Int]), _ hw: HardwareSpec, mode: IRMode) throws -> CoreAssignment {
+    static func run(_ view: MappingView, _ sccs: Components, _ hw: HardwareSpec, mode: IRMode) throws -> CoreAssignment {
         let compute = (0..<view.count).filter { !view.isIO[$0] }
         var local = [Int](repeating: -1, count: view.count)
         for (k, v) in compute.enumerated() { local[v] = k }

@@ -8,10 +8,14 @@ package struct JSONParser {
     /// Whether a number written without a fraction or exponent becomes `.integer` (and lists
     /// stay generic), for formats that tell ints from floats (the IR's JSON).
     private var integers = false
+    /// Whether `NaN`, `Infinity` and `-Infinity` are numbers (Python's `json` writes and reads
+    /// them), for files Python may have written.
+    private var nonFinite = false
 
-    package static func parse(_ bytes: [UInt8], name: String, integers: Bool = false) throws -> JSONValue {
+    package static func parse(_ bytes: [UInt8], name: String, integers: Bool = false, nonFinite: Bool = false) throws -> JSONValue {
         var p = JSONParser(bytes: bytes)
         p.integers = integers
+        p.nonFinite = nonFinite
         do {
             let v = try p.value(depth: 0)
             p.skipSpace()
@@ -95,6 +99,11 @@ package struct JSONParser {
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "N") where nonFinite: try expect("NaN"); return .number(.nan)
+        case UInt8(ascii: "I") where nonFinite: try expect("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where nonFinite && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "I"):
+            try expect("-Infinity")
+            return .number(-.infinity)
         default:
             let start = i
             let d = try number()

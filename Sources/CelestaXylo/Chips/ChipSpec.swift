@@ -161,6 +161,13 @@ public struct ChipSpec: Sendable, Hashable, Codable {
     /// The dev kit's per-rail power model (`XyloPowerModel`, a model, not a measurement); nil
     /// for a chip without a dev kit.
     public let powerModel: XyloPowerModel?
+    /// A power model derived from another chip's, for a chip without a dev kit; the profile's
+    /// only (a kit never runs on it). Its `derivation` says what it rests on. nil for a chip
+    /// with a kit (the profile uses `powerModel`) or with nothing to derive one from.
+    public let derivedPowerModel: XyloPowerModel?
+
+    /// The power model the profile uses: the dev kit's, else the derived one, else nil.
+    public var profilePowerModel: XyloPowerModel? { powerModel ?? derivedPowerModel }
 
     /// Whether the clock-cycle model also reports the parallel synapse-2 operations (Rockpool's
     /// Xylo Audio 2 `cycles_model` returns them next to the cycles).

@@ -22,7 +22,7 @@ public enum ChipTable {
         hasDevKit: true, devKitClock: .dividedFPGAClock(baseHertz: 100e6),  // a 100 MHz FPGA clock
         devKitUSBIDs: [XyloUSBID(vendorID: 0x337D, productID: 0x0C01)],
         imageLayout: .xyloAudio2,
-        cycleModel: .xyloAudio2, powerModel: .xyloAudio2
+        cycleModel: .xyloAudio2, powerModel: .xyloAudio2, derivedPowerModel: nil
     )
 
     /// Xylo Audio 3.
@@ -47,7 +47,7 @@ public enum ChipTable {
         hasDevKit: true, devKitClock: .asRequested,  // the PDM clock follows at f / 32
         devKitUSBIDs: [XyloUSBID(vendorID: 0x337D, productID: 0x0C02)],
         imageLayout: .xyloAudio3,
-        cycleModel: .xyloAudio3, powerModel: .xyloAudio3
+        cycleModel: .xyloAudio3, powerModel: .xyloAudio3, derivedPowerModel: nil
     )
 
     /// The Xylo v1 SNN core.
@@ -69,8 +69,9 @@ public enum ChipTable {
         hasDevKit: false, devKitClock: nil, devKitUSBIDs: [],
         imageLayout: nil,  // no register or memory map is published for v1
         // No cycle model is published for v1: the Audio 2 model, labelled as derived. No dev
-        // kit and no published power figures: no power model.
-        cycleModel: .xyloV1, powerModel: nil
+        // kit and no published power figures: no kit power model; the profile takes Audio 2's
+        // SNN-core rail, labelled as derived (`XyloPowerModel.xyloV1`).
+        cycleModel: .xyloV1, powerModel: nil, derivedPowerModel: .xyloV1
     )
 
     /// Every supported chip, in a fixed order (the index used by `celesta_xylo_chip_info`).

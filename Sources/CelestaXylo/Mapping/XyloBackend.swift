@@ -16,6 +16,8 @@ public struct XyloBackend: Backend {
     public var name: String { chip.backendName }
     public var summary: String { "\(chip.name) (\(chip.id)): Xylo SNN core, bit-exact simulator and dev kit" }
     public var primitives: Set<String> { XyloIRLowering.mapped.union(["Dropout", "Flatten", "Skip", "NIRGraph"]) }
+    /// The registry lists the chip's id (its record in `ChipTable`).
+    public var registryFacts: [(String, IRValue)] { [("chip", .string(chip.id))] }
 
     public func validate(_ graph: IRGraph) -> BackendValidation {
         var result = BackendValidation()

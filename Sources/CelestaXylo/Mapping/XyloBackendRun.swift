@@ -112,8 +112,10 @@ extension XyloBackend {
     /// "power model", energy = total power x run time). Models, not measurements. A cycle
     /// model with no reference behind it (`XyloCycleModel.derivation`: Xylo v1's) gives
     /// `latencySource` "derived cycle model" and its assumptions in `modelNotes`; a chip
-    /// without a power model gives `energySource` "unavailable", energy 0 and the reason in
-    /// `modelNotes`. `options.dt`: as `compile`. Errors: as `compile`, the input's, and
+    /// without a kit takes its record's derived power model (`XyloPowerModel.derivation`: Xylo
+    /// v1's, Audio 2's SNN-core rail), `energySource` "derived power model" and its
+    /// assumptions in `modelNotes`; a chip with neither gives `energySource` "unavailable",
+    /// energy 0 and the reason in `modelNotes`. `options.dt`: as `compile`. Errors: as `compile`, the input's, and
     /// `.unsupported` for a chip without a cycle model.
     public func profile(_ graph: IRGraph, inputs: [String: BackendArray]?, options: BackendProfileOptions) throws -> BackendProfile {
         let d = try compile(graph, dt: options.dt)
@@ -138,7 +140,7 @@ extension XyloBackend {
         p.modelNotes = model.derivation ?? []
         p.cyclesPerStep = cycles
         p.clockHz = clock
-        if let power = chip.powerModel {
+        if let power = chip.profilePowerModel {
             var activity = XyloActivity()
             for (r, raster) in zip(records, rasters) {
                 activity += try XyloActivity.measure(config: cfg, chip: chip, input: raster, result: r)
@@ -146,7 +148,8 @@ extension XyloBackend {
             let seconds = Double(activity.steps) * d.dt
             p.powerWatts = Array(zip(power.rails.map(\.name), power.power(activity, seconds: seconds, clockHertz: clock)))
             p.runSeconds = seconds
-            p.energySource = "power model"
+            p.energySource = power.derivation == nil ? "power model" : "derived power model"
+            p.modelNotes += power.derivation ?? []
             p.energyEstimateUJ = p.powerWatts.reduce(0) { $0 + $1.1 } * seconds * 1e6
         } else {
             p.energySource = "unavailable"

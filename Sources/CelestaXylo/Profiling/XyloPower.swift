@@ -97,8 +97,13 @@ public struct XyloPowerModel: Sendable, Hashable, Codable {
     /// (`<name>_power`): Xylo Audio 2 `io`, `afe_core`, `afe_ldo`, `snn_core`; Xylo Audio 3
     /// `io`, `analog`, `digital`.
     public let rails: [Rail]
-    /// The power monitor's default sampling rate (Hz), as Rockpool uses it.
+    /// The power monitor's default sampling rate (Hz), as Rockpool uses it (0 for a derived
+    /// model: no monitor).
     public let defaultSampleRate: Double
+    /// nil for a dev kit's model. Otherwise the model is Celesta's derivation from another
+    /// chip's model, with no kit, reference or measurement behind it, and this names what it
+    /// rests on (one sentence per assumption), to be shown beside every figure it gives.
+    public var derivation: [String]? = nil
 
     /// Mean watts per rail over `seconds` of activity at `clockHertz`.
     public func power(_ activity: XyloActivity, seconds: Double, clockHertz: Double) -> [Double] {
@@ -111,6 +116,12 @@ public struct XyloPowerModel: Sendable, Hashable, Codable {
                 + rail.joulesPerAudioSample * Double(activity.audioSamples)
             return rail.staticWatts + rail.wattsPerMegahertz * mhz + energy / seconds
         }
+    }
+
+    /// This model's rails named in `rails` (in this model's order), for another chip, labelled
+    /// as derived (`assumptions`: why they apply there). Unknown rail names are left out.
+    public func derived(chipID: String, rails names: [String], assumptions: [String]) -> XyloPowerModel {
+        XyloPowerModel(chipID: chipID, rails: rails.filter { names.contains($0.name) }, defaultSampleRate: 0, derivation: assumptions)
     }
 
     /// The model of `chip` (its record's `powerModel`); throws `.unsupported` for a chip
@@ -145,4 +156,18 @@ public struct XyloPowerModel: Sendable, Hashable, Codable {
         Rail(name: "digital", staticWatts: 35e-6, wattsPerMegahertz: 6e-6, joulesPerSynapticEvent: 4e-12,
              joulesPerNeuronUpdate: 8e-12, joulesPerInputEvent: 1.5e-12, joulesPerAudioSample: 1.2e-9),
     ], defaultSampleRate: 100)
+
+    /// Xylo v1 (`syns61300`): no dev kit, no power monitor and no published figure, so this is
+    /// the Xylo Audio 2 model's SNN-core rail (`snn_core`) alone, labelled as derived and used
+    /// by the profile only (never by a kit). It applies as far as the v1 core does the same
+    /// work per step as the v2 core (the Xylo reference facts, section 2: the same phases,
+    /// caps, delivery order and aliases), which is what the model counts (input events,
+    /// synaptic additions, neuron updates, clock); Audio 2's IO and analog front-end rails have
+    /// no counterpart on a core without a front end or a board.
+    public static let xyloV1 = xyloAudio2.derived(chipID: "syns61300", rails: ["snn_core"], assumptions: [
+        "derived power model: no dev kit, power measurement or published figure exists for Xylo v1 (syns61300)",
+        "the Xylo Audio 2 model's snn_core rail (static draw, per MHz of clock, per input event, synaptic addition and neuron update), itself Celesta's uncalibrated estimate",
+        "no io, afe_core or afe_ldo rails: v1 is an SNN core without an audio front end or a board",
+        "assumes v1 silicon draws what the Audio 2 core draws for the same operations (same core phases; v1's process, voltage and leakage are not published)",
+    ])
 }

@@ -75,17 +75,19 @@ def test_xylo_run_and_profile_errors():
         backend.get_backend("xylo-a3").profile(g, {"input": np.full((4, 3), 0.5)}, dt=1.0)
 
 
-def test_xylo_v1_profile_is_a_derived_cycle_model_without_power():
-    """Xylo v1: the Audio 2 cycle model labelled as derived (no reference behind it), at the
-    run's rates as the devices API computes it; no power model, with the reason."""
+def test_xylo_v1_profile_is_a_derived_cycle_model_and_a_derived_power_model():
+    """Xylo v1: the Audio 2 cycle model and Audio 2's SNN-core power rail, each labelled as
+    derived (no kit or reference behind them), at the run's rates as the devices API computes
+    them; on a network both cores run alike, the figures equal Audio 2's own."""
     g = talon_graph()
     b = backend.get_backend("xylo-v1")
     x = _events(40)
     p = b.profile(g, {"input": x}, dt=1.0)
-    assert p.latency_source == "derived cycle model" and p.energy_source == "unavailable"
+    assert p.latency_source == "derived cycle model" and p.energy_source == "derived power model" and p.energy_is_estimate
     assert any("no reference model or measurement" in n for n in p.model_notes), p.model_notes
-    assert any("Xylo Audio 2" in n for n in p.model_notes) and any(n.startswith("power unavailable") for n in p.model_notes)
-    assert p.power_watts == {} and p.power_total_watts is None and p.energy_estimate_uj == 0 and p.energy_is_estimate
+    assert any(n.startswith("derived power model: no dev kit") and "syns61300" in n for n in p.model_notes), p.model_notes
+    assert any("snn_core rail" in n and "Xylo Audio 2" in n for n in p.model_notes), p.model_notes
+    assert not any(n.startswith("power unavailable") for n in p.model_notes)
     cfg = b.compile(g, dt=1.0).xylo_config
     sim = b.simulate(g, {"input": x}, dt=1.0)
     steps = sim.timesteps_run
@@ -94,10 +96,21 @@ def test_xylo_v1_profile_is_a_derived_cycle_model_without_power():
     cycles, _ = syns61300.cycles_model(cfg, np.count_nonzero(x) / x.size, hidden, out)
     assert p.cycles_per_step == cycles > 0 and p.clock_hz == syns61300.est_clock_freq(cfg, 1.0)
     assert p.total_latency_us == cycles / p.clock_hz * 1e6 * steps
+    # The power: Audio 2's snn_core rail alone (no IO or front-end rails), over the same run.
+    assert list(p.power_watts) == ["snn_core"] and p.power_watts["snn_core"] > 0
+    assert p.power_total_watts == p.power_watts["snn_core"] and p.run_seconds == steps * 1.0
+    assert p.energy_estimate_uj == pytest.approx(p.power_total_watts * p.run_seconds * 1e6, rel=1e-12)
+    a2 = backend.get_backend("xylo-a2").profile(g, {"input": x}, dt=1.0)
+    assert a2.spike_counts == p.spike_counts and a2.clock_hz == p.clock_hz  # the two cores run this network alike
+    assert p.power_watts["snn_core"] == a2.power_watts["snn_core"]
+    assert a2.power_total_watts > p.power_total_watts  # Audio 2 adds its IO and front-end rails
+    # More input events cost more on the core rail, as on Audio 2.
+    assert b.profile(g, {"input": x + 3}, dt=1.0).power_watts["snn_core"] > p.power_watts["snn_core"]
     r = backend.run(g, x, timesteps=40, backend="xylo-v1")
-    assert r.errors == [] and r.profile.latency_source == "derived cycle model" and r.energy_estimate_uj == 0
+    assert r.errors == [] and r.profile.latency_source == "derived cycle model" and r.profile.energy_source == "derived power model"
+    assert r.energy_estimate_uj == r.profile.energy_estimate_uj > 0
     # The published models carry no notes.
-    assert backend.get_backend("xylo-a2").profile(g, {"input": x}, dt=1.0).model_notes == []
+    assert a2.model_notes == [] and a2.energy_source == "power model"
 
 
 def test_cpu_profile_errors_keep_their_python_types():

@@ -140,7 +140,7 @@ def test_compile_cases(case_id, tmp_path):
     with pytest.raises(ValueError, match="bad.bin"):
         backend.HardwareDescriptor.from_binary(tmp_path / "bad.bin")
     (tmp_path / "bad2.bin").write_bytes(b"XXXX" + raw[4:])
-    with pytest.raises(ValueError, match="magic"):
+    with pytest.raises(ValueError, match="does not start with \"T1CB\""):
         backend.HardwareDescriptor.from_binary(tmp_path / "bad2.bin")
 
 

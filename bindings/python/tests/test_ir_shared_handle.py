@@ -454,7 +454,7 @@ def test_partition_again_keeps_the_copy_current():
     assert_current(g)
 
 
-def test_apply_cores_sets_what_differs_and_checks_its_arguments():
+def test_apply_core_runs_sets_what_differs_and_checks_its_arguments():
     class Loud(ir.Node):
         stores = 0
 
@@ -463,20 +463,49 @@ def test_apply_cores_sets_what_differs_and_checks_its_arguments():
             super().__setattr__(name, value)
 
     nodes = {"a": Loud.__new__(Loud), "b": Loud.__new__(Loud), "c": Loud.__new__(Loud)}
-    assert _celesta.apply_cores(nodes, [2, 0], [5, 6], "core_id") == {"c": 5, "a": 6}
-    assert list(_celesta.apply_cores(nodes, [2, 0], [5, 6], "core_id")) == ["c", "a"]
+    # positions 2 then 0 (two runs of one), cores 5 then 6
+    out, watch = _celesta.apply_core_runs(nodes, [2, 1, 0, 1], [5, 1, 6, 1], "core_id")
+    assert out == {"c": 5, "a": 6} and list(out) == ["c", "a"]
+    again, _ = _celesta.apply_core_runs(nodes, [2, 1, 0, 1], [5, 1, 6, 1], "core_id")
+    assert list(again.items()) == [("c", 5), ("a", 6)]
     assert Loud.stores == 2  # the second time every value was there already
     assert (nodes["a"].core_id, nodes["c"].core_id, getattr(nodes["b"], "core_id", None)) == (6, 5, None)
+    # one run of positions 0, 1, 2; cores 7, 7, 8
+    out, watch = _celesta.apply_core_runs(nodes, [0, 3], [7, 2, 8, 1], "core_id")
+    assert list(out.items()) == [("a", 7), ("b", 7), ("c", 8)]
+    # The watch holds while nothing changes, and sees a node's attribute, its __dict__ or its
+    # class change, and the nodes dict change.
+    assert _celesta.watch_check(watch, 0)
+    nodes["b"].core_id = 9
+    assert not _celesta.watch_check(watch, 0)
+    _, watch = _celesta.apply_core_runs(nodes, [0, 3], [7, 2, 8, 1], "core_id")
+    assert _celesta.watch_check(watch, 0)
+    nodes["c"].__dict__ = dict(nodes["c"].__dict__)
+    assert not _celesta.watch_check(watch, 0)
+    _, watch = _celesta.apply_core_runs(nodes, [0, 3], [7, 2, 8, 1], "core_id")
+
+    class Other(Loud):
+        pass
+
+    nodes["a"].__class__ = Other
+    assert not _celesta.watch_check(watch, 0)
+    _, watch = _celesta.apply_core_runs(nodes, [0, 3], [7, 2, 8, 1], "core_id")
+    nodes["d"] = Loud.__new__(Loud)
+    assert not _celesta.watch_check(watch, 0)
     with pytest.raises(ValueError, match="differ in length"):
-        _celesta.apply_cores(nodes, [0], [1, 2], "core_id")
-    with pytest.raises(IndexError, match="position 3 of 3"):
-        _celesta.apply_cores(nodes, [3], [1], "core_id")
+        _celesta.apply_core_runs(nodes, [0, 1], [1, 2], "core_id")
+    with pytest.raises(ValueError, match="not pairs"):
+        _celesta.apply_core_runs(nodes, [0], [1, 1], "core_id")
+    with pytest.raises(ValueError, match="a run of -1"):
+        _celesta.apply_core_runs(nodes, [0, -1], [1, 1], "core_id")
+    with pytest.raises(IndexError, match="position 4 of 4"):
+        _celesta.apply_core_runs(nodes, [3, 2], [1, 2], "core_id")
     with pytest.raises(IndexError):
-        _celesta.apply_cores(nodes, [-1], [1], "core_id")
+        _celesta.apply_core_runs(nodes, [-1, 1], [1, 1], "core_id")
     with pytest.raises(TypeError):
-        _celesta.apply_cores(nodes, (0,), [1], "core_id")
+        _celesta.apply_core_runs(nodes, (0, 1), [1, 1], "core_id")
     with pytest.raises(TypeError):
-        _celesta.apply_cores(nodes, ["0"], [1], "core_id")
+        _celesta.apply_core_runs(nodes, ["0", 1], [1, 1], "core_id")
 
 
 def test_port_shapes_changed_in_place_are_seen_by_shape_only_calls():
@@ -500,3 +529,114 @@ def test_watch_functions_check_their_arguments():
     taken = _celesta.snapshot_watch(({"a": [1]},), {}, np.ndarray, {}, {})
     assert taken[0] == _celesta.snapshot(({"a": [1]},), {}, np.ndarray, {})
     assert _celesta.snapshot_watch((object(),), {}, np.ndarray, {}, {}) is None
+
+
+# --- Narrower checks: calls that read the structure only (TALON's partitioning) or a few arrays'
+# elements (lint), and partition() finding its own writes in place ------------------------------
+
+STRUCTURE = {"add_node", "remove_node", "replace_node_other_class", "add_edge", "remove_edge", "replace_edge_in_place",
+             "reorder_edges", "new_edges_list", "rename_node"}
+
+
+@pytest.mark.parametrize("name,change", _change_cases(), ids=[n for n, _ in _change_cases()])
+def test_structure_calls_see_every_change_of_the_structure(name, change):
+    """reads="structure" keeps the copy through any change of what a node holds (TALON's
+    partitioning reads none of it) and never through a change of the nodes, their order or
+    classes, or the edges; the copy then describes the graph again."""
+    g = chain()
+    before = g._shared_handle(reads="structure")
+    change(g)
+    after = g._shared_handle(reads="structure")
+    if name in STRUCTURE:
+        assert after is not before
+        assert_current(g)
+    elif ir._WATCH and name not in ("same_bytes_other_shape", "metadata_array_in_place"):  # (those take a copy midway)
+        assert after is before
+
+
+@pytest.mark.parametrize("name,change", _change_cases(), ids=[n for n, _ in _change_cases()])
+def test_lint_calls_see_every_change_but_unread_elements(name, change):
+    """reads="lint" keeps the copy only through element changes of arrays lint does not read
+    (a weight); lint's own arrays (a threshold) are compared element by element."""
+    g = chain()
+    before = g._shared_handle(reads="lint")
+    change(g)
+    after = g._shared_handle(reads="lint")
+    if name == "in_place_element" and ir._WATCH:  # (fc1.weight: lint reads its shape only)
+        assert after is before
+        assert codes(sdk.lint_graph(g)) == codes(sdk.lint_graph(rebuilt(g)))
+    elif name != "metadata_array_in_place":  # (that one takes a copy midway)
+        assert after is not before
+        assert_current(g)
+
+
+@pytest.mark.parametrize("field", ["tau", "v_threshold"])
+def test_lint_sees_its_arrays_change_in_place(field):
+    g = chain()
+    h = g._shared_handle(reads="lint")
+    assert codes(sdk.lint_graph(g)) == codes(sdk.lint_graph(rebuilt(g)))
+    getattr(g.nodes["lif1"], field)[2] = -5.0
+    assert g._shared_handle(reads="lint") is not h
+    found = codes(sdk.lint_graph(g))
+    assert found == codes(sdk.lint_graph(rebuilt(g)))
+    assert ("LIF_LOW_TAU" if field == "tau" else "LIF_NONPOSITIVE_THRESHOLD") in found
+
+
+def test_talon_partition_follows_the_structure_and_keeps_its_copy():
+    """TALON's partitioning keeps the library's copy through the core ids and metadata it
+    writes, and sees a node or an edge added or removed (results equal to a fresh graph's)."""
+    g = chain(layers=6)
+    hw = cg.HardwareSpec(max_neurons_per_core=4, num_cores=8)
+
+    def fresh(graph):
+        h = rebuilt(graph)
+        cg.partition(h, hw, talon_compatible=True)
+        return h.partition_metadata
+
+    cg.partition(g, hw, talon_compatible=True)
+    h = g._shared_handle(reads="structure")
+    cg.partition(g, hw, "edgemap", talon_compatible=True)  # other cores, other metadata...
+    assert g._shared_handle(reads="structure") is h  # ...the same structure
+    assert g.partition_metadata == fresh_edgemap(g, hw)
+    g.nodes["extra"] = ir.LIF(tau=np.full(4, 10, np.float32), r=np.ones(4, np.float32), v_leak=np.zeros(4, np.float32),
+                              v_threshold=np.ones(4, np.float32))
+    g.edges.append(ir.Edge("lif5", "extra"))
+    cg.partition(g, hw, talon_compatible=True)
+    assert "extra" in g.partition_metadata["assignments"] and g.partition_metadata == fresh(g)
+    g.edges.pop()
+    del g.nodes["extra"]
+    cg.partition(g, hw, talon_compatible=True)
+    assert "extra" not in g.partition_metadata["assignments"] and g.partition_metadata == fresh(g)
+    assert_current(g)
+
+
+def fresh_edgemap(g, hw):
+    h = rebuilt(g)
+    cg.partition(h, hw, "edgemap", talon_compatible=True)
+    return h.partition_metadata
+
+
+@pytest.mark.parametrize("compatible", [True, False])
+def test_partition_again_writes_nothing_and_repairs_what_the_user_changed(compatible):
+    """A partition whose result the graph already holds writes nothing (the metadata object
+    stays); a core id or the metadata changed by the user since is written again."""
+    g = chain(layers=6)
+    hw = cg.HardwareSpec(max_neurons_per_core=4 if compatible else 8, num_cores=8)
+    cg.partition(g, hw, talon_compatible=compatible)
+    meta, cores = g.partition_metadata, {k: v.core_id for k, v in g.nodes.items()}
+    expected = copy.deepcopy(meta)
+    cg.partition(g, hw, talon_compatible=compatible)
+    assert g.partition_metadata is meta and g.partition_metadata == expected
+    g.nodes["lif3"].core_id = 7  # the user's change
+    cg.partition(g, hw, talon_compatible=compatible)
+    assert {k: v.core_id for k, v in g.nodes.items()} == cores and g.partition_metadata == expected
+    g.partition_metadata["assignments"]["fc0"] = 5  # in place
+    cg.partition(g, hw, talon_compatible=compatible)
+    assert g.partition_metadata == expected
+    g.partition_metadata = {}  # replaced
+    cg.partition(g, hw, talon_compatible=compatible)
+    assert g.partition_metadata == expected
+    g.nodes["fc1"].__dict__ = {**g.nodes["fc1"].__dict__, "core_id": 6}  # a node's dict replaced
+    cg.partition(g, hw, talon_compatible=compatible)
+    assert {k: v.core_id for k, v in g.nodes.items()} == cores
+    assert_current(g)

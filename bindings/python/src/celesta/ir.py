@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _irlib
 from ._celesta import snapshot as _snap, snapshot_equal as _snap_equal, snapshot_watch as _snap_watch, watch_check as _watch_check
-from ._celesta import apply_cores as _apply_cores, watch_usable as _watch_usable
+from ._celesta import watch_usable as _watch_usable
 from ._errors import ParseError
 
 __all__ = ["Graph", "Node", "Edge", "read", "write", "read_version", "list_primitives", "str_to_node", "register_node",
@@ -533,7 +533,7 @@ class Graph:
             text = self._json_text(enc)
         return _irlib.Handle.from_text(text.encode(), enc, flags)
 
-    def _shared_handle(self, flags=0, values=True):
+    def _shared_handle(self, flags=0, values=True, reads=None):
         """The library's copy of the graph for calls that only read it (never to be changed:
         calls that change a graph take a ``_handle()`` or a copy of this one). The same copy
         while the graph is unchanged: a snapshot of every value of the graph (its nodes'
@@ -549,24 +549,34 @@ class Graph:
         ``values=False`` leaves the elements of the nodes' arrays out of that check (not those
         of their port shapes), for calls whose results depend on no array element (only on
         shapes and dtypes); the full comparison, when the watch does not hold, always compares
-        them."""
+        them. ``reads`` names what the call reads more precisely (it overrides ``values``):
+        ``"values"``, ``"shapes"``, ``"lint"`` (shapes, and the elements of the arrays named in
+        ``_LINT_VALUE_KEYS``) or ``"structure"`` (the nodes' names, order and classes and the
+        edges, nothing a node holds: TALON's partitioning). The copy returned is then current
+        in what the call reads."""
         entry = _SHARED.get(self)
         classes = _snapshot_classes()
         if entry is not None and entry[0] == flags and entry[3] is classes:
-            if entry[4] is not None and _watch_check(entry[4], values):
-                return entry[2]
+            scope = _SCOPES[reads] if reads is not None else (1 if values else 0)
+            if entry[4] is not None:
+                if scope == 2:  # (the structure: also the very nodes dict and edges list)
+                    d = self.__dict__
+                    if d.get("nodes") is entry[5][0] and d.get("edges") is entry[5][1] and _watch_check(entry[4], 2):
+                        return entry[2]
+                elif _watch_check(entry[4], scope):
+                    return entry[2]
             # (Compared in place with the kept snapshot, made with the same classes: no new one
             # is made while they agree; the watch is taken again.)
             if _snapshot_equal(self, entry[1]):
                 if _WATCH:
                     taken = _snapshot_watch(self)
                     if taken is not None:
-                        _SHARED[self] = (flags, taken[0], entry[2], classes, taken[1])
+                        _SHARED[self] = (flags, taken[0], entry[2], classes, taken[1], taken[2])
                 return entry[2]
-        taken = _snapshot_watch(self) if _WATCH else (_snapshot(self), None)
+        taken = _snapshot_watch(self) if _WATCH else (_snapshot(self), None, None)
         handle = self._handle(flags)
         if taken is not None and taken[0] is not None:
-            _SHARED[self] = (flags, taken[0], handle, classes, taken[1])
+            _SHARED[self] = (flags, taken[0], handle, classes, taken[1], taken[2])
         else:
             _SHARED.pop(self, None)
         return handle
@@ -713,8 +723,8 @@ class Graph:
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
 
-# Graph -> (flags, snapshot, Handle, the classes of the snapshot, its watch or None) of _shared_handle (dropped with the
-# graph; never copied with it).
+# Graph -> (flags, snapshot, Handle, the classes of the snapshot, its watch or None, (nodes, edges) watched) of
+# _shared_handle (dropped with the graph; never copied with it).
 _SHARED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 # The Graph attributes that its conversion reads.
 _GRAPH_KEYS = ("nodes", "edges", "metadata", "allow_cycles") + Graph._SETTINGS
@@ -762,10 +772,22 @@ _WATCH = (sys.implementation.name == "cpython" and sys.version_info[:2] in ((3, 
           and _watch_usable())
 
 
+# Graph._shared_handle(reads=...): the scopes of _celesta.watch_check.
+_SCOPES = {"shapes": 0, "values": 1, "structure": 2, "lint": 3}
+# The node attributes whose array elements lint_graph reads (Lint.swift: the LIF rules' tau and
+# v_threshold, the stride rules' stride, the weight_bits rule); of every other array it reads the
+# shape only. A watch compares these elements in scope "lint".
+_LINT_VALUE_KEYS = ("tau", "v_threshold", "stride", "weight_bits")
+
+
 def _snapshot_watch(graph):
-    """(the graph's snapshot, a watch of its values) or None when it cannot have one."""
+    """(the graph's snapshot, a watch of its values, (nodes, edges)) or None when it cannot have
+    one. The graph's first two values (_GRAPH_KEYS) are its structure."""
     found = _graph_values(graph)
-    return None if found is None else _snap_watch(found[0], _snapshot_classes(), np.ndarray, _ITEMSIZES, found[1])
+    if found is None:
+        return None
+    taken = _snap_watch(found[0], _snapshot_classes(), np.ndarray, _ITEMSIZES, found[1], 2, _LINT_VALUE_KEYS)
+    return None if taken is None else (taken[0], taken[1], found[0][:2])
 
 
 def _snapshot_equal(graph, snap: bytes) -> bool:

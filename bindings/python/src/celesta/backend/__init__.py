@@ -1,7 +1,7 @@
 """``celesta.backend``: TALON's ``talon.backend`` names on Celesta's engine.
 
 Backends: ``cpu`` (the simulator of every IR primitive; ``talon_compatible=True`` for TALON's
-own simulator exactly), ``fpga`` (validation and the hls4ml compile descriptor) and the Xylo
+own simulator exactly), ``fpga`` (validation, the hls4ml compile descriptor and ``build_bitstream``) and the Xylo
 chips ``xylo-a2``, ``xylo-a3``, ``xylo-v1`` (validation by the mapper's design rules)::
 
     from celesta import backend

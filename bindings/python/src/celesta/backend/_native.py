@@ -26,6 +26,8 @@ for _name, _args in {
     "celesta_backend_compile": [ctypes.POINTER(_P), _STR, _P, _STR, _SZ],
     "celesta_backend_validate_flags_json": [_STR, _SZ, ctypes.POINTER(_SZ), _STR, _P, ctypes.c_int],
     "celesta_backend_result_write": [_P, _STR, ctypes.c_int, ctypes.c_int],
+    "celesta_backend_build_bitstream": [ctypes.POINTER(_P), _P, _STR, _SZ, ctypes.c_int],
+    "celesta_backend_result_read": [ctypes.POINTER(_P), _STR, _SZ, ctypes.c_int],
 }.items():
     getattr(_lib, _name).argtypes = _args
     getattr(_lib, _name).restype = ctypes.c_int
@@ -55,10 +57,41 @@ def validate(name: str, graph, talon_compatible: bool = False) -> dict:
 def compile(name: str, graph, options: dict) -> dict:
     """The library's compile of ``graph`` on backend ``name`` (celesta_backend_compile): the
     descriptor as Python values (arrays as numpy, tuples as tuples)."""
-    handle = graph._handle()
+    handle = graph._handle()   # kept alive for the call
     text = json.dumps(options).encode()
+    return _decoded(lambda out: _lib.celesta_backend_compile(out, name.encode(), handle.ptr, text, len(text)))
+
+
+# celesta_backend_build_bitstream() flags
+WRITE_TO_DISK = 2
+OVERWRITE = 4
+
+
+def build_bitstream(graph, options: dict, flags: int) -> dict:
+    """The fpga backend's build_bitstream of ``graph`` (celesta_backend_build_bitstream): TALON's
+    dict as Python values (the descriptor's arrays as numpy). ``flags``: 1 TALON-compatible,
+    WRITE_TO_DISK, OVERWRITE."""
+    handle = graph._handle()   # kept alive for the call
+    text = json.dumps(options).encode()
+    return _decoded(lambda out: _lib.celesta_backend_build_bitstream(out, handle.ptr, text, len(text), flags))
+
+
+def _decoded(call) -> dict:
+    """Runs ``call(out)`` (a function giving a celesta_backend_result_t), returns its JSON
+    decoded (arrays as numpy, tuples as tuples) and frees the result."""
     out = _P()
-    check(_lib.celesta_backend_compile(ctypes.byref(out), name.encode(), handle.ptr, text, len(text)))
+    check(call(ctypes.byref(out)))
+    try:
+        return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
+    finally:
+        _lib.celesta_backend_result_free(out.value)
+
+
+def read_descriptor(data: bytes, binary: bool) -> dict:
+    """A descriptor file's bytes read by the library (celesta_backend_result_read): TALON's
+    to_json text, or the binary; the descriptor as Python values (arrays as numpy)."""
+    out = _P()
+    check(_lib.celesta_backend_result_read(ctypes.byref(out), data, len(data), 1 if binary else 0))
     try:
         return _irlib.decode(json.loads(text_out(_lib.celesta_backend_result_json, out.value)), [])
     finally:

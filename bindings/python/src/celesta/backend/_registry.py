@@ -8,12 +8,6 @@ from .. import _irlib
 from . import _native
 from ._types import BackendCapabilities, BackendConstraints, CompileConfig, HardwareDescriptor, NeuronConfig, ValidationResult
 
-# TALON 0.0.3's cpu list (what TALON claims; its simulator computes only Affine and LIF).
-TALON_CPU_PRIMITIVES = ["Affine", "SpikingAffine", "Conv2d", "SepConv2d", "MaxPool2d", "AvgPool2d", "Flatten", "LIF", "ReLU",
-                        "Sigmoid", "Tanh", "Softmax", "GELU", "ELU", "PReLU", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
-                        "Dropout", "HybridRegion", "Skip", "Upsample"]
-
-
 def _compatible(talon_compatible) -> bool:
     return _irlib.compatible_default() if talon_compatible is None else bool(talon_compatible)
 
@@ -36,11 +30,7 @@ class Backend:
 
 def _descriptor(doc: dict) -> HardwareDescriptor:
     """A ``HardwareDescriptor`` from the library's compile result (core ids back to ints)."""
-    configs = {int(c): [NeuronConfig(n["node_name"], n["node_type"], n["core_id"], n["precision"], n["parameters"]) for n in lst]
-               for c, lst in doc["neuron_configs"].items()}
-    return HardwareDescriptor(neuron_configs=configs, weight_tables={int(c): t for c, t in doc["weight_tables"].items()},
-                              routing_tables=doc["routing_tables"],
-                              execution_schedule={int(c): v for c, v in doc["execution_schedule"].items()}, metadata=doc["metadata"])
+    return HardwareDescriptor._from_doc(doc)
 
 
 def _config_options(config: CompileConfig | None) -> dict:
@@ -54,7 +44,26 @@ def _validation(d: dict) -> ValidationResult:
 
 
 def _record(name: str) -> dict:
+    """The library's registry record of ``name`` (celesta_backend_list_json): the one source of
+    the built-in backends' capabilities and constraints, for C, the CLI and Python alike."""
     return next(b for b in _native.backends() if b["name"] == name)
+
+
+def _capabilities(r: dict) -> BackendCapabilities:
+    """``BackendCapabilities`` from a record's capabilities (its own, or ``talon_capabilities``)."""
+    return BackendCapabilities(list(r["supported_primitives"]), list(r["supported_precisions"]), r["supports_cyclic"],
+                               r["max_graph_size"], {p: dict(c) for p, c in r["constraints"].items()})
+
+
+def _constraints(name: str) -> BackendConstraints:
+    """TALON's ``get_constraints()`` of a built-in backend, from its record."""
+    spec = _record(name)["hardware_constraints"]
+    if spec is None:
+        raise NotImplementedError(f"Backend '{name}' has no per-core constraints (get_constraints)")
+    spec = dict(spec)
+    if spec["core_mesh_topology"] is not None:
+        spec["core_mesh_topology"] = tuple(spec["core_mesh_topology"])
+    return BackendConstraints(**spec)
 
 
 class CPUBackend(Backend):
@@ -63,16 +72,13 @@ class CPUBackend(Backend):
     name = "cpu"
 
     def get_capabilities(self, *, talon_compatible: bool | None = None) -> BackendCapabilities:
-        constraints = {"Conv2d": {"max_kernel_size": 64, "max_channels": 65536}, "Affine": {"max_params": 100000000},
-                       "LIF": {"max_neurons": 1000000}}
-        if _compatible(talon_compatible):
-            prims = list(TALON_CPU_PRIMITIVES)
-        else:
-            prims = _record("cpu")["supported_primitives"]
-        return BackendCapabilities(prims, ["fp32", "fp16", "int16", "int8", "int4"], True, 1000000, constraints)
+        """What the simulator computes (``talon_compatible``: the list TALON claims), from the library."""
+        r = _record("cpu")
+        return _capabilities(r["talon_capabilities"] if _compatible(talon_compatible) else r)
 
     def get_constraints(self) -> BackendConstraints:
-        return BackendConstraints(10000, 10000000, 1000000000, 10000, 10000, 1, ["fp32", "int16", "int8", "int4"], None, 1)
+        """TALON's per-core limits of the cpu backend, from the library."""
+        return _constraints("cpu")
 
     def validate(self, graph, *, talon_compatible: bool | None = None) -> ValidationResult:
         """The library's checks (``talon_compatible``: TALON's, which look at edges only)."""
@@ -119,16 +125,16 @@ class CPUBackend(Backend):
 
 
 class FPGABackend(Backend):
-    """FPGA through hls4ml: validation and the compile descriptor (project files: ``celesta.hls``)."""
+    """FPGA through hls4ml: validation, the compile descriptor and TALON's ``build_bitstream`` (Celesta's
+    own HLS projects: ``celesta.hls``)."""
     name = "fpga"
 
     def get_capabilities(self) -> BackendCapabilities:
-        r = _record("fpga")
-        return BackendCapabilities(r["supported_primitives"], r["supported_precisions"], r["supports_cyclic"], r["max_graph_size"],
-                                   {p: {k: int(v) if float(v).is_integer() else v for k, v in c.items()} for p, c in r["constraints"].items()})
+        return _capabilities(_record("fpga"))
 
     def get_constraints(self) -> BackendConstraints:
-        return BackendConstraints(4096, 1000000, 4202496, 8192, 8192, 1, ["fp32", "int16", "int8", "int4"], None, 1)
+        """TALON's per-core limits of the fpga backend, from the library."""
+        return _constraints("fpga")
 
     def validate(self, graph) -> ValidationResult:
         return _validation(_native.validate("fpga", graph))
@@ -139,13 +145,66 @@ class FPGABackend(Backend):
                 strategy: str = "Latency", bitstream_config=None) -> HardwareDescriptor:
         """Validates (ValueError "Graph validation failed: ..." when invalid), then TALON's
         descriptor of the hls4ml project (README §18), made by the library."""
-        flags = None
-        if bitstream_config is not None:
-            flags = {k: bool(getattr(bitstream_config, k)) for k in ("csim", "synth", "cosim", "export", "vsynth", "bitfile")}
-        settings = {"output_dir": output_dir, "project_name": project_name, "part": part, "clock_period": clock_period,
-                    "io_type": io_type, "default_precision": default_precision, "default_reuse_factor": default_reuse_factor,
-                    "strategy": strategy, "bitstream": flags}
+        settings = _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor,
+                                  strategy, bitstream_config)
         return _descriptor(_native.compile("fpga", graph, {**_config_options(config), "settings": settings}))
+
+    def build_bitstream(self, graph, output_dir: str = "hls4ml_project", project_name: str = "myproject",
+                        part: str = "xczu9eg-ffvb1156-2-i", clock_period: float = 5, io_type: str = "io_stream",
+                        default_precision: str = "ap_fixed<16,6>", default_reuse_factor: int = 1, strategy: str = "Latency",
+                        bitstream_config=None, write_to_disk: bool = False, pytorch_model=None, *, overwrite: bool = False,
+                        talon_compatible: bool | None = None) -> dict:
+        """TALON's ``build_bitstream`` (README §18), made by the library: validates and compiles
+        (``compile``'s errors), then returns ``{hls4ml_config, parameters_h, build_script,
+        tcl_script, template_paths, descriptor}`` and, with ``write_to_disk=True``, writes the
+        project under ``output_dir`` and adds ``written_files``. ``bitstream_config`` None:
+        ``BitstreamConfig()``. ``parameters.h`` and ``hls4ml_config.json`` are TALON's bytes;
+        the four neuron headers, ``build.py`` and ``build_prj.tcl`` are Celesta's (build.py
+        writes and checks the Celesta HLS project of the network, build_prj.tcl synthesises
+        it). The folder is written atomically; one that is not empty is refused unless
+        ``overwrite=True`` (which replaces it); ``talon_compatible=True`` writes into it as
+        TALON does, keeping other files. ``pytorch_model`` (with ``write_to_disk``) is saved
+        as ``model.pt`` with ``torch.save``, as TALON does."""
+        from . import BitstreamConfig
+        settings = _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor,
+                                  strategy, bitstream_config if bitstream_config is not None else BitstreamConfig())
+        flags = (1 if _compatible(talon_compatible) else 0) | (_native.WRITE_TO_DISK if write_to_disk else 0) | (
+            _native.OVERWRITE if overwrite else 0)
+        doc = _native.build_bitstream(graph, {**_config_options(None), "settings": settings}, flags)
+        doc["descriptor"] = _descriptor(doc["descriptor"])
+        if write_to_disk and pytorch_model is not None:
+            doc["written_files"].append(_save_torch_model(pytorch_model, output_dir))
+        return doc
+
+
+def _fpga_settings(output_dir, project_name, part, clock_period, io_type, default_precision, default_reuse_factor, strategy,
+                   bitstream_config) -> dict:
+    """The fpga compile settings of the library (celesta_backend_compile's ``settings``)."""
+    flags = None
+    if bitstream_config is not None:
+        flags = {k: bool(getattr(bitstream_config, k)) for k in ("csim", "synth", "cosim", "export", "vsynth", "bitfile")}
+    return {"output_dir": output_dir, "project_name": project_name, "part": part, "clock_period": clock_period, "io_type": io_type,
+            "default_precision": default_precision, "default_reuse_factor": default_reuse_factor, "strategy": strategy,
+            "bitstream": flags}
+
+
+def _save_torch_model(model, output_dir: str) -> str:
+    """Saves ``model`` as ``<output_dir>/model.pt`` (``torch.save``, to a temporary name then
+    renamed); returns the path as TALON lists it."""
+    import os
+    import tempfile
+
+    import torch
+    path = os.path.join(output_dir, "model.pt")
+    fd, tmp = tempfile.mkstemp(prefix=".model.pt.", dir=output_dir)
+    os.close(fd)
+    try:
+        torch.save(model, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
 
 
 class LibraryBackend(Backend):
@@ -157,9 +216,10 @@ class LibraryBackend(Backend):
         self._record = record
 
     def get_capabilities(self) -> BackendCapabilities:
-        r = self._record
-        return BackendCapabilities(r["supported_primitives"], r["supported_precisions"], r["supports_cyclic"],
-                                   r["max_graph_size"], r["constraints"])
+        return _capabilities(self._record)
+
+    def get_constraints(self) -> BackendConstraints:
+        return _constraints(self.name)
 
     def validate(self, graph) -> ValidationResult:
         return _validation(_native.validate(self.name, graph))

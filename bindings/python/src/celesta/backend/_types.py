@@ -119,23 +119,24 @@ class HardwareDescriptor:
 
     @classmethod
     def from_json(cls, path) -> "HardwareDescriptor":
-        with open(path, encoding="utf-8") as f:
-            d = json.load(f)
-        return cls._from_dict(d)
+        """Reads what ``to_json`` wrote, through the library (celesta_backend_result_read):
+        every field back, arrays as numpy arrays of their dtype. A damaged file raises
+        ``celesta.ParseError`` (a ValueError) naming the file and where it breaks."""
+        return cls._from_doc(_read(path, binary=False))
 
     @classmethod
-    def _from_dict(cls, d: dict) -> "HardwareDescriptor":
-        def arr(v):
-            if isinstance(v, dict) and "data" in v and "dtype" in v:
-                return np.asarray(v["data"], dtype=v["dtype"]).reshape(v["shape"])
-            return v
-        configs = {int(c): [NeuronConfig(n["node_name"], n["node_type"], n["core_id"], n["precision"],
-                                         {k: arr(v) for k, v in n["parameters"].items()}) for n in lst]
-                   for c, lst in d.get("neuron_configs", {}).items()}
-        tables = {int(c): {k: arr(v) for k, v in t.items()} for c, t in d.get("weight_tables", {}).items()}
-        return cls(neuron_configs=configs, weight_tables=tables, routing_tables=d.get("routing_tables", {}),
-                   execution_schedule={int(c): v for c, v in d.get("execution_schedule", {}).items()},
-                   metadata=d.get("metadata", {}))
+    def _from_doc(cls, doc: dict) -> "HardwareDescriptor":
+        """A descriptor from the library's result (core ids back to ints)."""
+        configs = {int(c): [NeuronConfig(n["node_name"], n["node_type"], n["core_id"], n["precision"], n["parameters"]) for n in lst]
+                   for c, lst in doc["neuron_configs"].items()}
+        d = cls(neuron_configs=configs, weight_tables={int(c): t for c, t in doc["weight_tables"].items()},
+                routing_tables=doc["routing_tables"], execution_schedule={int(c): v for c, v in doc["execution_schedule"].items()},
+                metadata=doc["metadata"])
+        if "binary_neuron_config_count" in doc:
+            # Read from a binary, which counts the configurations without holding them:
+            # to_binary writes the count again while neuron_configs stays empty.
+            d._binary_config_count = doc["binary_neuron_config_count"]
+        return d
 
     def to_binary(self, path, *, talon_compatible: bool | None = None) -> None:
         """"T1CB", u16 version, u32 metadata-JSON length, the metadata JSON, u32 number of neuron
@@ -145,8 +146,10 @@ class HardwareDescriptor:
         which ends after the count (no weights)."""
         from .._irlib import compatible_default
         meta = json.dumps(_plain(self.metadata)).encode()
-        out = [b"T1CB", struct.pack("<H", 1), struct.pack("<I", len(meta)), meta,
-               struct.pack("<I", sum(len(v) for v in self.neuron_configs.values()))]
+        count = sum(len(v) for v in self.neuron_configs.values())
+        if not self.neuron_configs:
+            count = getattr(self, "_binary_config_count", 0)
+        out = [b"T1CB", struct.pack("<H", 1), struct.pack("<I", len(meta)), meta, struct.pack("<I", count)]
         if compatible_default() if talon_compatible is None else talon_compatible:
             _atomic_write(path, b"".join(out))
             return
@@ -166,36 +169,22 @@ class HardwareDescriptor:
 
     @classmethod
     def from_binary(cls, path) -> "HardwareDescriptor":
-        """Reads what ``to_binary`` wrote: the metadata and the weight tables (the neuron configs are not in the binary)."""
-        with open(path, "rb") as f:
-            data = f.read()
-        try:
-            if data[:4] != b"T1CB":
-                raise ValueError("not a T1CB file (bad magic)")
-            pos = 6
-            (n,) = struct.unpack_from("<I", data, pos)
-            pos += 4
-            meta = json.loads(data[pos:pos + n])
-            pos += n + 4
-            (records,) = struct.unpack_from("<I", data, pos)
-            pos += 4
-            tables: dict = {}
-            for _ in range(records):
-                (kl,) = struct.unpack_from("<I", data, pos); pos += 4
-                key = data[pos:pos + kl].decode(); pos += kl
-                dl = data[pos]; pos += 1
-                dtype = data[pos:pos + dl].decode(); pos += dl
-                nd = data[pos]; pos += 1
-                shape = struct.unpack_from(f"<{nd}I", data, pos); pos += 4 * nd
-                (nb,) = struct.unpack_from("<Q", data, pos); pos += 8
-                if pos + nb > len(data):
-                    raise ValueError("truncated weight record")
-                core, name = key.split("/", 1)
-                tables.setdefault(int(core), {})[name] = np.frombuffer(data[pos:pos + nb], np.dtype(dtype).newbyteorder("<")).reshape(shape)
-                pos += nb
-        except (struct.error, IndexError, UnicodeDecodeError, ValueError, TypeError) as e:
-            raise ValueError(f"{os.fspath(path)}: damaged T1CB file ({e})") from None
-        return cls(metadata=meta, weight_tables=tables)
+        """Reads what ``to_binary`` wrote, through the library (celesta_backend_result_read):
+        the metadata and the weight tables (TALON's binary has none). The neuron configs are
+        not in the file, only their number: ``neuron_configs`` is empty and ``to_binary``
+        writes the same count again, so the file comes back byte for byte. A damaged file
+        raises ``celesta.ParseError`` (a ValueError) naming the file and where it breaks."""
+        return cls._from_doc(_read(path, binary=True))
+
+
+def _read(path, binary: bool) -> dict:
+    from . import _native
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return _native.read_descriptor(data, binary)
+    except ValueError as e:
+        raise type(e)(f"{os.fspath(path)}: damaged descriptor file ({e})") from None
 
 
 @dataclass
@@ -242,8 +231,8 @@ class ProfileResult:
     power_watts: dict = field(default_factory=dict)
     power_total_watts: float | None = None
     run_seconds: float | None = None
-    # The assumptions of a model with no reference behind it (Xylo v1's derived cycle
-    # model), and why a figure is unavailable; empty otherwise.
+    # The assumptions of a model with no reference behind it (Xylo v1's derived cycle and
+    # power models), and why a figure is unavailable; empty otherwise.
     model_notes: list = field(default_factory=list)
 
 

@@ -27,10 +27,15 @@ class XyloBackend:
         self.chip_id = record.get("chip")
 
     def get_capabilities(self):
-        from ._types import BackendCapabilities
-        r = self._record
-        return BackendCapabilities(r["supported_primitives"], r["supported_precisions"], r["supports_cyclic"],
-                                   r["max_graph_size"], r["constraints"])
+        """The chip backend's capabilities, from the library's registry record."""
+        from ._registry import _capabilities
+        return _capabilities(self._record)
+
+    def get_constraints(self):
+        """A chip has no TALON per-core view (its limits are its chip record's):
+        ``NotImplementedError``, as the library's record gives no ``hardware_constraints``."""
+        from ._registry import _constraints
+        return _constraints(self.name)
 
     def validate(self, graph) -> ValidationResult:
         d = _native.validate(self.name, graph)
@@ -81,10 +86,10 @@ class XyloBackend:
         model"``), and the dev kit's per-rail power model at that clock over the run's activity
         (``power_watts`` {rail: W}, ``power_total_watts``, ``run_seconds``; ``energy_estimate_uj``
         = total power x run time, ``energy_source == "power model"``). Models, not
-        measurements. Xylo v1's cycle model is derived from Xylo Audio 2's, with no reference
-        behind it (``latency_source == "derived cycle model"``, its assumptions in
-        ``model_notes``), and v1 has no power model (``energy_source == "unavailable"``, the
-        reason in ``model_notes``). ``progress`` as for the cpu's ``simulate`` (steps of the
+        measurements. Xylo v1 has no kit and no reference model: its cycle model is Xylo Audio
+        2's (``latency_source == "derived cycle model"``) and its power model Audio 2's SNN-core
+        rail alone (``power_watts == {"snn_core": W}``, ``energy_source == "derived power
+        model"``), each labelled as derived with its assumptions in ``model_notes``. ``progress`` as for the cpu's ``simulate`` (steps of the
         chip model's run, after each block)."""
         from ._profile import profile_result
         inputs = None if input_data is None else {k: np.asarray(v) for k, v in dict(input_data).items()}

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import ctypes
 import json
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+import numpy as _np
+
 from .. import _irlib
 from .._errors import LimitExceededError
-from .._celesta import apply_cores as _apply_cores
+from .._celesta import apply_core_runs as _apply_core_runs, snapshot_watch as _snapshot_watch, watch_check as _watch_check
+from .. import ir as _ir
 from ..ir import Graph
 
 _lib = _irlib._lib
@@ -186,38 +190,69 @@ def _metadata(handle) -> dict:
     return doc
 
 
-# celesta_ir_graph_partition_json(): the assignments as node positions and cores (CELESTA_IR_CORE_LIST).
+# celesta_ir_graph_partition_json(): the assignments as node positions and cores (CELESTA_IR_CORE_LIST), as runs
+# (CELESTA_IR_CORE_RUNS).
 _CORE_LIST = 16
+_CORE_RUNS = 32
 
 
-def _run_partition(graph, hw_spec, algorithm, talon_compatible, where, nodes=None):
-    """The partition_metadata of a partition of the graph (the library's copy left unchanged).
-    With `nodes` (the graph's nodes dict), every assigned node gets its ``core_id`` too."""
+def _partition_text(graph, hw_spec, algorithm, talon_compatible, where) -> str:
+    """The library's partition of the graph (celesta_ir_graph_partition_json with the
+    assignments as runs of node positions and of cores), the graph unchanged."""
     spec = _args(graph, hw_spec, where)
     if not isinstance(algorithm, str):
         raise TypeError(f"{where}() argument 'algorithm' must be a str, not {type(algorithm).__name__}")
-    # (Partitioning reads no array element: shapes, dtypes and names only.)
-    handle = graph._shared_handle(values=False)
-    # The assignments come as two lists of ints (node positions in the library's copy, which
-    # holds the nodes in the order of graph.nodes, and cores): a dict of them is made in C with
-    # the node names, setting each node's core_id on the way.
+    flags = _irlib.flags_for(talon_compatible)
+    # TALON's algorithms read the graph's structure only (node names, order and primitives,
+    # edges); Celesta's the nodes' neurons and bytes too (shapes, dtypes, precision); none reads
+    # an array element.
+    handle = graph._shared_handle(values=False, reads="structure" if flags & 1 else "shapes")
     try:
-        text = _irlib.text_out(_lib.celesta_ir_graph_partition_json, handle.ptr, spec, len(spec), algorithm.encode(),
-                               _irlib.flags_for(talon_compatible) | _CORE_LIST, guess=4096 + 16 * len(graph.nodes))
+        return _irlib.text_out(_lib.celesta_ir_graph_partition_json, handle.ptr, spec, len(spec), algorithm.encode(),
+                               flags | _CORE_LIST | _CORE_RUNS, guess=4096)
     except LimitExceededError as e:
         raise HardwareLimitError(str(e)) from None
-    doc = json.loads(text)
-    order, cores = doc.pop("order"), doc.pop("cores")
-    if nodes is not None:
-        assignments = _apply_cores(nodes, order, cores, "core_id")
-    else:
-        names = list(graph.nodes)
-        assignments = {names[k]: c for k, c in zip(order, cores)}
+
+
+def _expand(runs, step):
+    """The items of flat (first, count) runs (each item the one before plus `step`)."""
+    out = []
+    for k in range(0, len(runs), 2):
+        a, n = runs[k], runs[k + 1]
+        out.extend(range(a, a + n) if step else [a] * n)
+    return out
+
+
+def _metadata_of(doc, assignments) -> dict:
     out = {"assignments": assignments}
     out.update(doc)
     for key in ("cross_core_edges", "feedback_edges"):
         out[key] = _pairs(out[key])
     return out
+
+
+def _run_partition(graph, hw_spec, algorithm, talon_compatible, where):
+    """The partition_metadata of a partition of the graph (the graph left unchanged)."""
+    doc = json.loads(_partition_text(graph, hw_spec, algorithm, talon_compatible, where))
+    order, cores = _expand(doc.pop("order_runs"), 1), _expand(doc.pop("core_runs"), 0)
+    names = list(graph.nodes)
+    return _metadata_of(doc, {names[k]: c for k, c in zip(order, cores)})
+
+
+# Graph -> what partition() last wrote into it: (the library's text it came from, the graph's
+# nodes dict, the partition_metadata object, a watch of that object, a watch of the nodes dict and
+# of the __dict__ of every node given a core). While all of it holds, the graph already holds the
+# partition of that text: a call that gets the same text has nothing to write.
+_APPLIED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _already_applied(graph, text) -> bool:
+    last = _APPLIED.get(graph)
+    if last is None or last[0] != text:
+        return False
+    d = graph.__dict__
+    return (d.get("nodes") is last[1] and d.get("partition_metadata") is last[2] and _watch_check(last[3], 1)
+            and _watch_check(last[4], 0))
 
 
 def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,
@@ -230,10 +265,19 @@ def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,
     over cores and balance neurons and memory; a graph that cannot fit raises
     ``HardwareLimitError`` (a ``ValueError``) saying what overflows where. Spectral's
     eigen-solver always converges. ``talon_compatible=True`` gives TALON's exact results."""
+    text = _partition_text(graph, hw_spec, algorithm, talon_compatible, "partition")
+    if _already_applied(graph, text):
+        return graph
+    _APPLIED.pop(graph, None)
     nodes = graph.nodes
     if type(nodes) is not dict:
         nodes = dict(nodes)
-    meta = _run_partition(graph, hw_spec, algorithm, talon_compatible, "partition", nodes)
+    doc = json.loads(text)
+    # The assignments come as runs of node positions (in the library's copy, which holds the
+    # nodes in the order of graph.nodes) and of cores: the dict of them is made in C with the
+    # node names, setting each node's core_id on the way (where it differs).
+    assignments, cores_watch = _apply_core_runs(nodes, doc.pop("order_runs"), doc.pop("core_runs"), "core_id")
+    meta = _metadata_of(doc, assignments)
     # (Metadata equal to what the graph holds is kept as it is: the library's copy kept for the
     # graph stays current.)
     try:
@@ -242,6 +286,11 @@ def partition(graph: Graph, hw_spec: HardwareSpec, algorithm: str = "greedy", *,
         same = False
     if same is not True:
         graph.partition_metadata = meta
+    held = graph.__dict__.get("partition_metadata")
+    if _ir._WATCH and cores_watch is not None and type(held) is dict and nodes is graph.__dict__.get("nodes"):
+        taken = _snapshot_watch(held, {}, _np.ndarray, _ir._ITEMSIZES, held)
+        if taken is not None:
+            _APPLIED[graph] = (text, nodes, held, taken[1], cores_watch)
     return graph
 
 

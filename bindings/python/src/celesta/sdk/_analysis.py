@@ -367,7 +367,8 @@ def lint_graph(graph, strict: bool = False, *, talon_compatible: Optional[bool] 
     """Every rule of TALON's linter, in its order (``strict`` turns warnings into errors).
     Celesta also checks the Skip aliases add/concat/identity."""
     g = _graph(graph, paths=False)
-    doc = _call_json(_lib.celesta_ir_lint_json, g._shared_handle(), int(_bool(strict, "strict")), _flags(talon_compatible))
+    # (Lint reads shapes, and the elements of a few small arrays only: ir._LINT_VALUE_KEYS.)
+    doc = _call_json(_lib.celesta_ir_lint_json, g._shared_handle(reads="lint"), int(_bool(strict, "strict")), _flags(talon_compatible))
     return LintResult([LintIssue(Severity(i["severity"]), i["code"], i["message"], i["node"], i["suggestion"]) for i in doc["issues"]])
 
 

@@ -412,7 +412,8 @@ _DASH_RULE_WARNED = []
 def _warn_dash_rule(g, chip: str, spec: dict, max_hidden: int, max_output: int) -> None:
     import warnings
 
-    if _DASH_RULE_WARNED or not _celesta.chip_find(chip).get("id") == "syns65302":
+    # The chips whose Rockpool mapper has the rule: those of the Audio 3 mapper dialect (chip table).
+    if _DASH_RULE_WARNED or _celesta.chip_find(chip).get("mapper_dialect") != "xylo-audio-3":
         return
     w_in = np.asarray(spec["weights_in"])
     if w_in.ndim != 3 or w_in.shape[2] < 2:
