@@ -45,3 +45,15 @@ for name, extra in [("fixed_array", {}), ("extensible_array", {"maxshape": (None
         f.create_dataset("x", data=np.arange(40, dtype=np.int32), chunks=(8,), **extra)
 with h5py.File(out + "/chunk_btree2_v110.h5", "w", libver=("v110", "v110")) as f:
     f.create_dataset("x", data=np.arange(40, dtype=np.int32).reshape(4, 10), chunks=(2, 3), maxshape=(None, None))
+
+# An event file (TALON's compound layout) whose compound dataset is gzip-chunked: the event
+# reader reads it through libhdf5's filters (H5Dread), so its chunks are inflated at open.
+with h5py.File(out + "/events_compound_gzip.h5", "w") as f:
+    kind = np.dtype([("timestamp", "<i8"), ("x", "<i2"), ("y", "<i2"), ("polarity", "i1")])
+    n = 20
+    events = np.zeros(n, dtype=kind)
+    events["timestamp"] = np.arange(n) * 10
+    events["x"] = np.arange(n)
+    events["y"] = n - 1 - np.arange(n)
+    events["polarity"] = np.arange(n) % 2
+    f.create_group("events").create_dataset("events", data=events, chunks=(4,), compression="gzip")

@@ -35,7 +35,7 @@ final class HDF5Structure {
     /// The end of the allocated part of the file (the superblock's end-of-file address), as an
     /// offset into `bytes`; no structure may reach past it.
     let limit: Int
-    private let place: HDF5Place
+    let place: HDF5Place
     private let heap: HDF5Precheck.HeapIndex
     /// Symbol table nodes hold up to 2 * leafK entries; group B-tree nodes 2 * internalK.
     private var leafK = 4
@@ -50,6 +50,16 @@ final class HDF5Structure {
     private var budget: Int
     /// Checksums of fractal heaps and version-2 B-trees to verify (`HDF5Checksum.swift`).
     var pendingChecksums: [PendingChecksum] = []
+    /// When set, the stored chunks of filtered datasets get their cheap checks only; their
+    /// inflation waits for `verifyDeferredChunks`, so that a reader that decompresses some
+    /// datasets' chunks itself (the event reader's fast columns) does not inflate them twice.
+    var deferFilteredChunks = false
+    /// The deferred chunks, by the file address of their dataset's object header, with the
+    /// path it was first reached by.
+    var deferredChunks: [UInt64: (path: String, chunks: [DeferredChunk])] = [:]
+    /// The object whose storage is being checked (for `deferredChunks`).
+    var currentObject: UInt64 = 0
+    var currentPath = ""
 
     struct Damage: Error {
         var what: String
@@ -266,7 +276,11 @@ final class HDF5Structure {
             default: break
             }
         }
-        if let layout { try storage(layout, type: datatype, space: dataspace, filtered: filtered, filters: filters) }
+        if let layout {
+            currentObject = address
+            currentPath = path
+            try storage(layout, type: datatype, space: dataspace, filtered: filtered, filters: filters)
+        }
         if let datatype, let dataspace, let layout, try isVariableString(datatype.data, datatype.length) {
             try datasetStrings(space: dataspace, layout: layout)
         }
@@ -660,6 +674,16 @@ final class HDF5Structure {
         guard end - at >= need else {
             throw Damage(what: "damaged dataspace message: \(end - at) bytes for \(rank) dimensions (\(need) bytes)")
         }
+        // A dimension may not exceed its maximum (unlimited: all bits set); libhdf5 1.10 does
+        // not check this when it decodes the message.
+        if flags & 0x01 != 0 {
+            for k in 0..<rank {
+                let d = try u64(at + header + 8 * k), m = try u64(at + header + 8 * (rank + k))
+                guard m == UInt64.max || d <= m else {
+                    throw Damage(what: "damaged dataspace message: dimension \(k) of \(d) is larger than its maximum, \(m)")
+                }
+            }
+        }
     }
 
     /// The dimensions of the dataspace message at `at` (nil: not a simple or scalar space).
@@ -677,22 +701,30 @@ final class HDF5Structure {
         var shape: [Int] = []
         for k in 0..<rank {
             let d = try u64(dims + 8 * k)
-            guard d <= UInt64(HDF5File.maxElements) else { return nil }
+            guard d <= UInt64(Int.max) else { throw Damage(what: "damaged dataspace message: a dimension of \(d)") }
             shape.append(Int(d))
         }
         return shape
     }
 
-    /// The element count of the dataspace message at `at` (nil: not a simple or scalar space).
+    /// The element count of the dataspace message at `at` (nil: not a simple or scalar
+    /// space), counted in 64 bits: the readers apply their own limits (`HDF5File.maxElements`
+    /// for NIR and .t1c; none for event files), so that the storage checks below see every
+    /// dataset, however large it says it is. More than `Int.max` elements is refused.
     private func elementCount(_ at: Int) throws(Damage) -> Int? {
         guard let shape = try dimensions(at) else { return nil }
         var count = 1
         for d in shape {
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= HDF5File.maxElements else { return nil }
+            guard !overflow else { throw Damage(what: "a dataspace of more than \(Int.max) elements", code: .limitExceeded) }
             count = p
         }
         return count
+    }
+
+    /// The number of chunks of `chunk` elements along a dimension of `size` (no overflow).
+    static func chunksAlong(_ size: Int, _ chunk: Int) -> Int {
+        size / chunk + (size % chunk == 0 ? 0 : 1)
     }
 
     /// A dataset's storage layout: compact data or a contiguous block large enough for its
@@ -711,22 +743,33 @@ final class HDF5Structure {
         default: fields = 2
         }
         guard layout.length >= fields else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
-        guard let type, let space, let count = try elementCount(space.data) else { return }
-        let (need, overflow) = count.multipliedReportingOverflow(by: try u32(type.data + 4))
+        // The bytes the elements need, when the datatype and dataspace are in this header
+        // (a shared datatype is not): 0 when unknown; `tooMany` when no file could hold them.
+        var need = 0, tooMany = false
+        var needed = "0"
+        if let type, let space, let count = try elementCount(space.data) {
+            let elementSize = try u32(type.data + 4)
+            let (n, overflow) = count.multipliedReportingOverflow(by: elementSize)
+            (need, tooMany) = overflow ? (0, true) : (n, false)
+            needed = overflow ? "\(count) elements of \(elementSize) bytes" : "\(n)"
+        }
         switch try u8(layout.data + 1) {
         case 0:
             let size = try u16(layout.data + 2)
-            guard !overflow, size >= need, 4 + size <= layout.length else {
-                throw Damage(what: "damaged dataset storage: \(size) bytes of compact data for \(need)")
+            guard 4 + size <= layout.length, !tooMany, size >= need else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of compact data for \(needed)")
             }
         case 1:
             guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet: fill values
+            // The block must lie inside the file, whatever the dataspace says, and hold the
+            // elements when their size is known.
             let size = try u64(layout.data + 10)
-            guard !overflow, size >= UInt64(need), size <= UInt64(limit) else {
-                throw Damage(what: "damaged dataset storage: \(size) bytes of contiguous data for \(need)")
+            guard size <= UInt64(limit), !tooMany, size >= UInt64(need) else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of contiguous data for \(needed)")
             }
             _ = try address(layout.data + 2, "dataset storage", count: Int(size))
         case 2:
+            guard let space else { return }
             try chunks(layout, version: version, space: space, filtered: filtered, filters: filters)
         default:
             break  // virtual: refused by the reader
@@ -761,7 +804,7 @@ final class HDF5Structure {
             chunkBytes = n
             guard k < rank else { break }
             dims.append(chunk)
-            let (c, overflow) = count.multipliedReportingOverflow(by: (shape[k] + chunk - 1) / chunk)
+            let (c, overflow) = count.multipliedReportingOverflow(by: Self.chunksAlong(shape[k], chunk))
             guard !overflow, c <= bytes.count / 16 + 1024 else {
                 throw Damage(what: "damaged chunked layout: more chunks than a file of this size can index", code: .limitExceeded)
             }
@@ -775,7 +818,8 @@ final class HDF5Structure {
         guard try u8(layout.data) >= 3 else { return }
         switch try u8(layout.data + 1) {
         case 0:
-            guard try u16(layout.data + 2) >= count * 16 else { throw Damage(what: "damaged variable-length string references") }
+            let (total, overflow) = count.multipliedReportingOverflow(by: 16)
+            guard !overflow, try u16(layout.data + 2) >= total else { throw Damage(what: "damaged variable-length string references") }
             try references(at: layout.data + 4, count: count)
         case 1:
             guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet

@@ -91,10 +91,36 @@ extension HDF5Structure {
         return out
     }
 
+    /// Where a stored chunk is indexed, for messages: entry `index` of the chunk index B-tree
+    /// node at byte `node`, or (`node` nil) a single-chunk index.
+    struct ChunkSite {
+        var node: Int?
+        var index: Int
+
+        var what: String {
+            guard let node else { return "damaged single-chunk index" }
+            return "damaged chunk index B-tree node at byte \(node): chunk \(index)"
+        }
+    }
+
+    /// A stored chunk whose inflation `filteredChunk` deferred (`deferFilteredChunks`): its
+    /// deflate stream (`stream` bytes at `at`) must inflate to exactly `count` bytes.
+    struct DeferredChunk {
+        var at: Int
+        var stream: Int
+        var count: Int
+        /// The stored size and whole chunk size, for the message.
+        var size: Int
+        var chunkBytes: Int
+        var site: ChunkSite
+    }
+
     /// The stored chunk of `size` bytes at `at`, whose filters flagged in `mask` were skipped,
     /// must decode to exactly one chunk: its deflate stream inflates to a chunk's bytes (plus
-    /// the checksums applied before it), or without deflate it is that size.
-    func filteredChunk(_ at: Int, size: Int, mask: Int, grid: ChunkGrid, what: String) throws(Damage) {
+    /// the checksums applied before it), or without deflate it is that size. The cheap checks
+    /// (inside the file, the sizes, at most 1,032 times expansion) always run; the inflation is
+    /// deferred when `deferFilteredChunks` is set (`verifyDeferredChunks`).
+    func filteredChunk(_ at: Int, size: Int, mask: Int, grid: ChunkGrid, site: ChunkSite) throws(Damage) {
         var before = 0, after = 0, deflate = false
         for (k, f) in grid.filters.enumerated() where k >= 32 || mask & (1 << k) == 0 {
             switch f.id {
@@ -103,7 +129,7 @@ extension HDF5Structure {
             default: break
             }
         }
-        func damaged() -> Damage { Damage(what: "\(what): a chunk of \(size) stored bytes does not decode to a chunk of \(grid.bytes) bytes") }
+        func damaged() -> Damage { Damage(what: Self.shortChunk(site: site, size: size, chunkBytes: grid.bytes)) }
         guard deflate else {
             guard size == grid.bytes + before else { throw damaged() }
             return
@@ -112,11 +138,40 @@ extension HDF5Structure {
         // A deflate stream expands at most 1,032 times.
         guard stream > 0, count / 1032 <= stream else { throw damaged() }
         try inFile(at, size)
-        let source = UnsafeRawBufferPointer(rebasing: bytes[at..<(at + stream)])
-        let ok = withUnsafeTemporaryAllocation(byteCount: count, alignment: 16) { target in
-            HDF5Decompressor().zlib(source, into: target.baseAddress!, count: count)
+        let chunk = DeferredChunk(at: at, stream: stream, count: count, size: size, chunkBytes: grid.bytes, site: site)
+        if deferFilteredChunks {
+            deferredChunks[currentObject, default: (path: currentPath, chunks: [])].chunks.append(chunk)
+            return
         }
-        guard ok else { throw damaged() }
+        guard inflates(chunk) else { throw damaged() }
+    }
+
+    static func shortChunk(site: ChunkSite, size: Int, chunkBytes: Int) -> String {
+        "\(site.what): a chunk of \(size) stored bytes does not decode to a chunk of \(chunkBytes) bytes"
+    }
+
+    /// Whether the deferred chunk's deflate stream inflates to exactly its bytes.
+    private func inflates(_ chunk: DeferredChunk) -> Bool {
+        let source = UnsafeRawBufferPointer(rebasing: bytes[chunk.at..<(chunk.at + chunk.stream)])
+        return withUnsafeTemporaryAllocation(byteCount: chunk.count, alignment: 16) { target in
+            HDF5Decompressor().zlib(source, into: target.baseAddress!, count: chunk.count)
+        }
+    }
+
+    /// Inflates the chunks whose inflation was deferred (`deferFilteredChunks`), of every
+    /// object checked so far except those at the file addresses in `except` (datasets whose
+    /// chunks their reader decompresses itself, refusing one that does not inflate to a
+    /// chunk): a chunk that does not decode to exactly one chunk is refused with `.parse`
+    /// naming its dataset. Run before libhdf5 reads any of these datasets (libhdf5 1.10
+    /// copies a whole chunk from whatever its filters return: `H5D__select_read` overflowed).
+    /// Call while `bytes` is valid.
+    func verifyDeferredChunks(except: Set<UInt64>) throws(CelestaError) {
+        for (address, entry) in deferredChunks where !except.contains(address) {
+            for chunk in entry.chunks where !inflates(chunk) {
+                throw place.error(.parse, entry.path, Self.shortChunk(site: chunk.site, size: chunk.size, chunkBytes: chunk.chunkBytes))
+            }
+        }
+        deferredChunks = [:]
     }
 
     /// The chunk index of a chunked dataset (layout message at `layout`, `version` 3 or 4)
@@ -153,7 +208,7 @@ extension HDF5Structure {
             }
             if try u64(p) != UInt64.max {
                 let chunk = try address(p, "dataset chunk", count: size)
-                if grid.filtered { try filteredChunk(chunk, size: size, mask: mask, grid: grid, what: "damaged single-chunk index") }
+                if grid.filtered { try filteredChunk(chunk, size: size, mask: mask, grid: grid, site: ChunkSite(node: nil, index: 0)) }
             }
         case 2:  // implicit: every chunk, unfiltered, in one block
             guard !grid.filtered else { throw Damage(what: "damaged chunked layout: an implicit chunk index over filtered chunks") }
@@ -161,7 +216,7 @@ extension HDF5Structure {
             let shape = try maxDimensions(space.data) ?? grid.shape
             var total = grid.bytes
             for (s, c) in zip(shape, grid.chunk) {
-                let (t, overflow) = total.multipliedReportingOverflow(by: (s + c - 1) / c)
+                let (t, overflow) = total.multipliedReportingOverflow(by: HDF5Structure.chunksAlong(s, c))
                 guard !overflow, t <= limit else { throw Damage(what: "damaged implicit chunk index: more chunk bytes than the file holds") }
                 total = t
             }
@@ -185,7 +240,8 @@ extension HDF5Structure {
         var shape: [Int] = []
         for k in 0..<rank {
             let d = try u64(first + 8 * k)
-            guard d <= UInt64(HDF5File.maxElements) else { throw Damage(what: "damaged chunked layout: an implicit chunk index over an unlimited dimension") }
+            guard d != UInt64.max else { throw Damage(what: "damaged chunked layout: an implicit chunk index over an unlimited dimension") }
+            guard d <= UInt64(Int.max) else { throw Damage(what: "damaged dataspace message: a maximum dimension of \(d)") }
             shape.append(Int(d))
         }
         return shape
@@ -225,7 +281,7 @@ extension HDF5Structure {
             }
             let chunk = try address(child, "dataset chunk", count: grid.filtered ? size : grid.bytes)
             if grid.filtered {
-                try filteredChunk(chunk, size: size, mask: try u32(key + 4), grid: grid, what: "damaged chunk index B-tree node at byte \(at): chunk \(i)")
+                try filteredChunk(chunk, size: size, mask: try u32(key + 4), grid: grid, site: ChunkSite(node: at, index: i))
             }
         }
     }
