@@ -166,7 +166,9 @@ extension HDF5Structure {
     /// copies a whole chunk from whatever its filters return: `H5D__select_read` overflowed).
     /// Call while `bytes` is valid.
     func verifyDeferredChunks(except: Set<UInt64>) throws(CelestaError) {
-        for (address, entry) in deferredChunks where !except.contains(address) {
+        // In file order, so that the first damaged chunk named is the same every time.
+        for address in deferredChunks.keys.sorted() where !except.contains(address) {
+            let entry = deferredChunks[address]!
             for chunk in entry.chunks where !inflates(chunk) {
                 throw place.error(.parse, entry.path, Self.shortChunk(site: chunk.site, size: chunk.size, chunkBytes: chunk.chunkBytes))
             }
