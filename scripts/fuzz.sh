@@ -8,7 +8,8 @@
 # from a working corpus seeded with Tests/fuzz/corpus/TARGET (kept inputs and crash
 # reproducers, replayed by `make test`) and the matching fixtures. The harness links the library
 # in DIR: build-asan/lib (AddressSanitizer + coverage counters: `make asan-lib`) when it exists,
-# else build/lib (no coverage feedback from the library: random mutation only). A crash is
+# else build/lib (no coverage feedback from the library: the harness counts each call's outcome,
+# status and message, as libFuzzer features instead; every seed is kept). A crash is
 # copied into Tests/fuzz/corpus/TARGET/ as crash-*, to be fixed and kept as a regression test.
 # Prints the executions per target; exits 1 on any crash.
 set -uo pipefail
@@ -42,16 +43,19 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$root/Tests/fuzz/corpus/$t"
   cp -n "$root/Tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null
   case "$t" in
-    nir) cp -n Tests/Fixtures/nir/*.nir "$corpus"/ 2>/dev/null ;;
+    nir) cp -n Tests/Fixtures/nir/*.nir Tests/Fixtures/hdf5/*.h5 "$corpus"/ 2>/dev/null ;;
+    events) cp -n Tests/Fixtures/talon/events/*.h5 Tests/Fixtures/hdf5/*.h5 "$corpus"/ 2>/dev/null ;;
     t1c) find Tests/Fixtures/talon -name '*.t1c' -size -100k -exec cp -n {} "$corpus"/ \; ;;
     ir) cp -n Tests/Fixtures/nir/*.json "$corpus"/ 2>/dev/null ;;
   esac
   log=$work/$t.log
   # CELESTA_FUZZ_SEED fixes libFuzzer's seed (make test's short run: the same mutations each
   # time, so that a crash it finds reproduces); unset, each campaign explores anew.
+  # -keep_seed=1: every seed stays in the corpus and is mutated, even when it adds no feature
+  # (against the release library, whose parsers carry no coverage counters).
   # CELESTA_FUZZ_TIMEOUT (seconds, default 20): a campaign under `nice` on a loaded host can be
   # descheduled for 20 s (units of a few microseconds were reported as 19 s slow).
-  (cd "$work" && CELESTA_FUZZ_TARGET=$t "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
+  (cd "$work" && CELESTA_FUZZ_TARGET=$t "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 -keep_seed=1 \
      ${CELESTA_FUZZ_SEED:+-seed="$CELESTA_FUZZ_SEED"} ${CELESTA_FUZZ_RUNS:+-runs="$CELESTA_FUZZ_RUNS"} \
      -max_len=65536 -timeout="${CELESTA_FUZZ_TIMEOUT:-20}" -artifact_prefix="$work/$t-" "$corpus" > "$log" 2>&1)
   rc=$?

@@ -74,7 +74,62 @@ final class HDF5StructureTests: XCTestCase {
     /// worked on it for minutes (a libFuzzer timeout).
     func testChunkedDatasetWithMillionsOfChunksIsRefused() throws {
         let bytes = try reproducer("regression-chunk-count-3c4c53a80250.nir")
-        assertRefused(bytes, .limitExceeded, containing: "'/node/nodes/input/shape': damaged chunked layout: more chunks than a file of this size can index")
+        assertRefused(bytes, .parse, containing: "'/node/nodes/input/shape': damaged dataspace message: dimension 0 of 1048577 is larger than its maximum, 1")
+        assertRefused(unlimitedMaximum(bytes), .limitExceeded,
+                      containing: "'/node/nodes/input/shape': damaged chunked layout: more chunks than a file of this size can index")
+    }
+
+    /// The fuzzer changed the dimension (1,048,577) of the NIR reproducers' dataspace at byte
+    /// 10,984 but not its maximum (1): such a dataspace is refused first now. With an unlimited
+    /// maximum, the checks they were found for are reached.
+    private func unlimitedMaximum(_ reproducer: [UInt8]) -> [UInt8] {
+        var bytes = reproducer
+        XCTAssertEqual(u64(bytes, 10984), 1_048_577)
+        XCTAssertEqual(u64(bytes, 10992), 1)
+        put64(&bytes, 10992, .max)
+        return bytes
+    }
+
+    // MARK: duplicate and short messages, filtered chunks (fuzz findings of 7 December)
+
+    private func t1cReproducer(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: IRFixtures.repository.appendingPathComponent("Tests/fuzz/corpus/t1c/" + name)))
+    }
+
+    /// Found by the `t1c` campaign: the compact-size reproducer with a second, empty
+    /// dataspace message in the same header. libhdf5 1.10 read the first (4,096 elements)
+    /// and copied from a missing buffer (SEGV in H5Dread); the check saw the last.
+    func testSecondDataspaceMessageIsRefused() throws {
+        let bytes = try t1cReproducer("regression-second-dataspace-message.t1c")
+        assertRefused(bytes, .parse, containing: "damaged object header: 2 dataspace messages")
+        XCTAssertThrowsError(try T1CFile.read(bytes: bytes, name: "x.t1c")) { error in
+            XCTAssertEqual((error as? CelestaError)?.code, .parse)
+        }
+    }
+
+    /// A dataspace message shorter than the dimensions it declares is refused.
+    func testDataspaceMessageShorterThanItsDimensionsIsRefused() throws {
+        var bytes = try fixture
+        // delay.nir's 1-element dataspace (version 1, rank 1, maximum dimensions) in a 24-byte message.
+        XCTAssertEqual(Array(bytes[0x2AD8..<0x2AE4]), [1, 0, 0x18, 0, 0, 0, 0, 0, 1, 1, 1, 0])
+        bytes[0x2AE1] = 2  // rank 2: 40 bytes
+        assertRefused(bytes, .parse, containing: "damaged dataspace message: 24 bytes for 2 dimensions (40 bytes)")
+    }
+
+    /// Found by the `nir` campaigns (two inputs): a gzip-filtered dataset whose chunk, once
+    /// its dimensions were changed, inflates to 8 bytes for a chunk of 452,616; libhdf5 1.10
+    /// copied the whole chunk from the 8 bytes (heap-buffer-overflow in H5D__select_read).
+    func testFilteredChunkThatInflatesShortIsRefused() throws {
+        let bytes = try reproducer("regression-filtered-chunk-short-2.nir")
+        assertRefused(bytes, .parse, containing: "dimension 0 of 1048577 is larger than its maximum, 1")
+        assertRefused(unlimitedMaximum(bytes), .parse, containing: "a chunk of 11 stored bytes does not decode to a chunk of 452616 bytes")
+        XCTAssertThrowsError(try NIRFile.read(bytes: bytes, name: "x.nir")) { error in
+            XCTAssertEqual((error as? CelestaError)?.code, .parse)
+        }
+        let first = try reproducer("regression-filtered-chunk-short.nir")
+        XCTAssertThrowsError(try NIRFile.read(bytes: first, name: "x.nir")) { error in
+            XCTAssertEqual((error as? CelestaError)?.code, .parse, "\(error)")
+        }
     }
 
     // MARK: patched fixtures

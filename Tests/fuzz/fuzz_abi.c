@@ -16,7 +16,13 @@
  * Built by scripts/fuzz.sh with clang -fsanitize=fuzzer,address against the library (the ASan
  * build of the library carries coverage counters, so libFuzzer sees the parsers' branches).
  * Without -fsanitize=fuzzer (-DCELESTA_FUZZ_REPLAY) it is a replayer: each argument is a file
- * run once (the corpus and the crash reproducers in Tests/fuzz/corpus as regression tests). */
+ * run once (the corpus and the crash reproducers in Tests/fuzz/corpus as regression tests).
+ *
+ * Outcome feedback: the release library carries no coverage counters, so libFuzzer would see
+ * only this harness's few branches and keep one or two inputs. Each call's status and message
+ * (digits and quoted text dropped: "'F': damaged chunk index B-tree node at byte N: M entries"
+ * is one outcome, whatever F, N and M; see count_outcome) are hashed into an extra counter (libFuzzer's __libfuzzer_extra_counters),
+ * so an input that reaches a new error (a new check in the parsers) is kept and mutated. */
 #define _GNU_SOURCE
 #include <celesta.h>
 
@@ -30,7 +36,41 @@ static int target = -1;
 static const char *NAMES[] = {"network", "spec", "config", "ir", "node", "nir", "t1c", "npy", "wav", "events", "descriptor"};
 #define N_TARGETS (int)(sizeof NAMES / sizeof NAMES[0])
 
+#ifndef CELESTA_FUZZ_REPLAY
+#define N_OUTCOMES 8192
+__attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t outcomes[N_OUTCOMES];
+
+/* Counts the outcome of one call: what was called, its status and its message without digits. */
+static void count_outcome(int status, const char *what) {
+    uint32_t h = 2166136261u;
+    for (const char *c = what; *c != '\0'; ++c) h = (h ^ (uint8_t)*c) * 16777619u;
+    h = (h ^ (uint8_t)status) * 16777619u;
+    if (status != CELESTA_OK) {
+        /* The leading quoted names (the file, the object: "'F': '/g': ") are skipped; the text
+         * hashed ends at the next quote (a value quoted from the input) or the 96th character. */
+        const char *c = celesta_last_error();
+        while (*c == '\'') {
+            const char *close = strchr(c + 1, '\'');
+            if (close == NULL) break;
+            c = close + 1;
+            if (*c == ':') ++c;
+            if (*c == ' ') ++c;
+        }
+        for (int n = 0; *c != '\0' && *c != '\'' && n < 96; ++n, ++c)
+            if (*c < '0' || *c > '9') h = (h ^ (uint8_t)*c) * 16777619u;
+    }
+    uint8_t *counter = &outcomes[h % N_OUTCOMES];
+    if (*counter < 255) ++*counter;
+}
+#else
+static void count_outcome(int status, const char *what) {
+    (void)status;
+    (void)what;
+}
+#endif
+
 static void check(int status, const char *what) {
+    count_outcome(status, what);
     if (status == CELESTA_OK) return;
     if (status > 0 || strcmp(celesta_status_name(status), "CELESTA_UNKNOWN_STATUS") == 0 || celesta_last_error()[0] == '\0') {
         fprintf(stderr, "%s: status %d without a name or message\n", what, status);

@@ -66,6 +66,9 @@ public final class EventFileReader: @unchecked Sendable {
     private func checkAndOpen(_ raw: UnsafeRawBufferPointer, superblock: Int) throws(CelestaError) {
         let heap = try HDF5Precheck.checkGlobalHeaps(raw, superblock: superblock, file: path)
         let structure = try HDF5Structure(bytes: raw, superblock: superblock, heap: heap, file: path)
+        // Filtered chunks are inflated once `open` knows which datasets libhdf5 will read
+        // (`checkLibraryChunks`): the fast columns' chunks are inflated by this reader.
+        structure.deferFilteredChunks = true
         try structure.checkAll()
         self.structure = structure
         defer { self.structure = nil }
@@ -145,7 +148,11 @@ public final class EventFileReader: @unchecked Sendable {
                 && image.withUnsafeBytes { H5Pset_file_image(fapl, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) } >= 0
             guard ok else { throw place.failure(.internalError, "/", "libhdf5 cannot open a file image") }
         }
-        file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, fapl)
+        // An image is opened under a name no file has and no other open reader uses: libhdf5
+        // 1.10's core driver refuses a file image named like an existing file ("file already
+        // exists"), and takes two open core files of the same name for one file.
+        let name = image == nil ? path : "/dev/null/celesta-event-image-\(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))"
+        file = H5Fopen(name, 0 /* H5F_ACC_RDONLY */, fapl)
         guard file >= 0 else { throw place.failure(.parse, "/", "cannot open the file (truncated or damaged?)") }
         let groupPath = config.groupPath
         guard try exists(groupPath) else {
@@ -164,7 +171,38 @@ public final class EventFileReader: @unchecked Sendable {
         } else {
             throw CelestaError(.parse, "'\(path)': cannot detect the event layout: expected separate datasets (\(config.timestampKey), \(config.xKey), ...) or a compound dataset in group '\(config.eventsGroup)'")
         }
+        try checkLibraryChunks()
         readAttributes()
+    }
+
+    /// Inflates, before any read, the stored chunks of every filtered dataset but the fast
+    /// gzip columns (`HDF5Structure.verifyDeferredChunks`): libhdf5 1.10 reads those datasets
+    /// through its filters and copies a whole chunk from whatever they return, so a chunk that
+    /// inflates short overflowed in `H5D__select_read`. The fast columns' chunks are read raw
+    /// (`H5Dread_chunk`) and inflated by this reader, which refuses one that does not inflate
+    /// to exactly a chunk (`chunkDamaged`); inflating them here too doubled `read_all`'s time.
+    private func checkLibraryChunks() throws(CelestaError) {
+        guard let structure else { return }
+        // A dataset is left out only when every column that names it is a fast column.
+        var own: [UInt64: Bool] = [:]
+        for (k, did) in datasets.enumerated() {
+            var object = H5O_info_t()
+            guard H5Oget_info2(did, &object, UInt32(H5O_INFO_BASIC)) >= 0 else {
+                _ = HDF5Place.libraryReason()
+                continue
+            }
+            let fast = info.layout == .separate && k < fastColumns.count && fastColumns[k]?.gzip == true
+            own[UInt64(object.addr), default: true] = own[UInt64(object.addr), default: true] && fast
+        }
+        try structure.verifyDeferredChunks(except: Set(own.filter { $0.value }.keys))
+    }
+
+    /// The error of fast column `k`'s stored chunk `chunk` that does not decode to exactly
+    /// one chunk (a damaged deflate stream, one that inflates short or long, a short chunk).
+    private func chunkDamaged(_ k: Int, _ chunk: Int) -> CelestaError {
+        let c = fastColumns[k]?.chunkLength ?? 0
+        return place.error(.parse, columnPaths[k],
+                           "chunk \(chunk) (events \(chunk * c)..<\((chunk + 1) * c)) does not decode to exactly its \(c * EventColumn.sizes[k]) bytes (truncated or damaged)")
     }
 
     /// Whether every component of `path` exists (H5Lexists fails on a missing parent); each
@@ -417,9 +455,7 @@ public final class EventFileReader: @unchecked Sendable {
                 try EventRowCodec.unpack(
                     start: at, count: m, chunkLength: c, gzip: gzip, into: dest,
                     fetch: { k, chunk throws(CelestaError) in try HDF5Runtime.locked { () throws(CelestaError) in try self.rawChunk(k, chunk: chunk) } },
-                    damaged: { k, chunk in
-                        self.place.error(.parse, self.columnPaths[k], "chunk \(chunk) (events \(chunk * c)...) is truncated or damaged")
-                    })
+                    damaged: { k, chunk in self.chunkDamaged(k, chunk) })
                 done += m
                 if let progress, !progress(done, n) { throw CelestaError(.cancelled, "reading '\(path)' cancelled after \(done) of \(n) events") }
             }
@@ -481,9 +517,7 @@ public final class EventFileReader: @unchecked Sendable {
                                       skip: lo - chunk * c, count: hi - lo, target: lo - start))
                 }
             }
-            if let bad = EventChunkCodec.unpack(jobs, chunkLength: c, into: dest) {
-                throw place.error(.parse, columnPaths[k], "chunk \(first + bad) (events \((first + bad) * c)...) is truncated or damaged")
-            }
+            if let bad = EventChunkCodec.unpack(jobs, chunkLength: c, into: dest) { throw chunkDamaged(k, first + bad) }
             return
         }
         // Any other storage: libhdf5 converts to the column's type.

@@ -40,9 +40,16 @@ public enum NPY {
         // The header is one Python dict literal: "{" ... "}", padded with spaces and a newline.
         let blank: Set<Character> = [" ", "\n", "\t", "\r", "\0"]
         guard header.first(where: { !blank.contains($0) }) == "{", header.last(where: { !blank.contains($0) }) == "}" else { throw fail("the header is not a {...} dictionary") }
+        // The text after "'key':" (spaces dropped). A byte search: `String.firstRange(of:)`
+        // cost most of the time of parsing a small file.
+        let text = Array(header.utf8)
         func value(of key: String) -> String? {
-            guard let r = header.firstRange(of: "'\(key)':") else { return nil }
-            return String(header[r.upperBound...].drop { $0 == " " })
+            let pattern = Array("'\(key)':".utf8)
+            guard text.count >= pattern.count,
+                  let at = (0...(text.count - pattern.count)).first(where: { text[$0] == pattern[0] && text[$0..<($0 + pattern.count)].elementsEqual(pattern) })
+            else { return nil }
+            let rest = text[(at + pattern.count)...].drop { $0 == UInt8(ascii: " ") }
+            return String(decoding: rest, as: UTF8.self)
         }
         guard let descrText = value(of: "descr"), let q1 = descrText.firstIndex(of: "'"),
               let q2 = descrText[descrText.index(after: q1)...].firstIndex(of: "'") else { throw fail("no dtype") }
@@ -65,37 +72,44 @@ public enum NPY {
         let body = offset + headerLength
         let little = !descr.hasPrefix(">")
         let kind = descr.drop { "<>|=".contains($0) }
+        // How each element converts, decided once (not a string comparison per element).
+        enum Conversion { case signed, unsigned, unsigned64, float32, float64 }
         let size: Int
+        let conversion: Conversion
         switch kind {
-        case "i1", "u1", "b1": size = 1
-        case "i2", "u2": size = 2
-        case "i4", "u4", "f4": size = 4
-        case "i8", "u8", "f8": size = 8
+        case "i1": (size, conversion) = (1, .signed)
+        case "u1", "b1": (size, conversion) = (1, .unsigned)
+        case "i2": (size, conversion) = (2, .signed)
+        case "u2": (size, conversion) = (2, .unsigned)
+        case "i4": (size, conversion) = (4, .signed)
+        case "u4": (size, conversion) = (4, .unsigned)
+        case "f4": (size, conversion) = (4, .float32)
+        case "i8": (size, conversion) = (8, .signed)
+        case "u8": (size, conversion) = (8, .unsigned64)
+        case "f8": (size, conversion) = (8, .float64)
         default: throw fail("unsupported dtype '\(descr)'")
         }
         guard bytes.count - body >= count * size else { throw fail("data shorter than its shape") }
         var values = [Int](repeating: 0, count: count)
+        let unused = UInt64(64 - 8 * size)  // bits above the element, for sign extension
         for i in 0..<count {
             var raw: UInt64 = 0
             for b in 0..<size {
                 let byte = UInt64(bytes[body + i * size + (little ? b : size - 1 - b)])
                 raw |= byte << (8 * UInt64(b))
             }
-            switch kind {
-            case "i1": values[i] = Int(Int8(truncatingIfNeeded: raw))
-            case "i2": values[i] = Int(Int16(truncatingIfNeeded: raw))
-            case "i4": values[i] = Int(Int32(truncatingIfNeeded: raw))
-            case "i8": values[i] = Int(Int64(bitPattern: raw))
-            case "u8":
+            switch conversion {
+            case .signed: values[i] = Int(Int64(bitPattern: raw << unused) >> unused)
+            case .unsigned: values[i] = Int(raw)
+            case .unsigned64:
                 guard raw <= UInt64(Int.max) else { throw fail("value \(raw) too large") }
                 values[i] = Int(raw)
-            case "f4", "f8":
-                let x = kind == "f4" ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : Double(bitPattern: raw)
+            case .float32, .float64:
+                let x = conversion == .float32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))) : Double(bitPattern: raw)
                 guard x.isFinite, x == x.rounded(), abs(x) < 9e15 else {
                     throw CelestaError(.outOfRange, "'\(name)' holds \(x) at flat index \(i); integers are needed")
                 }
                 values[i] = Int(x)
-            default: values[i] = Int(raw)
             }
         }
         return IntArray(shape: shape, values: values)

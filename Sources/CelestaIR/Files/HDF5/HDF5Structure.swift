@@ -19,34 +19,49 @@ import Darwin
 /// heap (signature, data segment inside the allocated part of the file, free list inside the
 /// segment and acyclic), recursively, with a bound on depth and on the number of objects.
 /// Newer (version-2) object headers, links and attributes are walked for the objects they
-/// lead to; their own metadata carries checksums, which libhdf5 verifies.
+/// lead to. Chunk indexes and dense link and attribute storage (fractal heaps, version-2
+/// B-trees) are checked too (`HDF5StructureIndexes.swift`).
 ///
 /// Variable-length strings: a dataset's or attribute's stored references (length, heap
 /// collection, object index) must name a global heap object of exactly that length, and the
 /// string's base type must be one byte wide, so that libhdf5's conversion never allocates more
 /// than the file holds (a damaged length or base type made it allocate gigabytes).
 ///
-/// Objects reached only through dense link storage (a fractal heap, past 8 links in a
-/// libhdf5-written group) are checked when the reader opens them (`check(object:)`).
+/// The readers also check each object before they open it (`check(object:)`; once per object).
 final class HDF5Structure {
-    private let bytes: UnsafeRawBufferPointer
+    let bytes: UnsafeRawBufferPointer
     /// The superblock's offset: file addresses count from it.
-    private let base: Int
+    let base: Int
     /// The end of the allocated part of the file (the superblock's end-of-file address), as an
     /// offset into `bytes`; no structure may reach past it.
-    private let limit: Int
-    private let place: HDF5Place
+    let limit: Int
+    let place: HDF5Place
     private let heap: HDF5Precheck.HeapIndex
     /// Symbol table nodes hold up to 2 * leafK entries; group B-tree nodes 2 * internalK.
     private var leafK = 4
     private var internalK = 16
+    /// Chunk index B-tree nodes hold up to 2 * chunkK entries (the superblock's, or its
+    /// extension's, "indexed storage internal node K"; 32 unless stated).
+    var chunkK = 32
     private var rootAddress: UInt64 = 0
     /// Object headers and B-tree / symbol nodes already checked (file addresses).
     private var checked: Set<UInt64> = []
-    private var checkedNodes: Set<UInt64> = []
+    var checkedNodes: Set<UInt64> = []
     private var budget: Int
+    /// Checksums of fractal heaps and version-2 B-trees to verify (`HDF5Checksum.swift`).
+    var pendingChecksums: [PendingChecksum] = []
+    /// When set, the stored chunks of filtered datasets get their cheap checks only; their
+    /// inflation waits for `verifyDeferredChunks`, so that a reader that decompresses some
+    /// datasets' chunks itself (the event reader's fast columns) does not inflate them twice.
+    var deferFilteredChunks = false
+    /// The deferred chunks, by the file address of their dataset's object header, with the
+    /// path it was first reached by.
+    var deferredChunks: [UInt64: (path: String, chunks: [DeferredChunk])] = [:]
+    /// The object whose storage is being checked (for `deferredChunks`).
+    var currentObject: UInt64 = 0
+    var currentPath = ""
 
-    private struct Damage: Error {
+    struct Damage: Error {
         var what: String
         var code = StatusCode.parse
         /// The object it was found in (set by the innermost `object`).
@@ -74,6 +89,7 @@ final class HDF5Structure {
             guard p + 72 <= bytes.count else { throw damaged("truncated") }
             leafK = Int(bytes.loadUnaligned(fromByteOffset: s + 16, as: UInt16.self).littleEndian)
             internalK = Int(bytes.loadUnaligned(fromByteOffset: s + 18, as: UInt16.self).littleEndian)
+            if version == 1 { chunkK = Int(bytes.loadUnaligned(fromByteOffset: s + 24, as: UInt16.self).littleEndian) }
             end = bytes.loadUnaligned(fromByteOffset: p + 16, as: UInt64.self).littleEndian
             rootAddress = bytes.loadUnaligned(fromByteOffset: p + 32 + 8, as: UInt64.self).littleEndian
         case 2, 3:
@@ -86,7 +102,7 @@ final class HDF5Structure {
         guard widths == (8, 8) else {
             throw HDF5Place(file: file).error(.unsupported, "/", "file addresses of \(widths.offsets) bytes and lengths of \(widths.lengths) bytes are not supported (only 8)")
         }
-        guard leafK > 0, internalK > 0 else { throw damaged("B-tree sizes of zero") }
+        guard leafK > 0, internalK > 0, chunkK > 0 else { throw damaged("B-tree sizes of zero") }
         // libhdf5 refuses a file shorter than its end-of-file address itself; structures must
         // also lie before that address (past it is "temporary file space").
         end = min(end, UInt64(bytes.count - superblock))
@@ -97,18 +113,37 @@ final class HDF5Structure {
 
     /// Checks the whole tree from the root group.
     func checkAll() throws(CelestaError) {
+        if Int(bytes[base + 8]) >= 2 { try wrap("/") { () throws(Damage) in try self.superblockExtension() } }
         try check(object: rootAddress, path: "/", depth: 0)
         if Int(bytes[base + 8]) <= 1 {
             // The root's cached symbol table (superblock versions 0 and 1).
             let p = base + 24 + (bytes[base + 8] == 1 ? 4 : 0) + 32
             try wrap("/") { () throws(Damage) in try self.cachedScratch(at: p + 16) }
         }
+        try wrap("/") { () throws(Damage) in try self.verifyChecksums() }
     }
 
     /// Checks the object whose header is at file address `address` (a group with all it
     /// holds, `depth` levels below the root), once; `path` names it in messages.
     func check(object address: UInt64, path: String, depth: Int) throws(CelestaError) {
-        try wrap(path) { () throws(Damage) in try self.object(address, path: path, depth: depth) }
+        try wrap(path) { () throws(Damage) in
+            try self.object(address, path: path, depth: depth)
+            try self.verifyChecksums()
+        }
+    }
+
+    /// The superblock extension (versions 2 and 3), when there is one: its B-tree sizes.
+    private func superblockExtension() throws(Damage) {
+        guard try u64(base + 20) != UInt64.max else { return }
+        let at = try address(base + 20, "superblock extension", count: 16)
+        for m in try hasSignature(at, "OHDR") ? messages2(at) : messages1(at) where m.type == 0x0013 {
+            // B-tree 'K' values: version, then the chunk index's, a group node's and a group leaf's.
+            guard m.length >= 7, try u8(m.data) == 0 else { throw Damage(what: "damaged superblock extension (B-tree sizes)") }
+            chunkK = try u16(m.data + 1)
+            internalK = try u16(m.data + 3)
+            leafK = try u16(m.data + 5)
+            guard chunkK > 0, internalK > 0, leafK > 0 else { throw Damage(what: "damaged superblock extension (B-tree sizes of zero)") }
+        }
     }
 
     private func wrap(_ path: String, _ body: () throws(Damage) -> Void) throws(CelestaError) {
@@ -121,30 +156,30 @@ final class HDF5Structure {
 
     // MARK: bytes
 
-    private func u8(_ at: Int) throws(Damage) -> Int {
+    func u8(_ at: Int) throws(Damage) -> Int {
         guard at >= 0, at < limit else { throw Damage(what: "structure at byte \(at) lies past the end of the file") }
         return Int(bytes[at])
     }
-    private func u16(_ at: Int) throws(Damage) -> Int {
+    func u16(_ at: Int) throws(Damage) -> Int {
         try inFile(at, 2)
         return Int(bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian)
     }
-    private func u32(_ at: Int) throws(Damage) -> Int {
+    func u32(_ at: Int) throws(Damage) -> Int {
         try inFile(at, 4)
         return Int(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
     }
-    private func u64(_ at: Int) throws(Damage) -> UInt64 {
+    func u64(_ at: Int) throws(Damage) -> UInt64 {
         try inFile(at, 8)
         return bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian
     }
-    private func inFile(_ at: Int, _ count: Int) throws(Damage) {
+    func inFile(_ at: Int, _ count: Int) throws(Damage) {
         guard at >= 0, count >= 0, count <= limit, at <= limit - count else {
             throw Damage(what: "structure at byte \(at) lies past the end of the file")
         }
     }
     /// The file address at `at` as an offset into `bytes`, with `count` bytes there in the file;
     /// `what` names it in the message when it is undefined or outside the file.
-    private func address(_ at: Int, _ what: String, count: Int = 1) throws(Damage) -> Int {
+    func address(_ at: Int, _ what: String, count: Int = 1) throws(Damage) -> Int {
         let a = try u64(at)
         guard a != UInt64.max else { throw Damage(what: "damaged \(what): undefined address") }
         guard a < UInt64(limit - base), Int(a) + base <= limit - count else {
@@ -152,20 +187,20 @@ final class HDF5Structure {
         }
         return Int(a) + base
     }
-    private func hasSignature(_ at: Int, _ text: StaticString) -> Bool {
+    func hasSignature(_ at: Int, _ text: StaticString) -> Bool {
         let n = text.utf8CodeUnitCount
         guard at >= 0, at + n <= limit else { return false }
         for k in 0..<n where bytes[at + k] != text.utf8Start[k] { return false }
         return true
     }
-    private func spend() throws(Damage) {
+    func spend() throws(Damage) {
         budget -= 1
         guard budget >= 0 else { throw Damage(what: "more objects than a file of this size can hold", code: .limitExceeded) }
     }
 
     // MARK: object headers
 
-    private struct Message {
+    struct Message {
         var type: Int
         var data: Int
         var length: Int
@@ -174,7 +209,7 @@ final class HDF5Structure {
 
     /// Checks the object header at `address`: its messages, what they lead to (a group's
     /// members, linked objects) and its variable-length string references.
-    private func object(_ address: UInt64, path: String, depth: Int) throws(Damage) {
+    func object(_ address: UInt64, path: String, depth: Int) throws(Damage) {
         do {
             try objectBody(address, path: path, depth: depth)
         } catch {
@@ -192,9 +227,18 @@ final class HDF5Structure {
         let at = Int(address) + base
         let messages = hasSignature(at, "OHDR") ? try messages2(at) : try messages1(at)
         var datatype: Message?, dataspace: Message?, layout: Message?
+        var filtered = false
+        var filters: [Filter] = []
         // A group (the only objects with members) may be at most `maxDepth` below the root.
         if depth > HDF5File.maxDepth, messages.contains(where: { [0x0002, 0x0006, 0x0011].contains($0.type) }) {
             throw Damage(what: "groups nested deeper than \(HDF5File.maxDepth)", code: .limitExceeded)
+        }
+        // libhdf5 1.10 reads the first dataspace, datatype, layout or filter pipeline message
+        // of a header; the checks below must see the same one, so a second is refused (a
+        // second, empty dataspace message hid a compact layout's missing data).
+        for (type, name) in [(0x0001, "dataspace"), (0x0003, "datatype"), (0x0008, "storage layout"), (0x000B, "filter pipeline")] {
+            let n = messages.lazy.filter { $0.type == type }.count
+            guard n <= 1 else { throw Damage(what: "damaged object header: \(n) \(name) messages") }
         }
         for m in messages {
             switch m.type {
@@ -206,30 +250,44 @@ final class HDF5Structure {
                     try object(target.address, path: (path == "/" ? "" : path) + "/" + target.name, depth: depth + 1)
                 }
             case 0x0002:
-                // Link info: a fractal heap of links when dense (checked by libhdf5's checksums;
-                // the objects it leads to are checked when opened).
-                let flags = try u8(m.data + 1)
-                let heapAt = m.data + 2 + (flags & 1 != 0 ? 8 : 0)
-                if try u64(heapAt) != UInt64.max { _ = try self.address(heapAt, "link storage", count: 4) }
+                guard !m.shared else { throw Damage(what: "damaged group: shared link info message") }
+                try linkInfo(m, path: path, depth: depth)
+            case 0x0015:
+                guard !m.shared else { throw Damage(what: "damaged object: shared attribute info message") }
+                try attributeInfo(m)
+            case 0x000B:
+                filtered = true
+                guard !m.shared else { throw Damage(what: "shared filter pipeline messages are not supported", code: .unsupported) }
+                filters = try filterPipeline(m)
             case 0x0003:
                 if m.shared { try sharedType(m.data, m.length, path: path) } else {
                     _ = try self.datatype(m.data, end: m.data + m.length)
                     datatype = m
                 }
-            case 0x0001: if !m.shared { dataspace = m }
-            case 0x0008: layout = m
+            case 0x0001:
+                if !m.shared {
+                    try checkDataspace(m.data, end: m.data + m.length)
+                    dataspace = m
+                }
+            case 0x0008:
+                guard !m.shared else { throw Damage(what: "damaged dataset: shared storage layout message") }
+                layout = m
             case 0x000C: if !m.shared { try attribute(m) }
             default: break
             }
         }
-        if let layout { try storage(layout, type: datatype, space: dataspace) }
+        if let layout {
+            currentObject = address
+            currentPath = path
+            try storage(layout, type: datatype, space: dataspace, filtered: filtered, filters: filters)
+        }
         if let datatype, let dataspace, let layout, try isVariableString(datatype.data, datatype.length) {
             try datasetStrings(space: dataspace, layout: layout)
         }
     }
 
     /// The messages of a version-1 object header at `at`, continuation blocks included.
-    private func messages1(_ at: Int) throws(Damage) -> [Message] {
+    func messages1(_ at: Int) throws(Damage) -> [Message] {
         guard try u8(at) == 1 else { throw Damage(what: "damaged object header at byte \(at)") }
         var blocks = [(start: at + 16, size: try u32(at + 8))]
         var out: [Message] = []
@@ -257,7 +315,7 @@ final class HDF5Structure {
 
     /// The messages of a version-2 object header ("OHDR") at `at`, continuation blocks
     /// ("OCHK") included.
-    private func messages2(_ at: Int) throws(Damage) -> [Message] {
+    func messages2(_ at: Int) throws(Damage) -> [Message] {
         guard try u8(at + 4) == 2 else { throw Damage(what: "damaged object header at byte \(at)") }
         let flags = try u8(at + 5)
         var p = at + 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
@@ -305,7 +363,7 @@ final class HDF5Structure {
     }
 
     /// The name and target of a link message, when it is a hard link.
-    private func hardLink(_ at: Int, _ length: Int) throws(Damage) -> (name: String, address: UInt64)? {
+    func hardLink(_ at: Int, _ length: Int) throws(Damage) -> (name: String, address: UInt64)? {
         let end = at + length
         guard try u8(at) == 1 else { throw Damage(what: "damaged link message at byte \(at)") }
         let flags = try u8(at + 1)
@@ -503,6 +561,9 @@ final class HDF5Structure {
             guard !overflow, values <= end - p else { throw damaged("truncated enum values") }
             length = p + values - at
         case 9:  // variable-length sequence or string: its base type
+            // Stored as a length, a global heap address and an object index: libhdf5 1.10
+            // copies 16 bytes per element whatever the size says (15 overflowed in H5A__read).
+            guard size == 16 else { throw damaged("a variable-length type of \(size) bytes (not 16)") }
             length = 8 + (try datatype(at + 8, end: end, depth: depth + 1)).length
         case 10:  // array: dimensions, then the base type
             let rank = try u8(at + 8)
@@ -601,6 +662,30 @@ final class HDF5Structure {
         return true
     }
 
+    /// Checks that the dataspace message at `at`, ending at `end`, holds the dimensions (and
+    /// maximum dimensions) it declares: `dimensions` and libhdf5 read them from it.
+    func checkDataspace(_ at: Int, end: Int) throws(Damage) {
+        guard end - at >= 4 else { throw Damage(what: "damaged dataspace message: \(end - at) bytes") }
+        let version = try u8(at), rank = try u8(at + 1), flags = try u8(at + 2)
+        guard (1...2).contains(version), rank <= 32 else { throw Damage(what: "damaged dataspace message (version \(version), rank \(rank))") }
+        let header = version == 1 ? 8 : 4
+        let arrays = 1 + (flags & 0x01 != 0 ? 1 : 0) + (version == 1 && flags & 0x02 != 0 ? 1 : 0)
+        let need = header + 8 * rank * arrays
+        guard end - at >= need else {
+            throw Damage(what: "damaged dataspace message: \(end - at) bytes for \(rank) dimensions (\(need) bytes)")
+        }
+        // A dimension may not exceed its maximum (unlimited: all bits set); libhdf5 1.10 does
+        // not check this when it decodes the message.
+        if flags & 0x01 != 0 {
+            for k in 0..<rank {
+                let d = try u64(at + header + 8 * k), m = try u64(at + header + 8 * (rank + k))
+                guard m == UInt64.max || d <= m else {
+                    throw Damage(what: "damaged dataspace message: dimension \(k) of \(d) is larger than its maximum, \(m)")
+                }
+            }
+        }
+    }
+
     /// The dimensions of the dataspace message at `at` (nil: not a simple or scalar space).
     private func dimensions(_ at: Int) throws(Damage) -> [Int]? {
         let version = try u8(at), rank = try u8(at + 1)
@@ -616,47 +701,76 @@ final class HDF5Structure {
         var shape: [Int] = []
         for k in 0..<rank {
             let d = try u64(dims + 8 * k)
-            guard d <= UInt64(HDF5File.maxElements) else { return nil }
+            guard d <= UInt64(Int.max) else { throw Damage(what: "damaged dataspace message: a dimension of \(d)") }
             shape.append(Int(d))
         }
         return shape
     }
 
-    /// The element count of the dataspace message at `at` (nil: not a simple or scalar space).
+    /// The element count of the dataspace message at `at` (nil: not a simple or scalar
+    /// space), counted in 64 bits: the readers apply their own limits (`HDF5File.maxElements`
+    /// for NIR and .t1c; none for event files), so that the storage checks below see every
+    /// dataset, however large it says it is. More than `Int.max` elements is refused.
     private func elementCount(_ at: Int) throws(Damage) -> Int? {
         guard let shape = try dimensions(at) else { return nil }
         var count = 1
         for d in shape {
             let (p, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= HDF5File.maxElements else { return nil }
+            guard !overflow else { throw Damage(what: "a dataspace of more than \(Int.max) elements", code: .limitExceeded) }
             count = p
         }
         return count
     }
 
+    /// The number of chunks of `chunk` elements along a dimension of `size` (no overflow).
+    static func chunksAlong(_ size: Int, _ chunk: Int) -> Int {
+        size / chunk + (size % chunk == 0 ? 0 : 1)
+    }
+
     /// A dataset's storage layout: compact data or a contiguous block large enough for its
     /// elements (libhdf5 1.10 copies from a missing buffer when it is not) and inside the
     /// file. Layout versions before 3 (HDF5 1.6 and older) are refused.
-    private func storage(_ layout: Message, type: Message?, space: Message?) throws(Damage) {
+    private func storage(_ layout: Message, type: Message?, space: Message?, filtered: Bool, filters: [Filter]) throws(Damage) {
+        guard layout.length >= 2 else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
         let version = try u8(layout.data)
         guard version >= 3 else { throw Damage(what: "storage layout version \(version) is not supported", code: .unsupported) }
-        guard let type, let space, let count = try elementCount(space.data) else { return }
-        let (need, overflow) = count.multipliedReportingOverflow(by: try u32(type.data + 4))
+        // The message must hold the fields read from it (here, by `chunks` and by libhdf5).
+        let fields: Int
+        switch try u8(layout.data + 1) {
+        case 0: fields = 4
+        case 1: fields = 18
+        case 2: fields = version == 3 ? 3 : 5
+        default: fields = 2
+        }
+        guard layout.length >= fields else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes") }
+        // The bytes the elements need, when the datatype and dataspace are in this header
+        // (a shared datatype is not): 0 when unknown; `tooMany` when no file could hold them.
+        var need = 0, tooMany = false
+        var needed = "0"
+        if let type, let space, let count = try elementCount(space.data) {
+            let elementSize = try u32(type.data + 4)
+            let (n, overflow) = count.multipliedReportingOverflow(by: elementSize)
+            (need, tooMany) = overflow ? (0, true) : (n, false)
+            needed = overflow ? "\(count) elements of \(elementSize) bytes" : "\(n)"
+        }
         switch try u8(layout.data + 1) {
         case 0:
             let size = try u16(layout.data + 2)
-            guard !overflow, size >= need, 4 + size <= layout.length else {
-                throw Damage(what: "damaged dataset storage: \(size) bytes of compact data for \(need)")
+            guard 4 + size <= layout.length, !tooMany, size >= need else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of compact data for \(needed)")
             }
         case 1:
             guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet: fill values
+            // The block must lie inside the file, whatever the dataspace says, and hold the
+            // elements when their size is known.
             let size = try u64(layout.data + 10)
-            guard !overflow, size >= UInt64(need), size <= UInt64(limit) else {
-                throw Damage(what: "damaged dataset storage: \(size) bytes of contiguous data for \(need)")
+            guard size <= UInt64(limit), !tooMany, size >= UInt64(need) else {
+                throw Damage(what: "damaged dataset storage: \(size) bytes of contiguous data for \(needed)")
             }
             _ = try address(layout.data + 2, "dataset storage", count: Int(size))
         case 2:
-            try chunks(layout, version: version, space: space)
+            guard let space else { return }
+            try chunks(layout, version: version, space: space, filtered: filtered, filters: filters)
         default:
             break  // virtual: refused by the reader
         }
@@ -665,28 +779,38 @@ final class HDF5Structure {
     /// A chunked dataset: no zero-sized chunk, and no more chunks than the file could index
     /// (libhdf5 1.10 does work for every chunk a read covers, stored or not: a 1-element
     /// chunk over 2^20 elements took it minutes).
-    private func chunks(_ layout: Message, version: Int, space: Message) throws(Damage) {
+    private func chunks(_ layout: Message, version: Int, space: Message, filtered: Bool, filters: [Filter]) throws(Damage) {
         guard let shape = try dimensions(space.data) else { return }
         let rank = try u8(layout.data + (version == 3 ? 2 : 3)) - 1
         guard rank == shape.count else { throw Damage(what: "damaged chunked layout: \(rank) chunk dimensions for a rank-\(shape.count) dataset") }
         // Version 3: 4-byte chunk dimensions after the B-tree address; version 4: `width`-byte
-        // ones after flags, rank and width.
+        // ones after flags, rank and width, then the index type and its fields.
         let (first, width) = version == 3 ? (layout.data + 11, 4) : (layout.data + 5, try u8(layout.data + 4))
         guard (1...8).contains(width) else { throw Damage(what: "damaged chunked layout") }
+        let fields = first - layout.data + (rank + 1) * width + (version == 3 ? 0 : 1)
+        guard layout.length >= fields else { throw Damage(what: "damaged storage layout message: \(layout.length) bytes for \(fields)") }
         var count = 1
-        for k in 0..<rank {
+        var dims: [Int] = []
+        var chunkBytes = 1
+        for k in 0...rank {  // the chunk's dimensions, then its element size
             var chunk = 0
             for b in (0..<width).reversed() {
                 let byte = try u8(first + k * width + b)
                 chunk = chunk << 8 | byte
             }
             guard chunk > 0 else { throw Damage(what: "damaged chunked layout: a chunk dimension of 0") }
-            let (c, overflow) = count.multipliedReportingOverflow(by: (shape[k] + chunk - 1) / chunk)
+            let (n, tooLarge) = chunkBytes.multipliedReportingOverflow(by: chunk)
+            guard !tooLarge, n <= 1 << 32 else { throw Damage(what: "damaged chunked layout: chunks of more than 4 GiB") }
+            chunkBytes = n
+            guard k < rank else { break }
+            dims.append(chunk)
+            let (c, overflow) = count.multipliedReportingOverflow(by: Self.chunksAlong(shape[k], chunk))
             guard !overflow, c <= bytes.count / 16 + 1024 else {
                 throw Damage(what: "damaged chunked layout: more chunks than a file of this size can index", code: .limitExceeded)
             }
             count = c
         }
+        try chunkIndex(layout, version: version, grid: ChunkGrid(shape: shape, chunk: dims, bytes: chunkBytes, filtered: filtered, filters: filters), space: space)
     }
 
     private func datasetStrings(space: Message, layout: Message) throws(Damage) {
@@ -694,7 +818,8 @@ final class HDF5Structure {
         guard try u8(layout.data) >= 3 else { return }
         switch try u8(layout.data + 1) {
         case 0:
-            guard try u16(layout.data + 2) >= count * 16 else { throw Damage(what: "damaged variable-length string references") }
+            let (total, overflow) = count.multipliedReportingOverflow(by: 16)
+            guard !overflow, try u16(layout.data + 2) >= total else { throw Damage(what: "damaged variable-length string references") }
             try references(at: layout.data + 4, count: count)
         case 1:
             guard try u64(layout.data + 2) != UInt64.max else { return }  // no storage yet
@@ -706,7 +831,7 @@ final class HDF5Structure {
         }
     }
 
-    private func attribute(_ m: Message) throws(Damage) {
+    func attribute(_ m: Message) throws(Damage) {
         let at = m.data
         let version = try u8(at), flags = try u8(at + 1)
         guard (1...3).contains(version) else { return }
@@ -720,8 +845,19 @@ final class HDF5Structure {
             try sharedType(typeAt, typeSize, path: nil)
             return
         }
-        _ = try datatype(typeAt, end: typeAt + typeSize)
+        let type = try datatype(typeAt, end: typeAt + typeSize)
         guard version == 1 || flags & 0x02 == 0 else { return }  // a shared dataspace
+        try checkDataspace(spaceAt, end: spaceAt + spaceSize)
+        // libhdf5 1.10 copies elements x type size bytes of data from the message.
+        let spaceVersion = try u8(spaceAt), spaceType = try u8(spaceAt + 3)
+        let isNull = spaceVersion == 2 && spaceType == 2
+        if !isNull {
+            let count = try elementCount(spaceAt)
+            let (need, overflow) = (count ?? Int.max).multipliedReportingOverflow(by: type.size)
+            guard count != nil, !overflow, need <= m.data + m.length - dataAt else {
+                throw Damage(what: "damaged attribute message at byte \(at): \(m.data + m.length - dataAt) bytes of data for \(count.map(String.init) ?? "too many") elements of \(type.size) bytes")
+            }
+        }
         guard try isVariableString(typeAt, typeSize), let count = try elementCount(spaceAt) else { return }
         guard count <= (m.data + m.length - dataAt) / 16 else { throw Damage(what: "damaged variable-length string references") }
         try references(at: dataAt, count: count)
