@@ -33,38 +33,48 @@ final class HLSProjectTests: XCTestCase {
         var failures: [String] = []
     }
 
-    /// Random networks per program (program p: variants p * n ..< (p + 1) * n of
+    /// Random networks per program (random program p: variants p * n ..< (p + 1) * n of
     /// `RandomNetwork.make`; together every readout choice, both io types, IF and LIF, both
-    /// resets). Each project in a program costs g++ a few tenths of a second of its own.
+    /// resets). Each project in a program costs g++ a tenth of a second or two of its own.
     static let randomPerProgram = allCases ? 7 : 4
 
-    /// Every model of both differential tests is generated once and compiled into one of two
+    /// Every model of both differential tests is generated once and compiled into one of a few
     /// programs (`HLSToolchain.compileSuite`: one g++ run per program, one translation unit,
-    /// the two runs in parallel); each project's own testbench then runs in a process of its
-    /// own (zero state). Program 0 converts doubles (weights, inputs, scalar constants) with
-    /// the kernels' `from_double`, program 1 with ap_types' own constructor: both against the
-    /// Swift simulator.
+    /// the runs two at a time); each project's own testbench then runs in a process of its own
+    /// (zero state). Doubles (weights, inputs, scalar constants) are converted with the
+    /// kernels' `from_double` or with ap_types' own constructor (`apConversions`): both against
+    /// the Swift simulator.
     ///
-    /// g++'s time is nearly all ap_types' templates instantiated per type and pair of types,
-    /// once per translation unit; so the hls4ml cases (with CELESTA_HLS_ALL_CASES=1: half of
-    /// them) go to program 0, and each program's random networks share one rotation of
-    /// `RandomNetwork`'s slot types (every quantization and overflow mode; the two programs'
-    /// rotations differ and are drawn per run, as is each program's `RandomNetwork.Shape`, the
-    /// slots' widths): more networks cost little more.
+    /// Programs: the random networks of conversion path p (p = 0: `from_double`, 1: ap_types),
+    /// and the hls4ml cases with S01 as io_parallel (`from_double`; with CELESTA_HLS_ALL_CASES=1
+    /// every second case goes to an ap_types program of its own).
+    ///
+    /// Time (2 cores, warm): about FIXME. g++'s time is nearly all ap_types' templates
+    /// instantiated per type and pair of types, once per translation unit: a random program
+    /// (every quantization and overflow mode) costs FIXME s of CPU with `from_double`, FIXME s
+    /// with ap_types' constructor, whatever its number of networks (each program's networks
+    /// share one rotation of `RandomNetwork`'s slot types, drawn per run with the slots' widths,
+    /// `RandomNetwork.Shape`). The cases are the same in every run, so their program's object
+    /// comes from `compileSuite`'s cache (`~/.cache/celesta/hls-obj`) and only links; cold (no
+    /// cache: the first run, or after a change of the generator or kernels) it costs FIXME s
+    /// more of CPU, and the precompiled header FIXME s.
     static let differential: Differential = {
         var d = Differential()
-        var program: [Int] = []
+        // (projects' model indices, apConversions), most expensive first: `concurrentPerform`
+        // starts them in order.
+        var programs: [(models: [Int], ap: Bool)] = [([], true), ([], false), ([], false)]
+        if allCases { programs.append(([], true)) }
         do {
             let cases = try HLSCase.all().filter { allCases || coveringCases.contains(String($0.id.prefix(3))) }
             for (k, c) in cases.enumerated() {
+                programs[allCases && k % 2 == 1 ? 3 : 2].models.append(d.models.count)
                 d.models.append((c.id, try c.model(), c.input))
-                program.append(allCases ? k % 2 : 0)
             }
             let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
             var parallel = try s01.model()
             parallel.ioType = .parallel
+            programs[2].models.append(d.models.count)
             d.models.append(("S01-io_parallel", parallel, s01.input))
-            program.append(0)
         } catch {
             d.failures.append("cases: \(error)")
         }
@@ -77,29 +87,31 @@ final class HLSProjectTests: XCTestCase {
                 let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
                 let variant = p * randomPerProgram + v
                 let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape)
-                d.models.append(("rand-program\(p)-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
-                program.append(p)
+                programs[1 - p].models.append(d.models.count)
+                d.models.append(("rand-\(p == 0 ? "from_double" : "ap_types")-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
             }
         }
         let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: base) }
-        let programs = 2
-        var index = [Int](repeating: 0, count: d.models.count)   // model k's project in its program
+        var place = [(program: Int, index: Int)](repeating: (0, 0), count: d.models.count)
         do {
-            var dirs = [[String]](repeating: [], count: programs)
-            for (k, entry) in d.models.enumerated() {
-                var model = entry.model
-                model.projectName = "p\(k)"   // distinct names: one translation unit
-                let dir = "\(base)/\(k)"
-                try HLSProject.write(model, to: dir)
-                index[k] = dirs[program[k]].count
-                dirs[program[k]].append(dir)
+            for (p, program) in programs.enumerated() {
+                for (i, k) in program.models.enumerated() {
+                    var model = d.models[k].model
+                    // distinct names: one translation unit; the same name for the same case in
+                    // every run: the cases' program is found in the object cache
+                    model.projectName = "p\(i)"
+                    try HLSProject.write(model, to: "\(base)/\(p)-\(i)")
+                    place[k] = (p, i)
+                }
             }
             let errors = Results()
-            let lists = dirs
-            DispatchQueue.concurrentPerform(iterations: programs) { p in
+            let lists = programs
+            DispatchQueue.concurrentPerform(iterations: lists.count) { p in
+                guard !lists[p].models.isEmpty else { return }
                 do {
-                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)", apConversions: p == 1)
+                    try HLSToolchain.compileSuite(projects: lists[p].models.indices.map { "\(base)/\(p)-\($0)" }, output: "\(base)/suite\(p)",
+                                                  apConversions: lists[p].ap)
                 } catch {
                     errors.fail("generate/compile: \(error)")
                 }
@@ -115,10 +127,10 @@ final class HLSProjectTests: XCTestCase {
         // the testbenches, two processes at a time
         let results = Results()
         let models = d.models
-        let placement = (program: program, index: index)
+        let placement = place
         DispatchQueue.concurrentPerform(iterations: models.count) { k in
             do {
-                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(placement.program[k])", index: placement.index[k],
+                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(placement[k].program)", index: placement[k].index,
                                                                     inputs: models[k].input, trace: true))
             } catch {
                 results.fail("\(models[k].id): \(error)")
