@@ -1,5 +1,6 @@
 import CelestaIR
 import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,10 +76,18 @@ public enum HLSToolchain {
         return dir
     }
 
+    /// Held while a precompiled header is looked up or built: concurrent compilations of one
+    /// process (`compileSuite`'s programs side by side) build a missing header once, not once each.
+    static let precompiledHeaderLock = Mutex(())
+
     /// The ap_types precompiled header for these flags, built once and cached per user
     /// (`$XDG_CACHE_HOME/celesta/hls-pch`, else `~/.cache/...`); nil when it cannot be built
     /// (the compilation then parses the headers itself).
     static func precompiledHeader(cxx: String, apTypes: String, optimization: Int) -> String? {
+        precompiledHeaderLock.withLock { _ in buildPrecompiledHeader(cxx: cxx, apTypes: apTypes, optimization: optimization) }
+    }
+
+    private static func buildPrecompiledHeader(cxx: String, apTypes: String, optimization: Int) -> String? {
         guard let home = ProcessInfoLite.environment("XDG_CACHE_HOME") ?? ProcessInfoLite.environment("HOME").map({ "\($0)/.cache" }) else { return nil }
         let version = Shell.run("\(Shell.quote(cxx)) -dumpfullversion -dumpversion").output.split(separator: "\n").first.map(String.init) ?? ""
         let key = "\(cxx)|\(version)|\(apTypes)|\(flags(apTypes, optimization: optimization))|\(HLSKernels.snnHeader.utf8.count)"

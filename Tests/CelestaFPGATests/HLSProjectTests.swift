@@ -81,14 +81,16 @@ final class HLSProjectTests: XCTestCase {
         var rng = SystemRandomNumberGenerator()
         let first = Int.random(in: 0..<RandomNetwork.slots.count, using: &rng)
         let rotations = [first, (first + Int.random(in: 1..<RandomNetwork.slots.count, using: &rng)) % RandomNetwork.slots.count]
+        let spikeProgram = Int.random(in: 0...1, using: &rng), bitProgram = Int.random(in: 0...1, using: &rng)
         for p in 0..<2 {
             let shape = RandomNetwork.Shape.random(using: &rng)
+            let inputs = RandomNetwork.Inputs(spikes: p == spikeProgram, bitResult: p == bitProgram)
             for v in 0..<randomPerProgram {
                 let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
                 let variant = p * randomPerProgram + v
-                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape)
+                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape, inputs: inputs)
                 programs[1 - p].models.append(d.models.count)
-                d.models.append(("rand-\(p == 0 ? "from_double" : "ap_types")-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
+                d.models.append(("rand-\(p == 0 ? "from_double" : "ap_types")-variant\(variant)-rotation\(rotations[p])-shape\(shape)-\(inputs)-seed\(seed)", m, x))
             }
         }
         let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
@@ -236,9 +238,11 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
-    /// The compiled object is cached and serves every folder of the same network: each project
-    /// reads its own folder's weights (the folder is linked in, not compiled in); without the
-    /// cache (CELESTA_HLS_OBJECT_CACHE=0) the folder is compiled in, with the same numbers.
+    /// The compiled object is cached and serves every folder of the same network, for a
+    /// project (`compile`) and for a program of projects (`compileSuite`): each project reads
+    /// its own folder's weights (the folder is linked in, not compiled in); without the cache
+    /// (CELESTA_HLS_OBJECT_CACHE=0) the folder is compiled in, with the same numbers. Both
+    /// compilations run side by side.
     func testCachedObjectServesEveryFolderWithItsOwnWeights() throws {
         try requireToolchain()
         let c = try HLSCase(file: "S07_lif_8-16-2_sub_binary_logit_spike_w10.json")
@@ -253,9 +257,22 @@ final class HLSProjectTests: XCTestCase {
             try HLSProject.write(m, to: dir)
             if k == 2 { setenv("CELESTA_HLS_OBJECT_CACHE", "0", 1) }
             defer { unsetenv("CELESTA_HLS_OBJECT_CACHE") }
-            try HLSToolchain.compile(project: dir)
+            let errors = Results()
+            DispatchQueue.concurrentPerform(iterations: 2) { j in
+                do {
+                    if j == 0 {
+                        try HLSToolchain.compile(project: dir)
+                    } else {
+                        try HLSToolchain.compileSuite(projects: [dir], output: "\(dir)-suite")
+                    }
+                } catch {
+                    errors.fail("project \(k): \(error)")
+                }
+            }
+            for f in errors.failures { XCTFail(f) }
             let got = try HLSToolchain.runCSim(project: dir, inputs: c.input).output
             XCTAssertEqual(got, FixedSimulator(m).run(c.input).output, "project \(k)")
+            XCTAssertEqual(try HLSToolchain.runSuite("\(dir)-suite", index: 0, inputs: c.input).output, got, "project \(k) in a program")
             outputs.append(got)
         }
         XCTAssertNotEqual(outputs[0], outputs[1], "both weight sets give the same output: the test would show nothing")
