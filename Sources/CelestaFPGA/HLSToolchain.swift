@@ -228,10 +228,11 @@ public enum HLSToolchain {
     /// folder is entry K of an array that a one-line unit linked with it defines), so it is
     /// cached as `compile`'s objects are, under a SHA-256 of the compiler, its flags and every
     /// project's C-simulation sources in order: the same projects compiled again, in any
-    /// folders and with any weight values, only link. `CELESTA_HLS_OBJECT_CACHE=0` compiles
-    /// without the cache.
+    /// folders and with any weight values, only link. `cache: false` (for projects that will
+    /// not be compiled again, such as random networks, which would only fill the cache) or
+    /// `CELESTA_HLS_OBJECT_CACHE=0` compiles without the cache.
     public static func compileSuite(projects dirs: [String], output: String, apTypes explicit: String? = nil,
-                                    optimization: Int = 0, apConversions: Bool = false) throws {
+                                    optimization: Int = 0, apConversions: Bool = false, cache: Bool = true) throws {
         let cxx = try findCompiler()
         let ap = try findAPTypes(explicit)
         guard !dirs.isEmpty else { throw CelestaError(.invalidArgument, "argument 'projects' is empty") }
@@ -247,7 +248,7 @@ public enum HLSToolchain {
         }
         let command = "\(compileCommand(cxx: cxx, apTypes: ap, optimization: optimization))\(apConversions ? " -DCELESTA_AP_CONVERSIONS" : "")"
         let folders = "extern \"C\" {\nextern const char *const celesta_suite_weights_dirs[];\nconst char *const celesta_suite_weights_dirs[] = {\(dirs.map { cQuote("\($0)/firmware/weights") }.joined(separator: ", "))};\n}\n"
-        let object = cachedObjectPath(projects: zip(dirs, names).map { ($0, "\($1)_test.cpp") },
+        let object = !cache ? nil : cachedObjectPath(projects: zip(dirs, names).map { ($0, "\($1)_test.cpp") },
                                       key: "\(command) suite \(suiteText(dirs.indices.map { "<\($0)>" }, names: names))")
         let source = output + ".cpp"
         let step: String
