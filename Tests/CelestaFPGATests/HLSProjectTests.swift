@@ -54,20 +54,21 @@ final class HLSProjectTests: XCTestCase {
     /// (ap_types' constructor about 0.5-1 s more than `from_double`), the cases' program only
     /// links, the 16 testbenches and the Swift simulator a few tenths; so on an idle host the
     /// wall time is about the larger program's CPU time and a second. Measured on a host shared
-    /// with other builds (load 4): this test 11-16 s wall; all of HLSProjectTests 15-22 s wall,
-    /// 14-17 s of CPU (before the cache, with the cases compiled into the `from_double`
-    /// program, 10 s of g++ CPU: this test 19-26 s, HLSProjectTests 22-28 s wall, 19-20 s of
-    /// CPU). The floor is g++: nearly all its time is ap_types' templates
+    /// with other builds (load 2-4, where each g++ gets about half a core): this test 9-21 s
+    /// wall; all of HLSProjectTests 12-26 s wall, 12.5-17 s of CPU (before the cache, with the
+    /// cases compiled into the `from_double` program, 8-10 s of g++ CPU: this test 15-26 s,
+    /// HLSProjectTests 17-28 s wall, 17-20 s of CPU). The floor is g++: nearly all its time is ap_types' templates
     /// instantiated per type and pair of types, once per translation unit, and every random
     /// program holds all 7 quantization and 4 overflow modes (7 slot types, one rotation of
     /// `RandomNetwork`'s, drawn per run with the slots' widths, `RandomNetwork.Shape`), with
     /// each program's networks sharing them (one more network costs a few tenths). The cases
     /// are the same in every run, so their program's object comes from `compileSuite`'s
     /// cache (`~/.cache/celesta/hls-obj`). Cold (no cache: the first run, or after a change
-    /// of the generator, the kernels or g++) the precompiled header costs about 4.5 s of CPU
-    /// more and the cases' program about 6.5 s (40 s wall for all of HLSProjectTests at load
-    /// 3). -O1 compiles about 50% slower than -O0, so the programs build at -O0 (the numbers
-    /// are the same at every level).
+    /// of the generator, the kernels or g++) the precompiled header costs about 5 s of CPU
+    /// more and the cases' program 5-6.5 s (30-40 s wall for all of HLSProjectTests at load
+    /// 2-3). -O1 compiles about 50% slower than -O0, so the programs build at -O0 (the numbers
+    /// are the same at every level). One program for both conversions (chosen at run time)
+    /// would cost g++ about 5.2 s against 4.7 s and 3.6 s for the two: less CPU, more wall.
     static let differential: Differential = {
         var d = Differential()
         // (projects' model indices, apConversions), most expensive first: `concurrentPerform`
