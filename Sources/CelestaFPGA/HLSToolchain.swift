@@ -1,5 +1,6 @@
 import CelestaIR
 import FoundationEssentials
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,10 +76,18 @@ public enum HLSToolchain {
         return dir
     }
 
+    /// Held while a precompiled header is looked up or built: concurrent compilations of one
+    /// process (`compileSuite`'s programs side by side) build a missing header once, not once each.
+    static let precompiledHeaderLock = Mutex(())
+
     /// The ap_types precompiled header for these flags, built once and cached per user
     /// (`$XDG_CACHE_HOME/celesta/hls-pch`, else `~/.cache/...`); nil when it cannot be built
     /// (the compilation then parses the headers itself).
     static func precompiledHeader(cxx: String, apTypes: String, optimization: Int) -> String? {
+        precompiledHeaderLock.withLock { _ in buildPrecompiledHeader(cxx: cxx, apTypes: apTypes, optimization: optimization) }
+    }
+
+    private static func buildPrecompiledHeader(cxx: String, apTypes: String, optimization: Int) -> String? {
         guard let home = ProcessInfoLite.environment("XDG_CACHE_HOME") ?? ProcessInfoLite.environment("HOME").map({ "\($0)/.cache" }) else { return nil }
         let version = Shell.run("\(Shell.quote(cxx)) -dumpfullversion -dumpversion").output.split(separator: "\n").first.map(String.init) ?? ""
         let key = "\(cxx)|\(version)|\(apTypes)|\(flags(apTypes, optimization: optimization))|\(HLSKernels.snnHeader.utf8.count)"
@@ -153,12 +162,28 @@ public enum HLSToolchain {
     /// `firmware` (for the weight headers only their C-simulation part: the declarations before
     /// `#else`; the values after it are for synthesis) and the unit itself.
     static func cachedObjectPath(project dir: String, source: String, key: String) -> String? {
+        cachedObjectPath(projects: [(dir, source)], key: key)
+    }
+
+    /// The cache path of one translation unit made of several projects' sources (in order).
+    static func cachedObjectPath(projects: [(dir: String, source: String)], key: String) -> String? {
         guard ProcessInfoLite.environment("CELESTA_HLS_OBJECT_CACHE") != "0", let home = ProcessInfoLite.environment("XDG_CACHE_HOME") ?? ProcessInfoLite.environment("HOME").map({ "\($0)/.cache" }) else { return nil }
         let cache = "\(home)/celesta/hls-obj"
         guard (try? FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)) != nil else { return nil }
         var sha = SHA256()
         let version = Shell.run("\(key.split(separator: " ").first.map(String.init) ?? "g++") -dumpfullversion -dumpversion").output
         sha.update("celesta-hls-obj 1\n\(key)\n\(version)\n")
+        for (k, p) in projects.enumerated() {
+            if projects.count > 1 { sha.update("project \(k)\n") }
+            guard hashSources(&sha, project: p.dir, source: p.source) else { return nil }
+        }
+        return "\(cache)/\(sha.hexDigest()).o"
+    }
+
+    /// Adds a project's C-simulation sources to `sha`: the unit `source` and every file under
+    /// `firmware` (for the weight headers only their C-simulation part). False when a file
+    /// cannot be read.
+    static func hashSources(_ sha: inout SHA256, project dir: String, source: String) -> Bool {
         var files = [source]
         var folders = ["firmware"]
         while let folder = folders.popLast() {
@@ -173,12 +198,12 @@ public enum HLSToolchain {
             }
         }
         for f in files.sorted() {
-            guard var text = Shell.readText("\(dir)/\(f)") else { return nil }
+            guard var text = Shell.readText("\(dir)/\(f)") else { return false }
             if f.hasPrefix("firmware/weights/"), let r = text.firstRange(of: "\n#else\n") { text = String(text[..<r.lowerBound]) }
             sha.update("\(f)\n\(text.utf8.count)\n")
             sha.update(text)
         }
-        return "\(cache)/\(sha.hexDigest()).o"
+        return true
     }
 
     /// The compiler with the precompiled header (when it can be built) and the shared flags;
@@ -198,12 +223,62 @@ public enum HLSToolchain {
     /// carry it). `runSuite(output, index:, ...)` runs the testbench of project `index`.
     /// `apConversions`: doubles are converted by ap_types' own constructor
     /// (`-DCELESTA_AP_CONVERSIONS`) instead of the kernels' `from_double` (same numbers).
+    ///
+    /// The program's object does not depend on the projects' folders (project K's weights
+    /// folder is entry K of an array that a one-line unit linked with it defines), so it is
+    /// cached as `compile`'s objects are, under a SHA-256 of the compiler, its flags and every
+    /// project's C-simulation sources in order: the same projects compiled again, in any
+    /// folders and with any weight values, only link. `cache: false` (for projects that will
+    /// not be compiled again, such as random networks, which would only fill the cache) or
+    /// `CELESTA_HLS_OBJECT_CACHE=0` compiles without the cache.
     public static func compileSuite(projects dirs: [String], output: String, apTypes explicit: String? = nil,
-                                    optimization: Int = 0, apConversions: Bool = false) throws {
+                                    optimization: Int = 0, apConversions: Bool = false, cache: Bool = true) throws {
         let cxx = try findCompiler()
         let ap = try findAPTypes(explicit)
         guard !dirs.isEmpty else { throw CelestaError(.invalidArgument, "argument 'projects' is empty") }
         var names: [String] = []
+        for (k, dir) in dirs.enumerated() {
+            guard let name = projectName(dir) else {
+                throw CelestaError(.notFound, "'\(dir)' is not a generated HLS project (no firmware/*.cpp top function)")
+            }
+            if let j = names.firstIndex(of: name) {
+                throw CelestaError(.invalidArgument, "projects \(j) and \(k) are both named '\(name)'; projects compiled together need distinct project names")
+            }
+            names.append(name)
+        }
+        let command = "\(compileCommand(cxx: cxx, apTypes: ap, optimization: optimization))\(apConversions ? " -DCELESTA_AP_CONVERSIONS" : "")"
+        let folders = "extern \"C\" {\nextern const char *const celesta_suite_weights_dirs[];\nconst char *const celesta_suite_weights_dirs[] = {\(dirs.map { cQuote("\($0)/firmware/weights") }.joined(separator: ", "))};\n}\n"
+        let object = !cache ? nil : cachedObjectPath(projects: zip(dirs, names).map { ($0, "\($1)_test.cpp") },
+                                      key: "\(command) suite \(suiteText(dirs.indices.map { "<\($0)>" }, names: names))")
+        let source = output + ".cpp"
+        let step: String
+        if let object {
+            guard Shell.writeText(suiteText(dirs, names: names), to: source) else { throw CelestaError(.io, "cannot write '\(source)'") }
+            let unit = output + "-folders.cpp"
+            guard Shell.writeText(folders, to: unit) else { throw CelestaError(.io, "cannot write '\(unit)'") }
+            var steps: [String] = []
+            if !Shell.exists(object) {
+                // compiled to a temporary name, then renamed: concurrent compilations never see half an object
+                let tmp = "\(object).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).o"
+                steps.append("\(command) -c \(Shell.quote(source)) -o \(Shell.quote(tmp)) && mv -f \(Shell.quote(tmp)) \(Shell.quote(object)) || { rm -f \(Shell.quote(tmp)); exit 1; }")
+            }
+            // the one-line unit needs no ap_types (nor the precompiled header)
+            let gold = Shell.which("ld.gold") != nil ? " -fuse-ld=gold" : ""
+            steps.append("\(Shell.quote(cxx)) -fPIC\(gold) \(Shell.quote(object)) -x c++ \(Shell.quote(unit)) -o \(Shell.quote(output))")
+            step = steps.joined(separator: " && ")
+        } else {
+            guard Shell.writeText(suiteText(dirs, names: names) + folders, to: source) else { throw CelestaError(.io, "cannot write '\(source)'") }
+            step = "\(command) \(Shell.quote(source)) -o \(Shell.quote(output))"
+        }
+        let r = Shell.run(step)
+        guard r.status == 0 else {
+            throw CelestaError(.io, "g++ failed to compile the C simulations of \(dirs.count) projects (exit \(r.status)):\n\(String(r.output.prefix(4000)))")
+        }
+    }
+
+    /// The translation unit of `compileSuite` for projects at `paths` named `names`. Project K's
+    /// weights folder is `celesta_suite_weights_dirs[K]` (defined by another unit).
+    static func suiteText(_ paths: [String], names: [String]) -> String {
         var text = """
         // Generated by Celesta: several HLS projects' C simulations in one program.
         // Usage: <program> K [input.dat [output.dat [trace.txt]]] runs project K's testbench.
@@ -214,23 +289,17 @@ public enum HLSToolchain {
         #include "ap_fixed.h"
         #include "ap_int.h"
         #include "hls_stream.h"
-        #include \(cQuote("\(dirs[0])/firmware/celesta/\(HLSKernels.fileName)"))
+        #include \(cQuote("\(paths[0])/firmware/celesta/\(HLSKernels.fileName)"))
+        extern "C" const char *const celesta_suite_weights_dirs[];
 
         """
-        for (k, dir) in dirs.enumerated() {
-            guard let name = projectName(dir) else {
-                throw CelestaError(.notFound, "'\(dir)' is not a generated HLS project (no firmware/*.cpp top function)")
-            }
-            if let j = names.firstIndex(of: name) {
-                throw CelestaError(.invalidArgument, "projects \(j) and \(k) are both named '\(name)'; projects compiled together need distinct project names")
-            }
-            names.append(name)
+        for (k, (path, name)) in zip(paths, names).enumerated() {
             text += """
             namespace celesta_suite_\(k) {
             #undef WEIGHTS_DIR
-            #define WEIGHTS_DIR \(cQuote("\(dir)/firmware/weights"))
+            #define WEIGHTS_DIR (celesta_suite_weights_dirs[\(k)])
             #define main celesta_suite_main
-            #include \(cQuote("\(dir)/\(name)_test.cpp"))
+            #include \(cQuote("\(path)/\(name)_test.cpp"))
             #undef main
             #undef N_INPUT
             #undef N_OUTPUT
@@ -240,7 +309,7 @@ public enum HLSToolchain {
         }
         text += """
         int main(int argc, char **argv) {
-            static int (*const mains[])(int, char **) = {\(dirs.indices.map { "celesta_suite_\($0)::celesta_suite_main" }.joined(separator: ", "))};
+            static int (*const mains[])(int, char **) = {\(paths.indices.map { "celesta_suite_\($0)::celesta_suite_main" }.joined(separator: ", "))};
             const unsigned n = sizeof mains / sizeof mains[0];
             char *end = 0;
             const unsigned long k = argc > 1 ? std::strtoul(argv[1], &end, 10) : n;
@@ -253,12 +322,7 @@ public enum HLSToolchain {
         }
 
         """
-        let source = output + ".cpp"
-        guard Shell.writeText(text, to: source) else { throw CelestaError(.io, "cannot write '\(source)'") }
-        let r = Shell.run("\(compileCommand(cxx: cxx, apTypes: ap, optimization: optimization))\(apConversions ? " -DCELESTA_AP_CONVERSIONS" : "") \(Shell.quote(source)) -o \(Shell.quote(output))")
-        guard r.status == 0 else {
-            throw CelestaError(.io, "g++ failed to compile the C simulations of \(dirs.count) projects (exit \(r.status)):\n\(String(r.output.prefix(4000)))")
-        }
+        return text
     }
 
     /// The project (top function) name of a generated project folder.

@@ -33,73 +33,100 @@ final class HLSProjectTests: XCTestCase {
         var failures: [String] = []
     }
 
-    /// Random networks per program (program p: variants p * n ..< (p + 1) * n of
+    /// Random networks per program (random program p: variants p * n ..< (p + 1) * n of
     /// `RandomNetwork.make`; together every readout choice, both io types, IF and LIF, both
-    /// resets). Each project in a program costs g++ a few tenths of a second of its own.
+    /// resets). Each project in a program costs g++ a few tenths of a second of its own (its
+    /// layers' kernel instances), on top of the program's types.
     static let randomPerProgram = allCases ? 7 : 4
 
-    /// Every model of both differential tests is generated once and compiled into one of two
+    /// Every model of both differential tests is generated once and compiled into one of a few
     /// programs (`HLSToolchain.compileSuite`: one g++ run per program, one translation unit,
-    /// the two runs in parallel); each project's own testbench then runs in a process of its
-    /// own (zero state). Program 0 converts doubles (weights, inputs, scalar constants) with
-    /// the kernels' `from_double`, program 1 with ap_types' own constructor: both against the
-    /// Swift simulator.
+    /// the runs two at a time); each project's own testbench then runs in a process of its own
+    /// (zero state). Doubles (weights, inputs, scalar constants) are converted with the
+    /// kernels' `from_double` or with ap_types' own constructor (`apConversions`): both against
+    /// the Swift simulator.
     ///
-    /// g++'s time is nearly all ap_types' templates instantiated per type and pair of types,
-    /// once per translation unit; so the hls4ml cases (with CELESTA_HLS_ALL_CASES=1: half of
-    /// them) go to program 0, and each program's random networks share one rotation of
-    /// `RandomNetwork`'s slot types (every quantization and overflow mode; the two programs'
-    /// rotations differ and are drawn per run, as is each program's `RandomNetwork.Shape`, the
-    /// slots' widths): more networks cost little more.
+    /// Programs: the random networks of conversion path p (p = 0: `from_double`, 1: ap_types),
+    /// and the hls4ml cases with S01 as io_parallel (`from_double`; with CELESTA_HLS_ALL_CASES=1
+    /// every second case goes to an ap_types program of its own).
+    ///
+    /// Time, 2 cores, warm: the two random programs, side by side, cost g++ 4-5 s of CPU each
+    /// (ap_types' constructor about 0.5-1 s more than `from_double`), the cases' program only
+    /// links, the 16 testbenches and the Swift simulator a few tenths; so on an idle host the
+    /// wall time is about the larger program's CPU time and a second. Measured on a host shared
+    /// with other builds (load 2-4, where each g++ gets about half a core): this test 9-21 s
+    /// wall; all of HLSProjectTests 12-26 s wall, 12.5-17 s of CPU (before the cache, with the
+    /// cases compiled into the `from_double` program, 8-10 s of g++ CPU: this test 15-26 s,
+    /// HLSProjectTests 17-28 s wall, 17-20 s of CPU). The floor is g++: nearly all its time is ap_types' templates
+    /// instantiated per type and pair of types, once per translation unit, and every random
+    /// program holds all 7 quantization and 4 overflow modes (7 slot types, one rotation of
+    /// `RandomNetwork`'s, drawn per run with the slots' widths, `RandomNetwork.Shape`), with
+    /// each program's networks sharing them (one more network costs a few tenths). The cases
+    /// are the same in every run, so their program's object comes from `compileSuite`'s
+    /// cache (`~/.cache/celesta/hls-obj`). Cold (no cache: the first run, or after a change
+    /// of the generator, the kernels or g++) the precompiled header costs about 5 s of CPU
+    /// more and the cases' program 5-6.5 s (30-40 s wall for all of HLSProjectTests at load
+    /// 2-3). -O1 compiles about 50% slower than -O0, so the programs build at -O0 (the numbers
+    /// are the same at every level). One program for both conversions (chosen at run time)
+    /// would cost g++ about 5.2 s against 4.7 s and 3.6 s for the two: less CPU, more wall.
     static let differential: Differential = {
         var d = Differential()
-        var program: [Int] = []
+        // (projects' model indices, apConversions), most expensive first: `concurrentPerform`
+        // starts them in order.
+        var programs: [(models: [Int], ap: Bool)] = [([], true), ([], false), ([], false)]
+        if allCases { programs.append(([], true)) }
         do {
             let cases = try HLSCase.all().filter { allCases || coveringCases.contains(String($0.id.prefix(3))) }
             for (k, c) in cases.enumerated() {
+                programs[allCases && k % 2 == 1 ? 3 : 2].models.append(d.models.count)
                 d.models.append((c.id, try c.model(), c.input))
-                program.append(allCases ? k % 2 : 0)
             }
             let s01 = try HLSCase(file: "S01_lif_8-16-4_sub_scalar_argmax_w10.json")
             var parallel = try s01.model()
             parallel.ioType = .parallel
+            programs[2].models.append(d.models.count)
             d.models.append(("S01-io_parallel", parallel, s01.input))
-            program.append(0)
         } catch {
             d.failures.append("cases: \(error)")
         }
         var rng = SystemRandomNumberGenerator()
         let first = Int.random(in: 0..<RandomNetwork.slots.count, using: &rng)
         let rotations = [first, (first + Int.random(in: 1..<RandomNetwork.slots.count, using: &rng)) % RandomNetwork.slots.count]
+        let spikeProgram = Int.random(in: 0...1, using: &rng), bitProgram = Int.random(in: 0...1, using: &rng)
         for p in 0..<2 {
             let shape = RandomNetwork.Shape.random(using: &rng)
+            let inputs = RandomNetwork.Inputs(spikes: p == spikeProgram, bitResult: p == bitProgram)
             for v in 0..<randomPerProgram {
                 let seed = UInt64.random(in: 0...UInt64.max, using: &rng)
                 let variant = p * randomPerProgram + v
-                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape)
-                d.models.append(("rand-program\(p)-variant\(variant)-rotation\(rotations[p])-shape\(shape)-seed\(seed)", m, x))
-                program.append(p)
+                let (m, x) = RandomNetwork.make(seed: seed, rotation: rotations[p], variant: variant, shape: shape, inputs: inputs)
+                programs[1 - p].models.append(d.models.count)
+                d.models.append(("rand-\(p == 0 ? "from_double" : "ap_types")-variant\(variant)-rotation\(rotations[p])-shape\(shape)-\(inputs)-seed\(seed)", m, x))
             }
         }
         let base = NSTemporaryDirectory() + "celesta-hls-suite-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: base) }
-        let programs = 2
-        var index = [Int](repeating: 0, count: d.models.count)   // model k's project in its program
+        var place = [(program: Int, index: Int)](repeating: (0, 0), count: d.models.count)
         do {
-            var dirs = [[String]](repeating: [], count: programs)
-            for (k, entry) in d.models.enumerated() {
-                var model = entry.model
-                model.projectName = "p\(k)"   // distinct names: one translation unit
-                let dir = "\(base)/\(k)"
-                try HLSProject.write(model, to: dir)
-                index[k] = dirs[program[k]].count
-                dirs[program[k]].append(dir)
+            for (p, program) in programs.enumerated() {
+                for (i, k) in program.models.enumerated() {
+                    var model = d.models[k].model
+                    // distinct names: one translation unit; the same name for the same case in
+                    // every run: the cases' program is found in the object cache
+                    model.projectName = "p\(i)"
+                    try HLSProject.write(model, to: "\(base)/\(p)-\(i)")
+                    place[k] = (p, i)
+                }
             }
             let errors = Results()
-            let lists = dirs
-            DispatchQueue.concurrentPerform(iterations: programs) { p in
+            let lists = programs
+            DispatchQueue.concurrentPerform(iterations: lists.count) { p in
+                guard !lists[p].models.isEmpty else { return }
                 do {
-                    try HLSToolchain.compileSuite(projects: lists[p], output: "\(base)/suite\(p)", apConversions: p == 1)
+                    // the random programs are never compiled again: not cached (this also
+                    // covers compileSuite without the cache)
+                    try HLSToolchain.compileSuite(projects: lists[p].models.indices.map { "\(base)/\(p)-\($0)" }, output: "\(base)/suite\(p)",
+                                                  apConversions: lists[p].ap, cache: p >= 2)
                 } catch {
                     errors.fail("generate/compile: \(error)")
                 }
@@ -115,10 +142,10 @@ final class HLSProjectTests: XCTestCase {
         // the testbenches, two processes at a time
         let results = Results()
         let models = d.models
-        let placement = (program: program, index: index)
+        let placement = place
         DispatchQueue.concurrentPerform(iterations: models.count) { k in
             do {
-                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(placement.program[k])", index: placement.index[k],
+                results.add(models[k].id, try HLSToolchain.runSuite("\(base)/suite\(placement[k].program)", index: placement[k].index,
                                                                     inputs: models[k].input, trace: true))
             } catch {
                 results.fail("\(models[k].id): \(error)")
@@ -224,9 +251,11 @@ final class HLSProjectTests: XCTestCase {
         }
     }
 
-    /// The compiled object is cached and serves every folder of the same network: each project
-    /// reads its own folder's weights (the folder is linked in, not compiled in); without the
-    /// cache (CELESTA_HLS_OBJECT_CACHE=0) the folder is compiled in, with the same numbers.
+    /// The compiled object is cached and serves every folder of the same network, for a
+    /// project (`compile`) and for a program of projects (`compileSuite`): each project reads
+    /// its own folder's weights (the folder is linked in, not compiled in); without the cache
+    /// (CELESTA_HLS_OBJECT_CACHE=0) the folder is compiled in, with the same numbers (for
+    /// `compileSuite`: the differential test's random programs, compiled with `cache: false`).
     func testCachedObjectServesEveryFolderWithItsOwnWeights() throws {
         try requireToolchain()
         let c = try HLSCase(file: "S07_lif_8-16-2_sub_binary_logit_spike_w10.json")
@@ -244,6 +273,10 @@ final class HLSProjectTests: XCTestCase {
             try HLSToolchain.compile(project: dir)
             let got = try HLSToolchain.runCSim(project: dir, inputs: c.input).output
             XCTAssertEqual(got, FixedSimulator(m).run(c.input).output, "project \(k)")
+            if k < 2 {
+                try HLSToolchain.compileSuite(projects: [dir], output: "\(dir)-suite")
+                XCTAssertEqual(try HLSToolchain.runSuite("\(dir)-suite", index: 0, inputs: c.input).output, got, "project \(k) in a program")
+            }
             outputs.append(got)
         }
         XCTAssertNotEqual(outputs[0], outputs[1], "both weight sets give the same output: the test would show nothing")

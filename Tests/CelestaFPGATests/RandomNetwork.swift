@@ -55,6 +55,18 @@ enum RandomNetwork {
         var description: String { "w\(bits >= 0 ? "+" : "")\(bits)i\(intBits >= 0 ? "+" : "")\(intBits)" }
     }
 
+    /// What a program's networks share besides their types: spike (0/1) or real inputs, and
+    /// the neurons' result type (ap_fixed<16,6> or ap_uint<1>). Each distinct input and result
+    /// type of a program adds conversions that g++ instantiates once per program, about half a
+    /// second for the two choices mixed in one program; so each program makes one choice of
+    /// each, and the differential test gives its two programs opposite choices (every run has
+    /// both input kinds and both result types).
+    struct Inputs: CustomStringConvertible {
+        var spikes = true, bitResult = false
+        var spikeResult: FixedType { bitResult ? FixedType.integer(width: 1, signed: false) : FixedType(width: 16, intBits: 6) }
+        var description: String { "\(spikes ? "spike" : "real")-in-\(bitResult ? "uint1" : "fixed16")-out" }
+    }
+
     /// The readout of network `variant % 7`: the five decision rules (binary_logit in spike and
     /// membrane mode), and none.
     enum ReadoutChoice: Int, CaseIterable {
@@ -64,21 +76,22 @@ enum RandomNetwork {
     /// A random network and its input. `rotation` (0..<7) places the mode types on the slots;
     /// `variant` fixes what a set of networks must cover: the readout (`ReadoutChoice`,
     /// variant % 7), the io type (io_stream for even variants), the first neuron's kind (LIF
-    /// when variant / 2 is even) and reset (zero when variant / 3 is odd); the rest is drawn.
-    static func make(seed: UInt64, rotation: Int, variant: Int, shape: Shape = Shape()) -> (HLSModel, [[Double]]) {
+    /// when variant / 2 is even) and reset (zero when variant / 3 is odd); `inputs` the input
+    /// kind and the neurons' result type; the rest is drawn.
+    static func make(seed: UInt64, rotation: Int, variant: Int, shape: Shape = Shape(), inputs: Inputs = Inputs()) -> (HLSModel, [[Double]]) {
         var r = Rng(state: seed)
         let choice = ReadoutChoice(rawValue: variant % ReadoutChoice.allCases.count)!
         let membraneReadout = choice == .argmaxMembrane || choice == .binaryLogitMembrane
         let binary = choice == .binaryLogitSpikes || choice == .binaryLogitMembrane
         let t = { (slot: Int) in slotType(slot, rotation, shape: shape) }
         let nIn = r.int(2...8)
-        let spikes = r.int(0...2) != 0
+        let spikes = inputs.spikes
         var model = HLSModel(input: HLSInput(n: nIn, type: spikes ? FixedType(width: 16, intBits: 6) : t(3)), layers: [])
         model.ioType = variant % 2 == 0 ? .stream : .parallel
         var width = nIn
         let hidden = r.int(1...2)
         let window = r.int(0...6)
-        let spikeResult = [FixedType(width: 16, intBits: 6), FixedType.integer(width: 1, signed: false)][r.int(0...1)]
+        let spikeResult = inputs.spikeResult
         let betaType = [FixedType(width: 10, intBits: 0, signed: false), FixedType(width: 12, intBits: 1)][rotation % 2]
         for h in 0..<hidden + 1 {
             let last = h == hidden
