@@ -559,23 +559,36 @@ extension HDF5Structure {
 
     // MARK: dense links and attributes
 
+    /// The dense storage that a link or attribute info message (`m`) leads to: its fractal heap
+    /// (whose IDs must be `idLength` bytes), where the name index's address is, and where the
+    /// creation-order index's is when there is one; nil when the storage is compact (the
+    /// messages are in the object header). `creationIndexBytes`: the width of the maximum
+    /// creation index field that a flag adds before the heap's address.
+    private func denseStorage(_ m: Message, of what: String, creationIndexBytes: Int, idLength: Int) throws(Damage) -> (heap: FractalHeap, namesAt: Int, orderAt: Int?)? {
+        guard m.length >= 18, try u8(m.data) == 0 else { throw Damage(what: "damaged \(what) info message at byte \(m.data)") }
+        let flags = try u8(m.data + 1)
+        let heapAt = m.data + 2 + (flags & 0x01 != 0 ? creationIndexBytes : 0)
+        let orderAt = flags & 0x02 != 0 ? heapAt + 16 : nil
+        guard (orderAt ?? heapAt + 8) + 8 <= m.data + m.length else { throw Damage(what: "damaged \(what) info message at byte \(m.data)") }
+        guard try u64(heapAt) != UInt64.max else { return nil }
+        let heap = try fractalHeap(try address(heapAt, "\(what) storage", count: 146), what: "\(what) storage")
+        guard heap.idLength == idLength else { throw Damage(what: "damaged \(what) storage: heap IDs of \(heap.idLength) bytes") }
+        var order: Int? = nil
+        if let orderAt, try u64(orderAt) != UInt64.max { order = orderAt }
+        return (heap, heapAt + 8, order)
+    }
+
     /// A link info message (`m`): when the links are dense, their heap, their name index (and
     /// creation-order index), each link and the object it leads to.
     func linkInfo(_ m: Message, path: String, depth: Int) throws(Damage) {
-        guard m.length >= 18, try u8(m.data) == 0 else { throw Damage(what: "damaged link info message at byte \(m.data)") }
-        let flags = try u8(m.data + 1)
-        let heapAt = m.data + 2 + (flags & 0x01 != 0 ? 8 : 0)
-        let orderAt = flags & 0x02 != 0 ? heapAt + 16 : nil
-        guard (orderAt ?? heapAt + 8) + 8 <= m.data + m.length else { throw Damage(what: "damaged link info message at byte \(m.data)") }
-        guard try u64(heapAt) != UInt64.max else { return }  // compact: link messages in the header
-        let heap = try fractalHeap(try address(heapAt, "link storage", count: 146), what: "link storage")
-        guard heap.idLength == 7 else { throw Damage(what: "damaged link storage: heap IDs of \(heap.idLength) bytes") }
+        // compact: link messages in the header
+        guard let (heap, namesAt, orderAt) = try denseStorage(m, of: "link", creationIndexBytes: 8, idLength: 7) else { return }
         var links: [(name: String, address: UInt64)] = []
-        try v2Tree(try address(heapAt + 8, "link name index", count: 38), type: 5, recordSize: 11, what: "link name index") { (r: Int) throws(Damage) in
+        try v2Tree(try address(namesAt, "link name index", count: 38), type: 5, recordSize: 11, what: "link name index") { (r: Int) throws(Damage) in
             let object = try self.heapObject(r + 4, heap: heap, what: "link")
             if let link = try self.hardLink(object.lowerBound, object.count) { links.append(link) }
         }
-        if let orderAt, try u64(orderAt) != UInt64.max {
+        if let orderAt {
             try v2Tree(try address(orderAt, "link creation-order index", count: 38), type: 6, recordSize: 15, what: "link creation-order index") {
                 (r: Int) throws(Damage) in
                 let object = try self.heapObject(r + 8, heap: heap, what: "link")
@@ -590,14 +603,8 @@ extension HDF5Structure {
     /// An attribute info message (`m`): when the attributes are dense, their heap, their
     /// name index (and creation-order index) and each attribute message.
     func attributeInfo(_ m: Message) throws(Damage) {
-        guard m.length >= 18, try u8(m.data) == 0 else { throw Damage(what: "damaged attribute info message at byte \(m.data)") }
-        let flags = try u8(m.data + 1)
-        let heapAt = m.data + 2 + (flags & 0x01 != 0 ? 2 : 0)
-        let orderAt = flags & 0x02 != 0 ? heapAt + 16 : nil
-        guard (orderAt ?? heapAt + 8) + 8 <= m.data + m.length else { throw Damage(what: "damaged attribute info message at byte \(m.data)") }
-        guard try u64(heapAt) != UInt64.max else { return }  // compact: attribute messages in the header
-        let heap = try fractalHeap(try address(heapAt, "attribute storage", count: 146), what: "attribute storage")
-        guard heap.idLength == 8 else { throw Damage(what: "damaged attribute storage: heap IDs of \(heap.idLength) bytes") }
+        // compact: attribute messages in the header
+        guard let (heap, namesAt, orderAt) = try denseStorage(m, of: "attribute", creationIndexBytes: 2, idLength: 8) else { return }
         func denseAttribute(_ r: Int) throws(Damage) {
             guard try u8(r + 8) & 0x02 == 0 else {
                 throw Damage(what: "attributes kept in the shared message heap are not supported", code: .unsupported)
@@ -605,10 +612,10 @@ extension HDF5Structure {
             let object = try heapObject(r, heap: heap, what: "attribute")
             try attribute(Message(type: 0x000C, data: object.lowerBound, length: object.count, shared: false))
         }
-        try v2Tree(try address(heapAt + 8, "attribute name index", count: 38), type: 8, recordSize: 17, what: "attribute name index") {
+        try v2Tree(try address(namesAt, "attribute name index", count: 38), type: 8, recordSize: 17, what: "attribute name index") {
             (r: Int) throws(Damage) in try denseAttribute(r)
         }
-        if let orderAt, try u64(orderAt) != UInt64.max {
+        if let orderAt {
             try v2Tree(try address(orderAt, "attribute creation-order index", count: 38), type: 9, recordSize: 13, what: "attribute creation-order index") {
                 (r: Int) throws(Damage) in try denseAttribute(r)
             }
