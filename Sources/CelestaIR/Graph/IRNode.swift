@@ -21,6 +21,24 @@ public struct PortShapes: Sendable, Equatable {
     /// The first port's shape (the usual single-port case).
     public var first: [Int]? { ports.first?.shape }
 
+    /// The most elements a port may hold (2^40), counting the magnitudes of its non-zero
+    /// dimensions: shapes read from a file (NIR's `input_type`, a conv's `input_shape`) can be
+    /// hostile, and every product of a port's dimensions is then safe from overflow.
+    public static let maxElements = 1 << 40
+
+    /// The first port whose shape exceeds `maxElements`, with its name, or nil.
+    public var oversized: Port? {
+        ports.first { port in
+            var n = 1
+            for d in port.shape where d != 0 {
+                let (p, overflow) = n.multipliedReportingOverflow(by: d.magnitude > UInt(Int.max) ? Int.max : abs(d))
+                guard !overflow, p <= Self.maxElements else { return true }
+                n = p
+            }
+            return false
+        }
+    }
+
     /// `{'input': (2, 8, 8)}` style, for messages.
     public var description: String {
         "{" + ports.map { "'\($0.name)': \($0.shape)" }.joined(separator: ", ") + "}"

@@ -136,7 +136,7 @@ enum BuiltinPrimitives {
         { d in
             guard let w = d.shape("weight"), w.count == spatialDims + 2 else { return (nil, nil) }
             let groups = d.int("groups") ?? 1
-            let cin = w[1] * (d.mode == .talon ? 1 : max(groups, 1))
+            guard let cin = ShapeRules.times(w[1], d.mode == .talon ? 1 : max(groups, 1)) else { return (nil, nil) }
             var input: [Int]? = d.inputShape
             if input == nil, let s = d.ints("input_shape"), s.count == spatialDims { input = [w[1]] + s }
             let tail = spatialOutput(d, input, kernel: Array(w.suffix(spatialDims)))
@@ -288,7 +288,8 @@ enum BuiltinPrimitives {
                 guard let input = d.inputShape, input.count == 3 else { return (nil, nil) }
                 if let size = ShapeRules.widened(d.fields["size"], 2) { return ports(input, [input[0]] + size) }
                 guard let s = d.double("scale_factor") else { return (nil, nil) }
-                return ports(input, [input[0], Int(Double(input[1]) * s), Int(Double(input[2]) * s)])
+                guard let h = ShapeRules.scaled(input[1], by: s), let w = ShapeRules.scaled(input[2], by: s) else { return (nil, nil) }
+                return ports(input, [input[0], h, w])
             }),
         talonPrimitive(
             "LIF", dialects: both, summary: "leaky integrate-and-fire: tau dv/dt = (v_leak - v) + r i",
@@ -470,11 +471,11 @@ enum BuiltinPrimitives {
             infer: { d in
                 // Box and class channels of the first scale, from its input channels.
                 guard let box = d.shape("cv2_w0"), let cls = d.shape("cv3_w0"), box.count > 1, !cls.isEmpty else { return (nil, nil) }
-                return ports([box[1]], [box[0] + cls[0]])
+                return ports([box[1]], ShapeRules.plus(box[0], cls[0]).map { [$0] })
             }),
         talonPrimitive(
             "DFLDecode", summary: "distribution focal loss decode", fields: [FieldSpec("reg_max", .int), array("dfl_weights", .none)],
-            infer: { d in ports(d.int("reg_max").map { [4 * $0] }, [4]) }),
+            infer: { d in ports(d.int("reg_max").flatMap { ShapeRules.times(4, $0) }.map { [$0] }, [4]) }),
         talonPrimitive("Dist2BBox", summary: "distances to boxes", fields: [FieldSpec("stride", .number)], infer: { _ in ports([4], [4]) }),
         talonPrimitive(
             "NMS", summary: "non-maximum suppression",

@@ -203,9 +203,15 @@ extension IRNode {
         try d.check(&draft)
         // (Inference is only for the ports the caller did not give.)
         let (inferredIn, inferredOut) = draft.inputType == nil || draft.outputType == nil ? d.infer(draft) : (nil, nil)
-        return IRNode(
+        let node = IRNode(
             name: name, type: type, fields: draft.fields,
             inputType: draft.inputType ?? inferredIn, outputType: draft.outputType ?? inferredOut)
+        for (side, shapes) in [("input", node.inputType), ("output", node.outputType)] {
+            if let port = shapes?.oversized {
+                throw CelestaError(.limitExceeded, "\(type) node '\(name)': \(side) port '\(port.name)' has shape \(Tensor.describe(port.shape)), more than 2^40 elements")
+            }
+        }
+        return node
     }
 
     /// Checks a given value against the field's kind (converting where Python would: an int

@@ -1,15 +1,39 @@
 /// Shape arithmetic shared by the primitives' inference rules.
 public enum ShapeRules {
     /// PyTorch's output length of a convolution or pooling window:
-    /// floor_or_ceil((n + 2p - d(k-1) - 1) / s + 1).
+    /// floor_or_ceil((n + 2p - d(k-1) - 1) / s + 1). Sizes read from a file can be hostile:
+    /// when the arithmetic overflows, no window fits (0), as when the span is negative.
     public static func windowed(_ n: Int, kernel k: Int, stride s: Int, padding p: Int, dilation d: Int = 1, ceil: Bool = false) -> Int {
         guard s > 0 else { return 0 }
-        let span = n + 2 * p - d * (k - 1) - 1
-        if span < 0 { return 0 }
-        var out = ceil ? (span + s - 1) / s + 1 : span / s + 1
+        var overflow = false
+        func add(_ a: Int, _ b: Int) -> Int { let (r, o) = a.addingReportingOverflow(b); overflow = overflow || o; return r }
+        func mul(_ a: Int, _ b: Int) -> Int { let (r, o) = a.multipliedReportingOverflow(by: b); overflow = overflow || o; return r }
+        let span = add(add(n, mul(2, p)), add(-mul(d, add(k, -1)), -1))
+        guard !overflow, span >= 0 else { return 0 }
+        var out = add(span / s + (ceil && span % s != 0 ? 1 : 0), 1)
         // PyTorch: with ceil mode the last window must start inside the (left-padded) input.
-        if ceil, (out - 1) * s >= n + p { out -= 1 }
-        return out
+        if ceil, mul(out - 1, s) >= add(n, p) { out -= 1 }
+        return overflow ? 0 : out
+    }
+
+    /// `a * b` and `a + b`, or nil when they overflow (dimensions of hostile files: the port
+    /// shapes are then not inferred).
+    public static func times(_ a: Int, _ b: Int) -> Int? {
+        let (r, o) = a.multipliedReportingOverflow(by: b)
+        return o ? nil : r
+    }
+
+    public static func plus(_ a: Int, _ b: Int) -> Int? {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? nil : r
+    }
+
+    /// `n` scaled by `factor`, rounded toward zero (Upsample), or nil when the factor is not a
+    /// finite non-negative number or the result does not fit.
+    public static func scaled(_ n: Int, by factor: Double) -> Int? {
+        let x = (Double(n) * factor).rounded(.towardZero)
+        guard x.isFinite, x >= 0, x < 9.0e18 else { return nil }
+        return Int(x)
     }
 
     /// An int or a sequence of ints widened to `count` entries (`2` -> `[2, 2]`), or nil.

@@ -214,12 +214,15 @@ def test_a_talon_written_file_reads_back_with_its_shapes_in_celestas_mode(talon_
         assert g.nodes["flatten"].output_type["output"].tolist() == [3136]
 
 
-def test_an_element_wise_node_keeps_its_input_shape_and_survives_a_huge_one():
+def test_an_element_wise_node_keeps_its_input_shape_and_refuses_a_huge_one():
     """Celesta's mode: a ReLU given an input shape of `features` elements keeps that shape
-    (TALON: `[features]`); an input shape whose element count overflows is not that shape."""
+    (TALON: `[features]`); an input shape of more than 2^40 elements (here one whose element
+    count overflows) is refused, naming the node, port and shape."""
     r = ir.ReLU(features=12544, input_type={"input": np.array([16, 28, 28])})
     assert r.output_type["output"].tolist() == [16, 28, 28]
     t = ir.ReLU(features=12544, input_type={"input": np.array([16, 28, 28])}, talon_compatible=True)
     assert t.output_type["output"].tolist() == [12544]
-    huge = ir.ReLU(features=4, input_type={"input": np.array([2**62, 2**62, 4])})
-    assert huge.output_type["output"].tolist() == [4]
+    with pytest.raises(celesta.LimitExceededError, match=r"input port 'input' has shape \(4611686018427387904, 4611686018427387904, 4\)"):
+        ir.ReLU(features=4, input_type={"input": np.array([2**62, 2**62, 4])})
+    ok = ir.ReLU(features=4, input_type={"input": np.array([2**40])})
+    assert ok.output_type["output"].tolist() == [4]   # 2^40 elements are allowed; not `features` of them
