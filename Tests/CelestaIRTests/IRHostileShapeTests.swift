@@ -16,6 +16,8 @@ final class IRHostileShapeTests: XCTestCase {
         XCTAssertEqual(ShapeRules.windowed(Int.max, kernel: 1, stride: 1, padding: Int.max / 2), 0)
         XCTAssertEqual(ShapeRules.windowed(8, kernel: Int.min, stride: 1, padding: 0), 0)
         XCTAssertEqual(ShapeRules.windowed(8, kernel: 3, stride: 1, padding: 0, dilation: Int.max), 0)
+        XCTAssertEqual(ShapeRules.windowed(8, kernel: Int.min + 1, stride: 1, padding: 0), 0)   // d(k-1) = Int.min
+        XCTAssertEqual(ShapeRules.windowed(8, kernel: Int.min + 2, stride: 1, padding: 0, dilation: -1), 0)
         XCTAssertEqual(ShapeRules.windowed(Int.max - 1, kernel: 1, stride: 1, padding: 0, ceil: true), Int.max - 1)
         XCTAssertEqual(ShapeRules.windowed(Int.max, kernel: 1, stride: 1, padding: 0), Int.max)
         XCTAssertNil(ShapeRules.times(Int.max, 2))

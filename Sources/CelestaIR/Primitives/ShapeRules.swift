@@ -7,8 +7,9 @@ public enum ShapeRules {
         guard s > 0 else { return 0 }
         var overflow = false
         func add(_ a: Int, _ b: Int) -> Int { let (r, o) = a.addingReportingOverflow(b); overflow = overflow || o; return r }
+        func sub(_ a: Int, _ b: Int) -> Int { let (r, o) = a.subtractingReportingOverflow(b); overflow = overflow || o; return r }
         func mul(_ a: Int, _ b: Int) -> Int { let (r, o) = a.multipliedReportingOverflow(by: b); overflow = overflow || o; return r }
-        let span = add(add(n, mul(2, p)), add(-mul(d, add(k, -1)), -1))
+        let span = sub(sub(add(n, mul(2, p)), mul(d, sub(k, 1))), 1)
         guard !overflow, span >= 0 else { return 0 }
         var out = add(span / s + (ceil && span % s != 0 ? 1 : 0), 1)
         // PyTorch: with ceil mode the last window must start inside the (left-padded) input.
